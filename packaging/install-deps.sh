@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Fieldcheck needs to build and test. Idempotent: installs only what is missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libsqlite3-dev sqlite3 libsqlitecpp-dev
+  libboost-dev libboost-system-dev
+  libcereal-dev nlohmann-json3-dev libcli11-dev
+  libicu-dev libsodium-dev libssl-dev zlib1g-dev libzstd-dev
+  catch2 librapidcheck-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "fieldcheck: all build dependencies are installed"
+  exit 0
+fi
+
+echo "fieldcheck: installing ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO=sudo
+else
+  SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

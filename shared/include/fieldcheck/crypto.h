@@ -1,0 +1,18 @@
+// Hashing and randomness (libsodium): SHA-256 and random document ids.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace fieldcheck {
+
+/// SHA-256 of `data` as 64 lowercase hex digits. Thread-safe.
+std::string sha256Hex(std::string_view data);
+
+/// A new random 128-bit document id as 32 lowercase hex digits. Thread-safe.
+std::string newDocumentId();
+
+/// True when `text` has the form of a document id (32 lowercase hex digits).
+bool isDocumentId(std::string_view text);
+
+}  // namespace fieldcheck

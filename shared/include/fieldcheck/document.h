@@ -1,0 +1,44 @@
+// Documents: everything that syncs (establishments, inspections, templates, plans, ...).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "fieldcheck/hybrid_clock.h"
+#include "fieldcheck/value.h"
+
+namespace fieldcheck {
+
+/// One revision of a document. Revisions are immutable; an edit makes a new revision whose
+/// parent is the revision it was based on (a merge has two parents).
+struct Document {
+  std::string id;        // 128-bit, 32 hex digits
+  std::string kind;      // "establishment", "inspection", "template", ...
+  Fields fields;
+  std::string revision;  // "<generation>-<hash>", see computeRevision
+  std::vector<std::string> parents;
+  bool deleted = false;
+  std::string author;    // user name
+  std::string device;    // device id
+  HybridTimestamp stamp;
+
+  bool operator==(const Document&) const = default;
+};
+
+/// The generation of a revision id ("3-ab12..." is generation 3); 0 when malformed.
+int revisionGeneration(const std::string& revision);
+
+/// The revision id of `doc` as it stands: its generation (one more than the highest parent,
+/// 1 without parents) and a hash over everything else, so the same content from the same
+/// author, device and clock always gets the same id on every replica.
+std::string computeRevision(const Document& doc);
+
+/// The next revision of `current` with `fields`, written by `author` on `device` at `stamp`.
+Document nextRevision(const Document& current, Fields fields, std::string author,
+                      std::string device, HybridTimestamp stamp);
+
+/// A first revision of a new document.
+Document firstRevision(std::string id, std::string kind, Fields fields, std::string author,
+                       std::string device, HybridTimestamp stamp);
+
+}  // namespace fieldcheck

@@ -1,0 +1,361 @@
+// Answer validation: parsing typed input, checking values, and the state of a whole checklist.
+#include "fieldcheck/answer_validation.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <map>
+
+#include "fieldcheck/text.h"
+
+namespace fieldcheck {
+namespace {
+
+std::string fmt(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
+}
+
+std::string trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return std::string(s);
+}
+
+std::vector<std::string> splitList(std::string_view s) {
+  std::vector<std::string> out;
+  std::string current;
+  for (char c : s) {
+    if (c == ',' || c == ';') {
+      out.push_back(trim(current));
+      current.clear();
+    } else {
+      current += c;
+    }
+  }
+  out.push_back(trim(current));
+  out.erase(std::remove(out.begin(), out.end(), std::string()), out.end());
+  return out;
+}
+
+std::string boundsText(const Question& q, bool vi) {
+  if (q.min && q.max) return (vi ? "từ " : "from ") + fmt(*q.min) + (vi ? " đến " : " to ") + fmt(*q.max);
+  if (q.min) return (vi ? "ít nhất " : "at least ") + fmt(*q.min);
+  if (q.max) return (vi ? "nhiều nhất " : "at most ") + fmt(*q.max);
+  return "";
+}
+
+Problem invalid(const Question& q, const std::string& vi, const std::string& en) {
+  return problem("“" + q.label.vi + "”: " + vi, "“" + q.label.en + "”: " + en);
+}
+
+// Integers as typed in Vietnam: "2000000", "2.000.000", "2,000,000" or "2 000 000". A separator
+// must split groups of exactly three digits, so "2.5" is refused rather than read as 25.
+std::optional<std::int64_t> parseInteger(std::string_view text) {
+  const bool negative = !text.empty() && text.front() == '-';
+  if (negative) text.remove_prefix(1);
+  const auto sep_pos = text.find_first_of("., ");
+  std::string digits = negative ? "-" : "";
+  if (sep_pos == std::string_view::npos) {
+    digits += text;
+  } else {
+    const char sep = text[sep_pos];
+    std::size_t start = 0;
+    for (bool first = true;; first = false) {
+      const auto next = text.find(sep, start);
+      const auto group = text.substr(start, next == std::string_view::npos ? text.npos : next - start);
+      if (group.empty() || group.size() > 3 || (!first && group.size() != 3)) return std::nullopt;
+      digits += group;
+      if (next == std::string_view::npos) break;
+      start = next + 1;
+    }
+  }
+  if (digits.empty() || digits.find_first_not_of("-0123456789", negative ? 1 : 0) != std::string::npos ||
+      digits.find('-', 1) != std::string::npos)
+    return std::nullopt;
+  std::int64_t v = 0;
+  auto [end_ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+  if (ec != std::errc{} || end_ptr != digits.data() + digits.size()) return std::nullopt;
+  return v;
+}
+
+std::optional<double> parseDecimal(std::string text) {
+  if (text.find('.') != std::string::npos && text.find(',') != std::string::npos) return std::nullopt;
+  std::replace(text.begin(), text.end(), ',', '.');
+  if (text.empty() || text.find_first_not_of("-0123456789.") != std::string::npos) return std::nullopt;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+std::optional<bool> parseYesNo(std::string_view text) {
+  const auto folded = foldForSearch(text);
+  for (auto yes : {"co", "c", "yes", "y", "1", "true", "dung", "x"})
+    if (folded == yes) return true;
+  for (auto no : {"khong", "k", "ko", "no", "n", "0", "false", "sai"})
+    if (folded == no) return false;
+  return std::nullopt;
+}
+
+// A choice typed as its number in the list (1-based), its code, or its label in either language.
+const Choice* findTypedChoice(const Question& q, const std::string& typed) {
+  std::size_t index = 0;
+  auto [end, ec] = std::from_chars(typed.data(), typed.data() + typed.size(), index);
+  if (ec == std::errc{} && end == typed.data() + typed.size()) {
+    return index >= 1 && index <= q.choices.size() ? &q.choices[index - 1] : nullptr;
+  }
+  if (const auto* c = q.findChoice(typed)) return c;
+  const auto folded = foldForSearch(typed);
+  for (const auto& c : q.choices)
+    if (foldForSearch(c.label.vi) == folded || foldForSearch(c.label.en) == folded) return &c;
+  return nullptr;
+}
+
+std::string choiceHint(const Question& q) {
+  std::string out;
+  for (std::size_t i = 0; i < q.choices.size(); ++i)
+    out += (i ? ", " : "") + std::to_string(i + 1) + "=" + q.choices[i].code;
+  return out;
+}
+
+}  // namespace
+
+Result<Value> parseAnswerInput(const Question& q, std::string_view raw,
+                               std::int32_t default_offset_minutes, std::int64_t now_ms) {
+  if (!isCleanUtf8(raw))
+    return invalid(q, "câu trả lời chứa ký tự không hợp lệ", "the answer contains invalid characters");
+  const std::string input = trim(toNfc(raw));
+  if (input.empty()) return Value{};
+
+  Value value;
+  switch (q.type) {
+    case QuestionType::kYesNo: {
+      auto b = parseYesNo(input);
+      if (!b) return invalid(q, "hãy trả lời có hoặc không", "answer yes or no (có/không)");
+      value = *b;
+      break;
+    }
+    case QuestionType::kInteger: {
+      auto v = parseInteger(input);
+      if (!v) return invalid(q, "“" + input + "” không phải số nguyên", "“" + input + "” is not a whole number");
+      value = *v;
+      break;
+    }
+    case QuestionType::kDecimal: {
+      auto v = parseDecimal(input);
+      if (!v) return invalid(q, "“" + input + "” không phải số", "“" + input + "” is not a number");
+      value = *v;
+      break;
+    }
+    case QuestionType::kText: value = input; break;
+    case QuestionType::kSingleChoice: {
+      const auto* c = findTypedChoice(q, input);
+      if (!c)
+        return invalid(q, "không có lựa chọn “" + input + "” (chọn: " + choiceHint(q) + ")",
+                       "no choice “" + input + "” (choose: " + choiceHint(q) + ")");
+      value = c->code;
+      break;
+    }
+    case QuestionType::kMultipleChoice: {
+      std::vector<bool> picked(q.choices.size(), false);
+      for (const auto& item : splitList(input)) {
+        const auto* c = findTypedChoice(q, item);
+        if (!c)
+          return invalid(q, "không có lựa chọn “" + item + "” (chọn một hay nhiều, cách nhau bằng dấu phẩy: " + choiceHint(q) + ")",
+                         "no choice “" + item + "” (choose one or more, separated by commas: " + choiceHint(q) + ")");
+        picked[static_cast<std::size_t>(c - q.choices.data())] = true;
+      }
+      Choices choices;
+      for (std::size_t i = 0; i < q.choices.size(); ++i)
+        if (picked[i]) choices.push_back(q.choices[i].code);
+      value = std::move(choices);
+      break;
+    }
+    case QuestionType::kDateTime: {
+      const auto folded = foldForSearch(input);
+      if (folded == "now" || folded == "bay gio") {
+        // Whole seconds: what a person can see and type back.
+        value = DateTime{now_ms - now_ms % 1000, default_offset_minutes};
+        break;
+      }
+      auto dt = parseDateTime(input, default_offset_minutes);
+      if (!dt)
+        return invalid(q, "“" + input + "” không phải ngày giờ (ví dụ 2019-05-03 14:30, hoặc “bây giờ”)",
+                       "“" + input + "” is not a date and time (e.g. 2019-05-03 14:30, or “now”)");
+      value = *dt;
+      break;
+    }
+    case QuestionType::kGps: {
+      auto parts = splitList(input);
+      if (parts.size() == 1) {
+        // "22.66 106.25": a space between the two numbers.
+        const auto space = input.find(' ');
+        if (space != std::string::npos) parts = {trim(input.substr(0, space)), trim(input.substr(space + 1))};
+      }
+      std::vector<double> numbers;
+      for (const auto& p : parts) {
+        char* end = nullptr;
+        const double v = std::strtod(p.c_str(), &end);
+        if (end != p.c_str() + p.size() || !std::isfinite(v)) { numbers.clear(); break; }
+        numbers.push_back(v);
+      }
+      if (numbers.size() != 2 && numbers.size() != 3)
+        return invalid(q, "nhập vĩ độ, kinh độ (ví dụ 22.6657, 106.2570)",
+                       "enter latitude, longitude (e.g. 22.6657, 106.2570)");
+      GeoPoint p{numbers[0], numbers[1], std::nullopt};
+      if (numbers.size() == 3) p.accuracy_m = numbers[2];
+      value = p;
+      break;
+    }
+    case QuestionType::kPhoto:
+      return invalid(q, "câu hỏi ảnh: hãy đính kèm tệp ảnh bằng `fieldcheck inspect attach`",
+                     "photo question: attach an image file with `fieldcheck inspect attach`");
+  }
+  if (auto issue = checkAnswer(q, value)) return Problem{*issue, {}};
+  return value;
+}
+
+std::optional<Bilingual> checkAnswer(const Question& q, const Value& value) {
+  auto bad = [&](const std::string& vi, const std::string& en) {
+    return Bilingual{"“" + q.label.vi + "”: " + vi, "“" + q.label.en + "”: " + en};
+  };
+  if (value.isNull()) return std::nullopt;
+  const auto wrongType = [&] {
+    return bad("câu trả lời không đúng kiểu (" + std::string(questionTypeName(q.type)) + ")",
+               "the answer has the wrong type (expected " + std::string(questionTypeName(q.type)) + ")");
+  };
+  switch (q.type) {
+    case QuestionType::kYesNo:
+      if (!value.get<bool>()) return wrongType();
+      return std::nullopt;
+    case QuestionType::kInteger:
+    case QuestionType::kDecimal: {
+      if (q.type == QuestionType::kInteger ? !value.get<std::int64_t>() : !value.asNumber())
+        return wrongType();
+      const double v = *value.asNumber();
+      if ((q.min && v < *q.min) || (q.max && v > *q.max))
+        return bad("phải " + boundsText(q, true) + (q.unit ? " " + *q.unit : "") + ", không phải " + fmt(v),
+                   "must be " + boundsText(q, false) + (q.unit ? " " + *q.unit : "") + ", not " + fmt(v));
+      return std::nullopt;
+    }
+    case QuestionType::kText: {
+      const auto* s = value.get<std::string>();
+      if (!s) return wrongType();
+      if (!isCleanUtf8(*s)) return bad("văn bản chứa ký tự không hợp lệ", "the text contains invalid characters");
+      if (s->size() > q.max_length)
+        return bad("dài quá " + std::to_string(q.max_length) + " byte", "longer than " + std::to_string(q.max_length) + " bytes");
+      return std::nullopt;
+    }
+    case QuestionType::kSingleChoice: {
+      const auto* s = value.get<std::string>();
+      if (!s) return wrongType();
+      if (!q.findChoice(*s)) return bad("không có lựa chọn “" + *s + "”", "no choice “" + *s + "”");
+      return std::nullopt;
+    }
+    case QuestionType::kMultipleChoice: {
+      const auto* list = value.get<Choices>();
+      if (!list) return wrongType();
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        if (!q.findChoice((*list)[i])) return bad("không có lựa chọn “" + (*list)[i] + "”", "no choice “" + (*list)[i] + "”");
+        if (std::find(list->begin(), list->begin() + static_cast<long>(i), (*list)[i]) != list->begin() + static_cast<long>(i))
+          return bad("lựa chọn “" + (*list)[i] + "” bị lặp", "choice “" + (*list)[i] + "” repeated");
+      }
+      return std::nullopt;
+    }
+    case QuestionType::kDateTime:
+      if (!value.get<DateTime>()) return wrongType();
+      return std::nullopt;
+    case QuestionType::kGps: {
+      const auto* p = value.get<GeoPoint>();
+      if (!p) return wrongType();
+      if (p->latitude < -90 || p->latitude > 90 || p->longitude < -180 || p->longitude > 180)
+        return bad("vĩ độ phải từ -90 đến 90 và kinh độ từ -180 đến 180",
+                   "latitude must be -90 to 90 and longitude -180 to 180");
+      if (p->accuracy_m && (*p->accuracy_m < 0 || !std::isfinite(*p->accuracy_m)))
+        return bad("độ chính xác phải là số không âm", "accuracy must not be negative");
+      return std::nullopt;
+    }
+    case QuestionType::kPhoto: {
+      const auto* a = value.get<AttachmentRef>();
+      if (!a) return wrongType();
+      if (a->media_type != "image/jpeg" && a->media_type != "image/png")
+        return bad("ảnh phải là JPEG hoặc PNG", "the photo must be a JPEG or PNG");
+      if (a->sha256.size() != 64) return bad("tham chiếu ảnh hỏng", "broken photo reference");
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+ChecklistState::ChecklistState(const ChecklistTemplate& checklist, const Fields& answers,
+                               const Fields& establishment) {
+  // Effective values: a question that does not apply counts as unanswered for the conditions of
+  // later questions, so a chain of conditions collapses as a person would expect.
+  std::map<std::string, Value, std::less<>> effective;
+  const NameLookup lookup = [&](std::string_view name) -> Value {
+    constexpr std::string_view kPrefix = "establishment.";
+    if (name.substr(0, kPrefix.size()) == kPrefix) {
+      auto it = establishment.find(std::string(name.substr(kPrefix.size())));
+      return it == establishment.end() ? Value{} : it->second;
+    }
+    auto it = effective.find(name);
+    return it == effective.end() ? Value{} : it->second;
+  };
+  questions_.reserve(checklist.questions.size());
+  for (const auto& q : checklist.questions) {
+    QuestionState state;
+    state.question = &q;
+    state.relevant = !q.relevant || q.relevant->evaluate(lookup);
+    if (state.relevant) {
+      state.required = q.required || (q.required_if && q.required_if->evaluate(lookup));
+      if (auto it = answers.find(q.id); it != answers.end()) state.value = it->second;
+      if (!state.value.isNull()) {
+        state.issue = checkAnswer(q, state.value);
+      } else if (state.required) {
+        state.issue = Bilingual{"“" + q.label.vi + "”: chưa trả lời (bắt buộc)",
+                                "“" + q.label.en + "”: not answered (required)"};
+      }
+      if (!state.issue) effective[q.id] = state.value;
+    }
+    questions_.push_back(std::move(state));
+  }
+}
+
+std::vector<const QuestionState*> ChecklistState::issues() const {
+  std::vector<const QuestionState*> out;
+  for (const auto& s : questions_)
+    if (s.issue) out.push_back(&s);
+  return out;
+}
+
+std::size_t ChecklistState::relevantCount() const {
+  return static_cast<std::size_t>(std::count_if(questions_.begin(), questions_.end(),
+                                                [](const QuestionState& s) { return s.relevant; }));
+}
+
+std::size_t ChecklistState::answeredCount() const {
+  return static_cast<std::size_t>(std::count_if(questions_.begin(), questions_.end(), [](const QuestionState& s) {
+    return s.relevant && !s.value.isNull();
+  }));
+}
+
+std::string displayAnswer(const Question& q, const Value& value) {
+  if (const auto* code = value.get<std::string>(); code && q.type == QuestionType::kSingleChoice) {
+    if (const auto* c = q.findChoice(*code)) return c->label.vi + " / " + c->label.en;
+  }
+  if (const auto* list = value.get<Choices>()) {
+    std::string out;
+    for (const auto& code : *list) {
+      const auto* c = q.findChoice(code);
+      out += (out.empty() ? "" : "; ") + (c ? c->label.vi + " / " + c->label.en : code);
+    }
+    return out.empty() ? "(không chọn / none)" : out;
+  }
+  std::string shown = displayValue(value);
+  if (q.unit && value.asNumber()) shown += " " + *q.unit;
+  return shown;
+}
+
+}  // namespace fieldcheck

@@ -1,0 +1,348 @@
+// Loading and checking checklist templates from their JSON files.
+#include "fieldcheck/checklist_template.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "fieldcheck/text.h"
+
+namespace fieldcheck {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kDefaultTextMaxLength = 2000;
+constexpr std::size_t kMaxQuestions = 500;
+constexpr std::size_t kMaxChoices = 200;
+
+struct TypeName {
+  QuestionType type;
+  std::string_view name;
+};
+constexpr TypeName kTypeNames[] = {
+    {QuestionType::kYesNo, "yes_no"},
+    {QuestionType::kInteger, "integer"},
+    {QuestionType::kDecimal, "decimal"},
+    {QuestionType::kText, "text"},
+    {QuestionType::kSingleChoice, "single_choice"},
+    {QuestionType::kMultipleChoice, "multiple_choice"},
+    {QuestionType::kDateTime, "datetime"},
+    {QuestionType::kGps, "gps"},
+    {QuestionType::kPhoto, "photo"},
+};
+
+bool hasChoices(QuestionType t) {
+  return t == QuestionType::kSingleChoice || t == QuestionType::kMultipleChoice;
+}
+bool isNumeric(QuestionType t) { return t == QuestionType::kInteger || t == QuestionType::kDecimal; }
+
+// Collects every fault of one template so the officer fixing it sees them all at once.
+class Faults {
+ public:
+  explicit Faults(std::string source) : source_(std::move(source)) {}
+
+  void add(const std::string& where_vi, const std::string& where_en, const std::string& vi,
+           const std::string& en) {
+    details_.push_back({source_ + ": " + where_vi + vi, source_ + ": " + where_en + en});
+  }
+  void template_(const std::string& vi, const std::string& en) { add("", "", vi, en); }
+  void question(const std::string& id, const std::string& vi, const std::string& en) {
+    add("câu hỏi '" + id + "': ", "question '" + id + "': ", vi, en);
+  }
+  bool any() const { return !details_.empty(); }
+  Problem problem() const {
+    return Problem{{"Mẫu phiếu " + source_ + " không hợp lệ; hãy sửa các lỗi dưới đây rồi nạp lại.",
+                    "Template " + source_ + " is not valid; fix the faults below and load it again."},
+                   details_};
+  }
+
+ private:
+  std::string source_;
+  std::vector<Bilingual> details_;
+};
+
+std::optional<Bilingual> readBilingual(const json& j) {
+  if (!j.is_object() || !j.contains("vi") || !j.contains("en") || !j["vi"].is_string() ||
+      !j["en"].is_string() || j.size() != 2)
+    return std::nullopt;
+  auto vi = j["vi"].get<std::string>(), en = j["en"].get<std::string>();
+  if (vi.empty() || en.empty() || !isCleanUtf8(vi) || !isCleanUtf8(en)) return std::nullopt;
+  return Bilingual{toNfc(vi), toNfc(en)};
+}
+
+bool isCode(std::string_view code) {
+  if (code.empty() || code.size() > 64) return false;
+  return std::all_of(code.begin(), code.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+std::string fmt(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
+}
+
+void checkCondition(const std::string& key, const Question& q, const Expression& expr,
+                    const std::vector<Question>& earlier, Faults& faults) {
+  for (const auto& name : expr.names()) {
+    if (name.rfind("establishment.", 0) == 0 && name.size() > 14) continue;
+    if (name == q.id) {
+      faults.question(q.id, key + " không được tham chiếu chính câu hỏi này",
+                      key + " cannot refer to the question itself");
+      continue;
+    }
+    auto it = std::find_if(earlier.begin(), earlier.end(),
+                           [&](const Question& e) { return e.id == name; });
+    if (it == earlier.end())
+      faults.question(q.id, key + " tham chiếu '" + name + "', không phải câu hỏi đứng trước",
+                      key + " refers to '" + name +
+                          "', which is not a question asked before this one");
+  }
+  for (const auto& [qid, code] : expr.selectedCodes()) {
+    auto it = std::find_if(earlier.begin(), earlier.end(),
+                           [&](const Question& e) { return e.id == qid; });
+    if (it == earlier.end()) continue;  // reported above
+    if (!hasChoices(it->type))
+      faults.question(q.id, key + ": selected() cần câu hỏi lựa chọn, '" + qid + "' thì không",
+                      key + ": selected() needs a choice question, '" + qid + "' is not one");
+    else if (!it->findChoice(code))
+      faults.question(q.id, key + ": '" + qid + "' không có lựa chọn '" + code + "'",
+                      key + ": '" + qid + "' has no choice '" + code + "'");
+  }
+}
+
+std::optional<Question> readQuestion(const json& j, std::size_t index,
+                                     const std::vector<Question>& earlier, Faults& faults) {
+  static const std::set<std::string> kKeys = {"id",       "type",        "label",    "hint",
+                                              "section",  "unit",        "required", "required_if",
+                                              "relevant", "min",         "max",      "max_length",
+                                              "choices"};
+  const std::string position = "#" + std::to_string(index + 1);
+  if (!j.is_object()) {
+    faults.add("câu hỏi " + position + ": ", "question " + position + ": ", "phải là một đối tượng JSON",
+               "must be a JSON object");
+    return std::nullopt;
+  }
+  Question q;
+  if (!j.contains("id") || !j["id"].is_string() || !isValidQuestionId(j["id"].get<std::string>())) {
+    faults.add("câu hỏi " + position + ": ", "question " + position + ": ",
+               "thiếu 'id' hoặc 'id' sai dạng (chữ thường, số, '_', bắt đầu bằng chữ)",
+               "'id' missing or malformed (lowercase letters, digits, '_', starting with a letter)");
+    return std::nullopt;
+  }
+  q.id = j["id"].get<std::string>();
+  const std::size_t faults_before = faults.problem().details.size();
+
+  for (const auto& [key, _] : j.items())
+    if (!kKeys.count(key))
+      faults.question(q.id, "khóa lạ '" + key + "' (có gõ nhầm không?)",
+                      "unknown key '" + key + "' (a typo?)");
+
+  const auto type_name = j.value("type", json()).is_string() ? j["type"].get<std::string>() : "";
+  auto type_it = std::find_if(std::begin(kTypeNames), std::end(kTypeNames),
+                              [&](const TypeName& t) { return t.name == type_name; });
+  if (type_it == std::end(kTypeNames)) {
+    faults.question(q.id, "'type' phải là một trong: yes_no, integer, decimal, text, single_choice, multiple_choice, datetime, gps, photo",
+                    "'type' must be one of: yes_no, integer, decimal, text, single_choice, multiple_choice, datetime, gps, photo");
+  } else {
+    q.type = type_it->type;
+  }
+
+  if (auto label = j.contains("label") ? readBilingual(j["label"]) : std::nullopt) {
+    q.label = *label;
+  } else {
+    faults.question(q.id, "'label' phải có 'vi' và 'en' (không rỗng)",
+                    "'label' must have non-empty 'vi' and 'en'");
+  }
+  for (const char* key : {"hint", "section"}) {
+    if (!j.contains(key)) continue;
+    auto text = readBilingual(j[key]);
+    if (!text)
+      faults.question(q.id, std::string("'") + key + "' phải có 'vi' và 'en'",
+                      std::string("'") + key + "' must have 'vi' and 'en'");
+    (std::string_view(key) == "hint" ? q.hint : q.section) = text;
+  }
+  if (j.contains("unit")) {
+    if (j["unit"].is_string()) q.unit = j["unit"].get<std::string>();
+    else faults.question(q.id, "'unit' phải là chuỗi", "'unit' must be text");
+  }
+  if (j.contains("required")) {
+    if (j["required"].is_boolean()) q.required = j["required"].get<bool>();
+    else faults.question(q.id, "'required' phải là true hoặc false", "'required' must be true or false");
+  }
+
+  for (const char* key : {"min", "max"}) {
+    if (!j.contains(key)) continue;
+    if (!isNumeric(q.type)) {
+      faults.question(q.id, std::string("'") + key + "' chỉ dùng cho câu hỏi số",
+                      std::string("'") + key + "' applies to number questions only");
+    } else if (!j[key].is_number() || !std::isfinite(j[key].get<double>())) {
+      faults.question(q.id, std::string("'") + key + "' phải là số", std::string("'") + key + "' must be a number");
+    } else {
+      const double v = j[key].get<double>();
+      if (q.type == QuestionType::kInteger && v != std::floor(v))
+        faults.question(q.id, std::string("'") + key + "' của câu hỏi số nguyên phải là số nguyên",
+                        std::string("'") + key + "' of an integer question must be whole");
+      (std::string_view(key) == "min" ? q.min : q.max) = v;
+    }
+  }
+  if (q.min && q.max && *q.min > *q.max)
+    faults.question(q.id, "'min' (" + fmt(*q.min) + ") lớn hơn 'max' (" + fmt(*q.max) + ")",
+                    "'min' (" + fmt(*q.min) + ") is greater than 'max' (" + fmt(*q.max) + ")");
+
+  if (q.type == QuestionType::kText) q.max_length = kDefaultTextMaxLength;
+  if (j.contains("max_length")) {
+    if (q.type != QuestionType::kText)
+      faults.question(q.id, "'max_length' chỉ dùng cho câu hỏi văn bản",
+                      "'max_length' applies to text questions only");
+    else if (!j["max_length"].is_number_unsigned() || j["max_length"].get<std::size_t>() == 0)
+      faults.question(q.id, "'max_length' phải là số nguyên dương",
+                      "'max_length' must be a positive whole number");
+    else
+      q.max_length = j["max_length"].get<std::size_t>();
+  }
+
+  if (hasChoices(q.type)) {
+    if (!j.contains("choices") || !j["choices"].is_array() || j["choices"].empty() ||
+        j["choices"].size() > kMaxChoices) {
+      faults.question(q.id, "cần danh sách 'choices' (1 đến 200 lựa chọn)",
+                      "needs a 'choices' list (1 to 200 choices)");
+    } else {
+      std::set<std::string> codes;
+      for (const auto& c : j["choices"]) {
+        const bool code_ok = c.is_object() && c.contains("code") && c["code"].is_string() &&
+                             isCode(c["code"].get<std::string>());
+        auto label = c.is_object() && c.contains("label") ? readBilingual(c["label"]) : std::nullopt;
+        if (!code_ok || !label || c.size() != 2) {
+          faults.question(q.id, "mỗi lựa chọn cần đúng 'code' (chữ thường, số, '_', '-') và 'label' {vi, en}",
+                          "each choice needs exactly 'code' (lowercase, digits, '_', '-') and 'label' {vi, en}");
+          continue;
+        }
+        const auto code = c["code"].get<std::string>();
+        if (!codes.insert(code).second)
+          faults.question(q.id, "mã lựa chọn '" + code + "' bị trùng", "choice code '" + code + "' appears twice");
+        q.choices.push_back({code, *label});
+      }
+    }
+  } else if (j.contains("choices")) {
+    faults.question(q.id, "'choices' chỉ dùng cho câu hỏi lựa chọn",
+                    "'choices' applies to choice questions only");
+  }
+
+  for (const char* key : {"relevant", "required_if"}) {
+    if (!j.contains(key)) continue;
+    if (!j[key].is_string()) {
+      faults.question(q.id, std::string("'") + key + "' phải là biểu thức dạng chuỗi",
+                      std::string("'") + key + "' must be an expression in a string");
+      continue;
+    }
+    auto parsed = Expression::parse(j[key].get<std::string>());
+    if (!parsed) {
+      faults.question(q.id, std::string(key) + ": " + parsed.problem().message.vi,
+                      std::string(key) + ": " + parsed.problem().message.en);
+      continue;
+    }
+    checkCondition(key, q, parsed.value(), earlier, faults);
+    (std::string_view(key) == "relevant" ? q.relevant : q.required_if) = parsed.value();
+  }
+  if (q.required && q.required_if)
+    faults.question(q.id, "không dùng cùng lúc 'required': true và 'required_if'",
+                    "'required': true and 'required_if' cannot both be set");
+
+  if (faults.problem().details.size() != faults_before) return std::nullopt;
+  return q;
+}
+
+}  // namespace
+
+std::string_view questionTypeName(QuestionType type) {
+  for (const auto& t : kTypeNames)
+    if (t.type == type) return t.name;
+  return "unknown";
+}
+
+const Choice* Question::findChoice(std::string_view code) const {
+  for (const auto& c : choices)
+    if (c.code == code) return &c;
+  return nullptr;
+}
+
+const Question* ChecklistTemplate::find(std::string_view question_id) const {
+  for (const auto& q : questions)
+    if (q.id == question_id) return &q;
+  return nullptr;
+}
+
+bool isValidQuestionId(std::string_view id) {
+  if (id.empty() || id.size() > 64 || id[0] < 'a' || id[0] > 'z') return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+Result<ChecklistTemplate> parseTemplate(std::string_view json_text, const std::string& source) {
+  Faults faults(source);
+  json root;
+  try {
+    root = json::parse(json_text);
+  } catch (const json::parse_error& e) {
+    faults.template_("không đọc được JSON (byte " + std::to_string(e.byte) + ")",
+                     "malformed JSON (at byte " + std::to_string(e.byte) + ")");
+    return faults.problem();
+  }
+  if (!root.is_object()) {
+    faults.template_("tệp phải là một đối tượng JSON", "the file must hold a JSON object");
+    return faults.problem();
+  }
+  static const std::set<std::string> kKeys = {"format", "id",          "version",  "purpose",
+                                              "title",  "description", "synthetic", "questions"};
+  for (const auto& [key, _] : root.items())
+    if (!kKeys.count(key))
+      faults.template_("khóa lạ '" + key + "' (có gõ nhầm không?)", "unknown key '" + key + "' (a typo?)");
+
+  ChecklistTemplate t;
+  if (root.value("format", "") != "fieldcheck-template/1")
+    faults.template_("'format' phải là \"fieldcheck-template/1\"", "'format' must be \"fieldcheck-template/1\"");
+  if (root.contains("id") && root["id"].is_string() && isCode(root["id"].get<std::string>()))
+    t.id = root["id"].get<std::string>();
+  else
+    faults.template_("'id' thiếu hoặc sai dạng", "'id' missing or malformed");
+  if (root.contains("version") && root["version"].is_number_unsigned() && root["version"].get<int>() >= 1)
+    t.version = root["version"].get<int>();
+  else
+    faults.template_("'version' phải là số nguyên dương", "'version' must be a positive whole number");
+  t.purpose = root.value("purpose", json()).is_string() ? root["purpose"].get<std::string>() : "";
+  if (t.purpose != "inspection" && t.purpose != "establishment")
+    faults.template_("'purpose' phải là \"inspection\" hoặc \"establishment\"",
+                     "'purpose' must be \"inspection\" or \"establishment\"");
+  if (auto title = root.contains("title") ? readBilingual(root["title"]) : std::nullopt)
+    t.title = *title;
+  else
+    faults.template_("'title' phải có 'vi' và 'en'", "'title' must have 'vi' and 'en'");
+
+  if (!root.contains("questions") || !root["questions"].is_array() || root["questions"].empty() ||
+      root["questions"].size() > kMaxQuestions) {
+    faults.template_("cần danh sách 'questions' (1 đến 500 câu hỏi)",
+                     "needs a 'questions' list (1 to 500 questions)");
+    return faults.problem();
+  }
+  std::set<std::string> ids;
+  const auto& list = root["questions"];
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    auto q = readQuestion(list[i], i, t.questions, faults);
+    if (!q) continue;
+    if (!ids.insert(q->id).second) {
+      faults.question(q->id, "mã câu hỏi bị trùng", "question id appears twice");
+      continue;
+    }
+    t.questions.push_back(std::move(*q));
+  }
+  if (faults.any()) return faults.problem();
+  return t;
+}
+
+}  // namespace fieldcheck

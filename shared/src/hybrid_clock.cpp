@@ -1,0 +1,64 @@
+// Hybrid logical clock (Kulkarni et al., "Logical Physical Clocks", 2014).
+#include "fieldcheck/hybrid_clock.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+namespace fieldcheck {
+
+std::string HybridTimestamp::toString() const {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%016lld-%08u", static_cast<long long>(wall_ms), counter);
+  return buf;
+}
+
+std::optional<HybridTimestamp> HybridTimestamp::parse(std::string_view text) {
+  if (text.size() != 25 || text[16] != '-') return std::nullopt;
+  HybridTimestamp ts;
+  for (std::size_t i = 0; i < 16; ++i) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    ts.wall_ms = ts.wall_ms * 10 + (text[i] - '0');
+  }
+  std::uint64_t counter = 0;
+  for (std::size_t i = 17; i < 25; ++i) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    counter = counter * 10 + static_cast<std::uint64_t>(text[i] - '0');
+  }
+  if (counter > UINT32_MAX) return std::nullopt;
+  ts.counter = static_cast<std::uint32_t>(counter);
+  return ts;
+}
+
+HybridTimestamp HybridClock::tick(std::int64_t physical_ms) {
+  // A wall clock before the epoch (a laptop whose battery died) counts as the epoch.
+  physical_ms = std::max<std::int64_t>(physical_ms, 0);
+  if (physical_ms > last_.wall_ms) {
+    last_ = {physical_ms, 0};
+  } else {
+    ++last_.counter;
+  }
+  return last_;
+}
+
+HybridTimestamp HybridClock::observe(const HybridTimestamp& remote, std::int64_t physical_ms) {
+  physical_ms = std::max<std::int64_t>(physical_ms, 0);
+  const std::int64_t wall = std::max({last_.wall_ms, remote.wall_ms, physical_ms});
+  std::uint32_t counter = 0;
+  if (wall == last_.wall_ms && wall == remote.wall_ms) {
+    counter = std::max(last_.counter, remote.counter) + 1;
+  } else if (wall == last_.wall_ms) {
+    counter = last_.counter + 1;
+  } else if (wall == remote.wall_ms) {
+    counter = remote.counter + 1;
+  }
+  last_ = {wall, counter};
+  return last_;
+}
+
+std::int64_t wallClockMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace fieldcheck

@@ -1,0 +1,260 @@
+// Loading a seed folder into first-revision documents.
+#include "fieldcheck/seed.h"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "fieldcheck/answer_validation.h"
+#include "fieldcheck/crypto.h"
+#include "fieldcheck/text.h"
+
+namespace fieldcheck {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+constexpr std::uintmax_t kMaxSeedFileBytes = 16 * 1024 * 1024;
+
+class SeedFaults {
+ public:
+  explicit SeedFaults(fs::path dir) : dir_(std::move(dir)) {}
+  void add(const std::string& file, const std::string& vi, const std::string& en) {
+    details_.push_back({file + ": " + vi, file + ": " + en});
+  }
+  void addAll(const Problem& p) {
+    if (p.details.empty()) details_.push_back(p.message);
+    details_.insert(details_.end(), p.details.begin(), p.details.end());
+  }
+  bool any() const { return !details_.empty(); }
+  Problem problem() const {
+    return Problem{{"Thư mục dữ liệu mẫu " + dir_.string() + " không dùng được; hãy sửa các lỗi dưới đây.",
+                    "The seed folder " + dir_.string() + " cannot be used; fix the faults below."},
+                   details_};
+  }
+
+ private:
+  fs::path dir_;
+  std::vector<Bilingual> details_;
+};
+
+std::optional<std::string> readText(const fs::path& path, SeedFaults& faults) {
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  if (ec) {
+    faults.add(path.filename().string(), "không đọc được tệp (" + ec.message() + ")",
+               "cannot read the file (" + ec.message() + ")");
+    return std::nullopt;
+  }
+  if (size > kMaxSeedFileBytes) {
+    faults.add(path.filename().string(), "tệp lớn quá 16 MiB", "file larger than 16 MiB");
+    return std::nullopt;
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (!in && !in.eof()) {
+    faults.add(path.filename().string(), "không đọc được tệp", "cannot read the file");
+    return std::nullopt;
+  }
+  return buffer.str();
+}
+
+std::optional<json> readJson(const fs::path& path, SeedFaults& faults) {
+  auto text = readText(path, faults);
+  if (!text) return std::nullopt;
+  try {
+    auto j = json::parse(*text);
+    if (!j.is_object()) {
+      faults.add(path.filename().string(), "tệp phải là một đối tượng JSON", "the file must hold a JSON object");
+      return std::nullopt;
+    }
+    return j;
+  } catch (const json::parse_error& e) {
+    faults.add(path.filename().string(), "JSON hỏng tại byte " + std::to_string(e.byte),
+               "malformed JSON at byte " + std::to_string(e.byte));
+    return std::nullopt;
+  }
+}
+
+std::string text(const json& j, const char* key) {
+  return j.contains(key) && j[key].is_string() ? toNfc(j[key].get<std::string>()) : std::string();
+}
+
+Document seedDocument(std::string_view kind, std::string_view code, Fields fields) {
+  return firstRevision(seedDocumentId(kind, code), std::string(kind), std::move(fields),
+                       std::string(kSeedAuthor), std::string(kSeedAuthor), HybridTimestamp{});
+}
+
+}  // namespace
+
+std::string seedDocumentId(std::string_view kind, std::string_view code) {
+  return sha256Hex(std::string(kind) + ":" + std::string(code)).substr(0, 32);
+}
+
+Result<ChecklistTemplate> templateFromDocument(const Document& doc) {
+  auto it = doc.fields.find("definition");
+  const auto* definition = it == doc.fields.end() ? nullptr : it->second.get<std::string>();
+  if (doc.kind != kinds::kTemplate || !definition)
+    return problem("Tài liệu " + doc.id + " không phải mẫu phiếu.", "Document " + doc.id + " is not a template.");
+  return parseTemplate(*definition, "template " + doc.id.substr(0, 8));
+}
+
+Result<Seed> loadSeed(const fs::path& dir) {
+  SeedFaults faults(dir);
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    return problem("Không có thư mục dữ liệu mẫu " + dir.string() + ".",
+                   "There is no seed folder " + dir.string() + ".");
+  Seed seed;
+
+  // Province and districts.
+  std::set<std::string> districts;
+  if (auto p = readJson(dir / "province.json", faults)) {
+    if (p->value("format", "") != "fieldcheck-seed/1")
+      faults.add("province.json", "'format' phải là \"fieldcheck-seed/1\"", "'format' must be \"fieldcheck-seed/1\"");
+    seed.province = text(*p, "province");
+    const auto code = text(*p, "code");
+    auto offset = parseUtcOffset(text(*p, "utc_offset"));
+    if (seed.province.empty() || code.empty() || !offset)
+      faults.add("province.json", "cần 'province', 'code' và 'utc_offset' (ví dụ \"+07:00\")",
+                 "needs 'province', 'code' and 'utc_offset' (e.g. \"+07:00\")");
+    seed.utc_offset_minutes = offset.value_or(0);
+    seed.documents.push_back(seedDocument(kinds::kProvince, code,
+                                          {{"code", code}, {"name", seed.province},
+                                           {"utc_offset", text(*p, "utc_offset")}}));
+    if (!p->contains("districts") || !(*p)["districts"].is_array() || (*p)["districts"].empty())
+      faults.add("province.json", "cần danh sách 'districts'", "needs a 'districts' list");
+    for (const auto& d : p->value("districts", json::array())) {
+      const auto dcode = text(d, "code"), name = text(d, "name");
+      if (dcode.empty() || name.empty() || !districts.insert(dcode).second) {
+        faults.add("province.json", "mỗi huyện cần 'code' riêng và 'name'", "each district needs a unique 'code' and a 'name'");
+        continue;
+      }
+      seed.documents.push_back(seedDocument(kinds::kDistrict, dcode, {{"code", dcode}, {"name", name}}));
+    }
+  }
+
+  // Communes.
+  std::map<std::string, std::string> commune_district;
+  if (auto c = readJson(dir / "communes.json", faults)) {
+    for (const auto& item : c->value("communes", json::array())) {
+      const auto code = text(item, "code"), name = text(item, "name"), district = text(item, "district");
+      if (code.empty() || name.empty() || !districts.count(district) || commune_district.count(code)) {
+        faults.add("communes.json", "xã '" + code + "' cần 'code' riêng, 'name' và 'district' có trong province.json",
+                   "commune '" + code + "' needs a unique 'code', a 'name' and a 'district' from province.json");
+        continue;
+      }
+      commune_district[code] = district;
+      seed.documents.push_back(seedDocument(kinds::kCommune, code,
+                                            {{"code", code}, {"name", name}, {"district", district}}));
+    }
+  }
+
+  // Templates.
+  std::optional<ChecklistTemplate> record_template;
+  bool has_inspection_template = false;
+  std::vector<fs::path> template_files;
+  for (const auto& entry : fs::directory_iterator(dir / "templates", ec))
+    if (entry.path().extension() == ".json") template_files.push_back(entry.path());
+  std::sort(template_files.begin(), template_files.end());
+  for (const auto& path : template_files) {
+    auto json_text = readText(path, faults);
+    if (!json_text) continue;
+    auto parsed = parseTemplate(*json_text, "templates/" + path.filename().string());
+    if (!parsed) {
+      faults.addAll(parsed.problem());
+      continue;
+    }
+    const auto& t = parsed.value();
+    if (t.purpose == "establishment") record_template = t;
+    if (t.purpose == "inspection") has_inspection_template = true;
+    seed.documents.push_back(seedDocument(
+        kinds::kTemplate, t.id,
+        {{"template_id", t.id}, {"version", t.version}, {"purpose", t.purpose},
+         {"title_vi", t.title.vi}, {"title_en", t.title.en}, {"definition", toNfc(*json_text)}}));
+  }
+  if (!record_template || !has_inspection_template)
+    faults.add("templates/", "cần một mẫu 'establishment' và ít nhất một mẫu 'inspection'",
+               "needs one 'establishment' template and at least one 'inspection' template");
+
+  // Establishments, each checked against the establishment record template.
+  if (auto e = readJson(dir / "establishments.json", faults); e && record_template) {
+    std::set<std::string> codes;
+    for (const auto& item : e->value("establishments", json::array())) {
+      const auto code = text(item, "code");
+      const std::string where = "establishments.json";
+      if (code.empty() || !codes.insert(code).second) {
+        faults.add(where, "mỗi cơ sở cần 'code' riêng", "each establishment needs a unique 'code'");
+        continue;
+      }
+      Fields fields{{"code", code}};
+      bool ok = true;
+      for (const auto& [key, raw] : item.items()) {
+        if (key == "code") continue;
+        const auto* q = record_template->find(key);
+        if (!q) {
+          faults.add(where, code + ": trường lạ '" + key + "'", code + ": unknown field '" + key + "'");
+          ok = false;
+          continue;
+        }
+        Value v;
+        try {
+          v = valueFromJson(raw);
+        } catch (const std::invalid_argument& err) {
+          faults.add(where, code + ": '" + key + "' sai dạng", code + ": '" + key + "': " + err.what());
+          ok = false;
+          continue;
+        }
+        if (const auto* s = v.get<std::string>()) v = toNfc(*s);
+        fields[key] = std::move(v);
+      }
+      ChecklistState state(*record_template, fields, {});
+      for (const auto* issue : state.issues()) {
+        faults.add(where, code + ": " + issue->issue->vi, code + ": " + issue->issue->en);
+        ok = false;
+      }
+      const auto* district = fields.count("district") ? fields["district"].get<std::string>() : nullptr;
+      if (!district || !districts.count(*district)) {
+        faults.add(where, code + ": 'district' không có trong province.json", code + ": 'district' is not in province.json");
+        ok = false;
+      }
+      if (auto it = fields.find("commune"); it != fields.end() && it->second.get<std::string>() && district) {
+        auto cd = commune_district.find(*it->second.get<std::string>());
+        if (cd == commune_district.end() || cd->second != *district) {
+          faults.add(where, code + ": xã không thuộc huyện " + *district, code + ": commune is not in district " + *district);
+          ok = false;
+        }
+      }
+      if (ok) seed.documents.push_back(seedDocument(kinds::kEstablishment, code, std::move(fields)));
+    }
+  }
+
+  // The plan: kept whole as its definition; its targets are read by the reports.
+  if (auto plan_text = readText(dir / "plan.json", faults)) {
+    try {
+      const auto plan = json::parse(*plan_text);
+      const auto code = text(plan, "code");
+      if (code.empty() || !plan.contains("title") || !plan.contains("targets") || !plan["targets"].is_array())
+        faults.add("plan.json", "cần 'code', 'title' và danh sách 'targets'", "needs 'code', 'title' and a 'targets' list");
+      else
+        seed.documents.push_back(seedDocument(kinds::kPlan, code,
+                                              {{"code", code},
+                                               {"title_vi", text(plan["title"], "vi")},
+                                               {"title_en", text(plan["title"], "en")},
+                                               {"definition", toNfc(*plan_text)}}));
+    } catch (const json::parse_error& err) {
+      faults.add("plan.json", "JSON hỏng tại byte " + std::to_string(err.byte), "malformed JSON at byte " + std::to_string(err.byte));
+    }
+  }
+
+  if (faults.any()) return faults.problem();
+  return seed;
+}
+
+}  // namespace fieldcheck

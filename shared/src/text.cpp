@@ -1,0 +1,107 @@
+// Vietnamese-aware text handling on ICU: NFC, diacritic folding, UTF-8 checks.
+#include "fieldcheck/text.h"
+
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+#include <unicode/utf8.h>
+
+#include <stdexcept>
+#include <vector>
+
+namespace fieldcheck {
+namespace {
+
+const icu::Normalizer2& normalizer(bool composed) {
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* n = composed ? icu::Normalizer2::getNFCInstance(status)
+                                       : icu::Normalizer2::getNFDInstance(status);
+  if (U_FAILURE(status) || n == nullptr)
+    throw std::runtime_error(std::string("ICU normaliser unavailable: ") + u_errorName(status));
+  return *n;
+}
+
+icu::UnicodeString normalize(std::string_view text, bool composed) {
+  const auto source = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
+  UErrorCode status = U_ZERO_ERROR;
+  auto result = normalizer(composed).normalize(source, status);
+  if (U_FAILURE(status))
+    throw std::runtime_error(std::string("ICU normalisation failed: ") + u_errorName(status));
+  return result;
+}
+
+std::vector<std::string> words(const std::string& folded) {
+  std::vector<std::string> out;
+  std::string current;
+  for (char c : folded) {
+    if (c == ' ') {
+      if (!current.empty()) out.push_back(std::move(current));
+      current.clear();
+    } else {
+      current += c;
+    }
+  }
+  if (!current.empty()) out.push_back(std::move(current));
+  return out;
+}
+
+}  // namespace
+
+bool isCleanUtf8(std::string_view text) {
+  const auto* s = reinterpret_cast<const uint8_t*>(text.data());
+  const auto length = static_cast<int32_t>(text.size());
+  if (static_cast<std::size_t>(length) != text.size()) return false;
+  int32_t i = 0;
+  while (i < length) {
+    UChar32 c = 0;
+    U8_NEXT(s, i, length, c);
+    if (c < 0) return false;
+    if (c < 0x20 && c != '\t' && c != '\n') return false;
+    if (c == 0x7f) return false;
+  }
+  return true;
+}
+
+std::string toNfc(std::string_view text) {
+  std::string out;
+  normalize(text, true).toUTF8String(out);
+  return out;
+}
+
+std::string foldForSearch(std::string_view text) {
+  const auto decomposed = normalize(text, false);
+  icu::UnicodeString stripped;
+  bool last_was_space = true;
+  for (int32_t i = 0; i < decomposed.length();) {
+    const UChar32 c = decomposed.char32At(i);
+    i += U16_LENGTH(c);
+    if (u_charType(c) == U_NON_SPACING_MARK) continue;
+    if (u_isUWhiteSpace(c) || u_ispunct(c)) {
+      if (!last_was_space) stripped.append(UChar32{' '});
+      last_was_space = true;
+      continue;
+    }
+    last_was_space = false;
+    // Vietnamese đ/Đ is a letter of its own, not d with a mark: NFD leaves it whole.
+    if (c == 0x0111 || c == 0x0110) {
+      stripped.append(UChar32{'d'});
+    } else {
+      stripped.append(c);
+    }
+  }
+  stripped.foldCase();
+  std::string out;
+  stripped.toUTF8String(out);
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+bool searchMatches(std::string_view text, std::string_view query) {
+  const std::string haystack = " " + foldForSearch(text) + " ";
+  for (const auto& word : words(foldForSearch(query)))
+    if (haystack.find(word) == std::string::npos) return false;
+  return true;
+}
+
+}  // namespace fieldcheck

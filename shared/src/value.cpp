@@ -1,0 +1,274 @@
+// Field values: JSON form, date-time parsing and formatting.
+#include "fieldcheck/value.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+namespace fieldcheck {
+namespace {
+
+using nlohmann::json;
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's civil calendar algorithm).
+std::int64_t daysFromCivil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+void civilFromDays(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  y = static_cast<std::int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y += m <= 2;
+}
+
+bool isLeap(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+unsigned daysInMonth(std::int64_t y, unsigned m) {
+  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && isLeap(y) ? 29 : kDays[m - 1];
+}
+
+// Reads exactly `width` decimal digits at `pos`.
+bool readDigits(std::string_view text, std::size_t pos, std::size_t width, int& out) {
+  if (pos + width > text.size()) return false;
+  int value = 0;
+  for (std::size_t i = pos; i < pos + width; ++i) {
+    if (text[i] < '0' || text[i] > '9') return false;
+    value = value * 10 + (text[i] - '0');
+  }
+  out = value;
+  return true;
+}
+
+[[noreturn]] void badValue(const std::string& what) {
+  throw std::invalid_argument("invalid field value: " + what);
+}
+
+}  // namespace
+
+std::optional<double> Value::asNumber() const {
+  if (const auto* i = get<std::int64_t>()) return static_cast<double>(*i);
+  if (const auto* d = get<double>()) return *d;
+  return std::nullopt;
+}
+
+std::string_view valueTypeName(ValueType type) {
+  switch (type) {
+    case ValueType::kNull: return "null";
+    case ValueType::kBool: return "yes/no";
+    case ValueType::kInteger: return "integer";
+    case ValueType::kDecimal: return "decimal";
+    case ValueType::kText: return "text";
+    case ValueType::kDateTime: return "datetime";
+    case ValueType::kChoices: return "choices";
+    case ValueType::kGps: return "gps";
+    case ValueType::kAttachment: return "attachment";
+  }
+  return "unknown";
+}
+
+json valueToJson(const Value& value) {
+  struct Visitor {
+    json operator()(std::monostate) const { return nullptr; }
+    json operator()(bool v) const { return v; }
+    json operator()(std::int64_t v) const { return v; }
+    json operator()(double v) const { return v; }
+    json operator()(const std::string& v) const { return v; }
+    json operator()(const DateTime& v) const { return json{{"datetime", formatDateTime(v)}}; }
+    json operator()(const Choices& v) const { return json{{"choices", v}}; }
+    json operator()(const GeoPoint& v) const {
+      json j{{"lat", v.latitude}, {"lon", v.longitude}};
+      if (v.accuracy_m) j["accuracy_m"] = *v.accuracy_m;
+      return j;
+    }
+    json operator()(const AttachmentRef& v) const {
+      return json{{"sha256", v.sha256}, {"size", v.size_bytes}, {"type", v.media_type}};
+    }
+  };
+  return std::visit(Visitor{}, value.storage());
+}
+
+Value valueFromJson(const json& j) {
+  switch (j.type()) {
+    case json::value_t::null: return Value{};
+    case json::value_t::boolean: return Value{j.get<bool>()};
+    case json::value_t::number_integer: return Value{j.get<std::int64_t>()};
+    case json::value_t::number_unsigned: {
+      const auto u = j.get<std::uint64_t>();
+      if (u > static_cast<std::uint64_t>(INT64_MAX)) badValue("integer out of range");
+      return Value{static_cast<std::int64_t>(u)};
+    }
+    case json::value_t::number_float: {
+      const double d = j.get<double>();
+      if (!std::isfinite(d)) badValue("decimal is not finite");
+      return Value{d};
+    }
+    case json::value_t::string: return Value{j.get<std::string>()};
+    case json::value_t::object: break;
+    default: badValue("unsupported JSON type");
+  }
+  if (j.size() == 1 && j.contains("datetime")) {
+    const auto& s = j["datetime"];
+    if (!s.is_string()) badValue("datetime must be a string");
+    auto dt = parseDateTime(s.get<std::string>(), 0);
+    if (!dt) badValue("datetime is not ISO 8601: " + s.get<std::string>());
+    return Value{*dt};
+  }
+  if (j.size() == 1 && j.contains("choices")) {
+    const auto& list = j["choices"];
+    if (!list.is_array()) badValue("choices must be an array");
+    Choices choices;
+    for (const auto& c : list) {
+      if (!c.is_string()) badValue("a choice must be a string code");
+      choices.push_back(c.get<std::string>());
+    }
+    return Value{std::move(choices)};
+  }
+  if (j.contains("lat") && j.contains("lon") && j.size() <= 3) {
+    if (!j["lat"].is_number() || !j["lon"].is_number()) badValue("lat and lon must be numbers");
+    GeoPoint p{j["lat"].get<double>(), j["lon"].get<double>(), std::nullopt};
+    if (j.contains("accuracy_m")) {
+      if (!j["accuracy_m"].is_number()) badValue("accuracy_m must be a number");
+      p.accuracy_m = j["accuracy_m"].get<double>();
+    } else if (j.size() == 3) {
+      badValue("unknown key in a GPS point");
+    }
+    return Value{p};
+  }
+  if (j.size() == 3 && j.contains("sha256") && j.contains("size") && j.contains("type")) {
+    if (!j["sha256"].is_string() || !j["size"].is_number_unsigned() || !j["type"].is_string())
+      badValue("attachment needs sha256 (text), size (unsigned) and type (text)");
+    return Value{AttachmentRef{j["sha256"].get<std::string>(), j["size"].get<std::uint64_t>(),
+                               j["type"].get<std::string>()}};
+  }
+  badValue("unrecognised object " + j.dump().substr(0, 80));
+}
+
+json fieldsToJson(const Fields& fields) {
+  json j = json::object();
+  for (const auto& [name, value] : fields) j[name] = valueToJson(value);
+  return j;
+}
+
+Fields fieldsFromJson(const json& j) {
+  if (!j.is_object()) badValue("fields must be a JSON object");
+  Fields fields;
+  for (const auto& [name, value] : j.items()) fields.emplace(name, valueFromJson(value));
+  return fields;
+}
+
+std::string formatDateTime(const DateTime& value) {
+  const std::int64_t local_ms = value.epoch_ms + std::int64_t{value.offset_minutes} * 60'000;
+  std::int64_t days = local_ms / 86'400'000;
+  std::int64_t ms_of_day = local_ms % 86'400'000;
+  if (ms_of_day < 0) {
+    ms_of_day += 86'400'000;
+    --days;
+  }
+  std::int64_t y = 0;
+  unsigned m = 0, d = 0;
+  civilFromDays(days, y, m, d);
+  const auto secs = ms_of_day / 1000;
+  char offset[16] = "Z";
+  if (value.offset_minutes != 0) {
+    const int off = value.offset_minutes < 0 ? -value.offset_minutes : value.offset_minutes;
+    std::snprintf(offset, sizeof offset, "%c%02d:%02d", value.offset_minutes < 0 ? '-' : '+',
+                  off / 60, off % 60);
+  }
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld%s",
+                static_cast<long long>(y), m, d, static_cast<long long>(secs / 3600),
+                static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60), offset);
+  return buf;
+}
+
+std::optional<std::int32_t> parseUtcOffset(std::string_view text) {
+  if (text == "Z" || text == "z") return 0;
+  int hh = 0, mm = 0;
+  if (text.size() != 6 || (text[0] != '+' && text[0] != '-') || text[3] != ':' ||
+      !readDigits(text, 1, 2, hh) || !readDigits(text, 4, 2, mm) || hh > 14 || mm > 59)
+    return std::nullopt;
+  const int minutes = hh * 60 + mm;
+  return text[0] == '-' ? -minutes : minutes;
+}
+
+std::optional<DateTime> parseDateTime(std::string_view text, std::int32_t default_offset_minutes) {
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (!readDigits(text, 0, 4, year) || text.size() < 10 || text[4] != '-' || text[7] != '-' ||
+      !readDigits(text, 5, 2, month) || !readDigits(text, 8, 2, day))
+    return std::nullopt;
+  if (month < 1 || month > 12 || day < 1 ||
+      static_cast<unsigned>(day) > daysInMonth(year, static_cast<unsigned>(month)))
+    return std::nullopt;
+  std::size_t pos = 10;
+  if (pos < text.size() && (text[pos] == 'T' || text[pos] == ' ')) {
+    if (!readDigits(text, pos + 1, 2, hour) || pos + 3 >= text.size() || text[pos + 3] != ':' ||
+        !readDigits(text, pos + 4, 2, minute))
+      return std::nullopt;
+    pos += 6;
+    if (pos < text.size() && text[pos] == ':') {
+      if (!readDigits(text, pos + 1, 2, second)) return std::nullopt;
+      pos += 3;
+    }
+    if (hour > 23 || minute > 59 || second > 59) return std::nullopt;
+  }
+  std::int32_t offset = default_offset_minutes;
+  if (pos < text.size()) {
+    auto parsed = parseUtcOffset(text.substr(pos));
+    if (!parsed) return std::nullopt;
+    offset = *parsed;
+  }
+  const std::int64_t days = daysFromCivil(year, static_cast<unsigned>(month),
+                                          static_cast<unsigned>(day));
+  const std::int64_t local_ms =
+      days * 86'400'000 + (std::int64_t{hour} * 3600 + minute * 60 + second) * 1000;
+  return DateTime{local_ms - std::int64_t{offset} * 60'000, offset};
+}
+
+std::string displayValue(const Value& value) {
+  struct Visitor {
+    std::string operator()(std::monostate) const { return "—"; }
+    std::string operator()(bool v) const { return v ? "có / yes" : "không / no"; }
+    std::string operator()(std::int64_t v) const { return std::to_string(v); }
+    std::string operator()(double v) const {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.10g", v);
+      return buf;
+    }
+    std::string operator()(const std::string& v) const { return v; }
+    std::string operator()(const DateTime& v) const { return formatDateTime(v); }
+    std::string operator()(const Choices& v) const {
+      std::string out;
+      for (const auto& c : v) out += (out.empty() ? "" : ", ") + c;
+      return out;
+    }
+    std::string operator()(const GeoPoint& v) const {
+      char buf[80];
+      std::snprintf(buf, sizeof buf, "%.6f, %.6f", v.latitude, v.longitude);
+      std::string out = buf;
+      if (v.accuracy_m) out += " (±" + std::to_string(static_cast<long>(*v.accuracy_m)) + " m)";
+      return out;
+    }
+    std::string operator()(const AttachmentRef& v) const {
+      return v.media_type + " " + std::to_string(v.size_bytes) + " B, " + v.sha256.substr(0, 12);
+    }
+  };
+  return std::visit(Visitor{}, value.storage());
+}
+
+}  // namespace fieldcheck
