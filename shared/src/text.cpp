@@ -98,9 +98,11 @@ std::string foldForSearch(std::string_view text) {
 }
 
 bool searchMatches(std::string_view text, std::string_view query) {
-  const std::string haystack = " " + foldForSearch(text) + " ";
+  // Each query word must begin a word of the text: "hoang gia" finds "Karaoke Hoàng Gia" and
+  // "Hoàng Giang", but "an" does not find "Hoàng".
+  const std::string haystack = " " + foldForSearch(text);
   for (const auto& word : words(foldForSearch(query)))
-    if (haystack.find(word) == std::string::npos) return false;
+    if (haystack.find(" " + word) == std::string::npos) return false;
   return true;
 }
 

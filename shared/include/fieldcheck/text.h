@@ -17,7 +17,7 @@ std::string toNfc(std::string_view text);
 /// whitespace collapsed, so "hoang gia" finds "Karaoke Hoàng Gia".
 std::string foldForSearch(std::string_view text);
 
-/// True when every whitespace-separated word of `query` appears in `text`, both folded.
+/// True when every word of `query` begins a word of `text`, both folded.
 bool searchMatches(std::string_view text, std::string_view query);
 
 }  // namespace fieldcheck

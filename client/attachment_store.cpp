@@ -1,0 +1,72 @@
+// Content-addressed attachment files.
+#include "attachment_store.h"
+
+#include <fstream>
+#include <iterator>
+#include <system_error>
+
+#include "fieldcheck/crypto.h"
+#include "platform.h"
+#include "tuning.h"
+
+namespace fieldcheck::client {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string mediaTypeOf(const std::string& bytes) {
+  static const std::string kPng("\x89PNG\r\n\x1a\n", 8);
+  if (bytes.size() >= 3 && static_cast<unsigned char>(bytes[0]) == 0xFF &&
+      static_cast<unsigned char>(bytes[1]) == 0xD8 && static_cast<unsigned char>(bytes[2]) == 0xFF)
+    return "image/jpeg";
+  if (bytes.compare(0, kPng.size(), kPng) == 0) return "image/png";
+  return "";
+}
+
+}  // namespace
+
+fs::path AttachmentStore::pathOf(const AttachmentRef& ref) const {
+  return dir_ / ref.sha256.substr(0, 2) / ref.sha256;
+}
+
+Result<AttachmentRef> AttachmentStore::add(const fs::path& file) const {
+  std::error_code ec;
+  const auto size = fs::file_size(file, ec);
+  if (ec || !fs::is_regular_file(file, ec))
+    return problem("Không đọc được tệp " + file.string() + ".", "Cannot read the file " + file.string() + ".");
+  if (size > tuning::kMaxAttachmentBytes)
+    return problem("Tệp " + file.string() + " lớn quá " + std::to_string(tuning::kMaxAttachmentBytes >> 20) +
+                       " MiB; hãy chụp lại với độ phân giải thấp hơn.",
+                   "The file " + file.string() + " is larger than " +
+                       std::to_string(tuning::kMaxAttachmentBytes >> 20) + " MiB; take it again at a lower resolution.");
+  std::ifstream in(file, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof())
+    return problem("Không đọc được tệp " + file.string() + ".", "Cannot read the file " + file.string() + ".");
+  const auto type = mediaTypeOf(bytes);
+  if (type.empty())
+    return problem("Tệp " + file.string() + " không phải ảnh JPEG hay PNG.",
+                   "The file " + file.string() + " is not a JPEG or PNG image.");
+  AttachmentRef ref{sha256Hex(bytes), bytes.size(), type};
+  const auto target = pathOf(ref);
+  if (fs::exists(target, ec) && fs::file_size(target, ec) == bytes.size()) return ref;
+
+  platform::makePrivateDir(target.parent_path());
+  // Write aside, sync, then rename: a crash never leaves a half photo under its hash.
+  const auto temp = fs::path(target.string() + ".part");
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out.flush())
+      return problem("Không ghi được ảnh vào " + temp.string() + " (đĩa đầy?).",
+                     "Cannot write the photo to " + temp.string() + " (disk full?).");
+  }
+  if (!platform::syncFile(temp))
+    return problem("Không lưu bền được ảnh vào đĩa.", "Cannot flush the photo to the disk.");
+  fs::rename(temp, target, ec);
+  if (ec) return problem("Không lưu được ảnh (" + ec.message() + ").", "Cannot store the photo (" + ec.message() + ").");
+  return ref;
+}
+
+}  // namespace fieldcheck::client

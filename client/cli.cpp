@@ -1,0 +1,426 @@
+// The `fieldcheck` command line.
+#include "cli.h"
+
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <SQLiteCpp/Exception.h>
+#include <nlohmann/json.hpp>
+
+#include "fieldcheck/seed.h"
+#include "fieldcheck/text.h"
+#include "fill_session.h"
+#include "inspector_service.h"
+#include "platform.h"
+
+namespace fieldcheck::client {
+namespace {
+
+using nlohmann::json;
+namespace f = inspection_fields;
+
+struct Output {
+  bool json = false;
+  std::ostream& out;
+  std::ostream& err;
+};
+
+int fail(const Output& o, const Problem& p) {
+  if (o.json) {
+    json details = json::array();
+    for (const auto& d : p.details) details.push_back({{"vi", d.vi}, {"en", d.en}});
+    o.out << json{{"error", {{"vi", p.message.vi}, {"en", p.message.en}, {"details", details}}}}.dump(2) << "\n";
+  } else {
+    o.err << "Lỗi: " << p.message.vi << "\nError: " << p.message.en << "\n";
+    for (const auto& d : p.details) o.err << "  - " << d.vi << "\n    " << d.en << "\n";
+  }
+  return 1;
+}
+
+// Width in terminal columns of NFC text: one per code point (Vietnamese letters are
+// precomposed), which is what aligns the tables.
+std::size_t columns(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+std::string pad(std::string s, std::size_t width) {
+  const auto w = columns(s);
+  if (w < width) s.append(width - w, ' ');
+  return s;
+}
+
+std::string text(const Document& doc, const std::string& name) {
+  auto it = doc.fields.find(name);
+  if (it == doc.fields.end()) return "";
+  if (const auto* s = it->second.get<std::string>()) return *s;
+  return displayValue(it->second);
+}
+
+json documentJson(const Document& doc) {
+  return json{{"id", doc.id},         {"kind", doc.kind},     {"revision", doc.revision},
+              {"parents", doc.parents}, {"author", doc.author}, {"device", doc.device},
+              {"stamp", doc.stamp.toString()}, {"fields", fieldsToJson(doc.fields)}};
+}
+
+std::string establishmentLine(const InspectorService& service, const Document& est) {
+  return text(est, "code") + " " + text(est, "name") + " — " + service.districtName(text(est, "district"));
+}
+
+struct Globals {
+  std::optional<std::string> home;
+  bool json = false;
+};
+
+Result<InspectorService> openService(const Globals& g) {
+  auto home = resolveHome(g.home);
+  if (!home) return home.problem();
+  return InspectorService::open(home.value());
+}
+
+std::vector<Assignment> toAssignments(const std::vector<std::string>& items, std::vector<std::string>& bad) {
+  std::vector<Assignment> out;
+  for (const auto& item : items) {
+    if (auto a = parseAssignment(item)) out.push_back(*a);
+    else bad.push_back(item);
+  }
+  return out;
+}
+
+Problem badAssignments(const std::vector<std::string>& bad) {
+  Problem p = problem("Mỗi giá trị phải có dạng TÊN=GIÁ_TRỊ (ví dụ workers=12).",
+                      "Each value must look like NAME=VALUE (for example workers=12).");
+  for (const auto& b : bad) p.details.push_back({"“" + b + "”", "“" + b + "”"});
+  return p;
+}
+
+void printInspection(const Output& o, const InspectorService& service, const InspectionView& v) {
+  const auto& doc = v.inspection;
+  const bool finalized = text(doc, f::kStatus) == kStatusFinalized;
+  o.out << "Phiếu kiểm tra / Inspection " << doc.id << "\n"
+        << "  Trạng thái / Status: " << (finalized ? "đã hoàn tất / finalized" : "nháp / draft") << "\n"
+        << "  Cơ sở / Establishment: " << establishmentLine(service, v.establishment) << "\n"
+        << "  Mẫu / Template: " << v.checklist.title.vi << " (" << v.checklist.id << " v" << v.checklist.version << ")\n"
+        << "  Đã trả lời / Answered: " << v.state.answeredCount() << "/" << v.state.relevantCount() << "\n\n";
+  int n = 0;
+  std::string section;
+  for (const auto& s : v.state.questions()) {
+    if (!s.relevant) continue;
+    ++n;
+    const auto& q = *s.question;
+    if (q.section && q.section->vi != section) {
+      section = q.section->vi;
+      o.out << "== " << q.section->vi << " / " << q.section->en << " ==\n";
+    }
+    const char* mark = s.issue ? "✗" : (s.value.isNull() ? "·" : "✓");
+    o.out << " " << mark << " " << n << ". " << q.label.vi << (s.required ? " *" : "") << " [" << q.id << "]\n"
+          << "      " << q.label.en << "\n"
+          << "      → " << (s.value.isNull() ? std::string("(chưa trả lời / not answered)") : displayAnswer(q, s.value))
+          << "\n";
+    if (s.issue && !s.value.isNull()) o.out << "      ✗ " << s.issue->vi << " / " << s.issue->en << "\n";
+  }
+  const auto issues = v.state.issues();
+  if (!finalized) {
+    if (issues.empty())
+      o.out << "\nĐã đủ. Hoàn tất bằng / Complete. Finalize with: fieldcheck inspect finalize " << doc.id.substr(0, 8) << "\n";
+    else
+      o.out << "\nCòn " << issues.size() << " câu thiếu hoặc sai / " << issues.size()
+            << " answer(s) missing or invalid (*: bắt buộc / required)\n";
+  }
+}
+
+json inspectionJson(const InspectorService& service, const InspectionView& v) {
+  json questions = json::array();
+  for (const auto& s : v.state.questions()) {
+    json q{{"id", s.question->id},
+           {"type", questionTypeName(s.question->type)},
+           {"label", {{"vi", s.question->label.vi}, {"en", s.question->label.en}}},
+           {"relevant", s.relevant},
+           {"required", s.required},
+           {"value", valueToJson(s.value)}};
+    if (s.issue) q["issue"] = {{"vi", s.issue->vi}, {"en", s.issue->en}};
+    questions.push_back(std::move(q));
+  }
+  auto j = documentJson(v.inspection);
+  j["status"] = text(v.inspection, f::kStatus);
+  j["establishment"] = {{"id", v.establishment.id},
+                        {"code", text(v.establishment, "code")},
+                        {"name", text(v.establishment, "name")},
+                        {"district", service.districtName(text(v.establishment, "district"))}};
+  j["template"] = {{"id", v.checklist.id}, {"version", v.checklist.version}};
+  j["answered"] = v.state.answeredCount();
+  j["applicable"] = v.state.relevantCount();
+  j["complete"] = v.state.complete();
+  j["questions"] = std::move(questions);
+  return j;
+}
+
+}  // namespace
+
+int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& out, std::ostream& err) {
+  CLI::App app{
+      "fieldcheck — phiếu kiểm tra cơ sở, làm việc không cần mạng / establishment inspections, offline-first"};
+  app.set_help_all_flag("--help-all", "Mọi lệnh và tùy chọn / every command and option");
+  app.require_subcommand(1);
+  app.fallthrough();
+  Globals g;
+  app.add_option("--home", g.home, "Thư mục dữ liệu / data folder (else FIELDCHECK_HOME, else the per-user data folder)");
+  app.add_flag("--json", g.json, "In JSON cho script / print JSON for scripts");
+
+  // init
+  auto* init = app.add_subcommand("init", "Khởi tạo dữ liệu từ thư mục mẫu, không cần mạng / set up a home offline from a seed folder");
+  std::string seed_dir;
+  std::string user = platform::currentUserName();
+  init->add_option("--seed", seed_dir, "Thư mục dữ liệu mẫu / seed folder (e.g. packaging/seed/cao-bang-2019)")->required();
+  init->add_option("--user", user, "Tên cán bộ kiểm tra / the inspector's name");
+
+  // establishments
+  auto* list_est = app.add_subcommand("establishments", "Danh sách cơ sở / list establishments");
+  std::optional<std::string> district, search;
+  list_est->add_option("--district", district, "Huyện (tên hoặc mã, dấu không bắt buộc) / district name or code");
+  list_est->add_option("--search", search, "Tìm theo tên, mã, địa chỉ, chủ (dấu không bắt buộc) / search words");
+
+  // establishment show|set
+  auto* est = app.add_subcommand("establishment", "Một cơ sở / one establishment");
+  est->require_subcommand(1);
+  std::string est_ref;
+  std::vector<std::string> est_values;
+  auto* est_show = est->add_subcommand("show", "Xem hồ sơ cơ sở / show an establishment's record");
+  est_show->add_option("ID", est_ref, "Mã cơ sở (CS-01) hoặc id / establishment code or id")->required();
+  auto* est_set = est->add_subcommand("set", "Sửa hồ sơ cơ sở theo thực tế / correct an establishment's record");
+  est_set->add_option("ID", est_ref, "Mã cơ sở (CS-01) hoặc id / establishment code or id")->required();
+  est_set->add_option("FIELD=VALUE", est_values, "Ví dụ / e.g. workers=12 status=closed")->required();
+
+  // inspect
+  auto* inspect = app.add_subcommand("inspect", "Phiếu kiểm tra / inspections");
+  inspect->require_subcommand(1);
+  std::string insp_ref, establishment_ref, question;
+  std::optional<std::string> template_ref, status_filter;
+  std::vector<std::string> answers;
+  std::string attach_file;
+  auto* i_new = inspect->add_subcommand("new", "Bắt đầu phiếu mới / start a new inspection");
+  i_new->add_option("--establishment", establishment_ref, "Mã cơ sở hoặc id / establishment code or id")->required();
+  i_new->add_option("--template", template_ref, "Mã mẫu phiếu khi có nhiều / template id when there are several");
+  auto* i_fill = inspect->add_subcommand("fill", "Điền phiếu từng câu / fill question by question");
+  i_fill->add_option("ID", insp_ref, "Mã phiếu (8 ký tự đầu là đủ) / inspection id or prefix")->required();
+  auto* i_set = inspect->add_subcommand("set", "Trả lời không cần hỏi / set answers without prompts");
+  i_set->add_option("ID", insp_ref, "Mã phiếu / inspection id or prefix")->required();
+  i_set->add_option("QUESTION=VALUE", answers, "Ví dụ / e.g. workers_total=12 karaoke_door_transparent=c")->required();
+  auto* i_attach = inspect->add_subcommand("attach", "Đính kèm ảnh / attach a photo");
+  i_attach->add_option("ID", insp_ref, "Mã phiếu / inspection id or prefix")->required();
+  i_attach->add_option("QUESTION", question, "Câu hỏi ảnh / photo question")->required();
+  i_attach->add_option("FILE", attach_file, "Tệp JPEG hoặc PNG / JPEG or PNG file")->required();
+  auto* i_show = inspect->add_subcommand("show", "Xem phiếu / show an inspection");
+  i_show->add_option("ID", insp_ref, "Mã phiếu / inspection id or prefix")->required();
+  auto* i_list = inspect->add_subcommand("list", "Danh sách phiếu / list inspections");
+  i_list->add_option("--status", status_filter, "draft | finalized")->check(CLI::IsMember({"draft", "finalized"}));
+  auto* i_final = inspect->add_subcommand("finalize", "Hoàn tất phiếu / finalize an inspection");
+  i_final->add_option("ID", insp_ref, "Mã phiếu / inspection id or prefix")->required();
+
+  auto* history = app.add_subcommand("history", "Lịch sử sửa đổi / every revision of an inspection or establishment");
+  std::string history_ref;
+  history->add_option("ID", history_ref, "Mã phiếu hoặc cơ sở / inspection or establishment")->required();
+
+  auto* status = app.add_subcommand("status", "Tình trạng máy này / this laptop's state");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e, out, err);
+    return rc == 0 ? 0 : 2;
+  }
+
+  Output o{g.json, out, err};
+  try {
+    if (init->parsed()) {
+      auto home = resolveHome(g.home);
+      if (!home) return fail(o, home.problem());
+      auto r = initHome(home.value(), seed_dir, user);
+      if (!r) return fail(o, r.problem());
+      const auto& s = r.value();
+      if (o.json) {
+        out << json{{"home", home.value().dir.string()}, {"province", s.province}, {"establishments", s.establishments},
+                    {"documents", s.documents}, {"device", s.device}, {"already_initialised", s.already_initialised}}
+                   .dump(2)
+            << "\n";
+      } else {
+        out << (s.already_initialised ? "Đã cập nhật / Updated " : "Đã khởi tạo / Initialised ") << home.value().dir.string()
+            << "\n  Tỉnh / Province: " << s.province << "\n  Cơ sở / Establishments: " << s.establishments
+            << "\n  Máy / Device: " << s.device << "\n"
+            << "Tiếp theo / Next: fieldcheck establishments\n";
+      }
+      return 0;
+    }
+
+    auto service = openService(g);
+    if (!service) return fail(o, service.problem());
+    auto& svc = service.value();
+
+    if (list_est->parsed()) {
+      auto r = svc.establishments(district, search);
+      if (!r) return fail(o, r.problem());
+      if (o.json) {
+        json list = json::array();
+        for (const auto& e : r.value()) {
+          auto j = documentJson(e);
+          j["district_name"] = svc.districtName(text(e, "district"));
+          list.push_back(std::move(j));
+        }
+        out << list.dump(2) << "\n";
+        return 0;
+      }
+      out << pad("Mã/Code", 8) << pad("Tên / Name", 34) << pad("Loại/Kind", 11) << pad("Huyện / District", 22)
+          << "Xã / Commune\n";
+      for (const auto& e : r.value())
+        out << pad(text(e, "code"), 8) << pad(text(e, "name"), 34) << pad(text(e, "kind"), 11)
+            << pad(svc.districtName(text(e, "district")), 22) << svc.communeName(text(e, "commune")) << "\n";
+      out << r.value().size() << " cơ sở / establishments\n";
+      return 0;
+    }
+
+    if (est_show->parsed() || est_set->parsed()) {
+      Result<Document> r = est_show->parsed() ? svc.findEstablishment(est_ref) : [&]() -> Result<Document> {
+        std::vector<std::string> bad;
+        auto changes = toAssignments(est_values, bad);
+        if (!bad.empty()) return badAssignments(bad);
+        return svc.correctEstablishment(est_ref, changes);
+      }();
+      if (!r) return fail(o, r.problem());
+      if (o.json) {
+        out << documentJson(r.value()).dump(2) << "\n";
+        return 0;
+      }
+      if (est_set->parsed()) out << "Đã lưu / Saved: " << establishmentLine(svc, r.value()) << "\n";
+      for (const auto& [name, value] : r.value().fields) {
+        std::string shown = displayValue(value);
+        if (name == "district") shown = svc.districtName(shown);
+        if (name == "commune") shown = svc.communeName(shown);
+        out << "  " << pad(name, 16) << shown << "\n";
+      }
+      return 0;
+    }
+
+    if (i_new->parsed()) {
+      auto r = svc.newInspection(establishment_ref, template_ref);
+      if (!r) return fail(o, r.problem());
+      if (o.json) out << documentJson(r.value()).dump(2) << "\n";
+      else out << r.value().id << "\n";
+      return 0;
+    }
+
+    if (i_fill->parsed()) return runFill(svc, insp_ref, in, out);
+
+    if (i_set->parsed() || i_attach->parsed() || i_final->parsed()) {
+      Result<Document> r = [&]() -> Result<Document> {
+        if (i_attach->parsed()) return svc.attach(insp_ref, question, attach_file);
+        if (i_final->parsed()) return svc.finalize(insp_ref);
+        std::vector<std::string> bad;
+        auto pairs = toAssignments(answers, bad);
+        if (!bad.empty()) return badAssignments(bad);
+        return svc.setAnswers(insp_ref, pairs);
+      }();
+      if (!r) return fail(o, r.problem());
+      auto v = svc.view(r.value().id);
+      if (!v) return fail(o, v.problem());
+      if (o.json) {
+        out << inspectionJson(svc, v.value()).dump(2) << "\n";
+      } else if (i_final->parsed()) {
+        out << "Đã hoàn tất phiếu / Inspection finalized: " << r.value().id << "\n";
+      } else {
+        out << "Đã lưu / Saved. Đã trả lời / Answered " << v.value().state.answeredCount() << "/"
+            << v.value().state.relevantCount() << "; còn thiếu / still missing: " << v.value().state.issues().size()
+            << "\n";
+      }
+      return 0;
+    }
+
+    if (i_show->parsed()) {
+      auto v = svc.view(insp_ref);
+      if (!v) return fail(o, v.problem());
+      if (o.json) out << inspectionJson(svc, v.value()).dump(2) << "\n";
+      else printInspection(o, svc, v.value());
+      return 0;
+    }
+
+    if (i_list->parsed()) {
+      auto r = svc.inspections(status_filter);
+      if (!r) return fail(o, r.problem());
+      json list = json::array();
+      if (!o.json)
+        out << pad("Mã / Id", 10) << pad("Trạng thái/Status", 19) << pad("Trả lời/Answered", 18) << "Cơ sở / Establishment\n";
+      for (const auto& doc : r.value()) {
+        auto v = svc.view(doc.id);
+        if (!v) return fail(o, v.problem());
+        if (o.json) {
+          list.push_back(inspectionJson(svc, v.value()));
+          continue;
+        }
+        out << pad(doc.id.substr(0, 8), 10) << pad(text(doc, f::kStatus), 19)
+            << pad(std::to_string(v.value().state.answeredCount()) + "/" + std::to_string(v.value().state.relevantCount()), 18)
+            << establishmentLine(svc, v.value().establishment) << "\n";
+      }
+      if (o.json) out << list.dump(2) << "\n";
+      else out << r.value().size() << " phiếu / inspections\n";
+      return 0;
+    }
+
+    if (history->parsed()) {
+      Result<Document> doc = svc.findInspection(history_ref);
+      if (!doc) doc = svc.findEstablishment(history_ref);
+      if (!doc)
+        return fail(o, problem("Không tìm thấy phiếu hay cơ sở “" + history_ref + "”.",
+                               "No inspection or establishment “" + history_ref + "”."));
+      const auto revisions = svc.history(doc.value().id);
+      if (o.json) {
+        json list = json::array();
+        for (const auto& r : revisions) list.push_back(documentJson(r));
+        out << list.dump(2) << "\n";
+        return 0;
+      }
+      const Fields* previous = nullptr;
+      for (const auto& r : revisions) {
+        out << r.revision.substr(0, 12) << "  " << r.author << "  "
+            << formatDateTime(DateTime{r.stamp.wall_ms, svc.utcOffsetMinutes()}) << "  device " << r.device.substr(0, 8)
+            << "\n";
+        for (const auto& [name, value] : r.fields) {
+          const auto before = previous ? previous->find(name) : Fields::const_iterator{};
+          if (!previous || before == previous->end() || !(before->second == value))
+            out << "    " << name << " = " << displayValue(value) << "\n";
+        }
+        if (previous)
+          for (const auto& [name, value] : *previous)
+            if (!r.fields.count(name)) out << "    " << name << " (xóa / cleared)\n";
+        previous = &r.fields;
+      }
+      return 0;
+    }
+
+    if (status->parsed()) {
+      const auto s = svc.status();
+      if (o.json) {
+        out << json{{"province", s.province}, {"user", s.user}, {"device", s.device}, {"drafts", s.drafts},
+                    {"finalized", s.finalized}, {"pending_changes", s.pending_changes}}
+                   .dump(2)
+            << "\n";
+      } else {
+        out << "Tỉnh / Province: " << s.province << "\nCán bộ / User: " << s.user << "\nMáy / Device: " << s.device
+            << "\nPhiếu nháp / Drafts: " << s.drafts << "\nPhiếu đã hoàn tất / Finalized: " << s.finalized
+            << "\nThay đổi chờ gửi / Changes waiting to be sent: " << s.pending_changes << "\n";
+      }
+      return 0;
+    }
+  } catch (const SQLite::Exception& e) {
+    if (e.getErrorCode() == 5 /* SQLITE_BUSY */)
+      return fail(o, problem("Một chương trình fieldcheck khác đang ghi dữ liệu; hãy thử lại sau giây lát.",
+                             "Another fieldcheck is writing the data; try again in a moment."));
+    if (e.getErrorCode() == 13 /* SQLITE_FULL */)
+      return fail(o, problem("Đĩa đầy: chưa lưu được. Hãy giải phóng dung lượng rồi thử lại; dữ liệu cũ vẫn an toàn.",
+                             "The disk is full: nothing was saved. Free some space and try again; earlier data is safe."));
+    return fail(o, problem(std::string("Lỗi lưu trữ; chưa lưu gì. Chi tiết cho quản trị viên: ") + e.what(),
+                           std::string("Storage failure; nothing was saved. Detail for the administrator: ") + e.what()));
+  }
+  return 2;
+}
+
+}  // namespace fieldcheck::client

@@ -1,0 +1,402 @@
+// The inspector's operations over the local store.
+#include "inspector_service.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "fieldcheck/crypto.h"
+#include "fieldcheck/seed.h"
+#include "fieldcheck/text.h"
+#include "platform.h"
+#include "tuning.h"
+
+namespace fieldcheck::client {
+namespace {
+
+namespace fs = std::filesystem;
+namespace f = inspection_fields;
+
+std::string textField(const Document& doc, const std::string& name) {
+  auto it = doc.fields.find(name);
+  if (it == doc.fields.end()) return "";
+  if (const auto* s = it->second.get<std::string>()) return *s;
+  return "";
+}
+
+Problem notFound(std::string_view what_vi, std::string_view what_en, std::string_view ref,
+                 std::string_view hint_vi, std::string_view hint_en) {
+  return problem("Không tìm thấy " + std::string(what_vi) + " “" + std::string(ref) + "”. " + std::string(hint_vi),
+                 "No " + std::string(what_en) + " “" + std::string(ref) + "”. " + std::string(hint_en));
+}
+
+// The answers an inspection holds: its fields without the bookkeeping ones.
+Fields answersOf(const Document& inspection) {
+  Fields answers;
+  for (const auto& [name, value] : inspection.fields)
+    if (!name.empty() && name[0] != '_') answers.emplace(name, value);
+  return answers;
+}
+
+Problem finalizedProblem(const Document& inspection) {
+  return problem("Phiếu " + inspection.id.substr(0, 8) + " đã hoàn tất nên không sửa được nữa; "
+                 "nếu cần sửa, hãy báo giám sát viên.",
+                 "Inspection " + inspection.id.substr(0, 8) + " is finalized and can no longer be edited; "
+                 "ask a supervisor if it needs an amendment.");
+}
+
+}  // namespace
+
+std::optional<Assignment> parseAssignment(std::string_view text) {
+  const auto eq = text.find('=');
+  if (eq == std::string_view::npos || eq == 0) return std::nullopt;
+  return Assignment{std::string(text.substr(0, eq)), std::string(text.substr(eq + 1))};
+}
+
+Result<InitSummary> initHome(const Home& home, const fs::path& seed_dir, const std::string& user) {
+  auto seed = loadSeed(seed_dir);
+  if (!seed) return seed.problem();
+  try {
+    platform::makePrivateDir(home.dir);
+    platform::makePrivateDir(home.attachments());
+  } catch (const fs::filesystem_error& e) {
+    return problem("Không tạo được thư mục " + home.dir.string() + " (" + e.code().message() + ").",
+                   "Cannot create the folder " + home.dir.string() + " (" + e.code().message() + ").");
+  }
+  auto store = LocalStore::open(home.database(), true);
+  if (!store) return store.problem();
+  auto& s = store.value();
+  InitSummary summary;
+  summary.already_initialised = s.setting("province").has_value();
+  if (summary.already_initialised && s.setting("province") != seed.value().province)
+    return problem("Thư mục " + home.dir.string() + " đã dùng cho tỉnh " + *s.setting("province") +
+                       "; hãy chọn thư mục khác bằng --home.",
+                   "The folder " + home.dir.string() + " already holds the province " + *s.setting("province") +
+                       "; choose another folder with --home.");
+  s.importShared(seed.value().documents);
+  s.setSetting("province", seed.value().province);
+  s.setSetting("utc_offset_minutes", std::to_string(seed.value().utc_offset_minutes));
+  if (!user.empty() || !s.setting("user")) s.setSetting("user", user.empty() ? "inspector" : user);
+  summary.province = seed.value().province;
+  summary.documents = seed.value().documents.size();
+  summary.establishments = static_cast<std::size_t>(
+      std::count_if(seed.value().documents.begin(), seed.value().documents.end(),
+                    [](const Document& d) { return d.kind == kinds::kEstablishment; }));
+  summary.device = s.device();
+  return summary;
+}
+
+InspectorService::InspectorService(LocalStore store, Home home)
+    : store_(std::move(store)), home_(std::move(home)), attachments_(home_.attachments()) {
+  utc_offset_minutes_ = std::stoi(store_.setting("utc_offset_minutes").value_or("0"));
+}
+
+Result<InspectorService> InspectorService::open(const Home& home) {
+  auto store = LocalStore::open(home.database(), false);
+  if (!store) return store.problem();
+  if (!store.value().setting("province"))
+    return problem("Thư mục " + home.dir.string() + " chưa được khởi tạo. Hãy chạy `fieldcheck init --seed THƯ_MỤC`.",
+                   "The folder " + home.dir.string() + " is not set up. Run `fieldcheck init --seed DIR`.");
+  return InspectorService(std::move(store.value()), home);
+}
+
+std::string InspectorService::districtName(const std::string& code) const {
+  auto doc = store_.head(seedDocumentId(kinds::kDistrict, code));
+  return doc ? textField(*doc, "name") : code;
+}
+
+std::string InspectorService::communeName(const std::string& code) const {
+  if (code.empty()) return "";
+  auto doc = store_.head(seedDocumentId(kinds::kCommune, code));
+  return doc ? textField(*doc, "name") : code;
+}
+
+Result<std::vector<Document>> InspectorService::establishments(const std::optional<std::string>& district,
+                                                               const std::optional<std::string>& search) const {
+  std::optional<std::string> district_code;
+  if (district) {
+    const auto wanted = foldForSearch(*district);
+    std::string known;
+    for (const auto& d : store_.heads(kinds::kDistrict)) {
+      const auto code = textField(d, "code"), name = textField(d, "name");
+      known += (known.empty() ? "" : ", ") + name;
+      if (foldForSearch(code) == wanted || foldForSearch(name) == wanted) district_code = code;
+    }
+    if (!district_code)
+      return problem("Không có huyện “" + *district + "”. Các huyện: " + known + ".",
+                     "There is no district “" + *district + "”. Districts: " + known + ".");
+  }
+  std::vector<Document> out;
+  for (auto& doc : store_.heads(kinds::kEstablishment)) {
+    if (doc.deleted) continue;
+    if (district_code && textField(doc, "district") != *district_code) continue;
+    if (search) {
+      const auto haystack = textField(doc, "code") + " " + textField(doc, "name") + " " +
+                            textField(doc, "address") + " " + textField(doc, "owner");
+      if (!searchMatches(haystack, *search)) continue;
+    }
+    out.push_back(std::move(doc));
+  }
+  // Establishments whose name matches come before those found by address or owner.
+  const auto rank = [&](const Document& d) {
+    return search && !searchMatches(textField(d, "name"), *search) ? 1 : 0;
+  };
+  std::sort(out.begin(), out.end(), [&](const Document& a, const Document& b) {
+    return std::tuple(rank(a), textField(a, "district"), textField(a, "code")) <
+           std::tuple(rank(b), textField(b, "district"), textField(b, "code"));
+  });
+  return out;
+}
+
+Result<Document> InspectorService::findEstablishment(std::string_view ref) const {
+  const auto wanted = foldForSearch(ref);
+  for (auto& doc : store_.heads(kinds::kEstablishment))
+    if (!wanted.empty() && foldForSearch(textField(doc, "code")) == wanted) return doc;
+  if (ref.size() >= tuning::kMinIdPrefixChars) {
+    auto ids = store_.idsWithPrefix(kinds::kEstablishment, ref);
+    if (ids.size() == 1) return *store_.head(ids[0]);
+    if (ids.size() > 1)
+      return problem("Mã “" + std::string(ref) + "” khớp nhiều cơ sở; hãy gõ dài hơn.",
+                     "“" + std::string(ref) + "” matches several establishments; type more of it.");
+  }
+  return notFound("cơ sở", "establishment", ref, "Dùng `fieldcheck establishments` để xem danh sách.",
+                  "Use `fieldcheck establishments` to list them.");
+}
+
+Result<Document> InspectorService::findInspection(std::string_view ref) const {
+  if (ref.size() >= tuning::kMinIdPrefixChars) {
+    auto ids = store_.idsWithPrefix(kinds::kInspection, ref);
+    if (ids.size() == 1) return *store_.head(ids[0]);
+    if (ids.size() > 1)
+      return problem("Mã “" + std::string(ref) + "” khớp nhiều phiếu; hãy gõ dài hơn.",
+                     "“" + std::string(ref) + "” matches several inspections; type more of it.");
+  }
+  return notFound("phiếu kiểm tra", "inspection", ref, "Dùng `fieldcheck inspect list` để xem danh sách.",
+                  "Use `fieldcheck inspect list` to list them.");
+}
+
+Result<ChecklistTemplate> InspectorService::templateByPurpose(std::string_view purpose,
+                                                              const std::optional<std::string>& template_id) const {
+  std::vector<ChecklistTemplate> found;
+  for (const auto& doc : store_.heads(kinds::kTemplate)) {
+    if (textField(doc, "purpose") != purpose) continue;
+    if (template_id && textField(doc, "template_id") != *template_id) continue;
+    auto t = templateFromDocument(doc);
+    if (!t) return t.problem();
+    found.push_back(std::move(t.value()));
+  }
+  if (found.size() == 1) return std::move(found.front());
+  if (found.empty())
+    return problem("Không có mẫu phiếu " + (template_id ? "“" + *template_id + "”" : std::string(purpose)) +
+                       " trong dữ liệu này.",
+                   "There is no " + (template_id ? "template “" + *template_id + "”" : std::string(purpose) + " template") +
+                       " in this data.");
+  std::string ids;
+  for (const auto& t : found) ids += (ids.empty() ? "" : ", ") + t.id;
+  return problem("Có nhiều mẫu phiếu (" + ids + "); hãy chọn bằng --template.",
+                 "There are several templates (" + ids + "); choose one with --template.");
+}
+
+Result<Document> InspectorService::correctEstablishment(std::string_view ref,
+                                                        const std::vector<Assignment>& changes) {
+  auto est = findEstablishment(ref);
+  if (!est) return est;
+  auto record = templateByPurpose("establishment", std::nullopt);
+  if (!record) return record.problem();
+  Fields updates;
+  std::vector<Bilingual> faults;
+  for (const auto& [name, input] : changes) {
+    if (name == "code" || name == "district") {
+      faults.push_back({"“" + name + "” do văn phòng tỉnh sửa, không sửa trên máy này",
+                        "“" + name + "” is changed by the provincial office, not on this laptop"});
+      continue;
+    }
+    const auto* q = record.value().find(name);
+    if (!q) {
+      std::string known;
+      for (const auto& question : record.value().questions)
+        if (question.id != "code" && question.id != "district") known += (known.empty() ? "" : ", ") + question.id;
+      faults.push_back({"không có trường “" + name + "” (các trường: " + known + ")",
+                        "there is no field “" + name + "” (fields: " + known + ")"});
+      continue;
+    }
+    auto value = parseAnswerInput(*q, input, utc_offset_minutes_, wallClockMs());
+    if (!value) {
+      faults.push_back(value.problem().message);
+      continue;
+    }
+    if (value.value().isNull() && q->required) {
+      faults.push_back({"“" + q->label.vi + "” không được để trống", "“" + q->label.en + "” cannot be empty"});
+      continue;
+    }
+    updates[name] = value.value();
+  }
+  if (!faults.empty())
+    return Problem{{"Chưa lưu gì: có giá trị không hợp lệ.", "Nothing was saved: some values are not valid."}, faults};
+  return store_.write(est.value().id, kinds::kEstablishment, [&](const Document* current) -> Result<Fields> {
+    Fields fields = current->fields;
+    for (const auto& [name, value] : updates) {
+      if (value.isNull()) fields.erase(name);
+      else fields[name] = value;
+    }
+    return fields;
+  });
+}
+
+Result<Document> InspectorService::newInspection(std::string_view establishment_ref,
+                                                 const std::optional<std::string>& template_ref) {
+  auto est = findEstablishment(establishment_ref);
+  if (!est) return est;
+  auto checklist = templateByPurpose("inspection", template_ref);
+  if (!checklist) return checklist.problem();
+  Fields fields{{f::kEstablishment, est.value().id},
+                {f::kTemplate, seedDocumentId(kinds::kTemplate, checklist.value().id)},
+                {f::kTemplateVersion, checklist.value().version},
+                {f::kDistrict, textField(est.value(), "district")},
+                {f::kStatus, std::string(kStatusDraft)},
+                {f::kStartedAt, DateTime{wallClockMs() / 1000 * 1000, utc_offset_minutes_}}};
+  return store_.write(newDocumentId(), kinds::kInspection,
+                      [&](const Document*) -> Result<Fields> { return fields; });
+}
+
+Result<InspectionView> InspectorService::viewOf(const Document& inspection) const {
+  auto est = store_.head(textField(inspection, f::kEstablishment));
+  auto template_doc = store_.head(textField(inspection, f::kTemplate));
+  if (!est || !template_doc)
+    return problem("Phiếu " + inspection.id.substr(0, 8) + " tham chiếu cơ sở hoặc mẫu phiếu không có trên máy này.",
+                   "Inspection " + inspection.id.substr(0, 8) + " refers to an establishment or template not on this laptop.");
+  auto checklist = templateFromDocument(*template_doc);
+  if (!checklist) return checklist.problem();
+  ChecklistState state(checklist.value(), answersOf(inspection), est->fields);
+  return InspectionView{inspection, *est, std::move(checklist.value()), std::move(state)};
+}
+
+Result<InspectionView> InspectorService::view(std::string_view inspection_ref) const {
+  auto inspection = findInspection(inspection_ref);
+  if (!inspection) return inspection.problem();
+  return viewOf(inspection.value());
+}
+
+Result<Document> InspectorService::editDraft(
+    const Document& inspection, const std::function<Result<Fields>(const InspectionView&)>& change) {
+  return store_.write(inspection.id, kinds::kInspection, [&](const Document* current) -> Result<Fields> {
+    // The check runs on the revision inside the write transaction, not on the one read before.
+    if (textField(*current, f::kStatus) != kStatusDraft) return finalizedProblem(*current);
+    auto view = viewOf(*current);
+    if (!view) return view.problem();
+    return change(view.value());
+  });
+}
+
+Result<Document> InspectorService::setAnswers(std::string_view inspection_ref, const std::vector<Assignment>& answers) {
+  auto inspection = findInspection(inspection_ref);
+  if (!inspection) return inspection;
+  return editDraft(inspection.value(), [&](const InspectionView& view) -> Result<Fields> {
+    Fields fields = view.inspection.fields;
+    std::vector<Bilingual> faults;
+    for (const auto& [qid, input] : answers) {
+      const auto* q = view.checklist.find(qid);
+      if (!q) {
+        faults.push_back({"không có câu hỏi “" + qid + "” trong mẫu " + view.checklist.id +
+                              " (xem `fieldcheck inspect show " + view.inspection.id.substr(0, 8) + "`)",
+                          "there is no question “" + qid + "” in template " + view.checklist.id +
+                              " (see `fieldcheck inspect show " + view.inspection.id.substr(0, 8) + "`)"});
+        continue;
+      }
+      auto value = parseAnswerInput(*q, input, utc_offset_minutes_, wallClockMs());
+      if (!value) {
+        faults.push_back(value.problem().message);
+        continue;
+      }
+      if (value.value().isNull()) fields.erase(qid);
+      else fields[qid] = value.value();
+    }
+    if (!faults.empty())
+      return Problem{{"Chưa lưu gì: có câu trả lời không hợp lệ.", "Nothing was saved: some answers are not valid."},
+                     faults};
+    return fields;
+  });
+}
+
+Result<Document> InspectorService::setAnswer(std::string_view inspection_ref, const std::string& question_id,
+                                             Value value) {
+  auto inspection = findInspection(inspection_ref);
+  if (!inspection) return inspection;
+  return editDraft(inspection.value(), [&](const InspectionView& view) -> Result<Fields> {
+    const auto* q = view.checklist.find(question_id);
+    if (!q)
+      return problem("Không có câu hỏi “" + question_id + "”.", "There is no question “" + question_id + "”.");
+    if (auto issue = checkAnswer(*q, value)) return Problem{*issue, {}};
+    Fields fields = view.inspection.fields;
+    if (value.isNull()) fields.erase(question_id);
+    else fields[question_id] = value;
+    return fields;
+  });
+}
+
+Result<Document> InspectorService::attach(std::string_view inspection_ref, const std::string& question_id,
+                                          const fs::path& file) {
+  auto v = view(inspection_ref);
+  if (!v) return v.problem();
+  const auto* q = v.value().checklist.find(question_id);
+  if (!q || q->type != QuestionType::kPhoto)
+    return problem("“" + question_id + "” không phải câu hỏi ảnh của mẫu phiếu này.",
+                   "“" + question_id + "” is not a photo question of this checklist.");
+  if (textField(v.value().inspection, f::kStatus) != kStatusDraft) return finalizedProblem(v.value().inspection);
+  auto ref = attachments_.add(file);
+  if (!ref) return ref.problem();
+  return setAnswer(v.value().inspection.id, question_id, Value{ref.value()});
+}
+
+Result<Document> InspectorService::finalize(std::string_view inspection_ref) {
+  auto inspection = findInspection(inspection_ref);
+  if (!inspection) return inspection;
+  if (textField(inspection.value(), f::kStatus) == kStatusFinalized)
+    return problem("Phiếu " + inspection.value().id.substr(0, 8) + " đã hoàn tất rồi.",
+                   "Inspection " + inspection.value().id.substr(0, 8) + " is already finalized.");
+  return editDraft(inspection.value(), [&](const InspectionView& view) -> Result<Fields> {
+    const auto issues = view.state.issues();
+    if (!issues.empty()) {
+      Problem p{{"Chưa hoàn tất được phiếu: còn " + std::to_string(issues.size()) +
+                     " câu thiếu hoặc sai. Sửa bằng `fieldcheck inspect fill " + view.inspection.id.substr(0, 8) + "`.",
+                 "The inspection cannot be finalized yet: " + std::to_string(issues.size()) +
+                     " answer(s) missing or invalid. Fix them with `fieldcheck inspect fill " +
+                     view.inspection.id.substr(0, 8) + "`."},
+                {}};
+      for (const auto* s : issues) p.details.push_back(*s->issue);
+      return p;
+    }
+    Fields fields = view.inspection.fields;
+    // Answers to questions that do not apply are not part of the finalized record.
+    for (const auto& s : view.state.questions())
+      if (!s.relevant) fields.erase(s.question->id);
+    fields[f::kStatus] = std::string(kStatusFinalized);
+    fields[f::kFinalizedAt] = DateTime{wallClockMs() / 1000 * 1000, utc_offset_minutes_};
+    return fields;
+  });
+}
+
+Result<std::vector<Document>> InspectorService::inspections(const std::optional<std::string>& status) const {
+  if (status && *status != kStatusDraft && *status != kStatusFinalized)
+    return problem("Trạng thái phải là draft hoặc finalized.", "The status must be draft or finalized.");
+  std::vector<Document> out;
+  for (auto& doc : store_.heads(kinds::kInspection))
+    if (!status || textField(doc, f::kStatus) == *status) out.push_back(std::move(doc));
+  std::sort(out.begin(), out.end(), [](const Document& a, const Document& b) { return a.stamp > b.stamp; });
+  return out;
+}
+
+StatusSummary InspectorService::status() const {
+  StatusSummary s;
+  for (const auto& doc : store_.heads(kinds::kInspection)) {
+    const auto st = textField(doc, f::kStatus);
+    if (st == kStatusDraft) ++s.drafts;
+    else if (st == kStatusFinalized) ++s.finalized;
+  }
+  s.pending_changes = store_.pendingChanges();
+  s.user = store_.user();
+  s.device = store_.device();
+  s.province = store_.setting("province").value_or("");
+  return s;
+}
+
+}  // namespace fieldcheck::client

@@ -1,0 +1,145 @@
+// What an inspector does, as plain functions over the local store: the CLI (and later a local
+// web UI) call these and only render their results.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "attachment_store.h"
+#include "fieldcheck/answer_validation.h"
+#include "fieldcheck/checklist_template.h"
+#include "fieldcheck/document.h"
+#include "home.h"
+#include "local_store.h"
+
+namespace fieldcheck::client {
+
+/// Field names of an inspection document that are not answers. Question ids cannot start with
+/// '_', so these never collide with answers.
+namespace inspection_fields {
+inline constexpr const char* kEstablishment = "_establishment";
+inline constexpr const char* kTemplate = "_template";
+inline constexpr const char* kTemplateVersion = "_template_version";
+inline constexpr const char* kDistrict = "_district";
+inline constexpr const char* kStatus = "_status";
+inline constexpr const char* kStartedAt = "_started_at";
+inline constexpr const char* kFinalizedAt = "_finalized_at";
+}  // namespace inspection_fields
+
+inline constexpr std::string_view kStatusDraft = "draft";
+inline constexpr std::string_view kStatusFinalized = "finalized";
+
+/// "FIELD=VALUE" as typed on the command line.
+using Assignment = std::pair<std::string, std::string>;
+
+/// Splits "FIELD=VALUE" at the first '='; nullopt without one.
+std::optional<Assignment> parseAssignment(std::string_view text);
+
+struct InitSummary {
+  std::string province;
+  std::size_t establishments = 0;
+  std::size_t documents = 0;
+  std::string device;
+  bool already_initialised = false;
+};
+
+/// Sets up `home` offline from a seed folder: creates the store, records the user and the
+/// province's UTC offset, imports the seed. Running it again on the same home imports only what
+/// is missing and changes no edit.
+Result<InitSummary> initHome(const Home& home, const std::filesystem::path& seed_dir,
+                             const std::string& user);
+
+/// An inspection with everything needed to show or fill it.
+struct InspectionView {
+  Document inspection;
+  Document establishment;
+  ChecklistTemplate checklist;
+  ChecklistState state;
+};
+
+struct StatusSummary {
+  std::size_t drafts = 0;
+  std::size_t finalized = 0;
+  std::size_t pending_changes = 0;
+  std::string user;
+  std::string device;
+  std::string province;
+};
+
+class InspectorService {
+ public:
+  /// Opens the store of an initialised home.
+  static Result<InspectorService> open(const Home& home);
+
+  /// Establishments, filtered by district (name or code, accents optional) and by search words
+  /// over code, name, address and owner (accents optional): name matches first, then by
+  /// district and code.
+  Result<std::vector<Document>> establishments(const std::optional<std::string>& district,
+                                               const std::optional<std::string>& search) const;
+
+  /// An establishment by its code ("CS-01"), its id or an unambiguous id prefix.
+  Result<Document> findEstablishment(std::string_view ref) const;
+  /// An inspection by its id or an unambiguous id prefix.
+  Result<Document> findInspection(std::string_view ref) const;
+
+  /// Corrects an establishment's record as found on the visit. Each value is checked against
+  /// the establishment template; code and district are the provincial office's to change.
+  Result<Document> correctEstablishment(std::string_view ref, const std::vector<Assignment>& changes);
+
+  /// Starts a draft inspection of an establishment with the province's inspection template
+  /// (or `template_ref`, a template id, when there are several).
+  Result<Document> newInspection(std::string_view establishment_ref,
+                                 const std::optional<std::string>& template_ref);
+
+  /// Sets answers from typed text ("QUESTION=VALUE"; an empty value clears the answer). All
+  /// are checked first; if any is wrong nothing is saved and each fault is listed.
+  Result<Document> setAnswers(std::string_view inspection_ref, const std::vector<Assignment>& answers);
+
+  /// Sets one answer to a value (null clears it), saved at once. Used by the interactive fill.
+  Result<Document> setAnswer(std::string_view inspection_ref, const std::string& question_id, Value value);
+
+  /// Attaches a photo file to a photo question.
+  Result<Document> attach(std::string_view inspection_ref, const std::string& question_id,
+                          const std::filesystem::path& file);
+
+  /// Finalizes a complete inspection. Refuses, listing every missing or invalid answer, until
+  /// the checklist is complete.
+  Result<Document> finalize(std::string_view inspection_ref);
+
+  Result<InspectionView> view(std::string_view inspection_ref) const;
+
+  /// Inspections, optionally only those with `status` ("draft" or "finalized"), newest first.
+  Result<std::vector<Document>> inspections(const std::optional<std::string>& status) const;
+
+  StatusSummary status() const;
+
+  /// Every revision of a document, oldest first.
+  std::vector<Document> history(const std::string& id) const { return store_.history(id); }
+
+  /// A district's or commune's display name from its code (the code itself when unknown).
+  std::string districtName(const std::string& code) const;
+  std::string communeName(const std::string& code) const;
+
+  std::int32_t utcOffsetMinutes() const { return utc_offset_minutes_; }
+
+ private:
+  InspectorService(LocalStore store, Home home);
+
+  Result<ChecklistTemplate> templateByPurpose(std::string_view purpose,
+                                              const std::optional<std::string>& template_id) const;
+  Result<InspectionView> viewOf(const Document& inspection) const;
+  /// Writes an inspection's new fields after refusing edits to a finalized one.
+  Result<Document> editDraft(const Document& inspection,
+                             const std::function<Result<Fields>(const InspectionView&)>& change);
+
+  LocalStore store_;
+  Home home_;
+  AttachmentStore attachments_;
+  std::int32_t utc_offset_minutes_ = 0;
+};
+
+}  // namespace fieldcheck::client

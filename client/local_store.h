@@ -1,0 +1,69 @@
+// The inspector's local store: documents, their revision history and the outbox, in SQLite.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fieldcheck/document.h"
+#include "fieldcheck/result.h"
+
+namespace fieldcheck::client {
+
+/// The local SQLite database of one home. WAL mode with synchronous=FULL: a write is durable
+/// when its call returns, and a process killed at any point leaves the last committed state.
+/// One object per thread; several processes may use the same file (writes wait for the lock).
+class LocalStore {
+ public:
+  /// Opens the database at `file`. With `create`, makes it (owner-only permissions) when absent.
+  /// Refuses, changing nothing, a missing file (without `create`), a damaged file, a database of
+  /// another program, or one from a newer Fieldcheck.
+  static Result<LocalStore> open(const std::filesystem::path& file, bool create);
+
+  LocalStore(LocalStore&&) noexcept;
+  LocalStore& operator=(LocalStore&&) noexcept;
+  ~LocalStore();
+
+  /// The current revision of a document, or nullopt when there is none.
+  std::optional<Document> head(std::string_view id) const;
+  /// The current revisions of every document of `kind`, in id order.
+  std::vector<Document> heads(std::string_view kind) const;
+  /// Every revision of a document, oldest first (by hybrid clock).
+  std::vector<Document> history(std::string_view id) const;
+  /// Ids of `kind` that start with `prefix`.
+  std::vector<std::string> idsWithPrefix(std::string_view kind, std::string_view prefix) const;
+
+  /// Computes a document's new fields from its current revision (nullptr when new) and saves
+  /// them as a new revision, with its history row and an outbox entry, in one durable
+  /// transaction. `edit` runs inside the transaction, so concurrent writers never lose an
+  /// update. When `edit` returns a Problem nothing is written and the Problem is returned;
+  /// when it returns the current fields unchanged, nothing is written and the current revision
+  /// is returned. Throws SQLite::Exception on storage failure (nothing written).
+  using Edit = std::function<Result<Fields>(const Document* current)>;
+  Result<Document> write(const std::string& id, std::string_view kind, const Edit& edit);
+
+  /// Stores documents that every replica already shares (a seed), without outbox entries.
+  /// Documents already present are left as they are. One transaction.
+  void importShared(const std::vector<Document>& docs);
+
+  /// Outbox entries not yet acknowledged by the server.
+  std::size_t pendingChanges() const;
+
+  std::optional<std::string> setting(std::string_view key) const;
+  void setSetting(std::string_view key, std::string_view value);
+
+  /// The user and device this store writes as (settings "user" and "device_id").
+  std::string user() const;
+  std::string device() const;
+
+ private:
+  struct Impl;
+  explicit LocalStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fieldcheck::client

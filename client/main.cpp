@@ -1,0 +1,9 @@
+// fieldcheck: the inspector's offline client.
+#include <iostream>
+
+#include "cli.h"
+
+int main(int argc, char** argv) {
+  std::ios::sync_with_stdio(false);
+  return fieldcheck::client::runCli(argc, argv, std::cin, std::cout, std::cerr);
+}

@@ -1,0 +1,28 @@
+// The client's only platform-specific code: folders, terminals, user names, file syncing.
+#pragma once
+
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace fieldcheck::client::platform {
+
+/// The per-user data folder for Fieldcheck: %LOCALAPPDATA%\Fieldcheck on Windows,
+/// $XDG_DATA_HOME/fieldcheck or ~/.local/share/fieldcheck elsewhere. nullopt when the
+/// environment names no home at all.
+std::optional<std::filesystem::path> userDataDir();
+
+/// The login name of the person running the program, or "" when unknown.
+std::string currentUserName();
+
+/// True when `stream` is an interactive terminal.
+bool isTerminal(std::FILE* stream);
+
+/// Makes `dir` (and its parents) and restricts it to its owner. Throws std::filesystem_error.
+void makePrivateDir(const std::filesystem::path& dir);
+
+/// Flushes a written file's contents to the disk. Returns false on failure.
+bool syncFile(const std::filesystem::path& file);
+
+}  // namespace fieldcheck::client::platform
