@@ -139,40 +139,40 @@ class Parser {
     return node;
   }
 
+  // `depth` counts nesting a person wrote (parentheses, calls, "not"), which bounds recursion.
   NodePtr parseOr(int depth) {
     checkDepth(depth);
-    auto lhs = parseAnd(depth + 1);
+    auto lhs = parseAnd(depth);
     while (isKeyword(token_, "or")) {
       advance();
-      lhs = binary(NodeKind::kOr, lhs, parseAnd(depth + 1));
+      lhs = binary(NodeKind::kOr, lhs, parseAnd(depth));
     }
     return lhs;
   }
 
   NodePtr parseAnd(int depth) {
-    checkDepth(depth);
-    auto lhs = parseNot(depth + 1);
+    auto lhs = parseNot(depth);
     while (isKeyword(token_, "and")) {
       advance();
-      lhs = binary(NodeKind::kAnd, lhs, parseNot(depth + 1));
+      lhs = binary(NodeKind::kAnd, lhs, parseNot(depth));
     }
     return lhs;
   }
 
   NodePtr parseNot(int depth) {
-    checkDepth(depth);
     if (isKeyword(token_, "not")) {
+      checkDepth(depth + 1);
       advance();
       auto node = std::make_shared<ExpressionNode>();
       node->kind = NodeKind::kNot;
       node->children = {parseNot(depth + 1)};
       return node;
     }
-    return parseCompare(depth + 1);
+    return parseCompare(depth);
   }
 
   NodePtr parseCompare(int depth) {
-    auto lhs = parseOperand(depth + 1);
+    auto lhs = parseOperand(depth);
     if (token_.kind != Token::kOp) return lhs;
     auto node = std::make_shared<ExpressionNode>();
     node->kind = NodeKind::kCompare;
@@ -184,7 +184,7 @@ class Parser {
                : op == ">"                  ? CompareOp::kGt
                                             : CompareOp::kGe;
     advance();
-    node->children = {lhs, parseOperand(depth + 1)};
+    node->children = {lhs, parseOperand(depth)};
     return node;
   }
 
@@ -197,7 +197,6 @@ class Parser {
   }
 
   NodePtr parseOperand(int depth) {
-    checkDepth(depth);
     switch (token_.kind) {
       case Token::kNumber: {
         const auto& t = token_.text;

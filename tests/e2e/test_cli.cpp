@@ -1,0 +1,249 @@
+// The real `fieldcheck` program, run as an inspector would: commands, exit codes, piped fill.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "support/process.h"
+#include "support/temp_dir.h"
+
+using namespace fieldcheck::test;
+using nlohmann::json;
+
+namespace {
+
+struct Client {
+  std::string home;
+
+  ProcessResult run(std::vector<std::string> args, const std::string& input = "") const {
+    args.insert(args.begin(), {clientBinary(), "--home", home});
+    ProcessOptions options;
+    options.input = input;
+    return runProcess(args, options);
+  }
+  json runJson(std::vector<std::string> args) const {
+    args.push_back("--json");
+    auto r = run(args);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    return json::parse(r.out);
+  }
+};
+
+Client initClient(const TempDir& dir) {
+  Client c{(dir / "home").string()};
+  auto r = c.run({"init", "--seed", sampleSeed().string(), "--user", "Nông Văn Kiểm"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  return c;
+}
+
+std::string newInspection(const Client& c, const std::string& establishment) {
+  auto r = c.run({"inspect", "new", "--establishment", establishment});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto id = r.out.substr(0, r.out.find('\n'));
+  REQUIRE(id.size() == 32);
+  return id;
+}
+
+std::string fileBytes(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+TEST_CASE("cli: exit code 2 for bad usage, 0 for help, 1 for a user error", "[cli]") {
+  TempDir dir;
+  Client c{(dir / "home").string()};
+  CHECK(c.run({"frobnicate"}).exit_code == 2);
+  CHECK(c.run({"inspect", "new"}).exit_code == 2);
+  CHECK(c.run({"inspect", "list", "--status", "sent"}).exit_code == 2);
+  auto help = c.run({"inspect", "fill", "--help"});
+  CHECK(help.exit_code == 0);
+  CHECK_THAT(help.out, Catch::Contains("inspection id"));
+
+  auto missing = c.run({"establishments"});
+  CHECK(missing.exit_code == 1);
+  CHECK_THAT(missing.err, Catch::Contains("Run `fieldcheck init --seed DIR` first"));
+  CHECK_THAT(missing.err, Catch::Contains("Hãy chạy `fieldcheck init"));
+  CHECK_FALSE(std::filesystem::exists(dir / "home"));
+}
+
+TEST_CASE("cli: a fresh home lists the sample province and finds names without accents", "[cli]") {
+  TempDir dir;
+  auto c = initClient(dir);
+  auto all = c.runJson({"establishments"});
+  CHECK(all.size() == 47);
+  auto found = c.run({"establishments", "--search", "hoang gia"});
+  REQUIRE(found.exit_code == 0);
+  CHECK_THAT(found.out, Catch::Contains("Karaoke Hoàng Gia"));
+  auto district = c.runJson({"establishments", "--district", "Bảo Lạc"});
+  REQUIRE_FALSE(district.empty());
+  for (const auto& e : district) CHECK(e["district_name"] == "Bảo Lạc");
+  auto unknown = c.run({"establishments", "--district", "Hà Nội"});
+  CHECK(unknown.exit_code == 1);
+}
+
+TEST_CASE("cli: the home comes from --home, else FIELDCHECK_HOME, else the user's data folder", "[cli]") {
+  TempDir dir;
+  ProcessOptions env_home;
+  env_home.env["FIELDCHECK_HOME"] = (dir / "from-env").string();
+  auto r = runProcess({clientBinary(), "init", "--seed", sampleSeed().string()}, env_home);
+  REQUIRE(r.exit_code == 0);
+  CHECK(std::filesystem::exists(dir / "from-env" / "fieldcheck.db"));
+
+  ProcessOptions platform;
+  platform.unset_env = {"FIELDCHECK_HOME"};
+  platform.env["XDG_DATA_HOME"] = (dir / "xdg").string();
+  r = runProcess({clientBinary(), "init", "--seed", sampleSeed().string()}, platform);
+  REQUIRE(r.exit_code == 0);
+  CHECK(std::filesystem::exists(dir / "xdg" / "fieldcheck" / "fieldcheck.db"));
+  const auto perms = std::filesystem::status(dir / "xdg" / "fieldcheck").permissions();
+  CHECK((perms & std::filesystem::perms::others_all) == std::filesystem::perms::none);
+}
+
+TEST_CASE("cli: an inspection is set, shown, refused while incomplete, then finalized and locked", "[cli]") {
+  TempDir dir;
+  auto c = initClient(dir);
+  const auto id = newInspection(c, "CS-02");
+  const auto shortId = id.substr(0, 8);
+
+  auto bad = c.run({"inspect", "set", shortId, "workers_total=many"});
+  CHECK(bad.exit_code == 1);
+  CHECK_THAT(bad.err, Catch::Contains("“many” is not a whole number"));
+  CHECK(c.run({"inspect", "set", shortId, "no-equals-sign"}).exit_code == 1);
+  CHECK(c.run({"inspect", "set", "ffffffff", "notes=x"}).exit_code == 1);
+
+  auto refused = c.run({"inspect", "finalize", shortId});
+  CHECK(refused.exit_code == 1);
+  CHECK_THAT(refused.err, Catch::Contains("not answered (required)"));
+
+  const auto kind = c.runJson({"establishment", "show", "CS-02"})["fields"]["kind"].get<std::string>();
+  std::vector<std::string> answers = {"inspect", "set", shortId, "visit_time=now", "team_members=Đoàn liên ngành",
+                                      "business_registration=có", "security_certificate=có", "worker_register=có",
+                                      "workers_total=6", "workers_women=4", "workers_under_18=0",
+                                      "prostitution_signs=không", "prevention_material=1,2,3", "workers_informed=có",
+                                      "violations=none", "actions=reminder", "conclusion=compliant",
+                                      "location=22.6657 106.2570"};
+  if (kind == "karaoke")
+    for (auto a : {"karaoke_doors_transparent=c", "karaoke_no_inner_locks=c", "karaoke_smallest_room_m2=25"})
+      answers.push_back(a);
+  if (kind == "lodging") answers.push_back("guest_register=c");
+  auto set = c.run(answers);
+  INFO(set.err);
+  REQUIRE(set.exit_code == 0);
+
+  auto shown = c.runJson({"inspect", "show", shortId});
+  CHECK(shown["complete"] == true);
+  CHECK(shown["status"] == "draft");
+
+  REQUIRE(c.run({"inspect", "finalize", shortId}).exit_code == 0);
+  auto locked = c.run({"inspect", "set", shortId, "notes=sửa sau"});
+  CHECK(locked.exit_code == 1);
+  CHECK_THAT(locked.err, Catch::Contains("can no longer be edited"));
+
+  auto status = c.runJson({"status"});
+  CHECK(status["finalized"] == 1);
+  CHECK(status["drafts"] == 0);
+  CHECK(status["pending_changes"] == 3);  // new, set, finalize
+  CHECK(c.runJson({"inspect", "list", "--status", "finalized"}).size() == 1);
+  CHECK(c.runJson({"inspect", "list", "--status", "draft"}).empty());
+}
+
+TEST_CASE("cli: an establishment's record is corrected with checked values", "[cli]") {
+  TempDir dir;
+  auto c = initClient(dir);
+  REQUIRE(c.run({"establishment", "set", "CS-05", "workers=14", "status=closed", "phone=0206 385 0000"}).exit_code == 0);
+  auto shown = c.runJson({"establishment", "show", "cs-05"});
+  CHECK(shown["fields"]["workers"] == 14);
+  CHECK(shown["fields"]["status"] == "closed");
+  auto bad = c.run({"establishment", "set", "CS-05", "workers=-3", "colour=red", "code=X"});
+  CHECK(bad.exit_code == 1);
+  CHECK_THAT(bad.err, Catch::Contains("must be from 0 to 10000"));
+  CHECK_THAT(bad.err, Catch::Contains("there is no field “colour”"));
+  CHECK_THAT(bad.err, Catch::Contains("changed by the provincial office"));
+  CHECK(c.runJson({"establishment", "show", "CS-05"})["fields"]["workers"] == 14);
+  auto history = c.runJson({"history", "CS-05"});
+  CHECK(history.size() == 2);
+}
+
+TEST_CASE("cli: an interactive fill through piped input validates, goes back, skips and resumes", "[cli][fill]") {
+  TempDir dir;
+  auto c = initClient(dir);
+  // A lodging: asked the guest register, not the karaoke questions.
+  auto lodging = c.runJson({"establishments", "--search", "nha nghi binh an"});
+  REQUIRE(lodging.size() == 1);
+  const auto id = newInspection(c, lodging[0]["fields"]["code"].get<std::string>());
+
+  // First session: answers the first three, one invalid answer re-asked, then the input ends.
+  auto first = c.run({"inspect", "fill", id.substr(0, 8)}, "2019-05-03 09:15\nĐoàn 1\nmaybe\nc\n");
+  INFO(first.out);
+  REQUIRE(first.exit_code == 0);
+  CHECK_THAT(first.out, Catch::Contains("answer yes or no"));
+  CHECK_THAT(first.out, Catch::Contains("Draft saved"));
+  auto after_first = c.runJson({"inspect", "show", id});
+  CHECK(after_first["answered"] == 3);
+
+  // Second session resumes at the fourth question; "<" goes back to change the third.
+  const std::string second_input =
+      "c\n"            // security_certificate
+      "<\n"            // back to security_certificate
+      "k\n"            // changed to no
+      "c\n"            // worker_register
+      "7\n3\n0\n"      // workers
+      "k\n"            // guest_register (lodging only)
+      "c\n"            // prostitution_signs: yes, so the description is asked
+      "Nhân viên mời khách\n"
+      "4\n"            // prevention material: none
+      "k\n"            // workers informed
+      "2,9\n"          // violations: no registration + other, so the other description is asked
+      "Biển hiệu sai tên\n"
+      "3\n"            // actions: fine, so the amount is asked
+      "5\n"            // fine too small: re-asked
+      "7.500.000\n"
+      "2\n"            // conclusion: to be corrected
+      ">\n"            // notes: skipped
+      "22.6657, 106.2570\n"
+      ">\n>\n"         // photos skipped
+      "c\n";           // finalize now
+  auto second = c.run({"inspect", "fill", id.substr(0, 8)}, second_input);
+  INFO(second.out);
+  REQUIRE(second.exit_code == 0);
+  CHECK_THAT(second.out, Catch::Contains("must be from 100000 to 500000000 VND, not 5"));
+  CHECK_THAT(second.out, Catch::Contains("Inspection finalized"));
+  CHECK_THAT(second.out, !Catch::Contains("Room doors of transparent glass"));
+
+  auto done = c.runJson({"inspect", "show", id});
+  CHECK(done["status"] == "finalized");
+  auto value = [&](const std::string& qid) {
+    for (const auto& q : done["questions"])
+      if (q["id"] == qid) return q["value"];
+    return json();
+  };
+  CHECK(value("security_certificate") == false);
+  CHECK(value("fine_amount") == 7500000);
+  CHECK(value("violations_other") == "Biển hiệu sai tên");
+  CHECK(value("guest_register") == false);
+  CHECK(value("conclusion") == "to_correct");
+  CHECK(value("karaoke_doors_transparent").is_null());
+}
+
+TEST_CASE("cli: a damaged or foreign database file gets a clear message and stays as it was", "[cli]") {
+  TempDir dir;
+  auto c = initClient(dir);
+  const auto db = dir / "home" / "fieldcheck.db";
+  // Drop the WAL files a clean close leaves behind, then damage the main file.
+  std::ofstream(db, std::ios::binary | std::ios::trunc) << std::string(16384, '\x42');
+  const auto before = fileBytes(db);
+  auto r = c.run({"status"});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("is damaged or not a Fieldcheck database"));
+  CHECK_THAT(r.err, Catch::Contains("bị hỏng"));
+  CHECK(fileBytes(db) == before);
+  auto j = c.run({"status", "--json"});
+  CHECK(j.exit_code == 1);
+  CHECK(json::parse(j.out)["error"]["en"].get<std::string>().find("damaged") != std::string::npos);
+}

@@ -1,0 +1,49 @@
+// Running the real programs from tests: with input, output capture, environment and kill (POSIX).
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+namespace fieldcheck::test {
+
+struct ProcessResult {
+  int exit_code = -1;  // -1 when killed by a signal
+  int signal = 0;
+  std::string out;
+  std::string err;
+};
+
+struct ProcessOptions {
+  std::string input;                          // written to the program's standard input
+  std::map<std::string, std::string> env;     // added to (or replacing in) the environment
+  std::vector<std::string> unset_env;         // removed from the environment
+};
+
+/// Runs `argv` to completion and returns its exit code and output.
+ProcessResult runProcess(const std::vector<std::string>& argv, const ProcessOptions& options = {});
+
+/// A started program that the test may kill at any moment.
+class RunningProcess {
+ public:
+  explicit RunningProcess(const std::vector<std::string>& argv);
+  ~RunningProcess();
+  RunningProcess(const RunningProcess&) = delete;
+  RunningProcess& operator=(const RunningProcess&) = delete;
+
+  /// Sends SIGKILL (if still running) and reaps it. Returns the exit code if it had already
+  /// finished by itself, nullopt if the kill ended it.
+  std::optional<int> kill();
+
+ private:
+  pid_t pid_ = -1;
+};
+
+/// The client program under test.
+inline std::string clientBinary() { return FIELDCHECK_CLIENT_BIN; }
+
+}  // namespace fieldcheck::test

@@ -1,0 +1,198 @@
+// Values, dates, the hybrid clock, revisions, wire round trips and Vietnamese text folding.
+#include <catch2/catch.hpp>
+
+#include <random>
+#include <sstream>
+
+#include <cereal/archives/json.hpp>
+#include <cereal/archives/portable_binary.hpp>
+#include <nlohmann/json.hpp>
+
+#include "fieldcheck/document.h"
+#include "fieldcheck/hybrid_clock.h"
+#include "fieldcheck/text.h"
+#include "fieldcheck/value.h"
+#include "fieldcheck/wire_types.h"
+
+using namespace fieldcheck;
+
+namespace {
+
+// A random value of a random type, from a seeded generator.
+Value randomValue(std::mt19937_64& rng) {
+  std::uniform_int_distribution<int> type(0, 8);
+  std::uniform_int_distribution<std::int64_t> big(INT64_MIN, INT64_MAX);
+  std::uniform_real_distribution<double> real(-1e9, 1e9);
+  const std::string texts[] = {"", "Karaoke Hoàng Gia", "Đàm Thủy", "quote \" and \\ backslash", "line\nbreak"};
+  switch (type(rng)) {
+    case 0: return Value{};
+    case 1: return Value{rng() % 2 == 0};
+    case 2: return Value{big(rng)};
+    case 3: return Value{real(rng)};
+    case 4: return Value{texts[rng() % 5]};
+    case 5: return Value{DateTime{static_cast<std::int64_t>(rng() % 4'000'000'000'000ull) / 1000 * 1000, 420}};
+    case 6: return Value{Choices{"fine", "reminder"}};
+    case 7: return Value{GeoPoint{22.6657, 106.257, rng() % 2 ? std::optional<double>(5.0) : std::nullopt}};
+    default: return Value{AttachmentRef{std::string(64, 'a'), rng() % 3'000'000, "image/jpeg"}};
+  }
+}
+
+Document sampleDocument(std::mt19937_64& rng) {
+  Fields fields;
+  for (int i = 0; i < 12; ++i) fields["field_" + std::to_string(i)] = randomValue(rng);
+  return firstRevision("0123456789abcdef0123456789abcdef", "inspection", fields, "Nông Văn Kiểm", "device-1",
+                       HybridTimestamp{1'551'690'000'000, 3});
+}
+
+template <class OutArchive, class InArchive, class T>
+T roundTrip(const T& value) {
+  std::stringstream buffer;
+  {
+    OutArchive out(buffer);
+    out(value);
+  }
+  T back;
+  InArchive in(buffer);
+  in(back);
+  return back;
+}
+
+}  // namespace
+
+TEST_CASE("dates: ISO text parses to the same instant and prints back", "[value]") {
+  auto dt = parseDateTime("2019-03-04T08:30:00+07:00", 0);
+  REQUIRE(dt);
+  CHECK(dt->epoch_ms == 1'551'663'000'000);
+  CHECK(formatDateTime(*dt) == "2019-03-04T08:30:00+07:00");
+
+  SECTION("without an offset the default applies") {
+    auto local = parseDateTime("2019-03-04 08:30", 420);
+    REQUIRE(local);
+    CHECK(local->epoch_ms == dt->epoch_ms);
+  }
+  SECTION("a date alone is midnight") {
+    auto day = parseDateTime("2019-12-31", 0);
+    REQUIRE(day);
+    CHECK(formatDateTime(*day) == "2019-12-31T00:00:00Z");
+  }
+  SECTION("impossible dates and garbage are refused") {
+    auto text = GENERATE(as<std::string>{}, "2019-02-29", "2019-13-01", "2019-04-31", "2019-01-01T24:00",
+                         "2019-1-1", "yesterday", "2019-01-01T10:00+25:00", "");
+    CHECK_FALSE(parseDateTime(text, 0));
+  }
+  SECTION("leap days exist in leap years") { CHECK(parseDateTime("2020-02-29", 0)); }
+}
+
+TEST_CASE("values: the JSON form reads back to the same value", "[value]") {
+  const std::uint64_t seed = 20190304;
+  INFO("seed " << seed);
+  std::mt19937_64 rng(seed);
+  for (int i = 0; i < 500; ++i) {
+    const Value v = randomValue(rng);
+    CHECK(valueFromJson(valueToJson(v)) == v);
+  }
+}
+
+TEST_CASE("values: hostile JSON is refused with a reason, never accepted", "[value]") {
+  auto text = GENERATE(as<std::string>{}, R"({"datetime": 5})", R"({"datetime": "nope"})", R"({"choices": [1]})",
+                       R"({"lat": "x", "lon": 1})", R"({"lat": 1, "lon": 2, "evil": 3})", R"({"a": 1})", "[1,2]",
+                       R"({"sha256": "ab", "size": -1, "type": "image/png"})", "18446744073709551615");
+  CHECK_THROWS_AS(valueFromJson(nlohmann::json::parse(text)), std::invalid_argument);
+}
+
+TEST_CASE("hybrid clock: stamps only grow, even when the wall clock goes back", "[clock]") {
+  HybridClock clock;
+  const auto a = clock.tick(1'000);
+  const auto b = clock.tick(1'000);
+  const auto c = clock.tick(500);  // the laptop's clock was set back
+  CHECK(a < b);
+  CHECK(b < c);
+  CHECK(c.wall_ms == 1'000);
+
+  SECTION("a stamp from a laptop years ahead moves the clock past it") {
+    const HybridTimestamp remote{1'000 + 3LL * 365 * 86'400'000, 7};
+    const auto seen = clock.observe(remote, 2'000);
+    CHECK(seen > remote);
+    CHECK(clock.tick(2'000) > seen);
+  }
+  SECTION("the text form sorts like the stamps") {
+    CHECK(a.toString() < b.toString());
+    CHECK(b.toString() < c.toString());
+    CHECK(HybridTimestamp::parse(c.toString()) == c);
+    CHECK_FALSE(HybridTimestamp::parse("12-3"));
+  }
+  SECTION("a wall clock before 1970 counts as 1970") {
+    HybridClock fresh;
+    CHECK(fresh.tick(-5'000).wall_ms == 0);
+  }
+}
+
+TEST_CASE("revisions: ids are content hashes with a generation", "[document]") {
+  std::mt19937_64 rng(7);
+  const Document first = sampleDocument(rng);
+  CHECK(revisionGeneration(first.revision) == 1);
+  CHECK(computeRevision(first) == first.revision);
+
+  Fields changed = first.fields;
+  changed["field_0"] = Value{std::int64_t{42}};
+  const Document second = nextRevision(first, changed, "Lê Thị Giám", "device-2", HybridTimestamp{1'551'690'000'001, 0});
+  CHECK(revisionGeneration(second.revision) == 2);
+  CHECK(second.parents == std::vector<std::string>{first.revision});
+  CHECK(second.revision != first.revision);
+
+  SECTION("the same change from another device is another revision") {
+    const Document other = nextRevision(first, changed, "Lê Thị Giám", "device-3", second.stamp);
+    CHECK(other.revision != second.revision);
+  }
+}
+
+TEST_CASE("wire: every wire type round-trips through portable binary and JSON archives", "[wire]") {
+  const std::uint64_t seed = GENERATE(1, 2, 3, 4, 5);
+  INFO("seed " << seed);
+  std::mt19937_64 rng(seed);
+  const Document doc = sampleDocument(rng);
+  CHECK(roundTrip<cereal::PortableBinaryOutputArchive, cereal::PortableBinaryInputArchive>(doc) == doc);
+  CHECK(roundTrip<cereal::JSONOutputArchive, cereal::JSONInputArchive>(doc) == doc);
+  const HybridTimestamp stamp{123456789, 42};
+  CHECK(roundTrip<cereal::PortableBinaryOutputArchive, cereal::PortableBinaryInputArchive>(stamp) == stamp);
+}
+
+TEST_CASE("wire: a truncated binary document fails to load instead of loading garbage", "[wire]") {
+  std::mt19937_64 rng(11);
+  const Document doc = sampleDocument(rng);
+  std::stringstream buffer;
+  {
+    cereal::PortableBinaryOutputArchive out(buffer);
+    out(doc);
+  }
+  const std::string bytes = buffer.str();
+  std::stringstream truncated(bytes.substr(0, bytes.size() / 2));
+  cereal::PortableBinaryInputArchive in(truncated);
+  Document back;
+  CHECK_THROWS(in(back));
+}
+
+TEST_CASE("text: accents are optional in search and NFD equals NFC", "[text]") {
+  CHECK(searchMatches("Karaoke Hoàng Gia", "hoang gia"));
+  CHECK(searchMatches("Karaoke Hoàng Gia", "HOÀNG"));
+  CHECK(searchMatches("Nhà nghỉ Đức Tài", "duc tai"));
+  CHECK(searchMatches("Thị trấn Đông Khê", "dong khe"));
+  CHECK_FALSE(searchMatches("Karaoke Hoàng Gia", "an"));
+  CHECK_FALSE(searchMatches("Karaoke Hoàng Gia", "hoang gia xanh"));
+
+  const std::string nfc = "Ho\xC3\xA0ng";       // "Hoàng" with à precomposed (U+00E0)
+  const std::string nfd = "Hoa\xCC\x80ng";      // "Hoàng" as a + combining grave (U+0300)
+  CHECK(nfc != nfd);
+  CHECK(toNfc(nfd) == nfc);
+  CHECK(foldForSearch(nfd) == foldForSearch(nfc));
+  CHECK(searchMatches("Karaoke " + nfd + " Gia", "hoang gia"));
+  CHECK(searchMatches("Karaoke Hoàng Gia", nfd));
+}
+
+TEST_CASE("text: malformed UTF-8 and control characters are not clean", "[text]") {
+  CHECK(isCleanUtf8("Cao Bằng\tline\n"));
+  CHECK_FALSE(isCleanUtf8("\xC3"));
+  CHECK_FALSE(isCleanUtf8("\xFF\xFE"));
+  CHECK_FALSE(isCleanUtf8(std::string("a\0b", 3)));
+  CHECK_FALSE(isCleanUtf8("bell\x07"));
+}

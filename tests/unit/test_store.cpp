@@ -1,0 +1,287 @@
+// The client's local store and the inspector service on real SQLite files.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <thread>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "fieldcheck/seed.h"
+#include "inspector_service.h"
+#include "local_store.h"
+#include "support/temp_dir.h"
+
+using namespace fieldcheck;
+using namespace fieldcheck::client;
+
+namespace {
+
+LocalStore openStore(const std::filesystem::path& file) {
+  auto s = LocalStore::open(file, true);
+  REQUIRE(s.ok());
+  return std::move(s.value());
+}
+
+long long count(const std::filesystem::path& file, const std::string& sql) {
+  SQLite::Database db(file.string(), SQLite::OPEN_READONLY);
+  return db.execAndGet(sql).getInt64();
+}
+
+std::string fileBytes(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+LocalStore::Edit setField(const std::string& name, Value value) {
+  return [=](const Document* current) -> Result<Fields> {
+    Fields f = current ? current->fields : Fields{};
+    f[name] = value;
+    return f;
+  };
+}
+
+InspectorService initService(const test::TempDir& dir) {
+  Home home{dir / "home"};
+  auto init = initHome(home, test::sampleSeed(), "Nông Văn Kiểm");
+  REQUIRE(init.ok());
+  auto svc = InspectorService::open(home);
+  REQUIRE(svc.ok());
+  return std::move(svc.value());
+}
+
+std::string errors(const Problem& p) {
+  std::string out = p.message.en;
+  for (const auto& d : p.details) out += "\n" + d.en;
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("store: a save writes the document, its history and an outbox entry together", "[store]") {
+  test::TempDir dir;
+  const auto file = dir / "fieldcheck.db";
+  auto store = openStore(file);
+  const std::string id = "00000000000000000000000000000001";
+  auto first = store.write(id, "inspection", setField("workers_total", 3));
+  REQUIRE(first.ok());
+  auto second = store.write(id, "inspection", setField("workers_total", 4));
+  REQUIRE(second.ok());
+
+  CHECK(count(file, "SELECT count(*) FROM documents") == 1);
+  CHECK(count(file, "SELECT count(*) FROM revisions") == 2);
+  CHECK(count(file, "SELECT count(*) FROM outbox") == 2);
+  CHECK(second.value().parents == std::vector<std::string>{first.value().revision});
+  CHECK(second.value().stamp > first.value().stamp);
+  CHECK(store.head(id)->fields.at("workers_total") == Value{4});
+  CHECK(store.history(id).size() == 2);
+  CHECK(store.pendingChanges() == 2);
+  CHECK(count(file, "SELECT json_extract(fields, '$.workers_total') FROM heads") == 4);
+
+  SECTION("an edit that refuses writes nothing") {
+    auto refused = store.write(id, "inspection", [](const Document*) -> Result<Fields> {
+      return problem("không", "no");
+    });
+    CHECK_FALSE(refused.ok());
+    CHECK(count(file, "SELECT count(*) FROM revisions") == 2);
+    CHECK(count(file, "SELECT count(*) FROM outbox") == 2);
+  }
+  SECTION("an edit that changes nothing makes no revision") {
+    auto same = store.write(id, "inspection", setField("workers_total", 4));
+    REQUIRE(same.ok());
+    CHECK(same.value().revision == second.value().revision);
+    CHECK(count(file, "SELECT count(*) FROM outbox") == 2);
+  }
+}
+
+TEST_CASE("store: the file is in WAL mode, keeps its device id and survives reopening", "[store]") {
+  test::TempDir dir;
+  const auto file = dir / "fieldcheck.db";
+  std::string device;
+  {
+    auto store = openStore(file);
+    device = store.device();
+    REQUIRE(store.write("00000000000000000000000000000002", "establishment", setField("name", "Karaoke Hoàng Gia")).ok());
+  }
+  CHECK(device.size() == 32);
+  {
+    SQLite::Database db(file.string(), SQLite::OPEN_READONLY);
+    CHECK(db.execAndGet("PRAGMA journal_mode").getString() == "wal");
+  }
+  auto reopened = openStore(file);
+  CHECK(reopened.device() == device);
+  CHECK(reopened.head("00000000000000000000000000000002")->fields.at("name") == Value{"Karaoke Hoàng Gia"});
+}
+
+TEST_CASE("store: concurrent writers on one file lose no update", "[store]") {
+  test::TempDir dir;
+  const auto file = dir / "fieldcheck.db";
+  const std::string id = "00000000000000000000000000000003";
+  { auto store = openStore(file); REQUIRE(store.write(id, "counter", setField("n", 0)).ok()); }
+  auto worker = [&] {
+    auto store = openStore(file);
+    for (int i = 0; i < 40; ++i) {
+      auto r = store.write(id, "counter", [](const Document* current) -> Result<Fields> {
+        Fields f = current->fields;
+        f["n"] = *f["n"].get<std::int64_t>() + 1;
+        return f;
+      });
+      REQUIRE(r.ok());
+    }
+  };
+  std::thread a(worker), b(worker);
+  a.join();
+  b.join();
+  auto store = openStore(file);
+  CHECK(store.head(id)->fields.at("n") == Value{80});
+  CHECK(store.pendingChanges() == 81);
+}
+
+TEST_CASE("store: a file that is not ours is refused and left untouched", "[store]") {
+  test::TempDir dir;
+  const auto file = dir / "fieldcheck.db";
+  SECTION("another program's SQLite database") {
+    {
+      SQLite::Database other(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+      other.exec("CREATE TABLE accounts(id INTEGER PRIMARY KEY, owner TEXT); INSERT INTO accounts(owner) VALUES ('x')");
+    }
+    const auto before = fileBytes(file);
+    auto r = LocalStore::open(file, true);
+    REQUIRE_FALSE(r.ok());
+    CHECK_THAT(r.problem().message.en, Catch::Contains("is not Fieldcheck data"));
+    CHECK(fileBytes(file) == before);
+  }
+  SECTION("a damaged file") {
+    std::ofstream(file, std::ios::binary) << std::string(8192, '\x5a');
+    const auto before = fileBytes(file);
+    auto r = LocalStore::open(file, true);
+    REQUIRE_FALSE(r.ok());
+    CHECK_THAT(r.problem().message.en, Catch::Contains("damaged or not a Fieldcheck database"));
+    CHECK(fileBytes(file) == before);
+  }
+  SECTION("a database from a newer Fieldcheck") {
+    { auto store = openStore(file); }
+    { SQLite::Database db(file.string(), SQLite::OPEN_READWRITE); db.exec("PRAGMA user_version = 99"); }
+    auto r = LocalStore::open(file, true);
+    REQUIRE_FALSE(r.ok());
+    CHECK_THAT(r.problem().message.en, Catch::Contains("newer Fieldcheck"));
+  }
+  SECTION("no file at all, without create") {
+    auto r = LocalStore::open(file, false);
+    REQUIRE_FALSE(r.ok());
+    CHECK_THAT(r.problem().message.en, Catch::Contains("fieldcheck init"));
+    CHECK_FALSE(std::filesystem::exists(file));
+  }
+}
+
+TEST_CASE("service: init imports the seed once and keeps edits when run again", "[service]") {
+  test::TempDir dir;
+  Home home{dir / "home"};
+  REQUIRE(initHome(home, test::sampleSeed(), "a").ok());
+  {
+    auto svc = InspectorService::open(home);
+    REQUIRE(svc.ok());
+    REQUIRE(svc.value().correctEstablishment("CS-01", {{"workers", "30"}}).ok());
+  }
+  auto again = initHome(home, test::sampleSeed(), "");
+  REQUIRE(again.ok());
+  CHECK(again.value().already_initialised);
+  auto svc = InspectorService::open(home);
+  CHECK(svc.value().findEstablishment("cs-01").value().fields.at("workers") == Value{30});
+  CHECK(svc.value().status().pending_changes == 1);
+  CHECK(svc.value().status().user == "a");
+}
+
+TEST_CASE("service: establishments are found by district and by words without accents", "[service]") {
+  test::TempDir dir;
+  auto svc = initService(dir);
+  auto all = svc.establishments(std::nullopt, std::nullopt);
+  REQUIRE(all.ok());
+  CHECK(all.value().size() == 47);
+  auto found = svc.establishments(std::nullopt, std::string("hoang gia"));
+  REQUIRE(found.ok());
+  REQUIRE_FALSE(found.value().empty());
+  CHECK(found.value().front().fields.at("name") == Value{"Karaoke Hoàng Gia"});
+  auto bao_lac = svc.establishments(std::string("bao lac"), std::nullopt);
+  REQUIRE(bao_lac.ok());
+  CHECK_FALSE(bao_lac.value().empty());
+  for (const auto& e : bao_lac.value()) CHECK(e.fields.at("district") == Value{"bao-lac"});
+  auto nowhere = svc.establishments(std::string("Hà Nội"), std::nullopt);
+  REQUIRE_FALSE(nowhere.ok());
+  CHECK_THAT(nowhere.problem().message.en, Catch::Contains("There is no district “Hà Nội”"));
+}
+
+TEST_CASE("service: an inspection goes from draft to finalized and then refuses edits", "[service]") {
+  test::TempDir dir;
+  auto svc = initService(dir);
+  auto karaoke = svc.establishments(std::nullopt, std::string("hoang gia")).value().front();
+  auto created = svc.newInspection(*karaoke.fields.at("code").get<std::string>(), std::nullopt);
+  REQUIRE(created.ok());
+  const auto id = created.value().id;
+
+  auto refused = svc.finalize(id.substr(0, 8));
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(errors(refused.problem()), Catch::Contains("“Room doors of transparent glass”: not answered (required)"));
+
+  auto bad = svc.setAnswers(id, {{"workers_total", "12"}, {"workers_under_18", "-1"}});
+  REQUIRE_FALSE(bad.ok());
+  CHECK_FALSE(svc.view(id).value().inspection.fields.count("workers_total"));  // nothing saved
+
+  auto set = svc.setAnswers(id, {{"visit_time", "2019-05-03 14:30"}, {"team_members", "Nông Văn A, Lê Thị B"},
+                                 {"business_registration", "có"}, {"security_certificate", "có"},
+                                 {"worker_register", "không"}, {"workers_total", "12"}, {"workers_women", "8"},
+                                 {"workers_under_18", "0"}, {"karaoke_doors_transparent", "c"},
+                                 {"karaoke_no_inner_locks", "k"}, {"karaoke_smallest_room_m2", "18,5"},
+                                 {"prostitution_signs", "không"}, {"prevention_material", "1,2"},
+                                 {"workers_informed", "c"}, {"violations", "no_worker_register, room_standard"},
+                                 {"actions", "fine"}, {"conclusion", "serious"},
+                                 {"location", "22.6657, 106.2570"}});
+  REQUIRE(set.ok());
+  auto missing_fine = svc.finalize(id);
+  REQUIRE_FALSE(missing_fine.ok());
+  REQUIRE(missing_fine.problem().details.size() == 1);
+  CHECK_THAT(missing_fine.problem().details[0].en, Catch::Contains("Amount of the fine"));
+
+  REQUIRE(svc.setAnswers(id, {{"fine_amount", "2.000.000"}}).ok());
+  auto done = svc.finalize(id);
+  REQUIRE(done.ok());
+  CHECK(done.value().fields.at("_status") == Value{"finalized"});
+  CHECK_FALSE(done.value().fields.count("guest_register"));
+
+  auto late = svc.setAnswers(id, {{"notes", "thêm"}});
+  REQUIRE_FALSE(late.ok());
+  CHECK_THAT(late.problem().message.en, Catch::Contains("is finalized and can no longer be edited"));
+  auto s = svc.status();
+  CHECK(s.finalized == 1);
+  CHECK(s.drafts == 0);
+  CHECK(s.pending_changes == 4);  // new, two sets, finalize
+}
+
+TEST_CASE("service: photos are stored once by content and must really be images", "[service]") {
+  test::TempDir dir;
+  auto svc = initService(dir);
+  const auto id = svc.newInspection("CS-02", std::nullopt).value().id;
+  const std::string jpeg = std::string("\xFF\xD8\xFF\xE0", 4) + std::string(1000, 'j');
+  std::ofstream(dir / "a.jpg", std::ios::binary) << jpeg;
+  std::ofstream(dir / "same-photo.jpg", std::ios::binary) << jpeg;
+  std::ofstream(dir / "not-a-photo.jpg", std::ios::binary) << "plain text";
+
+  auto first = svc.attach(id, "photo_premises", dir / "a.jpg");
+  REQUIRE(first.ok());
+  auto second = svc.attach(id, "photo_documents", dir / "same-photo.jpg");
+  REQUIRE(second.ok());
+  const auto* ref = second.value().fields.at("photo_documents").get<AttachmentRef>();
+  REQUIRE(ref);
+  CHECK(ref->media_type == "image/jpeg");
+  CHECK(ref->size_bytes == jpeg.size());
+  CHECK(first.value().fields.at("photo_premises") == second.value().fields.at("photo_documents"));
+  std::size_t stored = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir / "home" / "attachments"))
+    stored += e.is_regular_file();
+  CHECK(stored == 1);
+
+  auto fake = svc.attach(id, "photo_premises", dir / "not-a-photo.jpg");
+  REQUIRE_FALSE(fake.ok());
+  CHECK_THAT(fake.problem().message.en, Catch::Contains("is not a JPEG or PNG image"));
+  auto wrong_question = svc.attach(id, "workers_total", dir / "a.jpg");
+  REQUIRE_FALSE(wrong_question.ok());
+}
