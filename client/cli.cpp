@@ -101,7 +101,7 @@ void printInspection(const Output& o, const InspectorService& service, const Ins
   o.out << "Phiếu kiểm tra / Inspection " << doc.id << "\n"
         << "  Trạng thái / Status: " << (finalized ? "đã hoàn tất / finalized" : "nháp / draft") << "\n"
         << "  Cơ sở / Establishment: " << establishmentLine(service, v.establishment) << "\n"
-        << "  Mẫu / Template: " << v.checklist.title.vi << " (" << v.checklist.id << " v" << v.checklist.version << ")\n"
+        << "  Mẫu / Template: " << v.checklist->title.vi << " (" << v.checklist->id << " v" << v.checklist->version << ")\n"
         << "  Đã trả lời / Answered: " << v.state.answeredCount() << "/" << v.state.relevantCount() << "\n\n";
   int n = 0;
   std::string section;
@@ -148,7 +148,7 @@ json inspectionJson(const InspectorService& service, const InspectionView& v) {
                         {"code", text(v.establishment, "code")},
                         {"name", text(v.establishment, "name")},
                         {"district", service.districtName(text(v.establishment, "district"))}};
-  j["template"] = {{"id", v.checklist.id}, {"version", v.checklist.version}};
+  j["template"] = {{"id", v.checklist->id}, {"version", v.checklist->version}};
   j["answered"] = v.state.answeredCount();
   j["applicable"] = v.state.relevantCount();
   j["complete"] = v.state.complete();

@@ -88,8 +88,8 @@ int runFill(InspectorService& service, const std::string& inspection_ref, std::i
     out << "Phiếu này đã hoàn tất, không sửa được nữa.\nThis inspection is finalized and can no longer be edited.\n";
     return 1;
   }
-  out << "Phiếu / Inspection " << id.substr(0, 8) << " — " << first.value().checklist.title.vi << " / "
-      << first.value().checklist.title.en << "\n" << kHelp;
+  out << "Phiếu / Inspection " << id.substr(0, 8) << " — " << first.value().checklist->title.vi << " / "
+      << first.value().checklist->title.en << "\n" << kHelp;
 
   // Resume at the first question that applies and is not answered yet.
   int index = -1;

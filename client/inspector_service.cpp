@@ -174,13 +174,13 @@ Result<Document> InspectorService::findInspection(std::string_view ref) const {
                   "Use `fieldcheck inspect list` to list them.");
 }
 
-Result<ChecklistTemplate> InspectorService::templateByPurpose(std::string_view purpose,
+Result<std::shared_ptr<const ChecklistTemplate>> InspectorService::templateByPurpose(std::string_view purpose,
                                                               const std::optional<std::string>& template_id) const {
-  std::vector<ChecklistTemplate> found;
+  std::vector<std::shared_ptr<const ChecklistTemplate>> found;
   for (const auto& doc : store_.heads(kinds::kTemplate)) {
     if (textField(doc, "purpose") != purpose) continue;
     if (template_id && textField(doc, "template_id") != *template_id) continue;
-    auto t = templateFromDocument(doc);
+    auto t = parsedTemplate(doc);
     if (!t) return t.problem();
     found.push_back(std::move(t.value()));
   }
@@ -191,7 +191,7 @@ Result<ChecklistTemplate> InspectorService::templateByPurpose(std::string_view p
                    "There is no " + (template_id ? "template “" + *template_id + "”" : std::string(purpose) + " template") +
                        " in this data.");
   std::string ids;
-  for (const auto& t : found) ids += (ids.empty() ? "" : ", ") + t.id;
+  for (const auto& t : found) ids += (ids.empty() ? "" : ", ") + t->id;
   return problem("Có nhiều mẫu phiếu (" + ids + "); hãy chọn bằng --template.",
                  "There are several templates (" + ids + "); choose one with --template.");
 }
@@ -210,10 +210,10 @@ Result<Document> InspectorService::correctEstablishment(std::string_view ref,
                         "“" + name + "” is changed by the provincial office, not on this laptop"});
       continue;
     }
-    const auto* q = record.value().find(name);
+    const auto* q = record.value()->find(name);
     if (!q) {
       std::string known;
-      for (const auto& question : record.value().questions)
+      for (const auto& question : record.value()->questions)
         if (question.id != "code" && question.id != "district") known += (known.empty() ? "" : ", ") + question.id;
       faults.push_back({"không có trường “" + name + "” (các trường: " + known + ")",
                         "there is no field “" + name + "” (fields: " + known + ")"});
@@ -249,13 +249,23 @@ Result<Document> InspectorService::newInspection(std::string_view establishment_
   auto checklist = templateByPurpose("inspection", template_ref);
   if (!checklist) return checklist.problem();
   Fields fields{{f::kEstablishment, est.value().id},
-                {f::kTemplate, seedDocumentId(kinds::kTemplate, checklist.value().id)},
-                {f::kTemplateVersion, checklist.value().version},
+                {f::kTemplate, seedDocumentId(kinds::kTemplate, checklist.value()->id)},
+                {f::kTemplateVersion, checklist.value()->version},
                 {f::kDistrict, textField(est.value(), "district")},
                 {f::kStatus, std::string(kStatusDraft)},
                 {f::kStartedAt, DateTime{wallClockMs() / 1000 * 1000, utc_offset_minutes_}}};
   return store_.write(newDocumentId(), kinds::kInspection,
                       [&](const Document*) -> Result<Fields> { return fields; });
+}
+
+Result<std::shared_ptr<const ChecklistTemplate>> InspectorService::parsedTemplate(const Document& template_doc) const {
+  if (auto it = templates_by_revision_.find(template_doc.revision); it != templates_by_revision_.end())
+    return it->second;
+  auto parsed = templateFromDocument(template_doc);
+  if (!parsed) return parsed.problem();
+  auto shared = std::make_shared<const ChecklistTemplate>(std::move(parsed.value()));
+  templates_by_revision_.emplace(template_doc.revision, shared);
+  return shared;
 }
 
 Result<InspectionView> InspectorService::viewOf(const Document& inspection) const {
@@ -264,10 +274,10 @@ Result<InspectionView> InspectorService::viewOf(const Document& inspection) cons
   if (!est || !template_doc)
     return problem("Phiếu " + inspection.id.substr(0, 8) + " tham chiếu cơ sở hoặc mẫu phiếu không có trên máy này.",
                    "Inspection " + inspection.id.substr(0, 8) + " refers to an establishment or template not on this laptop.");
-  auto checklist = templateFromDocument(*template_doc);
+  auto checklist = parsedTemplate(*template_doc);
   if (!checklist) return checklist.problem();
-  ChecklistState state(checklist.value(), answersOf(inspection), est->fields);
-  return InspectionView{inspection, *est, std::move(checklist.value()), std::move(state)};
+  ChecklistState state(*checklist.value(), answersOf(inspection), est->fields);
+  return InspectionView{inspection, *est, checklist.value(), std::move(state)};
 }
 
 Result<InspectionView> InspectorService::view(std::string_view inspection_ref) const {
@@ -294,11 +304,11 @@ Result<Document> InspectorService::setAnswers(std::string_view inspection_ref, c
     Fields fields = view.inspection.fields;
     std::vector<Bilingual> faults;
     for (const auto& [qid, input] : answers) {
-      const auto* q = view.checklist.find(qid);
+      const auto* q = view.checklist->find(qid);
       if (!q) {
-        faults.push_back({"không có câu hỏi “" + qid + "” trong mẫu " + view.checklist.id +
+        faults.push_back({"không có câu hỏi “" + qid + "” trong mẫu " + view.checklist->id +
                               " (xem `fieldcheck inspect show " + view.inspection.id.substr(0, 8) + "`)",
-                          "there is no question “" + qid + "” in template " + view.checklist.id +
+                          "there is no question “" + qid + "” in template " + view.checklist->id +
                               " (see `fieldcheck inspect show " + view.inspection.id.substr(0, 8) + "`)"});
         continue;
       }
@@ -322,7 +332,7 @@ Result<Document> InspectorService::setAnswer(std::string_view inspection_ref, co
   auto inspection = findInspection(inspection_ref);
   if (!inspection) return inspection;
   return editDraft(inspection.value(), [&](const InspectionView& view) -> Result<Fields> {
-    const auto* q = view.checklist.find(question_id);
+    const auto* q = view.checklist->find(question_id);
     if (!q)
       return problem("Không có câu hỏi “" + question_id + "”.", "There is no question “" + question_id + "”.");
     if (auto issue = checkAnswer(*q, value)) return Problem{*issue, {}};
@@ -337,7 +347,7 @@ Result<Document> InspectorService::attach(std::string_view inspection_ref, const
                                           const fs::path& file) {
   auto v = view(inspection_ref);
   if (!v) return v.problem();
-  const auto* q = v.value().checklist.find(question_id);
+  const auto* q = v.value().checklist->find(question_id);
   if (!q || q->type != QuestionType::kPhoto)
     return problem("“" + question_id + "” không phải câu hỏi ảnh của mẫu phiếu này.",
                    "“" + question_id + "” is not a photo question of this checklist.");

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,7 +59,7 @@ Result<InitSummary> initHome(const Home& home, const std::filesystem::path& seed
 struct InspectionView {
   Document inspection;
   Document establishment;
-  ChecklistTemplate checklist;
+  std::shared_ptr<const ChecklistTemplate> checklist;  // shared and immutable: `state` points into it
   ChecklistState state;
 };
 
@@ -129,15 +131,19 @@ class InspectorService {
  private:
   InspectorService(LocalStore store, Home home);
 
-  Result<ChecklistTemplate> templateByPurpose(std::string_view purpose,
+  Result<std::shared_ptr<const ChecklistTemplate>> templateByPurpose(std::string_view purpose,
                                               const std::optional<std::string>& template_id) const;
   Result<InspectionView> viewOf(const Document& inspection) const;
   /// Writes an inspection's new fields after refusing edits to a finalized one.
   Result<Document> editDraft(const Document& inspection,
                              const std::function<Result<Fields>(const InspectionView&)>& change);
 
+  /// The parsed template of a template document's revision; parsed once per process.
+  Result<std::shared_ptr<const ChecklistTemplate>> parsedTemplate(const Document& template_doc) const;
+
   LocalStore store_;
   Home home_;
+  mutable std::map<std::string, std::shared_ptr<const ChecklistTemplate>> templates_by_revision_;
   AttachmentStore attachments_;
   std::int32_t utc_offset_minutes_ = 0;
 };

@@ -4,6 +4,9 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <unordered_map>
+
 #include <nlohmann/json.hpp>
 
 #include "fieldcheck/crypto.h"
@@ -17,54 +20,53 @@ namespace fs = std::filesystem;
 
 constexpr std::int32_t kApplicationId = 0x46434b43;  // "FCKC": a Fieldcheck client store
 
-// Documents hold only the head pointer; the fields live once, in revisions. The view `heads`
-// joins them for anyone querying the file with the sqlite3 shell.
+// The revision log is the heart of the store: every revision this laptop holds, numbered by a
+// local sequence in the order it was written or received. The rows written here (origin 'local')
+// after the acknowledged sequence are the outbox, so a save appends exactly one log row and moves
+// one head pointer: the document, its history and its outbox entry in one small transaction.
+// The log is append-only, so INTEGER PRIMARY KEY numbers are never reused.
 constexpr Migration kMigrations[] = {
-    {1, "documents, revisions, outbox, settings", R"sql(
+    {1, "revision log, document heads, settings", R"sql(
 CREATE TABLE settings(
   key   TEXT PRIMARY KEY,
   value TEXT NOT NULL
 ) WITHOUT ROWID;
 
 CREATE TABLE revisions(
+  seq      INTEGER PRIMARY KEY,
   doc_id   TEXT NOT NULL,
   revision TEXT NOT NULL,
   kind     TEXT NOT NULL,
-  parents  TEXT NOT NULL CHECK (json_valid(parents)),
+  parents  TEXT NOT NULL,
   deleted  INTEGER NOT NULL DEFAULT 0,
-  fields   TEXT NOT NULL CHECK (json_valid(fields)),
+  fields   TEXT NOT NULL,
   author   TEXT NOT NULL,
   device   TEXT NOT NULL,
   hlc      TEXT NOT NULL,
-  PRIMARY KEY (doc_id, revision)
-) WITHOUT ROWID;
+  origin   TEXT NOT NULL CHECK (origin IN ('local', 'shared'))
+);
 
 CREATE TABLE documents(
   id       TEXT PRIMARY KEY,
   kind     TEXT NOT NULL,
-  revision TEXT NOT NULL,
-  FOREIGN KEY (id, revision) REFERENCES revisions(doc_id, revision)
+  head_seq INTEGER NOT NULL REFERENCES revisions(seq)
 ) WITHOUT ROWID;
-CREATE INDEX documents_by_kind ON documents(kind, id);
-
-CREATE TABLE outbox(
-  seq      INTEGER PRIMARY KEY AUTOINCREMENT,
-  doc_id   TEXT NOT NULL,
-  revision TEXT NOT NULL,
-  acked    INTEGER NOT NULL DEFAULT 0,
-  FOREIGN KEY (doc_id, revision) REFERENCES revisions(doc_id, revision)
-);
-CREATE INDEX outbox_pending ON outbox(acked, seq);
+CREATE INDEX documents_by_kind ON documents(kind);
 
 CREATE VIEW heads AS
   SELECT d.id, d.kind, r.revision, r.parents, r.deleted, r.fields, r.author, r.device, r.hlc
-  FROM documents d JOIN revisions r ON r.doc_id = d.id AND r.revision = d.revision;
+  FROM documents d JOIN revisions r ON r.seq = d.head_seq;
+
+CREATE VIEW outbox AS
+  SELECT seq, doc_id, revision FROM revisions
+  WHERE origin = 'local'
+    AND seq > coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'acked_seq'), 0);
 )sql"},
 };
 
 constexpr const char* kSelectHead =
     "SELECT r.doc_id, r.kind, r.fields, r.revision, r.parents, r.deleted, r.author, r.device, r.hlc "
-    "FROM documents d JOIN revisions r ON r.doc_id = d.id AND r.revision = d.revision ";
+    "FROM documents d JOIN revisions r ON r.seq = d.head_seq ";
 
 Document readDocument(SQLite::Statement& st) {
   Document doc;
@@ -99,74 +101,115 @@ Problem storageProblem(const fs::path& file, const SQLite::Exception& e) {
 struct LocalStore::Impl {
   explicit Impl(const fs::path& file, int flags) : db(file.string(), flags) {}
 
-  SQLite::Statement& statement(std::unique_ptr<SQLite::Statement>& slot, const char* sql) {
+  // A cached statement, reset when the caller's scope ends. The reset matters: a statement left
+  // stepping holds a read snapshot, which stops checkpoints from recycling the WAL, so every
+  // commit would then grow the file and pay for a metadata sync.
+  class Use {
+   public:
+    explicit Use(SQLite::Statement& st) : st_(st) {}
+    ~Use() { st_.reset(); }
+    Use(const Use&) = delete;
+    Use& operator=(const Use&) = delete;
+    SQLite::Statement* operator->() { return &st_; }
+    SQLite::Statement& operator*() { return st_; }
+
+   private:
+    SQLite::Statement& st_;
+  };
+
+  Use statement(std::unique_ptr<SQLite::Statement>& slot, const char* sql) {
     if (!slot) slot = std::make_unique<SQLite::Statement>(db, sql);
-    slot->reset();
     slot->clearBindings();
-    return *slot;
+    return Use(*slot);
   }
 
+  // The head of a document. Heads are cached by their log sequence: a lookup of the head's
+  // sequence decides whether the cached copy is still the head (another process may have
+  // written since), so repeated edits of one document parse its fields once.
   std::optional<Document> head(std::string_view id) {
-    auto& st = statement(select_head, (std::string(kSelectHead) + "WHERE d.id = ?").c_str());
-    st.bind(1, std::string(id));
-    if (!st.executeStep()) return std::nullopt;
-    return readDocument(st);
+    auto seq_st = statement(select_head_seq, "SELECT head_seq FROM documents WHERE id = ?");
+    seq_st->bind(1, std::string(id));
+    if (!seq_st->executeStep()) return std::nullopt;
+    const std::int64_t seq = seq_st->getColumn(0).getInt64();
+    if (auto it = head_cache.find(std::string(id)); it != head_cache.end() && it->second.first == seq)
+      return it->second.second;
+    auto st = statement(select_revision,
+                         "SELECT doc_id, kind, fields, revision, parents, deleted, author, device, hlc "
+                         "FROM revisions WHERE seq = ?");
+    st->bind(1, seq);
+    if (!st->executeStep()) return std::nullopt;
+    Document doc = readDocument(*st);
+    remember(seq, doc);
+    return doc;
   }
 
-  void insertRevision(const Document& doc) {
-    auto& st = statement(insert_revision,
-                         "INSERT OR IGNORE INTO revisions(doc_id, revision, kind, parents, deleted, "
-                         "fields, author, device, hlc) VALUES (?,?,?,?,?,?,?,?,?)");
-    st.bind(1, doc.id);
-    st.bind(2, doc.revision);
-    st.bind(3, doc.kind);
-    st.bind(4, nlohmann::json(doc.parents).dump());
-    st.bind(5, doc.deleted ? 1 : 0);
-    st.bind(6, fieldsToJson(doc.fields).dump());
-    st.bind(7, doc.author);
-    st.bind(8, doc.device);
-    st.bind(9, doc.stamp.toString());
-    st.exec();
+  void remember(std::int64_t seq, const Document& doc) {
+    if (head_cache.size() >= tuning::kHeadCacheEntries) head_cache.clear();
+    head_cache[doc.id] = {seq, doc};
   }
 
-  void setHead(const Document& doc) {
-    auto& st = statement(upsert_head,
-                         "INSERT INTO documents(id, kind, revision) VALUES (?,?,?) "
-                         "ON CONFLICT(id) DO UPDATE SET revision = excluded.revision");
-    st.bind(1, doc.id);
-    st.bind(2, doc.kind);
-    st.bind(3, doc.revision);
-    st.exec();
+  // Appends `doc` to the revision log and returns its local sequence number.
+  std::int64_t appendRevision(const Document& doc, std::string_view origin, const std::string& fields_json) {
+    auto st = statement(insert_revision,
+                         "INSERT INTO revisions(doc_id, revision, kind, parents, deleted, fields, author, "
+                         "device, hlc, origin) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    st->bind(1, doc.id);
+    st->bind(2, doc.revision);
+    st->bind(3, doc.kind);
+    st->bind(4, nlohmann::json(doc.parents).dump());
+    st->bind(5, doc.deleted ? 1 : 0);
+    st->bind(6, fields_json);
+    st->bind(7, doc.author);
+    st->bind(8, doc.device);
+    st->bind(9, doc.stamp.toString());
+    st->bind(10, std::string(origin));
+    st->exec();
+    return db.getLastInsertRowid();
   }
 
-  void appendOutbox(const Document& doc) {
-    auto& st = statement(insert_outbox, "INSERT INTO outbox(doc_id, revision) VALUES (?,?)");
-    st.bind(1, doc.id);
-    st.bind(2, doc.revision);
-    st.exec();
+  void setHead(const Document& doc, std::int64_t seq) {
+    auto st = statement(upsert_head,
+                         "INSERT INTO documents(id, kind, head_seq) VALUES (?,?,?) "
+                         "ON CONFLICT(id) DO UPDATE SET head_seq = excluded.head_seq");
+    st->bind(1, doc.id);
+    st->bind(2, doc.kind);
+    st->bind(3, seq);
+    st->exec();
+  }
+
+  // The clock as this replica last left it: the stamp of its latest own revision, or a later
+  // stamp it observed from others (kept in settings by whoever observes one).
+  HybridClock clock() {
+    auto st = statement(select_last_local,
+                         "SELECT hlc FROM revisions WHERE origin = 'local' ORDER BY seq DESC LIMIT 1");
+    HybridTimestamp last;
+    if (st->executeStep()) last = HybridTimestamp::parse(st->getColumn(0).getString()).value_or(HybridTimestamp{});
+    const auto observed = HybridTimestamp::parse(setting("hlc_observed").value_or("")).value_or(HybridTimestamp{});
+    return HybridClock(std::max(last, observed));
   }
 
   std::optional<std::string> setting(std::string_view key) {
-    auto& st = statement(select_setting, "SELECT value FROM settings WHERE key = ?");
-    st.bind(1, std::string(key));
-    if (!st.executeStep()) return std::nullopt;
-    return st.getColumn(0).getString();
+    auto st = statement(select_setting, "SELECT value FROM settings WHERE key = ?");
+    st->bind(1, std::string(key));
+    if (!st->executeStep()) return std::nullopt;
+    return st->getColumn(0).getString();
   }
 
   void setSetting(std::string_view key, std::string_view value) {
-    auto& st = statement(upsert_setting,
+    auto st = statement(upsert_setting,
                          "INSERT INTO settings(key, value) VALUES (?,?) "
                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-    st.bind(1, std::string(key));
-    st.bind(2, std::string(value));
-    st.exec();
+    st->bind(1, std::string(key));
+    st->bind(2, std::string(value));
+    st->exec();
   }
 
   SQLite::Database db;
   std::string user;
   std::string device;
-  std::unique_ptr<SQLite::Statement> select_head, insert_revision, upsert_head, insert_outbox,
-      select_setting, upsert_setting;
+  std::unique_ptr<SQLite::Statement> select_head_seq, select_revision, insert_revision, upsert_head,
+      select_last_local, select_setting, upsert_setting;
+  std::unordered_map<std::string, std::pair<std::int64_t, Document>> head_cache;
 };
 
 LocalStore::LocalStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -227,7 +270,7 @@ std::vector<Document> LocalStore::heads(std::string_view kind) const {
 std::vector<Document> LocalStore::history(std::string_view id) const {
   SQLite::Statement st(impl_->db,
                        "SELECT doc_id, kind, fields, revision, parents, deleted, author, device, hlc "
-                       "FROM revisions WHERE doc_id = ? ORDER BY hlc, revision");
+                       "FROM revisions WHERE doc_id = ? ORDER BY seq");
   st.bind(1, std::string(id));
   std::vector<Document> docs;
   while (st.executeStep()) docs.push_back(readDocument(st));
@@ -254,16 +297,17 @@ Result<Document> LocalStore::write(const std::string& id, std::string_view kind,
   if (!fields) return fields.problem();
   if (current && fields.value() == current->fields) return *current;
 
-  HybridClock clock(HybridTimestamp::parse(impl_->setting("hlc").value_or("")).value_or(HybridTimestamp{}));
+  auto clock = impl_->clock();
   const auto stamp = clock.tick(wallClockMs());
-  Document doc = current ? nextRevision(*current, std::move(fields.value()), impl_->user, impl_->device, stamp)
-                         : firstRevision(id, std::string(kind), std::move(fields.value()), impl_->user,
-                                         impl_->device, stamp);
-  impl_->insertRevision(doc);
-  impl_->setHead(doc);
-  impl_->appendOutbox(doc);
-  impl_->setSetting("hlc", stamp.toString());
+  Document doc{id, std::string(kind), std::move(fields.value()), {}, {}, false, impl_->user, impl_->device, stamp};
+  if (current) doc.parents = {current->revision};
+  // Serialised once: the text hashed into the revision id is the text stored.
+  const auto fields_json = canonicalFieldsJson(doc.fields);
+  doc.revision = computeRevision(doc, fields_json);
+  const auto seq = impl_->appendRevision(doc, "local", fields_json);
+  impl_->setHead(doc, seq);
   tx.commit();
+  impl_->remember(seq, doc);
   return doc;
 }
 
@@ -271,14 +315,13 @@ void LocalStore::importShared(const std::vector<Document>& docs) {
   SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
   for (const auto& doc : docs) {
     if (impl_->head(doc.id)) continue;
-    impl_->insertRevision(doc);
-    impl_->setHead(doc);
+    impl_->setHead(doc, impl_->appendRevision(doc, "shared", canonicalFieldsJson(doc.fields)));
   }
   tx.commit();
 }
 
 std::size_t LocalStore::pendingChanges() const {
-  return static_cast<std::size_t>(impl_->db.execAndGet("SELECT count(*) FROM outbox WHERE acked = 0").getInt64());
+  return static_cast<std::size_t>(impl_->db.execAndGet("SELECT count(*) FROM outbox").getInt64());
 }
 
 std::optional<std::string> LocalStore::setting(std::string_view key) const { return impl_->setting(key); }

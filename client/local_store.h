@@ -1,4 +1,4 @@
-// The inspector's local store: documents, their revision history and the outbox, in SQLite.
+// The inspector's local store: the revision log (history and outbox) and document heads, in SQLite.
 #pragma once
 
 #include <filesystem>

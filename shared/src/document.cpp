@@ -20,18 +20,22 @@ int revisionGeneration(const std::string& revision) {
   return generation;
 }
 
-std::string computeRevision(const Document& doc) {
+std::string computeRevision(const Document& doc, std::string_view fields_json) {
   int generation = 1;
   for (const auto& parent : doc.parents)
     generation = std::max(generation, revisionGeneration(parent) + 1);
-  // nlohmann::json keeps object keys sorted, so this text is canonical.
-  const nlohmann::json canonical{{"id", doc.id},         {"kind", doc.kind},
-                                 {"fields", fieldsToJson(doc.fields)},
-                                 {"parents", doc.parents}, {"deleted", doc.deleted},
-                                 {"author", doc.author}, {"device", doc.device},
-                                 {"stamp", doc.stamp.toString()}};
-  return std::to_string(generation) + "-" + sha256Hex(canonical.dump()).substr(0, 32);
+  // The attributes as one JSON array (no raw newline can occur in it), a newline, then the
+  // fields' canonical JSON exactly as stored.
+  const auto attributes = nlohmann::json::array({doc.id, doc.kind, doc.parents, doc.deleted, doc.author, doc.device,
+                                                  doc.stamp.toString()});
+  std::string canonical = attributes.dump();
+  canonical.append("\n").append(fields_json);
+  return std::to_string(generation) + "-" + sha256Hex(canonical).substr(0, 32);
 }
+
+std::string computeRevision(const Document& doc) { return computeRevision(doc, canonicalFieldsJson(doc.fields)); }
+
+std::string canonicalFieldsJson(const Fields& fields) { return fieldsToJsonText(fields); }
 
 Document nextRevision(const Document& current, Fields fields, std::string author,
                       std::string device, HybridTimestamp stamp) {

@@ -172,6 +172,112 @@ Fields fieldsFromJson(const json& j) {
   return fields;
 }
 
+namespace {
+
+void appendJsonString(std::string& out, std::string_view text) {
+  out += '"';
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+}
+
+void appendInteger(std::string& out, std::int64_t v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, end);
+}
+
+void appendDecimal(std::string& out, double v) {
+  if (!std::isfinite(v)) badValue("decimal is not finite");
+  char buf[40];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  std::string_view text(buf, static_cast<std::size_t>(end - buf));
+  out += text;
+  // "20" would read back as an integer: keep a decimal a decimal.
+  if (text.find_first_of(".e") == std::string_view::npos) out += ".0";
+}
+
+void appendValueJson(std::string& out, const Value& value) {
+  struct Visitor {
+    std::string& out;
+    void operator()(std::monostate) const { out += "null"; }
+    void operator()(bool v) const { out += v ? "true" : "false"; }
+    void operator()(std::int64_t v) const { appendInteger(out, v); }
+    void operator()(double v) const { appendDecimal(out, v); }
+    void operator()(const std::string& v) const { appendJsonString(out, v); }
+    void operator()(const DateTime& v) const {
+      out += "{\"datetime\":";
+      appendJsonString(out, formatDateTime(v));
+      out += '}';
+    }
+    void operator()(const Choices& v) const {
+      out += "{\"choices\":[";
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        if (i) out += ',';
+        appendJsonString(out, v[i]);
+      }
+      out += "]}";
+    }
+    void operator()(const GeoPoint& v) const {
+      if (v.accuracy_m) {
+        out += "{\"accuracy_m\":";
+        appendDecimal(out, *v.accuracy_m);
+        out += ",\"lat\":";
+      } else {
+        out += "{\"lat\":";
+      }
+      appendDecimal(out, v.latitude);
+      out += ",\"lon\":";
+      appendDecimal(out, v.longitude);
+      out += '}';
+    }
+    void operator()(const AttachmentRef& v) const {
+      out += "{\"sha256\":";
+      appendJsonString(out, v.sha256);
+      out += ",\"size\":";
+      appendInteger(out, static_cast<std::int64_t>(v.size_bytes));
+      out += ",\"type\":";
+      appendJsonString(out, v.media_type);
+      out += '}';
+    }
+  };
+  std::visit(Visitor{out}, value.storage());
+}
+
+}  // namespace
+
+std::string fieldsToJsonText(const Fields& fields) {
+  std::string out;
+  out.reserve(64 * fields.size() + 2);
+  out += '{';
+  bool first = true;
+  for (const auto& [name, value] : fields) {
+    if (!first) out += ',';
+    first = false;
+    appendJsonString(out, name);
+    out += ':';
+    appendValueJson(out, value);
+  }
+  out += '}';
+  return out;
+}
+
 std::string formatDateTime(const DateTime& value) {
   const std::int64_t local_ms = value.epoch_ms + std::int64_t{value.offset_minutes} * 60'000;
   std::int64_t days = local_ms / 86'400'000;

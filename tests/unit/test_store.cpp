@@ -70,6 +70,7 @@ TEST_CASE("store: a save writes the document, its history and an outbox entry to
   CHECK(count(file, "SELECT count(*) FROM documents") == 1);
   CHECK(count(file, "SELECT count(*) FROM revisions") == 2);
   CHECK(count(file, "SELECT count(*) FROM outbox") == 2);
+  CHECK(count(file, "SELECT max(seq) FROM outbox") == count(file, "SELECT head_seq FROM documents"));
   CHECK(second.value().parents == std::vector<std::string>{first.value().revision});
   CHECK(second.value().stamp > first.value().stamp);
   CHECK(store.head(id)->fields.at("workers_total") == Value{4});

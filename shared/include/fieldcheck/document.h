@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fieldcheck/hybrid_clock.h"
@@ -32,6 +33,13 @@ int revisionGeneration(const std::string& revision);
 /// 1 without parents) and a hash over everything else, so the same content from the same
 /// author, device and clock always gets the same id on every replica.
 std::string computeRevision(const Document& doc);
+
+/// The same, given `fields_json`, the canonicalFieldsJson of doc.fields already computed (the
+/// store hashes the very text it writes, and serialises it once).
+std::string computeRevision(const Document& doc, std::string_view fields_json);
+
+/// The canonical JSON text of fields (keys sorted, no spaces): what is hashed and stored.
+std::string canonicalFieldsJson(const Fields& fields);
 
 /// The next revision of `current` with `fields`, written by `author` on `device` at `stamp`.
 Document nextRevision(const Document& current, Fields fields, std::string author,

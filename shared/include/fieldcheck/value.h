@@ -97,6 +97,11 @@ nlohmann::json valueToJson(const Value& value);
 Value valueFromJson(const nlohmann::json& json);
 
 nlohmann::json fieldsToJson(const Fields& fields);
+
+/// The same JSON form as compact text, written directly (no JSON tree), keys in order: the
+/// canonical text that is stored and hashed. Throws std::invalid_argument on a non-finite decimal.
+/// Text must already be valid UTF-8 (answer validation guarantees it).
+std::string fieldsToJsonText(const Fields& fields);
 /// Throws std::invalid_argument on anything but an object of valid values.
 Fields fieldsFromJson(const nlohmann::json& json);
 
