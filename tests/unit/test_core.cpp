@@ -93,6 +93,22 @@ TEST_CASE("values: the JSON form reads back to the same value", "[value]") {
   }
 }
 
+TEST_CASE("values: the canonical text is JSON that reads back to the same fields", "[value]") {
+  const std::uint64_t seed = 632;
+  INFO("seed " << seed);
+  std::mt19937_64 rng(seed);
+  for (int round = 0; round < 200; ++round) {
+    Fields fields;
+    for (int i = 0; i < 8; ++i) fields["f" + std::to_string(i)] = randomValue(rng);
+    fields["controls"] = std::string("tab\there\x01\x1f end");
+    fields["whole decimal"] = 20.0;
+    const auto text = fieldsToJsonText(fields);
+    const auto parsed = nlohmann::json::parse(text);
+    CHECK(fieldsFromJson(parsed) == fields);
+    CHECK(parsed == fieldsToJson(fields));
+  }
+}
+
 TEST_CASE("values: hostile JSON is refused with a reason, never accepted", "[value]") {
   auto text = GENERATE(as<std::string>{}, R"({"datetime": 5})", R"({"datetime": "nope"})", R"({"choices": [1]})",
                        R"({"lat": "x", "lon": 1})", R"({"lat": 1, "lon": 2, "evil": 3})", R"({"a": 1})", "[1,2]",
