@@ -23,12 +23,6 @@ std::string textField(const Document& doc, const std::string& name) {
   return "";
 }
 
-Problem notFound(std::string_view what_vi, std::string_view what_en, std::string_view ref,
-                 std::string_view hint_vi, std::string_view hint_en) {
-  return problem("Không tìm thấy " + std::string(what_vi) + " “" + std::string(ref) + "”. " + std::string(hint_vi),
-                 "No " + std::string(what_en) + " “" + std::string(ref) + "”. " + std::string(hint_en));
-}
-
 // The answers an inspection holds: its fields without the bookkeeping ones.
 Fields answersOf(const Document& inspection) {
   Fields answers;
@@ -147,31 +141,30 @@ Result<std::vector<Document>> InspectorService::establishments(const std::option
   return out;
 }
 
+Result<Document> InspectorService::findById(std::string_view kind, std::string_view ref, const Noun& noun) const {
+  if (ref.size() >= tuning::kMinIdPrefixChars) {
+    auto ids = store_.idsWithPrefix(kind, ref);
+    if (ids.size() == 1) return *store_.head(ids[0]);
+    if (ids.size() > 1)
+      return problem("Mã “" + std::string(ref) + "” khớp nhiều " + noun.vi + "; hãy gõ dài hơn.",
+                     "“" + std::string(ref) + "” matches several " + noun.en_plural + "; type more of it.");
+  }
+  return problem("Không tìm thấy " + noun.vi + " “" + std::string(ref) + "”. Dùng `" + noun.list_command +
+                     "` để xem danh sách.",
+                 "No " + noun.en + " “" + std::string(ref) + "”. Use `" + noun.list_command + "` to list them.");
+}
+
 Result<Document> InspectorService::findEstablishment(std::string_view ref) const {
   const auto wanted = foldForSearch(ref);
   for (auto& doc : store_.heads(kinds::kEstablishment))
     if (!wanted.empty() && foldForSearch(textField(doc, "code")) == wanted) return doc;
-  if (ref.size() >= tuning::kMinIdPrefixChars) {
-    auto ids = store_.idsWithPrefix(kinds::kEstablishment, ref);
-    if (ids.size() == 1) return *store_.head(ids[0]);
-    if (ids.size() > 1)
-      return problem("Mã “" + std::string(ref) + "” khớp nhiều cơ sở; hãy gõ dài hơn.",
-                     "“" + std::string(ref) + "” matches several establishments; type more of it.");
-  }
-  return notFound("cơ sở", "establishment", ref, "Dùng `fieldcheck establishments` để xem danh sách.",
-                  "Use `fieldcheck establishments` to list them.");
+  return findById(kinds::kEstablishment, ref,
+                  {"cơ sở", "establishment", "establishments", "fieldcheck establishments"});
 }
 
 Result<Document> InspectorService::findInspection(std::string_view ref) const {
-  if (ref.size() >= tuning::kMinIdPrefixChars) {
-    auto ids = store_.idsWithPrefix(kinds::kInspection, ref);
-    if (ids.size() == 1) return *store_.head(ids[0]);
-    if (ids.size() > 1)
-      return problem("Mã “" + std::string(ref) + "” khớp nhiều phiếu; hãy gõ dài hơn.",
-                     "“" + std::string(ref) + "” matches several inspections; type more of it.");
-  }
-  return notFound("phiếu kiểm tra", "inspection", ref, "Dùng `fieldcheck inspect list` để xem danh sách.",
-                  "Use `fieldcheck inspect list` to list them.");
+  return findById(kinds::kInspection, ref,
+                  {"phiếu kiểm tra", "inspection", "inspections", "fieldcheck inspect list"});
 }
 
 Result<std::shared_ptr<const ChecklistTemplate>> InspectorService::templateByPurpose(std::string_view purpose,

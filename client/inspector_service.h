@@ -131,6 +131,16 @@ class InspectorService {
  private:
   InspectorService(LocalStore store, Home home);
 
+  /// How messages name a kind of document.
+  struct Noun {
+    std::string vi;
+    std::string en;
+    std::string en_plural;
+    std::string list_command;
+  };
+  /// A document of `kind` by its id or an unambiguous id prefix.
+  Result<Document> findById(std::string_view kind, std::string_view ref, const Noun& noun) const;
+
   Result<std::shared_ptr<const ChecklistTemplate>> templateByPurpose(std::string_view purpose,
                                               const std::optional<std::string>& template_id) const;
   Result<InspectionView> viewOf(const Document& inspection) const;
