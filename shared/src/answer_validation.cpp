@@ -11,10 +11,24 @@
 namespace fieldcheck {
 namespace {
 
-std::string fmt(double v) {
-  char buf[32];
+// A number as each language writes it: 2.000.000 and 18,5 in Vietnamese; 2,000,000 and 18.5 in
+// English. Whole numbers of five digits or more are grouped by thousands.
+std::string number(double v, bool vi) {
+  char buf[40];
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    std::snprintf(buf, sizeof buf, "%.0f", std::fabs(v));
+    std::string digits = buf, out;
+    const bool group = digits.size() >= 5;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+      if (group && i > 0 && (digits.size() - i) % 3 == 0) out += vi ? '.' : ',';
+      out += digits[i];
+    }
+    return (v < 0 ? "-" : "") + out;
+  }
   std::snprintf(buf, sizeof buf, "%.10g", v);
-  return buf;
+  std::string out = buf;
+  if (vi) std::replace(out.begin(), out.end(), '.', ',');
+  return out;
 }
 
 std::string trim(std::string_view s) {
@@ -40,9 +54,9 @@ std::vector<std::string> splitList(std::string_view s) {
 }
 
 std::string boundsText(const Question& q, bool vi) {
-  if (q.min && q.max) return (vi ? "từ " : "from ") + fmt(*q.min) + (vi ? " đến " : " to ") + fmt(*q.max);
-  if (q.min) return (vi ? "ít nhất " : "at least ") + fmt(*q.min);
-  if (q.max) return (vi ? "nhiều nhất " : "at most ") + fmt(*q.max);
+  if (q.min && q.max) return (vi ? "từ " : "from ") + number(*q.min, vi) + (vi ? " đến " : " to ") + number(*q.max, vi);
+  if (q.min) return (vi ? "ít nhất " : "at least ") + number(*q.min, vi);
+  if (q.max) return (vi ? "nhiều nhất " : "at most ") + number(*q.max, vi);
   return "";
 }
 
@@ -236,8 +250,8 @@ std::optional<Bilingual> checkAnswer(const Question& q, const Value& value) {
         return wrongType();
       const double v = *value.asNumber();
       if ((q.min && v < *q.min) || (q.max && v > *q.max))
-        return bad("phải " + boundsText(q, true) + (q.unit ? " " + *q.unit : "") + ", không phải " + fmt(v),
-                   "must be " + boundsText(q, false) + (q.unit ? " " + *q.unit : "") + ", not " + fmt(v));
+        return bad("phải " + boundsText(q, true) + (q.unit ? " " + *q.unit : "") + ", không phải " + number(v, true),
+                   "must be " + boundsText(q, false) + (q.unit ? " " + *q.unit : "") + ", not " + number(v, false));
       return std::nullopt;
     }
     case QuestionType::kText: {

@@ -162,7 +162,7 @@ TEST_CASE("cli: an establishment's record is corrected with checked values", "[c
   CHECK(shown["fields"]["status"] == "closed");
   auto bad = c.run({"establishment", "set", "CS-05", "workers=-3", "colour=red", "code=X"});
   CHECK(bad.exit_code == 1);
-  CHECK_THAT(bad.err, Catch::Contains("must be from 0 to 10000"));
+  CHECK_THAT(bad.err, Catch::Contains("must be from 0 to 10,000"));
   CHECK_THAT(bad.err, Catch::Contains("there is no field “colour”"));
   CHECK_THAT(bad.err, Catch::Contains("changed by the provincial office"));
   CHECK(c.runJson({"establishment", "show", "CS-05"})["fields"]["workers"] == 14);
@@ -212,7 +212,7 @@ TEST_CASE("cli: an interactive fill through piped input validates, goes back, sk
   auto second = c.run({"inspect", "fill", id.substr(0, 8)}, second_input);
   INFO(second.out);
   REQUIRE(second.exit_code == 0);
-  CHECK_THAT(second.out, Catch::Contains("must be from 100000 to 500000000 VND, not 5"));
+  CHECK_THAT(second.out, Catch::Contains("must be from 100,000 to 500,000,000 VND, not 5"));
   CHECK_THAT(second.out, Catch::Contains("Inspection finalized"));
   CHECK_THAT(second.out, !Catch::Contains("Room doors of transparent glass"));
 

@@ -188,8 +188,12 @@ TEST_CASE("answers: typed input becomes typed values, Vietnamese style included"
   SECTION("out of bounds and unknown choices get one clear message in both languages") {
     auto low = parse("fine_amount", "5");
     REQUIRE_FALSE(low.ok());
-    CHECK(low.problem().message.en == "“Fine amount”: must be from 100000 to 500000000, not 5");
-    CHECK(low.problem().message.vi == "“Số tiền phạt”: phải từ 100000 đến 500000000, không phải 5");
+    CHECK(low.problem().message.en == "“Fine amount”: must be from 100,000 to 500,000,000, not 5");
+    CHECK(low.problem().message.vi == "“Số tiền phạt”: phải từ 100.000 đến 500.000.000, không phải 5");
+    auto area = parse("room_m2", "600,5");
+    REQUIRE_FALSE(area.ok());
+    CHECK(area.problem().message.vi == "“Diện tích”: phải từ 0 đến 500, không phải 600,5");
+    CHECK(area.problem().message.en == "“Area”: must be from 0 to 500, not 600.5");
     auto choice = parse("kind", "9");
     REQUIRE_FALSE(choice.ok());
     CHECK_THAT(choice.problem().message.en, Catch::Contains("no choice “9”"));
@@ -291,7 +295,7 @@ TEST_CASE("seed: a broken seed folder is refused naming the file and the fault",
     std::ofstream(path) << j.dump();
     auto r = loadSeed(dir.path());
     REQUIRE_FALSE(r.ok());
-    CHECK_THAT(allDetails(r.problem()), Catch::Contains("CS-03: “Number of workers”: must be from 0 to 10000, not -4"));
+    CHECK_THAT(allDetails(r.problem()), Catch::Contains("CS-03: “Number of workers”: must be from 0 to 10,000, not -4"));
   }
   SECTION("a template with a fault") {
     auto path = dir / "templates" / "establishment-inspection.json";
