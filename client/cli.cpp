@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fieldcheck/seed.h"
+#include "fieldcheck/sqlite_database.h"
 #include "fieldcheck/text.h"
 #include "fill_session.h"
 #include "inspector_service.h"
@@ -411,14 +412,8 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
       return 0;
     }
   } catch (const SQLite::Exception& e) {
-    if (e.getErrorCode() == 5 /* SQLITE_BUSY */)
-      return fail(o, problem("Một chương trình fieldcheck khác đang ghi dữ liệu; hãy thử lại sau giây lát.",
-                             "Another fieldcheck is writing the data; try again in a moment."));
-    if (e.getErrorCode() == 13 /* SQLITE_FULL */)
-      return fail(o, problem("Đĩa đầy: chưa lưu được. Hãy giải phóng dung lượng rồi thử lại; dữ liệu cũ vẫn an toàn.",
-                             "The disk is full: nothing was saved. Free some space and try again; earlier data is safe."));
-    return fail(o, problem(std::string("Lỗi lưu trữ; chưa lưu gì. Chi tiết cho quản trị viên: ") + e.what(),
-                           std::string("Storage failure; nothing was saved. Detail for the administrator: ") + e.what()));
+    auto home = resolveHome(g.home);
+    return fail(o, storageProblem(home ? home.value().database() : std::filesystem::path("fieldcheck.db"), e));
   }
   return 2;
 }

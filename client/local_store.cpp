@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fieldcheck/crypto.h"
-#include "fieldcheck/schema_migrations.h"
+#include "fieldcheck/sqlite_database.h"
 #include "tuning.h"
 
 namespace fieldcheck::client {
@@ -82,24 +82,10 @@ Document readDocument(SQLite::Statement& st) {
   return doc;
 }
 
-Problem storageProblem(const fs::path& file, const SQLite::Exception& e) {
-  const int code = e.getErrorCode();
-  if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
-    return problem("Tệp " + file.string() + " bị hỏng hoặc không phải cơ sở dữ liệu Fieldcheck. "
-                   "Đừng xóa nó; hãy báo cho quản trị viên.",
-                   "The file " + file.string() + " is damaged or not a Fieldcheck database. "
-                   "Do not delete it; tell your administrator.");
-  if (code == SQLITE_CANTOPEN || code == SQLITE_PERM || code == SQLITE_READONLY)
-    return problem("Không mở được " + file.string() + " để ghi; kiểm tra quyền truy cập thư mục.",
-                   "Cannot open " + file.string() + " for writing; check the folder's permissions.");
-  return problem("Không mở được dữ liệu " + file.string() + " (SQLite: " + e.what() + ").",
-                 "Cannot open the data in " + file.string() + " (SQLite: " + e.what() + ").");
-}
-
 }  // namespace
 
 struct LocalStore::Impl {
-  explicit Impl(const fs::path& file, int flags) : db(file.string(), flags) {}
+  explicit Impl(SQLite::Database database) : db(std::move(database)) {}
 
   // A cached statement, reset when the caller's scope ends. The reset matters: a statement left
   // stepping holds a read snapshot, which stops checkpoints from recycling the WAL, so every
@@ -218,32 +204,14 @@ LocalStore& LocalStore::operator=(LocalStore&&) noexcept = default;
 LocalStore::~LocalStore() = default;
 
 Result<LocalStore> LocalStore::open(const fs::path& file, bool create) {
-  std::error_code ec;
-  const bool exists = fs::exists(file, ec);
-  if (!exists && !create)
-    return problem("Chưa có dữ liệu Fieldcheck trong " + file.parent_path().string() +
-                       ". Hãy chạy `fieldcheck init --seed THƯ_MỤC` trước.",
-                   "There is no Fieldcheck data in " + file.parent_path().string() +
-                       ". Run `fieldcheck init --seed DIR` first.");
+  auto db = openDatabase(file, create, {kApplicationId, kMigrations, tuning::kBusyTimeout},
+                         problem("Chưa có dữ liệu Fieldcheck trong " + file.parent_path().string() +
+                                     ". Hãy chạy `fieldcheck init --seed THƯ_MỤC` trước.",
+                                 "There is no Fieldcheck data in " + file.parent_path().string() +
+                                     ". Run `fieldcheck init --seed DIR` first."));
+  if (!db) return db.problem();
   try {
-    int flags = SQLite::OPEN_READWRITE | (create ? SQLite::OPEN_CREATE : 0);
-    auto impl = std::make_unique<Impl>(file, flags);
-    if (!exists) fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write, ec);
-    impl->db.setBusyTimeout(static_cast<int>(tuning::kBusyTimeout.count()));
-    // Check ownership before anything that could write: switching a foreign file to WAL
-    // would change it.
-    {
-      const int app = impl->db.execAndGet("PRAGMA application_id").getInt();
-      const int tables = impl->db.execAndGet("SELECT count(*) FROM sqlite_schema").getInt();
-      if (app != kApplicationId && (app != 0 || tables != 0))
-        return problem("Tệp " + file.string() + " không phải dữ liệu của Fieldcheck; hãy chọn đúng thư mục.",
-                       "The file " + file.string() + " is not Fieldcheck data; choose the right folder.");
-    }
-    impl->db.exec("PRAGMA journal_mode = WAL");
-    impl->db.exec("PRAGMA synchronous = FULL");
-    impl->db.exec("PRAGMA foreign_keys = ON");
-    auto migrated = migrateSchema(impl->db, kApplicationId, kMigrations);
-    if (!migrated) return migrated.problem();
+    auto impl = std::make_unique<Impl>(std::move(db.value()));
     if (!impl->setting("device_id")) {
       SQLite::Transaction tx(impl->db, SQLite::TransactionBehavior::IMMEDIATE);
       if (!impl->setting("device_id")) impl->setSetting("device_id", newDocumentId());

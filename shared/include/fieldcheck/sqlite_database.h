@@ -1,0 +1,46 @@
+// Opening Fieldcheck's SQLite databases (both programs): ownership checks, durability settings,
+// schema migrations on PRAGMA user_version, and the messages a person sees when storage fails.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string_view>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Exception.h>
+
+#include "fieldcheck/result.h"
+
+namespace fieldcheck {
+
+/// One step of a schema: run in order, each in its own transaction with the version it reaches.
+struct Migration {
+  int version;
+  std::string_view description;
+  std::string_view sql;
+};
+
+struct DatabaseSpec {
+  std::int32_t application_id;          // PRAGMA application_id marking the file as ours
+  std::span<const Migration> migrations;  // versions 1, 2, ... in order
+  std::chrono::milliseconds busy_timeout;
+};
+
+/// Opens `file` as a database of `spec`: WAL mode, synchronous=FULL (a commit is durable when it
+/// returns), foreign keys on, migrated to the latest schema. With `create`, makes the file
+/// (owner-only permissions) when absent. Refuses, changing nothing: a missing file without
+/// `create` (returning `missing`), a damaged file, a database of another program (checked before
+/// anything could write to it), and one from a newer Fieldcheck.
+Result<SQLite::Database> openDatabase(const std::filesystem::path& file, bool create, const DatabaseSpec& spec,
+                                      const Problem& missing);
+
+/// Brings an open database to the last version in `migrations`. A failing step rolls back whole
+/// and throws the SQLite::Exception; the database stays at the previous version.
+Result<int> migrateSchema(SQLite::Database& db, std::int32_t application_id, std::span<const Migration> migrations);
+
+/// What a person is told when storage fails on `file`: damaged, not writable, disk full, busy.
+Problem storageProblem(const std::filesystem::path& file, const SQLite::Exception& e);
+
+}  // namespace fieldcheck

@@ -1,0 +1,75 @@
+// Accounts: password and token hashing with libsodium.
+#include "accounts.h"
+
+#include <algorithm>
+#include <array>
+#include <stdexcept>
+
+#include <sodium.h>
+
+#include "fieldcheck/crypto.h"
+#include "tuning.h"
+
+namespace fieldcheck::server {
+
+namespace {
+
+void ensureSodium() {
+  static const int status = sodium_init();
+  if (status < 0) throw std::runtime_error("libsodium could not be initialised");
+}
+
+}  // namespace
+
+std::string_view roleName(Role role) {
+  switch (role) {
+    case Role::kInspector: return "inspector";
+    case Role::kSupervisor: return "supervisor";
+    case Role::kProvincial: return "provincial";
+    case Role::kAdmin: return "admin";
+  }
+  return "inspector";
+}
+
+std::optional<Role> parseRole(std::string_view name) {
+  for (Role r : {Role::kInspector, Role::kSupervisor, Role::kProvincial, Role::kAdmin})
+    if (roleName(r) == name) return r;
+  return std::nullopt;
+}
+
+std::string hashPassword(std::string_view password) {
+  ensureSodium();
+  std::array<char, crypto_pwhash_argon2id_STRBYTES> out{};
+  if (crypto_pwhash_argon2id_str(out.data(), password.data(), password.size(), tuning::kPasswordHashPasses,
+                                 tuning::kPasswordHashMemoryBytes) != 0)
+    throw std::runtime_error("password hashing failed (out of memory)");
+  return std::string(out.data());
+}
+
+bool verifyPassword(std::string_view password, const std::string& hash) {
+  ensureSodium();
+  if (hash.size() >= crypto_pwhash_argon2id_STRBYTES) return false;
+  return crypto_pwhash_argon2id_str_verify(hash.c_str(), password.data(), password.size()) == 0;
+}
+
+NewToken newToken() {
+  ensureSodium();
+  std::array<unsigned char, tuning::kTokenBytes> bytes{};
+  randombytes_buf(bytes.data(), bytes.size());
+  std::string token(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
+  sodium_bin2base64(token.data(), token.size(), bytes.data(), bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  token.resize(token.find('\0'));
+  return {token, tokenHash(token)};
+}
+
+std::string tokenHash(std::string_view token) { return sha256Hex(token); }
+
+bool isValidUserName(std::string_view name) {
+  if (name.empty() || name.size() > tuning::kMaxUserNameBytes) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+           c == '-';
+  });
+}
+
+}  // namespace fieldcheck::server

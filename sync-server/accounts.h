@@ -1,0 +1,54 @@
+// Accounts: users with a role and a district, enrolled devices, and their tokens.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fieldcheck/result.h"
+
+namespace fieldcheck::server {
+
+enum class Role { kInspector, kSupervisor, kProvincial, kAdmin };
+
+std::string_view roleName(Role role);
+std::optional<Role> parseRole(std::string_view name);
+
+struct User {
+  std::string name;
+  Role role = Role::kInspector;
+  std::optional<std::string> district;  // a district code; none means the whole province
+  bool revoked = false;
+  std::string created_at;
+};
+
+/// Who is calling: a user on one enrolled device, as established from a token.
+struct Identity {
+  std::string user;
+  Role role = Role::kInspector;
+  std::optional<std::string> district;
+  std::string device;
+};
+
+/// A memory-hard hash of `password` (argon2id, salted, with its parameters in the string).
+/// Throws std::runtime_error if hashing fails (out of memory).
+std::string hashPassword(std::string_view password);
+
+/// True when `password` matches `hash` (constant time in the password).
+bool verifyPassword(std::string_view password, const std::string& hash);
+
+/// A new random device token (URL-safe text) and the hash under which it is stored.
+struct NewToken {
+  std::string token;
+  std::string hash;
+};
+NewToken newToken();
+
+/// The stored hash of a presented token. Tokens are 256-bit random, so a fast hash suffices.
+std::string tokenHash(std::string_view token);
+
+/// True for user names of 1 to 64 bytes of letters, digits, '.', '_' and '-'.
+bool isValidUserName(std::string_view name);
+
+}  // namespace fieldcheck::server

@@ -1,0 +1,25 @@
+// Every limit, timeout and cost parameter of the sync server, with its unit.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+namespace fieldcheck::server::tuning {
+
+/// Password hashing (argon2id): memory and passes. Kept well under the server's memory budget
+/// so that several logins at once cannot exhaust it (OWASP's minimum is 19 MiB, 2 passes).
+inline constexpr std::size_t kPasswordHashMemoryBytes = 19u * 1024 * 1024;
+inline constexpr unsigned long long kPasswordHashPasses = 2;
+/// Random bytes in a device token (shown once to the device, stored only as a hash).
+inline constexpr std::size_t kTokenBytes = 32;
+/// Longest accepted password and user name, in bytes.
+inline constexpr std::size_t kMaxPasswordBytes = 1024;
+inline constexpr std::size_t kMaxUserNameBytes = 64;
+/// Shortest accepted password, in bytes.
+inline constexpr std::size_t kMinPasswordBytes = 8;
+
+/// How long a store call waits for another writer holding the database lock.
+inline constexpr auto kBusyTimeout = std::chrono::milliseconds(10'000);
+
+}  // namespace fieldcheck::server::tuning
