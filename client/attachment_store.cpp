@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "fieldcheck/crypto.h"
+#include "fieldcheck/files.h"
 #include "platform.h"
 #include "tuning.h"
 
@@ -52,7 +53,7 @@ Result<AttachmentRef> AttachmentStore::add(const fs::path& file) const {
   const auto target = pathOf(ref);
   if (fs::exists(target, ec) && fs::file_size(target, ec) == bytes.size()) return ref;
 
-  platform::makePrivateDir(target.parent_path());
+  makePrivateDir(target.parent_path());
   // Write aside, sync, then rename: a crash never leaves a half photo under its hash.
   const auto temp = fs::path(target.string() + ".part");
   {

@@ -5,9 +5,9 @@
 #include <tuple>
 
 #include "fieldcheck/crypto.h"
+#include "fieldcheck/files.h"
 #include "fieldcheck/seed.h"
 #include "fieldcheck/text.h"
-#include "platform.h"
 #include "tuning.h"
 
 namespace fieldcheck::client {
@@ -50,8 +50,8 @@ Result<InitSummary> initHome(const Home& home, const fs::path& seed_dir, const s
   auto seed = loadSeed(seed_dir);
   if (!seed) return seed.problem();
   try {
-    platform::makePrivateDir(home.dir);
-    platform::makePrivateDir(home.attachments());
+    makePrivateDir(home.dir);
+    makePrivateDir(home.attachments());
   } catch (const fs::filesystem_error& e) {
     return problem("Không tạo được thư mục " + home.dir.string() + " (" + e.code().message() + ").",
                    "Cannot create the folder " + home.dir.string() + " (" + e.code().message() + ").");

@@ -2,7 +2,6 @@
 #include "local_store.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <unordered_map>

@@ -41,11 +41,6 @@ bool isTerminal(std::FILE* stream) {
 #endif
 }
 
-void makePrivateDir(const fs::path& dir) {
-  fs::create_directories(dir);
-  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
-}
-
 bool syncFile(const fs::path& file) {
 #ifdef _WIN32
   HANDLE h = CreateFileW(file.c_str(), GENERIC_WRITE, 0, nullptr, OPEN_EXISTING, 0, nullptr);

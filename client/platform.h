@@ -19,9 +19,6 @@ std::string currentUserName();
 /// True when `stream` is an interactive terminal.
 bool isTerminal(std::FILE* stream);
 
-/// Makes `dir` (and its parents) and restricts it to its owner. Throws std::filesystem_error.
-void makePrivateDir(const std::filesystem::path& dir);
-
 /// Flushes a written file's contents to the disk. Returns false on failure.
 bool syncFile(const std::filesystem::path& file);
 

@@ -43,7 +43,8 @@ class RunningProcess {
   pid_t pid_ = -1;
 };
 
-/// The client program under test.
+/// The programs under test.
 inline std::string clientBinary() { return FIELDCHECK_CLIENT_BIN; }
+inline std::string serverBinary() { return FIELDCHECK_SERVER_BIN; }
 
 }  // namespace fieldcheck::test

@@ -1,0 +1,174 @@
+// The `fieldcheck-server` command line.
+#include "server_cli.h"
+
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#ifndef _WIN32
+#include <termios.h>
+#include <unistd.h>
+#endif
+
+#include "accounts.h"
+#include "fieldcheck/files.h"
+#include "fieldcheck/sqlite_database.h"
+#include "provincial_storage.h"
+#include "tuning.h"
+
+namespace fieldcheck::server {
+namespace {
+
+using nlohmann::json;
+
+int fail(std::ostream& err, const Problem& p) {
+  err << "Lỗi: " << p.message.vi << "\nError: " << p.message.en << "\n";
+  for (const auto& d : p.details) err << "  - " << d.vi << "\n    " << d.en << "\n";
+  return 1;
+}
+
+// One line from standard input; on a terminal, asked for without echo.
+std::string readPassword(std::istream& in, std::ostream& err) {
+  std::string line;
+#ifndef _WIN32
+  if (&in == &std::cin && ::isatty(STDIN_FILENO)) {
+    err << "Mật khẩu / Password: " << std::flush;
+    termios old_mode{};
+    tcgetattr(STDIN_FILENO, &old_mode);
+    termios quiet = old_mode;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    std::getline(in, line);
+    tcsetattr(STDIN_FILENO, TCSANOW, &old_mode);
+    err << "\n";
+    return line;
+  }
+#endif
+  std::getline(in, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+}  // namespace
+
+int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostream& out, std::ostream& err) {
+  CLI::App app{"fieldcheck-server — máy chủ đồng bộ cấp tỉnh / the provincial sync server"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  std::string data_dir;
+  app.add_option("--data", data_dir, "Thư mục dữ liệu của tỉnh / the provincial data folder")->required();
+
+  auto* init = app.add_subcommand("init", "Tạo cơ sở dữ liệu tỉnh từ thư mục mẫu / create the provincial database from a seed folder");
+  std::string seed_dir;
+  init->add_option("--seed", seed_dir, "Thư mục dữ liệu mẫu / seed folder")->required();
+
+  auto* user = app.add_subcommand("user", "Người dùng / users");
+  user->require_subcommand(1);
+  std::string name, role_name;
+  std::optional<std::string> district;
+  bool json_out = false;
+  auto* user_add = user->add_subcommand("add", "Thêm người dùng; mật khẩu đọc từ đầu vào chuẩn / add a user; password read from standard input");
+  user_add->add_option("NAME", name, "Tên đăng nhập / login name")->required();
+  user_add->add_option("--role", role_name, "inspector | supervisor | provincial | admin")
+      ->required()
+      ->check(CLI::IsMember({"inspector", "supervisor", "provincial", "admin"}));
+  user_add->add_option("--district", district, "Huyện (mã hoặc tên) / district code or name");
+  auto* user_list = user->add_subcommand("list", "Danh sách người dùng / list users");
+  user_list->add_flag("--json", json_out, "In JSON / print JSON");
+  auto* user_revoke = user->add_subcommand("revoke", "Thu hồi quyền truy cập ngay / revoke a user's access at once");
+  user_revoke->add_option("NAME", name, "Tên đăng nhập / login name")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e, out, err);
+    return rc == 0 ? 0 : 2;
+  }
+
+  try {
+    if (init->parsed()) makePrivateDir(data_dir);
+    auto storage = openSqliteStorage(data_dir, init->parsed());
+    if (!storage) return fail(err, storage.problem());
+    auto& db = *storage.value();
+
+    if (init->parsed()) {
+      auto seed = loadSeed(seed_dir);
+      if (!seed) return fail(err, seed.problem());
+      auto added = db.importSeed(seed.value());
+      if (!added) return fail(err, added.problem());
+      db.audit("operator", "cli", "init", "seed " + seed_dir + ": " + std::to_string(added.value()) + " documents added");
+      out << "Đã tạo / Initialised " << data_dir << "\n  Tỉnh / Province: " << seed.value().province
+          << "\n  Tài liệu mới / New documents: " << added.value()
+          << "\n  Cơ sở / Establishments: " << db.documentCount(std::string(kinds::kEstablishment)) << "\n";
+      return 0;
+    }
+
+    if (user_add->parsed()) {
+      if (!isValidUserName(name))
+        return fail(err, problem("Tên đăng nhập chỉ gồm chữ không dấu, số, '.', '_', '-' (tối đa 64 ký tự).",
+                                 "A login name has only unaccented letters, digits, '.', '_' and '-' (64 at most)."));
+      User u;
+      u.name = name;
+      u.role = *parseRole(role_name);
+      if (district) {
+        if (u.role == Role::kProvincial || u.role == Role::kAdmin)
+          return fail(err, problem("Người dùng cấp tỉnh và quản trị thấy toàn tỉnh; hãy bỏ --district.",
+                                   "Provincial and admin users see the whole province; drop --district."));
+        auto code = db.findDistrict(*district);
+        if (!code) {
+          std::string known;
+          for (const auto& [c, n] : db.districts()) known += (known.empty() ? "" : ", ") + n;
+          return fail(err, problem("Không có huyện “" + *district + "”. Các huyện: " + known + ".",
+                                   "There is no district “" + *district + "”. Districts: " + known + "."));
+        }
+        u.district = *code;
+      } else if (u.role == Role::kInspector) {
+        return fail(err, problem("Cán bộ kiểm tra phải thuộc một huyện: thêm --district.",
+                                 "An inspector belongs to a district: add --district."));
+      }
+      const auto password = readPassword(in, err);
+      if (password.size() < tuning::kMinPasswordBytes || password.size() > tuning::kMaxPasswordBytes)
+        return fail(err, problem("Mật khẩu phải dài từ 8 đến 1024 byte (đọc một dòng từ đầu vào chuẩn).",
+                                 "The password must be 8 to 1024 bytes long (one line read from standard input)."));
+      auto added = db.addUser(u, hashPassword(password));
+      if (!added) return fail(err, added.problem());
+      db.audit("operator", "cli", "user.add", name + " " + std::string(roleName(u.role)) + " " + u.district.value_or("*"));
+      out << "Đã thêm / Added " << name << " (" << roleName(u.role) << (u.district ? ", " + *u.district : "") << ")\n";
+      return 0;
+    }
+
+    if (user_list->parsed()) {
+      const auto users = db.users();
+      if (json_out) {
+        json list = json::array();
+        for (const auto& u : users)
+          list.push_back({{"name", u.name}, {"role", roleName(u.role)}, {"district", u.district ? json(*u.district) : json()},
+                          {"revoked", u.revoked}, {"devices", db.devices(u.name).size()}, {"created_at", u.created_at}});
+        out << list.dump(2) << "\n";
+        return 0;
+      }
+      for (const auto& u : users)
+        out << u.name << "  " << roleName(u.role) << "  " << u.district.value_or("*") << "  thiết bị/devices "
+            << db.devices(u.name).size() << (u.revoked ? "  ĐÃ THU HỒI / REVOKED" : "") << "\n";
+      out << users.size() << " người dùng / users\n";
+      return 0;
+    }
+
+    if (user_revoke->parsed()) {
+      auto revoked = db.revokeUser(name);
+      if (!revoked) return fail(err, revoked.problem());
+      db.audit("operator", "cli", "user.revoke", name);
+      out << "Đã thu hồi / Revoked " << name << "; " << revoked.value() << " thiết bị mất quyền ngay / devices lose access now\n";
+      return 0;
+    }
+  } catch (const SQLite::Exception& e) {
+    return fail(err, storageProblem(std::filesystem::path(data_dir) / "provincial.db", e));
+  } catch (const std::filesystem::filesystem_error& e) {
+    return fail(err, problem("Không tạo được thư mục " + data_dir + " (" + e.code().message() + ").",
+                             "Cannot create the folder " + data_dir + " (" + e.code().message() + ")."));
+  }
+  return 2;
+}
+
+}  // namespace fieldcheck::server

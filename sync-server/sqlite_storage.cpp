@@ -1,0 +1,307 @@
+// The provincial database on SQLite.
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <nlohmann/json.hpp>
+
+#include "fieldcheck/crypto.h"
+#include "fieldcheck/sqlite_database.h"
+#include "fieldcheck/text.h"
+#include "provincial_storage.h"
+#include "tuning.h"
+
+namespace fieldcheck::server {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::int32_t kApplicationId = 0x46434b53;  // "FCKS": the Fieldcheck provincial database
+
+// The provincial log numbers every accepted revision with the server sequence that clients pull
+// by; `district` is the scope key (NULL for what the whole province shares: province, plan,
+// templates), derived on the server and never taken from a client.
+constexpr Migration kMigrations[] = {
+    {1, "provincial log, document heads, accounts, audit", R"sql(
+CREATE TABLE settings(
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE changes(
+  seq         INTEGER PRIMARY KEY,
+  doc_id      TEXT NOT NULL,
+  revision    TEXT NOT NULL,
+  kind        TEXT NOT NULL,
+  district    TEXT,
+  parents     TEXT NOT NULL,
+  deleted     INTEGER NOT NULL DEFAULT 0,
+  fields      TEXT NOT NULL,
+  author      TEXT NOT NULL,
+  device      TEXT NOT NULL,
+  hlc         TEXT NOT NULL,
+  received_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE UNIQUE INDEX changes_by_revision ON changes(doc_id, revision);
+CREATE INDEX changes_by_district ON changes(district, seq);
+
+CREATE TABLE documents(
+  id       TEXT PRIMARY KEY,
+  kind     TEXT NOT NULL,
+  district TEXT,
+  head_seq INTEGER NOT NULL REFERENCES changes(seq)
+) WITHOUT ROWID;
+CREATE INDEX documents_by_kind ON documents(kind, district);
+
+CREATE VIEW heads AS
+  SELECT d.id, d.kind, d.district, c.revision, c.parents, c.deleted, c.fields, c.author, c.device, c.hlc, c.seq
+  FROM documents d JOIN changes c ON c.seq = d.head_seq;
+
+CREATE TABLE users(
+  name          TEXT PRIMARY KEY,
+  role          TEXT NOT NULL CHECK (role IN ('inspector', 'supervisor', 'provincial', 'admin')),
+  district      TEXT,
+  password_hash TEXT NOT NULL,
+  revoked       INTEGER NOT NULL DEFAULT 0,
+  created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+) WITHOUT ROWID;
+
+CREATE TABLE devices(
+  id          TEXT PRIMARY KEY,
+  user_name   TEXT NOT NULL REFERENCES users(name),
+  name        TEXT NOT NULL,
+  token_hash  TEXT NOT NULL UNIQUE,
+  revoked     INTEGER NOT NULL DEFAULT 0,
+  enrolled_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+) WITHOUT ROWID;
+
+CREATE TABLE audit(
+  id     INTEGER PRIMARY KEY,
+  at     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  user   TEXT NOT NULL,
+  device TEXT NOT NULL,
+  action TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+)sql"},
+};
+
+std::string textField(const Document& doc, const std::string& name) {
+  auto it = doc.fields.find(name);
+  if (it == doc.fields.end()) return "";
+  if (const auto* s = it->second.get<std::string>()) return *s;
+  return "";
+}
+
+// The district that scopes a seed document; empty for what the whole province shares.
+std::string scopeOf(const Document& doc) {
+  if (doc.kind == kinds::kDistrict) return textField(doc, "code");
+  if (doc.kind == kinds::kCommune || doc.kind == kinds::kEstablishment) return textField(doc, "district");
+  return "";
+}
+
+User readUser(SQLite::Statement& st) {
+  User u;
+  u.name = st.getColumn(0).getString();
+  u.role = parseRole(st.getColumn(1).getString()).value_or(Role::kInspector);
+  if (!st.getColumn(2).isNull()) u.district = st.getColumn(2).getString();
+  u.revoked = st.getColumn(3).getInt() != 0;
+  u.created_at = st.getColumn(4).getString();
+  return u;
+}
+
+class SqliteStorage final : public ProvincialStorage {
+ public:
+  explicit SqliteStorage(SQLite::Database db) : db_(std::move(db)) {}
+
+  Result<std::size_t> importSeed(const Seed& seed) override {
+    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+    if (auto existing = setting("province"); existing && *existing != seed.province)
+      return problem("Cơ sở dữ liệu này đã là của tỉnh " + *existing + "; không nạp dữ liệu tỉnh " + seed.province + ".",
+                     "This database already holds the province " + *existing + "; it cannot take " + seed.province + ".");
+    SQLite::Statement exists(db_, "SELECT 1 FROM documents WHERE id = ?");
+    SQLite::Statement insert(db_,
+                             "INSERT INTO changes(doc_id, revision, kind, district, parents, deleted, fields, author, "
+                             "device, hlc) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    SQLite::Statement head(db_, "INSERT INTO documents(id, kind, district, head_seq) VALUES (?,?,?,?)");
+    std::size_t added = 0;
+    for (const auto& doc : seed.documents) {
+      exists.reset();
+      exists.bind(1, doc.id);
+      if (exists.executeStep()) continue;
+      const auto district = scopeOf(doc);
+      insert.reset();
+      insert.bind(1, doc.id);
+      insert.bind(2, doc.revision);
+      insert.bind(3, doc.kind);
+      if (district.empty()) insert.bind(4);
+      else insert.bind(4, district);
+      insert.bind(5, nlohmann::json(doc.parents).dump());
+      insert.bind(6, doc.deleted ? 1 : 0);
+      insert.bind(7, canonicalFieldsJson(doc.fields));
+      insert.bind(8, doc.author);
+      insert.bind(9, doc.device);
+      insert.bind(10, doc.stamp.toString());
+      insert.exec();
+      head.reset();
+      head.bind(1, doc.id);
+      head.bind(2, doc.kind);
+      if (district.empty()) head.bind(3);
+      else head.bind(3, district);
+      head.bind(4, db_.getLastInsertRowid());
+      head.exec();
+      ++added;
+    }
+    setSetting("province", seed.province);
+    setSetting("utc_offset_minutes", std::to_string(seed.utc_offset_minutes));
+    tx.commit();
+    return added;
+  }
+
+  std::optional<std::string> setting(const std::string& key) override {
+    SQLite::Statement st(db_, "SELECT value FROM settings WHERE key = ?");
+    st.bind(1, key);
+    if (!st.executeStep()) return std::nullopt;
+    return st.getColumn(0).getString();
+  }
+
+  std::optional<std::string> findDistrict(const std::string& code_or_name) override {
+    const auto wanted = foldForSearch(code_or_name);
+    for (const auto& [code, name] : districts())
+      if (foldForSearch(code) == wanted || foldForSearch(name) == wanted) return code;
+    return std::nullopt;
+  }
+
+  std::vector<std::pair<std::string, std::string>> districts() override {
+    SQLite::Statement st(db_,
+                         "SELECT json_extract(fields, '$.code'), json_extract(fields, '$.name') FROM heads "
+                         "WHERE kind = 'district' ORDER BY 2");
+    std::vector<std::pair<std::string, std::string>> out;
+    while (st.executeStep()) out.emplace_back(st.getColumn(0).getString(), st.getColumn(1).getString());
+    return out;
+  }
+
+  Result<User> addUser(const User& user, const std::string& password_hash) override {
+    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement taken(db_, "SELECT 1 FROM users WHERE name = ?");
+    taken.bind(1, user.name);
+    if (taken.executeStep())
+      return problem("Đã có người dùng “" + user.name + "”.", "There is already a user “" + user.name + "”.");
+    SQLite::Statement st(db_, "INSERT INTO users(name, role, district, password_hash) VALUES (?,?,?,?)");
+    st.bind(1, user.name);
+    st.bind(2, std::string(roleName(user.role)));
+    if (user.district) st.bind(3, *user.district);
+    else st.bind(3);
+    st.bind(4, password_hash);
+    st.exec();
+    tx.commit();
+    return userWithHash(user.name)->first;
+  }
+
+  std::vector<User> users() override {
+    SQLite::Statement st(db_, "SELECT name, role, district, revoked, created_at FROM users ORDER BY name");
+    std::vector<User> out;
+    while (st.executeStep()) out.push_back(readUser(st));
+    return out;
+  }
+
+  std::optional<std::pair<User, std::string>> userWithHash(const std::string& name) override {
+    SQLite::Statement st(db_,
+                         "SELECT name, role, district, revoked, created_at, password_hash FROM users WHERE name = ?");
+    st.bind(1, name);
+    if (!st.executeStep()) return std::nullopt;
+    return std::pair{readUser(st), st.getColumn(5).getString()};
+  }
+
+  Result<std::size_t> revokeUser(const std::string& name) override {
+    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement user(db_, "UPDATE users SET revoked = 1 WHERE name = ?");
+    user.bind(1, name);
+    if (user.exec() == 0)
+      return problem("Không có người dùng “" + name + "”.", "There is no user “" + name + "”.");
+    SQLite::Statement devices(db_, "UPDATE devices SET revoked = 1 WHERE user_name = ? AND revoked = 0");
+    devices.bind(1, name);
+    const auto count = static_cast<std::size_t>(devices.exec());
+    tx.commit();
+    return count;
+  }
+
+  std::string enrolDevice(const std::string& user, const std::string& device_name,
+                          const std::string& token_hash) override {
+    const auto id = newDocumentId();
+    SQLite::Statement st(db_, "INSERT INTO devices(id, user_name, name, token_hash) VALUES (?,?,?,?)");
+    st.bind(1, id);
+    st.bind(2, user);
+    st.bind(3, device_name);
+    st.bind(4, token_hash);
+    st.exec();
+    return id;
+  }
+
+  std::vector<DeviceRecord> devices(const std::string& user) override {
+    SQLite::Statement st(db_,
+                         "SELECT id, user_name, name, enrolled_at, revoked FROM devices WHERE user_name = ? "
+                         "ORDER BY enrolled_at, id");
+    st.bind(1, user);
+    std::vector<DeviceRecord> out;
+    while (st.executeStep())
+      out.push_back({st.getColumn(0).getString(), st.getColumn(1).getString(), st.getColumn(2).getString(),
+                     st.getColumn(3).getString(), st.getColumn(4).getInt() != 0});
+    return out;
+  }
+
+  std::optional<Identity> identityForToken(const std::string& token_hash) override {
+    SQLite::Statement st(db_,
+                         "SELECT u.name, u.role, u.district, d.id FROM devices d JOIN users u ON u.name = d.user_name "
+                         "WHERE d.token_hash = ? AND d.revoked = 0 AND u.revoked = 0");
+    st.bind(1, token_hash);
+    if (!st.executeStep()) return std::nullopt;
+    Identity id;
+    id.user = st.getColumn(0).getString();
+    id.role = parseRole(st.getColumn(1).getString()).value_or(Role::kInspector);
+    if (!st.getColumn(2).isNull()) id.district = st.getColumn(2).getString();
+    id.device = st.getColumn(3).getString();
+    return id;
+  }
+
+  void audit(const std::string& user, const std::string& device, const std::string& action,
+             const std::string& detail) override {
+    SQLite::Statement st(db_, "INSERT INTO audit(user, device, action, detail) VALUES (?,?,?,?)");
+    st.bind(1, user);
+    st.bind(2, device);
+    st.bind(3, action);
+    st.bind(4, detail);
+    st.exec();
+  }
+
+  std::size_t documentCount(const std::string& kind) override {
+    SQLite::Statement st(db_, "SELECT count(*) FROM documents WHERE kind = ?");
+    st.bind(1, kind);
+    st.executeStep();
+    return static_cast<std::size_t>(st.getColumn(0).getInt64());
+  }
+
+ private:
+  void setSetting(const std::string& key, const std::string& value) {
+    SQLite::Statement st(db_,
+                         "INSERT INTO settings(key, value) VALUES (?,?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    st.bind(1, key);
+    st.bind(2, value);
+    st.exec();
+  }
+
+  SQLite::Database db_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ProvincialStorage>> openSqliteStorage(const fs::path& data_dir, bool create) {
+  const auto file = data_dir / "provincial.db";
+  auto db = openDatabase(file, create, {kApplicationId, kMigrations, tuning::kBusyTimeout},
+                         problem("Chưa có cơ sở dữ liệu tỉnh trong " + data_dir.string() +
+                                     ". Hãy chạy `fieldcheck-server init --data THƯ_MỤC --seed THƯ_MỤC` trước.",
+                                 "There is no provincial database in " + data_dir.string() +
+                                     ". Run `fieldcheck-server init --data DIR --seed DIR` first."));
+  if (!db) return db.problem();
+  return std::unique_ptr<ProvincialStorage>(std::make_unique<SqliteStorage>(std::move(db.value())));
+}
+
+}  // namespace fieldcheck::server

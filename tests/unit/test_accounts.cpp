@@ -1,0 +1,96 @@
+// Server accounts and the provincial database: hashing, tokens, scope of identities, revocation.
+#include <catch2/catch.hpp>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "accounts.h"
+#include "provincial_storage.h"
+#include "support/temp_dir.h"
+
+using namespace fieldcheck;
+using namespace fieldcheck::server;
+
+namespace {
+
+std::unique_ptr<ProvincialStorage> seededStorage(const test::TempDir& dir) {
+  auto storage = openSqliteStorage(dir.path(), true);
+  REQUIRE(storage.ok());
+  auto seed = loadSeed(test::sampleSeed());
+  REQUIRE(seed.ok());
+  REQUIRE(storage.value()->importSeed(seed.value()).ok());
+  return std::move(storage.value());
+}
+
+}  // namespace
+
+TEST_CASE("accounts: passwords are stored as argon2id hashes that verify only the right password", "[accounts]") {
+  const auto hash = hashPassword("mật khẩu đúng");
+  CHECK(hash.rfind("$argon2id$", 0) == 0);
+  CHECK(hash.find("mật khẩu") == std::string::npos);
+  CHECK(verifyPassword("mật khẩu đúng", hash));
+  CHECK_FALSE(verifyPassword("mật khẩu sai", hash));
+  CHECK_FALSE(verifyPassword("mật khẩu đúng", "not a hash"));
+  CHECK(hashPassword("mật khẩu đúng") != hash);  // salted
+}
+
+TEST_CASE("accounts: tokens are random and only their hash is kept", "[accounts]") {
+  const auto a = newToken(), b = newToken();
+  CHECK(a.token != b.token);
+  CHECK(a.token.size() >= 43);
+  CHECK(a.hash == tokenHash(a.token));
+  CHECK(a.hash.find(a.token) == std::string::npos);
+}
+
+TEST_CASE("storage: the seed is imported once, scoped by district", "[storage]") {
+  test::TempDir dir;
+  auto db = seededStorage(dir);
+  CHECK(db->documentCount("establishment") == 47);
+  auto seed = loadSeed(test::sampleSeed());
+  auto again = db->importSeed(seed.value());
+  REQUIRE(again.ok());
+  CHECK(again.value() == 0);
+  SQLite::Database raw((dir / "provincial.db").string(), SQLite::OPEN_READONLY);
+  CHECK(raw.execAndGet("SELECT count(*) FROM documents WHERE kind = 'establishment' AND district IS NULL").getInt() == 0);
+  CHECK(raw.execAndGet("SELECT count(*) FROM documents WHERE kind IN ('plan', 'template', 'province') AND district IS NOT NULL").getInt() == 0);
+  CHECK(db->findDistrict("Bảo Lạc") == std::optional<std::string>("bao-lac"));
+  CHECK(db->findDistrict("bao lac") == std::optional<std::string>("bao-lac"));
+  CHECK_FALSE(db->findDistrict("Hà Nội"));
+}
+
+TEST_CASE("storage: a token names its user and device until the user is revoked", "[storage]") {
+  test::TempDir dir;
+  auto db = seededStorage(dir);
+  User lan{"lan", Role::kInspector, std::string("bao-lac"), false, ""};
+  REQUIRE(db->addUser(lan, hashPassword("secret-pass")).ok());
+  auto duplicate = db->addUser(lan, hashPassword("other-pass"));
+  REQUIRE_FALSE(duplicate.ok());
+  CHECK_THAT(duplicate.problem().message.en, Catch::Contains("already a user"));
+
+  const auto laptop = newToken(), phone = newToken();
+  const auto laptop_id = db->enrolDevice("lan", "laptop", laptop.hash);
+  db->enrolDevice("lan", "phone", phone.hash);
+  auto who = db->identityForToken(laptop.hash);
+  REQUIRE(who);
+  CHECK(who->user == "lan");
+  CHECK(who->device == laptop_id);
+  CHECK(who->district == std::optional<std::string>("bao-lac"));
+  CHECK_FALSE(db->identityForToken(tokenHash("guessed")));
+
+  auto revoked = db->revokeUser("lan");
+  REQUIRE(revoked.ok());
+  CHECK(revoked.value() == 2);
+  CHECK_FALSE(db->identityForToken(laptop.hash));
+  CHECK_FALSE(db->identityForToken(phone.hash));
+  CHECK_FALSE(db->revokeUser("nobody").ok());
+}
+
+TEST_CASE("storage: a client's database is refused as a provincial database", "[storage]") {
+  test::TempDir dir;
+  {
+    SQLite::Database other((dir / "provincial.db").string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    other.exec("PRAGMA application_id = 1178815299; CREATE TABLE revisions(x)");  // "FCKC", the client's
+  }
+  auto storage = openSqliteStorage(dir.path(), true);
+  REQUIRE_FALSE(storage.ok());
+  CHECK_THAT(storage.problem().message.en, Catch::Contains("is not Fieldcheck data"));
+}
