@@ -12,6 +12,7 @@
 #endif
 
 #include "accounts.h"
+#include "http_server.h"
 #include "fieldcheck/files.h"
 #include "fieldcheck/sqlite_database.h"
 #include "provincial_storage.h"
@@ -79,11 +80,29 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
   auto* user_revoke = user->add_subcommand("revoke", "Thu hồi quyền truy cập ngay / revoke a user's access at once");
   user_revoke->add_option("NAME", name, "Tên đăng nhập / login name")->required();
 
+  auto* serve_cmd = app.add_subcommand("serve", "Phục vụ đồng bộ qua HTTP / serve sync over HTTP");
+  std::string listen = "127.0.0.1:8470";
+  serve_cmd->add_option("--listen", listen, "HOST:PORT (mặc định / default 127.0.0.1:8470; PORT 0 picks a free one)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e, out, err);
     return rc == 0 ? 0 : 2;
+  }
+
+  if (serve_cmd->parsed()) {
+    const auto colon = listen.rfind(':');
+    unsigned long port = 0;
+    try {
+      port = colon == std::string::npos ? 70000 : std::stoul(listen.substr(colon + 1));
+    } catch (const std::exception&) {
+      port = 70000;
+    }
+    if (colon == std::string::npos || port > 65535)
+      return fail(err, problem("--listen phải có dạng HOST:CỔNG, ví dụ 127.0.0.1:8470.",
+                               "--listen must look like HOST:PORT, for example 127.0.0.1:8470."));
+    return serve({data_dir, listen.substr(0, colon), static_cast<unsigned short>(port)}, out, err);
   }
 
   try {

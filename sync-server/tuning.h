@@ -19,6 +19,19 @@ inline constexpr std::size_t kMaxUserNameBytes = 64;
 /// Shortest accepted password, in bytes.
 inline constexpr std::size_t kMinPasswordBytes = 8;
 
+/// HTTP: how long a connection may take to send one request (headers and body), and how long
+/// an idle keep-alive connection is kept.
+inline constexpr auto kRequestReadTimeout = std::chrono::seconds(30);
+/// HTTP: the largest request header and body accepted.
+inline constexpr std::size_t kMaxRequestHeaderBytes = 16 * 1024;
+inline constexpr std::size_t kMaxRequestBodyBytes = 16 * 1024 * 1024;
+/// HTTP: requests answered on one connection before it is closed.
+inline constexpr unsigned kMaxRequestsPerConnection = 10'000;
+/// Threads serving requests (each with its own database connection).
+inline constexpr unsigned kServerThreads = 4;
+/// The protocol version this server speaks; requests carry theirs in a header.
+inline constexpr unsigned kProtocolVersion = 1;
+
 /// How long a store call waits for another writer holding the database lock.
 inline constexpr auto kBusyTimeout = std::chrono::milliseconds(10'000);
 

@@ -1,0 +1,152 @@
+// The HTTP API's request handling.
+#include "api.h"
+
+#include <algorithm>
+#include <iostream>
+
+#include <SQLiteCpp/Exception.h>
+#include <nlohmann/json.hpp>
+
+#include "accounts.h"
+#include "fieldcheck/text.h"
+#include "tuning.h"
+
+namespace fieldcheck::server {
+namespace {
+
+using nlohmann::json;
+
+ApiResponse jsonResponse(unsigned status, const json& body) { return {status, "application/json; charset=utf-8", body.dump()}; }
+
+ApiResponse error(unsigned status, const std::string& code, const std::string& vi, const std::string& en) {
+  return jsonResponse(status, json{{"error", {{"code", code}, {"vi", vi}, {"en", en}}}});
+}
+
+std::string header(const ApiRequest& r, const std::string& name) {
+  auto it = r.headers.find(name);
+  return it == r.headers.end() ? "" : it->second;
+}
+
+std::optional<ApiResponse> checkProtocol(const ApiRequest& r) {
+  const auto version = header(r, kProtocolHeader);
+  if (version.empty())
+    return error(400, "protocol_missing", "Yêu cầu thiếu phiên bản giao thức (header Fieldcheck-Protocol: 1).",
+                 "The request does not say its protocol version (header Fieldcheck-Protocol: 1).");
+  if (version != std::to_string(tuning::kProtocolVersion))
+    return error(400, "protocol_unsupported",
+                 "Máy chủ dùng giao thức " + std::to_string(tuning::kProtocolVersion) + ", không phải " + version +
+                     "; hãy cập nhật Fieldcheck trên máy này.",
+                 "This server speaks protocol " + std::to_string(tuning::kProtocolVersion) + ", not " + version +
+                     "; update Fieldcheck on this device.");
+  return std::nullopt;
+}
+
+std::optional<Identity> authenticate(const ApiRequest& r, ProvincialStorage& storage) {
+  const auto auth = header(r, "authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (auth.size() <= kBearer.size() || auth.compare(0, kBearer.size(), kBearer) != 0) return std::nullopt;
+  return storage.identityForToken(tokenHash(auth.substr(kBearer.size())));
+}
+
+ApiResponse unauthorized() {
+  return error(401, "unauthorized", "Chưa đăng nhập hoặc thiết bị đã bị thu hồi quyền; hãy đăng nhập lại.",
+               "Not logged in, or this device's access was revoked; log in again.");
+}
+
+// A JSON object with exactly the expected string keys; nullopt (and a 400 in `refusal`) otherwise.
+std::optional<json> readObject(const ApiRequest& r, std::initializer_list<const char*> keys, ApiResponse& refusal) {
+  json body;
+  try {
+    body = json::parse(r.body);
+  } catch (const json::parse_error& e) {
+    refusal = error(400, "bad_json", "Nội dung không phải JSON hợp lệ (byte " + std::to_string(e.byte) + ").",
+                    "The body is not valid JSON (byte " + std::to_string(e.byte) + ").");
+    return std::nullopt;
+  }
+  if (!body.is_object()) {
+    refusal = error(400, "bad_request", "Nội dung phải là một đối tượng JSON.", "The body must be a JSON object.");
+    return std::nullopt;
+  }
+  for (const auto& [key, value] : body.items()) {
+    if (std::find_if(keys.begin(), keys.end(), [&](const char* k) { return key == k; }) == keys.end()) {
+      refusal = error(400, "unknown_field", "Trường lạ “" + key + "”.", "Unknown field “" + key + "”.");
+      return std::nullopt;
+    }
+    if (!value.is_string()) {
+      refusal = error(400, "wrong_type", "Trường “" + key + "” phải là chuỗi.", "Field “" + key + "” must be a string.");
+      return std::nullopt;
+    }
+  }
+  for (const char* key : keys) {
+    if (!body.contains(key)) {
+      refusal = error(400, "missing_field", std::string("Thiếu trường “") + key + "”.",
+                      std::string("Missing field “") + key + "”.");
+      return std::nullopt;
+    }
+  }
+  return body;
+}
+
+ApiResponse login(const ApiRequest& r, ProvincialStorage& storage) {
+  ApiResponse refusal;
+  auto body = readObject(r, {"user", "password", "device_name"}, refusal);
+  if (!body) return refusal;
+  const auto name = (*body)["user"].get<std::string>();
+  const auto password = (*body)["password"].get<std::string>();
+  const auto device_name = (*body)["device_name"].get<std::string>();
+  if (password.size() > tuning::kMaxPasswordBytes || device_name.size() > 200 || !isCleanUtf8(device_name))
+    return error(400, "bad_request", "Mật khẩu hoặc tên thiết bị quá dài hay không hợp lệ.",
+                 "The password or device name is too long or not valid.");
+  auto found = isValidUserName(name) ? storage.userWithHash(name) : std::nullopt;
+  // The same answer for an unknown user, a wrong password and a revoked user: nothing to probe.
+  if (!found || found->first.revoked || !verifyPassword(password, found->second)) {
+    storage.audit(name.substr(0, 64), "", "login.refused", r.peer);
+    return error(401, "login_refused", "Sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản đã bị thu hồi.",
+                 "Wrong user name or password, or the account was revoked.");
+  }
+  const auto& user = found->first;
+  const auto token = newToken();
+  const auto device = storage.enrolDevice(user.name, toNfc(device_name), token.hash);
+  storage.audit(user.name, device, "login", r.peer + " " + device_name);
+  return jsonResponse(200, json{{"token", token.token},
+                                {"device", device},
+                                {"user", user.name},
+                                {"role", roleName(user.role)},
+                                {"district", user.district ? json(*user.district) : json()}});
+}
+
+}  // namespace
+
+ApiResponse handle(const ApiRequest& r, ProvincialStorage& storage) {
+  try {
+    if (r.target == "/v1/health") {
+      if (r.method != "GET") return error(405, "method", "Chỉ dùng GET.", "Use GET.");
+      return jsonResponse(200, json{{"status", "ok"},
+                                    {"protocol", tuning::kProtocolVersion},
+                                    {"province", storage.setting("province").value_or("")}});
+    }
+    if (auto refused = checkProtocol(r)) return *refused;
+    if (r.target == "/v1/login") {
+      if (r.method != "POST") return error(405, "method", "Chỉ dùng POST.", "Use POST.");
+      return login(r, storage);
+    }
+    if (r.target == "/v1/whoami") {
+      if (r.method != "GET") return error(405, "method", "Chỉ dùng GET.", "Use GET.");
+      auto who = authenticate(r, storage);
+      if (!who) return unauthorized();
+      return jsonResponse(200, json{{"user", who->user},
+                                    {"role", roleName(who->role)},
+                                    {"district", who->district ? json(*who->district) : json()},
+                                    {"device", who->device}});
+    }
+    return error(404, "not_found", "Không có địa chỉ " + r.target.substr(0, 200) + ".",
+                 "There is no endpoint " + r.target.substr(0, 200) + ".");
+  } catch (const SQLite::Exception& e) {
+    std::cerr << "fieldcheck-server: storage failure on " << r.method << " " << r.target.substr(0, 200) << ": "
+              << e.what() << std::endl;
+    return error(503, "storage", "Máy chủ tạm thời không truy cập được dữ liệu; hãy thử lại sau.",
+                 "The server cannot reach its data right now; try again later.");
+  }
+}
+
+}  // namespace fieldcheck::server

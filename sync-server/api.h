@@ -1,0 +1,40 @@
+// The HTTP API as plain functions: a request in, a response out, no socket. The network layer
+// (http_server.cpp) and the tests call the same `handle`.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "provincial_storage.h"
+
+namespace fieldcheck::server {
+
+/// The header that carries the protocol version on every request but the health check.
+inline constexpr const char* kProtocolHeader = "fieldcheck-protocol";
+
+struct ApiRequest {
+  std::string method;                          // "GET", "POST", ...
+  std::string target;                          // "/v1/login"
+  std::map<std::string, std::string> headers;  // names in lowercase
+  std::string body;
+  std::string peer;                            // remote address, for the audit log
+};
+
+struct ApiResponse {
+  unsigned status = 200;
+  std::string content_type = "application/json; charset=utf-8";
+  std::string body;
+};
+
+/// Answers one request against `storage`. Never throws for any request: malformed or hostile
+/// input gets a 4xx with a message in Vietnamese and English, and a storage failure a 503.
+///
+///   GET  /v1/health   no login: {"status": "ok", "protocol": 1, "province": ...}
+///   POST /v1/login    {"user", "password", "device_name"} -> {"token", "device", "role", "district"}
+///   GET  /v1/whoami   the caller's user, role, district and device
+///
+/// Every endpoint but the health check needs the header `Fieldcheck-Protocol: 1`, and every one
+/// but the health check and login needs `Authorization: Bearer TOKEN`.
+ApiResponse handle(const ApiRequest& request, ProvincialStorage& storage);
+
+}  // namespace fieldcheck::server

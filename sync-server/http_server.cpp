@@ -1,0 +1,170 @@
+// HTTP/1.1 server: one coroutine per connection, a timeout on every read, a limit on every body.
+#include "asio_config.h"
+
+#include "http_server.h"
+
+#include <algorithm>
+#include <atomic>
+#include <iostream>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "api.h"
+#include "tuning.h"
+
+namespace fieldcheck::server {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+// Each serving thread has its own connection to the provincial database.
+ProvincialStorage* threadStorage(const std::filesystem::path& data_dir) {
+  thread_local std::unique_ptr<ProvincialStorage> storage;
+  if (!storage) {
+    auto opened = openSqliteStorage(data_dir, false);
+    if (!opened) return nullptr;
+    storage = std::move(opened.value());
+  }
+  return storage.get();
+}
+
+http::response<http::string_body> toHttp(const ApiResponse& api, unsigned version, bool keep_alive) {
+  http::response<http::string_body> res{static_cast<http::status>(api.status), version};
+  res.set(http::field::server, "fieldcheck-server");
+  res.set(http::field::content_type, api.content_type);
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(keep_alive);
+  res.body() = api.body;
+  res.prepare_payload();
+  return res;
+}
+
+ApiResponse plainError(unsigned status, const std::string& code, const std::string& vi, const std::string& en) {
+  return {status, "application/json; charset=utf-8",
+          R"({"error":{"code":")" + code + R"(","vi":")" + vi + R"(","en":")" + en + R"("}})"};
+}
+
+net::awaitable<void> session(tcp::socket socket, std::filesystem::path data_dir) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  beast::error_code ec;
+  std::string peer;
+  {
+    beast::error_code ignored;
+    const auto remote = stream.socket().remote_endpoint(ignored);
+    peer = remote.address().to_string();
+  }
+  for (unsigned served = 0; served < tuning::kMaxRequestsPerConnection; ++served) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(tuning::kMaxRequestHeaderBytes));
+    parser.body_limit(tuning::kMaxRequestBodyBytes);
+    stream.expires_after(tuning::kRequestReadTimeout);
+    co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+    if (ec == http::error::end_of_stream || ec == net::error::eof) break;
+    if (ec == http::error::body_limit || ec == http::error::header_limit) {
+      auto res = toHttp(plainError(413, "too_large", "Yêu cầu quá lớn.", "The request is too large."), 11, false);
+      stream.expires_after(tuning::kRequestReadTimeout);
+      co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+      break;
+    }
+    if (ec) {
+      // A malformed request gets a 400 when the connection is still usable; a timeout or a cut
+      // connection just ends this session. Other clients are not affected either way.
+      if (ec != beast::error::timeout && ec != net::error::connection_reset && ec != net::error::operation_aborted) {
+        auto res = toHttp(plainError(400, "bad_http", "Yêu cầu HTTP không hợp lệ.", "Malformed HTTP request."), 11, false);
+        stream.expires_after(tuning::kRequestReadTimeout);
+        co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+      }
+      break;
+    }
+    auto req = parser.release();
+    ApiRequest api{std::string(req.method_string()), std::string(req.target()), {}, std::move(req.body()), peer};
+    for (const auto& field : req) {
+      std::string name(field.name_string());
+      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+      api.headers[name] = std::string(field.value());
+    }
+    ApiResponse answer;
+    if (auto* storage = threadStorage(data_dir)) {
+      answer = handle(api, *storage);
+    } else {
+      answer = plainError(503, "storage", "Máy chủ không mở được cơ sở dữ liệu tỉnh.", "The server cannot open the provincial database.");
+    }
+    const bool keep_alive = req.keep_alive();
+    auto res = toHttp(answer, req.version(), keep_alive);
+    stream.expires_after(tuning::kRequestReadTimeout);
+    co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+    if (ec || !keep_alive) break;
+  }
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+net::awaitable<void> listen(tcp::acceptor& acceptor, std::filesystem::path data_dir) {
+  for (;;) {
+    beast::error_code ec;
+    auto socket = co_await acceptor.async_accept(net::redirect_error(net::use_awaitable, ec));
+    if (ec) {
+      if (!acceptor.is_open()) co_return;  // stopping
+      continue;                            // a failed accept (e.g. out of descriptors) must not stop the others
+    }
+    net::co_spawn(acceptor.get_executor(), session(std::move(socket), data_dir), net::detached);
+  }
+}
+
+}  // namespace
+
+int serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
+  auto check = openSqliteStorage(options.data_dir, false);
+  if (!check) {
+    err << "Lỗi: " << check.problem().message.vi << "\nError: " << check.problem().message.en << "\n";
+    return 1;
+  }
+  check.value().reset();
+
+  net::io_context ioc{static_cast<int>(tuning::kServerThreads)};
+  tcp::acceptor acceptor(ioc);
+  beast::error_code ec;
+  const auto address = net::ip::make_address(options.host, ec);
+  if (ec) {
+    err << "Lỗi: địa chỉ “" << options.host << "” không hợp lệ.\nError: “" << options.host << "” is not an IP address.\n";
+    return 1;
+  }
+  const tcp::endpoint endpoint{address, options.port};
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    err << "Lỗi: không mở được cổng " << options.host << ":" << options.port << " (" << ec.message()
+        << ").\nError: cannot listen on " << options.host << ":" << options.port << " (" << ec.message() << ").\n";
+    return 1;
+  }
+  const auto bound = acceptor.local_endpoint();
+  out << "Đang phục vụ / Serving on http://" << bound.address().to_string() << ":" << bound.port() << std::endl;
+
+  net::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const beast::error_code& signal_ec, int) {
+    if (signal_ec) return;
+    beast::error_code ignored;
+    acceptor.close(ignored);
+    // stop() lets every handler that is running finish, and a request is handled inside one
+    // handler and one transaction: it commits or rolls back whole. A response not yet sent is
+    // lost with its connection; the client retries, and requests are idempotent.
+    ioc.stop();
+  });
+  net::co_spawn(ioc, listen(acceptor, options.data_dir), net::detached);
+
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < tuning::kServerThreads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : threads) t.join();
+  out << "Đã dừng / Stopped" << std::endl;
+  return 0;
+}
+
+}  // namespace fieldcheck::server
