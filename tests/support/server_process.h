@@ -1,0 +1,40 @@
+// A real fieldcheck-server started by a test on 127.0.0.1, and a small HTTP client for it.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+
+#include <sys/types.h>
+
+namespace fieldcheck::test {
+
+/// Starts `fieldcheck-server --data DIR serve --listen 127.0.0.1:0` and waits for its port.
+/// The destructor kills it if the test has not stopped it.
+class ServerProcess {
+ public:
+  explicit ServerProcess(const std::filesystem::path& data_dir);
+  ~ServerProcess();
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  unsigned short port() const { return port_; }
+  /// Sends `signal` and waits (at most 20 s) for the exit; returns the exit code, or -signal.
+  int stop(int signal);
+
+ private:
+  pid_t pid_ = -1;
+  unsigned short port_ = 0;
+};
+
+struct HttpReply {
+  unsigned status = 0;
+  std::string body;
+};
+
+/// One HTTP/1.1 request over a new TCP connection to 127.0.0.1:`port`. Throws on a network error.
+HttpReply httpRequest(unsigned short port, const std::string& method, const std::string& target,
+                      const std::map<std::string, std::string>& headers = {}, const std::string& body = "");
+
+}  // namespace fieldcheck::test

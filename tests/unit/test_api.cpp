@@ -1,0 +1,96 @@
+// The HTTP API as plain functions, without a socket.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "api.h"
+#include "support/temp_dir.h"
+
+using namespace fieldcheck;
+using namespace fieldcheck::server;
+using nlohmann::json;
+
+namespace {
+
+struct Fixture {
+  test::TempDir dir;
+  std::unique_ptr<ProvincialStorage> storage;
+
+  Fixture() {
+    auto opened = openSqliteStorage(dir.path(), true);
+    REQUIRE(opened.ok());
+    storage = std::move(opened.value());
+    REQUIRE(storage->importSeed(loadSeed(test::sampleSeed()).value()).ok());
+    REQUIRE(storage->addUser({"lan", Role::kInspector, std::string("bao-lac"), false, ""}, hashPassword("secret-pass")).ok());
+  }
+
+  ApiResponse call(const std::string& method, const std::string& target, const std::string& body = "",
+                   std::map<std::string, std::string> headers = {{"fieldcheck-protocol", "1"}}) {
+    return handle({method, target, std::move(headers), body, "127.0.0.1"}, *storage);
+  }
+
+  std::string login() {
+    auto r = call("POST", "/v1/login", R"({"user":"lan","password":"secret-pass","device_name":"Laptop Bảo Lạc 1"})");
+    REQUIRE(r.status == 200);
+    return json::parse(r.body)["token"].get<std::string>();
+  }
+};
+
+std::string code(const ApiResponse& r) { return json::parse(r.body)["error"]["code"].get<std::string>(); }
+
+}  // namespace
+
+TEST_CASE("api: health answers without a login or a protocol header", "[api]") {
+  Fixture f;
+  auto r = f.call("GET", "/v1/health", "", {});
+  CHECK(r.status == 200);
+  CHECK(json::parse(r.body)["province"] == "Cao Bằng");
+}
+
+TEST_CASE("api: login gives a device token that names the caller", "[api]") {
+  Fixture f;
+  const auto token = f.login();
+  auto who = f.call("GET", "/v1/whoami", "", {{"fieldcheck-protocol", "1"}, {"authorization", "Bearer " + token}});
+  REQUIRE(who.status == 200);
+  auto j = json::parse(who.body);
+  CHECK(j["user"] == "lan");
+  CHECK(j["district"] == "bao-lac");
+  CHECK(j["role"] == "inspector");
+
+  SECTION("revoking the user stops the token at once") {
+    REQUIRE(f.storage->revokeUser("lan").ok());
+    auto after = f.call("GET", "/v1/whoami", "", {{"fieldcheck-protocol", "1"}, {"authorization", "Bearer " + token}});
+    CHECK(after.status == 401);
+  }
+}
+
+TEST_CASE("api: bad and hostile requests get a 4xx with a reason", "[api]") {
+  Fixture f;
+  struct Case {
+    std::string method, target, body;
+    std::map<std::string, std::string> headers;
+    unsigned status;
+    std::string code;
+  };
+  const std::map<std::string, std::string> v1{{"fieldcheck-protocol", "1"}};
+  auto c = GENERATE_COPY(
+      Case{"POST", "/v1/login", R"({"user":"lan","password":"wrong-pass","device_name":"x"})", v1, 401, "login_refused"},
+      Case{"POST", "/v1/login", R"({"user":"nobody","password":"secret-pass","device_name":"x"})", v1, 401, "login_refused"},
+      Case{"POST", "/v1/login", R"({"user":"lan","password":"secret-pass"})", v1, 400, "missing_field"},
+      Case{"POST", "/v1/login", R"({"user":"lan","password":"secret-pass","device_name":"x","admin":"yes"})", v1, 400, "unknown_field"},
+      Case{"POST", "/v1/login", R"({"user":["lan"],"password":"secret-pass","device_name":"x"})", v1, 400, "wrong_type"},
+      Case{"POST", "/v1/login", R"({"user":"lan",)", v1, 400, "bad_json"},
+      Case{"POST", "/v1/login", "[]", v1, 400, "bad_request"},
+      Case{"POST", "/v1/login", R"({"user":"lan","password":"secret-pass","device_name":"x"})", {}, 400, "protocol_missing"},
+      Case{"POST", "/v1/login", R"({"user":"lan","password":"secret-pass","device_name":"x"})",
+           {{"fieldcheck-protocol", "7"}}, 400, "protocol_unsupported"},
+      Case{"GET", "/v1/login", "", v1, 405, "method"},
+      Case{"GET", "/v1/whoami", "", v1, 401, "unauthorized"},
+      Case{"GET", "/v1/whoami", "", {{"fieldcheck-protocol", "1"}, {"authorization", "Bearer forged"}}, 401, "unauthorized"},
+      Case{"GET", "/v1/../../etc/passwd", "", v1, 404, "not_found"});
+  INFO(c.method << " " << c.target << " " << c.body);
+  auto r = f.call(c.method, c.target, c.body, c.headers);
+  CHECK(r.status == c.status);
+  CHECK(code(r) == c.code);
+  CHECK_FALSE(json::parse(r.body)["error"]["vi"].get<std::string>().empty());
+}
