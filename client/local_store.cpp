@@ -67,19 +67,6 @@ constexpr const char* kSelectHead =
     "SELECT r.doc_id, r.kind, r.fields, r.revision, r.parents, r.deleted, r.author, r.device, r.hlc "
     "FROM documents d JOIN revisions r ON r.seq = d.head_seq ";
 
-Document readDocument(SQLite::Statement& st) {
-  Document doc;
-  doc.id = st.getColumn(0).getString();
-  doc.kind = st.getColumn(1).getString();
-  doc.fields = fieldsFromJson(nlohmann::json::parse(st.getColumn(2).getString()));
-  doc.revision = st.getColumn(3).getString();
-  doc.parents = nlohmann::json::parse(st.getColumn(4).getString()).get<std::vector<std::string>>();
-  doc.deleted = st.getColumn(5).getInt() != 0;
-  doc.author = st.getColumn(6).getString();
-  doc.device = st.getColumn(7).getString();
-  doc.stamp = HybridTimestamp::parse(st.getColumn(8).getString()).value_or(HybridTimestamp{});
-  return doc;
-}
 
 }  // namespace
 
@@ -123,7 +110,7 @@ struct LocalStore::Impl {
                          "FROM revisions WHERE seq = ?");
     st->bind(1, seq);
     if (!st->executeStep()) return std::nullopt;
-    Document doc = readDocument(*st);
+    Document doc = readDocumentRow(*st);
     remember(seq, doc);
     return doc;
   }
@@ -230,7 +217,7 @@ std::vector<Document> LocalStore::heads(std::string_view kind) const {
   SQLite::Statement st(impl_->db, std::string(kSelectHead) + "WHERE d.kind = ? ORDER BY d.id");
   st.bind(1, std::string(kind));
   std::vector<Document> docs;
-  while (st.executeStep()) docs.push_back(readDocument(st));
+  while (st.executeStep()) docs.push_back(readDocumentRow(st));
   return docs;
 }
 
@@ -240,7 +227,7 @@ std::vector<Document> LocalStore::history(std::string_view id) const {
                        "FROM revisions WHERE doc_id = ? ORDER BY seq");
   st.bind(1, std::string(id));
   std::vector<Document> docs;
-  while (st.executeStep()) docs.push_back(readDocument(st));
+  while (st.executeStep()) docs.push_back(readDocumentRow(st));
   return docs;
 }
 

@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "accounts.h"
+#include "fieldcheck/protocol.h"
+#include "push_rules.h"
 #include "fieldcheck/text.h"
 #include "tuning.h"
 
@@ -115,6 +117,32 @@ ApiResponse login(const ApiRequest& r, ProvincialStorage& storage) {
                                 {"district", user.district ? json(*user.district) : json()}});
 }
 
+ApiResponse sync(const ApiRequest& r, const Identity& who, ProvincialStorage& storage) {
+  json body;
+  try {
+    body = json::parse(r.body);
+  } catch (const json::parse_error& e) {
+    return error(400, "bad_json", "Nội dung không phải JSON hợp lệ (byte " + std::to_string(e.byte) + ").",
+                 "The body is not valid JSON (byte " + std::to_string(e.byte) + ").");
+  }
+  auto request = protocol::syncRequestFromJson(body);
+  if (!request) return error(400, "bad_request", request.problem().message.vi, request.problem().message.en);
+  const auto pushed = storage.applyPush(
+      who.device, request.value().push,
+      [&](const protocol::PushEntry& entry, const std::optional<Document>& head, const HeadLookup& lookup) {
+        return judgePush(who, entry, head, lookup);
+      });
+  if (!request.value().push.empty())
+    storage.audit(who.user, who.device, "push",
+                  std::to_string(request.value().push.size()) + " entries, acked through " +
+                      std::to_string(pushed.acked_through) + ", " + std::to_string(pushed.refused.size()) + " refused");
+  auto response = storage.pull(pullScope(who), request.value().cursor, request.value().page_limit);
+  response.acked_through = pushed.acked_through;
+  response.refused = pushed.refused;
+  response.server_wall_ms = wallClockMs();
+  return jsonResponse(200, protocol::toJson(response));
+}
+
 }  // namespace
 
 ApiResponse handle(const ApiRequest& r, ProvincialStorage& storage) {
@@ -129,6 +157,12 @@ ApiResponse handle(const ApiRequest& r, ProvincialStorage& storage) {
     if (r.target == "/v1/login") {
       if (r.method != "POST") return error(405, "method", "Chỉ dùng POST.", "Use POST.");
       return login(r, storage);
+    }
+    if (r.target == "/v1/sync") {
+      if (r.method != "POST") return error(405, "method", "Chỉ dùng POST.", "Use POST.");
+      auto who = authenticate(r, storage);
+      if (!who) return unauthorized();
+      return sync(r, *who, storage);
     }
     if (r.target == "/v1/whoami") {
       if (r.method != "GET") return error(405, "method", "Chỉ dùng GET.", "Use GET.");

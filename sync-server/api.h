@@ -32,6 +32,8 @@ struct ApiResponse {
 ///   GET  /v1/health   no login: {"status": "ok", "protocol": 1, "province": ...}
 ///   POST /v1/login    {"user", "password", "device_name"} -> {"token", "device", "role", "district"}
 ///   GET  /v1/whoami   the caller's user, role, district and device
+///   POST /v1/sync     a push batch and a pull cursor -> acknowledgement and the next page
+///                     (protocol.h; exactly once: a batch sent twice changes nothing)
 ///
 /// Every endpoint but the health check needs the header `Fieldcheck-Protocol: 1`, and every one
 /// but the health check and login needs `Authorization: Bearer TOKEN`.

@@ -11,7 +11,9 @@
 
 #include "accounts.h"
 #include "fieldcheck/result.h"
+#include "fieldcheck/protocol.h"
 #include "fieldcheck/seed.h"
+#include <functional>
 
 namespace fieldcheck::server {
 
@@ -21,6 +23,30 @@ struct DeviceRecord {
   std::string name;
   std::string enrolled_at;
   bool revoked = false;
+};
+
+/// What the sync rules decide about one pushed entry, given the server's current head of its
+/// document: accept it (with the district that scopes it, empty for province-wide) or refuse it.
+struct PushDecision {
+  bool accept = false;
+  std::string district;
+  protocol::Refusal refusal;
+};
+/// Reads the current head of any document inside the push transaction.
+using HeadLookup = std::function<std::optional<Document>(const std::string& id)>;
+using PushJudge = std::function<PushDecision(const protocol::PushEntry& entry, const std::optional<Document>& head,
+                                             const HeadLookup& lookup)>;
+
+struct PushOutcome {
+  std::int64_t acked_through = 0;
+  std::vector<protocol::Refusal> refused;  // refusals of this batch's entries, including earlier ones
+};
+
+/// Which changes a device may pull.
+struct PullScope {
+  bool whole_province = false;
+  std::string district;  // when not the whole province
+  std::string device;    // its own changes are not sent back
 };
 
 /// Thread-safety: one object per thread (each holds its own connection); any number of objects
@@ -58,6 +84,19 @@ class ProvincialStorage {
   /// Appends to the audit log: who did what, from which device.
   virtual void audit(const std::string& user, const std::string& device, const std::string& action,
                      const std::string& detail) = 0;
+
+  /// Applies a device's batch in one durable transaction: entries at or below the device's
+  /// high-water mark are skipped (a batch sent twice changes nothing); each other entry is judged,
+  /// then appended to the provincial log or recorded as refused; the mark moves to the batch's
+  /// highest sequence. Returns only after the commit.
+  virtual PushOutcome applyPush(const std::string& device, const std::vector<protocol::PushEntry>& entries,
+                                const PushJudge& judge) = 0;
+
+  /// The next page of changes after `cursor` in `scope`, in server order, at most `limit`.
+  virtual protocol::SyncResponse pull(const PullScope& scope, std::int64_t cursor, std::uint32_t limit) = 0;
+
+  /// The current head of a document, or nullopt.
+  virtual std::optional<Document> head(const std::string& id) = 0;
 
   /// Documents of `kind` currently in the provincial record.
   virtual std::size_t documentCount(const std::string& kind) = 0;

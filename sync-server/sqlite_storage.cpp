@@ -1,6 +1,9 @@
 // The provincial database on SQLite.
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <algorithm>
+#include <climits>
+
 #include <nlohmann/json.hpp>
 
 #include "fieldcheck/crypto.h"
@@ -70,7 +73,19 @@ CREATE TABLE devices(
   name        TEXT NOT NULL,
   token_hash  TEXT NOT NULL UNIQUE,
   revoked     INTEGER NOT NULL DEFAULT 0,
+  pushed_through INTEGER NOT NULL DEFAULT 0,
   enrolled_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+) WITHOUT ROWID;
+
+CREATE TABLE refusals(
+  device     TEXT NOT NULL,
+  seq        INTEGER NOT NULL,
+  doc_id     TEXT NOT NULL,
+  code       TEXT NOT NULL,
+  reason_vi  TEXT NOT NULL,
+  reason_en  TEXT NOT NULL,
+  at         TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  PRIMARY KEY (device, seq)
 ) WITHOUT ROWID;
 
 CREATE TABLE audit(
@@ -270,6 +285,130 @@ class SqliteStorage final : public ProvincialStorage {
     st.bind(3, action);
     st.bind(4, detail);
     st.exec();
+  }
+
+  std::optional<Document> head(const std::string& id) override {
+    SQLite::Statement st(db_,
+                         "SELECT c.doc_id, c.kind, c.fields, c.revision, c.parents, c.deleted, c.author, c.device, c.hlc "
+                         "FROM documents d JOIN changes c ON c.seq = d.head_seq WHERE d.id = ?");
+    st.bind(1, id);
+    if (!st.executeStep()) return std::nullopt;
+    return readDocumentRow(st);
+  }
+
+  PushOutcome applyPush(const std::string& device, const std::vector<protocol::PushEntry>& entries,
+                        const PushJudge& judge) override {
+    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement mark(db_, "SELECT pushed_through FROM devices WHERE id = ?");
+    mark.bind(1, device);
+    std::int64_t pushed_through = mark.executeStep() ? mark.getColumn(0).getInt64() : 0;
+    mark.reset();
+    const HeadLookup lookup = [this](const std::string& id) { return head(id); };
+    SQLite::Statement insert(db_,
+                             "INSERT INTO changes(doc_id, revision, kind, district, parents, deleted, fields, author, "
+                             "device, hlc) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    SQLite::Statement set_head(db_,
+                               "INSERT INTO documents(id, kind, district, head_seq) VALUES (?,?,?,?) "
+                               "ON CONFLICT(id) DO UPDATE SET head_seq = excluded.head_seq, district = excluded.district");
+    SQLite::Statement refuse(db_,
+                             "INSERT OR IGNORE INTO refusals(device, seq, doc_id, code, reason_vi, reason_en) "
+                             "VALUES (?,?,?,?,?,?)");
+    std::int64_t lowest = INT64_MAX, highest = pushed_through;
+    for (const auto& entry : entries) {
+      lowest = std::min(lowest, entry.seq);
+      if (entry.seq <= pushed_through) continue;
+      highest = std::max(highest, entry.seq);
+      const auto current = head(entry.doc.id);
+      if (current && current->revision == entry.doc.revision) continue;  // already here
+      const auto decision = judge(entry, current, lookup);
+      if (!decision.accept) {
+        refuse.reset();
+        refuse.bind(1, device);
+        refuse.bind(2, entry.seq);
+        refuse.bind(3, entry.doc.id);
+        refuse.bind(4, decision.refusal.code);
+        refuse.bind(5, decision.refusal.reason.vi);
+        refuse.bind(6, decision.refusal.reason.en);
+        refuse.exec();
+        continue;
+      }
+      const auto& doc = entry.doc;
+      insert.reset();
+      insert.bind(1, doc.id);
+      insert.bind(2, doc.revision);
+      insert.bind(3, doc.kind);
+      if (decision.district.empty()) insert.bind(4);
+      else insert.bind(4, decision.district);
+      insert.bind(5, nlohmann::json(doc.parents).dump());
+      insert.bind(6, doc.deleted ? 1 : 0);
+      insert.bind(7, canonicalFieldsJson(doc.fields));
+      insert.bind(8, doc.author);
+      insert.bind(9, doc.device);
+      insert.bind(10, doc.stamp.toString());
+      insert.exec();
+      set_head.reset();
+      set_head.bind(1, doc.id);
+      set_head.bind(2, doc.kind);
+      if (decision.district.empty()) set_head.bind(3);
+      else set_head.bind(3, decision.district);
+      set_head.bind(4, db_.getLastInsertRowid());
+      set_head.exec();
+    }
+    SQLite::Statement advance(db_, "UPDATE devices SET pushed_through = ? WHERE id = ?");
+    advance.bind(1, highest);
+    advance.bind(2, device);
+    advance.exec();
+    PushOutcome outcome;
+    outcome.acked_through = highest;
+    if (!entries.empty()) {
+      // Refusals of this batch's entries, also those recorded when the batch came before, so a
+      // lost response never turns a refusal into a silent acceptance.
+      SQLite::Statement refused(db_,
+                                "SELECT seq, doc_id, code, reason_vi, reason_en FROM refusals "
+                                "WHERE device = ? AND seq BETWEEN ? AND ? ORDER BY seq");
+      refused.bind(1, device);
+      refused.bind(2, lowest);
+      refused.bind(3, highest);
+      while (refused.executeStep())
+        outcome.refused.push_back({refused.getColumn(0).getInt64(), refused.getColumn(1).getString(),
+                                   refused.getColumn(2).getString(),
+                                   {refused.getColumn(3).getString(), refused.getColumn(4).getString()}});
+    }
+    tx.commit();
+    return outcome;
+  }
+
+  protocol::SyncResponse pull(const PullScope& scope, std::int64_t cursor, std::uint32_t limit) override {
+    // One read transaction, so the page and the cursor agree.
+    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::DEFERRED);
+    SQLite::Statement st(db_,
+                         scope.whole_province
+                             ? "SELECT doc_id, kind, fields, revision, parents, deleted, author, device, hlc, seq "
+                               "FROM changes WHERE seq > ?1 AND device != ?2 ORDER BY seq LIMIT ?3"
+                             : "SELECT doc_id, kind, fields, revision, parents, deleted, author, device, hlc, seq "
+                               "FROM changes WHERE seq > ?1 AND device != ?2 AND (district IS NULL OR district = ?4) "
+                               "ORDER BY seq LIMIT ?3");
+    st.bind(1, cursor);
+    st.bind(2, scope.device);
+    st.bind(3, static_cast<std::int64_t>(limit) + 1);
+    if (!scope.whole_province) st.bind(4, scope.district);
+    protocol::SyncResponse page;
+    page.cursor = cursor;
+    while (st.executeStep()) {
+      if (page.changes.size() == limit) {
+        page.last_page = false;
+        break;
+      }
+      const auto seq = st.getColumn(9).getInt64();
+      page.changes.push_back({seq, readDocumentRow(st)});
+      page.cursor = seq;
+    }
+    if (page.last_page) {
+      // Nothing more in scope: move the cursor past what others see, so the next sync starts there.
+      page.cursor = std::max(cursor, db_.execAndGet("SELECT coalesce(max(seq), 0) FROM changes").getInt64());
+    }
+    tx.commit();
+    return page;
   }
 
   std::size_t documentCount(const std::string& kind) override {

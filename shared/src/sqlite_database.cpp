@@ -5,6 +5,8 @@
 #include <SQLiteCpp/Transaction.h>
 #include <sqlite3.h>
 
+#include <nlohmann/json.hpp>
+
 namespace fieldcheck {
 
 namespace fs = std::filesystem;
@@ -54,6 +56,20 @@ Result<int> migrateSchema(SQLite::Database& db, std::int32_t application_id, std
     tx.commit();
   }
   return latest;
+}
+
+Document readDocumentRow(SQLite::Statement& row, int first) {
+  Document doc;
+  doc.id = row.getColumn(first).getString();
+  doc.kind = row.getColumn(first + 1).getString();
+  doc.fields = fieldsFromJson(nlohmann::json::parse(row.getColumn(first + 2).getString()));
+  doc.revision = row.getColumn(first + 3).getString();
+  doc.parents = nlohmann::json::parse(row.getColumn(first + 4).getString()).get<std::vector<std::string>>();
+  doc.deleted = row.getColumn(first + 5).getInt() != 0;
+  doc.author = row.getColumn(first + 6).getString();
+  doc.device = row.getColumn(first + 7).getString();
+  doc.stamp = HybridTimestamp::parse(row.getColumn(first + 8).getString()).value_or(HybridTimestamp{});
+  return doc;
 }
 
 Problem storageProblem(const fs::path& file, const SQLite::Exception& e) {

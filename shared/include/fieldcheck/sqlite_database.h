@@ -10,7 +10,9 @@
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
+#include <SQLiteCpp/Statement.h>
 
+#include "fieldcheck/document.h"
 #include "fieldcheck/result.h"
 
 namespace fieldcheck {
@@ -39,6 +41,10 @@ Result<SQLite::Database> openDatabase(const std::filesystem::path& file, bool cr
 /// Brings an open database to the last version in `migrations`. A failing step rolls back whole
 /// and throws the SQLite::Exception; the database stays at the previous version.
 Result<int> migrateSchema(SQLite::Database& db, std::int32_t application_id, std::span<const Migration> migrations);
+
+/// Reads a document from a row whose columns, from `first`, are: id, kind, fields (JSON), revision,
+/// parents (JSON), deleted, author, device, hybrid clock stamp. Both programs store documents so.
+Document readDocumentRow(SQLite::Statement& row, int first = 0);
 
 /// What a person is told when storage fails on `file`: damaged, not writable, disk full, busy.
 Problem storageProblem(const std::filesystem::path& file, const SQLite::Exception& e);

@@ -1,0 +1,71 @@
+// The sync protocol's messages (version 1), and their JSON form.
+//
+// One endpoint does a whole sync step: POST /v1/sync carries a batch of the device's outbox
+// and the device's pull cursor; the answer acknowledges the batch and carries the next page of
+// changes in the device's scope. A sync with nothing to send and nothing new is one round trip.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "fieldcheck/document.h"
+#include "fieldcheck/result.h"
+
+namespace fieldcheck::protocol {
+
+inline constexpr unsigned kVersion = 1;
+/// Most entries in one push batch and changes in one pull page.
+inline constexpr std::size_t kMaxBatchEntries = 1000;
+inline constexpr std::size_t kMaxPageChanges = 1000;
+
+/// One outbox entry: the device's latest revision of a document, numbered by the device's
+/// sequence, with the revision of the document the device last had from the server (empty for
+/// a document the server does not have yet).
+struct PushEntry {
+  std::int64_t seq = 0;
+  std::string base_revision;
+  Document doc;
+};
+
+struct SyncRequest {
+  std::vector<PushEntry> push;
+  std::int64_t cursor = 0;       // the last server sequence this device has applied
+  std::uint32_t page_limit = 500;
+};
+
+/// A change the server set aside, with why. It never blocks the others.
+struct Refusal {
+  std::int64_t seq = 0;
+  std::string doc_id;
+  std::string code;
+  Bilingual reason;
+};
+
+struct PulledChange {
+  std::int64_t seq = 0;  // server sequence
+  Document doc;
+};
+
+struct SyncResponse {
+  std::int64_t acked_through = 0;  // every entry with seq <= this is applied or refused, durably
+  std::vector<Refusal> refused;
+  std::vector<PulledChange> changes;
+  std::int64_t cursor = 0;  // pass back as the next request's cursor
+  bool last_page = true;
+  std::int64_t server_wall_ms = 0;
+};
+
+nlohmann::json documentToJson(const Document& doc);
+nlohmann::json toJson(const SyncRequest& request);
+nlohmann::json toJson(const SyncResponse& response);
+
+/// Strict readers for input that may be hostile: unknown keys, wrong types, out-of-range
+/// numbers and oversized lists are refused with a message naming what is wrong.
+Result<Document> documentFromJson(const nlohmann::json& json);
+Result<SyncRequest> syncRequestFromJson(const nlohmann::json& json);
+Result<SyncResponse> syncResponseFromJson(const nlohmann::json& json);
+
+}  // namespace fieldcheck::protocol

@@ -1,0 +1,106 @@
+// The server's rules for incoming changes.
+#include "push_rules.h"
+
+#include "fieldcheck/answer_validation.h"
+#include "fieldcheck/seed.h"
+
+namespace fieldcheck::server {
+namespace {
+
+std::string textField(const Document& doc, const std::string& name) {
+  auto it = doc.fields.find(name);
+  if (it == doc.fields.end()) return "";
+  if (const auto* s = it->second.get<std::string>()) return *s;
+  return "";
+}
+
+PushDecision refuse(const protocol::PushEntry& e, std::string code, std::string vi, std::string en) {
+  PushDecision d;
+  d.refusal = {e.seq, e.doc.id, std::move(code), {std::move(vi), std::move(en)}};
+  return d;
+}
+
+PushDecision accept(std::string district) {
+  PushDecision d;
+  d.accept = true;
+  d.district = std::move(district);
+  return d;
+}
+
+bool inScope(const Identity& who, const std::string& district) {
+  return !who.district || *who.district == district;
+}
+
+bool isInspectionOrRecord(const std::string& kind) {
+  return kind == kinds::kInspection || kind == kinds::kEstablishment;
+}
+
+}  // namespace
+
+PullScope pullScope(const Identity& who) {
+  PullScope scope;
+  scope.device = who.device;
+  scope.whole_province = !who.district.has_value();
+  if (who.district) scope.district = *who.district;
+  return scope;
+}
+
+PushDecision judgePush(const Identity& who, const protocol::PushEntry& e, const std::optional<Document>& head,
+                       const HeadLookup& lookup) {
+  const auto& doc = e.doc;
+  if (doc.author != who.user || doc.device != who.device)
+    return refuse(e, "not_yours", "Thay đổi không do người dùng và thiết bị này ghi.",
+                  "The change was not written by this user on this device.");
+  if (computeRevision(doc) != doc.revision)
+    return refuse(e, "integrity", "Mã phiên bản không khớp nội dung (dữ liệu hỏng trên đường truyền?).",
+                  "The revision id does not match the content (damaged in transit?).");
+  if (!isInspectionOrRecord(doc.kind) || (head && head->kind != doc.kind))
+    return refuse(e, "kind", "Vai trò này không được gửi loại tài liệu “" + doc.kind + "”.",
+                  "This role may not send documents of kind “" + doc.kind + "”.");
+  if (head && head->revision != e.base_revision)
+    return refuse(e, "concurrent", "Bản ghi đã được người khác sửa trên máy chủ trong lúc bạn sửa; thay đổi được giữ lại chờ gộp.",
+                  "The record was changed on the server while you edited it; your change is kept aside to be merged.");
+  if (!head && !e.base_revision.empty())
+    return refuse(e, "unknown_base", "Máy chủ không có bản ghi mà thay đổi này dựa vào.",
+                  "The server does not have the record this change is based on.");
+
+  if (doc.kind == kinds::kEstablishment) {
+    // Records are created by the provincial office; the field teams correct them.
+    if (!head)
+      return refuse(e, "kind", "Cơ sở mới do văn phòng tỉnh tạo, không tạo từ máy kiểm tra.",
+                    "New establishments are created by the provincial office, not from a field laptop.");
+    const auto district = textField(*head, "district");
+    if (!inScope(who, district) || textField(doc, "district") != district || textField(doc, "code") != textField(*head, "code"))
+      return refuse(e, "scope", "Cơ sở này không thuộc huyện của bạn, hoặc mã/huyện của nó bị đổi.",
+                    "This establishment is not in your district, or its code or district was changed.");
+    return accept(district);
+  }
+
+  // An inspection: scoped by its establishment's district on the server.
+  const auto establishment = lookup(textField(doc, "_establishment"));
+  if (!establishment || establishment->kind != kinds::kEstablishment)
+    return refuse(e, "unknown_establishment", "Phiếu kiểm tra một cơ sở không có trên máy chủ.",
+                  "The inspection is of an establishment the server does not have.");
+  const auto district = textField(*establishment, "district");
+  if (!inScope(who, district) || textField(doc, "_district") != district)
+    return refuse(e, "scope", "Phiếu kiểm tra cơ sở ngoài huyện của bạn.",
+                  "The inspection is of an establishment outside your district.");
+  if (head && textField(*head, "_status") == "finalized" && who.role == Role::kInspector)
+    return refuse(e, "finalized", "Phiếu đã hoàn tất nên cán bộ kiểm tra không sửa được; hãy báo giám sát viên.",
+                  "The inspection is finalized and an inspector cannot edit it; ask a supervisor.");
+  const auto template_doc = lookup(textField(doc, "_template"));
+  if (!template_doc)
+    return refuse(e, "unknown_template", "Phiếu dùng mẫu không có trên máy chủ.", "The inspection uses a template the server does not have.");
+  auto checklist = templateFromDocument(*template_doc);
+  if (!checklist)
+    return refuse(e, "unknown_template", "Mẫu phiếu trên máy chủ bị lỗi.", "The template on the server is faulty.");
+  for (const auto& [name, value] : doc.fields) {
+    if (name.empty() || name[0] == '_') continue;
+    const auto* q = checklist.value().find(name);
+    if (!q) return refuse(e, "invalid", "Câu trả lời cho câu hỏi lạ “" + name + "”.", "An answer to an unknown question “" + name + "”.");
+    if (auto issue = checkAnswer(*q, value)) return refuse(e, "invalid", issue->vi, issue->en);
+  }
+  return accept(district);
+}
+
+}  // namespace fieldcheck::server
