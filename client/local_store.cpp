@@ -46,10 +46,21 @@ CREATE TABLE revisions(
 );
 
 CREATE TABLE documents(
-  id       TEXT PRIMARY KEY,
-  kind     TEXT NOT NULL,
-  head_seq INTEGER NOT NULL REFERENCES revisions(seq)
+  id              TEXT PRIMARY KEY,
+  kind            TEXT NOT NULL,
+  head_seq        INTEGER NOT NULL REFERENCES revisions(seq),
+  synced_revision TEXT
 ) WITHOUT ROWID;
+
+-- Changes the server set aside, with its reason; they never block the others.
+CREATE TABLE refusals(
+  seq       INTEGER PRIMARY KEY,
+  doc_id    TEXT NOT NULL,
+  code      TEXT NOT NULL,
+  reason_vi TEXT NOT NULL,
+  reason_en TEXT NOT NULL,
+  at        TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
 CREATE INDEX documents_by_kind ON documents(kind);
 
 CREATE VIEW heads AS
@@ -149,6 +160,25 @@ struct LocalStore::Impl {
     st->exec();
   }
 
+  std::int64_t ackedSeq() { return std::stoll(setting("acked_seq").value_or("0")); }
+
+  void setSynced(const std::string& id, const std::string& revision) {
+    auto st = statement(update_synced, "UPDATE documents SET synced_revision = ? WHERE id = ?");
+    st->bind(1, revision);
+    st->bind(2, id);
+    st->exec();
+  }
+
+  // True when the document's head is a local edit the server has not acknowledged.
+  bool hasPendingEdit(const std::string& id, std::int64_t acked) {
+    auto st = statement(select_pending,
+                        "SELECT 1 FROM documents d JOIN revisions r ON r.seq = d.head_seq "
+                        "WHERE d.id = ? AND r.origin = 'local' AND r.seq > ?");
+    st->bind(1, id);
+    st->bind(2, acked);
+    return st->executeStep();
+  }
+
   // The clock as this replica last left it: the stamp of its latest own revision, or a later
   // stamp it observed from others (kept in settings by whoever observes one).
   HybridClock clock() {
@@ -180,7 +210,7 @@ struct LocalStore::Impl {
   std::string user;
   std::string device;
   std::unique_ptr<SQLite::Statement> select_head_seq, select_revision, insert_revision, upsert_head,
-      select_last_local, select_setting, upsert_setting;
+      select_last_local, select_setting, upsert_setting, update_synced, select_pending;
   std::unordered_map<std::string, std::pair<std::int64_t, Document>> head_cache;
 };
 
@@ -270,8 +300,112 @@ void LocalStore::importShared(const std::vector<Document>& docs) {
   for (const auto& doc : docs) {
     if (impl_->head(doc.id)) continue;
     impl_->setHead(doc, impl_->appendRevision(doc, "shared", canonicalFieldsJson(doc.fields)));
+    impl_->setSynced(doc.id, doc.revision);
   }
   tx.commit();
+}
+
+std::vector<protocol::PushEntry> LocalStore::nextPushBatch(std::size_t max_docs) const {
+  const auto acked = impl_->ackedSeq();
+  SQLite::Statement rows(impl_->db, "SELECT seq, doc_id FROM revisions WHERE origin = 'local' AND seq > ? ORDER BY seq");
+  rows.bind(1, acked);
+  // Latest sequence per document, in order of first appearance, until one more document would
+  // not fit: the batch then covers every outbox entry up to its last sequence.
+  std::vector<std::pair<std::string, std::int64_t>> latest;
+  std::unordered_map<std::string, std::size_t> index;
+  while (rows.executeStep()) {
+    const auto seq = rows.getColumn(0).getInt64();
+    const auto doc_id = rows.getColumn(1).getString();
+    auto it = index.find(doc_id);
+    if (it == index.end()) {
+      if (latest.size() == max_docs) break;
+      index.emplace(doc_id, latest.size());
+      latest.emplace_back(doc_id, seq);
+    } else {
+      latest[it->second].second = seq;
+    }
+  }
+  rows.reset();
+  std::vector<protocol::PushEntry> batch;
+  SQLite::Statement revision(impl_->db,
+                             "SELECT doc_id, kind, fields, revision, parents, deleted, author, device, hlc "
+                             "FROM revisions WHERE seq = ?");
+  SQLite::Statement synced(impl_->db, "SELECT coalesce(synced_revision, '') FROM documents WHERE id = ?");
+  for (const auto& [doc_id, seq] : latest) {
+    revision.reset();
+    revision.bind(1, seq);
+    if (!revision.executeStep()) continue;
+    synced.reset();
+    synced.bind(1, doc_id);
+    const std::string base = synced.executeStep() ? synced.getColumn(0).getString() : "";
+    batch.push_back({seq, base, readDocumentRow(revision)});
+  }
+  // Send in sequence order so that the batch's last entry carries its highest sequence.
+  std::sort(batch.begin(), batch.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
+  return batch;
+}
+
+std::size_t LocalStore::applySync(const std::vector<protocol::PushEntry>& sent, const protocol::SyncResponse& response) {
+  SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+  const auto acked = std::max(impl_->ackedSeq(), response.acked_through);
+  impl_->setSetting("acked_seq", std::to_string(acked));
+  SQLite::Statement refuse(impl_->db,
+                           "INSERT OR REPLACE INTO refusals(seq, doc_id, code, reason_vi, reason_en) VALUES (?,?,?,?,?)");
+  std::unordered_map<std::int64_t, bool> refused;
+  for (const auto& r : response.refused) {
+    refused[r.seq] = true;
+    refuse.reset();
+    refuse.bind(1, r.seq);
+    refuse.bind(2, r.doc_id);
+    refuse.bind(3, r.code);
+    refuse.bind(4, r.reason.vi);
+    refuse.bind(5, r.reason.en);
+    refuse.exec();
+  }
+  for (const auto& entry : sent)
+    if (entry.seq <= response.acked_through && !refused.count(entry.seq)) impl_->setSynced(entry.doc.id, entry.doc.revision);
+
+  std::size_t added = 0;
+  HybridTimestamp observed =
+      HybridTimestamp::parse(impl_->setting("hlc_observed").value_or("")).value_or(HybridTimestamp{});
+  for (const auto& change : response.changes) {
+    const auto& doc = change.doc;
+    observed = std::max(observed, doc.stamp);
+    const auto current = impl_->head(doc.id);
+    if (current && current->revision == doc.revision) {
+      impl_->setSynced(doc.id, doc.revision);
+      continue;
+    }
+    const auto seq = impl_->appendRevision(doc, "shared", canonicalFieldsJson(doc.fields));
+    // An edit of this document still waiting to be sent stays the head, and keeps the base it
+    // was made on, so the server sees the two edits as concurrent instead of one replacing the
+    // other.
+    if (!impl_->hasPendingEdit(doc.id, acked)) {
+      impl_->setHead(doc, seq);
+      impl_->setSynced(doc.id, doc.revision);
+    }
+    ++added;
+    if (doc.kind == "province") {
+      if (const auto* name = doc.fields.count("name") ? doc.fields.at("name").get<std::string>() : nullptr)
+        impl_->setSetting("province", *name);
+      if (const auto* offset = doc.fields.count("utc_offset") ? doc.fields.at("utc_offset").get<std::string>() : nullptr)
+        if (auto minutes = parseUtcOffset(*offset)) impl_->setSetting("utc_offset_minutes", std::to_string(*minutes));
+    }
+  }
+  impl_->setSetting("hlc_observed", observed.toString());
+  impl_->setSetting("pull_cursor", std::to_string(response.cursor));
+  tx.commit();
+  impl_->head_cache.clear();
+  return added;
+}
+
+std::vector<protocol::Refusal> LocalStore::refusals() const {
+  SQLite::Statement st(impl_->db, "SELECT seq, doc_id, code, reason_vi, reason_en FROM refusals ORDER BY seq DESC");
+  std::vector<protocol::Refusal> out;
+  while (st.executeStep())
+    out.push_back({st.getColumn(0).getInt64(), st.getColumn(1).getString(), st.getColumn(2).getString(),
+                   {st.getColumn(3).getString(), st.getColumn(4).getString()}});
+  return out;
 }
 
 std::size_t LocalStore::pendingChanges() const {

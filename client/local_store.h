@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "fieldcheck/document.h"
+#include "fieldcheck/protocol.h"
 #include "fieldcheck/result.h"
 
 namespace fieldcheck::client {
@@ -52,6 +53,20 @@ class LocalStore {
 
   /// Outbox entries not yet acknowledged by the server.
   std::size_t pendingChanges() const;
+
+  /// The next push batch: the oldest unacknowledged outbox entries covering at most `max_docs`
+  /// documents, each document sent once as its latest revision within the batch, with the
+  /// revision the server last had as its base. The batch's highest sequence is its last entry's.
+  std::vector<protocol::PushEntry> nextPushBatch(std::size_t max_docs) const;
+
+  /// Applies a sync answer in one durable transaction: marks `sent` entries up to
+  /// `acked_through` as acknowledged, records refusals, stores the pulled changes (a pulled
+  /// revision never replaces a document's edit still waiting to be sent: the local edit stays on
+  /// top) and the new pull cursor. Returns how many pulled changes were new here.
+  std::size_t applySync(const std::vector<protocol::PushEntry>& sent, const protocol::SyncResponse& response);
+
+  /// Changes the server refused, newest first.
+  std::vector<protocol::Refusal> refusals() const;
 
   std::optional<std::string> setting(std::string_view key) const;
   void setSetting(std::string_view key, std::string_view value);

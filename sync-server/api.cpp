@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "accounts.h"
+#include "fieldcheck/crypto.h"
 #include "fieldcheck/protocol.h"
 #include "push_rules.h"
 #include "fieldcheck/text.h"
@@ -91,11 +92,14 @@ std::optional<json> readObject(const ApiRequest& r, std::initializer_list<const 
 
 ApiResponse login(const ApiRequest& r, ProvincialStorage& storage) {
   ApiResponse refusal;
-  auto body = readObject(r, {"user", "password", "device_name"}, refusal);
+  auto body = readObject(r, {"user", "password", "device_name", "device_id"}, refusal);
   if (!body) return refusal;
   const auto name = (*body)["user"].get<std::string>();
   const auto password = (*body)["password"].get<std::string>();
   const auto device_name = (*body)["device_name"].get<std::string>();
+  const auto device_id = (*body)["device_id"].get<std::string>();
+  if (!isDocumentId(device_id))
+    return error(400, "bad_request", "Mã thiết bị không hợp lệ.", "The device id is not valid.");
   if (password.size() > tuning::kMaxPasswordBytes || device_name.size() > 200 || !isCleanUtf8(device_name))
     return error(400, "bad_request", "Mật khẩu hoặc tên thiết bị quá dài hay không hợp lệ.",
                  "The password or device name is too long or not valid.");
@@ -108,10 +112,11 @@ ApiResponse login(const ApiRequest& r, ProvincialStorage& storage) {
   }
   const auto& user = found->first;
   const auto token = newToken();
-  const auto device = storage.enrolDevice(user.name, toNfc(device_name), token.hash);
-  storage.audit(user.name, device, "login", r.peer + " " + device_name);
+  const auto device = storage.enrolDevice(user.name, device_id, toNfc(device_name), token.hash);
+  if (!device) return error(409, "device_taken", device.problem().message.vi, device.problem().message.en);
+  storage.audit(user.name, device.value(), "login", r.peer + " " + device_name);
   return jsonResponse(200, json{{"token", token.token},
-                                {"device", device},
+                                {"device", device.value()},
                                 {"user", user.name},
                                 {"role", roleName(user.role)},
                                 {"district", user.district ? json(*user.district) : json()}});

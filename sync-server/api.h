@@ -30,7 +30,7 @@ struct ApiResponse {
 /// input gets a 4xx with a message in Vietnamese and English, and a storage failure a 503.
 ///
 ///   GET  /v1/health   no login: {"status": "ok", "protocol": 1, "province": ...}
-///   POST /v1/login    {"user", "password", "device_name"} -> {"token", "device", "role", "district"}
+///   POST /v1/login    {"user", "password", "device_name", "device_id"} -> {"token", "device", "role", "district"}
 ///   GET  /v1/whoami   the caller's user, role, district and device
 ///   POST /v1/sync     a push batch and a pull cursor -> acknowledgement and the next page
 ///                     (protocol.h; exactly once: a batch sent twice changes nothing)

@@ -74,9 +74,11 @@ class ProvincialStorage {
   /// Revokes a user and every token of its devices, at once. Returns how many devices lost access.
   virtual Result<std::size_t> revokeUser(const std::string& name) = 0;
 
-  /// Enrols a device for a user with the hash of its token; returns the device id.
-  virtual std::string enrolDevice(const std::string& user, const std::string& device_name,
-                                  const std::string& token_hash) = 0;
+  /// Enrols a device (its own id, chosen when its store was made) for a user with the hash of a
+  /// new token; a device logging in again gets the new token in place of the old one. Refuses a
+  /// device id enrolled for another user.
+  virtual Result<std::string> enrolDevice(const std::string& user, const std::string& device_id,
+                                          const std::string& device_name, const std::string& token_hash) = 0;
   virtual std::vector<DeviceRecord> devices(const std::string& user) = 0;
   /// Who holds a token: nullopt when the token is unknown or its user or device is revoked.
   virtual std::optional<Identity> identityForToken(const std::string& token_hash) = 0;

@@ -8,8 +8,7 @@ namespace fieldcheck::server {
 
 /// Judges one pushed entry from `who` against the server's head of its document. Never trusts
 /// the client for scope: the district of an inspection is its establishment's district on the
-/// server. Refuses, with a reason the inspector can read: a change not written by this user on
-/// this device, a revision id that does not match its content, a kind this role may not write,
+/// server. Refuses, with a reason the inspector can read: a change not written on this device, a revision id that does not match its content, a kind this role may not write,
 /// a document outside the user's district, an inspection of an unknown establishment, an edit
 /// of a finalized inspection by an inspector, invalid answers, and an edit based on a revision
 /// that is no longer the server's (concurrent edits: merged in a later version).

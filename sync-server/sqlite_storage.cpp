@@ -239,16 +239,25 @@ class SqliteStorage final : public ProvincialStorage {
     return count;
   }
 
-  std::string enrolDevice(const std::string& user, const std::string& device_name,
-                          const std::string& token_hash) override {
-    const auto id = newDocumentId();
-    SQLite::Statement st(db_, "INSERT INTO devices(id, user_name, name, token_hash) VALUES (?,?,?,?)");
-    st.bind(1, id);
+  Result<std::string> enrolDevice(const std::string& user, const std::string& device_id,
+                                  const std::string& device_name, const std::string& token_hash) override {
+    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement owner(db_, "SELECT user_name FROM devices WHERE id = ?");
+    owner.bind(1, device_id);
+    if (owner.executeStep() && owner.getColumn(0).getString() != user)
+      return problem("Thiết bị này đã được đăng ký cho người dùng khác; hãy dùng một thư mục dữ liệu mới.",
+                     "This device is enrolled for another user; use a new data folder.");
+    owner.reset();
+    SQLite::Statement st(db_,
+                         "INSERT INTO devices(id, user_name, name, token_hash) VALUES (?,?,?,?) "
+                         "ON CONFLICT(id) DO UPDATE SET name = excluded.name, token_hash = excluded.token_hash, revoked = 0");
+    st.bind(1, device_id);
     st.bind(2, user);
     st.bind(3, device_name);
     st.bind(4, token_hash);
     st.exec();
-    return id;
+    tx.commit();
+    return device_id;
   }
 
   std::vector<DeviceRecord> devices(const std::string& user) override {

@@ -42,7 +42,7 @@ TEST_CASE("server: logs in over TCP and stops cleanly on SIGTERM", "[server][e2e
   auto health = httpRequest(server.port(), "GET", "/v1/health");
   CHECK(health.status == 200);
   auto login = httpRequest(server.port(), "POST", "/v1/login", kV1,
-                           R"({"user":"lan","password":"secret-pass","device_name":"laptop"})");
+                           R"({"user":"lan","password":"secret-pass","device_name":"laptop","device_id":"0123456789abcdef0123456789abcdef"})");
   REQUIRE(login.status == 200);
   const auto token = json::parse(login.body)["token"].get<std::string>();
   auto headers = kV1;

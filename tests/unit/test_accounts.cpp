@@ -67,8 +67,13 @@ TEST_CASE("storage: a token names its user and device until the user is revoked"
   CHECK_THAT(duplicate.problem().message.en, Catch::Contains("already a user"));
 
   const auto laptop = newToken(), phone = newToken();
-  const auto laptop_id = db->enrolDevice("lan", "laptop", laptop.hash);
-  db->enrolDevice("lan", "phone", phone.hash);
+  const std::string laptop_id = "0000000000000000000000000000000a";
+  REQUIRE(db->enrolDevice("lan", laptop_id, "laptop", laptop.hash).ok());
+  REQUIRE(db->enrolDevice("lan", "0000000000000000000000000000000b", "phone", phone.hash).ok());
+  REQUIRE(db->addUser({"minh", Role::kInspector, std::string("ha-quang"), false, ""}, hashPassword("secret-pass")).ok());
+  auto stolen = db->enrolDevice("minh", laptop_id, "laptop", newToken().hash);
+  REQUIRE_FALSE(stolen.ok());
+  CHECK_THAT(stolen.problem().message.en, Catch::Contains("enrolled for another user"));
   auto who = db->identityForToken(laptop.hash);
   REQUIRE(who);
   CHECK(who->user == "lan");
@@ -79,6 +84,7 @@ TEST_CASE("storage: a token names its user and device until the user is revoked"
   auto revoked = db->revokeUser("lan");
   REQUIRE(revoked.ok());
   CHECK(revoked.value() == 2);
+  CHECK(db->users().size() == 2);
   CHECK_FALSE(db->identityForToken(laptop.hash));
   CHECK_FALSE(db->identityForToken(phone.hash));
   CHECK_FALSE(db->revokeUser("nobody").ok());

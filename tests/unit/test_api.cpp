@@ -30,7 +30,7 @@ struct Fixture {
   }
 
   std::string login() {
-    auto r = call("POST", "/v1/login", R"({"user":"lan","password":"secret-pass","device_name":"Laptop Bảo Lạc 1"})");
+    auto r = call("POST", "/v1/login", R"({"user":"lan","password":"secret-pass","device_name":"Laptop Bảo Lạc 1","device_id":"0123456789abcdef0123456789abcdef"})");
     REQUIRE(r.status == 200);
     return json::parse(r.body)["token"].get<std::string>();
   }
@@ -74,15 +74,15 @@ TEST_CASE("api: bad and hostile requests get a 4xx with a reason", "[api]") {
   };
   const std::map<std::string, std::string> v1{{"fieldcheck-protocol", "1"}};
   auto c = GENERATE_COPY(
-      Case{"POST", "/v1/login", R"({"user":"lan","password":"wrong-pass","device_name":"x"})", v1, 401, "login_refused"},
-      Case{"POST", "/v1/login", R"({"user":"nobody","password":"secret-pass","device_name":"x"})", v1, 401, "login_refused"},
+      Case{"POST", "/v1/login", R"({"user":"lan","password":"wrong-pass","device_name":"x","device_id":"0123456789abcdef0123456789abcdef"})", v1, 401, "login_refused"},
+      Case{"POST", "/v1/login", R"({"user":"nobody","password":"secret-pass","device_name":"x","device_id":"0123456789abcdef0123456789abcdef"})", v1, 401, "login_refused"},
       Case{"POST", "/v1/login", R"({"user":"lan","password":"secret-pass"})", v1, 400, "missing_field"},
-      Case{"POST", "/v1/login", R"({"user":"lan","password":"secret-pass","device_name":"x","admin":"yes"})", v1, 400, "unknown_field"},
-      Case{"POST", "/v1/login", R"({"user":["lan"],"password":"secret-pass","device_name":"x"})", v1, 400, "wrong_type"},
+      Case{"POST", "/v1/login", R"({"user":"lan","password":"secret-pass","device_name":"x","device_id":"0123456789abcdef0123456789abcdef","admin":"yes"})", v1, 400, "unknown_field"},
+      Case{"POST", "/v1/login", R"({"user":["lan"],"password":"secret-pass","device_name":"x","device_id":"0123456789abcdef0123456789abcdef"})", v1, 400, "wrong_type"},
       Case{"POST", "/v1/login", R"({"user":"lan",)", v1, 400, "bad_json"},
       Case{"POST", "/v1/login", "[]", v1, 400, "bad_request"},
-      Case{"POST", "/v1/login", R"({"user":"lan","password":"secret-pass","device_name":"x"})", {}, 400, "protocol_missing"},
-      Case{"POST", "/v1/login", R"({"user":"lan","password":"secret-pass","device_name":"x"})",
+      Case{"POST", "/v1/login", R"({"user":"lan","password":"secret-pass","device_name":"x","device_id":"0123456789abcdef0123456789abcdef"})", {}, 400, "protocol_missing"},
+      Case{"POST", "/v1/login", R"({"user":"lan","password":"secret-pass","device_name":"x","device_id":"0123456789abcdef0123456789abcdef"})",
            {{"fieldcheck-protocol", "7"}}, 400, "protocol_unsupported"},
       Case{"GET", "/v1/login", "", v1, 405, "method"},
       Case{"GET", "/v1/whoami", "", v1, 401, "unauthorized"},
