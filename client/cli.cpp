@@ -1,6 +1,8 @@
 // The `fieldcheck` command line.
 #include "cli.h"
 
+#include <chrono>
+#include <cstdlib>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -13,6 +15,8 @@
 #include "fill_session.h"
 #include "inspector_service.h"
 #include "platform.h"
+#include "sync_engine.h"
+#include "tuning.h"
 
 namespace fieldcheck::client {
 namespace {
@@ -225,6 +229,14 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
 
   auto* status = app.add_subcommand("status", "Tình trạng máy này / this laptop's state");
 
+  auto* login_cmd = app.add_subcommand(
+      "login", "Đăng nhập máy chủ tỉnh; mật khẩu đọc từ đầu vào / enrol this laptop with the server (password on standard input)");
+  std::string server_url, login_user, device_name = platform::hostName();
+  login_cmd->add_option("--server", server_url, "Địa chỉ máy chủ / server address, e.g. http://127.0.0.1:8470")->required();
+  login_cmd->add_option("--user", login_user, "Tên đăng nhập / login name")->required();
+  login_cmd->add_option("--device-name", device_name, "Tên máy này / this laptop's name");
+  auto* sync_cmd = app.add_subcommand("sync", "Gửi thay đổi và nhận cập nhật / push the outbox, then pull updates");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -251,6 +263,59 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
             << "\n  Máy / Device: " << s.device << "\n"
             << "Tiếp theo / Next: fieldcheck establishments\n";
       }
+      return 0;
+    }
+
+    if (login_cmd->parsed()) {
+      auto home = resolveHome(g.home);
+      if (!home) return fail(o, home.problem());
+      if (platform::isTerminal(stdin)) err << "Mật khẩu / Password: " << std::flush;
+      const auto password = platform::readSecretLine();
+      auto r = login(home.value(), server_url, login_user, password, device_name);
+      if (!r) return fail(o, r.problem());
+      const auto& l = r.value();
+      if (o.json) {
+        out << json{{"server", l.server}, {"user", l.user}, {"role", l.role}, {"district", l.district}, {"device", l.device}}.dump(2)
+            << "\n";
+      } else {
+        out << "Đã đăng nhập / Logged in: " << l.user << " (" << l.role << (l.district.empty() ? "" : ", " + l.district)
+            << ") @ " << l.server << "\nTiếp theo / Next: fieldcheck sync\n";
+      }
+      return 0;
+    }
+
+    if (sync_cmd->parsed()) {
+      auto home = resolveHome(g.home);
+      if (!home) return fail(o, home.problem());
+      auto store = LocalStore::open(home.value().database(), false);
+      if (!store) return fail(o, store.problem());
+      const bool show_progress = !o.json && platform::isTerminal(stderr);
+      const auto started = std::chrono::steady_clock::now();
+      auto r = synchronize(store.value(), [&](const SyncCounts& c) {
+        if (!show_progress) return;
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        err << "\r↑ " << c.pushed << " thay đổi/changes " << c.bytes_sent / 1024 << " KiB   ↓ " << c.pulled
+            << " thay đổi/changes " << c.bytes_received / 1024 << " KiB   "
+            << static_cast<long>((c.bytes_sent + c.bytes_received) / 1024 / std::max(seconds, 0.001)) << " KiB/s   "
+            << std::flush;
+      });
+      if (show_progress) err << "\n";
+      if (!r) return fail(o, r.problem());
+      const auto& c = r.value();
+      const bool skewed = std::abs(c.clock_skew_ms) > std::chrono::duration_cast<std::chrono::milliseconds>(tuning::kClockSkewWarning).count();
+      if (o.json) {
+        out << json{{"pushed", c.pushed}, {"refused", c.refused}, {"pulled", c.pulled}, {"round_trips", c.round_trips},
+                    {"bytes_sent", c.bytes_sent}, {"bytes_received", c.bytes_received}, {"clock_skew_ms", c.clock_skew_ms}}
+                   .dump(2)
+            << "\n";
+      } else {
+        out << "Đã đồng bộ / Synced: gửi/sent " << c.pushed << ", từ chối/refused " << c.refused << ", nhận/received "
+            << c.pulled << " (" << c.round_trips << " lượt/round trips)\n";
+        if (c.refused > 0) out << "Xem lý do / See why: fieldcheck status\n";
+      }
+      if (skewed)
+        err << "Cảnh báo: đồng hồ máy này lệch " << c.clock_skew_ms / 60000 << " phút so với máy chủ; hãy chỉnh giờ.\n"
+            << "Warning: this laptop's clock is " << c.clock_skew_ms / 60000 << " minutes off the server's; set the time.\n";
       return 0;
     }
 
@@ -400,14 +465,22 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
     if (status->parsed()) {
       const auto s = svc.status();
       if (o.json) {
+        json refused = json::array();
+        for (const auto& r : s.refused)
+          refused.push_back({{"seq", r.seq}, {"doc_id", r.doc_id}, {"code", r.code}, {"vi", r.reason.vi}, {"en", r.reason.en}});
         out << json{{"province", s.province}, {"user", s.user}, {"device", s.device}, {"drafts", s.drafts},
-                    {"finalized", s.finalized}, {"pending_changes", s.pending_changes}}
+                    {"finalized", s.finalized}, {"pending_changes", s.pending_changes}, {"server", s.server},
+                    {"last_sync", s.last_sync}, {"clock_skew_ms", s.clock_skew_ms}, {"refused", refused}}
                    .dump(2)
             << "\n";
       } else {
         out << "Tỉnh / Province: " << s.province << "\nCán bộ / User: " << s.user << "\nMáy / Device: " << s.device
             << "\nPhiếu nháp / Drafts: " << s.drafts << "\nPhiếu đã hoàn tất / Finalized: " << s.finalized
-            << "\nThay đổi chờ gửi / Changes waiting to be sent: " << s.pending_changes << "\n";
+            << "\nThay đổi chờ gửi / Changes waiting to be sent: " << s.pending_changes
+            << "\nMáy chủ / Server: " << (s.server.empty() ? "(chưa đăng nhập / not logged in)" : s.server)
+            << "\nĐồng bộ lần cuối / Last sync: " << (s.last_sync.empty() ? "(chưa / never)" : s.last_sync) << "\n";
+        for (const auto& r : s.refused)
+          out << "  ✗ " << r.doc_id.substr(0, 8) << ": " << r.reason.vi << "\n    " << r.reason.en << "\n";
       }
       return 0;
     }

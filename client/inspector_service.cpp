@@ -399,6 +399,10 @@ StatusSummary InspectorService::status() const {
   s.user = store_.user();
   s.device = store_.device();
   s.province = store_.setting("province").value_or("");
+  s.server = store_.setting("server_url").value_or("");
+  s.last_sync = store_.setting("last_sync_at").value_or("");
+  s.clock_skew_ms = std::stoll(store_.setting("clock_skew_ms").value_or("0"));
+  s.refused = store_.refusals();
   return s;
 }
 

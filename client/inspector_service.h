@@ -70,6 +70,10 @@ struct StatusSummary {
   std::string user;
   std::string device;
   std::string province;
+  std::string server;          // empty until `fieldcheck login`
+  std::string last_sync;       // empty until the first complete sync
+  std::int64_t clock_skew_ms = 0;
+  std::vector<protocol::Refusal> refused;
 };
 
 class InspectorService {

@@ -2,12 +2,14 @@
 #include "platform.h"
 
 #include <cstdlib>
+#include <iostream>
 
 #ifdef _WIN32
 #include <io.h>
 #include <windows.h>
 #else
 #include <fcntl.h>
+#include <termios.h>
 #include <unistd.h>
 #endif
 
@@ -31,6 +33,37 @@ std::string currentUserName() {
   for (const char* var : {"USER", "USERNAME", "LOGNAME"})
     if (const char* v = std::getenv(var); v && *v) return v;
   return "";
+}
+
+std::string hostName() {
+#ifdef _WIN32
+  if (const char* name = std::getenv("COMPUTERNAME")) return name;
+  return "";
+#else
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "";
+  return name;
+#endif
+}
+
+std::string readSecretLine() {
+  std::string line;
+#ifndef _WIN32
+  if (::isatty(STDIN_FILENO)) {
+    termios old_mode{};
+    ::tcgetattr(STDIN_FILENO, &old_mode);
+    termios quiet = old_mode;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    std::getline(std::cin, line);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &old_mode);
+    std::cerr << "\n";
+    return line;
+  }
+#endif
+  std::getline(std::cin, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
 }
 
 bool isTerminal(std::FILE* stream) {

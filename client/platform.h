@@ -16,6 +16,12 @@ std::optional<std::filesystem::path> userDataDir();
 /// The login name of the person running the program, or "" when unknown.
 std::string currentUserName();
 
+/// This computer's name, or "" when unknown.
+std::string hostName();
+
+/// Reads one line from standard input; on a terminal, without echoing it.
+std::string readSecretLine();
+
 /// True when `stream` is an interactive terminal.
 bool isTerminal(std::FILE* stream);
 

@@ -17,4 +17,16 @@ inline constexpr std::uint64_t kMaxAttachmentBytes = 20ull * 1024 * 1024;
 /// The longest line read from the terminal in an interactive fill.
 inline constexpr std::size_t kMaxInputLineBytes = 64 * 1024;
 
+/// Sync: documents per push batch, changes per pull page, and the deadline of one request.
+inline constexpr std::size_t kPushBatchDocuments = 200;
+inline constexpr std::uint32_t kPullPageChanges = 500;
+inline constexpr auto kSyncRequestTimeout = std::chrono::seconds(60);
+/// Sync: attempts of one request over a failing link, and the pause before the first retry
+/// (doubled each time, at most kRetryPauseMax).
+inline constexpr int kSyncAttempts = 5;
+inline constexpr auto kRetryPauseFirst = std::chrono::milliseconds(500);
+inline constexpr auto kRetryPauseMax = std::chrono::milliseconds(8'000);
+/// A clock further than this from the server's gets a warning.
+inline constexpr auto kClockSkewWarning = std::chrono::minutes(5);
+
 }  // namespace fieldcheck::client::tuning

@@ -1,0 +1,140 @@
+// The sync loop: push a batch, pull a page, commit both, repeat.
+#include "sync_engine.h"
+
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "fieldcheck/files.h"
+#include "fieldcheck/protocol.h"
+#include "http_client.h"
+#include "tuning.h"
+
+namespace fieldcheck::client {
+namespace {
+
+using nlohmann::json;
+
+const std::map<std::string, std::string> kProtocolHeaders{
+    {"Fieldcheck-Protocol", std::to_string(protocol::kVersion)}, {"Content-Type", "application/json"}};
+
+// The server's own message for a refused request, or a generic one.
+Problem serverProblem(const HttpReply& reply) {
+  try {
+    const auto j = json::parse(reply.body);
+    const auto& e = j.at("error");
+    return problem(e.at("vi").get<std::string>(), e.at("en").get<std::string>());
+  } catch (const std::exception&) {
+    return problem("Máy chủ trả lời lỗi " + std::to_string(reply.status) + ".",
+                   "The server answered with error " + std::to_string(reply.status) + ".");
+  }
+}
+
+Result<HttpReply> requestWithRetries(HttpConnection& connection, const std::string& target, const std::string& body,
+                                     std::map<std::string, std::string> headers) {
+  auto pause = tuning::kRetryPauseFirst;
+  for (int attempt = 1;; ++attempt) {
+    auto reply = connection.request("POST", target, headers, body, tuning::kSyncRequestTimeout);
+    // A 5xx is the server's trouble, as transient as a cut link.
+    if (reply && reply.value().status < 500) return reply;
+    if (attempt == tuning::kSyncAttempts) return reply;
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::duration_cast<std::chrono::milliseconds>(tuning::kRetryPauseMax));
+  }
+}
+
+}  // namespace
+
+Result<LoginResult> login(const Home& home, const std::string& server_url, const std::string& user,
+                          const std::string& password, const std::string& device_name) {
+  auto address = parseServerUrl(server_url);
+  if (!address) return address.problem();
+  try {
+    makePrivateDir(home.dir);
+    makePrivateDir(home.attachments());
+  } catch (const std::filesystem::filesystem_error& e) {
+    return problem("Không tạo được thư mục " + home.dir.string() + " (" + e.code().message() + ").",
+                   "Cannot create the folder " + home.dir.string() + " (" + e.code().message() + ").");
+  }
+  auto store = LocalStore::open(home.database(), true);
+  if (!store) return store.problem();
+  HttpConnection connection(address.value());
+  const json body{{"user", user}, {"password", password}, {"device_name", device_name}, {"device_id", store.value().device()}};
+  auto reply = requestWithRetries(connection, "/v1/login", body.dump(), kProtocolHeaders);
+  if (!reply) return reply.problem();
+  if (reply.value().status != 200) return serverProblem(reply.value());
+  LoginResult result;
+  try {
+    const auto j = json::parse(reply.value().body);
+    result = {address.value().url(), j.at("user").get<std::string>(), j.at("role").get<std::string>(),
+              j.at("district").is_null() ? "" : j.at("district").get<std::string>(), j.at("device").get<std::string>()};
+    auto& s = store.value();
+    s.setSetting("server_url", result.server);
+    s.setSetting("token", j.at("token").get<std::string>());
+    s.setSetting("user", result.user);
+    s.setSetting("role", result.role);
+    s.setSetting("district", result.district);
+  } catch (const std::exception&) {
+    return problem("Máy chủ trả lời không đúng dạng khi đăng nhập.", "The server's answer to the login was malformed.");
+  }
+  return result;
+}
+
+Result<SyncCounts> synchronize(LocalStore& store, const std::function<void(const SyncCounts&)>& progress) {
+  const auto url = store.setting("server_url");
+  const auto token = store.setting("token");
+  if (!url || !token)
+    return problem("Máy này chưa đăng nhập máy chủ: chạy `fieldcheck login --server URL --user TÊN` trước.",
+                   "This laptop is not logged in to a server: run `fieldcheck login --server URL --user NAME` first.");
+  auto address = parseServerUrl(*url);
+  if (!address) return address.problem();
+  HttpConnection connection(address.value());
+  auto headers = kProtocolHeaders;
+  headers["Authorization"] = "Bearer " + *token;
+
+  SyncCounts counts;
+  auto stopped = [&](const Problem& why) {
+    Problem p = why;
+    p.details.push_back({"Đã gửi " + std::to_string(counts.pushed) + " thay đổi và nhận " + std::to_string(counts.pulled) +
+                             " thay đổi trước khi dừng; những gì đã gửi được máy chủ giữ, lần đồng bộ sau tiếp tục từ đó.",
+                         "Sent " + std::to_string(counts.pushed) + " changes and received " + std::to_string(counts.pulled) +
+                             " before stopping; the server keeps what was sent, and the next sync goes on from there."});
+    return p;
+  };
+  for (;;) {
+    protocol::SyncRequest request;
+    request.push = store.nextPushBatch(tuning::kPushBatchDocuments);
+    request.cursor = std::stoll(store.setting("pull_cursor").value_or("0"));
+    request.page_limit = tuning::kPullPageChanges;
+    auto reply = requestWithRetries(connection, "/v1/sync", protocol::toJson(request).dump(), headers);
+    counts.bytes_sent = connection.bytesSent();
+    counts.bytes_received = connection.bytesReceived();
+    if (!reply) return stopped(reply.problem());
+    if (reply.value().status == 401)
+      return stopped(problem("Máy chủ không nhận phiên đăng nhập của máy này (bị thu hồi?); hãy đăng nhập lại.",
+                             "The server no longer accepts this laptop's login (revoked?); log in again."));
+    if (reply.value().status != 200) return stopped(serverProblem(reply.value()));
+    nlohmann::json parsed;
+    try {
+      parsed = json::parse(reply.value().body);
+    } catch (const json::parse_error&) {
+      return stopped(problem("Máy chủ trả lời không đúng dạng.", "The server's answer was malformed."));
+    }
+    auto response = protocol::syncResponseFromJson(parsed);
+    if (!response) return stopped(response.problem());
+    if (!request.push.empty() && response.value().acked_through < request.push.back().seq)
+      return stopped(problem("Máy chủ không xác nhận lô thay đổi vừa gửi.", "The server did not acknowledge the batch just sent."));
+    counts.pulled += store.applySync(request.push, response.value());
+    counts.pushed += request.push.size();
+    counts.refused += response.value().refused.size();
+    counts.clock_skew_ms = response.value().server_wall_ms - wallClockMs();
+    ++counts.round_trips;
+    if (progress) progress(counts);
+    if (request.push.empty() && response.value().last_page) break;
+  }
+  store.setSetting("last_sync_at", formatDateTime(DateTime{wallClockMs() / 1000 * 1000, 0}));
+  store.setSetting("clock_skew_ms", std::to_string(counts.clock_skew_ms));
+  return counts;
+}
+
+}  // namespace fieldcheck::client

@@ -1,0 +1,44 @@
+// Logging a laptop in to the provincial server, and syncing its store with it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "home.h"
+#include "local_store.h"
+
+namespace fieldcheck::client {
+
+struct LoginResult {
+  std::string server;
+  std::string user;
+  std::string role;
+  std::string district;  // empty for the whole province
+  std::string device;
+};
+
+/// Enrols this laptop (its store's device id) with the server and keeps the token in the home's
+/// database, readable by its owner only. Creates the home when it does not exist: a fresh home
+/// needs no seed, its first sync pulls what its district needs.
+Result<LoginResult> login(const Home& home, const std::string& server_url, const std::string& user,
+                          const std::string& password, const std::string& device_name);
+
+struct SyncCounts {
+  std::size_t pushed = 0;   // outbox entries acknowledged
+  std::size_t refused = 0;  // of those, set aside by the server
+  std::size_t pulled = 0;   // changes received and stored
+  std::size_t round_trips = 0;
+  std::uint64_t bytes_sent = 0;
+  std::uint64_t bytes_received = 0;
+  std::int64_t clock_skew_ms = 0;  // server wall clock minus this laptop's
+};
+
+/// Pushes the outbox and pulls the changes in scope, batch by batch, each batch committed with
+/// its acknowledgement or page before the next is asked for: a sync cut at any point loses and
+/// duplicates nothing, and the next one goes on from there. Failing requests are retried with
+/// backoff. `progress` is called after each round trip. A sync that cannot finish returns a
+/// Problem whose details say what was sent and received before it stopped.
+Result<SyncCounts> synchronize(LocalStore& store, const std::function<void(const SyncCounts&)>& progress);
+
+}  // namespace fieldcheck::client
