@@ -1,0 +1,150 @@
+// Sync end to end on the real programs over loopback: a server, inspectors of two districts and
+// a provincial officer, each in their own home.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <signal.h>
+
+#include "support/process.h"
+#include "support/server_process.h"
+#include "support/temp_dir.h"
+
+using namespace fieldcheck::test;
+using nlohmann::json;
+
+namespace {
+
+struct Province {
+  TempDir dir;
+  std::string data = (dir / "data").string();
+
+  Province() {
+    REQUIRE(runProcess({serverBinary(), "--data", data, "init", "--seed", sampleSeed().string()}).exit_code == 0);
+    addUser("lan", {"--role", "inspector", "--district", "bao-lac"});
+    addUser("minh", {"--role", "inspector", "--district", "ha-quang"});
+    addUser("tinh", {"--role", "provincial"});
+  }
+
+  void addUser(const std::string& name, std::vector<std::string> args) {
+    args.insert(args.begin(), {serverBinary(), "--data", data, "user", "add", name});
+    ProcessOptions password;
+    password.input = "password-of-" + name + "\n";
+    REQUIRE(runProcess(args, password).exit_code == 0);
+  }
+};
+
+struct Laptop {
+  std::string home;
+
+  ProcessResult run(std::vector<std::string> args, const std::string& input = "") const {
+    args.insert(args.begin(), {clientBinary(), "--home", home});
+    ProcessOptions options;
+    options.input = input;
+    return runProcess(args, options);
+  }
+  json runJson(std::vector<std::string> args) const {
+    args.push_back("--json");
+    auto r = run(args);
+    INFO(r.err << r.out);
+    REQUIRE(r.exit_code == 0);
+    return json::parse(r.out);
+  }
+  void login(unsigned short port, const std::string& user) const {
+    auto r = run({"login", "--server", "http://127.0.0.1:" + std::to_string(port), "--user", user}, "password-of-" + user + "\n");
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+  }
+};
+
+std::vector<std::string> codes(const json& establishments) {
+  std::vector<std::string> out;
+  for (const auto& e : establishments) out.push_back(e["fields"]["district"].get<std::string>());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("sync: what one inspector pushes reaches the province, and nobody sees beyond their scope", "[sync][e2e]") {
+  Province province;
+  ServerProcess server(province.data);
+  Laptop lan{(province.dir / "lan").string()}, minh{(province.dir / "minh").string()}, tinh{(province.dir / "tinh").string()};
+  lan.login(server.port(), "lan");
+  minh.login(server.port(), "minh");
+  tinh.login(server.port(), "tinh");
+
+  SECTION("a fresh home needs no seed: its first sync pulls its district") {
+    auto first = lan.runJson({"sync"});
+    CHECK(first["pulled"].get<int>() > 0);
+    auto mine = lan.runJson({"establishments"});
+    REQUIRE_FALSE(mine.empty());
+    for (const auto& d : codes(mine)) CHECK(d == "bao-lac");
+    CHECK(tinh.runJson({"sync"})["pulled"].get<int>() > 50);
+    CHECK(tinh.runJson({"establishments"}).size() == 47);
+  }
+
+  SECTION("a finalized inspection travels to the provincial officer and not to another district") {
+    REQUIRE(lan.runJson({"sync"})["pulled"].get<int>() > 0);
+    REQUIRE(minh.runJson({"sync"})["pulled"].get<int>() > 0);
+    const auto establishment = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
+    const auto kind = lan.runJson({"establishment", "show", establishment})["fields"]["kind"].get<std::string>();
+    auto created = lan.run({"inspect", "new", "--establishment", establishment});
+    REQUIRE(created.exit_code == 0);
+    const auto id = created.out.substr(0, 32);
+    std::vector<std::string> answers = {"inspect", "set", id, "visit_time=2019-05-03 09:00", "team_members=Đoàn 1",
+                                        "business_registration=c", "security_certificate=c", "worker_register=c",
+                                        "workers_total=4", "workers_women=2", "workers_under_18=0",
+                                        "prostitution_signs=k", "prevention_material=1", "workers_informed=c",
+                                        "violations=none", "actions=none", "conclusion=compliant", "location=22.6, 105.9"};
+    if (kind == "karaoke")
+      for (auto a : {"karaoke_doors_transparent=c", "karaoke_no_inner_locks=c", "karaoke_smallest_room_m2=22"}) answers.push_back(a);
+    if (kind == "lodging") answers.push_back("guest_register=c");
+    REQUIRE(lan.run(answers).exit_code == 0);
+    REQUIRE(lan.run({"inspect", "finalize", id}).exit_code == 0);
+
+    auto pushed = lan.runJson({"sync"});
+    CHECK(pushed["pushed"] == 1);  // three local revisions, sent as one
+    CHECK(pushed["refused"] == 0);
+    CHECK(lan.runJson({"status"})["pending_changes"] == 0);
+
+    tinh.runJson({"sync"});
+    auto seen = tinh.runJson({"inspect", "show", id});
+    CHECK(seen["status"] == "finalized");
+    CHECK(seen["complete"] == true);
+    CHECK(seen["author"] == "lan");
+    minh.runJson({"sync"});
+    CHECK(minh.run({"inspect", "show", id}).exit_code == 1);
+
+    SECTION("a sync with nothing new is one small round trip") {
+      auto idle = lan.runJson({"sync"});
+      CHECK(idle["round_trips"] == 1);
+      CHECK(idle["pushed"] == 0);
+      CHECK(idle["pulled"] == 0);
+      CHECK(idle["bytes_sent"].get<int>() <= 300);
+      CHECK(idle["bytes_received"].get<int>() <= 300);
+    }
+  }
+
+  SECTION("a revoked user's laptop is turned away and keeps its work") {
+    REQUIRE(lan.runJson({"sync"})["pulled"].get<int>() > 0);
+    const auto establishment = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
+    REQUIRE(lan.run({"inspect", "new", "--establishment", establishment}).exit_code == 0);
+    REQUIRE(runProcess({serverBinary(), "--data", province.data, "user", "revoke", "lan"}).exit_code == 0);
+    auto refused = lan.run({"sync"});
+    CHECK(refused.exit_code == 1);
+    CHECK_THAT(refused.err, Catch::Contains("log in again"));
+    CHECK(lan.runJson({"status"})["pending_changes"] == 1);
+  }
+
+  SECTION("a laptop that cannot reach the server says so and loses nothing") {
+    REQUIRE(lan.runJson({"sync"})["pulled"].get<int>() > 0);
+    const auto establishment = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
+    REQUIRE(lan.run({"inspect", "new", "--establishment", establishment}).exit_code == 0);
+    CHECK(server.stop(SIGTERM) == 0);
+    auto offline = lan.run({"sync"});
+    CHECK(offline.exit_code == 1);
+    CHECK_THAT(offline.err, Catch::Contains("Cannot connect to the server"));
+    CHECK_THAT(offline.err, Catch::Contains("next sync goes on from there"));
+    CHECK(lan.runJson({"status"})["pending_changes"] == 1);
+  }
+}
