@@ -1,0 +1,136 @@
+// The server's push: exactly once per (device, sequence), scope and rules, refusals that survive resends.
+#include <catch2/catch.hpp>
+
+#include <stdexcept>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "fieldcheck/crypto.h"
+#include "provincial_storage.h"
+#include "push_rules.h"
+#include "support/temp_dir.h"
+
+using namespace fieldcheck;
+using namespace fieldcheck::server;
+
+namespace {
+
+const std::string kDevice = "0000000000000000000000000000d001";
+
+struct Fixture {
+  test::TempDir dir;
+  std::unique_ptr<ProvincialStorage> storage;
+  Identity lan{"lan", Role::kInspector, std::string("bao-lac"), kDevice};
+  Seed seed = loadSeed(test::sampleSeed()).value();
+
+  Fixture() {
+    storage = std::move(openSqliteStorage(dir.path(), true).value());
+    REQUIRE(storage->importSeed(seed).ok());
+    REQUIRE(storage->addUser({"lan", Role::kInspector, std::string("bao-lac"), false, ""}, hashPassword("secret-pass")).ok());
+    REQUIRE(storage->enrolDevice("lan", kDevice, "laptop", newToken().hash).ok());
+  }
+
+  const Document& seedDoc(const std::string& kind, const std::string& district) const {
+    for (const auto& d : seed.documents)
+      if (d.kind == kind && (district.empty() || d.fields.at("district") == Value{district})) return d;
+    throw std::runtime_error("no seed document of kind " + kind + " in " + district);
+  }
+
+  Document inspectionOf(const Document& establishment, Fields answers = {}) const {
+    answers["_establishment"] = establishment.id;
+    answers["_template"] = seedDocumentId("template", "establishment-inspection");
+    answers["_district"] = establishment.fields.at("district");
+    answers["_status"] = "draft";
+    return firstRevision(newDocumentId(), "inspection", answers, "lan", kDevice, HybridTimestamp{1, 0});
+  }
+
+  PushOutcome push(const std::vector<protocol::PushEntry>& entries) {
+    return storage->applyPush(kDevice, entries, [&](const auto& e, const auto& head, const auto& lookup) {
+      return judgePush(lan, e, head, lookup);
+    });
+  }
+
+  long long changes() {
+    SQLite::Database db((dir / "provincial.db").string(), SQLite::OPEN_READONLY);
+    return db.execAndGet("SELECT count(*) FROM changes").getInt64();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("push: a batch sent twice is applied once", "[push]") {
+  Fixture f;
+  const auto& est = f.seedDoc("establishment", "bao-lac");
+  const std::vector<protocol::PushEntry> batch = {{3, "", f.inspectionOf(est, {{"workers_total", 4}})},
+                                                  {7, "", f.inspectionOf(est, {{"workers_total", 9}})}};
+  const auto before = f.changes();
+  auto first = f.push(batch);
+  CHECK(first.acked_through == 7);
+  CHECK(first.refused.empty());
+  CHECK(f.changes() == before + 2);
+  auto again = f.push(batch);
+  CHECK(again.acked_through == 7);
+  CHECK(f.changes() == before + 2);
+}
+
+TEST_CASE("push: a change outside the district is refused, recorded, and does not block the rest", "[push]") {
+  Fixture f;
+  const auto& mine = f.seedDoc("establishment", "bao-lac");
+  const auto& theirs = f.seedDoc("establishment", "ha-quang");
+  auto foreign = f.inspectionOf(theirs);
+  const std::vector<protocol::PushEntry> batch = {{1, "", foreign}, {2, "", f.inspectionOf(mine)}};
+  const auto before = f.changes();
+  auto outcome = f.push(batch);
+  CHECK(outcome.acked_through == 2);
+  REQUIRE(outcome.refused.size() == 1);
+  CHECK(outcome.refused[0].seq == 1);
+  CHECK(outcome.refused[0].code == "scope");
+  CHECK(f.changes() == before + 1);
+
+  SECTION("a resent batch still reports the refusal") {
+    auto again = f.push(batch);
+    REQUIRE(again.refused.size() == 1);
+    CHECK(again.refused[0].code == "scope");
+  }
+}
+
+TEST_CASE("push: forged, tampered, misfiled and invalid changes are refused with a reason", "[push]") {
+  Fixture f;
+  const auto& est = f.seedDoc("establishment", "bao-lac");
+  protocol::PushEntry entry{1, "", f.inspectionOf(est)};
+  std::string expected;
+  SECTION("written on another device") {
+    entry.doc = firstRevision(entry.doc.id, "inspection", entry.doc.fields, "lan", "someone-else", HybridTimestamp{});
+    expected = "not_yours";
+  }
+  SECTION("content changed after its revision id was computed") {
+    entry.doc.fields["workers_total"] = 99;
+    expected = "integrity";
+  }
+  SECTION("a district that is not its establishment's") {
+    entry.doc.fields["_district"] = "ha-quang";
+    entry.doc.revision = computeRevision(entry.doc);
+    expected = "scope";
+  }
+  SECTION("an answer out of bounds") {
+    entry.doc.fields["workers_under_18"] = -5;
+    entry.doc.revision = computeRevision(entry.doc);
+    expected = "invalid";
+  }
+  SECTION("a kind an inspector may not write") {
+    entry.doc = firstRevision(newDocumentId(), "template", {{"definition", "{}"}}, "lan", kDevice, HybridTimestamp{});
+    expected = "kind";
+  }
+  SECTION("an edit based on a revision the server no longer has as head") {
+    REQUIRE(f.push({entry}).refused.empty());
+    auto later = nextRevision(entry.doc, entry.doc.fields, "lan", kDevice, HybridTimestamp{2, 0});
+    later.fields["workers_total"] = 3;
+    later.revision = computeRevision(later);
+    entry = {2, "1-0000", later};
+    expected = "concurrent";
+  }
+  auto outcome = f.push({entry});
+  REQUIRE(outcome.refused.size() == 1);
+  CHECK(outcome.refused[0].code == expected);
+  CHECK_FALSE(outcome.refused[0].reason.vi.empty());
+}
