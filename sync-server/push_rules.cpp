@@ -59,7 +59,12 @@ PushDecision judgePush(const Identity& who, const protocol::PushEntry& e, const 
   if (!isInspectionOrRecord(doc.kind) || (head && head->kind != doc.kind))
     return refuse(e, "kind", "Vai trò này không được gửi loại tài liệu “" + doc.kind + "”.",
                   "This role may not send documents of kind “" + doc.kind + "”.");
-  if (head && head->revision != e.base_revision)
+  // The base names the revision the device last knew the server to have. When the server's head
+  // is another one written by this same device, the device's acknowledgement of it was lost (a
+  // cut response) and its new revision descends from it: a fast-forward, not a concurrent edit.
+  // Each device's edits of a document form one line, and another device's accepted edit would
+  // have become the head instead.
+  if (head && head->revision != e.base_revision && head->device != who.device)
     return refuse(e, "concurrent", "Bản ghi đã được người khác sửa trên máy chủ trong lúc bạn sửa; thay đổi được giữ lại chờ gộp.",
                   "The record was changed on the server while you edited it; your change is kept aside to be merged.");
   if (!head && !e.base_revision.empty())

@@ -73,6 +73,20 @@ TEST_CASE("push: a batch sent twice is applied once", "[push]") {
   CHECK(f.changes() == before + 2);
 }
 
+TEST_CASE("push: after a lost acknowledgement, the device's next edit still fast-forwards", "[push]") {
+  Fixture f;
+  const auto& est = f.seedDoc("establishment", "bao-lac");
+  const auto first = f.inspectionOf(est, {{"workers_total", 1}});
+  REQUIRE(f.push({{1, "", first}}).refused.empty());  // applied; say its answer never arrived
+  auto second = nextRevision(first, first.fields, "lan", kDevice, HybridTimestamp{2, 0});
+  second.fields["workers_total"] = 2;
+  second.revision = computeRevision(second);
+  // The laptop still believes the server has nothing of this document.
+  auto outcome = f.push({{1, "", first}, {2, "", second}});
+  CHECK(outcome.refused.empty());
+  CHECK(f.storage->head(first.id)->revision == second.revision);
+}
+
 TEST_CASE("push: a change outside the district is refused, recorded, and does not block the rest", "[push]") {
   Fixture f;
   const auto& mine = f.seedDoc("establishment", "bao-lac");
@@ -121,13 +135,18 @@ TEST_CASE("push: forged, tampered, misfiled and invalid changes are refused with
     entry.doc = firstRevision(newDocumentId(), "template", {{"definition", "{}"}}, "lan", kDevice, HybridTimestamp{});
     expected = "kind";
   }
-  SECTION("an edit based on a revision the server no longer has as head") {
-    REQUIRE(f.push({entry}).refused.empty());
-    auto later = nextRevision(entry.doc, entry.doc.fields, "lan", kDevice, HybridTimestamp{2, 0});
-    later.fields["workers_total"] = 3;
-    later.revision = computeRevision(later);
-    entry = {2, "1-0000", later};
+  SECTION("an edit based on a revision that another device's edit has replaced") {
+    const std::string other_device = "0000000000000000000000000000d002";
+    REQUIRE(f.storage->addUser({"giam", Role::kSupervisor, std::string("bao-lac"), false, ""}, hashPassword("secret-pass")).ok());
+    REQUIRE(f.storage->enrolDevice("giam", other_device, "office", newToken().hash).ok());
+    const Identity giam{"giam", Role::kSupervisor, std::string("bao-lac"), other_device};
+    const auto theirs = firstRevision(entry.doc.id, "inspection", entry.doc.fields, "giam", other_device, HybridTimestamp{1, 0});
+    auto applied = f.storage->applyPush(other_device, {{1, "", theirs}}, [&](const auto& e, const auto& head, const auto& lookup) {
+      return judgePush(giam, e, head, lookup);
+    });
+    REQUIRE(applied.refused.empty());
     expected = "concurrent";
+    entry.base_revision = "1-0000";
   }
   auto outcome = f.push({entry});
   REQUIRE(outcome.refused.size() == 1);

@@ -1,0 +1,124 @@
+// The fault-injecting proxy: one coroutine pair per connection on a single-threaded io_context.
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange without it
+
+#include "fault_proxy.h"
+
+#include <array>
+#include <chrono>
+#include <random>
+
+#include <boost/asio.hpp>
+
+namespace fieldcheck::test {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+struct FaultProxy::Impl {
+  net::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  tcp::endpoint upstream;
+  FaultPlan plan;
+  std::mt19937_64 rng;
+  std::atomic<std::uint64_t> connections{0};
+  std::atomic<std::uint64_t> cuts{0};
+  std::atomic<std::uint64_t> cuts_done{0};
+  std::atomic<bool> healed{false};
+};
+
+namespace {
+
+struct Link {
+  tcp::socket client;
+  tcp::socket server;
+  explicit Link(net::io_context& ioc) : client(ioc), server(ioc) {}
+  void close() {
+    boost::system::error_code ignored;
+    client.close(ignored);
+    server.close(ignored);
+  }
+};
+
+// Forwards one direction; after `cut_at` bytes (when >= 0) it forwards no more and drops the link.
+net::awaitable<void> pump(std::shared_ptr<Link> link, bool upward, std::int64_t cut_at, FaultPlan plan,
+                          std::atomic<std::uint64_t>* cuts_done) {
+  auto& from = upward ? link->client : link->server;
+  auto& to = upward ? link->server : link->client;
+  std::array<char, 4096> buf{};
+  std::int64_t passed = 0;
+  net::steady_timer timer(from.get_executor());
+  for (;;) {
+    boost::system::error_code ec;
+    std::size_t n = co_await from.async_read_some(net::buffer(buf), net::redirect_error(net::use_awaitable, ec));
+    if (ec) break;
+    if (plan.delay_ms > 0 || plan.bytes_per_second > 0) {
+      auto pause = std::chrono::milliseconds(plan.delay_ms);
+      if (plan.bytes_per_second > 0) pause += std::chrono::milliseconds(n * 1000 / plan.bytes_per_second);
+      timer.expires_after(pause);
+      co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+    }
+    bool cut = false;
+    if (cut_at >= 0 && passed + static_cast<std::int64_t>(n) > cut_at) {
+      n = static_cast<std::size_t>(cut_at - passed);
+      cut = true;
+    }
+    if (n > 0) co_await net::async_write(to, net::buffer(buf.data(), n), net::redirect_error(net::use_awaitable, ec));
+    passed += static_cast<std::int64_t>(n);
+    if (cut) ++*cuts_done;
+    if (ec || cut) break;
+  }
+  link->close();
+}
+
+net::awaitable<void> acceptLoop(FaultProxy::Impl* s) {
+  for (;;) {
+    auto link = std::make_shared<Link>(s->ioc);
+    boost::system::error_code ec;
+    co_await s->acceptor.async_accept(link->client, net::redirect_error(net::use_awaitable, ec));
+    if (ec) co_return;
+    co_await link->server.async_connect(s->upstream, net::redirect_error(net::use_awaitable, ec));
+    if (ec) {
+      link->close();
+      continue;
+    }
+    ++s->connections;
+    std::int64_t cut_up = -1, cut_down = -1;
+    if (!s->healed && std::uniform_real_distribution<double>(0, 1)(s->rng) < s->plan.cut_probability) {
+      const auto offset =
+          static_cast<std::int64_t>(std::uniform_int_distribution<std::uint64_t>(0, s->plan.max_cut_offset)(s->rng));
+      (s->rng() % 2 ? cut_up : cut_down) = offset;
+      ++s->cuts;
+    }
+    net::co_spawn(s->ioc, pump(link, true, cut_up, s->plan, &s->cuts_done), net::detached);
+    net::co_spawn(s->ioc, pump(link, false, cut_down, s->plan, &s->cuts_done), net::detached);
+  }
+}
+
+}  // namespace
+
+std::uint64_t FaultProxy::connections() const { return impl_->connections; }
+std::uint64_t FaultProxy::cuts() const { return impl_->cuts; }
+std::uint64_t FaultProxy::cutsDone() const { return impl_->cuts_done; }
+void FaultProxy::heal() { impl_->healed = true; }
+void FaultProxy::breakAgain() { impl_->healed = false; }
+
+FaultProxy::FaultProxy(unsigned short upstream_port, FaultPlan plan) : impl_(std::make_unique<Impl>()) {
+  impl_->plan = plan;
+  impl_->rng.seed(plan.seed);
+  impl_->upstream = tcp::endpoint(net::ip::make_address("127.0.0.1"), upstream_port);
+  const tcp::endpoint local(net::ip::make_address("127.0.0.1"), 0);
+  impl_->acceptor.open(local.protocol());
+  impl_->acceptor.bind(local);
+  impl_->acceptor.listen();
+  port_ = impl_->acceptor.local_endpoint().port();
+
+  net::co_spawn(impl_->ioc, acceptLoop(impl_.get()), net::detached);
+  thread_ = std::thread([this] { impl_->ioc.run(); });
+}
+
+FaultProxy::~FaultProxy() {
+  net::post(impl_->ioc, [this] { impl_->ioc.stop(); });
+  thread_.join();
+}
+
+}  // namespace fieldcheck::test
