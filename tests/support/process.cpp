@@ -134,6 +134,14 @@ RunningProcess::RunningProcess(const std::vector<std::string>& argv) {
   if (rc != 0) throw std::runtime_error("cannot start " + args[0] + ": " + std::strerror(rc));
 }
 
+int RunningProcess::wait() {
+  int status = 0;
+  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 RunningProcess::~RunningProcess() {
   if (pid_ > 0) kill();
 }

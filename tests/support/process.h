@@ -31,6 +31,7 @@ ProcessResult runProcess(const std::vector<std::string>& argv, const ProcessOpti
 class RunningProcess {
  public:
   explicit RunningProcess(const std::vector<std::string>& argv);
+  RunningProcess(RunningProcess&& other) noexcept : pid_(other.pid_) { other.pid_ = -1; }
   ~RunningProcess();
   RunningProcess(const RunningProcess&) = delete;
   RunningProcess& operator=(const RunningProcess&) = delete;
@@ -38,6 +39,9 @@ class RunningProcess {
   /// Sends SIGKILL (if still running) and reaps it. Returns the exit code if it had already
   /// finished by itself, nullopt if the kill ended it.
   std::optional<int> kill();
+
+  /// Waits for the program to end by itself; returns its exit code (-1 if a signal ended it).
+  int wait();
 
  private:
   pid_t pid_ = -1;

@@ -29,7 +29,13 @@ extern char** environ;
 
 namespace fieldcheck::test {
 
-ServerProcess::ServerProcess(const std::filesystem::path& data_dir) {
+unsigned short freePort() {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::acceptor probe(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return probe.local_endpoint().port();
+}
+
+ServerProcess::ServerProcess(const std::filesystem::path& data_dir, unsigned short port) {
   // The server's output goes to a file beside its data, read here for the port line.
   const auto log = data_dir.parent_path() / (data_dir.filename().string() + "-server.log");
   posix_spawn_file_actions_t actions;
@@ -37,7 +43,7 @@ ServerProcess::ServerProcess(const std::filesystem::path& data_dir) {
   posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   std::string bin = serverBinary(), data_flag = "--data", data = data_dir.string(), serve = "serve",
-              listen_flag = "--listen", listen = "127.0.0.1:0";
+              listen_flag = "--listen", listen = "127.0.0.1:" + std::to_string(port);
   char* argv[] = {bin.data(), data_flag.data(), data.data(), serve.data(), listen_flag.data(), listen.data(), nullptr};
   const int rc = posix_spawn(&pid_, bin.c_str(), &actions, nullptr, argv, environ);
   posix_spawn_file_actions_destroy(&actions);

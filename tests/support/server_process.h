@@ -10,11 +10,11 @@
 
 namespace fieldcheck::test {
 
-/// Starts `fieldcheck-server --data DIR serve --listen 127.0.0.1:0` and waits for its port.
-/// The destructor kills it if the test has not stopped it.
+/// Starts `fieldcheck-server --data DIR serve --listen 127.0.0.1:PORT` (0: a free port) and
+/// waits for its port. The destructor kills it if the test has not stopped it.
 class ServerProcess {
  public:
-  explicit ServerProcess(const std::filesystem::path& data_dir);
+  explicit ServerProcess(const std::filesystem::path& data_dir, unsigned short port = 0);
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
@@ -27,6 +27,9 @@ class ServerProcess {
   pid_t pid_ = -1;
   unsigned short port_ = 0;
 };
+
+/// A port on 127.0.0.1 that was free a moment ago (for a server restarted on the same port).
+unsigned short freePort();
 
 struct HttpReply {
   unsigned status = 0;
