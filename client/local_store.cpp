@@ -49,8 +49,9 @@ CREATE TABLE documents(
   id              TEXT PRIMARY KEY,
   kind            TEXT NOT NULL,
   head_seq        INTEGER NOT NULL REFERENCES revisions(seq),
-  synced_revision TEXT
+  synced_revision TEXT  -- the revision the server is known to have: the base of the next push
 ) WITHOUT ROWID;
+CREATE INDEX documents_by_kind ON documents(kind);
 
 -- Changes the server set aside, with its reason; they never block the others.
 CREATE TABLE refusals(
@@ -61,7 +62,6 @@ CREATE TABLE refusals(
   reason_en TEXT NOT NULL,
   at        TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
 );
-CREATE INDEX documents_by_kind ON documents(kind);
 
 CREATE VIEW heads AS
   SELECT d.id, d.kind, r.revision, r.parents, r.deleted, r.fields, r.author, r.device, r.hlc

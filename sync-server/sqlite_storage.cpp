@@ -133,36 +133,12 @@ class SqliteStorage final : public ProvincialStorage {
       return problem("Cơ sở dữ liệu này đã là của tỉnh " + *existing + "; không nạp dữ liệu tỉnh " + seed.province + ".",
                      "This database already holds the province " + *existing + "; it cannot take " + seed.province + ".");
     SQLite::Statement exists(db_, "SELECT 1 FROM documents WHERE id = ?");
-    SQLite::Statement insert(db_,
-                             "INSERT INTO changes(doc_id, revision, kind, district, parents, deleted, fields, author, "
-                             "device, hlc) VALUES (?,?,?,?,?,?,?,?,?,?)");
-    SQLite::Statement head(db_, "INSERT INTO documents(id, kind, district, head_seq) VALUES (?,?,?,?)");
     std::size_t added = 0;
     for (const auto& doc : seed.documents) {
       exists.reset();
       exists.bind(1, doc.id);
       if (exists.executeStep()) continue;
-      const auto district = scopeOf(doc);
-      insert.reset();
-      insert.bind(1, doc.id);
-      insert.bind(2, doc.revision);
-      insert.bind(3, doc.kind);
-      if (district.empty()) insert.bind(4);
-      else insert.bind(4, district);
-      insert.bind(5, nlohmann::json(doc.parents).dump());
-      insert.bind(6, doc.deleted ? 1 : 0);
-      insert.bind(7, canonicalFieldsJson(doc.fields));
-      insert.bind(8, doc.author);
-      insert.bind(9, doc.device);
-      insert.bind(10, doc.stamp.toString());
-      insert.exec();
-      head.reset();
-      head.bind(1, doc.id);
-      head.bind(2, doc.kind);
-      if (district.empty()) head.bind(3);
-      else head.bind(3, district);
-      head.bind(4, db_.getLastInsertRowid());
-      head.exec();
+      appendChange(doc, scopeOf(doc));
       ++added;
     }
     setSetting("province", seed.province);
@@ -313,12 +289,6 @@ class SqliteStorage final : public ProvincialStorage {
     std::int64_t pushed_through = mark.executeStep() ? mark.getColumn(0).getInt64() : 0;
     mark.reset();
     const HeadLookup lookup = [this](const std::string& id) { return head(id); };
-    SQLite::Statement insert(db_,
-                             "INSERT INTO changes(doc_id, revision, kind, district, parents, deleted, fields, author, "
-                             "device, hlc) VALUES (?,?,?,?,?,?,?,?,?,?)");
-    SQLite::Statement set_head(db_,
-                               "INSERT INTO documents(id, kind, district, head_seq) VALUES (?,?,?,?) "
-                               "ON CONFLICT(id) DO UPDATE SET head_seq = excluded.head_seq, district = excluded.district");
     SQLite::Statement refuse(db_,
                              "INSERT OR IGNORE INTO refusals(device, seq, doc_id, code, reason_vi, reason_en) "
                              "VALUES (?,?,?,?,?,?)");
@@ -341,27 +311,7 @@ class SqliteStorage final : public ProvincialStorage {
         refuse.exec();
         continue;
       }
-      const auto& doc = entry.doc;
-      insert.reset();
-      insert.bind(1, doc.id);
-      insert.bind(2, doc.revision);
-      insert.bind(3, doc.kind);
-      if (decision.district.empty()) insert.bind(4);
-      else insert.bind(4, decision.district);
-      insert.bind(5, nlohmann::json(doc.parents).dump());
-      insert.bind(6, doc.deleted ? 1 : 0);
-      insert.bind(7, canonicalFieldsJson(doc.fields));
-      insert.bind(8, doc.author);
-      insert.bind(9, doc.device);
-      insert.bind(10, doc.stamp.toString());
-      insert.exec();
-      set_head.reset();
-      set_head.bind(1, doc.id);
-      set_head.bind(2, doc.kind);
-      if (decision.district.empty()) set_head.bind(3);
-      else set_head.bind(3, decision.district);
-      set_head.bind(4, db_.getLastInsertRowid());
-      set_head.exec();
+      appendChange(entry.doc, decision.district);
     }
     SQLite::Statement advance(db_, "UPDATE devices SET pushed_through = ? WHERE id = ?");
     advance.bind(1, highest);
@@ -428,6 +378,35 @@ class SqliteStorage final : public ProvincialStorage {
   }
 
  private:
+  // Appends a revision to the provincial log and makes it its document's head. `district` is
+  // the scope key; empty for what the whole province shares. Runs inside the caller's transaction.
+  void appendChange(const Document& doc, const std::string& district) {
+    SQLite::Statement insert(db_,
+                             "INSERT INTO changes(doc_id, revision, kind, district, parents, deleted, fields, author, "
+                             "device, hlc) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    insert.bind(1, doc.id);
+    insert.bind(2, doc.revision);
+    insert.bind(3, doc.kind);
+    if (district.empty()) insert.bind(4);
+    else insert.bind(4, district);
+    insert.bind(5, nlohmann::json(doc.parents).dump());
+    insert.bind(6, doc.deleted ? 1 : 0);
+    insert.bind(7, canonicalFieldsJson(doc.fields));
+    insert.bind(8, doc.author);
+    insert.bind(9, doc.device);
+    insert.bind(10, doc.stamp.toString());
+    insert.exec();
+    SQLite::Statement head(db_,
+                           "INSERT INTO documents(id, kind, district, head_seq) VALUES (?,?,?,?) "
+                           "ON CONFLICT(id) DO UPDATE SET head_seq = excluded.head_seq, district = excluded.district");
+    head.bind(1, doc.id);
+    head.bind(2, doc.kind);
+    if (district.empty()) head.bind(3);
+    else head.bind(3, district);
+    head.bind(4, db_.getLastInsertRowid());
+    head.exec();
+  }
+
   void setSetting(const std::string& key, const std::string& value) {
     SQLite::Statement st(db_,
                          "INSERT INTO settings(key, value) VALUES (?,?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/laptop.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
@@ -13,26 +14,10 @@ using nlohmann::json;
 
 namespace {
 
-struct Client {
-  std::string home;
-
-  ProcessResult run(std::vector<std::string> args, const std::string& input = "") const {
-    args.insert(args.begin(), {clientBinary(), "--home", home});
-    ProcessOptions options;
-    options.input = input;
-    return runProcess(args, options);
-  }
-  json runJson(std::vector<std::string> args) const {
-    args.push_back("--json");
-    auto r = run(args);
-    INFO(r.err);
-    REQUIRE(r.exit_code == 0);
-    return json::parse(r.out);
-  }
-};
+using Client = Laptop;
 
 Client initClient(const TempDir& dir) {
-  Client c{(dir / "home").string()};
+  Client c{(dir / "home").string(), "inspector"};
   auto r = c.run({"init", "--seed", sampleSeed().string(), "--user", "Nông Văn Kiểm"});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
@@ -57,7 +42,7 @@ std::string fileBytes(const std::filesystem::path& file) {
 
 TEST_CASE("cli: exit code 2 for bad usage, 0 for help, 1 for a user error", "[cli]") {
   TempDir dir;
-  Client c{(dir / "home").string()};
+  Client c{(dir / "home").string(), "inspector"};
   CHECK(c.run({"frobnicate"}).exit_code == 2);
   CHECK(c.run({"inspect", "new"}).exit_code == 2);
   CHECK(c.run({"inspect", "list", "--status", "sent"}).exit_code == 2);

@@ -6,6 +6,7 @@
 
 #include <signal.h>
 
+#include "support/laptop.h"
 #include "support/process.h"
 #include "support/server_process.h"
 #include "support/temp_dir.h"
@@ -34,28 +35,13 @@ struct Province {
   }
 };
 
-struct Laptop {
-  std::string home;
+void login(const Laptop& laptop, unsigned short port) {
+  auto r = laptop.run({"login", "--server", "http://127.0.0.1:" + std::to_string(port), "--user", laptop.user},
+                      "password-of-" + laptop.user + "\n");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+}
 
-  ProcessResult run(std::vector<std::string> args, const std::string& input = "") const {
-    args.insert(args.begin(), {clientBinary(), "--home", home});
-    ProcessOptions options;
-    options.input = input;
-    return runProcess(args, options);
-  }
-  json runJson(std::vector<std::string> args) const {
-    args.push_back("--json");
-    auto r = run(args);
-    INFO(r.err << r.out);
-    REQUIRE(r.exit_code == 0);
-    return json::parse(r.out);
-  }
-  void login(unsigned short port, const std::string& user) const {
-    auto r = run({"login", "--server", "http://127.0.0.1:" + std::to_string(port), "--user", user}, "password-of-" + user + "\n");
-    INFO(r.err);
-    REQUIRE(r.exit_code == 0);
-  }
-};
 
 std::vector<std::string> codes(const json& establishments) {
   std::vector<std::string> out;
@@ -68,10 +54,11 @@ std::vector<std::string> codes(const json& establishments) {
 TEST_CASE("sync: what one inspector pushes reaches the province, and nobody sees beyond their scope", "[sync][e2e]") {
   Province province;
   ServerProcess server(province.data);
-  Laptop lan{(province.dir / "lan").string()}, minh{(province.dir / "minh").string()}, tinh{(province.dir / "tinh").string()};
-  lan.login(server.port(), "lan");
-  minh.login(server.port(), "minh");
-  tinh.login(server.port(), "tinh");
+  Laptop lan{(province.dir / "lan").string(), "lan"}, minh{(province.dir / "minh").string(), "minh"},
+      tinh{(province.dir / "tinh").string(), "tinh"};
+  login(lan, server.port());
+  login(minh, server.port());
+  login(tinh, server.port());
 
   SECTION("a fresh home needs no seed: its first sync pulls its district") {
     auto first = lan.runJson({"sync"});

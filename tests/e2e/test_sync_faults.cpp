@@ -9,41 +9,13 @@
 #include <nlohmann/json.hpp>
 
 #include "support/fault_proxy.h"
+#include "support/laptop.h"
 #include "support/process.h"
 #include "support/server_process.h"
 #include "support/temp_dir.h"
 
 using namespace fieldcheck::test;
 using nlohmann::json;
-
-namespace {
-
-struct Laptop {
-  std::string home;
-  std::string user;
-
-  ProcessResult run(std::vector<std::string> args, const std::string& input = "") const {
-    args.insert(args.begin(), {clientBinary(), "--home", home});
-    ProcessOptions options;
-    options.input = input;
-    return runProcess(args, options);
-  }
-  json runJson(std::vector<std::string> args) const {
-    args.push_back("--json");
-    auto r = run(args);
-    INFO(user << ": " << r.err << r.out);
-    REQUIRE(r.exit_code == 0);
-    return json::parse(r.out);
-  }
-  // Inspection id -> revision, as this laptop has them.
-  std::map<std::string, std::string> inspections() const {
-    std::map<std::string, std::string> out;
-    for (const auto& i : runJson({"inspect", "list"})) out[i["id"].get<std::string>()] = i["revision"].get<std::string>();
-    return out;
-  }
-};
-
-}  // namespace
 
 TEST_CASE("faults: syncs cut at random bytes lose nothing and duplicate nothing", "[sync][faults][slow]") {
   const std::uint64_t seed = 20190304;

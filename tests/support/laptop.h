@@ -1,0 +1,44 @@
+// An inspector's laptop in end-to-end tests: the real `fieldcheck` program on its own home.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "support/process.h"
+
+namespace fieldcheck::test {
+
+struct Laptop {
+  std::string home;
+  std::string user;  // the login name, for messages and passwords in tests
+
+  /// Runs `fieldcheck --home HOME ARGS...` with `input` on its standard input.
+  ProcessResult run(std::vector<std::string> args, const std::string& input = "") const {
+    args.insert(args.begin(), {clientBinary(), "--home", home});
+    ProcessOptions options;
+    options.input = input;
+    return runProcess(args, options);
+  }
+
+  /// The same with --json; requires success and returns the parsed output.
+  nlohmann::json runJson(std::vector<std::string> args) const {
+    args.push_back("--json");
+    auto r = run(args);
+    INFO(user << ": " << r.err << r.out);
+    REQUIRE(r.exit_code == 0);
+    return nlohmann::json::parse(r.out);
+  }
+
+  /// Inspection id -> revision, as this laptop has them.
+  std::map<std::string, std::string> inspections() const {
+    std::map<std::string, std::string> out;
+    for (const auto& i : runJson({"inspect", "list"})) out[i["id"].get<std::string>()] = i["revision"].get<std::string>();
+    return out;
+  }
+};
+
+}  // namespace fieldcheck::test
