@@ -3,6 +3,8 @@
 
 #include "http_client.h"
 
+#include "fieldcheck/compression.h"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -16,6 +18,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 
 constexpr std::size_t kMaxReplyBodyBytes = 64 * 1024 * 1024;
+// Smaller bodies gain nothing from compression.
+constexpr std::size_t kWorthCompressingBytes = 256;
 
 }  // namespace
 
@@ -76,7 +80,13 @@ Result<HttpReply> HttpConnection::request(const std::string& method, const std::
   req.set(http::field::host, address_.host);
   req.set(http::field::user_agent, "fieldcheck");
   for (const auto& [name, value] : headers) req.set(name, value);
-  req.body() = body;
+  req.set(http::field::accept_encoding, std::string(kContentCoding));
+  if (body.size() >= kWorthCompressingBytes) {
+    req.set(http::field::content_encoding, std::string(kContentCoding));
+    req.body() = compress(body);
+  } else {
+    req.body() = body;
+  }
   req.keep_alive(true);
   req.prepare_payload();
   s.stream.expires_after(timeout);
@@ -87,6 +97,11 @@ Result<HttpReply> HttpConnection::request(const std::string& method, const std::
   bytes_received_ += http::read(s.stream, s.buffer, parser, ec);
   if (ec) return failed("Mất kết nối khi nhận từ", "The connection dropped while receiving from");
   auto res = parser.release();
+  if (std::string(res[http::field::content_encoding]) == kContentCoding) {
+    auto plain = decompress(res.body(), kMaxReplyBodyBytes);
+    if (!plain) return failed("Trả lời hỏng từ", "A damaged answer from");
+    res.body() = std::move(plain.value());
+  }
   if (!res.keep_alive()) {
     beast::error_code ignored;
     s.stream.socket().close(ignored);

@@ -22,7 +22,7 @@ Result<ServerAddress> parseServerUrl(std::string_view url);
 
 struct HttpReply {
   unsigned status = 0;
-  std::string body;
+  std::string body;  // decompressed when the server compressed it
 };
 
 /// One keep-alive HTTP/1.1 connection, opened on first use and reopened after a failure.
@@ -34,7 +34,8 @@ class HttpConnection {
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;
 
-  /// Sends one request and reads the reply, within `timeout`. A Problem means the request may
+  /// Sends one request and reads the reply, within `timeout`. Bodies worth it are sent
+  /// zstd-compressed, and a compressed reply is decompressed. A Problem means the request may
   /// or may not have reached the server (no connection, cut, timed out): retrying is safe only
   /// for idempotent requests, which every sync request is. Any HTTP status is a reply.
   Result<HttpReply> request(const std::string& method, const std::string& target,

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "accounts.h"
+#include "fieldcheck/compression.h"
 #include "fieldcheck/crypto.h"
 #include "fieldcheck/protocol.h"
 #include "push_rules.h"
@@ -19,7 +20,9 @@ namespace {
 
 using nlohmann::json;
 
-ApiResponse jsonResponse(unsigned status, const json& body) { return {status, "application/json; charset=utf-8", body.dump()}; }
+ApiResponse jsonResponse(unsigned status, const json& body) {
+  return {status, "application/json; charset=utf-8", body.dump(), ""};
+}
 
 ApiResponse error(unsigned status, const std::string& code, const std::string& vi, const std::string& en) {
   return jsonResponse(status, json{{"error", {{"code", code}, {"vi", vi}, {"en", en}}}});
@@ -149,6 +152,25 @@ ApiResponse sync(const ApiRequest& r, const Identity& who, ProvincialStorage& st
 }
 
 }  // namespace
+
+ApiResponse handleEncoded(ApiRequest request, ProvincialStorage& storage) {
+  const auto encoding = header(request, "content-encoding");
+  if (!encoding.empty()) {
+    if (encoding != kContentCoding)
+      return error(415, "encoding", "Máy chủ chỉ nhận nội dung nén zstd.", "The server accepts only zstd-compressed bodies.");
+    auto plain = decompress(request.body, tuning::kMaxRequestBodyBytes);
+    if (!plain) return error(400, "bad_encoding", plain.problem().message.vi, plain.problem().message.en);
+    request.body = std::move(plain.value());
+  }
+  auto response = handle(request, storage);
+  constexpr std::size_t kWorthCompressingBytes = 256;
+  if (response.body.size() >= kWorthCompressingBytes &&
+      header(request, "accept-encoding").find(kContentCoding) != std::string::npos) {
+    response.body = compress(response.body);
+    response.content_encoding = std::string(kContentCoding);
+  }
+  return response;
+}
 
 ApiResponse handle(const ApiRequest& r, ProvincialStorage& storage) {
   try {

@@ -24,7 +24,13 @@ struct ApiResponse {
   unsigned status = 200;
   std::string content_type = "application/json; charset=utf-8";
   std::string body;
+  std::string content_encoding;  // set when the body is compressed
 };
+
+/// `handle` for a request as it came off the wire: a body sent with `Content-Encoding: zstd` is
+/// decompressed first (at most the request body limit; a damaged or oversized one gets a 4xx),
+/// and the answer is compressed when the caller accepts zstd and it is worth it.
+ApiResponse handleEncoded(ApiRequest request, ProvincialStorage& storage);
 
 /// Answers one request against `storage`. Never throws for any request: malformed or hostile
 /// input gets a 4xx with a message in Vietnamese and English, and a storage failure a 503.

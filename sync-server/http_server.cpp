@@ -37,6 +37,7 @@ http::response<http::string_body> toHttp(const ApiResponse& api, unsigned versio
   res.set(http::field::server, "fieldcheck-server");
   res.set(http::field::content_type, api.content_type);
   res.set(http::field::cache_control, "no-store");
+  if (!api.content_encoding.empty()) res.set(http::field::content_encoding, api.content_encoding);
   res.keep_alive(keep_alive);
   res.body() = api.body;
   res.prepare_payload();
@@ -45,7 +46,7 @@ http::response<http::string_body> toHttp(const ApiResponse& api, unsigned versio
 
 ApiResponse plainError(unsigned status, const std::string& code, const std::string& vi, const std::string& en) {
   return {status, "application/json; charset=utf-8",
-          R"({"error":{"code":")" + code + R"(","vi":")" + vi + R"(","en":")" + en + R"("}})"};
+          R"({"error":{"code":")" + code + R"(","vi":")" + vi + R"(","en":")" + en + R"("}})", ""};
 }
 
 net::awaitable<void> session(tcp::socket socket, std::filesystem::path data_dir) {
@@ -90,7 +91,7 @@ net::awaitable<void> session(tcp::socket socket, std::filesystem::path data_dir)
     }
     ApiResponse answer;
     if (auto* storage = threadStorage(data_dir)) {
-      answer = handle(api, *storage);
+      answer = handleEncoded(std::move(api), *storage);
     } else {
       answer = plainError(503, "storage", "Máy chủ không mở được cơ sở dữ liệu tỉnh.", "The server cannot open the provincial database.");
     }

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api.h"
+#include "fieldcheck/compression.h"
 #include "support/temp_dir.h"
 
 using namespace fieldcheck;
@@ -93,4 +94,31 @@ TEST_CASE("api: bad and hostile requests get a 4xx with a reason", "[api]") {
   CHECK(r.status == c.status);
   CHECK(code(r) == c.code);
   CHECK_FALSE(json::parse(r.body)["error"]["vi"].get<std::string>().empty());
+}
+
+TEST_CASE("api: compressed bodies are read, answers compressed for those who accept them", "[api]") {
+  Fixture f;
+  const std::string login =
+      R"({"user":"lan","password":"secret-pass","device_name":"laptop","device_id":"0123456789abcdef0123456789abcdef"})";
+  auto r = handleEncoded({"POST", "/v1/login", {{"fieldcheck-protocol", "1"}, {"content-encoding", "zstd"}}, compress(login), ""},
+                         *f.storage);
+  REQUIRE(r.status == 200);
+  const auto token = json::parse(r.body)["token"].get<std::string>();
+
+  auto page = handleEncoded({"POST", "/v1/sync",
+                             {{"fieldcheck-protocol", "1"}, {"authorization", "Bearer " + token}, {"accept-encoding", "zstd"}},
+                             R"({"push":[],"cursor":0,"page_limit":100})", ""},
+                            *f.storage);
+  REQUIRE(page.status == 200);
+  CHECK(page.content_encoding == "zstd");
+  const auto plain = decompress(page.body, 1 << 24);
+  REQUIRE(plain.ok());
+  CHECK(json::parse(plain.value())["changes"].size() > 5);
+
+  auto damaged = handleEncoded({"POST", "/v1/login", {{"fieldcheck-protocol", "1"}, {"content-encoding", "zstd"}}, "garbage", ""},
+                               *f.storage);
+  CHECK(damaged.status == 400);
+  auto unknown = handleEncoded({"POST", "/v1/login", {{"fieldcheck-protocol", "1"}, {"content-encoding", "br"}}, login, ""},
+                               *f.storage);
+  CHECK(unknown.status == 415);
 }

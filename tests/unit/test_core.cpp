@@ -8,6 +8,7 @@
 #include <cereal/archives/portable_binary.hpp>
 #include <nlohmann/json.hpp>
 
+#include "fieldcheck/compression.h"
 #include "fieldcheck/document.h"
 #include "fieldcheck/hybrid_clock.h"
 #include "fieldcheck/text.h"
@@ -211,4 +212,22 @@ TEST_CASE("text: malformed UTF-8 and control characters are not clean", "[text]"
   CHECK_FALSE(isCleanUtf8("\xFF\xFE"));
   CHECK_FALSE(isCleanUtf8(std::string("a\0b", 3)));
   CHECK_FALSE(isCleanUtf8("bell\x07"));
+}
+
+TEST_CASE("compression: bodies round-trip, and damaged or exploding ones are refused", "[compression]") {
+  const std::string json = R"({"push":[],"cursor":0,"page_limit":500,"note":")" + std::string(5000, 'a') + "\"}";
+  const auto packed = compress(json);
+  CHECK(packed.size() < json.size() / 4);
+  CHECK(decompress(packed, 1 << 20).value() == json);
+
+  SECTION("a stream that expands past the limit stops at the limit") {
+    const auto bomb = compress(std::string(64 * 1024 * 1024, '\0'));
+    auto r = decompress(bomb, 1 << 20);
+    REQUIRE_FALSE(r.ok());
+    CHECK_THAT(r.problem().message.en, Catch::Contains("beyond the limit"));
+  }
+  SECTION("truncated and garbage streams are refused") {
+    CHECK_FALSE(decompress(packed.substr(0, packed.size() / 2), 1 << 20).ok());
+    CHECK_FALSE(decompress("not zstd at all", 1 << 20).ok());
+  }
 }
