@@ -4,6 +4,9 @@
 #include "fieldcheck/answer_validation.h"
 #include "fieldcheck/seed.h"
 
+#include <map>
+#include <memory>
+
 namespace fieldcheck::server {
 namespace {
 
@@ -29,6 +32,17 @@ PushDecision accept(std::string district) {
 
 bool inScope(const Identity& who, const std::string& district) {
   return !who.district || *who.district == district;
+}
+
+// Templates parsed once per serving thread and template revision (revisions are immutable).
+std::shared_ptr<const ChecklistTemplate> parsedTemplate(const Document& template_doc) {
+  thread_local std::map<std::string, std::shared_ptr<const ChecklistTemplate>> cache;
+  if (auto it = cache.find(template_doc.revision); it != cache.end()) return it->second;
+  auto parsed = templateFromDocument(template_doc);
+  if (!parsed) return nullptr;
+  auto shared = std::make_shared<const ChecklistTemplate>(std::move(parsed.value()));
+  cache.emplace(template_doc.revision, shared);
+  return shared;
 }
 
 bool isInspectionOrRecord(const std::string& kind) {
@@ -98,12 +112,12 @@ PushDecision judgePush(const Identity& who, const protocol::PushEntry& e, const 
   const auto template_doc = lookup(textField(doc, "_template"));
   if (!template_doc)
     return refuse(e, "unknown_template", "Phiếu dùng mẫu không có trên máy chủ.", "The inspection uses a template the server does not have.");
-  auto checklist = templateFromDocument(*template_doc);
+  const auto checklist = parsedTemplate(*template_doc);
   if (!checklist)
     return refuse(e, "unknown_template", "Mẫu phiếu trên máy chủ bị lỗi.", "The template on the server is faulty.");
   for (const auto& [name, value] : doc.fields) {
     if (name.empty() || name[0] == '_') continue;
-    const auto* q = checklist.value().find(name);
+    const auto* q = checklist->find(name);
     if (!q) return refuse(e, "invalid", "Câu trả lời cho câu hỏi lạ “" + name + "”.", "An answer to an unknown question “" + name + "”.");
     if (auto issue = checkAnswer(*q, value)) return refuse(e, "invalid", issue->vi, issue->en);
   }

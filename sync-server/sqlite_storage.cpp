@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <climits>
+#include <map>
+#include <memory>
 
 #include <nlohmann/json.hpp>
 
@@ -273,12 +275,14 @@ class SqliteStorage final : public ProvincialStorage {
   }
 
   std::optional<Document> head(const std::string& id) override {
-    SQLite::Statement st(db_,
-                         "SELECT c.doc_id, c.kind, c.fields, c.revision, c.parents, c.deleted, c.author, c.device, c.hlc "
-                         "FROM documents d JOIN changes c ON c.seq = d.head_seq WHERE d.id = ?");
+    auto& st = cached(select_head_,
+                      "SELECT c.doc_id, c.kind, c.fields, c.revision, c.parents, c.deleted, c.author, c.device, c.hlc "
+                      "FROM documents d JOIN changes c ON c.seq = d.head_seq WHERE d.id = ?");
     st.bind(1, id);
-    if (!st.executeStep()) return std::nullopt;
-    return readDocumentRow(st);
+    std::optional<Document> doc;
+    if (st.executeStep()) doc = readDocumentRow(st);
+    st.reset();  // a statement left stepping would pin a snapshot and stop the WAL from recycling
+    return doc;
   }
 
   PushOutcome applyPush(const std::string& device, const std::vector<protocol::PushEntry>& entries,
@@ -288,7 +292,13 @@ class SqliteStorage final : public ProvincialStorage {
     mark.bind(1, device);
     std::int64_t pushed_through = mark.executeStep() ? mark.getColumn(0).getInt64() : 0;
     mark.reset();
-    const HeadLookup lookup = [this](const std::string& id) { return head(id); };
+    // Other documents a batch refers to (its establishments, its template) are read once per batch.
+    std::map<std::string, std::optional<Document>> referenced;
+    const HeadLookup lookup = [&](const std::string& id) {
+      auto it = referenced.find(id);
+      if (it == referenced.end()) it = referenced.emplace(id, head(id)).first;
+      return it->second;
+    };
     SQLite::Statement refuse(db_,
                              "INSERT OR IGNORE INTO refusals(device, seq, doc_id, code, reason_vi, reason_en) "
                              "VALUES (?,?,?,?,?,?)");
@@ -381,9 +391,9 @@ class SqliteStorage final : public ProvincialStorage {
   // Appends a revision to the provincial log and makes it its document's head. `district` is
   // the scope key; empty for what the whole province shares. Runs inside the caller's transaction.
   void appendChange(const Document& doc, const std::string& district) {
-    SQLite::Statement insert(db_,
-                             "INSERT INTO changes(doc_id, revision, kind, district, parents, deleted, fields, author, "
-                             "device, hlc) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    auto& insert = cached(insert_change_,
+                          "INSERT INTO changes(doc_id, revision, kind, district, parents, deleted, fields, author, "
+                          "device, hlc) VALUES (?,?,?,?,?,?,?,?,?,?)");
     insert.bind(1, doc.id);
     insert.bind(2, doc.revision);
     insert.bind(3, doc.kind);
@@ -396,15 +406,24 @@ class SqliteStorage final : public ProvincialStorage {
     insert.bind(9, doc.device);
     insert.bind(10, doc.stamp.toString());
     insert.exec();
-    SQLite::Statement head(db_,
-                           "INSERT INTO documents(id, kind, district, head_seq) VALUES (?,?,?,?) "
-                           "ON CONFLICT(id) DO UPDATE SET head_seq = excluded.head_seq, district = excluded.district");
+    insert.reset();
+    auto& head = cached(upsert_head_,
+                        "INSERT INTO documents(id, kind, district, head_seq) VALUES (?,?,?,?) "
+                        "ON CONFLICT(id) DO UPDATE SET head_seq = excluded.head_seq, district = excluded.district");
     head.bind(1, doc.id);
     head.bind(2, doc.kind);
     if (district.empty()) head.bind(3);
     else head.bind(3, district);
     head.bind(4, db_.getLastInsertRowid());
     head.exec();
+    head.reset();
+  }
+
+  // A statement prepared once per connection; callers reset it after use.
+  SQLite::Statement& cached(std::unique_ptr<SQLite::Statement>& slot, const char* sql) {
+    if (!slot) slot = std::make_unique<SQLite::Statement>(db_, sql);
+    slot->clearBindings();
+    return *slot;
   }
 
   void setSetting(const std::string& key, const std::string& value) {
@@ -416,6 +435,7 @@ class SqliteStorage final : public ProvincialStorage {
   }
 
   SQLite::Database db_;
+  std::unique_ptr<SQLite::Statement> select_head_, insert_change_, upsert_head_;
 };
 
 }  // namespace

@@ -20,6 +20,7 @@ class ServerProcess {
   ServerProcess& operator=(const ServerProcess&) = delete;
 
   unsigned short port() const { return port_; }
+  pid_t pid() const { return pid_; }
   /// Sends `signal` and waits (at most 20 s) for the exit; returns the exit code, or -signal.
   int stop(int signal);
 

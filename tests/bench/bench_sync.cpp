@@ -1,0 +1,251 @@
+// Benchmark: sync over loopback against the real server, with baselines measured in the same run.
+//
+//   fieldcheck-bench-sync [--clients 50] [--inspections 2000] [--batch 200]
+//
+// Rows: push ingest (concurrent clients, each its own device, pushing realistic inspections of
+// about 30 fields in batches, durable) against a plain SQLite insert of the same documents in
+// the same batches and durability; pull apply on a client store; bytes on the wire per
+// inspection against its JSON size; a sync with nothing to do; the server's peak memory.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <thread>
+#include <vector>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <nlohmann/json.hpp>
+
+#include <signal.h>
+
+#include "fieldcheck/crypto.h"
+#include "fieldcheck/protocol.h"
+#include "fieldcheck/seed.h"
+#include "http_client.h"
+#include "local_store.h"
+#include "support/process.h"
+#include "support/server_process.h"
+#include "support/temp_dir.h"
+
+using namespace fieldcheck;
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+namespace {
+
+struct Options {
+  int clients = 50;
+  int inspections = 2000;
+  int batch = 200;
+};
+
+struct ClientSetup {
+  std::string user, token, device, district;
+  std::vector<std::string> establishments;  // ids in its district
+};
+
+// A finalized inspection with the answers an inspector gives (about 30 fields).
+Document inspection(const ClientSetup& c, const std::string& template_id, int n) {
+  Fields f{{"_establishment", c.establishments[static_cast<std::size_t>(n) % c.establishments.size()]},
+           {"_template", template_id}, {"_template_version", 1}, {"_district", c.district},
+           {"_status", "finalized"}, {"_started_at", DateTime{1'556'868'600'000 + n * 60'000LL, 420}},
+           {"_finalized_at", DateTime{1'556'870'400'000 + n * 60'000LL, 420}},
+           {"visit_time", DateTime{1'556'868'600'000 + n * 60'000LL, 420}},
+           {"team_members", "Nông Văn An, Lê Thị Bình, Hoàng Đức Cường"},
+           {"business_registration", true}, {"security_certificate", n % 7 != 0}, {"worker_register", n % 5 != 0},
+           {"workers_total", 4 + n % 20}, {"workers_women", 2 + n % 10}, {"workers_under_18", 0},
+           {"prostitution_signs", false}, {"prevention_material", Choices{"prostitution", "hiv_aids"}},
+           {"workers_informed", true}, {"violations", Choices{"no_worker_register"}},
+           {"actions", Choices{"reminder", "fine"}}, {"fine_amount", 2'500'000 + (n % 10) * 500'000},
+           {"conclusion", "to_correct"}, {"notes", "Cơ sở đã được nhắc nhở niêm yết tài liệu tuyên truyền; hẹn kiểm tra lại."},
+           {"location", GeoPoint{22.6657 + n * 1e-5, 106.2570, 8.0}}};
+  return firstRevision(newDocumentId(), "inspection", std::move(f), c.user, c.device, HybridTimestamp{1'556'870'400'000 + n, 0});
+}
+
+double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+long peakMemoryKiB(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options opt;
+  for (int i = 1; i < argc; ++i) {
+    auto next = [&] { return i + 1 < argc ? std::max(1, std::atoi(argv[++i])) : 1; };
+    if (!std::strcmp(argv[i], "--clients")) opt.clients = next();
+    else if (!std::strcmp(argv[i], "--inspections")) opt.inspections = next();
+    else if (!std::strcmp(argv[i], "--batch")) opt.batch = std::min(next(), static_cast<int>(protocol::kMaxBatchEntries));
+    else {
+      std::fprintf(stderr, "usage: %s [--clients N] [--inspections N] [--batch N]\n", argv[0]);
+      return 2;
+    }
+  }
+  test::TempDir dir;
+  const auto data = (dir / "data").string();
+  if (test::runProcess({test::serverBinary(), "--data", data, "init", "--seed", test::sampleSeed().string()}).exit_code != 0)
+    return 1;
+  auto seed = loadSeed(test::sampleSeed());
+  std::map<std::string, std::vector<std::string>> by_district;
+  for (const auto& d : seed.value().documents)
+    if (d.kind == "establishment") by_district[*d.fields.at("district").get<std::string>()].push_back(d.id);
+  std::vector<std::string> districts;
+  for (const auto& [district, _] : by_district) districts.push_back(district);
+
+  std::vector<ClientSetup> clients(static_cast<std::size_t>(opt.clients));
+  for (int i = 0; i < opt.clients; ++i) {
+    auto& c = clients[static_cast<std::size_t>(i)];
+    c.user = "bench" + std::to_string(i);
+    c.district = districts[static_cast<std::size_t>(i) % districts.size()];
+    c.establishments = by_district[c.district];
+    c.device = newDocumentId();
+    test::ProcessOptions password;
+    password.input = "bench-password\n";
+    if (test::runProcess({test::serverBinary(), "--data", data, "user", "add", c.user, "--role", "inspector", "--district", c.district},
+                         password)
+            .exit_code != 0)
+      return 1;
+  }
+  test::ServerProcess server(data);
+  client::ServerAddress address{"127.0.0.1", std::to_string(server.port())};
+  const std::map<std::string, std::string> v1{{"Fieldcheck-Protocol", "1"}, {"Content-Type", "application/json"}};
+  for (auto& c : clients) {
+    client::HttpConnection http(address);
+    auto r = http.request("POST", "/v1/login", v1,
+                          json{{"user", c.user}, {"password", "bench-password"}, {"device_name", "bench"}, {"device_id", c.device}}.dump(),
+                          std::chrono::seconds(30));
+    if (!r || r.value().status != 200) return 1;
+    c.token = json::parse(r.value().body)["token"].get<std::string>();
+  }
+  const auto template_id = seedDocumentId("template", "establishment-inspection");
+
+  // Every client's documents, made before the clock starts.
+  std::vector<std::vector<Document>> docs(clients.size());
+  for (std::size_t i = 0; i < clients.size(); ++i)
+    for (int n = 0; n < opt.inspections; ++n) docs[i].push_back(inspection(clients[i], template_id, n));
+  const auto json_bytes_per_inspection = protocol::documentToJson(docs[0][0]).dump().size();
+
+  // Ingest.
+  std::atomic<std::uint64_t> bytes_sent{0}, refused{0};
+  std::atomic<bool> failed{false};
+  const auto t0 = Clock::now();
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < clients.size(); ++i) {
+    threads.emplace_back([&, i] {
+      client::HttpConnection http(address);
+      auto headers = v1;
+      headers["Authorization"] = "Bearer " + clients[i].token;
+      std::int64_t seq = 0, cursor = 0;
+      for (std::size_t start = 0; start < docs[i].size(); start += static_cast<std::size_t>(opt.batch)) {
+        protocol::SyncRequest req;
+        req.cursor = cursor;
+        req.page_limit = 1;
+        for (std::size_t k = start; k < std::min(docs[i].size(), start + static_cast<std::size_t>(opt.batch)); ++k)
+          req.push.push_back({++seq, "", docs[i][k]});
+        auto r = http.request("POST", "/v1/sync", headers, protocol::toJson(req).dump(), std::chrono::seconds(120));
+        if (!r || r.value().status != 200) {
+          failed = true;
+          return;
+        }
+        const auto answer = json::parse(r.value().body);
+        refused += answer["refused"].size();
+        cursor = answer["cursor"].get<std::int64_t>();
+      }
+      bytes_sent += http.bytesSent();
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double ingest_s = seconds(Clock::now() - t0);
+  if (failed || refused > 0) {
+    std::fprintf(stderr, "ingest failed (%llu refused)\n", static_cast<unsigned long long>(refused.load()));
+    return 1;
+  }
+  const double total = static_cast<double>(opt.clients) * opt.inspections;
+
+  // Baseline: the same documents inserted plainly, same batches, same durability.
+  double plain_s = 0;
+  {
+    SQLite::Database db((dir / "plain.db").string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA synchronous = FULL");
+    db.exec("CREATE TABLE docs(id TEXT PRIMARY KEY, fields TEXT NOT NULL)");
+    SQLite::Statement insert(db, "INSERT INTO docs(id, fields) VALUES (?, ?)");
+    const auto p0 = Clock::now();
+    for (const auto& list : docs) {
+      for (std::size_t start = 0; start < list.size(); start += static_cast<std::size_t>(opt.batch)) {
+        SQLite::Transaction tx(db);
+        for (std::size_t k = start; k < std::min(list.size(), start + static_cast<std::size_t>(opt.batch)); ++k) {
+          insert.reset();
+          insert.bind(1, list[k].id);
+          insert.bind(2, canonicalFieldsJson(list[k].fields));
+          insert.exec();
+        }
+        tx.commit();
+      }
+    }
+    plain_s = seconds(Clock::now() - p0);
+  }
+
+  // Pull apply on a client store: pages of changes as the server sends them.
+  double apply_s = 0;
+  std::size_t applied = 0;
+  {
+    auto store = client::LocalStore::open(dir / "laptop.db", true);
+    if (!store) return 1;
+    std::int64_t seq = 0;
+    const auto a0 = Clock::now();
+    for (const auto& list : docs) {
+      for (std::size_t start = 0; start < list.size(); start += protocol::kMaxPageChanges / 2) {
+        protocol::SyncResponse page;
+        for (std::size_t k = start; k < std::min(list.size(), start + protocol::kMaxPageChanges / 2); ++k)
+          page.changes.push_back({++seq, list[k]});
+        page.cursor = seq;
+        applied += store.value().applySync({}, page);
+      }
+    }
+    apply_s = seconds(Clock::now() - a0);
+  }
+
+  // A sync with nothing to do: one round trip, bytes each way.
+  client::HttpConnection idle(address);
+  auto headers = v1;
+  headers["Authorization"] = "Bearer " + clients[0].token;
+  // First bring the cursor to the end, then measure one idle step on a fresh connection.
+  std::int64_t cursor = 0;
+  for (;;) {
+    auto r = idle.request("POST", "/v1/sync", headers, protocol::toJson(protocol::SyncRequest{{}, cursor, 1000}).dump(),
+                          std::chrono::seconds(60));
+    if (!r) return 1;
+    const auto j = json::parse(r.value().body);
+    cursor = j["cursor"].get<std::int64_t>();
+    if (j["last_page"].get<bool>()) break;
+  }
+  client::HttpConnection fresh(address);
+  auto step = fresh.request("POST", "/v1/sync", headers, protocol::toJson(protocol::SyncRequest{{}, cursor, 500}).dump(),
+                            std::chrono::seconds(60));
+  if (!step) return 1;
+
+  const long peak_kib = peakMemoryKiB(server.pid());
+  server.stop(SIGTERM);
+
+  const double ingest_rate = total / ingest_s, plain_rate = total / plain_s;
+  const double wire_per_inspection = static_cast<double>(bytes_sent.load()) / total;
+  std::printf("Sync over loopback: %d clients x %d inspections, batches of %d\n\n", opt.clients, opt.inspections, opt.batch);
+  std::printf("| benchmark | measured | baseline (same run) | ratio | target |\n|---|---:|---:|---:|---|\n");
+  std::printf("| push ingest, durable | %.0f inspections/s | plain insert %.0f/s | %.2f | >= 20,000/s and >= 0.30 |\n",
+              ingest_rate, plain_rate, ingest_rate / plain_rate);
+  std::printf("| pull apply on a client | %.0f changes/s | | | >= 50,000/s |\n", static_cast<double>(applied) / apply_s);
+  std::printf("| bytes on the wire per inspection | %.0f B | JSON %zu B | %.2f | <= 0.50 |\n", wire_per_inspection,
+              json_bytes_per_inspection, wire_per_inspection / static_cast<double>(json_bytes_per_inspection));
+  std::printf("| sync with nothing to do | 1 round trip, %llu B up, %llu B down | | | <= 300 B each way |\n",
+              static_cast<unsigned long long>(fresh.bytesSent()), static_cast<unsigned long long>(fresh.bytesReceived()));
+  std::printf("| server peak memory (VmHWM) | %.1f MB | | | <= 64 MB |\n", static_cast<double>(peak_kib) / 1024);
+  return 0;
+}
