@@ -7,6 +7,8 @@
 #include <atomic>
 #include <iostream>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -49,8 +51,37 @@ ApiResponse plainError(unsigned status, const std::string& code, const std::stri
           R"({"error":{"code":")" + code + R"(","vi":")" + vi + R"(","en":")" + en + R"("}})", ""};
 }
 
-net::awaitable<void> session(tcp::socket socket, std::filesystem::path data_dir) {
-  beast::tcp_stream stream(std::move(socket));
+// The open connections, so that a stop can end the idle ones at once. Each session runs on its
+// own strand; the registry only hands out its stream to be cancelled on that strand.
+class Sessions {
+ public:
+  void add(const std::shared_ptr<beast::tcp_stream>& stream) {
+    std::lock_guard lock(mutex_);
+    streams_.insert(stream);
+  }
+  void remove(const std::shared_ptr<beast::tcp_stream>& stream) {
+    std::lock_guard lock(mutex_);
+    streams_.erase(stream);
+  }
+  // Stops every session: no new request is read, and a pending read or write is cancelled.
+  void stopAll() {
+    stopping_ = true;
+    std::lock_guard lock(mutex_);
+    for (const auto& stream : streams_)
+      net::post(stream->get_executor(), [stream] { stream->cancel(); });
+  }
+  bool stopping() const { return stopping_; }
+
+ private:
+  std::mutex mutex_;
+  std::set<std::shared_ptr<beast::tcp_stream>> streams_;
+  std::atomic<bool> stopping_{false};
+};
+
+net::awaitable<void> session(tcp::socket socket, std::filesystem::path data_dir, Sessions& sessions) {
+  auto shared_stream = std::make_shared<beast::tcp_stream>(std::move(socket));
+  sessions.add(shared_stream);
+  auto& stream = *shared_stream;
   beast::flat_buffer buffer;
   beast::error_code ec;
   std::string peer;
@@ -59,7 +90,7 @@ net::awaitable<void> session(tcp::socket socket, std::filesystem::path data_dir)
     const auto remote = stream.socket().remote_endpoint(ignored);
     peer = remote.address().to_string();
   }
-  for (unsigned served = 0; served < tuning::kMaxRequestsPerConnection; ++served) {
+  for (unsigned served = 0; served < tuning::kMaxRequestsPerConnection && !sessions.stopping(); ++served) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(tuning::kMaxRequestHeaderBytes));
     parser.body_limit(tuning::kMaxRequestBodyBytes);
@@ -103,17 +134,22 @@ net::awaitable<void> session(tcp::socket socket, std::filesystem::path data_dir)
   }
   beast::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  sessions.remove(shared_stream);
 }
 
-net::awaitable<void> listen(tcp::acceptor& acceptor, std::filesystem::path data_dir) {
+// Runs on the acceptor's strand, as does the stop, so the two never touch the acceptor at once.
+net::awaitable<void> listen(tcp::acceptor& acceptor, std::filesystem::path data_dir, Sessions& sessions,
+                            net::io_context& ioc) {
   for (;;) {
     beast::error_code ec;
-    auto socket = co_await acceptor.async_accept(net::redirect_error(net::use_awaitable, ec));
+    // Each connection gets a strand of its own.
+    auto socket = co_await acceptor.async_accept(net::make_strand(ioc), net::redirect_error(net::use_awaitable, ec));
     if (ec) {
-      if (!acceptor.is_open()) co_return;  // stopping
-      continue;                            // a failed accept (e.g. out of descriptors) must not stop the others
+      if (!acceptor.is_open() || sessions.stopping()) co_return;
+      continue;  // a failed accept (e.g. out of descriptors) must not stop the others
     }
-    net::co_spawn(acceptor.get_executor(), session(std::move(socket), data_dir), net::detached);
+    auto executor = socket.get_executor();
+    net::co_spawn(executor, session(std::move(socket), data_dir, sessions), net::detached);
   }
 }
 
@@ -128,7 +164,9 @@ int serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
   check.value().reset();
 
   net::io_context ioc{static_cast<int>(tuning::kServerThreads)};
-  tcp::acceptor acceptor(ioc);
+  auto acceptor_strand = net::make_strand(ioc);
+  tcp::acceptor acceptor(acceptor_strand);
+  Sessions sessions;
   beast::error_code ec;
   const auto address = net::ip::make_address(options.host, ec);
   if (ec) {
@@ -148,17 +186,17 @@ int serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
   const auto bound = acceptor.local_endpoint();
   out << "Đang phục vụ / Serving on http://" << bound.address().to_string() << ":" << bound.port() << std::endl;
 
-  net::signal_set signals(ioc, SIGINT, SIGTERM);
+  net::signal_set signals(acceptor_strand, SIGINT, SIGTERM);
   signals.async_wait([&](const beast::error_code& signal_ec, int) {
     if (signal_ec) return;
+    // Stop accepting, end idle connections, and let requests being handled finish: a request is
+    // handled inside one transaction, committed or rolled back whole. When the last session has
+    // ended there is no work left and every run() returns.
     beast::error_code ignored;
     acceptor.close(ignored);
-    // stop() lets every handler that is running finish, and a request is handled inside one
-    // handler and one transaction: it commits or rolls back whole. A response not yet sent is
-    // lost with its connection; the client retries, and requests are idempotent.
-    ioc.stop();
+    sessions.stopAll();
   });
-  net::co_spawn(ioc, listen(acceptor, options.data_dir), net::detached);
+  net::co_spawn(acceptor_strand, listen(acceptor, options.data_dir, sessions, ioc), net::detached);
 
   std::vector<std::thread> threads;
   for (unsigned i = 1; i < tuning::kServerThreads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
