@@ -88,8 +88,10 @@ Result<InspectorService> InspectorService::open(const Home& home) {
   auto store = LocalStore::open(home.database(), false);
   if (!store) return store.problem();
   if (!store.value().setting("province"))
-    return problem("Thư mục " + home.dir.string() + " chưa được khởi tạo. Hãy chạy `fieldcheck init --seed THƯ_MỤC`.",
-                   "The folder " + home.dir.string() + " is not set up. Run `fieldcheck init --seed DIR`.");
+    return problem("Thư mục " + home.dir.string() + " chưa có dữ liệu tỉnh. Hãy chạy `fieldcheck init --seed THƯ_MỤC` "
+                   "(không cần mạng), hoặc `fieldcheck sync` sau khi đã `fieldcheck login`.",
+                   "The folder " + home.dir.string() + " holds no province yet. Run `fieldcheck init --seed DIR` "
+                   "(offline), or `fieldcheck sync` after `fieldcheck login`.");
   return InspectorService(std::move(store.value()), home);
 }
 

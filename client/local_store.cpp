@@ -222,9 +222,11 @@ LocalStore::~LocalStore() = default;
 Result<LocalStore> LocalStore::open(const fs::path& file, bool create) {
   auto db = openDatabase(file, create, {kApplicationId, kMigrations, tuning::kBusyTimeout},
                          problem("Chưa có dữ liệu Fieldcheck trong " + file.parent_path().string() +
-                                     ". Hãy chạy `fieldcheck init --seed THƯ_MỤC` trước.",
+                                     ". Hãy chạy `fieldcheck init --seed THƯ_MỤC` (không cần mạng) hoặc "
+                                     "`fieldcheck login --server URL --user TÊN` trước.",
                                  "There is no Fieldcheck data in " + file.parent_path().string() +
-                                     ". Run `fieldcheck init --seed DIR` first."));
+                                     ". Run `fieldcheck init --seed DIR` (offline) or "
+                                     "`fieldcheck login --server URL --user NAME` first."));
   if (!db) return db.problem();
   try {
     auto impl = std::make_unique<Impl>(std::move(db.value()));

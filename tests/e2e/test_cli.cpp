@@ -52,7 +52,7 @@ TEST_CASE("cli: exit code 2 for bad usage, 0 for help, 1 for a user error", "[cl
 
   auto missing = c.run({"establishments"});
   CHECK(missing.exit_code == 1);
-  CHECK_THAT(missing.err, Catch::Contains("Run `fieldcheck init --seed DIR` first"));
+  CHECK_THAT(missing.err, Catch::Contains("Run `fieldcheck init --seed DIR` (offline) or `fieldcheck login"));
   CHECK_THAT(missing.err, Catch::Contains("Hãy chạy `fieldcheck init"));
   CHECK_FALSE(std::filesystem::exists(dir / "home"));
 }
