@@ -220,7 +220,7 @@ LocalStore& LocalStore::operator=(LocalStore&&) noexcept = default;
 LocalStore::~LocalStore() = default;
 
 Result<LocalStore> LocalStore::open(const fs::path& file, bool create) {
-  auto db = openDatabase(file, create, {kApplicationId, kMigrations, tuning::kBusyTimeout},
+  auto db = openDatabase(file, create, {kApplicationId, kMigrations, tuning::kBusyTimeout, tuning::kPageCacheBytes},
                          problem("Chưa có dữ liệu Fieldcheck trong " + file.parent_path().string() +
                                      ". Hãy chạy `fieldcheck init --seed THƯ_MỤC` (không cần mạng) hoặc "
                                      "`fieldcheck login --server URL --user TÊN` trước.",

@@ -25,7 +25,7 @@ Result<LoginResult> login(const Home& home, const std::string& server_url, const
                           const std::string& password, const std::string& device_name);
 
 struct SyncCounts {
-  std::size_t pushed = 0;   // outbox entries acknowledged
+  std::size_t pushed = 0;   // documents sent and acknowledged (each as its latest revision)
   std::size_t refused = 0;  // of those, set aside by the server
   std::size_t pulled = 0;   // changes received and stored
   std::size_t round_trips = 0;

@@ -8,6 +8,8 @@ namespace fieldcheck::client::tuning {
 
 /// How long a command waits for another fieldcheck process that holds the write lock.
 inline constexpr auto kBusyTimeout = std::chrono::milliseconds(10'000);
+/// SQLite's page cache for the local store: a district's data stays in memory.
+inline constexpr std::size_t kPageCacheBytes = 16 * 1024 * 1024;
 /// Document heads kept parsed in memory per store (a cache, checked against the log on use).
 inline constexpr std::size_t kHeadCacheEntries = 512;
 /// The shortest id prefix accepted where a full document id is expected.

@@ -29,6 +29,8 @@ Result<SQLite::Database> openDatabase(const fs::path& file, bool create, const D
     db.exec("PRAGMA journal_mode = WAL");
     db.exec("PRAGMA synchronous = FULL");
     db.exec("PRAGMA foreign_keys = ON");
+    // A negative cache_size is in KiB.
+    db.exec("PRAGMA cache_size = -" + std::to_string(spec.page_cache_bytes / 1024));
     auto migrated = migrateSchema(db, spec.application_id, spec.migrations);
     if (!migrated) return migrated.problem();
     return db;

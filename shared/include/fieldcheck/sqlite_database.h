@@ -28,6 +28,7 @@ struct DatabaseSpec {
   std::int32_t application_id;          // PRAGMA application_id marking the file as ours
   std::span<const Migration> migrations;  // versions 1, 2, ... in order
   std::chrono::milliseconds busy_timeout;
+  std::size_t page_cache_bytes = 2 * 1024 * 1024;  // per connection
 };
 
 /// Opens `file` as a database of `spec`: WAL mode, synchronous=FULL (a commit is durable when it
