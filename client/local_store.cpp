@@ -150,13 +150,17 @@ struct LocalStore::Impl {
     return db.getLastInsertRowid();
   }
 
-  void setHead(const Document& doc, std::int64_t seq) {
+  // Points a document at its new head; with `synced`, also records that the server has it.
+  void setHead(const Document& doc, std::int64_t seq, const std::optional<std::string>& synced = std::nullopt) {
     auto st = statement(upsert_head,
-                         "INSERT INTO documents(id, kind, head_seq) VALUES (?,?,?) "
-                         "ON CONFLICT(id) DO UPDATE SET head_seq = excluded.head_seq");
+                         "INSERT INTO documents(id, kind, head_seq, synced_revision) VALUES (?,?,?,?) "
+                         "ON CONFLICT(id) DO UPDATE SET head_seq = excluded.head_seq, "
+                         "synced_revision = coalesce(excluded.synced_revision, synced_revision)");
     st->bind(1, doc.id);
     st->bind(2, doc.kind);
     st->bind(3, seq);
+    if (synced) st->bind(4, *synced);
+    else st->bind(4);
     st->exec();
   }
 
@@ -169,14 +173,19 @@ struct LocalStore::Impl {
     st->exec();
   }
 
-  // True when the document's head is a local edit the server has not acknowledged.
-  bool hasPendingEdit(const std::string& id, std::int64_t acked) {
-    auto st = statement(select_pending,
-                        "SELECT 1 FROM documents d JOIN revisions r ON r.seq = d.head_seq "
-                        "WHERE d.id = ? AND r.origin = 'local' AND r.seq > ?");
-    st->bind(1, id);
-    st->bind(2, acked);
-    return st->executeStep();
+  struct HeadState {
+    std::string revision;
+    bool pending_edit = false;  // the head is a local edit the server has not acknowledged
+  };
+  // What a pull needs to know of a document's head, without reading its fields.
+  std::optional<HeadState> headState(const std::string& id, std::int64_t acked) {
+    auto st = statement(select_head_state,
+                        "SELECT r.revision, r.origin = 'local' AND r.seq > ? FROM documents d "
+                        "JOIN revisions r ON r.seq = d.head_seq WHERE d.id = ?");
+    st->bind(1, acked);
+    st->bind(2, id);
+    if (!st->executeStep()) return std::nullopt;
+    return HeadState{st->getColumn(0).getString(), st->getColumn(1).getInt() != 0};
   }
 
   // The clock as this replica last left it: the stamp of its latest own revision, or a later
@@ -210,7 +219,7 @@ struct LocalStore::Impl {
   std::string user;
   std::string device;
   std::unique_ptr<SQLite::Statement> select_head_seq, select_revision, insert_revision, upsert_head,
-      select_last_local, select_setting, upsert_setting, update_synced, select_pending;
+      select_last_local, select_setting, upsert_setting, update_synced, select_head_state;
   std::unordered_map<std::string, std::pair<std::int64_t, Document>> head_cache;
 };
 
@@ -301,8 +310,7 @@ void LocalStore::importShared(const std::vector<Document>& docs) {
   SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
   for (const auto& doc : docs) {
     if (impl_->head(doc.id)) continue;
-    impl_->setHead(doc, impl_->appendRevision(doc, "shared", canonicalFieldsJson(doc.fields)));
-    impl_->setSynced(doc.id, doc.revision);
+    impl_->setHead(doc, impl_->appendRevision(doc, "shared", canonicalFieldsJson(doc.fields)), doc.revision);
   }
   tx.commit();
 }
@@ -373,7 +381,7 @@ std::size_t LocalStore::applySync(const std::vector<protocol::PushEntry>& sent, 
   for (const auto& change : response.changes) {
     const auto& doc = change.doc;
     observed = std::max(observed, doc.stamp);
-    const auto current = impl_->head(doc.id);
+    const auto current = impl_->headState(doc.id, acked);
     if (current && current->revision == doc.revision) {
       impl_->setSynced(doc.id, doc.revision);
       continue;
@@ -382,10 +390,7 @@ std::size_t LocalStore::applySync(const std::vector<protocol::PushEntry>& sent, 
     // An edit of this document still waiting to be sent stays the head, and keeps the base it
     // was made on, so the server sees the two edits as concurrent instead of one replacing the
     // other.
-    if (!impl_->hasPendingEdit(doc.id, acked)) {
-      impl_->setHead(doc, seq);
-      impl_->setSynced(doc.id, doc.revision);
-    }
+    if (!current || !current->pending_edit) impl_->setHead(doc, seq, doc.revision);
     ++added;
     if (doc.kind == "province") {
       if (const auto* name = doc.fields.count("name") ? doc.fields.at("name").get<std::string>() : nullptr)
