@@ -107,12 +107,26 @@ ApiResponse login(const ApiRequest& r, ProvincialStorage& storage) {
     return error(400, "bad_request", "Mật khẩu hoặc tên thiết bị quá dài hay không hợp lệ.",
                  "The password or device name is too long or not valid.");
   auto found = isValidUserName(name) ? storage.userWithHash(name) : std::nullopt;
+  const auto now = wallClockMs();
+  if (found) {
+    const auto paused_until = storage.loginPausedUntil(name);
+    if (paused_until > now) {
+      const auto minutes = std::to_string((paused_until - now) / 60'000 + 1);
+      return error(429, "login_paused", "Nhập sai mật khẩu quá nhiều lần; hãy thử lại sau " + minutes + " phút.",
+                   "Too many wrong passwords; try again in " + minutes + " minutes.");
+    }
+  }
+  // An unknown user costs the same hashing as a known one, so timing reveals nothing either.
+  static const std::string kDecoyHash = hashPassword("decoy password for unknown users");
+  const bool password_ok = verifyPassword(password, found ? found->second : kDecoyHash);
   // The same answer for an unknown user, a wrong password and a revoked user: nothing to probe.
-  if (!found || found->first.revoked || !verifyPassword(password, found->second)) {
+  if (!found || found->first.revoked || !password_ok) {
+    if (found) storage.recordLogin(name, false, now);
     storage.audit(name.substr(0, 64), "", "login.refused", r.peer);
     return error(401, "login_refused", "Sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản đã bị thu hồi.",
                  "Wrong user name or password, or the account was revoked.");
   }
+  storage.recordLogin(name, true, now);
   const auto& user = found->first;
   const auto token = newToken();
   const auto device = storage.enrolDevice(user.name, device_id, toNfc(device_name), token.hash);

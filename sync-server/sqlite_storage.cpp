@@ -66,6 +66,8 @@ CREATE TABLE users(
   district      TEXT,
   password_hash TEXT NOT NULL,
   revoked       INTEGER NOT NULL DEFAULT 0,
+  failed_logins INTEGER NOT NULL DEFAULT 0,
+  paused_until_ms INTEGER NOT NULL DEFAULT 0,
   created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
 ) WITHOUT ROWID;
 
@@ -202,6 +204,26 @@ class SqliteStorage final : public ProvincialStorage {
     st.bind(1, name);
     if (!st.executeStep()) return std::nullopt;
     return std::pair{readUser(st), st.getColumn(5).getString()};
+  }
+
+  std::int64_t loginPausedUntil(const std::string& name) override {
+    SQLite::Statement st(db_, "SELECT paused_until_ms FROM users WHERE name = ?");
+    st.bind(1, name);
+    return st.executeStep() ? st.getColumn(0).getInt64() : 0;
+  }
+
+  void recordLogin(const std::string& name, bool succeeded, std::int64_t now_ms) override {
+    SQLite::Statement st(db_, succeeded
+                                  ? "UPDATE users SET failed_logins = 0, paused_until_ms = 0 WHERE name = ?1"
+                                  : "UPDATE users SET failed_logins = CASE WHEN failed_logins + 1 >= ?2 THEN 0 "
+                                    "ELSE failed_logins + 1 END, paused_until_ms = CASE WHEN failed_logins + 1 >= ?2 "
+                                    "THEN ?3 ELSE paused_until_ms END WHERE name = ?1");
+    st.bind(1, name);
+    if (!succeeded) {
+      st.bind(2, tuning::kMaxLoginFailures);
+      st.bind(3, now_ms + std::chrono::duration_cast<std::chrono::milliseconds>(tuning::kLoginPause).count());
+    }
+    st.exec();
   }
 
   Result<std::size_t> revokeUser(const std::string& name) override {

@@ -16,6 +16,9 @@ inline constexpr std::size_t kTokenBytes = 32;
 /// Longest accepted password and user name, in bytes.
 inline constexpr std::size_t kMaxPasswordBytes = 1024;
 inline constexpr std::size_t kMaxUserNameBytes = 64;
+/// Wrong passwords in a row after which a user's logins pause, and for how long.
+inline constexpr int kMaxLoginFailures = 10;
+inline constexpr auto kLoginPause = std::chrono::minutes(5);
 /// Shortest accepted password, in bytes.
 inline constexpr std::size_t kMinPasswordBytes = 8;
 

@@ -65,6 +65,19 @@ TEST_CASE("api: login gives a device token that names the caller", "[api]") {
   }
 }
 
+TEST_CASE("api: repeated wrong passwords pause a user's logins, then the right one works again", "[api]") {
+  Fixture f;
+  const std::string wrong =
+      R"({"user":"lan","password":"guess","device_name":"x","device_id":"0123456789abcdef0123456789abcdef"})";
+  for (int i = 0; i < 10; ++i) CHECK(f.call("POST", "/v1/login", wrong).status == 401);
+  auto paused = f.call("POST", "/v1/login",
+                       R"({"user":"lan","password":"secret-pass","device_name":"x","device_id":"0123456789abcdef0123456789abcdef"})");
+  CHECK(paused.status == 429);
+  CHECK(code(paused) == "login_paused");
+  f.storage->recordLogin("lan", true, 0);  // as when the pause has passed and a login succeeded
+  f.login();
+}
+
 TEST_CASE("api: bad and hostile requests get a 4xx with a reason", "[api]") {
   Fixture f;
   struct Case {
