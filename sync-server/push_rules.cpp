@@ -106,6 +106,14 @@ PushDecision judgePush(const Identity& who, const protocol::PushEntry& e, const 
   if (!inScope(who, district) || textField(doc, "_district") != district)
     return refuse(e, "scope", "Phiếu kiểm tra cơ sở ngoài huyện của bạn.",
                   "The inspection is of an establishment outside your district.");
+  // An inspection stays on its establishment: moving it would carry another district's record
+  // into this one.
+  if (head && textField(*head, "_establishment") != textField(doc, "_establishment"))
+    return refuse(e, "scope", "Không được chuyển phiếu kiểm tra sang cơ sở khác.",
+                  "An inspection cannot be moved to another establishment.");
+  const auto status = textField(doc, "_status");
+  if (status != "draft" && status != "finalized")
+    return refuse(e, "invalid", "Trạng thái phiếu “" + status + "” không hợp lệ.", "Inspection status “" + status + "” is not valid.");
   if (head && textField(*head, "_status") == "finalized" && who.role == Role::kInspector)
     return refuse(e, "finalized", "Phiếu đã hoàn tất nên cán bộ kiểm tra không sửa được; hãy báo giám sát viên.",
                   "The inspection is finalized and an inspector cannot edit it; ask a supervisor.");

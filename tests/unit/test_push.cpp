@@ -126,6 +126,24 @@ TEST_CASE("push: forged, tampered, misfiled and invalid changes are refused with
     entry.doc.revision = computeRevision(entry.doc);
     expected = "scope";
   }
+  SECTION("an existing inspection moved to an establishment of the user's own district") {
+    const std::string other_device = "0000000000000000000000000000d003";
+    REQUIRE(f.storage->addUser({"minh", Role::kInspector, std::string("ha-quang"), false, ""}, hashPassword("secret-pass")).ok());
+    REQUIRE(f.storage->enrolDevice("minh", other_device, "laptop", newToken().hash).ok());
+    const Identity minh{"minh", Role::kInspector, std::string("ha-quang"), other_device};
+    Fields theirs_fields = f.inspectionOf(f.seedDoc("establishment", "ha-quang")).fields;
+    const auto theirs = firstRevision(entry.doc.id, "inspection", theirs_fields, "minh", other_device, HybridTimestamp{1, 0});
+    REQUIRE(f.storage->applyPush(other_device, {{1, "", theirs}}, [&](const auto& e, const auto& head, const auto& lookup) {
+                  return judgePush(minh, e, head, lookup);
+                }).refused.empty());
+    entry.base_revision = theirs.revision;  // a hostile laptop that learnt the id and revision
+    expected = "scope";
+  }
+  SECTION("a status the protocol does not know") {
+    entry.doc.fields["_status"] = "approved";
+    entry.doc.revision = computeRevision(entry.doc);
+    expected = "invalid";
+  }
   SECTION("an answer out of bounds") {
     entry.doc.fields["workers_under_18"] = -5;
     entry.doc.revision = computeRevision(entry.doc);
