@@ -49,6 +49,17 @@ TEST_CASE("cli: exit code 2 for bad usage, 0 for help, 1 for a user error", "[cl
   auto help = c.run({"inspect", "fill", "--help"});
   CHECK(help.exit_code == 0);
   CHECK_THAT(help.out, Catch::Contains("inspection id"));
+  const std::vector<std::vector<std::string>> commands = {
+      {"init"}, {"establishments"}, {"establishment", "show"}, {"establishment", "set"}, {"inspect", "new"},
+      {"inspect", "fill"}, {"inspect", "set"}, {"inspect", "attach"}, {"inspect", "show"}, {"inspect", "list"},
+      {"inspect", "finalize"}, {"history"}, {"status"}, {"login"}, {"sync"}};
+  for (auto command : commands) {
+    command.push_back("--help");
+    auto r = c.run(command);
+    INFO(command[0] << (command.size() > 2 ? " " + command[1] : ""));
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.out, Catch::Contains("Usage") && Catch::Contains(command[command.size() - 2]));
+  }
 
   auto missing = c.run({"establishments"});
   CHECK(missing.exit_code == 1);

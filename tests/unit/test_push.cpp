@@ -44,10 +44,19 @@ struct Fixture {
     return firstRevision(newDocumentId(), "inspection", answers, "lan", kDevice, HybridTimestamp{1, 0});
   }
 
-  PushOutcome push(const std::vector<protocol::PushEntry>& entries) {
-    return storage->applyPush(kDevice, entries, [&](const auto& e, const auto& head, const auto& lookup) {
-      return judgePush(lan, e, head, lookup);
+  PushOutcome push(const std::vector<protocol::PushEntry>& entries) { return pushAs(lan, entries); }
+
+  PushOutcome pushAs(const Identity& who, const std::vector<protocol::PushEntry>& entries) {
+    return storage->applyPush(who.device, entries, [&](const auto& e, const auto& head, const auto& lookup) {
+      return judgePush(who, e, head, lookup);
     });
+  }
+
+  // Another user with a device of their own.
+  Identity enrol(const std::string& name, Role role, const std::string& district, const std::string& device) {
+    REQUIRE(storage->addUser({name, role, district, false, ""}, hashPassword("secret-pass")).ok());
+    REQUIRE(storage->enrolDevice(name, device, "laptop", newToken().hash).ok());
+    return Identity{name, role, district, device};
   }
 
   long long changes() {
@@ -127,15 +136,10 @@ TEST_CASE("push: forged, tampered, misfiled and invalid changes are refused with
     expected = "scope";
   }
   SECTION("an existing inspection moved to an establishment of the user's own district") {
-    const std::string other_device = "0000000000000000000000000000d003";
-    REQUIRE(f.storage->addUser({"minh", Role::kInspector, std::string("ha-quang"), false, ""}, hashPassword("secret-pass")).ok());
-    REQUIRE(f.storage->enrolDevice("minh", other_device, "laptop", newToken().hash).ok());
-    const Identity minh{"minh", Role::kInspector, std::string("ha-quang"), other_device};
-    Fields theirs_fields = f.inspectionOf(f.seedDoc("establishment", "ha-quang")).fields;
-    const auto theirs = firstRevision(entry.doc.id, "inspection", theirs_fields, "minh", other_device, HybridTimestamp{1, 0});
-    REQUIRE(f.storage->applyPush(other_device, {{1, "", theirs}}, [&](const auto& e, const auto& head, const auto& lookup) {
-                  return judgePush(minh, e, head, lookup);
-                }).refused.empty());
+    const auto minh = f.enrol("minh", Role::kInspector, "ha-quang", "0000000000000000000000000000d003");
+    const auto theirs_fields = f.inspectionOf(f.seedDoc("establishment", "ha-quang")).fields;
+    const auto theirs = firstRevision(entry.doc.id, "inspection", theirs_fields, "minh", minh.device, HybridTimestamp{1, 0});
+    REQUIRE(f.pushAs(minh, {{1, "", theirs}}).refused.empty());
     entry.base_revision = theirs.revision;  // a hostile laptop that learnt the id and revision
     expected = "scope";
   }
@@ -154,15 +158,9 @@ TEST_CASE("push: forged, tampered, misfiled and invalid changes are refused with
     expected = "kind";
   }
   SECTION("an edit based on a revision that another device's edit has replaced") {
-    const std::string other_device = "0000000000000000000000000000d002";
-    REQUIRE(f.storage->addUser({"giam", Role::kSupervisor, std::string("bao-lac"), false, ""}, hashPassword("secret-pass")).ok());
-    REQUIRE(f.storage->enrolDevice("giam", other_device, "office", newToken().hash).ok());
-    const Identity giam{"giam", Role::kSupervisor, std::string("bao-lac"), other_device};
-    const auto theirs = firstRevision(entry.doc.id, "inspection", entry.doc.fields, "giam", other_device, HybridTimestamp{1, 0});
-    auto applied = f.storage->applyPush(other_device, {{1, "", theirs}}, [&](const auto& e, const auto& head, const auto& lookup) {
-      return judgePush(giam, e, head, lookup);
-    });
-    REQUIRE(applied.refused.empty());
+    const auto giam = f.enrol("giam", Role::kSupervisor, "bao-lac", "0000000000000000000000000000d002");
+    const auto theirs = firstRevision(entry.doc.id, "inspection", entry.doc.fields, "giam", giam.device, HybridTimestamp{1, 0});
+    REQUIRE(f.pushAs(giam, {{1, "", theirs}}).refused.empty());
     expected = "concurrent";
     entry.base_revision = "1-0000";
   }
