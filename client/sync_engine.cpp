@@ -118,12 +118,15 @@ Result<SyncCounts> synchronize(LocalStore& store, const std::function<void(const
     try {
       parsed = json::parse(reply.value().body);
     } catch (const json::parse_error&) {
-      return stopped(problem("Máy chủ trả lời không đúng dạng.", "The server's answer was malformed."));
+      return stopped(problem("Máy chủ trả lời không đúng dạng; hãy thử lại sau. Nếu vẫn lỗi, máy chủ và máy này có thể khác phiên bản.",
+                             "The server's answer was malformed; try again later. If it persists, the server and this "
+                             "laptop may run different versions."));
     }
     auto response = protocol::syncResponseFromJson(parsed);
     if (!response) return stopped(response.problem());
     if (!request.push.empty() && response.value().acked_through < request.push.back().seq)
-      return stopped(problem("Máy chủ không xác nhận lô thay đổi vừa gửi.", "The server did not acknowledge the batch just sent."));
+      return stopped(problem("Máy chủ không xác nhận lô thay đổi vừa gửi; chúng vẫn được giữ trên máy này, hãy đồng bộ lại sau.",
+                             "The server did not acknowledge the batch just sent; it stays on this laptop, sync again later."));
     counts.pulled += store.applySync(request.push, response.value());
     counts.pushed += request.push.size();
     counts.refused += response.value().refused.size();
