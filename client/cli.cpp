@@ -56,12 +56,6 @@ std::string pad(std::string s, std::size_t width) {
   return s;
 }
 
-std::string text(const Document& doc, const std::string& name) {
-  auto it = doc.fields.find(name);
-  if (it == doc.fields.end()) return "";
-  if (const auto* s = it->second.get<std::string>()) return *s;
-  return displayValue(it->second);
-}
 
 json documentJson(const Document& doc) {
   return json{{"id", doc.id},         {"kind", doc.kind},     {"revision", doc.revision},
@@ -70,7 +64,7 @@ json documentJson(const Document& doc) {
 }
 
 std::string establishmentLine(const InspectorService& service, const Document& est) {
-  return text(est, "code") + " " + text(est, "name") + " — " + service.districtName(text(est, "district"));
+  return textField(est, "code") + " " + textField(est, "name") + " — " + service.districtName(textField(est, "district"));
 }
 
 struct Globals {
@@ -102,7 +96,7 @@ Problem badAssignments(const std::vector<std::string>& bad) {
 
 void printInspection(const Output& o, const InspectorService& service, const InspectionView& v) {
   const auto& doc = v.inspection;
-  const bool finalized = text(doc, f::kStatus) == kStatusFinalized;
+  const bool finalized = textField(doc, f::kStatus) == kStatusFinalized;
   o.out << "Phiếu kiểm tra / Inspection " << doc.id << "\n"
         << "  Trạng thái / Status: " << (finalized ? "đã hoàn tất / finalized" : "nháp / draft") << "\n"
         << "  Cơ sở / Establishment: " << establishmentLine(service, v.establishment) << "\n"
@@ -148,11 +142,11 @@ json inspectionJson(const InspectorService& service, const InspectionView& v) {
     questions.push_back(std::move(q));
   }
   auto j = documentJson(v.inspection);
-  j["status"] = text(v.inspection, f::kStatus);
+  j["status"] = textField(v.inspection, f::kStatus);
   j["establishment"] = {{"id", v.establishment.id},
-                        {"code", text(v.establishment, "code")},
-                        {"name", text(v.establishment, "name")},
-                        {"district", service.districtName(text(v.establishment, "district"))}};
+                        {"code", textField(v.establishment, "code")},
+                        {"name", textField(v.establishment, "name")},
+                        {"district", service.districtName(textField(v.establishment, "district"))}};
   j["template"] = {{"id", v.checklist->id}, {"version", v.checklist->version}};
   j["answered"] = v.state.answeredCount();
   j["applicable"] = v.state.relevantCount();
@@ -330,7 +324,7 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
         json list = json::array();
         for (const auto& e : r.value()) {
           auto j = documentJson(e);
-          j["district_name"] = svc.districtName(text(e, "district"));
+          j["district_name"] = svc.districtName(textField(e, "district"));
           list.push_back(std::move(j));
         }
         out << list.dump(2) << "\n";
@@ -339,8 +333,8 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
       out << pad("Mã/Code", 8) << pad("Tên / Name", 34) << pad("Loại/Kind", 11) << pad("Huyện / District", 22)
           << "Xã / Commune\n";
       for (const auto& e : r.value())
-        out << pad(text(e, "code"), 8) << pad(text(e, "name"), 34) << pad(text(e, "kind"), 11)
-            << pad(svc.districtName(text(e, "district")), 22) << svc.communeName(text(e, "commune")) << "\n";
+        out << pad(textField(e, "code"), 8) << pad(textField(e, "name"), 34) << pad(textField(e, "kind"), 11)
+            << pad(svc.districtName(textField(e, "district")), 22) << svc.communeName(textField(e, "commune")) << "\n";
       out << r.value().size() << " cơ sở / establishments\n";
       return 0;
     }
@@ -422,7 +416,7 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
           list.push_back(inspectionJson(svc, v.value()));
           continue;
         }
-        out << pad(doc.id.substr(0, 8), 10) << pad(text(doc, f::kStatus), 19)
+        out << pad(doc.id.substr(0, 8), 10) << pad(textField(doc, f::kStatus), 19)
             << pad(std::to_string(v.value().state.answeredCount()) + "/" + std::to_string(v.value().state.relevantCount()), 18)
             << establishmentLine(svc, v.value().establishment) << "\n";
       }

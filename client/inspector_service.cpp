@@ -16,13 +16,6 @@ namespace {
 namespace fs = std::filesystem;
 namespace f = inspection_fields;
 
-std::string textField(const Document& doc, const std::string& name) {
-  auto it = doc.fields.find(name);
-  if (it == doc.fields.end()) return "";
-  if (const auto* s = it->second.get<std::string>()) return *s;
-  return "";
-}
-
 // The answers an inspection holds: its fields without the bookkeeping ones.
 Fields answersOf(const Document& inspection) {
   Fields answers;

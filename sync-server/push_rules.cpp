@@ -10,13 +10,6 @@
 namespace fieldcheck::server {
 namespace {
 
-std::string textField(const Document& doc, const std::string& name) {
-  auto it = doc.fields.find(name);
-  if (it == doc.fields.end()) return "";
-  if (const auto* s = it->second.get<std::string>()) return *s;
-  return "";
-}
-
 PushDecision refuse(const protocol::PushEntry& e, std::string code, std::string vi, std::string en) {
   PushDecision d;
   d.refusal = {e.seq, e.doc.id, std::move(code), {std::move(vi), std::move(en)}};

@@ -103,13 +103,6 @@ CREATE TABLE audit(
 )sql"},
 };
 
-std::string textField(const Document& doc, const std::string& name) {
-  auto it = doc.fields.find(name);
-  if (it == doc.fields.end()) return "";
-  if (const auto* s = it->second.get<std::string>()) return *s;
-  return "";
-}
-
 // The district that scopes a seed document; empty for what the whole province shares.
 std::string scopeOf(const Document& doc) {
   if (doc.kind == kinds::kDistrict) return textField(doc, "code");

@@ -9,6 +9,13 @@
 
 namespace fieldcheck {
 
+std::string textField(const Document& doc, const std::string& name) {
+  auto it = doc.fields.find(name);
+  if (it == doc.fields.end()) return "";
+  if (const auto* s = it->second.get<std::string>()) return *s;
+  return "";
+}
+
 int revisionGeneration(const std::string& revision) {
   const auto dash = revision.find('-');
   if (dash == std::string::npos || dash == 0 || dash > 9) return 0;

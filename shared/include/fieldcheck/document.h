@@ -26,6 +26,9 @@ struct Document {
   bool operator==(const Document&) const = default;
 };
 
+/// A field's text, or "" when the field is absent or holds another type.
+std::string textField(const Document& doc, const std::string& name);
+
 /// The generation of a revision id ("3-ab12..." is generation 3); 0 when malformed.
 int revisionGeneration(const std::string& revision);
 
