@@ -12,15 +12,6 @@
 
 namespace fieldcheck::server {
 
-namespace {
-
-void ensureSodium() {
-  static const int status = sodium_init();
-  if (status < 0) throw std::runtime_error("libsodium could not be initialised");
-}
-
-}  // namespace
-
 std::string_view roleName(Role role) {
   switch (role) {
     case Role::kInspector: return "inspector";

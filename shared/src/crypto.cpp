@@ -7,13 +7,13 @@
 #include <sodium.h>
 
 namespace fieldcheck {
-namespace {
-
 void ensureSodium() {
   // sodium_init is thread-safe and idempotent; a function-local static runs it once.
   static const int status = sodium_init();
   if (status < 0) throw std::runtime_error("libsodium could not be initialised");
 }
+
+namespace {
 
 std::string toHex(const unsigned char* bytes, std::size_t size) {
   std::string hex(size * 2 + 1, '\0');

@@ -6,6 +6,10 @@
 
 namespace fieldcheck {
 
+/// Initialises libsodium once; every direct user of libsodium calls it first. Thread-safe.
+/// Throws std::runtime_error if the library cannot start.
+void ensureSodium();
+
 /// SHA-256 of `data` as 64 lowercase hex digits. Thread-safe.
 std::string sha256Hex(std::string_view data);
 
