@@ -164,6 +164,12 @@ TEST_CASE("cli: an establishment's record is corrected with checked values", "[c
   CHECK(c.runJson({"establishment", "show", "CS-05"})["fields"]["workers"] == 14);
   auto history = c.runJson({"history", "CS-05"});
   CHECK(history.size() == 2);
+
+  // A name typed as decomposed Unicode (a + combining grave) is stored precomposed, and found
+  // by a search typed either way.
+  REQUIRE(c.run({"establishment", "set", "CS-05", "name=Karaoke Hoa\xCC\x80ng Mai"}).exit_code == 0);
+  CHECK(c.runJson({"establishment", "show", "CS-05"})["fields"]["name"] == "Karaoke Ho\xC3\xA0ng Mai");
+  CHECK(c.runJson({"establishments", "--search", "hoa\xCC\x80ng mai"}).size() == 1);
 }
 
 TEST_CASE("cli: an interactive fill through piped input validates, goes back, skips and resumes", "[cli][fill]") {
