@@ -35,7 +35,8 @@ Result<AttachmentRef> AttachmentStore::add(const fs::path& file) const {
   std::error_code ec;
   const auto size = fs::file_size(file, ec);
   if (ec || !fs::is_regular_file(file, ec))
-    return problem("Không đọc được tệp " + file.string() + ".", "Cannot read the file " + file.string() + ".");
+    return problem("Không đọc được tệp " + file.string() + "; kiểm tra đường dẫn và quyền đọc tệp.",
+                   "Cannot read the file " + file.string() + "; check the path and that the file is readable.");
   if (size > tuning::kMaxAttachmentBytes)
     return problem("Tệp " + file.string() + " lớn quá " + std::to_string(tuning::kMaxAttachmentBytes >> 20) +
                        " MiB; hãy chụp lại với độ phân giải thấp hơn.",
@@ -44,7 +45,8 @@ Result<AttachmentRef> AttachmentStore::add(const fs::path& file) const {
   std::ifstream in(file, std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (!in.good() && !in.eof())
-    return problem("Không đọc được tệp " + file.string() + ".", "Cannot read the file " + file.string() + ".");
+    return problem("Không đọc được tệp " + file.string() + "; kiểm tra đường dẫn và quyền đọc tệp.",
+                   "Cannot read the file " + file.string() + "; check the path and that the file is readable.");
   const auto type = mediaTypeOf(bytes);
   if (type.empty())
     return problem("Tệp " + file.string() + " không phải ảnh JPEG hay PNG.",
