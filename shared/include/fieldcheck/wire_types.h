@@ -1,5 +1,7 @@
-// cereal serialisation of every type that crosses the wire, each with a class version.
-// Use the portable binary archive or the JSON archive; never cereal's non-portable BinaryArchive.
+// cereal serialisation of the document types, each with a class version. Use the portable
+// binary archive or the JSON archive; never cereal's non-portable BinaryArchive. The sync messages
+// (protocol.h) still travel as JSON: cereal's standard loaders size strings and vectors from the
+// input before checking it, so binary bodies from the network wait for a bounded input archive.
 #pragma once
 
 #include <cereal/cereal.hpp>
