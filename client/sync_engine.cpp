@@ -16,7 +16,7 @@ namespace {
 using nlohmann::json;
 
 const std::map<std::string, std::string> kProtocolHeaders{
-    {"Fieldcheck-Protocol", std::to_string(protocol::kVersion)}, {"Content-Type", "application/json"}};
+    {"Fieldcheck-Protocol", std::to_string(protocol::kVersion)}, {"Content-Type", protocol::kJsonMediaType}};
 
 // The server's own message for a refused request, or a generic one.
 Problem serverProblem(const HttpReply& reply) {
@@ -91,6 +91,8 @@ Result<SyncCounts> synchronize(LocalStore& store, const std::function<void(const
   HttpConnection connection(address.value());
   auto headers = kProtocolHeaders;
   headers["Authorization"] = "Bearer " + *token;
+  headers["Content-Type"] = protocol::kBinaryMediaType;
+  headers["Accept"] = protocol::kBinaryMediaType;
 
   SyncCounts counts;
   auto stopped = [&](const Problem& why) {
@@ -106,7 +108,7 @@ Result<SyncCounts> synchronize(LocalStore& store, const std::function<void(const
     request.push = store.nextPushBatch(tuning::kPushBatchDocuments);
     request.cursor = std::stoll(store.setting("pull_cursor").value_or("0"));
     request.page_limit = tuning::kPullPageChanges;
-    auto reply = requestWithRetries(connection, "/v1/sync", protocol::toJson(request).dump(), headers);
+    auto reply = requestWithRetries(connection, "/v1/sync", protocol::toBinary(request), headers);
     counts.bytes_sent = connection.bytesSent();
     counts.bytes_received = connection.bytesReceived();
     if (!reply) return stopped(reply.problem());
@@ -114,16 +116,14 @@ Result<SyncCounts> synchronize(LocalStore& store, const std::function<void(const
       return stopped(problem("Máy chủ không nhận phiên đăng nhập của máy này (bị thu hồi?); hãy đăng nhập lại.",
                              "The server no longer accepts this laptop's login (revoked?); log in again."));
     if (reply.value().status != 200) return stopped(serverProblem(reply.value()));
-    nlohmann::json parsed;
-    try {
-      parsed = json::parse(reply.value().body);
-    } catch (const json::parse_error&) {
-      return stopped(problem("Máy chủ trả lời không đúng dạng; hãy thử lại sau. Nếu vẫn lỗi, máy chủ và máy này có thể khác phiên bản.",
-                             "The server's answer was malformed; try again later. If it persists, the server and this "
-                             "laptop may run different versions."));
+    auto response = protocol::syncResponseFromBinary(reply.value().body);
+    if (!response) {
+      auto malformed = problem("Máy chủ trả lời không đúng dạng; hãy thử lại sau. Nếu vẫn lỗi, máy chủ và máy này có thể khác phiên bản.",
+                               "The server's answer was malformed; try again later. If it persists, the server and this "
+                               "laptop may run different versions.");
+      malformed.details.push_back(response.problem().message);
+      return stopped(malformed);
     }
-    auto response = protocol::syncResponseFromJson(parsed);
-    if (!response) return stopped(response.problem());
     if (!request.push.empty() && response.value().acked_through < request.push.back().seq)
       return stopped(problem("Máy chủ không xác nhận lô thay đổi vừa gửi; chúng vẫn được giữ trên máy này, hãy đồng bộ lại sau.",
                              "The server did not acknowledge the batch just sent; it stays on this laptop, sync again later."));

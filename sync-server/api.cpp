@@ -2,6 +2,8 @@
 #include "api.h"
 
 #include <algorithm>
+#include <cstring>
+#include <variant>
 #include <iostream>
 
 #include <SQLiteCpp/Exception.h>
@@ -139,7 +141,24 @@ ApiResponse login(const ApiRequest& r, ProvincialStorage& storage) {
                                 {"district", user.district ? json(*user.district) : json()}});
 }
 
-ApiResponse sync(const ApiRequest& r, const Identity& who, ProvincialStorage& storage) {
+bool mediaTypeIs(const std::string& header_value, const char* media_type) {
+  return header_value.compare(0, std::strlen(media_type), media_type) == 0;
+}
+
+// The request in the form its Content-Type names (binary for Fieldcheck, JSON for scripts), or
+// the 4xx answer saying why it cannot be read.
+std::variant<protocol::SyncRequest, ApiResponse> readSyncRequest(const ApiRequest& r) {
+  const auto content_type = header(r, "content-type");
+  auto refused = [](const Problem& p) { return error(400, "bad_request", p.message.vi, p.message.en); };
+  if (mediaTypeIs(content_type, protocol::kBinaryMediaType)) {
+    auto request = protocol::syncRequestFromBinary(r.body);
+    if (!request) return refused(request.problem());
+    return std::move(request.value());
+  }
+  if (!content_type.empty() && !mediaTypeIs(content_type, protocol::kJsonMediaType))
+    return error(415, "media_type",
+                 std::string("Máy chủ nhận nội dung dạng ") + protocol::kBinaryMediaType + " hoặc " + protocol::kJsonMediaType + ".",
+                 std::string("The server accepts bodies of type ") + protocol::kBinaryMediaType + " or " + protocol::kJsonMediaType + ".");
   json body;
   try {
     body = json::parse(r.body);
@@ -148,20 +167,25 @@ ApiResponse sync(const ApiRequest& r, const Identity& who, ProvincialStorage& st
                  "The body is not valid JSON (byte " + std::to_string(e.byte) + ").");
   }
   auto request = protocol::syncRequestFromJson(body);
-  if (!request) return error(400, "bad_request", request.problem().message.vi, request.problem().message.en);
+  if (!request) return refused(request.problem());
+  return std::move(request.value());
+}
+
+ApiResponse sync(const ApiRequest& r, const Identity& who, ProvincialStorage& storage) {
+  auto read = readSyncRequest(r);
+  if (auto* refusal = std::get_if<ApiResponse>(&read)) return *refusal;
+  const auto& request = std::get<protocol::SyncRequest>(read);
   const auto pushed = storage.applyPush(
-      who.device, request.value().push,
+      who, request.push,
       [&](const protocol::PushEntry& entry, const std::optional<Document>& head, const HeadLookup& lookup) {
         return judgePush(who, entry, head, lookup);
       });
-  if (!request.value().push.empty())
-    storage.audit(who.user, who.device, "push",
-                  std::to_string(request.value().push.size()) + " entries, acked through " +
-                      std::to_string(pushed.acked_through) + ", " + std::to_string(pushed.refused.size()) + " refused");
-  auto response = storage.pull(pullScope(who), request.value().cursor, request.value().page_limit);
+  auto response = storage.pull(pullScope(who), request.cursor, request.page_limit);
   response.acked_through = pushed.acked_through;
   response.refused = pushed.refused;
   response.server_wall_ms = wallClockMs();
+  if (header(r, "accept").find(protocol::kBinaryMediaType) != std::string::npos)
+    return {200, protocol::kBinaryMediaType, protocol::toBinary(response), ""};
   return jsonResponse(200, protocol::toJson(response));
 }
 

@@ -97,8 +97,9 @@ class ProvincialStorage {
   /// Applies a device's batch in one durable transaction: entries at or below the device's
   /// high-water mark are skipped (a batch sent twice changes nothing); each other entry is judged,
   /// then appended to the provincial log or recorded as refused; the mark moves to the batch's
-  /// highest sequence. Returns only after the commit.
-  virtual PushOutcome applyPush(const std::string& device, const std::vector<protocol::PushEntry>& entries,
+  /// highest sequence; a non-empty batch is written to the audit log as pushed by `who`. Returns
+  /// only after the commit.
+  virtual PushOutcome applyPush(const Identity& who, const std::vector<protocol::PushEntry>& entries,
                                 const PushJudge& judge) = 0;
 
   /// The next page of changes after `cursor` in `scope`, in server order, at most `limit`.

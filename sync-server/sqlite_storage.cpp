@@ -300,8 +300,9 @@ class SqliteStorage final : public ProvincialStorage {
     return doc;
   }
 
-  PushOutcome applyPush(const std::string& device, const std::vector<protocol::PushEntry>& entries,
+  PushOutcome applyPush(const Identity& who, const std::vector<protocol::PushEntry>& entries,
                         const PushJudge& judge) override {
+    const auto& device = who.device;
     SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
     SQLite::Statement mark(db_, "SELECT pushed_through FROM devices WHERE id = ?");
     mark.bind(1, device);
@@ -357,6 +358,9 @@ class SqliteStorage final : public ProvincialStorage {
         outcome.refused.push_back({refused.getColumn(0).getInt64(), refused.getColumn(1).getString(),
                                    refused.getColumn(2).getString(),
                                    {refused.getColumn(3).getString(), refused.getColumn(4).getString()}});
+      audit(who.user, device, "push",
+            std::to_string(entries.size()) + " entries, acked through " + std::to_string(highest) + ", " +
+                std::to_string(outcome.refused.size()) + " refused");
     }
     tx.commit();
     return outcome;

@@ -1,13 +1,18 @@
 // The sync protocol's JSON form, read strictly.
 #include "fieldcheck/protocol.h"
 
+#include <cmath>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 
+#include <cereal/archives/portable_binary.hpp>
 #include <nlohmann/json.hpp>
 
 #include "fieldcheck/crypto.h"
 #include "fieldcheck/text.h"
+#include "fieldcheck/wire_archive.h"
+#include "fieldcheck/wire_types.h"
 
 namespace fieldcheck::protocol {
 namespace {
@@ -58,11 +63,68 @@ std::vector<T> list(const json& j, const char* key, std::size_t max, const std::
   return out;
 }
 
+void checkText(const std::string& s, const std::string& what, std::size_t max_bytes) {
+  if (s.size() > max_bytes || !isCleanUtf8(s)) throw Malformed{what + " is too long or not clean UTF-8"};
+}
+
+void checkNumber(std::int64_t n, const std::string& what) {
+  if (n < 0) throw Malformed{what + " must be a whole number >= 0"};
+}
+
+// What both forms must satisfy once read: the JSON reader's syntax cannot express some of these
+// (a NaN, a stray byte), the binary one can.
+void checkValue(const Value& value, const std::string& where) {
+  struct Visitor {
+    const std::string& where;
+    void operator()(std::monostate) const {}
+    void operator()(bool) const {}
+    void operator()(std::int64_t) const {}
+    void operator()(double v) const {
+      if (!std::isfinite(v)) throw Malformed{where + " is not a finite number"};
+    }
+    void operator()(const std::string& v) const { checkText(v, where, kMaxTextBytes); }
+    void operator()(const DateTime& v) const {
+      // Years 1 to 9999, offsets within ±14:59, as the text form allows.
+      constexpr std::int64_t kFirst = -62'135'596'800'000, kLast = 253'402'300'799'000;
+      if (v.epoch_ms < kFirst || v.epoch_ms > kLast || v.offset_minutes < -899 || v.offset_minutes > 899)
+        throw Malformed{where + " is not a date between years 1 and 9999"};
+    }
+    void operator()(const Choices& v) const {
+      for (const auto& code : v) checkText(code, where + " (a choice)", 256);
+    }
+    void operator()(const GeoPoint& v) const {
+      if (!std::isfinite(v.latitude) || !std::isfinite(v.longitude) || (v.accuracy_m && !std::isfinite(*v.accuracy_m)))
+        throw Malformed{where + " is not a finite GPS point"};
+    }
+    void operator()(const AttachmentRef& v) const {
+      checkText(v.sha256, where + ".sha256", 64);
+      checkText(v.media_type, where + ".type", 100);
+    }
+  };
+  std::visit(Visitor{where}, value.storage());
+}
+
+void checkDocument(const Document& d, const std::string& where) {
+  checkText(d.id, where + ".id", 256);
+  if (!isDocumentId(d.id)) throw Malformed{where + ".id must be 32 lowercase hex digits"};
+  checkText(d.kind, where + ".kind", 64);
+  checkText(d.revision, where + ".revision", 256);
+  if (revisionGeneration(d.revision) == 0) throw Malformed{where + ".revision is not a revision id"};
+  if (d.parents.size() > 2) throw Malformed{where + ".parents has more than 2 items"};
+  for (const auto& p : d.parents) checkText(p, where + ".parents[]", 64);
+  checkText(d.author, where + ".author", 64);
+  checkText(d.device, where + ".device", 64);
+  if (d.fields.size() > kMaxFields) throw Malformed{where + ".fields must hold at most " + std::to_string(kMaxFields) + " fields"};
+  for (const auto& [name, value] : d.fields) {
+    checkText(name, where + ".fields name", 256);
+    checkValue(value, where + ".fields." + name);
+  }
+}
+
 Document readDocument(const json& j, const std::string& where) {
   onlyKeys(j, {"id", "kind", "revision", "parents", "deleted", "author", "device", "stamp", "fields"}, where);
   Document d;
   d.id = text(j, "id", where);
-  if (!isDocumentId(d.id)) throw Malformed{where + ".id must be 32 lowercase hex digits"};
   d.kind = text(j, "kind", where, 64);
   d.revision = text(j, "revision", where);
   d.parents = list<std::string>(j, "parents", 2, where, [](const json& p, const std::string& w) {
@@ -78,17 +140,46 @@ Document readDocument(const json& j, const std::string& where) {
   if (!stamp) throw Malformed{where + ".stamp is not a hybrid clock stamp"};
   d.stamp = *stamp;
   const auto& fields = member(j, "fields", where);
-  if (!fields.is_object() || fields.size() > 1000) throw Malformed{where + ".fields must be an object of at most 1000 fields"};
+  if (!fields.is_object() || fields.size() > kMaxFields)
+    throw Malformed{where + ".fields must be an object of at most " + std::to_string(kMaxFields) + " fields"};
   try {
     d.fields = fieldsFromJson(fields);
   } catch (const std::invalid_argument& e) {
     throw Malformed{where + ".fields: " + e.what()};
   }
-  for (const auto& [name, value] : d.fields)
-    if (const auto* s = value.get<std::string>(); s && !isCleanUtf8(*s))
-      throw Malformed{where + ".fields." + name + " is not clean UTF-8"};
-  if (revisionGeneration(d.revision) == 0) throw Malformed{where + ".revision is not a revision id"};
+  checkDocument(d, where);
   return d;
+}
+
+void checkRequest(const SyncRequest& r) {
+  if (r.push.size() > kMaxBatchEntries) throw Malformed{"request.push has more than " + std::to_string(kMaxBatchEntries) + " items"};
+  for (std::size_t i = 0; i < r.push.size(); ++i) {
+    const auto where = "request.push[" + std::to_string(i) + "]";
+    checkNumber(r.push[i].seq, where + ".seq");
+    checkText(r.push[i].base_revision, where + ".base_revision", 64);
+    checkDocument(r.push[i].doc, where + ".doc");
+  }
+  checkNumber(r.cursor, "request.cursor");
+  if (r.page_limit < 1 || r.page_limit > kMaxPageChanges)
+    throw Malformed{"request.page_limit must be 1 to " + std::to_string(kMaxPageChanges)};
+}
+
+void checkResponse(const SyncResponse& r) {
+  checkNumber(r.acked_through, "response.acked_through");
+  if (r.refused.size() > kMaxBatchEntries || r.changes.size() > kMaxPageChanges) throw Malformed{"response: too many items"};
+  for (const auto& x : r.refused) {
+    checkNumber(x.seq, "response.refused[].seq");
+    checkText(x.doc_id, "response.refused[].doc_id", 256);
+    checkText(x.code, "response.refused[].code", 256);
+    checkText(x.reason.vi, "response.refused[].vi", 2000);
+    checkText(x.reason.en, "response.refused[].en", 2000);
+  }
+  for (std::size_t i = 0; i < r.changes.size(); ++i) {
+    checkNumber(r.changes[i].seq, "response.changes[].seq");
+    checkDocument(r.changes[i].doc, "response.changes[" + std::to_string(i) + "].doc");
+  }
+  checkNumber(r.cursor, "response.cursor");
+  checkNumber(r.server_wall_ms, "response.server_wall_ms");
 }
 
 template <class T, class F>
@@ -99,6 +190,9 @@ Result<T> guarded(F read) {
     return problem("Dữ liệu đồng bộ không hợp lệ: " + m.what, "Malformed sync data: " + m.what);
   } catch (const json::exception& e) {
     return problem(std::string("Dữ liệu đồng bộ không hợp lệ: ") + e.what(), std::string("Malformed sync data: ") + e.what());
+  } catch (const cereal::Exception& e) {
+    return problem(std::string("Dữ liệu đồng bộ dạng nhị phân không hợp lệ: ") + e.what(),
+                   std::string("Malformed binary sync data: ") + e.what());
   }
 }
 
@@ -146,6 +240,7 @@ Result<SyncRequest> syncRequestFromJson(const json& j) {
     if (limit < 1 || limit > static_cast<std::int64_t>(kMaxPageChanges))
       throw Malformed{"request.page_limit must be 1 to " + std::to_string(kMaxPageChanges)};
     r.page_limit = static_cast<std::uint32_t>(limit);
+    checkRequest(r);
     return r;
   });
 }
@@ -169,8 +264,46 @@ Result<SyncResponse> syncResponseFromJson(const json& j) {
     if (!last.is_boolean()) throw Malformed{"response.last_page must be true or false"};
     r.last_page = last.get<bool>();
     r.server_wall_ms = integer(j, "server_wall_ms", "response");
+    checkResponse(r);
     return r;
   });
+}
+
+namespace {
+
+template <class Message>
+std::string toBinaryMessage(const Message& message) {
+  std::ostringstream out(std::ios::binary);
+  {
+    cereal::PortableBinaryOutputArchive archive(out, cereal::PortableBinaryOutputArchive::Options::LittleEndian());
+    archive(message);
+  }
+  return std::move(out).str();
+}
+
+template <class Message, class Check>
+Result<Message> fromBinaryMessage(std::string_view bytes, Check check) {
+  return guarded<Message>([&] {
+    Message message;
+    WireInputArchive archive(bytes, std::max(kMaxBatchEntries, kMaxFields));
+    archive(message);
+    if (archive.remaining() != 0) throw Malformed{std::to_string(archive.remaining()) + " stray bytes after the message"};
+    check(message);
+    return message;
+  });
+}
+
+}  // namespace
+
+std::string toBinary(const SyncRequest& request) { return toBinaryMessage(request); }
+std::string toBinary(const SyncResponse& response) { return toBinaryMessage(response); }
+
+Result<SyncRequest> syncRequestFromBinary(std::string_view bytes) {
+  return fromBinaryMessage<SyncRequest>(bytes, checkRequest);
+}
+
+Result<SyncResponse> syncResponseFromBinary(std::string_view bytes) {
+  return fromBinaryMessage<SyncResponse>(bytes, checkResponse);
 }
 
 }  // namespace fieldcheck::protocol

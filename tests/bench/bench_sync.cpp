@@ -116,6 +116,9 @@ int main(int argc, char** argv) {
   test::ServerProcess server(data);
   client::ServerAddress address{"127.0.0.1", std::to_string(server.port())};
   const std::map<std::string, std::string> v1{{"Fieldcheck-Protocol", "1"}, {"Content-Type", "application/json"}};
+  // What the fieldcheck client sends and asks for.
+  const std::map<std::string, std::string> binary{
+      {"Fieldcheck-Protocol", "1"}, {"Content-Type", protocol::kBinaryMediaType}, {"Accept", protocol::kBinaryMediaType}};
   for (auto& c : clients) {
     client::HttpConnection http(address);
     auto r = http.request("POST", "/v1/login", v1,
@@ -140,7 +143,7 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < clients.size(); ++i) {
     threads.emplace_back([&, i] {
       client::HttpConnection http(address);
-      auto headers = v1;
+      auto headers = binary;
       headers["Authorization"] = "Bearer " + clients[i].token;
       std::int64_t seq = 0, cursor = 0;
       for (std::size_t start = 0; start < docs[i].size(); start += static_cast<std::size_t>(opt.batch)) {
@@ -149,14 +152,15 @@ int main(int argc, char** argv) {
         req.page_limit = 1;
         for (std::size_t k = start; k < std::min(docs[i].size(), start + static_cast<std::size_t>(opt.batch)); ++k)
           req.push.push_back({++seq, "", docs[i][k]});
-        auto r = http.request("POST", "/v1/sync", headers, protocol::toJson(req).dump(), std::chrono::seconds(120));
-        if (!r || r.value().status != 200) {
+        auto r = http.request("POST", "/v1/sync", headers, protocol::toBinary(req), std::chrono::seconds(120));
+        auto answer = r && r.value().status == 200 ? protocol::syncResponseFromBinary(r.value().body)
+                                                   : Result<protocol::SyncResponse>(problem("", ""));
+        if (!answer) {
           failed = true;
           return;
         }
-        const auto answer = json::parse(r.value().body);
-        refused += answer["refused"].size();
-        cursor = answer["cursor"].get<std::int64_t>();
+        refused += answer.value().refused.size();
+        cursor = answer.value().cursor;
       }
       bytes_sent += http.bytesSent();
     });
@@ -217,20 +221,21 @@ int main(int argc, char** argv) {
 
   // A sync with nothing to do: one round trip, bytes each way.
   client::HttpConnection idle(address);
-  auto headers = v1;
+  auto headers = binary;
   headers["Authorization"] = "Bearer " + clients[0].token;
   // First bring the cursor to the end, then measure one idle step on a fresh connection.
   std::int64_t cursor = 0;
   for (;;) {
-    auto r = idle.request("POST", "/v1/sync", headers, protocol::toJson(protocol::SyncRequest{{}, cursor, 1000}).dump(),
+    auto r = idle.request("POST", "/v1/sync", headers, protocol::toBinary(protocol::SyncRequest{{}, cursor, 1000}),
                           std::chrono::seconds(60));
     if (!r) return 1;
-    const auto j = json::parse(r.value().body);
-    cursor = j["cursor"].get<std::int64_t>();
-    if (j["last_page"].get<bool>()) break;
+    const auto page = protocol::syncResponseFromBinary(r.value().body);
+    if (!page) return 1;
+    cursor = page.value().cursor;
+    if (page.value().last_page) break;
   }
   client::HttpConnection fresh(address);
-  auto step = fresh.request("POST", "/v1/sync", headers, protocol::toJson(protocol::SyncRequest{{}, cursor, 500}).dump(),
+  auto step = fresh.request("POST", "/v1/sync", headers, protocol::toBinary(protocol::SyncRequest{{}, cursor, 500}),
                             std::chrono::seconds(60));
   if (!step) return 1;
 

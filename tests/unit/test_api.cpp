@@ -135,3 +135,45 @@ TEST_CASE("api: compressed bodies are read, answers compressed for those who acc
                                *f.storage);
   CHECK(unknown.status == 415);
 }
+
+TEST_CASE("api: a sync speaks binary to Fieldcheck and JSON to scripts, as the headers ask", "[api]") {
+  Fixture f;
+  const auto token = f.login();
+  std::map<std::string, std::string> headers{{"fieldcheck-protocol", "1"}, {"authorization", "Bearer " + token}};
+  protocol::SyncRequest request;
+  request.page_limit = 100;
+
+  auto binary_headers = headers;
+  binary_headers["content-type"] = protocol::kBinaryMediaType;
+  binary_headers["accept"] = protocol::kBinaryMediaType;
+  auto binary = f.call("POST", "/v1/sync", protocol::toBinary(request), binary_headers);
+  REQUIRE(binary.status == 200);
+  CHECK(binary.content_type == protocol::kBinaryMediaType);
+  auto page = protocol::syncResponseFromBinary(binary.body);
+  REQUIRE(page.ok());
+  CHECK(page.value().changes.size() > 5);
+
+  // The same request as JSON, answered in JSON with the same changes.
+  auto json_headers = headers;
+  json_headers["content-type"] = "application/json; charset=utf-8";
+  auto text = f.call("POST", "/v1/sync", protocol::toJson(request).dump(), json_headers);
+  REQUIRE(text.status == 200);
+  CHECK(json::parse(text.body)["changes"].size() == page.value().changes.size());
+
+  SECTION("a body of another type is refused") {
+    auto xml = headers;
+    xml["content-type"] = "application/xml";
+    auto r = f.call("POST", "/v1/sync", "<sync/>", xml);
+    CHECK(r.status == 415);
+    CHECK(code(r) == "media_type");
+  }
+  SECTION("a damaged binary body is refused with a reason, and nothing changes") {
+    const auto before = f.storage->documentCount("inspection");
+    auto body = protocol::toBinary(request);
+    body.resize(body.size() - 3);
+    auto r = f.call("POST", "/v1/sync", body, binary_headers);
+    CHECK(r.status == 400);
+    CHECK(code(r) == "bad_request");
+    CHECK(f.storage->documentCount("inspection") == before);
+  }
+}

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -20,6 +21,15 @@ inline constexpr unsigned kVersion = 1;
 /// Most entries in one push batch and changes in one pull page.
 inline constexpr std::size_t kMaxBatchEntries = 1000;
 inline constexpr std::size_t kMaxPageChanges = 1000;
+/// Most fields in one document, and longest text value in bytes.
+inline constexpr std::size_t kMaxFields = 1000;
+inline constexpr std::size_t kMaxTextBytes = 1024 * 1024;
+
+/// Bodies travel in one of two forms, named by Content-Type and asked for with Accept: compact
+/// binary (cereal's portable binary layout, little-endian, read with a bounded archive) for
+/// Fieldcheck itself, JSON for curl and scripts.
+inline constexpr const char* kBinaryMediaType = "application/x-fieldcheck";
+inline constexpr const char* kJsonMediaType = "application/json";
 
 /// One outbox entry: the device's latest revision of a document, numbered by the device's
 /// sequence, with the revision of the document the device last had from the server (empty for
@@ -67,5 +77,12 @@ nlohmann::json toJson(const SyncResponse& response);
 Result<Document> documentFromJson(const nlohmann::json& json);
 Result<SyncRequest> syncRequestFromJson(const nlohmann::json& json);
 Result<SyncResponse> syncResponseFromJson(const nlohmann::json& json);
+
+/// The binary form. Its readers apply the same checks as the JSON ones, and refuse truncated
+/// input, stray bytes, and sizes or counts beyond the limits before allocating for them.
+std::string toBinary(const SyncRequest& request);
+std::string toBinary(const SyncResponse& response);
+Result<SyncRequest> syncRequestFromBinary(std::string_view bytes);
+Result<SyncResponse> syncResponseFromBinary(std::string_view bytes);
 
 }  // namespace fieldcheck::protocol

@@ -1,7 +1,7 @@
-// cereal serialisation of the document types, each with a class version. Use the portable
-// binary archive or the JSON archive; never cereal's non-portable BinaryArchive. The sync messages
-// (protocol.h) still travel as JSON: cereal's standard loaders size strings and vectors from the
-// input before checking it, so binary bodies from the network wait for a bounded input archive.
+// cereal serialisation of the document types and the sync messages, each with a class version.
+// Write with the portable binary archive (little-endian) or the JSON archive, never cereal's
+// non-portable BinaryArchive; read bytes from the network only with WireInputArchive
+// (wire_archive.h), which bounds every size the sender states. protocol.h has the entry points.
 #pragma once
 
 #include <cereal/cereal.hpp>
@@ -12,6 +12,7 @@
 #include <cereal/types/vector.hpp>
 
 #include "fieldcheck/document.h"
+#include "fieldcheck/protocol.h"
 #include "fieldcheck/value.h"
 
 namespace fieldcheck {
@@ -52,6 +53,42 @@ void serialize(Archive& ar, Document& d, std::uint32_t /*version*/) {
      cereal::make_nvp("stamp", d.stamp));
 }
 
+template <class Archive>
+void serialize(Archive& ar, Bilingual& b, std::uint32_t /*version*/) {
+  ar(cereal::make_nvp("vi", b.vi), cereal::make_nvp("en", b.en));
+}
+
+namespace protocol {
+
+template <class Archive>
+void serialize(Archive& ar, PushEntry& e, std::uint32_t /*version*/) {
+  ar(cereal::make_nvp("seq", e.seq), cereal::make_nvp("base_revision", e.base_revision), cereal::make_nvp("doc", e.doc));
+}
+
+template <class Archive>
+void serialize(Archive& ar, SyncRequest& r, std::uint32_t /*version*/) {
+  ar(cereal::make_nvp("push", r.push), cereal::make_nvp("cursor", r.cursor), cereal::make_nvp("page_limit", r.page_limit));
+}
+
+template <class Archive>
+void serialize(Archive& ar, Refusal& r, std::uint32_t /*version*/) {
+  ar(cereal::make_nvp("seq", r.seq), cereal::make_nvp("doc_id", r.doc_id), cereal::make_nvp("code", r.code),
+     cereal::make_nvp("reason", r.reason));
+}
+
+template <class Archive>
+void serialize(Archive& ar, PulledChange& c, std::uint32_t /*version*/) {
+  ar(cereal::make_nvp("seq", c.seq), cereal::make_nvp("doc", c.doc));
+}
+
+template <class Archive>
+void serialize(Archive& ar, SyncResponse& r, std::uint32_t /*version*/) {
+  ar(cereal::make_nvp("acked_through", r.acked_through), cereal::make_nvp("refused", r.refused),
+     cereal::make_nvp("changes", r.changes), cereal::make_nvp("cursor", r.cursor),
+     cereal::make_nvp("last_page", r.last_page), cereal::make_nvp("server_wall_ms", r.server_wall_ms));
+}
+
+}  // namespace protocol
 }  // namespace fieldcheck
 
 CEREAL_CLASS_VERSION(fieldcheck::DateTime, 1)
@@ -60,3 +97,9 @@ CEREAL_CLASS_VERSION(fieldcheck::AttachmentRef, 1)
 CEREAL_CLASS_VERSION(fieldcheck::Value, 1)
 CEREAL_CLASS_VERSION(fieldcheck::HybridTimestamp, 1)
 CEREAL_CLASS_VERSION(fieldcheck::Document, 1)
+CEREAL_CLASS_VERSION(fieldcheck::Bilingual, 1)
+CEREAL_CLASS_VERSION(fieldcheck::protocol::PushEntry, 1)
+CEREAL_CLASS_VERSION(fieldcheck::protocol::SyncRequest, 1)
+CEREAL_CLASS_VERSION(fieldcheck::protocol::Refusal, 1)
+CEREAL_CLASS_VERSION(fieldcheck::protocol::PulledChange, 1)
+CEREAL_CLASS_VERSION(fieldcheck::protocol::SyncResponse, 1)
