@@ -91,8 +91,7 @@ Result<SyncCounts> synchronize(LocalStore& store, const std::function<void(const
   HttpConnection connection(address.value());
   auto headers = kProtocolHeaders;
   headers["Authorization"] = "Bearer " + *token;
-  headers["Content-Type"] = protocol::kBinaryMediaType;
-  headers["Accept"] = protocol::kBinaryMediaType;
+  headers["Content-Type"] = protocol::kBinaryMediaType;  // and the server answers in kind
 
   SyncCounts counts;
   auto stopped = [&](const Problem& why) {

@@ -157,8 +157,10 @@ std::variant<protocol::SyncRequest, ApiResponse> readSyncRequest(const ApiReques
   }
   if (!content_type.empty() && !mediaTypeIs(content_type, protocol::kJsonMediaType))
     return error(415, "media_type",
-                 std::string("Máy chủ nhận nội dung dạng ") + protocol::kBinaryMediaType + " hoặc " + protocol::kJsonMediaType + ".",
-                 std::string("The server accepts bodies of type ") + protocol::kBinaryMediaType + " or " + protocol::kJsonMediaType + ".");
+                 std::string("Máy chủ chỉ nhận nội dung dạng ") + protocol::kJsonMediaType + " hoặc " + protocol::kBinaryMediaType +
+                     "; hãy gửi kèm header Content-Type: " + protocol::kJsonMediaType + ".",
+                 std::string("The server accepts only bodies of type ") + protocol::kJsonMediaType + " or " + protocol::kBinaryMediaType +
+                     "; send the header Content-Type: " + protocol::kJsonMediaType + ".");
   json body;
   try {
     body = json::parse(r.body);
@@ -174,18 +176,19 @@ std::variant<protocol::SyncRequest, ApiResponse> readSyncRequest(const ApiReques
 ApiResponse sync(const ApiRequest& r, const Identity& who, ProvincialStorage& storage) {
   auto read = readSyncRequest(r);
   if (auto* refusal = std::get_if<ApiResponse>(&read)) return *refusal;
-  const auto& request = std::get<protocol::SyncRequest>(read);
-  const auto pushed = storage.applyPush(
-      who, request.push,
-      [&](const protocol::PushEntry& entry, const std::optional<Document>& head, const HeadLookup& lookup) {
-        return judgePush(who, entry, head, lookup);
-      });
+  auto& request = std::get<protocol::SyncRequest>(read);
+  const auto pushed = pushBatch(who, std::move(request.push), storage);
   auto response = storage.pull(pullScope(who), request.cursor, request.page_limit);
   response.acked_through = pushed.acked_through;
   response.refused = pushed.refused;
   response.server_wall_ms = wallClockMs();
-  if (header(r, "accept").find(protocol::kBinaryMediaType) != std::string::npos)
-    return {200, protocol::kBinaryMediaType, protocol::toBinary(response), ""};
+  // Answered in binary when asked with Accept, or, without an Accept naming JSON, when the request
+  // itself came in binary (so Fieldcheck need not spend an extra header on every sync).
+  const auto accept = header(r, "accept");
+  const bool binary = accept.find(protocol::kBinaryMediaType) != std::string::npos ||
+                      (accept.find(protocol::kJsonMediaType) == std::string::npos &&
+                       mediaTypeIs(header(r, "content-type"), protocol::kBinaryMediaType));
+  if (binary) return {200, protocol::kBinaryMediaType, protocol::toBinary(response), ""};
   return jsonResponse(200, protocol::toJson(response));
 }
 

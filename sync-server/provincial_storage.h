@@ -37,6 +37,15 @@ using HeadLookup = std::function<std::optional<Document>(const std::string& id)>
 using PushJudge = std::function<PushDecision(const protocol::PushEntry& entry, const std::optional<Document>& head,
                                              const HeadLookup& lookup)>;
 
+/// A pushed entry with what was found before its transaction: the canonical text of its fields
+/// (hashed by the integrity check, stored as is) and, when a check that needs no transaction
+/// failed, why it is refused.
+struct CheckedEntry {
+  protocol::PushEntry entry;
+  std::string fields_json;
+  std::optional<protocol::Refusal> refusal;
+};
+
 struct PushOutcome {
   std::int64_t acked_through = 0;
   std::vector<protocol::Refusal> refused;  // refusals of this batch's entries, including earlier ones
@@ -95,11 +104,12 @@ class ProvincialStorage {
                      const std::string& detail) = 0;
 
   /// Applies a device's batch in one durable transaction: entries at or below the device's
-  /// high-water mark are skipped (a batch sent twice changes nothing); each other entry is judged,
-  /// then appended to the provincial log or recorded as refused; the mark moves to the batch's
-  /// highest sequence; a non-empty batch is written to the audit log as pushed by `who`. Returns
-  /// only after the commit.
-  virtual PushOutcome applyPush(const Identity& who, const std::vector<protocol::PushEntry>& entries,
+  /// high-water mark are skipped (a batch sent twice changes nothing); each other entry already
+  /// refused is recorded as such, the rest are judged against the current heads, then appended
+  /// to the provincial log or recorded as refused; the mark moves to the batch's highest
+  /// sequence; a non-empty batch is written to the audit log as pushed by `who`. Returns only
+  /// after the commit.
+  virtual PushOutcome applyPush(const Identity& who, const std::vector<CheckedEntry>& entries,
                                 const PushJudge& judge) = 0;
 
   /// The next page of changes after `cursor` in `scope`, in server order, at most `limit`.

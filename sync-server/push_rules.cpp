@@ -52,18 +52,69 @@ PullScope pullScope(const Identity& who) {
   return scope;
 }
 
-PushDecision judgePush(const Identity& who, const protocol::PushEntry& e, const std::optional<Document>& head,
-                       const HeadLookup& lookup) {
+std::optional<protocol::Refusal> precheckPush(const Identity& who, const protocol::PushEntry& e,
+                                              std::string_view fields_json, const HeadLookup& lookup) {
+  auto refused = [&](std::string code, std::string vi, std::string en) {
+    return std::optional<protocol::Refusal>(refuse(e, std::move(code), std::move(vi), std::move(en)).refusal);
+  };
   const auto& doc = e.doc;
   // The token binds the device; work done on the laptop before its user logged in carries the
   // name it was set up with, so the author is not required to be the login name.
   if (doc.device != who.device)
-    return refuse(e, "not_yours", "Thay đổi không được ghi trên thiết bị này.",
-                  "The change was not written on this device.");
-  if (computeRevision(doc) != doc.revision)
-    return refuse(e, "integrity", "Mã phiên bản không khớp nội dung (dữ liệu hỏng trên đường truyền?).",
-                  "The revision id does not match the content (damaged in transit?).");
-  if (!isInspectionOrRecord(doc.kind) || (head && head->kind != doc.kind))
+    return refused("not_yours", "Thay đổi không được ghi trên thiết bị này.", "The change was not written on this device.");
+  if (computeRevision(doc, fields_json) != doc.revision)
+    return refused("integrity", "Mã phiên bản không khớp nội dung (dữ liệu hỏng trên đường truyền?).",
+                   "The revision id does not match the content (damaged in transit?).");
+  if (!isInspectionOrRecord(doc.kind))
+    return refused("kind", "Vai trò này không được gửi loại tài liệu “" + doc.kind + "”.",
+                   "This role may not send documents of kind “" + doc.kind + "”.");
+  if (doc.kind != kinds::kInspection) return std::nullopt;
+  const auto status = textField(doc, "_status");
+  if (status != "draft" && status != "finalized")
+    return refused("invalid", "Trạng thái phiếu “" + status + "” không hợp lệ.", "Inspection status “" + status + "” is not valid.");
+  // Templates never change under a revision id, so answers are checked before the transaction.
+  const auto template_doc = lookup(textField(doc, "_template"));
+  if (!template_doc || template_doc->kind != kinds::kTemplate)
+    return refused("unknown_template", "Phiếu dùng mẫu không có trên máy chủ.",
+                   "The inspection uses a template the server does not have.");
+  const auto checklist = parsedTemplate(*template_doc);
+  if (!checklist)
+    return refused("unknown_template", "Mẫu phiếu trên máy chủ bị lỗi.", "The template on the server is faulty.");
+  for (const auto& [name, value] : doc.fields) {
+    if (name.empty() || name[0] == '_') continue;
+    const auto* q = checklist->find(name);
+    if (!q) return refused("invalid", "Câu trả lời cho câu hỏi lạ “" + name + "”.", "An answer to an unknown question “" + name + "”.");
+    if (auto issue = checkAnswer(*q, value)) return refused("invalid", issue->vi, issue->en);
+  }
+  return std::nullopt;
+}
+
+PushOutcome pushBatch(const Identity& who, std::vector<protocol::PushEntry> entries, ProvincialStorage& storage) {
+  // The templates a batch uses, read once (outside the transaction).
+  std::map<std::string, std::optional<Document>> templates;
+  const HeadLookup lookup = [&](const std::string& id) {
+    auto it = templates.find(id);
+    if (it == templates.end()) it = templates.emplace(id, storage.head(id)).first;
+    return it->second;
+  };
+  std::vector<CheckedEntry> checked;
+  checked.reserve(entries.size());
+  for (auto& entry : entries) {
+    CheckedEntry c{std::move(entry), {}, std::nullopt};
+    c.fields_json = canonicalFieldsJson(c.entry.doc.fields);
+    c.refusal = precheckPush(who, c.entry, c.fields_json, lookup);
+    checked.push_back(std::move(c));
+  }
+  return storage.applyPush(who, checked, [&](const protocol::PushEntry& entry, const std::optional<Document>& head,
+                                              const HeadLookup& in_transaction) {
+    return judgePush(who, entry, head, in_transaction);
+  });
+}
+
+PushDecision judgePush(const Identity& who, const protocol::PushEntry& e, const std::optional<Document>& head,
+                       const HeadLookup& lookup) {
+  const auto& doc = e.doc;
+  if (head && head->kind != doc.kind)
     return refuse(e, "kind", "Vai trò này không được gửi loại tài liệu “" + doc.kind + "”.",
                   "This role may not send documents of kind “" + doc.kind + "”.");
   // The base names the revision the device last knew the server to have. When the server's head
@@ -104,24 +155,9 @@ PushDecision judgePush(const Identity& who, const protocol::PushEntry& e, const 
   if (head && textField(*head, "_establishment") != textField(doc, "_establishment"))
     return refuse(e, "scope", "Không được chuyển phiếu kiểm tra sang cơ sở khác.",
                   "An inspection cannot be moved to another establishment.");
-  const auto status = textField(doc, "_status");
-  if (status != "draft" && status != "finalized")
-    return refuse(e, "invalid", "Trạng thái phiếu “" + status + "” không hợp lệ.", "Inspection status “" + status + "” is not valid.");
   if (head && textField(*head, "_status") == "finalized" && who.role == Role::kInspector)
     return refuse(e, "finalized", "Phiếu đã hoàn tất nên cán bộ kiểm tra không sửa được; hãy báo giám sát viên.",
                   "The inspection is finalized and an inspector cannot edit it; ask a supervisor.");
-  const auto template_doc = lookup(textField(doc, "_template"));
-  if (!template_doc)
-    return refuse(e, "unknown_template", "Phiếu dùng mẫu không có trên máy chủ.", "The inspection uses a template the server does not have.");
-  const auto checklist = parsedTemplate(*template_doc);
-  if (!checklist)
-    return refuse(e, "unknown_template", "Mẫu phiếu trên máy chủ bị lỗi.", "The template on the server is faulty.");
-  for (const auto& [name, value] : doc.fields) {
-    if (name.empty() || name[0] == '_') continue;
-    const auto* q = checklist->find(name);
-    if (!q) return refuse(e, "invalid", "Câu trả lời cho câu hỏi lạ “" + name + "”.", "An answer to an unknown question “" + name + "”.");
-    if (auto issue = checkAnswer(*q, value)) return refuse(e, "invalid", issue->vi, issue->en);
-  }
   return accept(district);
 }
 

@@ -1,19 +1,35 @@
 // What each role may push, and in which district: the server's rules for every incoming change.
 #pragma once
 
+#include <optional>
+#include <string_view>
+
 #include "accounts.h"
 #include "provincial_storage.h"
 
 namespace fieldcheck::server {
 
-/// Judges one pushed entry from `who` against the server's head of its document. Never trusts
-/// the client for scope: the district of an inspection is its establishment's district on the
-/// server. Refuses, with a reason the inspector can read: a change not written on this device, a revision id that does not match its content, a kind this role may not write,
-/// a document outside the user's district, an inspection of an unknown establishment, an edit
-/// of a finalized inspection by an inspector, invalid answers, and an edit based on a revision
-/// that is no longer the server's (concurrent edits: merged in a later version).
+/// The checks of a pushed entry from `who` that need no transaction, run before the write lock
+/// so that concurrent pushes check in parallel: `fields_json` is the canonical text of its
+/// fields. Refuses, with a reason the inspector can read: a change not written on this device,
+/// a revision id that does not match its content, a kind a field laptop may not write, an
+/// inspection with an unknown status or template, or invalid answers (templates never change
+/// under a revision id, so `lookup` may read outside the transaction).
+std::optional<protocol::Refusal> precheckPush(const Identity& who, const protocol::PushEntry& entry,
+                                              std::string_view fields_json, const HeadLookup& lookup);
+
+/// The rest, inside the push transaction, against the server's current head of the document.
+/// Never trusts the client for scope: the district of an inspection is its establishment's
+/// district on the server. Refuses a document outside the user's district, an inspection of an
+/// unknown establishment or moved to another, an edit of a finalized inspection by an
+/// inspector, and an edit based on a revision that is no longer the server's (concurrent
+/// edits: merged in a later version).
 PushDecision judgePush(const Identity& who, const protocol::PushEntry& entry, const std::optional<Document>& head,
                        const HeadLookup& lookup);
+
+/// Checks a batch from `who` (precheckPush, outside the transaction), then applies it with
+/// judgePush in one durable transaction. Returns only after the commit.
+PushOutcome pushBatch(const Identity& who, std::vector<protocol::PushEntry> entries, ProvincialStorage& storage);
 
 /// What `who` may pull.
 PullScope pullScope(const Identity& who);

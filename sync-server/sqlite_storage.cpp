@@ -135,7 +135,7 @@ class SqliteStorage final : public ProvincialStorage {
       exists.reset();
       exists.bind(1, doc.id);
       if (exists.executeStep()) continue;
-      appendChange(doc, scopeOf(doc));
+      appendChange(doc, scopeOf(doc), canonicalFieldsJson(doc.fields));
       ++added;
     }
     setSetting("province", seed.province);
@@ -300,7 +300,7 @@ class SqliteStorage final : public ProvincialStorage {
     return doc;
   }
 
-  PushOutcome applyPush(const Identity& who, const std::vector<protocol::PushEntry>& entries,
+  PushOutcome applyPush(const Identity& who, const std::vector<CheckedEntry>& entries,
                         const PushJudge& judge) override {
     const auto& device = who.device;
     SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
@@ -308,7 +308,7 @@ class SqliteStorage final : public ProvincialStorage {
     mark.bind(1, device);
     std::int64_t pushed_through = mark.executeStep() ? mark.getColumn(0).getInt64() : 0;
     mark.reset();
-    // Other documents a batch refers to (its establishments, its template) are read once per batch.
+    // Other documents a batch refers to (its establishments) are read once per batch.
     std::map<std::string, std::optional<Document>> referenced;
     const HeadLookup lookup = [&](const std::string& id) {
       auto it = referenced.find(id);
@@ -318,26 +318,34 @@ class SqliteStorage final : public ProvincialStorage {
     SQLite::Statement refuse(db_,
                              "INSERT OR IGNORE INTO refusals(device, seq, doc_id, code, reason_vi, reason_en) "
                              "VALUES (?,?,?,?,?,?)");
+    auto record = [&](const protocol::Refusal& refusal) {
+      refuse.reset();
+      refuse.bind(1, device);
+      refuse.bind(2, refusal.seq);
+      refuse.bind(3, refusal.doc_id);
+      refuse.bind(4, refusal.code);
+      refuse.bind(5, refusal.reason.vi);
+      refuse.bind(6, refusal.reason.en);
+      refuse.exec();
+    };
     std::int64_t lowest = INT64_MAX, highest = pushed_through;
-    for (const auto& entry : entries) {
+    for (const auto& checked : entries) {
+      const auto& entry = checked.entry;
       lowest = std::min(lowest, entry.seq);
       if (entry.seq <= pushed_through) continue;
       highest = std::max(highest, entry.seq);
+      if (checked.refusal) {
+        record(*checked.refusal);
+        continue;
+      }
       const auto current = head(entry.doc.id);
       if (current && current->revision == entry.doc.revision) continue;  // already here
       const auto decision = judge(entry, current, lookup);
       if (!decision.accept) {
-        refuse.reset();
-        refuse.bind(1, device);
-        refuse.bind(2, entry.seq);
-        refuse.bind(3, entry.doc.id);
-        refuse.bind(4, decision.refusal.code);
-        refuse.bind(5, decision.refusal.reason.vi);
-        refuse.bind(6, decision.refusal.reason.en);
-        refuse.exec();
+        record(decision.refusal);
         continue;
       }
-      appendChange(entry.doc, decision.district);
+      appendChange(entry.doc, decision.district, checked.fields_json);
     }
     SQLite::Statement advance(db_, "UPDATE devices SET pushed_through = ? WHERE id = ?");
     advance.bind(1, highest);
@@ -408,8 +416,9 @@ class SqliteStorage final : public ProvincialStorage {
 
  private:
   // Appends a revision to the provincial log and makes it its document's head. `district` is
-  // the scope key; empty for what the whole province shares. Runs inside the caller's transaction.
-  void appendChange(const Document& doc, const std::string& district) {
+  // the scope key, empty for what the whole province shares; `fields_json` is the canonical text
+  // of its fields. Runs inside the caller's transaction.
+  void appendChange(const Document& doc, const std::string& district, const std::string& fields_json) {
     auto& insert = cached(insert_change_,
                           "INSERT INTO changes(doc_id, revision, kind, district, parents, deleted, fields, author, "
                           "device, hlc) VALUES (?,?,?,?,?,?,?,?,?,?)");
@@ -418,9 +427,9 @@ class SqliteStorage final : public ProvincialStorage {
     insert.bind(3, doc.kind);
     if (district.empty()) insert.bind(4);
     else insert.bind(4, district);
-    insert.bind(5, nlohmann::json(doc.parents).dump());
+    insert.bind(5, doc.parents.empty() ? std::string("[]") : nlohmann::json(doc.parents).dump());
     insert.bind(6, doc.deleted ? 1 : 0);
-    insert.bind(7, canonicalFieldsJson(doc.fields));
+    insert.bind(7, fields_json);
     insert.bind(8, doc.author);
     insert.bind(9, doc.device);
     insert.bind(10, doc.stamp.toString());

@@ -117,8 +117,7 @@ int main(int argc, char** argv) {
   client::ServerAddress address{"127.0.0.1", std::to_string(server.port())};
   const std::map<std::string, std::string> v1{{"Fieldcheck-Protocol", "1"}, {"Content-Type", "application/json"}};
   // What the fieldcheck client sends and asks for.
-  const std::map<std::string, std::string> binary{
-      {"Fieldcheck-Protocol", "1"}, {"Content-Type", protocol::kBinaryMediaType}, {"Accept", protocol::kBinaryMediaType}};
+  const std::map<std::string, std::string> binary{{"Fieldcheck-Protocol", "1"}, {"Content-Type", protocol::kBinaryMediaType}};
   for (auto& c : clients) {
     client::HttpConnection http(address);
     auto r = http.request("POST", "/v1/login", v1,

@@ -160,6 +160,14 @@ TEST_CASE("api: a sync speaks binary to Fieldcheck and JSON to scripts, as the h
   REQUIRE(text.status == 200);
   CHECK(json::parse(text.body)["changes"].size() == page.value().changes.size());
 
+  SECTION("a binary request without Accept is answered in binary, one that asks for JSON in JSON") {
+    auto no_accept = binary_headers;
+    no_accept.erase("accept");
+    CHECK(f.call("POST", "/v1/sync", protocol::toBinary(request), no_accept).content_type == protocol::kBinaryMediaType);
+    no_accept["accept"] = "application/json";
+    auto r = f.call("POST", "/v1/sync", protocol::toBinary(request), no_accept);
+    CHECK(json::parse(r.body)["changes"].size() == page.value().changes.size());
+  }
   SECTION("a body of another type is refused") {
     auto xml = headers;
     xml["content-type"] = "application/xml";

@@ -47,9 +47,7 @@ struct Fixture {
   PushOutcome push(const std::vector<protocol::PushEntry>& entries) { return pushAs(lan, entries); }
 
   PushOutcome pushAs(const Identity& who, const std::vector<protocol::PushEntry>& entries) {
-    return storage->applyPush(who, entries, [&](const auto& e, const auto& head, const auto& lookup) {
-      return judgePush(who, e, head, lookup);
-    });
+    return pushBatch(who, entries, *storage);
   }
 
   // Another user with a device of their own.

@@ -13,7 +13,8 @@ void ensureSodium();
 /// SHA-256 of `data` as 64 lowercase hex digits. Thread-safe.
 std::string sha256Hex(std::string_view data);
 
-/// A new random 128-bit document id as 32 lowercase hex digits. Thread-safe.
+/// A new 128-bit document id as 32 lowercase hex digits: the time it was made (ms, 48 bits) then
+/// 80 random bits, so ids made together sort together. Thread-safe.
 std::string newDocumentId();
 
 /// True when `text` has the form of a document id (32 lowercase hex digits).
