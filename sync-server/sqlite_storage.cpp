@@ -5,12 +5,14 @@
 #include <climits>
 #include <map>
 #include <memory>
+#include <mutex>
 
 #include <nlohmann/json.hpp>
 
 #include "fieldcheck/crypto.h"
 #include "fieldcheck/sqlite_database.h"
 #include "fieldcheck/text.h"
+#include "group_commit.h"
 #include "provincial_storage.h"
 #include "tuning.h"
 
@@ -120,9 +122,29 @@ User readUser(SQLite::Statement& st) {
   return u;
 }
 
+// Pushes to one database from any of this process's connections are written in groups: one
+// transaction and one durable sync for all that arrive while another group is being written.
+template <class Job>
+std::shared_ptr<GroupCommit<Job>> groupCommitFor(const fs::path& file) {
+  static std::mutex mutex;
+  static std::map<std::string, std::weak_ptr<GroupCommit<Job>>> groups;
+  std::lock_guard lock(mutex);
+  auto& slot = groups[fs::weakly_canonical(file).string()];
+  auto group = slot.lock();
+  if (!group) {
+    group = std::make_shared<GroupCommit<Job>>(tuning::kMaxGroupCommitEntries,
+                                               [](const Job& job) { return job.entries->size(); });
+    slot = group;
+  }
+  return group;
+}
+
 class SqliteStorage final : public ProvincialStorage {
+  struct PushJob;
+
  public:
-  explicit SqliteStorage(SQLite::Database db) : db_(std::move(db)) {}
+  SqliteStorage(SQLite::Database db, const fs::path& file)
+      : db_(std::move(db)), push_group_(groupCommitFor<PushJob>(file)) {}
 
   Result<std::size_t> importSeed(const Seed& seed) override {
     SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
@@ -302,8 +324,73 @@ class SqliteStorage final : public ProvincialStorage {
 
   PushOutcome applyPush(const Identity& who, const std::vector<CheckedEntry>& entries,
                         const PushJudge& judge) override {
+    PushJob job{&who, &entries, &judge, {}};
+    push_group_->run(job, [this](const std::vector<PushJob*>& jobs) {
+      SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+      for (auto* j : jobs) j->outcome = applyInTransaction(*j->who, *j->entries, *j->judge);
+      tx.commit();
+    });
+    return std::move(job.outcome);
+  }
+
+  protocol::SyncResponse pull(const PullScope& scope, std::int64_t cursor, std::uint32_t limit) override {
+    // One read transaction, so the page and the cursor agree.
+    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::DEFERRED);
+    SQLite::Statement st(db_,
+                         scope.whole_province
+                             ? "SELECT doc_id, kind, fields, revision, parents, deleted, author, device, hlc, seq "
+                               "FROM changes WHERE seq > ?1 AND device != ?2 ORDER BY seq LIMIT ?3"
+                             // Two ordered range scans of changes_by_district, each stopping at the
+                             // limit: with `district IS NULL OR district = ?` SQLite would gather
+                             // every change of the district after the cursor and sort them.
+                             : "SELECT doc_id, kind, fields, revision, parents, deleted, author, device, hlc, seq "
+                               "FROM changes WHERE seq IN ("
+                               "SELECT seq FROM (SELECT seq FROM changes WHERE district = ?4 AND seq > ?1 AND device != ?2 "
+                               "ORDER BY seq LIMIT ?3) UNION ALL "
+                               "SELECT seq FROM (SELECT seq FROM changes WHERE district IS NULL AND seq > ?1 AND device != ?2 "
+                               "ORDER BY seq LIMIT ?3)) "
+                               "ORDER BY seq LIMIT ?3");
+    st.bind(1, cursor);
+    st.bind(2, scope.device);
+    st.bind(3, static_cast<std::int64_t>(limit) + 1);
+    if (!scope.whole_province) st.bind(4, scope.district);
+    protocol::SyncResponse page;
+    page.cursor = cursor;
+    while (st.executeStep()) {
+      if (page.changes.size() == limit) {
+        page.last_page = false;
+        break;
+      }
+      const auto seq = st.getColumn(9).getInt64();
+      page.changes.push_back({seq, readDocumentRow(st)});
+      page.cursor = seq;
+    }
+    if (page.last_page) {
+      // Nothing more in scope: move the cursor past what others see, so the next sync starts there.
+      page.cursor = std::max(cursor, db_.execAndGet("SELECT coalesce(max(seq), 0) FROM changes").getInt64());
+    }
+    tx.commit();
+    return page;
+  }
+
+  std::size_t documentCount(const std::string& kind) override {
+    SQLite::Statement st(db_, "SELECT count(*) FROM documents WHERE kind = ?");
+    st.bind(1, kind);
+    st.executeStep();
+    return static_cast<std::size_t>(st.getColumn(0).getInt64());
+  }
+
+ private:
+  struct PushJob {
+    const Identity* who;
+    const std::vector<CheckedEntry>* entries;
+    const PushJudge* judge;
+    PushOutcome outcome;
+  };
+
+  // One device's batch, inside the caller's transaction (see applyPush).
+  PushOutcome applyInTransaction(const Identity& who, const std::vector<CheckedEntry>& entries, const PushJudge& judge) {
     const auto& device = who.device;
-    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
     SQLite::Statement mark(db_, "SELECT pushed_through FROM devices WHERE id = ?");
     mark.bind(1, device);
     std::int64_t pushed_through = mark.executeStep() ? mark.getColumn(0).getInt64() : 0;
@@ -370,51 +457,9 @@ class SqliteStorage final : public ProvincialStorage {
             std::to_string(entries.size()) + " entries, acked through " + std::to_string(highest) + ", " +
                 std::to_string(outcome.refused.size()) + " refused");
     }
-    tx.commit();
     return outcome;
   }
 
-  protocol::SyncResponse pull(const PullScope& scope, std::int64_t cursor, std::uint32_t limit) override {
-    // One read transaction, so the page and the cursor agree.
-    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::DEFERRED);
-    SQLite::Statement st(db_,
-                         scope.whole_province
-                             ? "SELECT doc_id, kind, fields, revision, parents, deleted, author, device, hlc, seq "
-                               "FROM changes WHERE seq > ?1 AND device != ?2 ORDER BY seq LIMIT ?3"
-                             : "SELECT doc_id, kind, fields, revision, parents, deleted, author, device, hlc, seq "
-                               "FROM changes WHERE seq > ?1 AND device != ?2 AND (district IS NULL OR district = ?4) "
-                               "ORDER BY seq LIMIT ?3");
-    st.bind(1, cursor);
-    st.bind(2, scope.device);
-    st.bind(3, static_cast<std::int64_t>(limit) + 1);
-    if (!scope.whole_province) st.bind(4, scope.district);
-    protocol::SyncResponse page;
-    page.cursor = cursor;
-    while (st.executeStep()) {
-      if (page.changes.size() == limit) {
-        page.last_page = false;
-        break;
-      }
-      const auto seq = st.getColumn(9).getInt64();
-      page.changes.push_back({seq, readDocumentRow(st)});
-      page.cursor = seq;
-    }
-    if (page.last_page) {
-      // Nothing more in scope: move the cursor past what others see, so the next sync starts there.
-      page.cursor = std::max(cursor, db_.execAndGet("SELECT coalesce(max(seq), 0) FROM changes").getInt64());
-    }
-    tx.commit();
-    return page;
-  }
-
-  std::size_t documentCount(const std::string& kind) override {
-    SQLite::Statement st(db_, "SELECT count(*) FROM documents WHERE kind = ?");
-    st.bind(1, kind);
-    st.executeStep();
-    return static_cast<std::size_t>(st.getColumn(0).getInt64());
-  }
-
- private:
   // Appends a revision to the provincial log and makes it its document's head. `district` is
   // the scope key, empty for what the whole province shares; `fields_json` is the canonical text
   // of its fields. Runs inside the caller's transaction.
@@ -463,6 +508,7 @@ class SqliteStorage final : public ProvincialStorage {
   }
 
   SQLite::Database db_;
+  std::shared_ptr<GroupCommit<PushJob>> push_group_;
   std::unique_ptr<SQLite::Statement> select_head_, insert_change_, upsert_head_;
 };
 
@@ -476,7 +522,7 @@ Result<std::unique_ptr<ProvincialStorage>> openSqliteStorage(const fs::path& dat
                                  "There is no provincial database in " + data_dir.string() +
                                      ". Run `fieldcheck-server init --data DIR --seed DIR` first."));
   if (!db) return db.problem();
-  return std::unique_ptr<ProvincialStorage>(std::make_unique<SqliteStorage>(std::move(db.value())));
+  return std::unique_ptr<ProvincialStorage>(std::make_unique<SqliteStorage>(std::move(db.value()), file));
 }
 
 }  // namespace fieldcheck::server

@@ -35,6 +35,9 @@ inline constexpr unsigned kMaxRequestsPerConnection = 10'000;
 /// request body (4 threads measured 75–91 MB peak with 50 clients pushing, 2 threads 50 MB, at
 /// the same ingest rate).
 inline constexpr unsigned kServerThreads = 2;
+/// Most pushed entries written in one transaction when several devices push at once (group
+/// commit): more share one durable sync, but each waits for the whole group.
+inline constexpr std::size_t kMaxGroupCommitEntries = 4000;
 /// The protocol version this server speaks; requests carry theirs in a header.
 inline constexpr unsigned kProtocolVersion = 1;
 
