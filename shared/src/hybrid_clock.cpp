@@ -8,9 +8,19 @@
 namespace fieldcheck {
 
 std::string HybridTimestamp::toString() const {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%016lld-%08u", static_cast<long long>(wall_ms), counter);
-  return buf;
+  if (wall_ms < 0 || wall_ms > 9'999'999'999'999'999LL || counter > 99'999'999u) {  // never made by a clock
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%016lld-%08u", static_cast<long long>(wall_ms), counter);
+    return buf;
+  }
+  // "%016lld-%08u", digit by digit: every stored revision writes one.
+  std::string text(25, '0');
+  auto wall = wall_ms;
+  for (int i = 15; i >= 0; --i, wall /= 10) text[static_cast<std::size_t>(i)] = static_cast<char>('0' + wall % 10);
+  text[16] = '-';
+  auto count = counter;
+  for (int i = 24; i > 16; --i, count /= 10) text[static_cast<std::size_t>(i)] = static_cast<char>('0' + count % 10);
+  return text;
 }
 
 std::optional<HybridTimestamp> HybridTimestamp::parse(std::string_view text) {

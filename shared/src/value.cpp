@@ -176,24 +176,27 @@ namespace {
 
 void appendJsonString(std::string& out, std::string_view text) {
   out += '"';
+  // Runs of characters that need no escape are copied whole.
+  std::size_t run = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
+      default: {
+        constexpr char kHex[] = "0123456789abcdef";
+        const char escaped[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+        out.append(escaped, sizeof escaped);
+      }
     }
   }
+  out.append(text.data() + run, text.size() - run);
   out += '"';
 }
 
@@ -290,17 +293,42 @@ std::string formatDateTime(const DateTime& value) {
   unsigned m = 0, d = 0;
   civilFromDays(days, y, m, d);
   const auto secs = ms_of_day / 1000;
-  char offset[16] = "Z";
-  if (value.offset_minutes != 0) {
-    const int off = value.offset_minutes < 0 ? -value.offset_minutes : value.offset_minutes;
-    std::snprintf(offset, sizeof offset, "%c%02d:%02d", value.offset_minutes < 0 ? '-' : '+',
-                  off / 60, off % 60);
+  const int off = value.offset_minutes < 0 ? -value.offset_minutes : value.offset_minutes;
+  char buf[64];
+  if (y < 0 || y > 9999 || off >= 100 * 60) {  // outside what the text form reads back
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld%c%02d:%02d", static_cast<long long>(y), m, d,
+                  static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
+                  static_cast<long long>(secs % 60), value.offset_minutes < 0 ? '-' : '+', off / 60, off % 60);
+    return buf;
   }
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld%s",
-                static_cast<long long>(y), m, d, static_cast<long long>(secs / 3600),
-                static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60), offset);
-  return buf;
+  // "YYYY-MM-DDTHH:MM:SS" then "Z" or "+HH:MM", digit by digit: this runs for every date of
+  // every document serialised.
+  char* p = buf;
+  auto digits = [&p](std::int64_t number, int width) {
+    for (int i = width - 1; i >= 0; --i, number /= 10) p[i] = static_cast<char>('0' + number % 10);
+    p += width;
+  };
+  auto put = [&p](char c) { *p++ = c; };
+  digits(y, 4);
+  put('-');
+  digits(m, 2);
+  put('-');
+  digits(d, 2);
+  put('T');
+  digits(secs / 3600, 2);
+  put(':');
+  digits(secs / 60 % 60, 2);
+  put(':');
+  digits(secs % 60, 2);
+  if (value.offset_minutes == 0) {
+    put('Z');
+  } else {
+    put(value.offset_minutes < 0 ? '-' : '+');
+    digits(off / 60, 2);
+    put(':');
+    digits(off % 60, 2);
+  }
+  return std::string(buf, p);
 }
 
 std::optional<std::int32_t> parseUtcOffset(std::string_view text) {

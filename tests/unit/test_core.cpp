@@ -1,6 +1,9 @@
 // Values, dates, the hybrid clock, revisions, wire round trips and Vietnamese text folding.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <random>
 #include <sstream>
 
@@ -84,6 +87,35 @@ TEST_CASE("dates: ISO text parses to the same instant and prints back", "[value]
   SECTION("leap days exist in leap years") { CHECK(parseDateTime("2020-02-29", 0)); }
 }
 
+TEST_CASE("dates: the text of any instant and offset agrees with the standard calendar", "[value]") {
+  std::mt19937_64 rng(1975);
+  std::uniform_int_distribution<std::int64_t> instant(-62'135'596'800'000, 253'402'300'799'000 - 15 * 3'600'000);
+  std::uniform_int_distribution<int> offset(-899, 899);
+  for (int i = 0; i < 2000; ++i) {
+    const DateTime dt{instant(rng), i % 3 == 0 ? 0 : offset(rng)};
+    using namespace std::chrono;
+    const sys_time<milliseconds> local{milliseconds{dt.epoch_ms + std::int64_t{dt.offset_minutes} * 60'000}};
+    const auto day = floor<days>(local);
+    const year_month_day ymd{day};
+    const hh_mm_ss time{floor<seconds>(local - day)};
+    const int off = std::abs(dt.offset_minutes);
+    char expected[64];
+    std::snprintf(expected, sizeof expected, "%04d-%02u-%02uT%02ld:%02ld:%02lld", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), static_cast<long>(time.hours().count()),
+                  static_cast<long>(time.minutes().count()), static_cast<long long>(time.seconds().count()));
+    std::string text = expected;
+    if (dt.offset_minutes == 0) {
+      text += "Z";
+    } else {
+      std::snprintf(expected, sizeof expected, "%c%02d:%02d", dt.offset_minutes < 0 ? '-' : '+', off / 60, off % 60);
+      text += expected;
+    }
+    INFO(dt.epoch_ms << " " << dt.offset_minutes);
+    REQUIRE(formatDateTime(dt) == text);
+    REQUIRE(parseDateTime(text, 0)->epoch_ms == dt.epoch_ms / 1000 * 1000 - (dt.epoch_ms % 1000 < 0 ? 1000 : 0));
+  }
+}
+
 TEST_CASE("values: the JSON form reads back to the same value", "[value]") {
   const std::uint64_t seed = 20190304;
   INFO("seed " << seed);
@@ -115,6 +147,17 @@ TEST_CASE("values: hostile JSON is refused with a reason, never accepted", "[val
                        R"({"lat": "x", "lon": 1})", R"({"lat": 1, "lon": 2, "evil": 3})", R"({"a": 1})", "[1,2]",
                        R"({"sha256": "ab", "size": -1, "type": "image/png"})", "18446744073709551615");
   CHECK_THROWS_AS(valueFromJson(nlohmann::json::parse(text)), std::invalid_argument);
+}
+
+TEST_CASE("hybrid clock: a stamp's text is fixed-width and reads back", "[clock]") {
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 1000; ++i) {
+    const HybridTimestamp stamp{static_cast<std::int64_t>(rng() % 9'999'999'999'999'999ull), static_cast<std::uint32_t>(rng() % 100'000'000)};
+    char expected[32];
+    std::snprintf(expected, sizeof expected, "%016lld-%08u", static_cast<long long>(stamp.wall_ms), stamp.counter);
+    REQUIRE(stamp.toString() == expected);
+    REQUIRE(HybridTimestamp::parse(stamp.toString()) == stamp);
+  }
 }
 
 TEST_CASE("hybrid clock: stamps only grow, even when the wall clock goes back", "[clock]") {
