@@ -139,7 +139,7 @@ struct LocalStore::Impl {
     st->bind(1, doc.id);
     st->bind(2, doc.revision);
     st->bind(3, doc.kind);
-    st->bind(4, nlohmann::json(doc.parents).dump());
+    st->bind(4, doc.parents.empty() ? std::string("[]") : nlohmann::json(doc.parents).dump());
     st->bind(5, doc.deleted ? 1 : 0);
     st->bind(6, fields_json);
     st->bind(7, doc.author);
@@ -379,23 +379,24 @@ std::size_t LocalStore::applySync(const std::vector<protocol::PushEntry>& sent, 
   HybridTimestamp observed =
       HybridTimestamp::parse(impl_->setting("hlc_observed").value_or("")).value_or(HybridTimestamp{});
   for (const auto& change : response.changes) {
-    const auto& doc = change.doc;
+    const auto& doc = change.doc;  // its fields are in change.fields_json
     observed = std::max(observed, doc.stamp);
     const auto current = impl_->headState(doc.id, acked);
     if (current && current->revision == doc.revision) {
       impl_->setSynced(doc.id, doc.revision);
       continue;
     }
-    const auto seq = impl_->appendRevision(doc, "shared", canonicalFieldsJson(doc.fields));
+    const auto seq = impl_->appendRevision(doc, "shared", change.fields_json);
     // An edit of this document still waiting to be sent stays the head, and keeps the base it
     // was made on, so the server sees the two edits as concurrent instead of one replacing the
     // other.
     if (!current || !current->pending_edit) impl_->setHead(doc, seq, doc.revision);
     ++added;
     if (doc.kind == "province") {
-      if (const auto* name = doc.fields.count("name") ? doc.fields.at("name").get<std::string>() : nullptr)
+      const auto province = change.document();
+      if (const auto* name = province.fields.count("name") ? province.fields.at("name").get<std::string>() : nullptr)
         impl_->setSetting("province", *name);
-      if (const auto* offset = doc.fields.count("utc_offset") ? doc.fields.at("utc_offset").get<std::string>() : nullptr)
+      if (const auto* offset = province.fields.count("utc_offset") ? province.fields.at("utc_offset").get<std::string>() : nullptr)
         if (auto minutes = parseUtcOffset(*offset)) impl_->setSetting("utc_offset_minutes", std::to_string(*minutes));
     }
   }

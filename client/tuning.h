@@ -21,7 +21,7 @@ inline constexpr std::size_t kMaxInputLineBytes = 64 * 1024;
 
 /// Sync: documents per push batch, changes per pull page, and the deadline of one request.
 inline constexpr std::size_t kPushBatchDocuments = 200;
-inline constexpr std::uint32_t kPullPageChanges = 500;
+inline constexpr std::uint32_t kPullPageChanges = 1000;
 inline constexpr auto kSyncRequestTimeout = std::chrono::seconds(60);
 /// Sync: attempts of one request over a failing link, and the pause before the first retry
 /// (doubled each time, at most kRetryPauseMax).

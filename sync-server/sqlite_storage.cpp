@@ -362,7 +362,7 @@ class SqliteStorage final : public ProvincialStorage {
         break;
       }
       const auto seq = st.getColumn(9).getInt64();
-      page.changes.push_back({seq, readDocumentRow(st)});
+      page.changes.push_back({seq, readDocumentAttributes(st), st.getColumn(2).getString()});
       page.cursor = seq;
     }
     if (page.last_page) {

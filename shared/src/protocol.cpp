@@ -175,8 +175,16 @@ void checkResponse(const SyncResponse& r) {
     checkText(x.reason.en, "response.refused[].en", 2000);
   }
   for (std::size_t i = 0; i < r.changes.size(); ++i) {
-    checkNumber(r.changes[i].seq, "response.changes[].seq");
-    checkDocument(r.changes[i].doc, "response.changes[" + std::to_string(i) + "].doc");
+    const auto& change = r.changes[i];
+    const auto where = "response.changes[" + std::to_string(i) + "]";
+    checkNumber(change.seq, where + ".seq");
+    checkDocument(change.doc, where + ".doc");
+    if (!change.doc.fields.empty()) throw Malformed{where + ".doc.fields must travel as fields_json"};
+    checkText(change.fields_json, where + ".fields_json", kMaxFieldsJsonBytes);
+    // The revision id hashes the fields' canonical text: a match proves the text is the one its
+    // author wrote and the server checked, so it is stored without being parsed.
+    if (computeRevision(change.doc, change.fields_json) != change.doc.revision)
+      throw Malformed{where + " does not match its revision id"};
   }
   checkNumber(r.cursor, "response.cursor");
   checkNumber(r.server_wall_ms, "response.server_wall_ms");
@@ -198,6 +206,18 @@ Result<T> guarded(F read) {
 
 }  // namespace
 
+PulledChange PulledChange::of(std::int64_t seq, const Document& doc) {
+  PulledChange change{seq, doc, canonicalFieldsJson(doc.fields)};
+  change.doc.fields.clear();
+  return change;
+}
+
+Document PulledChange::document() const {
+  Document whole = doc;
+  whole.fields = fieldsFromJson(json::parse(fields_json));
+  return whole;
+}
+
 json documentToJson(const Document& doc) {
   return json{{"id", doc.id},         {"kind", doc.kind},     {"revision", doc.revision},
               {"parents", doc.parents}, {"deleted", doc.deleted}, {"author", doc.author},
@@ -214,7 +234,11 @@ json toJson(const SyncResponse& r) {
   json refused = json::array(), changes = json::array();
   for (const auto& x : r.refused)
     refused.push_back({{"seq", x.seq}, {"doc_id", x.doc_id}, {"code", x.code}, {"vi", x.reason.vi}, {"en", x.reason.en}});
-  for (const auto& c : r.changes) changes.push_back({{"seq", c.seq}, {"doc", documentToJson(c.doc)}});
+  for (const auto& c : r.changes) {
+    auto doc = documentToJson(c.doc);
+    doc["fields"] = json::parse(c.fields_json);
+    changes.push_back({{"seq", c.seq}, {"doc", std::move(doc)}});
+  }
   return json{{"acked_through", r.acked_through}, {"refused", refused}, {"changes", changes},
               {"cursor", r.cursor}, {"last_page", r.last_page}, {"server_wall_ms", r.server_wall_ms}};
 }
@@ -257,7 +281,7 @@ Result<SyncResponse> syncResponseFromJson(const json& j) {
     });
     r.changes = list<PulledChange>(j, "changes", kMaxPageChanges, "response", [](const json& c, const std::string& w) {
       onlyKeys(c, {"seq", "doc"}, w);
-      return PulledChange{integer(c, "seq", w), readDocument(member(c, "doc", w), w + ".doc")};
+      return PulledChange::of(integer(c, "seq", w), readDocument(member(c, "doc", w), w + ".doc"));
     });
     r.cursor = integer(j, "cursor", "response");
     const auto& last = member(j, "last_page", "response");

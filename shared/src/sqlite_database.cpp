@@ -61,12 +61,18 @@ Result<int> migrateSchema(SQLite::Database& db, std::int32_t application_id, std
 }
 
 Document readDocumentRow(SQLite::Statement& row, int first) {
+  Document doc = readDocumentAttributes(row, first);
+  doc.fields = fieldsFromJson(nlohmann::json::parse(row.getColumn(first + 2).getString()));
+  return doc;
+}
+
+Document readDocumentAttributes(SQLite::Statement& row, int first) {
   Document doc;
   doc.id = row.getColumn(first).getString();
   doc.kind = row.getColumn(first + 1).getString();
-  doc.fields = fieldsFromJson(nlohmann::json::parse(row.getColumn(first + 2).getString()));
   doc.revision = row.getColumn(first + 3).getString();
-  doc.parents = nlohmann::json::parse(row.getColumn(first + 4).getString()).get<std::vector<std::string>>();
+  const auto parents = row.getColumn(first + 4).getString();
+  if (parents != "[]") doc.parents = nlohmann::json::parse(parents).get<std::vector<std::string>>();
   doc.deleted = row.getColumn(first + 5).getInt() != 0;
   doc.author = row.getColumn(first + 6).getString();
   doc.device = row.getColumn(first + 7).getString();

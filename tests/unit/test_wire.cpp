@@ -61,7 +61,8 @@ TEST_CASE("wire: sync messages round-trip exactly through the binary form", "[wi
   SyncResponse response;
   response.acked_through = 9;
   response.refused.push_back({4, newDocumentId(), "scope", {"Ngoài huyện của bạn.", "Outside your district."}});
-  response.changes.push_back({77, inspection(5)});
+  const auto pulled = inspection(5);
+  response.changes.push_back(PulledChange::of(77, pulled));
   response.cursor = 77;
   response.last_page = false;
   response.server_wall_ms = 1'764'000'000'000;
@@ -69,7 +70,19 @@ TEST_CASE("wire: sync messages round-trip exactly through the binary form", "[wi
   REQUIRE(again.ok());
   CHECK(again.value().acked_through == 9);
   CHECK(again.value().refused.at(0).reason == response.refused[0].reason);
-  CHECK(again.value().changes.at(0).doc == response.changes[0].doc);
+  // Pulled fields are the stored canonical text (dates to the second), the text the revision hashes.
+  const auto whole = again.value().changes.at(0).document();
+  CHECK(canonicalFieldsJson(whole.fields) == canonicalFieldsJson(pulled.fields));
+  CHECK(computeRevision(whole) == pulled.revision);
+  CHECK(whole.author == pulled.author);
+
+  SECTION("a pulled change whose fields do not match its revision id is refused") {
+    auto damaged = response;
+    damaged.changes[0].fields_json.replace(damaged.changes[0].fields_json.find("Nông"), 4, "Nong");
+    auto read = syncResponseFromBinary(toBinary(damaged));
+    REQUIRE_FALSE(read.ok());
+    CHECK_THAT(read.problem().message.en, Catch::Contains("revision"));
+  }
   CHECK(again.value().cursor == 77);
   CHECK_FALSE(again.value().last_page);
   CHECK(again.value().server_wall_ms == response.server_wall_ms);

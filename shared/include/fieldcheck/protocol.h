@@ -24,6 +24,8 @@ inline constexpr std::size_t kMaxPageChanges = 1000;
 /// Most fields in one document, and longest text value in bytes.
 inline constexpr std::size_t kMaxFields = 1000;
 inline constexpr std::size_t kMaxTextBytes = 1024 * 1024;
+/// Longest canonical text of one document's fields, in bytes.
+inline constexpr std::size_t kMaxFieldsJsonBytes = 8 * 1024 * 1024;
 
 /// Bodies travel in one of two forms, named by Content-Type and asked for with Accept: compact
 /// binary (cereal's portable binary layout, little-endian, read with a bounded archive) for
@@ -54,9 +56,17 @@ struct Refusal {
   Bilingual reason;
 };
 
+/// A change as the server stores and sends it: its fields travel as their canonical JSON text,
+/// the very text its revision id hashes, so neither side parses and re-serialises them.
 struct PulledChange {
-  std::int64_t seq = 0;  // server sequence
-  Document doc;
+  std::int64_t seq = 0;     // server sequence
+  Document doc;             // every attribute but the fields, which are left empty
+  std::string fields_json;  // the fields: canonicalFieldsJson
+
+  /// A change of a whole document (computes the canonical text).
+  static PulledChange of(std::int64_t seq, const Document& doc);
+  /// The whole document, fields parsed.
+  Document document() const;
 };
 
 struct SyncResponse {

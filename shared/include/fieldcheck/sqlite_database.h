@@ -46,6 +46,8 @@ Result<int> migrateSchema(SQLite::Database& db, std::int32_t application_id, std
 /// Reads a document from a row whose columns, from `first`, are: id, kind, fields (JSON), revision,
 /// parents (JSON), deleted, author, device, hybrid clock stamp. Both programs store documents so.
 Document readDocumentRow(SQLite::Statement& row, int first = 0);
+/// The same without parsing the fields (left empty): for who passes their stored text along.
+Document readDocumentAttributes(SQLite::Statement& row, int first = 0);
 
 /// What a person is told when storage fails on `file`: damaged, not writable, disk full, busy.
 Problem storageProblem(const std::filesystem::path& file, const SQLite::Exception& e);

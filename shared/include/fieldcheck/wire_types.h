@@ -78,7 +78,7 @@ void serialize(Archive& ar, Refusal& r, std::uint32_t /*version*/) {
 
 template <class Archive>
 void serialize(Archive& ar, PulledChange& c, std::uint32_t /*version*/) {
-  ar(cereal::make_nvp("seq", c.seq), cereal::make_nvp("doc", c.doc));
+  ar(cereal::make_nvp("seq", c.seq), cereal::make_nvp("doc", c.doc), cereal::make_nvp("fields_json", c.fields_json));
 }
 
 template <class Archive>
