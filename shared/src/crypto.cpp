@@ -34,6 +34,17 @@ std::string sha256Hex(std::string_view data) {
   return toHex(digest.data(), digest.size());
 }
 
+std::string blake2b128Hex(std::initializer_list<std::string_view> parts) {
+  ensureSodium();
+  crypto_generichash_state state;
+  std::array<unsigned char, 16> digest{};
+  crypto_generichash_init(&state, nullptr, 0, digest.size());
+  for (const auto part : parts)
+    crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(part.data()), part.size());
+  crypto_generichash_final(&state, digest.data(), digest.size());
+  return toHex(digest.data(), digest.size());
+}
+
 std::string newDocumentId() {
   ensureSodium();
   // 48 bits of the wall clock in milliseconds, big-endian, then 80 random bits (the layout of

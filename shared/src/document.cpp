@@ -35,9 +35,7 @@ std::string computeRevision(const Document& doc, std::string_view fields_json) {
   // fields' canonical JSON exactly as stored.
   const auto attributes = nlohmann::json::array({doc.id, doc.kind, doc.parents, doc.deleted, doc.author, doc.device,
                                                   doc.stamp.toString()});
-  std::string canonical = attributes.dump();
-  canonical.append("\n").append(fields_json);
-  return std::to_string(generation) + "-" + sha256Hex(canonical).substr(0, 32);
+  return std::to_string(generation) + "-" + blake2b128Hex({attributes.dump(), "\n", fields_json});
 }
 
 std::string computeRevision(const Document& doc) { return computeRevision(doc, canonicalFieldsJson(doc.fields)); }

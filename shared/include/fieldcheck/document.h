@@ -33,7 +33,8 @@ std::string textField(const Document& doc, const std::string& name);
 int revisionGeneration(const std::string& revision);
 
 /// The revision id of `doc` as it stands: its generation (one more than the highest parent,
-/// 1 without parents) and a hash over everything else, so the same content from the same
+/// 1 without parents) and a 128-bit BLAKE2b hash over everything else (its attributes as a JSON
+/// array, a newline, its canonical fields text), so the same content from the same
 /// author, device and clock always gets the same id on every replica.
 std::string computeRevision(const Document& doc);
 
