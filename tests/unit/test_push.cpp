@@ -1,12 +1,17 @@
 // The server's push: exactly once per (device, sequence), scope and rules, refusals that survive resends.
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <mutex>
+#include <set>
 #include <stdexcept>
+#include <thread>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "fieldcheck/crypto.h"
 #include "provincial_storage.h"
+#include "group_commit.h"
 #include "push_rules.h"
 #include "support/temp_dir.h"
 
@@ -166,4 +171,59 @@ TEST_CASE("push: forged, tampered, misfiled and invalid changes are refused with
   REQUIRE(outcome.refused.size() == 1);
   CHECK(outcome.refused[0].code == expected);
   CHECK_FALSE(outcome.refused[0].reason.vi.empty());
+}
+
+TEST_CASE("group commit: concurrent jobs are each written once, in groups within the limit", "[push]") {
+  struct Job {
+    int id = 0;
+    std::size_t weight = 1;
+    int result = 0;
+  };
+  GroupCommit<Job> group(10, [](const Job& j) { return j.weight; });
+  std::mutex seen_mutex;
+  std::multiset<int> written;
+  std::vector<std::size_t> group_weights;
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int k = 0; k < 200; ++k) {
+        Job job{t * 1000 + k, static_cast<std::size_t>(1 + (k % 4)), 0};
+        group.run(job, [&](const std::vector<Job*>& jobs) {
+          std::lock_guard lock(seen_mutex);
+          std::size_t weight = 0;
+          for (auto* j : jobs) {
+            written.insert(j->id);
+            weight += j->weight;
+            j->result = j->id * 2;
+          }
+          group_weights.push_back(jobs.size() == 1 ? 0 : weight);
+        });
+        if (job.result != job.id * 2) ++wrong;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(wrong == 0);
+  CHECK(written.size() == 1600);
+  for (int id : written) CHECK(written.count(id) == 1);
+  for (auto w : group_weights) CHECK(w <= 10);
+}
+
+TEST_CASE("group commit: a failed write fails every job of its group, and the next group goes on", "[push]") {
+  struct Job {
+    bool poison = false;
+  };
+  GroupCommit<Job> group(100, [](const Job&) { return std::size_t{1}; });
+  Job poisoned{true};
+  CHECK_THROWS_AS(group.run(poisoned,
+                            [](const std::vector<Job*>& jobs) {
+                              for (auto* j : jobs)
+                                if (j->poison) throw std::runtime_error("disk full");
+                            }),
+                  std::runtime_error);
+  Job fine{false};
+  bool wrote = false;
+  group.run(fine, [&](const std::vector<Job*>&) { wrote = true; });
+  CHECK(wrote);
 }
