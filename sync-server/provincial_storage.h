@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,8 +33,20 @@ struct PushDecision {
   std::string district;
   protocol::Refusal refusal;
 };
-/// Reads the current head of any document inside the push transaction.
-using HeadLookup = std::function<std::optional<Document>(const std::string& id)>;
+/// Reads the current head of any document (nullptr when there is none). The document stays valid
+/// for the whole batch: lookups are cached, never copied.
+using HeadLookup = std::function<const Document*(const std::string& id)>;
+/// Where a HeadLookup keeps what it read.
+using HeadCache = std::map<std::string, std::optional<Document>>;
+
+/// A HeadLookup that reads each document once, through `read`, into `cache`.
+inline HeadLookup cachingLookup(HeadCache& cache, std::function<std::optional<Document>(const std::string& id)> read) {
+  return [&cache, read = std::move(read)](const std::string& id) -> const Document* {
+    auto it = cache.find(id);
+    if (it == cache.end()) it = cache.emplace(id, read(id)).first;
+    return it->second ? &*it->second : nullptr;
+  };
+}
 using PushJudge = std::function<PushDecision(const protocol::PushEntry& entry, const std::optional<Document>& head,
                                              const HeadLookup& lookup)>;
 

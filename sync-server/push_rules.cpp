@@ -91,12 +91,8 @@ std::optional<protocol::Refusal> precheckPush(const Identity& who, const protoco
 
 PushOutcome pushBatch(const Identity& who, std::vector<protocol::PushEntry> entries, ProvincialStorage& storage) {
   // The templates a batch uses, read once (outside the transaction).
-  std::map<std::string, std::optional<Document>> templates;
-  const HeadLookup lookup = [&](const std::string& id) {
-    auto it = templates.find(id);
-    if (it == templates.end()) it = templates.emplace(id, storage.head(id)).first;
-    return it->second;
-  };
+  HeadCache templates;
+  const auto lookup = cachingLookup(templates, [&](const std::string& id) { return storage.head(id); });
   std::vector<CheckedEntry> checked;
   checked.reserve(entries.size());
   for (auto& entry : entries) {

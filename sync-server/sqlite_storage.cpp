@@ -396,12 +396,8 @@ class SqliteStorage final : public ProvincialStorage {
     std::int64_t pushed_through = mark.executeStep() ? mark.getColumn(0).getInt64() : 0;
     mark.reset();
     // Other documents a batch refers to (its establishments) are read once per batch.
-    std::map<std::string, std::optional<Document>> referenced;
-    const HeadLookup lookup = [&](const std::string& id) {
-      auto it = referenced.find(id);
-      if (it == referenced.end()) it = referenced.emplace(id, head(id)).first;
-      return it->second;
-    };
+    HeadCache referenced;
+    const auto lookup = cachingLookup(referenced, [this](const std::string& id) { return head(id); });
     SQLite::Statement refuse(db_,
                              "INSERT OR IGNORE INTO refusals(device, seq, doc_id, code, reason_vi, reason_en) "
                              "VALUES (?,?,?,?,?,?)");
