@@ -3,7 +3,6 @@
 
 #include <algorithm>
 
-#include <nlohmann/json.hpp>
 
 #include "fieldcheck/crypto.h"
 
@@ -31,11 +30,26 @@ std::string computeRevision(const Document& doc, std::string_view fields_json) {
   int generation = 1;
   for (const auto& parent : doc.parents)
     generation = std::max(generation, revisionGeneration(parent) + 1);
-  // The attributes as one JSON array (no raw newline can occur in it), a newline, then the
-  // fields' canonical JSON exactly as stored.
-  const auto attributes = nlohmann::json::array({doc.id, doc.kind, doc.parents, doc.deleted, doc.author, doc.device,
-                                                  doc.stamp.toString()});
-  return std::to_string(generation) + "-" + blake2b128Hex({attributes.dump(), "\n", fields_json});
+  // The attributes as one JSON array, [id, kind, [parents], deleted, author, device, stamp] (no
+  // raw newline can occur in it), a newline, then the fields' canonical JSON exactly as stored.
+  std::string attributes = "[";
+  auto text = [&attributes](std::string_view s) {
+    appendJsonString(attributes, s);
+    attributes += ',';
+  };
+  text(doc.id);
+  text(doc.kind);
+  attributes += '[';
+  for (std::size_t i = 0; i < doc.parents.size(); ++i) {
+    if (i) attributes += ',';
+    appendJsonString(attributes, doc.parents[i]);
+  }
+  attributes += doc.deleted ? "],true," : "],false,";
+  text(doc.author);
+  text(doc.device);
+  appendJsonString(attributes, doc.stamp.toString());
+  attributes += ']';
+  return std::to_string(generation) + "-" + blake2b128Hex({attributes, "\n", fields_json});
 }
 
 std::string computeRevision(const Document& doc) { return computeRevision(doc, canonicalFieldsJson(doc.fields)); }

@@ -172,8 +172,6 @@ Fields fieldsFromJson(const json& j) {
   return fields;
 }
 
-namespace {
-
 void appendJsonString(std::string& out, std::string_view text) {
   out += '"';
   // Runs of characters that need no escape are copied whole.
@@ -199,6 +197,8 @@ void appendJsonString(std::string& out, std::string_view text) {
   out.append(text.data() + run, text.size() - run);
   out += '"';
 }
+
+namespace {
 
 void appendInteger(std::string& out, std::int64_t v) {
   char buf[24];

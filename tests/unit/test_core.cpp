@@ -142,6 +142,18 @@ TEST_CASE("values: the canonical text is JSON that reads back to the same fields
   }
 }
 
+TEST_CASE("values: any text written as a JSON string reads back the same", "[value]") {
+  std::mt19937_64 rng(1909);
+  const std::string pieces[] = {"a", "Đ", "ư", "\"", "\\", "\n", "\t", "\r", "\x01", "\x1f", "\x7f", "/", " ", "€"};
+  for (int i = 0; i < 500; ++i) {
+    std::string text;
+    for (int k = static_cast<int>(rng() % 12); k > 0; --k) text += pieces[rng() % std::size(pieces)];
+    std::string json;
+    appendJsonString(json, text);
+    REQUIRE(nlohmann::json::parse(json).get<std::string>() == text);
+  }
+}
+
 TEST_CASE("values: hostile JSON is refused with a reason, never accepted", "[value]") {
   auto text = GENERATE(as<std::string>{}, R"({"datetime": 5})", R"({"datetime": "nope"})", R"({"choices": [1]})",
                        R"({"lat": "x", "lon": 1})", R"({"lat": 1, "lon": 2, "evil": 3})", R"({"a": 1})", "[1,2]",

@@ -98,6 +98,10 @@ Value valueFromJson(const nlohmann::json& json);
 
 nlohmann::json fieldsToJson(const Fields& fields);
 
+/// Appends `text` as a JSON string literal: quoted, with `"`, `\\` and control characters
+/// escaped, other UTF-8 as is. The canonical text's way of writing strings.
+void appendJsonString(std::string& out, std::string_view text);
+
 /// The same JSON form as compact text, written directly (no JSON tree), keys in order: the
 /// canonical text that is stored and hashed. Throws std::invalid_argument on a non-finite decimal.
 /// Text must already be valid UTF-8 (answer validation guarantees it).
