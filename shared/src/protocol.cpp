@@ -63,61 +63,81 @@ std::vector<T> list(const json& j, const char* key, std::size_t max, const std::
   return out;
 }
 
-void checkText(const std::string& s, const std::string& what, std::size_t max_bytes) {
-  if (s.size() > max_bytes || !isCleanUtf8(s)) throw Malformed{what + " is too long or not clean UTF-8"};
+// Where in a message a check looks: a chain of names and list positions, spelled out only when
+// the check fails (building the text for every field of every entry cost more than the checks).
+struct Where {
+  const Where* parent = nullptr;
+  std::string_view name;
+  std::int64_t index = -1;
+
+  Where at(std::string_view child) const { return {this, child}; }
+  Where item(std::size_t i) const { return {this, "", static_cast<std::int64_t>(i)}; }
+  std::string text() const {
+    std::string out = parent ? parent->text() : "";
+    if (!name.empty()) out.append(out.empty() || name.front() == '[' ? "" : ".").append(name);
+    if (index >= 0) out += "[" + std::to_string(index) + "]";
+    return out;
+  }
+};
+
+void checkText(const std::string& s, const Where& where, std::size_t max_bytes) {
+  if (s.size() > max_bytes || !isCleanUtf8(s)) throw Malformed{where.text() + " is too long or not clean UTF-8"};
 }
 
-void checkNumber(std::int64_t n, const std::string& what) {
-  if (n < 0) throw Malformed{what + " must be a whole number >= 0"};
+void checkNumber(std::int64_t n, const Where& where) {
+  if (n < 0) throw Malformed{where.text() + " must be a whole number >= 0"};
 }
 
 // What both forms must satisfy once read: the JSON reader's syntax cannot express some of these
 // (a NaN, a stray byte), the binary one can.
-void checkValue(const Value& value, const std::string& where) {
+void checkValue(const Value& value, const Where& where) {
   struct Visitor {
-    const std::string& where;
+    const Where& where;
     void operator()(std::monostate) const {}
     void operator()(bool) const {}
     void operator()(std::int64_t) const {}
     void operator()(double v) const {
-      if (!std::isfinite(v)) throw Malformed{where + " is not a finite number"};
+      if (!std::isfinite(v)) throw Malformed{where.text() + " is not a finite number"};
     }
     void operator()(const std::string& v) const { checkText(v, where, kMaxTextBytes); }
     void operator()(const DateTime& v) const {
       // Years 1 to 9999, offsets within ±14:59, as the text form allows.
       constexpr std::int64_t kFirst = -62'135'596'800'000, kLast = 253'402'300'799'000;
       if (v.epoch_ms < kFirst || v.epoch_ms > kLast || v.offset_minutes < -899 || v.offset_minutes > 899)
-        throw Malformed{where + " is not a date between years 1 and 9999"};
+        throw Malformed{where.text() + " is not a date between years 1 and 9999"};
     }
     void operator()(const Choices& v) const {
-      for (const auto& code : v) checkText(code, where + " (a choice)", 256);
+      for (std::size_t i = 0; i < v.size(); ++i) checkText(v[i], where.item(i), 256);
     }
     void operator()(const GeoPoint& v) const {
       if (!std::isfinite(v.latitude) || !std::isfinite(v.longitude) || (v.accuracy_m && !std::isfinite(*v.accuracy_m)))
-        throw Malformed{where + " is not a finite GPS point"};
+        throw Malformed{where.text() + " is not a finite GPS point"};
     }
     void operator()(const AttachmentRef& v) const {
-      checkText(v.sha256, where + ".sha256", 64);
-      checkText(v.media_type, where + ".type", 100);
+      checkText(v.sha256, where.at("sha256"), 64);
+      checkText(v.media_type, where.at("type"), 100);
     }
   };
   std::visit(Visitor{where}, value.storage());
 }
 
-void checkDocument(const Document& d, const std::string& where) {
-  checkText(d.id, where + ".id", 256);
-  if (!isDocumentId(d.id)) throw Malformed{where + ".id must be 32 lowercase hex digits"};
-  checkText(d.kind, where + ".kind", 64);
-  checkText(d.revision, where + ".revision", 256);
-  if (revisionGeneration(d.revision) == 0) throw Malformed{where + ".revision is not a revision id"};
-  if (d.parents.size() > 2) throw Malformed{where + ".parents has more than 2 items"};
-  for (const auto& p : d.parents) checkText(p, where + ".parents[]", 64);
-  checkText(d.author, where + ".author", 64);
-  checkText(d.device, where + ".device", 64);
-  if (d.fields.size() > kMaxFields) throw Malformed{where + ".fields must hold at most " + std::to_string(kMaxFields) + " fields"};
+void checkDocument(const Document& d, const Where& where) {
+  checkText(d.id, where.at("id"), 256);
+  if (!isDocumentId(d.id)) throw Malformed{where.at("id").text() + " must be 32 lowercase hex digits"};
+  checkText(d.kind, where.at("kind"), 64);
+  checkText(d.revision, where.at("revision"), 256);
+  if (revisionGeneration(d.revision) == 0) throw Malformed{where.at("revision").text() + " is not a revision id"};
+  if (d.parents.size() > 2) throw Malformed{where.at("parents").text() + " has more than 2 items"};
+  for (std::size_t i = 0; i < d.parents.size(); ++i) checkText(d.parents[i], where.at("parents").item(i), 64);
+  checkText(d.author, where.at("author"), 64);
+  checkText(d.device, where.at("device"), 64);
+  const auto fields = where.at("fields");
+  if (d.fields.size() > kMaxFields)
+    throw Malformed{fields.text() + " must hold at most " + std::to_string(kMaxFields) + " fields"};
   for (const auto& [name, value] : d.fields) {
-    checkText(name, where + ".fields name", 256);
-    checkValue(value, where + ".fields." + name);
+    const auto field = fields.at(name);
+    checkText(name, field, 256);
+    checkValue(value, field);
   }
 }
 
@@ -147,47 +167,54 @@ Document readDocument(const json& j, const std::string& where) {
   } catch (const std::invalid_argument& e) {
     throw Malformed{where + ".fields: " + e.what()};
   }
-  checkDocument(d, where);
+  checkDocument(d, Where{nullptr, where});
   return d;
 }
 
 void checkRequest(const SyncRequest& r) {
+  const Where request{nullptr, "request"};
   if (r.push.size() > kMaxBatchEntries) throw Malformed{"request.push has more than " + std::to_string(kMaxBatchEntries) + " items"};
+  const auto push = request.at("push");
   for (std::size_t i = 0; i < r.push.size(); ++i) {
-    const auto where = "request.push[" + std::to_string(i) + "]";
-    checkNumber(r.push[i].seq, where + ".seq");
-    checkText(r.push[i].base_revision, where + ".base_revision", 64);
-    checkDocument(r.push[i].doc, where + ".doc");
+    const auto entry = push.item(i);
+    checkNumber(r.push[i].seq, entry.at("seq"));
+    checkText(r.push[i].base_revision, entry.at("base_revision"), 64);
+    checkDocument(r.push[i].doc, entry.at("doc"));
   }
-  checkNumber(r.cursor, "request.cursor");
+  checkNumber(r.cursor, request.at("cursor"));
   if (r.page_limit < 1 || r.page_limit > kMaxPageChanges)
     throw Malformed{"request.page_limit must be 1 to " + std::to_string(kMaxPageChanges)};
 }
 
 void checkResponse(const SyncResponse& r) {
-  checkNumber(r.acked_through, "response.acked_through");
+  const Where response{nullptr, "response"};
+  checkNumber(r.acked_through, response.at("acked_through"));
   if (r.refused.size() > kMaxBatchEntries || r.changes.size() > kMaxPageChanges) throw Malformed{"response: too many items"};
-  for (const auto& x : r.refused) {
-    checkNumber(x.seq, "response.refused[].seq");
-    checkText(x.doc_id, "response.refused[].doc_id", 256);
-    checkText(x.code, "response.refused[].code", 256);
-    checkText(x.reason.vi, "response.refused[].vi", 2000);
-    checkText(x.reason.en, "response.refused[].en", 2000);
+  const auto refused = response.at("refused");
+  for (std::size_t i = 0; i < r.refused.size(); ++i) {
+    const auto& x = r.refused[i];
+    const auto where = refused.item(i);
+    checkNumber(x.seq, where.at("seq"));
+    checkText(x.doc_id, where.at("doc_id"), 256);
+    checkText(x.code, where.at("code"), 256);
+    checkText(x.reason.vi, where.at("vi"), 2000);
+    checkText(x.reason.en, where.at("en"), 2000);
   }
+  const auto changes = response.at("changes");
   for (std::size_t i = 0; i < r.changes.size(); ++i) {
     const auto& change = r.changes[i];
-    const auto where = "response.changes[" + std::to_string(i) + "]";
-    checkNumber(change.seq, where + ".seq");
-    checkDocument(change.doc, where + ".doc");
-    if (!change.doc.fields.empty()) throw Malformed{where + ".doc.fields must travel as fields_json"};
-    checkText(change.fields_json, where + ".fields_json", kMaxFieldsJsonBytes);
+    const auto where = changes.item(i);
+    checkNumber(change.seq, where.at("seq"));
+    checkDocument(change.doc, where.at("doc"));
+    if (!change.doc.fields.empty()) throw Malformed{where.text() + ".doc.fields must travel as fields_json"};
+    checkText(change.fields_json, where.at("fields_json"), kMaxFieldsJsonBytes);
     // The revision id hashes the fields' canonical text: a match proves the text is the one its
     // author wrote and the server checked, so it is stored without being parsed.
     if (computeRevision(change.doc, change.fields_json) != change.doc.revision)
-      throw Malformed{where + " does not match its revision id"};
+      throw Malformed{where.text() + " does not match its revision id"};
   }
-  checkNumber(r.cursor, "response.cursor");
-  checkNumber(r.server_wall_ms, "response.server_wall_ms");
+  checkNumber(r.cursor, response.at("cursor"));
+  checkNumber(r.server_wall_ms, response.at("server_wall_ms"));
 }
 
 template <class T, class F>

@@ -159,3 +159,11 @@ TEST_CASE("wire: random damage to a body is refused or read whole, never crashes
   }
   CHECK(refused > 0);
 }
+
+TEST_CASE("wire: a refusal names where in the message the fault is", "[wire]") {
+  auto request = sampleRequest(3);
+  request.push[2].doc.fields["score"] = std::numeric_limits<double>::infinity();
+  auto read = syncRequestFromBinary(toBinary(request));
+  REQUIRE_FALSE(read.ok());
+  CHECK_THAT(read.problem().message.en, Catch::Contains("request.push[2].doc.fields.score is not a finite number"));
+}
