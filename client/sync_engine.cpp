@@ -1,6 +1,7 @@
 // The sync loop: push a batch, pull a page, commit both, repeat.
 #include "sync_engine.h"
 
+#include <future>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -41,6 +42,26 @@ Result<HttpReply> requestWithRetries(HttpConnection& connection, const std::stri
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::duration_cast<std::chrono::milliseconds>(tuning::kRetryPauseMax));
   }
+}
+
+// One sync step over the link: the answer to `request`, decoded and checked, or why there is none.
+Result<protocol::SyncResponse> exchange(HttpConnection& connection, const protocol::SyncRequest& request,
+                                        const std::map<std::string, std::string>& headers) {
+  auto reply = requestWithRetries(connection, "/v1/sync", protocol::toBinary(request), headers);
+  if (!reply) return reply.problem();
+  if (reply.value().status == 401)
+    return problem("Máy chủ không nhận phiên đăng nhập của máy này (bị thu hồi?); hãy đăng nhập lại.",
+                   "The server no longer accepts this laptop's login (revoked?); log in again.");
+  if (reply.value().status != 200) return serverProblem(reply.value());
+  auto response = protocol::syncResponseFromBinary(reply.value().body);
+  if (!response) {
+    auto malformed = problem("Máy chủ trả lời không đúng dạng; hãy thử lại sau. Nếu vẫn lỗi, máy chủ và máy này có thể khác phiên bản.",
+                             "The server's answer was malformed; try again later. If it persists, the server and this "
+                             "laptop may run different versions.");
+    malformed.details.push_back(response.problem().message);
+    return malformed;
+  }
+  return response;
 }
 
 }  // namespace
@@ -102,30 +123,34 @@ Result<SyncCounts> synchronize(LocalStore& store, const std::function<void(const
                              " before stopping; the server keeps what was sent, and the next sync goes on from there."});
     return p;
   };
+  // When a step pushed nothing and more pages wait, the next page is fetched and read while this
+  // one is stored: the link and the disk work at the same time. Only the store moves the cursor,
+  // so a page fetched ahead and never stored (a failure meanwhile) is simply fetched again.
+  std::future<Result<protocol::SyncResponse>> next_page;
+  std::int64_t next_page_cursor = 0;
   for (;;) {
     protocol::SyncRequest request;
-    request.push = store.nextPushBatch(tuning::kPushBatchDocuments);
-    request.cursor = std::stoll(store.setting("pull_cursor").value_or("0"));
     request.page_limit = tuning::kPullPageChanges;
-    auto reply = requestWithRetries(connection, "/v1/sync", protocol::toBinary(request), headers);
+    if (next_page.valid()) {
+      request.cursor = next_page_cursor;
+    } else {
+      request.push = store.nextPushBatch(tuning::kPushBatchDocuments);
+      request.cursor = std::stoll(store.setting("pull_cursor").value_or("0"));
+    }
+    auto response = next_page.valid() ? next_page.get() : exchange(connection, request, headers);
     counts.bytes_sent = connection.bytesSent();
     counts.bytes_received = connection.bytesReceived();
-    if (!reply) return stopped(reply.problem());
-    if (reply.value().status == 401)
-      return stopped(problem("Máy chủ không nhận phiên đăng nhập của máy này (bị thu hồi?); hãy đăng nhập lại.",
-                             "The server no longer accepts this laptop's login (revoked?); log in again."));
-    if (reply.value().status != 200) return stopped(serverProblem(reply.value()));
-    auto response = protocol::syncResponseFromBinary(reply.value().body);
-    if (!response) {
-      auto malformed = problem("Máy chủ trả lời không đúng dạng; hãy thử lại sau. Nếu vẫn lỗi, máy chủ và máy này có thể khác phiên bản.",
-                               "The server's answer was malformed; try again later. If it persists, the server and this "
-                               "laptop may run different versions.");
-      malformed.details.push_back(response.problem().message);
-      return stopped(malformed);
-    }
+    if (!response) return stopped(response.problem());
     if (!request.push.empty() && response.value().acked_through < request.push.back().seq)
       return stopped(problem("Máy chủ không xác nhận lô thay đổi vừa gửi; chúng vẫn được giữ trên máy này, hãy đồng bộ lại sau.",
                              "The server did not acknowledge the batch just sent; it stays on this laptop, sync again later."));
+    if (request.push.empty() && !response.value().last_page) {
+      next_page_cursor = response.value().cursor;
+      protocol::SyncRequest following{{}, next_page_cursor, tuning::kPullPageChanges};
+      next_page = std::async(std::launch::async, [&connection, &headers, following] {
+        return exchange(connection, following, headers);
+      });
+    }
     counts.pulled += store.applySync(request.push, response.value());
     counts.pushed += request.push.size();
     counts.refused += response.value().refused.size();

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <future>
 #include <thread>
 #include <vector>
 
@@ -27,6 +28,7 @@
 #include "local_store.h"
 #include "tuning.h"
 #include "support/process.h"
+#include "support/sample_inspection.h"
 #include "support/server_process.h"
 #include "support/temp_dir.h"
 
@@ -57,24 +59,6 @@ struct ClientSetup {
   std::string user, token, device, district;
   std::vector<std::string> establishments;  // ids in its district
 };
-
-// A finalized inspection with the answers an inspector gives (about 30 fields).
-Document inspection(const ClientSetup& c, const std::string& template_id, int n) {
-  Fields f{{"_establishment", c.establishments[static_cast<std::size_t>(n) % c.establishments.size()]},
-           {"_template", template_id}, {"_template_version", 1}, {"_district", c.district},
-           {"_status", "finalized"}, {"_started_at", DateTime{1'556'868'600'000 + n * 60'000LL, 420}},
-           {"_finalized_at", DateTime{1'556'870'400'000 + n * 60'000LL, 420}},
-           {"visit_time", DateTime{1'556'868'600'000 + n * 60'000LL, 420}},
-           {"team_members", "Nông Văn An, Lê Thị Bình, Hoàng Đức Cường"},
-           {"business_registration", true}, {"security_certificate", n % 7 != 0}, {"worker_register", n % 5 != 0},
-           {"workers_total", 4 + n % 20}, {"workers_women", 2 + n % 10}, {"workers_under_18", 0},
-           {"prostitution_signs", false}, {"prevention_material", Choices{"prostitution", "hiv_aids"}},
-           {"workers_informed", true}, {"violations", Choices{"no_worker_register"}},
-           {"actions", Choices{"reminder", "fine"}}, {"fine_amount", 2'500'000 + (n % 10) * 500'000},
-           {"conclusion", "to_correct"}, {"notes", "Cơ sở đã được nhắc nhở niêm yết tài liệu tuyên truyền; hẹn kiểm tra lại."},
-           {"location", GeoPoint{22.6657 + n * 1e-5, 106.2570, 8.0}}};
-  return firstRevision(newDocumentId(), "inspection", std::move(f), c.user, c.device, HybridTimestamp{1'556'870'400'000 + n, 0});
-}
 
 double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -139,7 +123,6 @@ int main(int argc, char** argv) {
     if (!r || r.value().status != 200) return 1;
     c.token = json::parse(r.value().body)["token"].get<std::string>();
   }
-  const auto template_id = seedDocumentId("template", "establishment-inspection");
 
   // Each round: every client's new documents, made before the clock starts; the ingest; the
   // baselines on the same documents; a laptop applying them. Rows report the median round, as
@@ -151,7 +134,8 @@ int main(int argc, char** argv) {
   for (int round = 0; round < opt.rounds; ++round) {
     std::vector<std::vector<Document>> docs(clients.size());
     for (std::size_t i = 0; i < clients.size(); ++i)
-      for (int n = 0; n < opt.inspections; ++n) docs[i].push_back(inspection(clients[i], template_id, n));
+      for (int n = 0; n < opt.inspections; ++n) docs[i].push_back(test::sampleInspection(clients[i].user, clients[i].device, clients[i].district,
+                                                   clients[i].establishments, n));
     json_bytes_per_inspection = protocol::documentToJson(docs[0][0]).dump().size();
 
     // Ingest.
@@ -220,7 +204,7 @@ int main(int argc, char** argv) {
     const double plain_page_s = plainInsert("plain-pages-" + suffix, page_size);
 
     // Pull apply on a client store: pages of changes as the server sends them, encoded before the
-    // clock starts; timed is what the laptop does with each: decode (with its checks) and store.
+    // clock starts; timed is what the laptop does with them: decode (with its checks) and store.
     double apply_s = 0;
     std::size_t applied = 0;
     {
@@ -237,10 +221,14 @@ int main(int argc, char** argv) {
           pages.push_back(protocol::toBinary(page));
         }
       }
+      // As synchronize() does, the next page is read while this one is stored.
       const auto a0 = Clock::now();
-      for (const auto& bytes : pages) {
-        auto page = protocol::syncResponseFromBinary(bytes);
+      auto next = std::async(std::launch::async, [&] { return protocol::syncResponseFromBinary(pages[0]); });
+      for (std::size_t k = 0; k < pages.size(); ++k) {
+        auto page = next.get();
         if (!page) return 1;
+        if (k + 1 < pages.size())
+          next = std::async(std::launch::async, [&, k] { return protocol::syncResponseFromBinary(pages[k + 1]); });
         applied += store.value().applySync({}, page.value());
       }
       apply_s = seconds(Clock::now() - a0);

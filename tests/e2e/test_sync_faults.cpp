@@ -8,7 +8,12 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <nlohmann/json.hpp>
 
+#include "fieldcheck/crypto.h"
+#include "fieldcheck/protocol.h"
+#include "fieldcheck/seed.h"
+#include "http_client.h"
 #include "support/fault_proxy.h"
+#include "support/sample_inspection.h"
 #include "support/laptop.h"
 #include "support/process.h"
 #include "support/server_process.h"
@@ -108,4 +113,76 @@ TEST_CASE("faults: syncs cut at random bytes lose nothing and duplicate nothing"
 TEST_CASE("faults: a slow, throttled link that also drops still converges exactly once", "[sync][faults][slow]") {
   // 64 kbit/s with 100 ms added to every chunk each way, and cuts in half of the connections.
   workOverBadLink(FaultPlan{632, 0.5, 700, 100, 8000}, 4, 1);
+}
+
+TEST_CASE("faults: a first sync of many pages over a link that drops stores every change once", "[sync][faults][slow]") {
+  // More than two pages of inspections wait for the province's laptop, which fetches each next
+  // page while storing the current one; the link cuts answers at random bytes.
+  TempDir dir;
+  const auto data = (dir / "data").string();
+  REQUIRE(runProcess({serverBinary(), "--data", data, "init", "--seed", sampleSeed().string()}).exit_code == 0);
+  for (const auto& [name, role] : std::vector<std::pair<std::string, std::string>>{{"lan", "inspector"}, {"tinh", "provincial"}}) {
+    ProcessOptions password;
+    password.input = "password-of-" + name + "\n";
+    std::vector<std::string> args{serverBinary(), "--data", data, "user", "add", name, "--role", role};
+    if (name == "lan") args.insert(args.end(), {"--district", "bao-lac"});
+    REQUIRE(runProcess(args, password).exit_code == 0);
+  }
+  ServerProcess server(data);
+
+  // Lan's device pushes 2,300 inspections straight to the server.
+  std::vector<std::string> bao_lac;
+  const auto seed = fieldcheck::loadSeed(sampleSeed());
+  REQUIRE(seed.ok());
+  for (const auto& d : seed.value().documents)
+    if (d.kind == "establishment" && d.fields.at("district") == fieldcheck::Value{"bao-lac"}) bao_lac.push_back(d.id);
+  const auto device = fieldcheck::newDocumentId();
+  fieldcheck::client::HttpConnection http({"127.0.0.1", std::to_string(server.port())});
+  std::map<std::string, std::string> headers{{"Fieldcheck-Protocol", "1"}, {"Content-Type", "application/json"}};
+  auto login = http.request("POST", "/v1/login", headers,
+                            json{{"user", "lan"}, {"password", "password-of-lan"}, {"device_name", "test"}, {"device_id", device}}.dump(),
+                            std::chrono::seconds(30));
+  REQUIRE(login.ok());
+  REQUIRE(login.value().status == 200);
+  headers["Authorization"] = "Bearer " + json::parse(login.value().body)["token"].get<std::string>();
+  headers["Content-Type"] = fieldcheck::protocol::kBinaryMediaType;
+  constexpr int kInspections = 2300;
+  std::int64_t seq = 0;
+  for (int start = 0; start < kInspections; start += 500) {
+    fieldcheck::protocol::SyncRequest push;
+    push.page_limit = 1;
+    for (int n = start; n < std::min(kInspections, start + 500); ++n)
+      push.push.push_back({++seq, "", sampleInspection("lan", device, "bao-lac", bao_lac, n)});
+    auto r = http.request("POST", "/v1/sync", headers, fieldcheck::protocol::toBinary(push), std::chrono::seconds(60));
+    REQUIRE(r.ok());
+    REQUIRE(r.value().status == 200);
+    REQUIRE(fieldcheck::protocol::syncResponseFromBinary(r.value().body).value().refused.empty());
+  }
+
+  FaultProxy proxy(server.port(), FaultPlan{1, 0.7, 150'000, 0, 0});
+  Laptop tinh{(dir / "tinh").string(), "tinh"};
+  proxy.heal();
+  REQUIRE(tinh.run({"login", "--server", "http://127.0.0.1:" + std::to_string(proxy.port()), "--user", "tinh"},
+                   "password-of-tinh\n")
+              .exit_code == 0);
+  proxy.breakAgain();
+  int attempts = 0;
+  while (tinh.run({"sync"}).exit_code != 0 && ++attempts < 40) {
+  }
+  INFO("syncs that stopped " << attempts << ", connections " << proxy.connections() << ", cut " << proxy.cutsDone());
+  CHECK(proxy.cutsDone() >= 1);
+  proxy.heal();
+  REQUIRE(tinh.run({"sync"}).exit_code == 0);
+
+  std::map<std::string, std::string> on_server;
+  {
+    SQLite::Database db(data + "/provincial.db", SQLite::OPEN_READONLY);
+    SQLite::Statement heads(db, "SELECT id, revision FROM heads WHERE kind = 'inspection'");
+    while (heads.executeStep()) on_server[heads.getColumn(0).getString()] = heads.getColumn(1).getString();
+  }
+  CHECK(on_server.size() == static_cast<std::size_t>(kInspections));
+  CHECK(tinh.inspections() == on_server);
+  SQLite::Database laptop((dir / "tinh" / "fieldcheck.db").string(), SQLite::OPEN_READONLY);
+  CHECK(laptop.execAndGet("SELECT count(*) FROM (SELECT doc_id, revision FROM revisions GROUP BY 1, 2 HAVING count(*) > 1)").getInt() == 0);
+  CHECK(laptop.execAndGet("SELECT count(*) FROM revisions WHERE kind = 'inspection'").getInt() == kInspections);
 }
