@@ -365,11 +365,7 @@ std::size_t LocalStore::applySync(const std::vector<protocol::PushEntry>& sent, 
   for (const auto& r : response.refused) {
     refused[r.seq] = true;
     refuse.reset();
-    refuse.bind(1, r.seq);
-    refuse.bind(2, r.doc_id);
-    refuse.bind(3, r.code);
-    refuse.bind(4, r.reason.vi);
-    refuse.bind(5, r.reason.en);
+    bindRefusal(refuse, 1, r);
     refuse.exec();
   }
   for (const auto& entry : sent)
@@ -410,9 +406,7 @@ std::size_t LocalStore::applySync(const std::vector<protocol::PushEntry>& sent, 
 std::vector<protocol::Refusal> LocalStore::refusals() const {
   SQLite::Statement st(impl_->db, "SELECT seq, doc_id, code, reason_vi, reason_en FROM refusals ORDER BY seq DESC");
   std::vector<protocol::Refusal> out;
-  while (st.executeStep())
-    out.push_back({st.getColumn(0).getInt64(), st.getColumn(1).getString(), st.getColumn(2).getString(),
-                   {st.getColumn(3).getString(), st.getColumn(4).getString()}});
+  while (st.executeStep()) out.push_back(readRefusalRow(st));
   return out;
 }
 

@@ -404,11 +404,7 @@ class SqliteStorage final : public ProvincialStorage {
     auto record = [&](const protocol::Refusal& refusal) {
       refuse.reset();
       refuse.bind(1, device);
-      refuse.bind(2, refusal.seq);
-      refuse.bind(3, refusal.doc_id);
-      refuse.bind(4, refusal.code);
-      refuse.bind(5, refusal.reason.vi);
-      refuse.bind(6, refusal.reason.en);
+      bindRefusal(refuse, 2, refusal);
       refuse.exec();
     };
     std::int64_t lowest = INT64_MAX, highest = pushed_through;
@@ -445,10 +441,7 @@ class SqliteStorage final : public ProvincialStorage {
       refused.bind(1, device);
       refused.bind(2, lowest);
       refused.bind(3, highest);
-      while (refused.executeStep())
-        outcome.refused.push_back({refused.getColumn(0).getInt64(), refused.getColumn(1).getString(),
-                                   refused.getColumn(2).getString(),
-                                   {refused.getColumn(3).getString(), refused.getColumn(4).getString()}});
+      while (refused.executeStep()) outcome.refused.push_back(readRefusalRow(refused));
       audit(who.user, device, "push",
             std::to_string(entries.size()) + " entries, acked through " + std::to_string(highest) + ", " +
                 std::to_string(outcome.refused.size()) + " refused");

@@ -66,6 +66,19 @@ Document readDocumentRow(SQLite::Statement& row, int first) {
   return doc;
 }
 
+void bindRefusal(SQLite::Statement& st, int first, const protocol::Refusal& refusal) {
+  st.bind(first, refusal.seq);
+  st.bind(first + 1, refusal.doc_id);
+  st.bind(first + 2, refusal.code);
+  st.bind(first + 3, refusal.reason.vi);
+  st.bind(first + 4, refusal.reason.en);
+}
+
+protocol::Refusal readRefusalRow(SQLite::Statement& row, int first) {
+  return {row.getColumn(first).getInt64(), row.getColumn(first + 1).getString(), row.getColumn(first + 2).getString(),
+          {row.getColumn(first + 3).getString(), row.getColumn(first + 4).getString()}};
+}
+
 Document readDocumentAttributes(SQLite::Statement& row, int first) {
   Document doc;
   doc.id = row.getColumn(first).getString();

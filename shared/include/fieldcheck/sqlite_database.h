@@ -13,6 +13,7 @@
 #include <SQLiteCpp/Statement.h>
 
 #include "fieldcheck/document.h"
+#include "fieldcheck/protocol.h"
 #include "fieldcheck/result.h"
 
 namespace fieldcheck {
@@ -46,6 +47,11 @@ Result<int> migrateSchema(SQLite::Database& db, std::int32_t application_id, std
 /// Reads a document from a row whose columns, from `first`, are: id, kind, fields (JSON), revision,
 /// parents (JSON), deleted, author, device, hybrid clock stamp. Both programs store documents so.
 Document readDocumentRow(SQLite::Statement& row, int first = 0);
+/// Refusals are stored on both sides as seq, doc_id, code, reason_vi, reason_en: binds them to
+/// the parameters from `first`, and reads them from the columns from `first`.
+void bindRefusal(SQLite::Statement& st, int first, const protocol::Refusal& refusal);
+protocol::Refusal readRefusalRow(SQLite::Statement& row, int first = 0);
+
 /// The same without parsing the fields (left empty): for who passes their stored text along.
 Document readDocumentAttributes(SQLite::Statement& row, int first = 0);
 
