@@ -95,7 +95,14 @@ std::optional<json> readObject(const ApiRequest& r, std::initializer_list<const 
   return body;
 }
 
-ApiResponse login(const ApiRequest& r, ProvincialStorage& storage) {
+ApiResponse login(const ApiRequest& r, ProvincialStorage& storage, LoginBudget& logins) {
+  // An address that keeps failing is refused before anything is hashed, so it cannot keep the
+  // serving threads busy; the others go on logging in.
+  if (const auto wait = logins.waitFor(r.peer, LoginBudget::Clock::now()); wait > LoginBudget::Clock::duration::zero()) {
+    const auto minutes = std::to_string(std::chrono::duration_cast<std::chrono::minutes>(wait).count() + 1);
+    return error(429, "login_paused", "Quá nhiều lần đăng nhập sai từ địa chỉ này; hãy thử lại sau " + minutes + " phút.",
+                 "Too many failed logins from this address; try again in " + minutes + " minutes.");
+  }
   ApiResponse refusal;
   auto body = readObject(r, {"user", "password", "device_name", "device_id"}, refusal);
   if (!body) return refusal;
@@ -123,6 +130,7 @@ ApiResponse login(const ApiRequest& r, ProvincialStorage& storage) {
   const bool password_ok = verifyPassword(password, found ? found->second : kDecoyHash);
   // The same answer for an unknown user, a wrong password and a revoked user: nothing to probe.
   if (!found || found->first.revoked || !password_ok) {
+    logins.failed(r.peer, LoginBudget::Clock::now());
     if (found) storage.recordLogin(name, false, now);
     storage.audit(name.substr(0, 64), "", "login.refused", r.peer);
     return error(401, "login_refused", "Sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản đã bị thu hồi.",
@@ -194,7 +202,7 @@ ApiResponse sync(const ApiRequest& r, const Identity& who, ProvincialStorage& st
 
 }  // namespace
 
-ApiResponse handleEncoded(ApiRequest request, ProvincialStorage& storage) {
+ApiResponse handleEncoded(ApiRequest request, ProvincialStorage& storage, LoginBudget& logins) {
   const auto encoding = header(request, "content-encoding");
   if (!encoding.empty()) {
     if (encoding != kContentCoding)
@@ -203,7 +211,7 @@ ApiResponse handleEncoded(ApiRequest request, ProvincialStorage& storage) {
     if (!plain) return error(400, "bad_encoding", plain.problem().message.vi, plain.problem().message.en);
     request.body = std::move(plain.value());
   }
-  auto response = handle(request, storage);
+  auto response = handle(request, storage, logins);
   constexpr std::size_t kWorthCompressingBytes = 256;
   if (response.body.size() >= kWorthCompressingBytes &&
       header(request, "accept-encoding").find(kContentCoding) != std::string::npos) {
@@ -213,7 +221,7 @@ ApiResponse handleEncoded(ApiRequest request, ProvincialStorage& storage) {
   return response;
 }
 
-ApiResponse handle(const ApiRequest& r, ProvincialStorage& storage) {
+ApiResponse handle(const ApiRequest& r, ProvincialStorage& storage, LoginBudget& logins) {
   try {
     if (r.target == "/v1/health") {
       if (r.method != "GET") return error(405, "method", "Chỉ dùng GET.", "Use GET.");
@@ -224,7 +232,7 @@ ApiResponse handle(const ApiRequest& r, ProvincialStorage& storage) {
     if (auto refused = checkProtocol(r)) return *refused;
     if (r.target == "/v1/login") {
       if (r.method != "POST") return error(405, "method", "Chỉ dùng POST.", "Use POST.");
-      return login(r, storage);
+      return login(r, storage, logins);
     }
     if (r.target == "/v1/sync") {
       if (r.method != "POST") return error(405, "method", "Chỉ dùng POST.", "Use POST.");

@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 
+#include "login_budget.h"
 #include "provincial_storage.h"
 
 namespace fieldcheck::server {
@@ -30,7 +31,7 @@ struct ApiResponse {
 /// `handle` for a request as it came off the wire: a body sent with `Content-Encoding: zstd` is
 /// decompressed first (at most the request body limit; a damaged or oversized one gets a 4xx),
 /// and the answer is compressed when the caller accepts zstd and it is worth it.
-ApiResponse handleEncoded(ApiRequest request, ProvincialStorage& storage);
+ApiResponse handleEncoded(ApiRequest request, ProvincialStorage& storage, LoginBudget& logins);
 
 /// Answers one request against `storage`. Never throws for any request: malformed or hostile
 /// input gets a 4xx with a message in Vietnamese and English, and a storage failure a 503.
@@ -42,7 +43,8 @@ ApiResponse handleEncoded(ApiRequest request, ProvincialStorage& storage);
 ///                     (protocol.h; exactly once: a batch sent twice changes nothing)
 ///
 /// Every endpoint but the health check needs the header `Fieldcheck-Protocol: 1`, and every one
-/// but the health check and login needs `Authorization: Bearer TOKEN`.
-ApiResponse handle(const ApiRequest& request, ProvincialStorage& storage);
+/// but the health check and login needs `Authorization: Bearer TOKEN`. Failed logins are counted
+/// per caller address in `logins` (one for the whole server).
+ApiResponse handle(const ApiRequest& request, ProvincialStorage& storage, LoginBudget& logins);
 
 }  // namespace fieldcheck::server

@@ -78,7 +78,7 @@ class Sessions {
   std::atomic<bool> stopping_{false};
 };
 
-net::awaitable<void> session(tcp::socket socket, std::filesystem::path data_dir, Sessions& sessions) {
+net::awaitable<void> session(tcp::socket socket, std::filesystem::path data_dir, Sessions& sessions, LoginBudget& logins) {
   auto shared_stream = std::make_shared<beast::tcp_stream>(std::move(socket));
   sessions.add(shared_stream);
   auto& stream = *shared_stream;
@@ -122,7 +122,7 @@ net::awaitable<void> session(tcp::socket socket, std::filesystem::path data_dir,
     }
     ApiResponse answer;
     if (auto* storage = threadStorage(data_dir)) {
-      answer = handleEncoded(std::move(api), *storage);
+      answer = handleEncoded(std::move(api), *storage, logins);
     } else {
       answer = plainError(503, "storage", "Máy chủ không mở được cơ sở dữ liệu tỉnh.", "The server cannot open the provincial database.");
     }
@@ -138,7 +138,7 @@ net::awaitable<void> session(tcp::socket socket, std::filesystem::path data_dir,
 }
 
 // Runs on the acceptor's strand, as does the stop, so the two never touch the acceptor at once.
-net::awaitable<void> listen(tcp::acceptor& acceptor, std::filesystem::path data_dir, Sessions& sessions,
+net::awaitable<void> listen(tcp::acceptor& acceptor, std::filesystem::path data_dir, Sessions& sessions, LoginBudget& logins,
                             net::io_context& ioc) {
   for (;;) {
     beast::error_code ec;
@@ -149,7 +149,7 @@ net::awaitable<void> listen(tcp::acceptor& acceptor, std::filesystem::path data_
       continue;  // a failed accept (e.g. out of descriptors) must not stop the others
     }
     auto executor = socket.get_executor();
-    net::co_spawn(executor, session(std::move(socket), data_dir, sessions), net::detached);
+    net::co_spawn(executor, session(std::move(socket), data_dir, sessions, logins), net::detached);
   }
 }
 
@@ -196,7 +196,8 @@ int serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
     acceptor.close(ignored);
     sessions.stopAll();
   });
-  net::co_spawn(acceptor_strand, listen(acceptor, options.data_dir, sessions, ioc), net::detached);
+  LoginBudget logins(tuning::kMaxFailedLoginsPerAddress, tuning::kLoginAddressWindow, tuning::kMaxTrackedLoginAddresses);
+  net::co_spawn(acceptor_strand, listen(acceptor, options.data_dir, sessions, logins, ioc), net::detached);
 
   std::vector<std::thread> threads;
   for (unsigned i = 1; i < tuning::kServerThreads; ++i) threads.emplace_back([&ioc] { ioc.run(); });

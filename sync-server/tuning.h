@@ -19,6 +19,11 @@ inline constexpr std::size_t kMaxUserNameBytes = 64;
 /// Wrong passwords in a row after which a user's logins pause, and for how long.
 inline constexpr int kMaxLoginFailures = 10;
 inline constexpr auto kLoginPause = std::chrono::minutes(5);
+/// Failed logins from one address within the window after which that address's logins are
+/// refused (before any hashing) until the window passes; addresses tracked at most.
+inline constexpr int kMaxFailedLoginsPerAddress = 30;
+inline constexpr auto kLoginAddressWindow = std::chrono::minutes(5);
+inline constexpr std::size_t kMaxTrackedLoginAddresses = 10'000;
 /// Shortest accepted password, in bytes.
 inline constexpr std::size_t kMinPasswordBytes = 8;
 

@@ -16,6 +16,7 @@ namespace {
 struct Fixture {
   test::TempDir dir;
   std::unique_ptr<ProvincialStorage> storage;
+  LoginBudget logins{30, std::chrono::minutes(5), 100};
 
   Fixture() {
     auto opened = openSqliteStorage(dir.path(), true);
@@ -27,7 +28,7 @@ struct Fixture {
 
   ApiResponse call(const std::string& method, const std::string& target, const std::string& body = "",
                    std::map<std::string, std::string> headers = {{"fieldcheck-protocol", "1"}}) {
-    return handle({method, target, std::move(headers), body, "127.0.0.1"}, *storage);
+    return handle({method, target, std::move(headers), body, "127.0.0.1"}, *storage, logins);
   }
 
   std::string login() {
@@ -114,14 +115,14 @@ TEST_CASE("api: compressed bodies are read, answers compressed for those who acc
   const std::string login =
       R"({"user":"lan","password":"secret-pass","device_name":"laptop","device_id":"0123456789abcdef0123456789abcdef"})";
   auto r = handleEncoded({"POST", "/v1/login", {{"fieldcheck-protocol", "1"}, {"content-encoding", "zstd"}}, compress(login), ""},
-                         *f.storage);
+                         *f.storage, f.logins);
   REQUIRE(r.status == 200);
   const auto token = json::parse(r.body)["token"].get<std::string>();
 
   auto page = handleEncoded({"POST", "/v1/sync",
                              {{"fieldcheck-protocol", "1"}, {"authorization", "Bearer " + token}, {"accept-encoding", "zstd"}},
                              R"({"push":[],"cursor":0,"page_limit":100})", ""},
-                            *f.storage);
+                            *f.storage, f.logins);
   REQUIRE(page.status == 200);
   CHECK(page.content_encoding == "zstd");
   const auto plain = decompress(page.body, 1 << 24);
@@ -129,10 +130,10 @@ TEST_CASE("api: compressed bodies are read, answers compressed for those who acc
   CHECK(json::parse(plain.value())["changes"].size() > 5);
 
   auto damaged = handleEncoded({"POST", "/v1/login", {{"fieldcheck-protocol", "1"}, {"content-encoding", "zstd"}}, "garbage", ""},
-                               *f.storage);
+                               *f.storage, f.logins);
   CHECK(damaged.status == 400);
   auto unknown = handleEncoded({"POST", "/v1/login", {{"fieldcheck-protocol", "1"}, {"content-encoding", "br"}}, login, ""},
-                               *f.storage);
+                               *f.storage, f.logins);
   CHECK(unknown.status == 415);
 }
 
@@ -183,5 +184,40 @@ TEST_CASE("api: a sync speaks binary to Fieldcheck and JSON to scripts, as the h
     CHECK(r.status == 400);
     CHECK(code(r) == "bad_request");
     CHECK(f.storage->documentCount("inspection") == before);
+  }
+}
+
+TEST_CASE("api: an address that keeps failing to log in is paused before any hashing; others are not", "[api]") {
+  Fixture f;
+  auto attempt = [&](const std::string& peer, const std::string& user, const std::string& password) {
+    return handle({"POST", "/v1/login", {{"fieldcheck-protocol", "1"}},
+                   json{{"user", user}, {"password", password}, {"device_name", "x"}, {"device_id", "0123456789abcdef0123456789abcdef"}}.dump(),
+                   peer},
+                  *f.storage, f.logins);
+  };
+  // Thirty wrong guesses of unknown names (no user's own pause applies) from one address.
+  for (int i = 0; i < 30; ++i) CHECK(attempt("203.0.113.9", "guess" + std::to_string(i), "whatever-pass").status == 401);
+  auto paused = attempt("203.0.113.9", "lan", "secret-pass");
+  CHECK(paused.status == 429);
+  CHECK(code(paused) == "login_paused");
+  CHECK_THAT(json::parse(paused.body)["error"]["en"].get<std::string>(), Catch::Contains("this address"));
+  // The right password from another address still works.
+  CHECK(attempt("198.51.100.4", "lan", "secret-pass").status == 200);
+
+  SECTION("the window passes") {
+    LoginBudget budget(2, std::chrono::seconds(60), 10);
+    const auto t0 = LoginBudget::Clock::now();
+    budget.failed("a", t0);
+    budget.failed("a", t0);
+    CHECK(budget.waitFor("a", t0 + std::chrono::seconds(1)) > LoginBudget::Clock::duration::zero());
+    CHECK(budget.waitFor("a", t0 + std::chrono::seconds(61)) == LoginBudget::Clock::duration::zero());
+    CHECK(budget.waitFor("b", t0) == LoginBudget::Clock::duration::zero());
+  }
+  SECTION("memory stays bounded: the oldest address is forgotten first") {
+    LoginBudget budget(1, std::chrono::seconds(60), 3);
+    const auto t0 = LoginBudget::Clock::now();
+    for (int i = 0; i < 4; ++i) budget.failed("addr" + std::to_string(i), t0 + std::chrono::seconds(i));
+    CHECK(budget.waitFor("addr0", t0 + std::chrono::seconds(5)) == LoginBudget::Clock::duration::zero());
+    CHECK(budget.waitFor("addr3", t0 + std::chrono::seconds(5)) > LoginBudget::Clock::duration::zero());
   }
 }
