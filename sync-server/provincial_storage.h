@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "accounts.h"
+#include "fieldcheck/merge.h"
 #include "fieldcheck/result.h"
 #include "fieldcheck/protocol.h"
 #include "fieldcheck/seed.h"
@@ -31,6 +32,7 @@ struct DeviceRecord {
 struct PushDecision {
   bool accept = false;
   std::string district;
+  bool merge = false;  // accepted, but the head moved on since its base: merge the two
   protocol::Refusal refusal;
 };
 /// Reads the current head of any document (nullptr when there is none). The document stays valid
@@ -127,6 +129,9 @@ class ProvincialStorage {
 
   /// The next page of changes after `cursor` in `scope`, in server order, at most `limit`.
   virtual protocol::SyncResponse pull(const PullScope& scope, std::int64_t cursor, std::uint32_t limit) = 0;
+
+  /// Open conflicts (fields changed both ways by concurrent edits) of a document, oldest first.
+  virtual std::vector<FieldConflict> openConflicts(const std::string& doc_id) = 0;
 
   /// The current head of a document, or nullopt.
   virtual std::optional<Document> head(const std::string& id) = 0;

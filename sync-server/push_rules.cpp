@@ -16,10 +16,11 @@ PushDecision refuse(const protocol::PushEntry& e, std::string code, std::string 
   return d;
 }
 
-PushDecision accept(std::string district) {
+PushDecision accept(std::string district, bool merge) {
   PushDecision d;
   d.accept = true;
   d.district = std::move(district);
+  d.merge = merge;
   return d;
 }
 
@@ -117,10 +118,9 @@ PushDecision judgePush(const Identity& who, const protocol::PushEntry& e, const 
   // is another one written by this same device, the device's acknowledgement of it was lost (a
   // cut response) and its new revision descends from it: a fast-forward, not a concurrent edit.
   // Each device's edits of a document form one line, and another device's accepted edit would
-  // have become the head instead.
-  if (head && head->revision != e.base_revision && head->device != who.device)
-    return refuse(e, "concurrent", "Bản ghi đã được người khác sửa trên máy chủ trong lúc bạn sửa; thay đổi được giữ lại chờ gộp.",
-                  "The record was changed on the server while you edited it; your change is kept aside to be merged.");
+  // have become the head instead. Otherwise a head other than the base was written meanwhile:
+  // the two are merged field by field against the base.
+  const bool concurrent = head && head->revision != e.base_revision && head->device != who.device;
   if (!head && !e.base_revision.empty())
     return refuse(e, "unknown_base", "Máy chủ không có bản ghi mà thay đổi này dựa vào.",
                   "The server does not have the record this change is based on.");
@@ -134,7 +134,7 @@ PushDecision judgePush(const Identity& who, const protocol::PushEntry& e, const 
     if (!inScope(who, district) || textField(doc, "district") != district || textField(doc, "code") != textField(*head, "code"))
       return refuse(e, "scope", "Cơ sở này không thuộc huyện của bạn, hoặc mã/huyện của nó bị đổi.",
                     "This establishment is not in your district, or its code or district was changed.");
-    return accept(district);
+    return accept(district, concurrent);
   }
 
   // An inspection: scoped by its establishment's district on the server.
@@ -154,7 +154,7 @@ PushDecision judgePush(const Identity& who, const protocol::PushEntry& e, const 
   if (head && textField(*head, "_status") == "finalized" && who.role == Role::kInspector)
     return refuse(e, "finalized", "Phiếu đã hoàn tất nên cán bộ kiểm tra không sửa được; hãy báo giám sát viên.",
                   "The inspection is finalized and an inspector cannot edit it; ask a supervisor.");
-  return accept(district);
+  return accept(district, concurrent);
 }
 
 }  // namespace fieldcheck::server

@@ -22,6 +22,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::int32_t kApplicationId = 0x46434b53;  // "FCKS": the Fieldcheck provincial database
+// Author and device of the revisions the server itself writes (merges of concurrent edits).
+constexpr const char* kServerAuthor = "server";
 
 // The provincial log numbers every accepted revision with the server sequence that clients pull
 // by; `district` is the scope key (NULL for what the whole province shares: province, plan,
@@ -102,6 +104,34 @@ CREATE TABLE audit(
   action TEXT NOT NULL,
   detail TEXT NOT NULL
 );
+)sql"},
+    {2, "conflicts of concurrent edits", R"sql(
+-- One row per field that concurrent edits changed both ways (field '' : the document itself,
+-- deleted on one side and edited on the other). The head holds the provisional winner; the other
+-- value waits here, with the base, for a supervisor. Values are in the fields' JSON form.
+CREATE TABLE conflicts(
+  id              INTEGER PRIMARY KEY,
+  doc_id          TEXT NOT NULL,
+  district        TEXT,
+  field           TEXT NOT NULL,
+  base            TEXT,
+  merge_revision  TEXT NOT NULL,
+  winner_value    TEXT,
+  winner_deleted  INTEGER NOT NULL,
+  winner_revision TEXT NOT NULL,
+  winner_author   TEXT NOT NULL,
+  winner_device   TEXT NOT NULL,
+  winner_hlc      TEXT NOT NULL,
+  other_value     TEXT,
+  other_deleted   INTEGER NOT NULL,
+  other_revision  TEXT NOT NULL,
+  other_author    TEXT NOT NULL,
+  other_device    TEXT NOT NULL,
+  other_hlc       TEXT NOT NULL,
+  resolved_by     TEXT,
+  created_at      TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE INDEX conflicts_by_document ON conflicts(doc_id, id);
 )sql"},
 };
 
@@ -322,6 +352,26 @@ class SqliteStorage final : public ProvincialStorage {
     return doc;
   }
 
+  std::vector<FieldConflict> openConflicts(const std::string& doc_id) override {
+    SQLite::Statement st(db_,
+                         "SELECT field, base, winner_value, winner_deleted, winner_revision, winner_author, winner_device, "
+                         "winner_hlc, other_value, other_deleted, other_revision, other_author, other_device, other_hlc "
+                         "FROM conflicts WHERE doc_id = ? AND resolved_by IS NULL ORDER BY id");
+    st.bind(1, doc_id);
+    auto value = [&](int column) -> std::optional<Value> {
+      if (st.getColumn(column).isNull()) return std::nullopt;
+      return valueFromJson(nlohmann::json::parse(st.getColumn(column).getString()));
+    };
+    auto side = [&](int first) {
+      return ConflictSide{value(first), st.getColumn(first + 1).getInt() != 0, st.getColumn(first + 2).getString(),
+                          st.getColumn(first + 3).getString(), st.getColumn(first + 4).getString(),
+                          HybridTimestamp::parse(st.getColumn(first + 5).getString()).value_or(HybridTimestamp{})};
+    };
+    std::vector<FieldConflict> out;
+    while (st.executeStep()) out.push_back({st.getColumn(0).getString(), value(1), side(2), side(8)});
+    return out;
+  }
+
   PushOutcome applyPush(const Identity& who, const std::vector<CheckedEntry>& entries,
                         const PushJudge& judge) override {
     PushJob job{&who, &entries, &judge, {}};
@@ -381,6 +431,69 @@ class SqliteStorage final : public ProvincialStorage {
   }
 
  private:
+  // A revision of a document from the provincial log, or nullopt.
+  std::optional<Document> revision(const std::string& id, const std::string& revision_id) {
+    SQLite::Statement st(db_,
+                         "SELECT doc_id, kind, fields, revision, parents, deleted, author, device, hlc "
+                         "FROM changes WHERE doc_id = ? AND revision = ?");
+    st.bind(1, id);
+    st.bind(2, revision_id);
+    if (!st.executeStep()) return std::nullopt;
+    return readDocumentRow(st);
+  }
+
+  // `incoming` was written against `base` while `head` became the server's head: both stay in
+  // the log, and a merge of the two (parents: both) becomes the head, its conflicts recorded.
+  // The merge is the server's, from the device "server", stamped just after the later of the two,
+  // so every device (the pushing one too) pulls it. Runs inside the push transaction.
+  void mergeIntoHead(const Document& base, const Document& head, const Document& incoming, const std::string& incoming_json,
+                     const std::string& district) {
+    appendChange(incoming, district, incoming_json, false);
+    auto merged = mergeRevisions(base, head, incoming);
+    Document result;
+    result.id = head.id;
+    result.kind = head.kind;
+    result.fields = std::move(merged.fields);
+    result.parents = {head.revision, incoming.revision};
+    result.deleted = merged.deleted;
+    result.author = kServerAuthor;
+    result.device = kServerAuthor;
+    result.stamp = std::max(head.stamp, incoming.stamp);
+    ++result.stamp.counter;
+    result.revision = computeRevision(result);
+    appendChange(result, district, canonicalFieldsJson(result.fields));
+    SQLite::Statement insert(db_,
+                             "INSERT INTO conflicts(doc_id, district, field, base, merge_revision, winner_value, "
+                             "winner_deleted, winner_revision, winner_author, winner_device, winner_hlc, other_value, "
+                             "other_deleted, other_revision, other_author, other_device, other_hlc) "
+                             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    auto bindValue = [&](int index, const std::optional<Value>& value) {
+      if (value) insert.bind(index, valueToJson(*value).dump());
+      else insert.bind(index);
+    };
+    auto bindSide = [&](int first, const ConflictSide& side) {
+      bindValue(first, side.value);
+      insert.bind(first + 1, side.deleted ? 1 : 0);
+      insert.bind(first + 2, side.revision);
+      insert.bind(first + 3, side.author);
+      insert.bind(first + 4, side.device);
+      insert.bind(first + 5, side.stamp.toString());
+    };
+    for (const auto& conflict : merged.conflicts) {
+      insert.reset();
+      insert.clearBindings();
+      insert.bind(1, result.id);
+      if (district.empty()) insert.bind(2);
+      else insert.bind(2, district);
+      insert.bind(3, conflict.field);
+      bindValue(4, conflict.base);
+      insert.bind(5, result.revision);
+      bindSide(6, conflict.winner);
+      bindSide(12, conflict.other);
+      insert.exec();
+    }
+  }
+
   struct PushJob {
     const Identity* who;
     const std::vector<CheckedEntry>* entries;
@@ -424,7 +537,17 @@ class SqliteStorage final : public ProvincialStorage {
         record(decision.refusal);
         continue;
       }
-      appendChange(entry.doc, decision.district, checked.fields_json);
+      if (!decision.merge) {
+        appendChange(entry.doc, decision.district, checked.fields_json);
+        continue;
+      }
+      const auto base = revision(entry.doc.id, entry.base_revision);
+      if (!base) {
+        record({entry.seq, entry.doc.id, "unknown_base",
+                {"Máy chủ không có bản ghi mà thay đổi này dựa vào.", "The server does not have the record this change is based on."}});
+        continue;
+      }
+      mergeIntoHead(*base, *current, entry.doc, checked.fields_json, decision.district);
     }
     SQLite::Statement advance(db_, "UPDATE devices SET pushed_through = ? WHERE id = ?");
     advance.bind(1, highest);
@@ -452,7 +575,7 @@ class SqliteStorage final : public ProvincialStorage {
   // Appends a revision to the provincial log and makes it its document's head. `district` is
   // the scope key, empty for what the whole province shares; `fields_json` is the canonical text
   // of its fields. Runs inside the caller's transaction.
-  void appendChange(const Document& doc, const std::string& district, const std::string& fields_json) {
+  void appendChange(const Document& doc, const std::string& district, const std::string& fields_json, bool make_head = true) {
     auto& insert = cached(insert_change_,
                           "INSERT INTO changes(doc_id, revision, kind, district, parents, deleted, fields, author, "
                           "device, hlc) VALUES (?,?,?,?,?,?,?,?,?,?)");
@@ -469,6 +592,7 @@ class SqliteStorage final : public ProvincialStorage {
     insert.bind(10, doc.stamp.toString());
     insert.exec();
     insert.reset();
+    if (!make_head) return;
     auto& head = cached(upsert_head_,
                         "INSERT INTO documents(id, kind, district, head_seq) VALUES (?,?,?,?) "
                         "ON CONFLICT(id) DO UPDATE SET head_seq = excluded.head_seq, district = excluded.district");

@@ -2,6 +2,7 @@
 // a provincial officer, each in their own home.
 #include <catch2/catch.hpp>
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <nlohmann/json.hpp>
 
 #include <signal.h>
@@ -134,4 +135,42 @@ TEST_CASE("sync: what one inspector pushes reaches the province, and nobody sees
     CHECK_THAT(offline.err, Catch::Contains("next sync goes on from there"));
     CHECK(lan.runJson({"status"})["pending_changes"] == 1);
   }
+}
+
+TEST_CASE("sync: two inspectors correct the same record offline; every laptop ends on the server's merge", "[sync][e2e]") {
+  Province province;
+  province.addUser("hoa", {"--role", "inspector", "--district", "bao-lac"});
+  ServerProcess server(province.data);
+  Laptop lan{(province.dir / "lan").string(), "lan"}, hoa{(province.dir / "hoa").string(), "hoa"};
+  for (const auto* l : {&lan, &hoa}) {
+    login(*l, server.port());
+    REQUIRE(l->run({"sync"}).exit_code == 0);
+  }
+  const auto code = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
+
+  // Offline, Lan first and Hoa later: both change the number of workers, each one more field.
+  REQUIRE(lan.run({"establishment", "set", code, "workers=14", "phone=0206 385 1111"}).exit_code == 0);
+  REQUIRE(hoa.run({"establishment", "set", code, "workers=9", "status=closed"}).exit_code == 0);
+  for (const auto* l : {&lan, &hoa, &lan, &hoa}) REQUIRE(l->run({"sync"}).exit_code == 0);
+
+  const auto on_lan = lan.runJson({"establishment", "show", code});
+  const auto on_hoa = hoa.runJson({"establishment", "show", code});
+  CHECK(on_lan["revision"] == on_hoa["revision"]);
+  CHECK(on_lan["fields"]["phone"] == "0206 385 1111");  // only Lan changed it
+  CHECK(on_lan["fields"]["status"] == "closed");        // only Hoa changed it
+  CHECK(on_lan["fields"]["workers"] == 9);              // both: Hoa's edit is the later one
+  CHECK(hoa.runJson({"status"})["refused"].empty());
+  CHECK(lan.runJson({"status"})["pending_changes"] == 0);
+
+  SQLite::Database db(province.data + "/provincial.db", SQLite::OPEN_READONLY);
+  SQLite::Statement head(db, "SELECT h.revision FROM heads h WHERE json_extract(h.fields, '$.code') = ?");
+  head.bind(1, code);
+  REQUIRE(head.executeStep());
+  CHECK(head.getColumn(0).getString() == on_lan["revision"].get<std::string>());
+  SQLite::Statement conflicts(db, "SELECT field, winner_author, other_author FROM conflicts");
+  REQUIRE(conflicts.executeStep());
+  CHECK(conflicts.getColumn(0).getString() == "workers");
+  CHECK(conflicts.getColumn(1).getString() == "hoa");
+  CHECK(conflicts.getColumn(2).getString() == "lan");
+  CHECK_FALSE(conflicts.executeStep());
 }

@@ -160,17 +160,71 @@ TEST_CASE("push: forged, tampered, misfiled and invalid changes are refused with
     entry.doc = firstRevision(newDocumentId(), "template", {{"definition", "{}"}}, "lan", kDevice, HybridTimestamp{});
     expected = "kind";
   }
-  SECTION("an edit based on a revision that another device's edit has replaced") {
+  SECTION("an edit based on a revision the server never had") {
     const auto giam = f.enrol("giam", Role::kSupervisor, "bao-lac", "0000000000000000000000000000d002");
     const auto theirs = firstRevision(entry.doc.id, "inspection", entry.doc.fields, "giam", giam.device, HybridTimestamp{1, 0});
     REQUIRE(f.pushAs(giam, {{1, "", theirs}}).refused.empty());
-    expected = "concurrent";
+    expected = "unknown_base";
     entry.base_revision = "1-0000";
   }
   auto outcome = f.push({entry});
   REQUIRE(outcome.refused.size() == 1);
   CHECK(outcome.refused[0].code == expected);
   CHECK_FALSE(outcome.refused[0].reason.vi.empty());
+}
+
+TEST_CASE("push: an edit against a head another device wrote meanwhile is merged, its conflicts recorded", "[push]") {
+  Fixture f;
+  const auto& est = f.seedDoc("establishment", "bao-lac");
+  const auto giam = f.enrol("giam", Role::kSupervisor, "bao-lac", "0000000000000000000000000000d002");
+  const auto base = f.inspectionOf(est, {{"workers_total", 4}, {"workers_women", 2}, {"notes", "lần đầu"}});
+  REQUIRE(f.push({{1, "", base}}).refused.empty());
+  // Both edit the same draft from the same base, offline: Lan later by the clock.
+  const auto theirs = nextRevision(base, {{"_establishment", base.fields.at("_establishment")}, {"_template", base.fields.at("_template")},
+                                          {"_district", "bao-lac"}, {"_status", "draft"}, {"workers_total", 5},
+                                          {"workers_women", 3}, {"notes", "lần đầu"}},
+                                   "giam", giam.device, HybridTimestamp{10, 0});
+  REQUIRE(f.pushAs(giam, {{1, base.revision, theirs}}).refused.empty());
+  auto mine_fields = base.fields;
+  mine_fields["workers_total"] = 6;
+  mine_fields["notes"] = "đã nhắc nhở";
+  const auto mine = nextRevision(base, mine_fields, "lan", kDevice, HybridTimestamp{20, 0});
+  const auto before = f.changes();
+  auto outcome = f.push({{2, base.revision, mine}});
+  CHECK(outcome.refused.empty());
+  CHECK(outcome.acked_through == 2);
+  CHECK(f.changes() == before + 2);  // Lan's revision in the history, and the merge as the head
+
+  const auto head = f.storage->head(base.id);
+  REQUIRE(head);
+  CHECK(head->parents == std::vector<std::string>{theirs.revision, mine.revision});
+  CHECK(head->device == "server");
+  CHECK(head->fields.at("workers_women") == Value{3});        // only Giám changed it
+  CHECK(head->fields.at("notes") == Value{"đã nhắc nhở"});     // only Lan changed it
+  CHECK(head->fields.at("workers_total") == Value{6});        // both: Lan's is later
+  const auto conflicts = f.storage->openConflicts(base.id);
+  REQUIRE(conflicts.size() == 1);
+  CHECK(conflicts[0].field == "workers_total");
+  CHECK(conflicts[0].base == Value{4});
+  CHECK(conflicts[0].winner.value == Value{6});
+  CHECK(conflicts[0].winner.author == "lan");
+  CHECK(conflicts[0].other.value == Value{5});
+  CHECK(conflicts[0].other.author == "giam");
+  CHECK(conflicts[0].other.revision == theirs.revision);
+
+  SECTION("the same batch sent again changes nothing") {
+    CHECK(f.push({{2, base.revision, mine}}).refused.empty());
+    CHECK(f.changes() == before + 2);
+    CHECK(f.storage->openConflicts(base.id).size() == 1);
+  }
+  SECTION("both devices pull the merge") {
+    for (const auto& device : {kDevice, giam.device}) {
+      const auto page = f.storage->pull({true, "", device}, 0, 1000);
+      bool seen = false;
+      for (const auto& change : page.changes) seen = seen || change.doc.revision == head->revision;
+      CHECK(seen);
+    }
+  }
 }
 
 TEST_CASE("group commit: concurrent jobs are each written once, in groups within the limit", "[push]") {
