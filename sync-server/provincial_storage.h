@@ -61,6 +61,17 @@ struct CheckedEntry {
   std::optional<protocol::Refusal> refusal;
 };
 
+/// A conflict as the server keeps it until a supervisor decides.
+struct ConflictRecord {
+  std::int64_t id = 0;
+  std::string doc_id;
+  std::string kind;
+  std::string district;        // empty: province-wide
+  std::string merge_revision;  // the head that applied the provisional winner
+  std::string created_at;
+  FieldConflict conflict;
+};
+
 struct PushOutcome {
   std::int64_t acked_through = 0;
   std::vector<protocol::Refusal> refused;  // refusals of this batch's entries, including earlier ones
@@ -130,8 +141,9 @@ class ProvincialStorage {
   /// The next page of changes after `cursor` in `scope`, in server order, at most `limit`.
   virtual protocol::SyncResponse pull(const PullScope& scope, std::int64_t cursor, std::uint32_t limit) = 0;
 
-  /// Open conflicts (fields changed both ways by concurrent edits) of a document, oldest first.
-  virtual std::vector<FieldConflict> openConflicts(const std::string& doc_id) = 0;
+  /// Open conflicts (fields changed both ways by concurrent edits), oldest first: of one document,
+  /// or of all when `doc_id` is empty.
+  virtual std::vector<ConflictRecord> openConflicts(const std::string& doc_id = "") = 0;
 
   /// The current head of a document, or nullopt.
   virtual std::optional<Document> head(const std::string& id) = 0;

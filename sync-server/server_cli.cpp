@@ -51,6 +51,45 @@ std::string readPassword(std::istream& in, std::ostream& err) {
   return line;
 }
 
+// A conflict side's value as a supervisor reads it.
+std::string sideText(const ConflictSide& side) {
+  if (side.deleted) return "(đã xóa / deleted)";
+  return side.value ? displayValue(*side.value) : "(không có / none)";
+}
+
+std::string whenText(const HybridTimestamp& stamp, int offset_minutes) {
+  return formatDateTime(DateTime{stamp.wall_ms, offset_minutes});
+}
+
+json conflictToJson(const ConflictRecord& r, int offset_minutes) {
+  auto side = [&](const ConflictSide& s) {
+    return json{{"value", s.value ? valueToJson(*s.value) : json()}, {"deleted", s.deleted}, {"revision", s.revision},
+                {"author", s.author}, {"device", s.device}, {"at", whenText(s.stamp, offset_minutes)}};
+  };
+  return json{{"id", r.id}, {"document", r.doc_id}, {"kind", r.kind}, {"district", r.district},
+              {"field", r.conflict.field}, {"base", r.conflict.base ? valueToJson(*r.conflict.base) : json()},
+              {"applied", side(r.conflict.winner)}, {"other", side(r.conflict.other)},
+              {"merge_revision", r.merge_revision}, {"recorded_at", r.created_at}};
+}
+
+void printConflict(std::ostream& out, const ConflictRecord& r, int offset_minutes, bool detailed) {
+  const auto field = r.conflict.field.empty() ? std::string("(cả hồ sơ / whole record)") : r.conflict.field;
+  const auto& w = r.conflict.winner;
+  const auto& o = r.conflict.other;
+  if (!detailed) {
+    out << "#" << r.id << "  " << r.kind << " " << r.doc_id.substr(0, 8) << "  " << field << ": " << sideText(w) << " ("
+        << w.author << ") / " << sideText(o) << " (" << o.author << ")\n";
+    return;
+  }
+  out << "Xung đột / Conflict #" << r.id << "  " << r.kind << " " << r.doc_id << "  " << r.district << "\n"
+      << "  Trường / Field: " << field << "\n"
+      << "  Gốc / Base: " << (r.conflict.base ? displayValue(*r.conflict.base) : "(không có / none)") << "\n"
+      << "  Đang áp dụng / Applied: " << sideText(w) << "  — " << w.author << ", " << whenText(w.stamp, offset_minutes)
+      << ", thiết bị / device " << w.device.substr(0, 8) << "\n"
+      << "  Bên kia / Other:        " << sideText(o) << "  — " << o.author << ", " << whenText(o.stamp, offset_minutes)
+      << ", thiết bị / device " << o.device.substr(0, 8) << "\n";
+}
+
 }  // namespace
 
 int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostream& out, std::ostream& err) {
@@ -79,6 +118,15 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
   user_list->add_flag("--json", json_out, "In JSON / print JSON");
   auto* user_revoke = user->add_subcommand("revoke", "Thu hồi quyền truy cập ngay / revoke a user's access at once");
   user_revoke->add_option("NAME", name, "Tên đăng nhập / login name")->required();
+
+  auto* conflicts = app.add_subcommand("conflicts", "Xung đột chờ giám sát viên quyết định / conflicts waiting for a supervisor");
+  conflicts->require_subcommand(1);
+  auto* conflicts_list = conflicts->add_subcommand("list", "Các xung đột chưa giải quyết / open conflicts");
+  conflicts_list->add_flag("--json", json_out, "In JSON / print JSON");
+  std::int64_t conflict_id = 0;
+  auto* conflicts_show = conflicts->add_subcommand("show", "Một xung đột: gốc và hai bên / one conflict: base and both sides");
+  conflicts_show->add_option("ID", conflict_id, "Số xung đột / conflict number")->required();
+  conflicts_show->add_flag("--json", json_out, "In JSON / print JSON");
 
   auto* serve_cmd = app.add_subcommand("serve", "Phục vụ đồng bộ qua HTTP / serve sync over HTTP");
   std::string listen = "127.0.0.1:8470";
@@ -171,6 +219,26 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
         out << u.name << "  " << roleName(u.role) << "  " << u.district.value_or("*") << "  thiết bị/devices "
             << db.devices(u.name).size() << (u.revoked ? "  ĐÃ THU HỒI / REVOKED" : "") << "\n";
       out << users.size() << " người dùng / users\n";
+      return 0;
+    }
+
+    if (conflicts_list->parsed() || conflicts_show->parsed()) {
+      auto records = db.openConflicts();
+      if (conflicts_show->parsed()) {
+        std::erase_if(records, [&](const ConflictRecord& r) { return r.id != conflict_id; });
+        if (records.empty())
+          return fail(err, problem("Không có xung đột chưa giải quyết số " + std::to_string(conflict_id) + "; xem `conflicts list`.",
+                                   "There is no open conflict number " + std::to_string(conflict_id) + "; see `conflicts list`."));
+      }
+      const auto offset = std::stoi(db.setting("utc_offset_minutes").value_or("0"));
+      if (json_out) {
+        json list = json::array();
+        for (const auto& r : records) list.push_back(conflictToJson(r, offset));
+        out << (conflicts_show->parsed() ? list[0] : list).dump(2) << "\n";
+        return 0;
+      }
+      for (const auto& r : records) printConflict(out, r, offset, conflicts_show->parsed());
+      if (conflicts_list->parsed()) out << records.size() << " xung đột chưa giải quyết / open conflicts\n";
       return 0;
     }
 

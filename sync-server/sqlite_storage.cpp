@@ -352,11 +352,13 @@ class SqliteStorage final : public ProvincialStorage {
     return doc;
   }
 
-  std::vector<FieldConflict> openConflicts(const std::string& doc_id) override {
+  std::vector<ConflictRecord> openConflicts(const std::string& doc_id) override {
     SQLite::Statement st(db_,
                          "SELECT field, base, winner_value, winner_deleted, winner_revision, winner_author, winner_device, "
-                         "winner_hlc, other_value, other_deleted, other_revision, other_author, other_device, other_hlc "
-                         "FROM conflicts WHERE doc_id = ? AND resolved_by IS NULL ORDER BY id");
+                         "winner_hlc, other_value, other_deleted, other_revision, other_author, other_device, other_hlc, "
+                         "c.id, c.doc_id, coalesce(c.district, ''), c.merge_revision, c.created_at, d.kind "
+                         "FROM conflicts c JOIN documents d ON d.id = c.doc_id "
+                         "WHERE resolved_by IS NULL AND (?1 = '' OR c.doc_id = ?1) ORDER BY c.id");
     st.bind(1, doc_id);
     auto value = [&](int column) -> std::optional<Value> {
       if (st.getColumn(column).isNull()) return std::nullopt;
@@ -367,8 +369,11 @@ class SqliteStorage final : public ProvincialStorage {
                           st.getColumn(first + 3).getString(), st.getColumn(first + 4).getString(),
                           HybridTimestamp::parse(st.getColumn(first + 5).getString()).value_or(HybridTimestamp{})};
     };
-    std::vector<FieldConflict> out;
-    while (st.executeStep()) out.push_back({st.getColumn(0).getString(), value(1), side(2), side(8)});
+    std::vector<ConflictRecord> out;
+    while (st.executeStep())
+      out.push_back({st.getColumn(14).getInt64(), st.getColumn(15).getString(), st.getColumn(19).getString(),
+                     st.getColumn(16).getString(), st.getColumn(17).getString(), st.getColumn(18).getString(),
+                     {st.getColumn(0).getString(), value(1), side(2), side(8)}});
     return out;
   }
 

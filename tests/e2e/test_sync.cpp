@@ -173,4 +173,21 @@ TEST_CASE("sync: two inspectors correct the same record offline; every laptop en
   CHECK(conflicts.getColumn(1).getString() == "hoa");
   CHECK(conflicts.getColumn(2).getString() == "lan");
   CHECK_FALSE(conflicts.executeStep());
+
+  // The provincial office sees it with both values and who wrote them.
+  auto listed = runProcess({serverBinary(), "--data", province.data, "conflicts", "list", "--json"});
+  REQUIRE(listed.exit_code == 0);
+  const auto records = json::parse(listed.out);
+  REQUIRE(records.size() == 1);
+  CHECK(records[0]["field"] == "workers");
+  CHECK(records[0]["applied"]["value"] == 9);
+  CHECK(records[0]["applied"]["author"] == "hoa");
+  CHECK(records[0]["other"]["value"] == 14);
+  CHECK(records[0]["other"]["author"] == "lan");
+  auto shown = runProcess({serverBinary(), "--data", province.data, "conflicts", "show", std::to_string(records[0]["id"].get<int>())});
+  REQUIRE(shown.exit_code == 0);
+  CHECK_THAT(shown.out, Catch::Contains("workers") && Catch::Contains("lan") && Catch::Contains("hoa"));
+  auto missing = runProcess({serverBinary(), "--data", province.data, "conflicts", "show", "999"});
+  CHECK(missing.exit_code == 1);
+  CHECK_THAT(missing.err, Catch::Contains("conflicts list"));
 }

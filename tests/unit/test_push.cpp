@@ -202,15 +202,19 @@ TEST_CASE("push: an edit against a head another device wrote meanwhile is merged
   CHECK(head->fields.at("workers_women") == Value{3});        // only Giám changed it
   CHECK(head->fields.at("notes") == Value{"đã nhắc nhở"});     // only Lan changed it
   CHECK(head->fields.at("workers_total") == Value{6});        // both: Lan's is later
-  const auto conflicts = f.storage->openConflicts(base.id);
-  REQUIRE(conflicts.size() == 1);
-  CHECK(conflicts[0].field == "workers_total");
-  CHECK(conflicts[0].base == Value{4});
-  CHECK(conflicts[0].winner.value == Value{6});
-  CHECK(conflicts[0].winner.author == "lan");
-  CHECK(conflicts[0].other.value == Value{5});
-  CHECK(conflicts[0].other.author == "giam");
-  CHECK(conflicts[0].other.revision == theirs.revision);
+  const auto records = f.storage->openConflicts(base.id);
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].merge_revision == head->revision);
+  CHECK(records[0].district == "bao-lac");
+  CHECK(f.storage->openConflicts().size() == 1);
+  const auto& conflict = records[0].conflict;
+  CHECK(conflict.field == "workers_total");
+  CHECK(conflict.base == Value{4});
+  CHECK(conflict.winner.value == Value{6});
+  CHECK(conflict.winner.author == "lan");
+  CHECK(conflict.other.value == Value{5});
+  CHECK(conflict.other.author == "giam");
+  CHECK(conflict.other.revision == theirs.revision);
 
   SECTION("the same batch sent again changes nothing") {
     CHECK(f.push({{2, base.revision, mine}}).refused.empty());
