@@ -145,6 +145,11 @@ class ProvincialStorage {
   /// or of all when `doc_id` is empty.
   virtual std::vector<ConflictRecord> openConflicts(const std::string& doc_id = "") = 0;
 
+  /// Resolves an open conflict by keeping the value applied or taking the other side's: a new
+  /// head revision with the current head and the other side's revision as parents, written by
+  /// `by` from the device "server", and the conflict marked resolved by it. Returns its revision.
+  virtual Result<std::string> resolveConflict(std::int64_t id, bool take_other, const std::string& by) = 0;
+
   /// The current head of a document, or nullopt.
   virtual std::optional<Document> head(const std::string& id) = 0;
 

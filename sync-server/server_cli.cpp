@@ -128,6 +128,14 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
   conflicts_show->add_option("ID", conflict_id, "Số xung đột / conflict number")->required();
   conflicts_show->add_flag("--json", json_out, "In JSON / print JSON");
 
+  auto* conflicts_resolve = conflicts->add_subcommand(
+      "resolve", "Quyết định một xung đột: giữ giá trị đang áp dụng hay lấy bên kia / decide a conflict: keep the value applied or take the other");
+  conflicts_resolve->add_option("ID", conflict_id, "Số xung đột / conflict number")->required();
+  std::string take;
+  conflicts_resolve->add_option("--take", take, "applied | other")->required()->check(CLI::IsMember({"applied", "other"}));
+  std::string resolver;
+  conflicts_resolve->add_option("--by", resolver, "Người quyết định (tên đăng nhập) / who decides (login name)")->required();
+
   auto* serve_cmd = app.add_subcommand("serve", "Phục vụ đồng bộ qua HTTP / serve sync over HTTP");
   std::string listen = "127.0.0.1:8470";
   serve_cmd->add_option("--listen", listen, "HOST:PORT (mặc định / default 127.0.0.1:8470; PORT 0 picks a free one)");
@@ -219,6 +227,19 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
         out << u.name << "  " << roleName(u.role) << "  " << u.district.value_or("*") << "  thiết bị/devices "
             << db.devices(u.name).size() << (u.revoked ? "  ĐÃ THU HỒI / REVOKED" : "") << "\n";
       out << users.size() << " người dùng / users\n";
+      return 0;
+    }
+
+    if (conflicts_resolve->parsed()) {
+      const auto who = db.userWithHash(resolver);
+      if (!who || who->first.revoked || (who->first.role != Role::kSupervisor && who->first.role != Role::kProvincial &&
+                                         who->first.role != Role::kAdmin))
+        return fail(err, problem("“" + resolver + "” không phải giám sát viên, cán bộ tỉnh hay quản trị còn hiệu lực.",
+                                 "“" + resolver + "” is not an active supervisor, provincial officer or admin."));
+      auto resolved = db.resolveConflict(conflict_id, take == "other", resolver);
+      if (!resolved) return fail(err, resolved.problem());
+      db.audit(resolver, "cli", "conflict.resolve", "#" + std::to_string(conflict_id) + " take " + take + " -> " + resolved.value());
+      out << "Đã giải quyết / Resolved #" << conflict_id << " (" << take << "): " << resolved.value() << "\n";
       return 0;
     }
 

@@ -377,6 +377,53 @@ class SqliteStorage final : public ProvincialStorage {
     return out;
   }
 
+  Result<std::string> resolveConflict(std::int64_t id, bool take_other, const std::string& by) override {
+    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement conflict(db_,
+                               "SELECT c.doc_id, c.field, c.other_value, c.other_deleted, c.other_revision, "
+                               "coalesce(d.district, '') FROM conflicts c JOIN documents d ON d.id = c.doc_id "
+                               "WHERE c.id = ? AND c.resolved_by IS NULL");
+    conflict.bind(1, id);
+    if (!conflict.executeStep())
+      return problem("Không có xung đột chưa giải quyết số " + std::to_string(id) + "; xem `conflicts list`.",
+                     "There is no open conflict number " + std::to_string(id) + "; see `conflicts list`.");
+    const auto doc_id = conflict.getColumn(0).getString();
+    const auto field = conflict.getColumn(1).getString();
+    const auto other_value = conflict.getColumn(2).isNull() ? std::optional<Value>()
+                                                            : valueFromJson(nlohmann::json::parse(conflict.getColumn(2).getString()));
+    const bool other_deleted = conflict.getColumn(3).getInt() != 0;
+    const auto other_revision = conflict.getColumn(4).getString();
+    const auto district = conflict.getColumn(5).getString();
+    conflict.reset();
+    const auto current = head(doc_id);
+    if (!current) return problem("Hồ sơ của xung đột không còn trên máy chủ.", "The conflict's record is no longer on the server.");
+    Document resolved = *current;
+    if (take_other && field.empty()) {
+      // The whole record: the other side deleted it, or edited it.
+      if (other_deleted) {
+        resolved.deleted = true;
+      } else if (auto other = revision(doc_id, other_revision)) {
+        resolved.deleted = false;
+        resolved.fields = other->fields;
+      }
+    } else if (take_other) {
+      if (other_value) resolved.fields[field] = *other_value;
+      else resolved.fields.erase(field);
+    }
+    resolved.parents = {current->revision, other_revision};
+    resolved.author = by;
+    resolved.device = kServerAuthor;
+    resolved.stamp = std::max(HybridTimestamp{wallClockMs(), 0}, HybridTimestamp{current->stamp.wall_ms, current->stamp.counter + 1});
+    resolved.revision = computeRevision(resolved);
+    appendChange(resolved, district, canonicalFieldsJson(resolved.fields));
+    SQLite::Statement mark(db_, "UPDATE conflicts SET resolved_by = ? WHERE id = ?");
+    mark.bind(1, resolved.revision);
+    mark.bind(2, id);
+    mark.exec();
+    tx.commit();
+    return resolved.revision;
+  }
+
   PushOutcome applyPush(const Identity& who, const std::vector<CheckedEntry>& entries,
                         const PushJudge& judge) override {
     PushJob job{&who, &entries, &judge, {}};

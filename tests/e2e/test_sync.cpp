@@ -190,4 +190,19 @@ TEST_CASE("sync: two inspectors correct the same record offline; every laptop en
   auto missing = runProcess({serverBinary(), "--data", province.data, "conflicts", "show", "999"});
   CHECK(missing.exit_code == 1);
   CHECK_THAT(missing.err, Catch::Contains("conflicts list"));
+
+  // A supervisor takes Lan's value; an inspector may not decide. Both laptops then show it.
+  province.addUser("giam", {"--role", "supervisor", "--district", "bao-lac"});
+  const auto id = std::to_string(records[0]["id"].get<int>());
+  auto by_inspector = runProcess({serverBinary(), "--data", province.data, "conflicts", "resolve", id, "--take", "other", "--by", "hoa"});
+  CHECK(by_inspector.exit_code == 1);
+  REQUIRE(runProcess({serverBinary(), "--data", province.data, "conflicts", "resolve", id, "--take", "other", "--by", "giam"}).exit_code == 0);
+  CHECK(json::parse(runProcess({serverBinary(), "--data", province.data, "conflicts", "list", "--json"}).out).empty());
+  for (const auto* l : {&lan, &hoa}) {
+    REQUIRE(l->run({"sync"}).exit_code == 0);
+    const auto shown_now = l->runJson({"establishment", "show", code});
+    CHECK(shown_now["fields"]["workers"] == 14);
+    CHECK(shown_now["fields"]["status"] == "closed");
+    CHECK(shown_now["author"] == "giam");
+  }
 }
