@@ -4,8 +4,10 @@
 //
 // Rows: push ingest (concurrent clients, each its own device, pushing realistic inspections of
 // about 30 fields in batches, durable) against a plain SQLite insert of the same documents in
-// the same batches and durability; pull apply on a client store; bytes on the wire per
-// inspection against its JSON size; a sync with nothing to do; the server's peak memory.
+// the same batches and durability; pushes of edits of drafts when one in ten conflicts with
+// another inspector's edit (merged on the server, a conflict recorded) against the same pushes
+// with none; pull apply on a client store; bytes on the wire per inspection against its JSON
+// size; a sync with nothing to do; the server's peak memory.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -48,6 +50,7 @@ struct Options {
 // What one round measured.
 struct Round {
   double ingest_rate = 0, plain_rate = 0, apply_rate = 0, plain_page_rate = 0, wire_per_inspection = 0;
+  double edit_rate = 0, conflict_edit_rate = 0, conflict_share = 0;
 };
 
 double median(std::vector<double> values) {
@@ -128,34 +131,36 @@ int main(int argc, char** argv) {
   // baselines on the same documents; a laptop applying them. Rows report the median round, as
   // the machine is shared and noisy; the server's database grows from round to round.
   std::vector<std::int64_t> device_seq(clients.size(), 0), device_cursor(clients.size(), 0);
-  std::vector<Round> rounds;
-  std::size_t json_bytes_per_inspection = 0;
-  const std::size_t page_size = client::tuning::kPullPageChanges;  // what the client asks for
-  for (int round = 0; round < opt.rounds; ++round) {
-    std::vector<std::vector<Document>> docs(clients.size());
-    for (std::size_t i = 0; i < clients.size(); ++i)
-      for (int n = 0; n < opt.inspections; ++n) docs[i].push_back(test::sampleInspection(clients[i].user, clients[i].device, clients[i].district,
-                                                   clients[i].establishments, n));
-    json_bytes_per_inspection = protocol::documentToJson(docs[0][0]).dump().size();
-
-    // Ingest.
-    std::atomic<std::uint64_t> bytes_sent{0}, refused{0};
+  // What each client pushes: (base revision, document) in order.
+  using Outbox = std::vector<std::vector<std::pair<std::string, Document>>>;
+  auto wholeBatches = [](const std::vector<std::vector<Document>>& per_client) {
+    Outbox out(per_client.size());
+    for (std::size_t i = 0; i < per_client.size(); ++i)
+      for (const auto& d : per_client[i]) out[i].emplace_back(d.parents.empty() ? "" : d.parents[0], d);
+    return out;
+  };
+  // Every client pushes its outbox at once, each on its own connection, in batches; returns the
+  // seconds taken (-1 when a push failed or was refused) and adds the bytes sent.
+  auto pushAll = [&](const Outbox& outbox, std::uint64_t& bytes) {
+    std::atomic<std::uint64_t> sent{0}, refused{0};
     std::atomic<bool> failed{false};
     const auto t0 = Clock::now();
     std::vector<std::thread> threads;
-    for (std::size_t i = 0; i < clients.size(); ++i) {
+    for (std::size_t i = 0; i < outbox.size(); ++i) {
+      if (outbox[i].empty()) continue;
       threads.emplace_back([&, i] {
         client::HttpConnection http(address);
         auto headers = binary;
         headers["Authorization"] = "Bearer " + clients[i].token;
         auto& seq = device_seq[i];
         auto& cursor = device_cursor[i];
-        for (std::size_t start = 0; start < docs[i].size(); start += static_cast<std::size_t>(opt.batch)) {
+        const auto& list = outbox[i];
+        for (std::size_t start = 0; start < list.size(); start += static_cast<std::size_t>(opt.batch)) {
           protocol::SyncRequest req;
           req.cursor = cursor;
           req.page_limit = 1;
-          for (std::size_t k = start; k < std::min(docs[i].size(), start + static_cast<std::size_t>(opt.batch)); ++k)
-            req.push.push_back({++seq, "", docs[i][k]});
+          for (std::size_t k = start; k < std::min(list.size(), start + static_cast<std::size_t>(opt.batch)); ++k)
+            req.push.push_back({++seq, list[k].first, list[k].second});
           auto r = http.request("POST", "/v1/sync", headers, protocol::toBinary(req), std::chrono::seconds(120));
           auto answer = r && r.value().status == 200 ? protocol::syncResponseFromBinary(r.value().body)
                                                      : Result<protocol::SyncResponse>(problem("", ""));
@@ -166,15 +171,39 @@ int main(int argc, char** argv) {
           refused += answer.value().refused.size();
           cursor = answer.value().cursor;
         }
-        bytes_sent += http.bytesSent();
+        sent += http.bytesSent();
       });
     }
     for (auto& t : threads) t.join();
-    const double ingest_s = seconds(Clock::now() - t0);
+    bytes += sent;
     if (failed || refused > 0) {
-      std::fprintf(stderr, "ingest failed (%llu refused)\n", static_cast<unsigned long long>(refused.load()));
-      return 1;
+      std::fprintf(stderr, "push failed (%llu refused)\n", static_cast<unsigned long long>(refused.load()));
+      return -1.0;
     }
+    return seconds(Clock::now() - t0);
+  };
+  // Another client of the same district (clients are dealt to districts in turn), if any.
+  auto partnerOf = [&](std::size_t i) -> std::optional<std::size_t> {
+    const auto step = districts.size();
+    if (i >= step) return i - step;
+    if (i + step < clients.size()) return i + step;
+    return std::nullopt;
+  };
+
+  std::vector<Round> rounds;
+  std::size_t json_bytes_per_inspection = 0, total_conflicts = 0;
+  const std::size_t page_size = client::tuning::kPullPageChanges;  // what the client asks for
+  for (int round = 0; round < opt.rounds; ++round) {
+    std::vector<std::vector<Document>> docs(clients.size());
+    for (std::size_t i = 0; i < clients.size(); ++i)
+      for (int n = 0; n < opt.inspections; ++n) docs[i].push_back(test::sampleInspection(clients[i].user, clients[i].device, clients[i].district,
+                                                   clients[i].establishments, n));
+    json_bytes_per_inspection = protocol::documentToJson(docs[0][0]).dump().size();
+
+    // Ingest.
+    std::uint64_t bytes_sent = 0;
+    const double ingest_s = pushAll(wholeBatches(docs), bytes_sent);
+    if (ingest_s < 0) return 1;
     const double total = static_cast<double>(opt.clients) * opt.inspections;
 
     // Baseline: the same documents inserted plainly, in batches of `batch_size`, same durability.
@@ -233,10 +262,67 @@ int main(int argc, char** argv) {
       }
       apply_s = seconds(Clock::now() - a0);
     }
+    // Edits of drafts: every client edits its own drafts twice. Between the two, for one draft in
+    // ten, another inspector of its district edits it first, so that one edit in ten of the second
+    // pass is concurrent and merged on the server. The second pass against the first.
+    std::vector<std::vector<Document>> drafts(clients.size()), edited(clients.size()), again(clients.size());
+    const int draft_count = std::max(1, opt.inspections / 4);
+    for (std::size_t i = 0; i < clients.size(); ++i)
+      for (int n = 0; n < draft_count; ++n) {
+        auto d = test::sampleInspection(clients[i].user, clients[i].device, clients[i].district, clients[i].establishments, n);
+        d.fields["_status"] = "draft";
+        d.revision = computeRevision(d);
+        drafts[i].push_back(d);
+      }
+    std::uint64_t ignored_bytes = 0;
+    if (pushAll(wholeBatches(drafts), ignored_bytes) < 0) return 1;
+    auto editAll = [&](const std::vector<std::vector<Document>>& from, std::int64_t at, std::vector<std::vector<Document>>& to) {
+      for (std::size_t i = 0; i < from.size(); ++i)
+        for (const auto& d : from[i]) {
+          auto fields = d.fields;
+          fields["workers_total"] = std::get<std::int64_t>(fields.at("workers_total").storage()) + 1;
+          to[i].push_back(nextRevision(d, std::move(fields), clients[i].user, clients[i].device, HybridTimestamp{at, 0}));
+        }
+    };
+    editAll(drafts, 1'600'000'000'000, edited);
+    const double edit_s = pushAll(wholeBatches(edited), ignored_bytes);
+    Outbox theirs(clients.size());
+    std::size_t concurrent = 0;
+    for (std::size_t i = 0; i < clients.size(); ++i) {
+      const auto partner = partnerOf(i);
+      if (!partner) continue;
+      for (std::size_t k = 0; k < edited[i].size(); k += 10, ++concurrent) {
+        auto fields = edited[i][k].fields;  // the same field as the owner's next edit, to another value
+        fields["workers_total"] = std::get<std::int64_t>(fields.at("workers_total").storage()) + 5;
+        fields["notes"] = "Đã kiểm tra lại cùng đội huyện.";
+        theirs[*partner].emplace_back(edited[i][k].revision,
+                                      nextRevision(edited[i][k], std::move(fields), clients[*partner].user, clients[*partner].device,
+                                                   HybridTimestamp{1'600'000'100'000, 0}));
+      }
+    }
+    if (pushAll(theirs, ignored_bytes) < 0) return 1;
+    editAll(edited, 1'600'000'200'000, again);
+    const double conflict_s = pushAll(wholeBatches(again), ignored_bytes);
+    if (edit_s < 0 || conflict_s < 0) return 1;
+    {
+      // Every concurrent edit must have been merged with a conflict recorded, or the row lies.
+      SQLite::Database provincial(data + "/provincial.db", SQLite::OPEN_READONLY);
+      total_conflicts += concurrent;
+      const auto recorded = static_cast<std::size_t>(provincial.execAndGet("SELECT count(*) FROM conflicts").getInt64());
+      if (recorded != total_conflicts) {
+        std::fprintf(stderr, "expected %zu conflicts on the server, found %zu\n", total_conflicts, recorded);
+        return 1;
+      }
+    }
+    const double edits = static_cast<double>(clients.size()) * draft_count;
+
     rounds.push_back({total / ingest_s, total / plain_s, static_cast<double>(applied) / apply_s, total / plain_page_s,
-                      static_cast<double>(bytes_sent.load()) / total});
-    std::fprintf(stderr, "round %d: ingest %.0f/s (plain %.0f/s), apply %.0f/s (plain %.0f/s)\n", round + 1,
-                 rounds.back().ingest_rate, rounds.back().plain_rate, rounds.back().apply_rate, rounds.back().plain_page_rate);
+                      static_cast<double>(bytes_sent) / total, edits / edit_s, edits / conflict_s,
+                      static_cast<double>(concurrent) / edits});
+    std::fprintf(stderr, "round %d: ingest %.0f/s (plain %.0f/s), apply %.0f/s (plain %.0f/s), edits %.0f/s, with %.0f%% concurrent %.0f/s\n",
+                 round + 1, rounds.back().ingest_rate, rounds.back().plain_rate, rounds.back().apply_rate,
+                 rounds.back().plain_page_rate, rounds.back().edit_rate, 100 * rounds.back().conflict_share,
+                 rounds.back().conflict_edit_rate);
   }
 
   // A sync with nothing to do: one round trip, bytes each way.
@@ -274,11 +360,17 @@ int main(int argc, char** argv) {
   const double plain_page_rate = column([](const Round& r) { return r.plain_page_rate; });
   const double apply_ratio = column([](const Round& r) { return r.apply_rate / r.plain_page_rate; });
   const double wire_per_inspection = column([](const Round& r) { return r.wire_per_inspection; });
+  const double edit_rate = column([](const Round& r) { return r.edit_rate; });
+  const double conflict_edit_rate = column([](const Round& r) { return r.conflict_edit_rate; });
+  const double conflict_ratio = column([](const Round& r) { return r.conflict_edit_rate / r.edit_rate; });
+  const double conflict_share = column([](const Round& r) { return r.conflict_share; });
   std::printf("Sync over loopback: %d clients x %d inspections, batches of %d; median of %d rounds\n\n", opt.clients,
               opt.inspections, opt.batch, opt.rounds);
   std::printf("| benchmark | measured | baseline (same run) | ratio | target |\n|---|---:|---:|---:|---|\n");
   std::printf("| push ingest, durable | %.0f inspections/s | plain insert %.0f/s | %.2f | >= 20,000/s and >= 0.30 |\n",
               ingest_rate, plain_rate, ingest_ratio);
+  std::printf("| push of edits, %.0f%% of them conflicting (merged, conflict recorded) | %.0f edits/s | no conflict %.0f edits/s | %.2f | >= 0.50 |\n",
+              100 * conflict_share, conflict_edit_rate, edit_rate, conflict_ratio);
   std::printf("| pull apply on a client, pages of %zu | %.0f changes/s | plain insert %.0f/s | %.2f | >= 50,000/s |\n", page_size,
               apply_rate, plain_page_rate, apply_ratio);
   std::printf("| bytes on the wire per inspection | %.0f B | JSON %zu B | %.2f | <= 0.50 |\n", wire_per_inspection,
