@@ -142,6 +142,12 @@ std::string scopeOf(const Document& doc) {
   return "";
 }
 
+// A conflict's value as stored (the fields' JSON form), or nullopt for NULL (the field absent).
+std::optional<Value> storedValue(const SQLite::Column& column) {
+  if (column.isNull()) return std::nullopt;
+  return valueFromJson(nlohmann::json::parse(column.getString()));
+}
+
 User readUser(SQLite::Statement& st) {
   User u;
   u.name = st.getColumn(0).getString();
@@ -360,10 +366,7 @@ class SqliteStorage final : public ProvincialStorage {
                          "FROM conflicts c JOIN documents d ON d.id = c.doc_id "
                          "WHERE resolved_by IS NULL AND (?1 = '' OR c.doc_id = ?1) ORDER BY c.id");
     st.bind(1, doc_id);
-    auto value = [&](int column) -> std::optional<Value> {
-      if (st.getColumn(column).isNull()) return std::nullopt;
-      return valueFromJson(nlohmann::json::parse(st.getColumn(column).getString()));
-    };
+    auto value = [&](int column) { return storedValue(st.getColumn(column)); };
     auto side = [&](int first) {
       return ConflictSide{value(first), st.getColumn(first + 1).getInt() != 0, st.getColumn(first + 2).getString(),
                           st.getColumn(first + 3).getString(), st.getColumn(first + 4).getString(),
@@ -389,8 +392,7 @@ class SqliteStorage final : public ProvincialStorage {
                      "There is no open conflict number " + std::to_string(id) + "; see `conflicts list`.");
     const auto doc_id = conflict.getColumn(0).getString();
     const auto field = conflict.getColumn(1).getString();
-    const auto other_value = conflict.getColumn(2).isNull() ? std::optional<Value>()
-                                                            : valueFromJson(nlohmann::json::parse(conflict.getColumn(2).getString()));
+    const auto other_value = storedValue(conflict.getColumn(2));
     const bool other_deleted = conflict.getColumn(3).getInt() != 0;
     const auto other_revision = conflict.getColumn(4).getString();
     const auto district = conflict.getColumn(5).getString();
@@ -402,7 +404,11 @@ class SqliteStorage final : public ProvincialStorage {
       // The whole record: the other side deleted it, or edited it.
       if (other_deleted) {
         resolved.deleted = true;
-      } else if (auto other = revision(doc_id, other_revision)) {
+      } else {
+        const auto other = revision(doc_id, other_revision);
+        if (!other)
+          return problem("Không tìm thấy phiên bản " + other_revision + " của bên kia trong lịch sử; cơ sở dữ liệu cần được kiểm tra.",
+                         "The other side's revision " + other_revision + " is missing from the history; the database needs checking.");
         resolved.deleted = false;
         resolved.fields = other->fields;
       }
@@ -410,18 +416,14 @@ class SqliteStorage final : public ProvincialStorage {
       if (other_value) resolved.fields[field] = *other_value;
       else resolved.fields.erase(field);
     }
-    resolved.parents = {current->revision, other_revision};
-    resolved.author = by;
-    resolved.device = kServerAuthor;
-    resolved.stamp = std::max(HybridTimestamp{wallClockMs(), 0}, HybridTimestamp{current->stamp.wall_ms, current->stamp.counter + 1});
-    resolved.revision = computeRevision(resolved);
-    appendChange(resolved, district, canonicalFieldsJson(resolved.fields));
+    const auto stamp = std::max(HybridTimestamp{wallClockMs(), 0}, HybridTimestamp{current->stamp.wall_ms, current->stamp.counter + 1});
+    const auto revision_id = appendServerRevision(std::move(resolved), {current->revision, other_revision}, by, stamp, district);
     SQLite::Statement mark(db_, "UPDATE conflicts SET resolved_by = ? WHERE id = ?");
-    mark.bind(1, resolved.revision);
+    mark.bind(1, revision_id);
     mark.bind(2, id);
     mark.exec();
     tx.commit();
-    return resolved.revision;
+    return revision_id;
   }
 
   PushOutcome applyPush(const Identity& who, const std::vector<CheckedEntry>& entries,
@@ -494,6 +496,20 @@ class SqliteStorage final : public ProvincialStorage {
     return readDocumentRow(st);
   }
 
+  // Makes `doc` (its id, kind, fields and deletion as they should stand) the head as a revision the
+  // server writes: from the device "server", so that every laptop pulls it, by `author` at
+  // `stamp`, with `parents`. Returns its revision id. Runs inside the caller's transaction.
+  std::string appendServerRevision(Document doc, std::vector<std::string> parents, const std::string& author,
+                                   HybridTimestamp stamp, const std::string& district) {
+    doc.parents = std::move(parents);
+    doc.author = author;
+    doc.device = kServerAuthor;
+    doc.stamp = stamp;
+    doc.revision = computeRevision(doc);
+    appendChange(doc, district, canonicalFieldsJson(doc.fields));
+    return doc.revision;
+  }
+
   // `incoming` was written against `base` while `head` became the server's head: both stay in
   // the log, and a merge of the two (parents: both) becomes the head, its conflicts recorded.
   // The merge is the server's, from the device "server", stamped just after the later of the two,
@@ -502,18 +518,12 @@ class SqliteStorage final : public ProvincialStorage {
                      const std::string& district) {
     appendChange(incoming, district, incoming_json, false);
     auto merged = mergeRevisions(base, head, incoming);
-    Document result;
-    result.id = head.id;
-    result.kind = head.kind;
+    Document result = head;
     result.fields = std::move(merged.fields);
-    result.parents = {head.revision, incoming.revision};
     result.deleted = merged.deleted;
-    result.author = kServerAuthor;
-    result.device = kServerAuthor;
-    result.stamp = std::max(head.stamp, incoming.stamp);
-    ++result.stamp.counter;
-    result.revision = computeRevision(result);
-    appendChange(result, district, canonicalFieldsJson(result.fields));
+    auto stamp = std::max(head.stamp, incoming.stamp);
+    ++stamp.counter;
+    const auto merge_revision = appendServerRevision(std::move(result), {head.revision, incoming.revision}, kServerAuthor, stamp, district);
     SQLite::Statement insert(db_,
                              "INSERT INTO conflicts(doc_id, district, field, base, merge_revision, winner_value, "
                              "winner_deleted, winner_revision, winner_author, winner_device, winner_hlc, other_value, "
@@ -534,12 +544,12 @@ class SqliteStorage final : public ProvincialStorage {
     for (const auto& conflict : merged.conflicts) {
       insert.reset();
       insert.clearBindings();
-      insert.bind(1, result.id);
+      insert.bind(1, head.id);
       if (district.empty()) insert.bind(2);
       else insert.bind(2, district);
       insert.bind(3, conflict.field);
       bindValue(4, conflict.base);
-      insert.bind(5, result.revision);
+      insert.bind(5, merge_revision);
       bindSide(6, conflict.winner);
       bindSide(12, conflict.other);
       insert.exec();

@@ -221,6 +221,17 @@ TEST_CASE("push: an edit against a head another device wrote meanwhile is merged
     CHECK(f.changes() == before + 2);
     CHECK(f.storage->openConflicts(base.id).size() == 1);
   }
+  SECTION("keeping the value applied closes the conflict with a revision of both sides") {
+    const auto kept = f.storage->resolveConflict(records[0].id, false, "giam");
+    REQUIRE(kept.ok());
+    const auto now = f.storage->head(base.id);
+    CHECK(now->revision == kept.value());
+    CHECK(now->parents == std::vector<std::string>{head->revision, theirs.revision});
+    CHECK(now->fields == head->fields);
+    CHECK(now->author == "giam");
+    CHECK(f.storage->openConflicts().empty());
+    CHECK_FALSE(f.storage->resolveConflict(records[0].id, true, "giam").ok());  // once only
+  }
   SECTION("both devices pull the merge") {
     for (const auto& device : {kDevice, giam.device}) {
       const auto page = f.storage->pull({true, "", device}, 0, 1000);
@@ -229,6 +240,31 @@ TEST_CASE("push: an edit against a head another device wrote meanwhile is merged
       CHECK(seen);
     }
   }
+}
+
+TEST_CASE("push: an edit against a deletion is a conflict of the record, decided either way", "[push]") {
+  Fixture f;
+  const auto& est = f.seedDoc("establishment", "bao-lac");
+  const auto giam = f.enrol("giam", Role::kSupervisor, "bao-lac", "0000000000000000000000000000d002");
+  const auto base = f.inspectionOf(est, {{"workers_total", 4}});
+  REQUIRE(f.push({{1, "", base}}).refused.empty());
+  auto gone = nextRevision(base, base.fields, "giam", giam.device, HybridTimestamp{10, 0});
+  gone.deleted = true;
+  gone.revision = computeRevision(gone);
+  REQUIRE(f.pushAs(giam, {{1, base.revision, gone}}).refused.empty());
+  auto fields = base.fields;
+  fields["workers_total"] = 7;
+  const auto mine = nextRevision(base, fields, "lan", kDevice, HybridTimestamp{20, 0});
+  REQUIRE(f.push({{2, base.revision, mine}}).refused.empty());
+
+  // The later edit stands provisionally; the deletion waits for a decision.
+  CHECK_FALSE(f.storage->head(base.id)->deleted);
+  const auto records = f.storage->openConflicts(base.id);
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].conflict.field.empty());
+  CHECK(records[0].conflict.other.deleted);
+  REQUIRE(f.storage->resolveConflict(records[0].id, true, "giam").ok());
+  CHECK(f.storage->head(base.id)->deleted);
 }
 
 TEST_CASE("group commit: concurrent jobs are each written once, in groups within the limit", "[push]") {
