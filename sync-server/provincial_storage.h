@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "accounts.h"
-#include "fieldcheck/merge.h"
+#include "fieldcheck/conflict_record.h"
 #include "fieldcheck/result.h"
 #include "fieldcheck/protocol.h"
 #include "fieldcheck/seed.h"
@@ -33,6 +33,8 @@ struct PushDecision {
   bool accept = false;
   std::string district;
   bool merge = false;  // accepted, but the head moved on since its base: merge the two
+  bool may_resolve = false;  // from a role that decides conflicts: a revision with the other side
+                             // of an open conflict among its parents resolves it
   protocol::Refusal refusal;
 };
 /// Reads the current head of any document (nullptr when there is none). The document stays valid
@@ -61,15 +63,11 @@ struct CheckedEntry {
   std::optional<protocol::Refusal> refusal;
 };
 
-/// A conflict as the server keeps it until a supervisor decides.
-struct ConflictRecord {
-  std::int64_t id = 0;
-  std::string doc_id;
-  std::string kind;
-  std::string district;        // empty: province-wide
-  std::string merge_revision;  // the head that applied the provisional winner
-  std::string created_at;
-  FieldConflict conflict;
+/// Which conflict records to read: open ones only or all, of one document, or the one with a number.
+struct ConflictQuery {
+  bool open_only = true;
+  std::string doc_id;       // empty: of every document
+  std::int64_t number = 0;  // 0: any
 };
 
 struct PushOutcome {
@@ -82,6 +80,7 @@ struct PullScope {
   bool whole_province = false;
   std::string district;  // when not the whole province
   std::string device;    // its own changes are not sent back
+  bool conflicts = false;  // conflict records too (supervisors and above)
 };
 
 /// Thread-safety: one object per thread (each holds its own connection); any number of objects
@@ -141,17 +140,20 @@ class ProvincialStorage {
   /// The next page of changes after `cursor` in `scope`, in server order, at most `limit`.
   virtual protocol::SyncResponse pull(const PullScope& scope, std::int64_t cursor, std::uint32_t limit) = 0;
 
-  /// Open conflicts (fields changed both ways by concurrent edits), oldest first: of one document,
-  /// or of all when `doc_id` is empty.
-  virtual std::vector<ConflictRecord> openConflicts(const std::string& doc_id = "") = 0;
+  /// Conflict records (merges that changed fields both ways), oldest first.
+  virtual std::vector<ConflictRecord> conflicts(const ConflictQuery& query = {}) = 0;
 
-  /// Resolves an open conflict by keeping the value applied or taking the other side's: a new
-  /// head revision with the current head and the other side's revision as parents, written by
-  /// `by` from the device "server", and the conflict marked resolved by it. Returns its revision.
-  virtual Result<std::string> resolveConflict(std::int64_t id, bool take_other, const std::string& by) = 0;
+  /// Resolves the open conflict `number` as `decision` says: a new head revision with the current
+  /// head and the other side's revision as parents, written by `by` from the device "server",
+  /// and the record marked resolved by it. Returns that revision. Refuses a conflict that is not
+  /// open and an incomplete or foreign decision, changing nothing.
+  virtual Result<std::string> resolveConflict(std::int64_t number, const ConflictDecision& decision, const std::string& by) = 0;
 
   /// The current head of a document, or nullopt.
   virtual std::optional<Document> head(const std::string& id) = 0;
+
+  /// The current revisions of every document of `kind`, in id order.
+  virtual std::vector<Document> heads(const std::string& kind) = 0;
 
   /// Documents of `kind` currently in the provincial record.
   virtual std::size_t documentCount(const std::string& kind) = 0;

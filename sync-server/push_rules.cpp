@@ -16,11 +16,14 @@ PushDecision refuse(const protocol::PushEntry& e, std::string code, std::string 
   return d;
 }
 
-PushDecision accept(std::string district, bool merge) {
+bool decidesConflicts(const Identity& who) { return who.role != Role::kInspector; }
+
+PushDecision accept(const Identity& who, std::string district, bool merge) {
   PushDecision d;
   d.accept = true;
   d.district = std::move(district);
   d.merge = merge;
+  d.may_resolve = decidesConflicts(who);
   return d;
 }
 
@@ -50,6 +53,7 @@ PullScope pullScope(const Identity& who) {
   scope.device = who.device;
   scope.whole_province = !who.district.has_value();
   if (who.district) scope.district = *who.district;
+  scope.conflicts = decidesConflicts(who);
   return scope;
 }
 
@@ -134,7 +138,7 @@ PushDecision judgePush(const Identity& who, const protocol::PushEntry& e, const 
     if (!inScope(who, district) || textField(doc, "district") != district || textField(doc, "code") != textField(*head, "code"))
       return refuse(e, "scope", "Cơ sở này không thuộc huyện của bạn, hoặc mã/huyện của nó bị đổi.",
                     "This establishment is not in your district, or its code or district was changed.");
-    return accept(district, concurrent);
+    return accept(who, district, concurrent);
   }
 
   // An inspection: scoped by its establishment's district on the server.
@@ -154,7 +158,7 @@ PushDecision judgePush(const Identity& who, const protocol::PushEntry& e, const 
   if (head && textField(*head, "_status") == "finalized" && who.role == Role::kInspector)
     return refuse(e, "finalized", "Phiếu đã hoàn tất nên cán bộ kiểm tra không sửa được; hãy báo giám sát viên.",
                   "The inspection is finalized and an inspector cannot edit it; ask a supervisor.");
-  return accept(district, concurrent);
+  return accept(who, district, concurrent);
 }
 
 }  // namespace fieldcheck::server

@@ -22,8 +22,9 @@ std::optional<protocol::Refusal> precheckPush(const Identity& who, const protoco
 /// Never trusts the client for scope: the district of an inspection is its establishment's
 /// district on the server. Refuses a document outside the user's district, an inspection of an
 /// unknown establishment or moved to another, an edit of a finalized inspection by an
-/// inspector, and an edit based on a revision that is no longer the server's (concurrent
-/// edits: merged in a later version).
+/// inspector, and an edit based on a revision the server never had. An edit based on a revision
+/// that is no longer the head is accepted for a merge; one from a supervisor, provincial officer or
+/// administrator may resolve conflicts (see ConflictRecord).
 PushDecision judgePush(const Identity& who, const protocol::PushEntry& entry, const std::optional<Document>& head,
                        const HeadLookup& lookup);
 
@@ -31,7 +32,7 @@ PushDecision judgePush(const Identity& who, const protocol::PushEntry& entry, co
 /// judgePush in one durable transaction. Returns only after the commit.
 PushOutcome pushBatch(const Identity& who, std::vector<protocol::PushEntry> entries, ProvincialStorage& storage);
 
-/// What `who` may pull.
+/// What `who` may pull: conflict records only for those who decide them.
 PullScope pullScope(const Identity& who);
 
 }  // namespace fieldcheck::server

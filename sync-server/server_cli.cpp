@@ -51,45 +51,6 @@ std::string readPassword(std::istream& in, std::ostream& err) {
   return line;
 }
 
-// A conflict side's value as a supervisor reads it.
-std::string sideText(const ConflictSide& side) {
-  if (side.deleted) return "(đã xóa / deleted)";
-  return side.value ? displayValue(*side.value) : "(không có / none)";
-}
-
-std::string whenText(const HybridTimestamp& stamp, int offset_minutes) {
-  return formatDateTime(DateTime{stamp.wall_ms, offset_minutes});
-}
-
-json conflictToJson(const ConflictRecord& r, int offset_minutes) {
-  auto side = [&](const ConflictSide& s) {
-    return json{{"value", s.value ? valueToJson(*s.value) : json()}, {"deleted", s.deleted}, {"revision", s.revision},
-                {"author", s.author}, {"device", s.device}, {"at", whenText(s.stamp, offset_minutes)}};
-  };
-  return json{{"id", r.id}, {"document", r.doc_id}, {"kind", r.kind}, {"district", r.district},
-              {"field", r.conflict.field}, {"base", r.conflict.base ? valueToJson(*r.conflict.base) : json()},
-              {"applied", side(r.conflict.winner)}, {"other", side(r.conflict.other)},
-              {"merge_revision", r.merge_revision}, {"recorded_at", r.created_at}};
-}
-
-void printConflict(std::ostream& out, const ConflictRecord& r, int offset_minutes, bool detailed) {
-  const auto field = r.conflict.field.empty() ? std::string("(cả hồ sơ / whole record)") : r.conflict.field;
-  const auto& w = r.conflict.winner;
-  const auto& o = r.conflict.other;
-  if (!detailed) {
-    out << "#" << r.id << "  " << r.kind << " " << r.doc_id.substr(0, 8) << "  " << field << ": " << sideText(w) << " ("
-        << w.author << ") / " << sideText(o) << " (" << o.author << ")\n";
-    return;
-  }
-  out << "Xung đột / Conflict #" << r.id << "  " << r.kind << " " << r.doc_id << "  " << r.district << "\n"
-      << "  Trường / Field: " << field << "\n"
-      << "  Gốc / Base: " << (r.conflict.base ? displayValue(*r.conflict.base) : "(không có / none)") << "\n"
-      << "  Đang áp dụng / Applied: " << sideText(w) << "  — " << w.author << ", " << whenText(w.stamp, offset_minutes)
-      << ", thiết bị / device " << w.device.substr(0, 8) << "\n"
-      << "  Bên kia / Other:        " << sideText(o) << "  — " << o.author << ", " << whenText(o.stamp, offset_minutes)
-      << ", thiết bị / device " << o.device.substr(0, 8) << "\n";
-}
-
 }  // namespace
 
 int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostream& out, std::ostream& err) {
@@ -123,16 +84,20 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
   conflicts->require_subcommand(1);
   auto* conflicts_list = conflicts->add_subcommand("list", "Các xung đột chưa giải quyết / open conflicts");
   conflicts_list->add_flag("--json", json_out, "In JSON / print JSON");
-  std::int64_t conflict_id = 0;
+  bool all_conflicts = false;
+  conflicts_list->add_flag("--all", all_conflicts, "Cả xung đột đã giải quyết / resolved ones too");
+  std::int64_t conflict_number = 0;
   auto* conflicts_show = conflicts->add_subcommand("show", "Một xung đột: gốc và hai bên / one conflict: base and both sides");
-  conflicts_show->add_option("ID", conflict_id, "Số xung đột / conflict number")->required();
+  conflicts_show->add_option("ID", conflict_number, "Số xung đột / conflict number")->required();
   conflicts_show->add_flag("--json", json_out, "In JSON / print JSON");
 
   auto* conflicts_resolve = conflicts->add_subcommand(
-      "resolve", "Quyết định một xung đột: giữ giá trị đang áp dụng hay lấy bên kia / decide a conflict: keep the value applied or take the other");
-  conflicts_resolve->add_option("ID", conflict_id, "Số xung đột / conflict number")->required();
-  std::string take;
-  conflicts_resolve->add_option("--take", take, "applied | other")->required()->check(CLI::IsMember({"applied", "other"}));
+      "resolve", "Quyết định một xung đột: giữ giá trị đang áp dụng, lấy bên kia hoặc nhập giá trị mới / decide a conflict: keep "
+                 "the value applied, take the other or enter a new value");
+  conflicts_resolve->add_option("ID", conflict_number, "Số xung đột / conflict number")->required();
+  std::vector<std::string> takes, sets;
+  conflicts_resolve->add_option("--take", takes, "applied | other | TRƯỜNG/FIELD=applied|other");
+  conflicts_resolve->add_option("--set", sets, "TRƯỜNG=GIÁ_TRỊ / FIELD=VALUE");
   std::string resolver;
   conflicts_resolve->add_option("--by", resolver, "Người quyết định (tên đăng nhập) / who decides (login name)")->required();
 
@@ -230,28 +195,36 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
       return 0;
     }
 
+    const auto offset = static_cast<std::int32_t>(std::stoi(db.setting("utc_offset_minutes").value_or("0")));
     if (conflicts_resolve->parsed()) {
       const auto who = db.userWithHash(resolver);
-      if (!who || who->first.revoked || (who->first.role != Role::kSupervisor && who->first.role != Role::kProvincial &&
-                                         who->first.role != Role::kAdmin))
+      if (!who || who->first.revoked || who->first.role == Role::kInspector)
         return fail(err, problem("“" + resolver + "” không phải giám sát viên, cán bộ tỉnh hay quản trị còn hiệu lực.",
                                  "“" + resolver + "” is not an active supervisor, provincial officer or admin."));
-      auto resolved = db.resolveConflict(conflict_id, take == "other", resolver);
+      const auto found = db.conflicts({true, "", conflict_number});
+      if (found.empty())
+        return fail(err, problem("Không có xung đột chưa giải quyết số " + std::to_string(conflict_number) + "; xem `conflicts list`.",
+                                 "There is no open conflict number " + std::to_string(conflict_number) + "; see `conflicts list`."));
+      if (who->first.district && *who->first.district != found.front().district)
+        return fail(err, problem("Xung đột này thuộc huyện khác, ngoài phạm vi của “" + resolver + "”.",
+                                 "This conflict is in another district, outside “" + resolver + "”'s scope."));
+      const auto current = db.head(found.front().doc_id);
+      if (!current)
+        return fail(err, problem("Hồ sơ của xung đột không còn trên máy chủ.", "The conflict's record is no longer on the server."));
+      auto decision = decisionFromInput(takes, sets, *current, db.heads(std::string(kinds::kTemplate)), offset);
+      if (!decision) return fail(err, decision.problem());
+      auto resolved = db.resolveConflict(conflict_number, decision.value(), resolver);
       if (!resolved) return fail(err, resolved.problem());
-      db.audit(resolver, "cli", "conflict.resolve", "#" + std::to_string(conflict_id) + " take " + take + " -> " + resolved.value());
-      out << "Đã giải quyết / Resolved #" << conflict_id << " (" << take << "): " << resolved.value() << "\n";
+      db.audit(resolver, "cli", "conflict.resolve", "#" + std::to_string(conflict_number) + " -> " + resolved.value());
+      out << "Đã giải quyết / Resolved #" << conflict_number << ": " << resolved.value() << "\n";
       return 0;
     }
 
     if (conflicts_list->parsed() || conflicts_show->parsed()) {
-      auto records = db.openConflicts();
-      if (conflicts_show->parsed()) {
-        std::erase_if(records, [&](const ConflictRecord& r) { return r.id != conflict_id; });
-        if (records.empty())
-          return fail(err, problem("Không có xung đột chưa giải quyết số " + std::to_string(conflict_id) + "; xem `conflicts list`.",
-                                   "There is no open conflict number " + std::to_string(conflict_id) + "; see `conflicts list`."));
-      }
-      const auto offset = std::stoi(db.setting("utc_offset_minutes").value_or("0"));
+      const auto records = conflicts_show->parsed() ? db.conflicts({false, "", conflict_number}) : db.conflicts({!all_conflicts, "", 0});
+      if (conflicts_show->parsed() && records.empty())
+        return fail(err, problem("Không có xung đột số " + std::to_string(conflict_number) + "; xem `conflicts list`.",
+                                 "There is no conflict number " + std::to_string(conflict_number) + "; see `conflicts list`."));
       if (json_out) {
         json list = json::array();
         for (const auto& r : records) list.push_back(conflictToJson(r, offset));
@@ -259,7 +232,7 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
         return 0;
       }
       for (const auto& r : records) printConflict(out, r, offset, conflicts_show->parsed());
-      if (conflicts_list->parsed()) out << records.size() << " xung đột chưa giải quyết / open conflicts\n";
+      if (conflicts_list->parsed()) out << records.size() << (all_conflicts ? " xung đột / conflicts\n" : " xung đột chưa giải quyết / open conflicts\n");
       return 0;
     }
 

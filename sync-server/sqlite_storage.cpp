@@ -133,6 +133,11 @@ CREATE TABLE conflicts(
 );
 CREATE INDEX conflicts_by_document ON conflicts(doc_id, id);
 )sql"},
+    {3, "conflict records as documents that sync to supervisors", R"sql(
+-- Conflicts are now documents of kind 'conflict' in the provincial log. Rows recorded by schema 2
+-- wait here until the server converts them (openSqliteStorage), then the table goes.
+ALTER TABLE conflicts RENAME TO conflicts_v2;
+)sql"},
 };
 
 // The district that scopes a seed document; empty for what the whole province shares.
@@ -358,72 +363,40 @@ class SqliteStorage final : public ProvincialStorage {
     return doc;
   }
 
-  std::vector<ConflictRecord> openConflicts(const std::string& doc_id) override {
+  std::vector<ConflictRecord> conflicts(const ConflictQuery& query) override {
     SQLite::Statement st(db_,
-                         "SELECT field, base, winner_value, winner_deleted, winner_revision, winner_author, winner_device, "
-                         "winner_hlc, other_value, other_deleted, other_revision, other_author, other_device, other_hlc, "
-                         "c.id, c.doc_id, coalesce(c.district, ''), c.merge_revision, c.created_at, d.kind "
-                         "FROM conflicts c JOIN documents d ON d.id = c.doc_id "
-                         "WHERE resolved_by IS NULL AND (?1 = '' OR c.doc_id = ?1) ORDER BY c.id");
-    st.bind(1, doc_id);
-    auto value = [&](int column) { return storedValue(st.getColumn(column)); };
-    auto side = [&](int first) {
-      return ConflictSide{value(first), st.getColumn(first + 1).getInt() != 0, st.getColumn(first + 2).getString(),
-                          st.getColumn(first + 3).getString(), st.getColumn(first + 4).getString(),
-                          HybridTimestamp::parse(st.getColumn(first + 5).getString()).value_or(HybridTimestamp{})};
-    };
+                         "SELECT c.doc_id, c.kind, c.fields, c.revision, c.parents, c.deleted, c.author, c.device, c.hlc "
+                         "FROM documents d JOIN changes c ON c.seq = d.head_seq WHERE d.kind = 'conflict' "
+                         "AND (?1 = 0 OR json_extract(c.fields, '$.status') = 'open') "
+                         "AND (?2 = '' OR json_extract(c.fields, '$.document') = ?2) "
+                         "AND (?3 = 0 OR json_extract(c.fields, '$.number') = ?3) "
+                         "ORDER BY json_extract(c.fields, '$.number')");
+    st.bind(1, query.open_only ? 1 : 0);
+    st.bind(2, query.doc_id);
+    st.bind(3, query.number);
     std::vector<ConflictRecord> out;
     while (st.executeStep())
-      out.push_back({st.getColumn(14).getInt64(), st.getColumn(15).getString(), st.getColumn(19).getString(),
-                     st.getColumn(16).getString(), st.getColumn(17).getString(), st.getColumn(18).getString(),
-                     {st.getColumn(0).getString(), value(1), side(2), side(8)}});
+      if (auto record = ConflictRecord::fromDocument(readDocumentRow(st))) out.push_back(std::move(*record));
     return out;
   }
 
-  Result<std::string> resolveConflict(std::int64_t id, bool take_other, const std::string& by) override {
+  Result<std::string> resolveConflict(std::int64_t number, const ConflictDecision& decision, const std::string& by) override {
     SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement conflict(db_,
-                               "SELECT c.doc_id, c.field, c.other_value, c.other_deleted, c.other_revision, "
-                               "coalesce(d.district, '') FROM conflicts c JOIN documents d ON d.id = c.doc_id "
-                               "WHERE c.id = ? AND c.resolved_by IS NULL");
-    conflict.bind(1, id);
-    if (!conflict.executeStep())
-      return problem("Không có xung đột chưa giải quyết số " + std::to_string(id) + "; xem `conflicts list`.",
-                     "There is no open conflict number " + std::to_string(id) + "; see `conflicts list`.");
-    const auto doc_id = conflict.getColumn(0).getString();
-    const auto field = conflict.getColumn(1).getString();
-    const auto other_value = storedValue(conflict.getColumn(2));
-    const bool other_deleted = conflict.getColumn(3).getInt() != 0;
-    const auto other_revision = conflict.getColumn(4).getString();
-    const auto district = conflict.getColumn(5).getString();
-    conflict.reset();
-    const auto current = head(doc_id);
+    const auto found = conflicts({true, "", number});
+    if (found.empty())
+      return problem("Không có xung đột chưa giải quyết số " + std::to_string(number) + "; xem `conflicts list`.",
+                     "There is no open conflict number " + std::to_string(number) + "; see `conflicts list`.");
+    const auto& record = found.front();
+    const auto current = head(record.doc_id);
     if (!current) return problem("Hồ sơ của xung đột không còn trên máy chủ.", "The conflict's record is no longer on the server.");
-    Document resolved = *current;
-    if (take_other && field.empty()) {
-      // The whole record: the other side deleted it, or edited it.
-      if (other_deleted) {
-        resolved.deleted = true;
-      } else {
-        const auto other = revision(doc_id, other_revision);
-        if (!other)
-          return problem("Không tìm thấy phiên bản " + other_revision + " của bên kia trong lịch sử; cơ sở dữ liệu cần được kiểm tra.",
-                         "The other side's revision " + other_revision + " is missing from the history; the database needs checking.");
-        resolved.deleted = false;
-        resolved.fields = other->fields;
-      }
-    } else if (take_other) {
-      if (other_value) resolved.fields[field] = *other_value;
-      else resolved.fields.erase(field);
-    }
-    const auto stamp = std::max(HybridTimestamp{wallClockMs(), 0}, HybridTimestamp{current->stamp.wall_ms, current->stamp.counter + 1});
-    const auto revision_id = appendServerRevision(std::move(resolved), {current->revision, other_revision}, by, stamp, district);
-    SQLite::Statement mark(db_, "UPDATE conflicts SET resolved_by = ? WHERE id = ?");
-    mark.bind(1, revision_id);
-    mark.bind(2, id);
-    mark.exec();
+    const auto other = revision(record.doc_id, record.other().revision);
+    auto resolved = resolvingRevision(record, decision, *current, other ? &*other : nullptr, by, kServerAuthor,
+                                      nextServerStamp(current->stamp));
+    if (!resolved) return resolved.problem();
+    appendChange(resolved.value(), record.district, canonicalFieldsJson(resolved.value().fields));
+    markResolved(record, resolved.value().revision, by);
     tx.commit();
-    return revision_id;
+    return resolved.value().revision;
   }
 
   PushOutcome applyPush(const Identity& who, const std::vector<CheckedEntry>& entries,
@@ -443,21 +416,23 @@ class SqliteStorage final : public ProvincialStorage {
     SQLite::Statement st(db_,
                          scope.whole_province
                              ? "SELECT doc_id, kind, fields, revision, parents, deleted, author, device, hlc, seq "
-                               "FROM changes WHERE seq > ?1 AND device != ?2 ORDER BY seq LIMIT ?3"
+                               "FROM changes WHERE seq > ?1 AND device != ?2 AND (?5 OR kind != 'conflict') "
+                               "ORDER BY seq LIMIT ?3"
                              // Two ordered range scans of changes_by_district, each stopping at the
                              // limit: with `district IS NULL OR district = ?` SQLite would gather
                              // every change of the district after the cursor and sort them.
                              : "SELECT doc_id, kind, fields, revision, parents, deleted, author, device, hlc, seq "
                                "FROM changes WHERE seq IN ("
                                "SELECT seq FROM (SELECT seq FROM changes WHERE district = ?4 AND seq > ?1 AND device != ?2 "
-                               "ORDER BY seq LIMIT ?3) UNION ALL "
+                               "AND (?5 OR kind != 'conflict') ORDER BY seq LIMIT ?3) UNION ALL "
                                "SELECT seq FROM (SELECT seq FROM changes WHERE district IS NULL AND seq > ?1 AND device != ?2 "
-                               "ORDER BY seq LIMIT ?3)) "
+                               "AND (?5 OR kind != 'conflict') ORDER BY seq LIMIT ?3)) "
                                "ORDER BY seq LIMIT ?3");
     st.bind(1, cursor);
     st.bind(2, scope.device);
     st.bind(3, static_cast<std::int64_t>(limit) + 1);
     if (!scope.whole_province) st.bind(4, scope.district);
+    st.bind(5, scope.conflicts ? 1 : 0);
     protocol::SyncResponse page;
     page.cursor = cursor;
     while (st.executeStep()) {
@@ -477,11 +452,62 @@ class SqliteStorage final : public ProvincialStorage {
     return page;
   }
 
+  std::vector<Document> heads(const std::string& kind) override {
+    SQLite::Statement st(db_,
+                         "SELECT c.doc_id, c.kind, c.fields, c.revision, c.parents, c.deleted, c.author, c.device, c.hlc "
+                         "FROM documents d JOIN changes c ON c.seq = d.head_seq WHERE d.kind = ? ORDER BY d.id");
+    st.bind(1, kind);
+    std::vector<Document> out;
+    while (st.executeStep()) out.push_back(readDocumentRow(st));
+    return out;
+  }
+
   std::size_t documentCount(const std::string& kind) override {
     SQLite::Statement st(db_, "SELECT count(*) FROM documents WHERE kind = ?");
     st.bind(1, kind);
     st.executeStep();
     return static_cast<std::size_t>(st.getColumn(0).getInt64());
+  }
+
+  // Rows a schema-2 database recorded in its conflicts table become records, one per merge.
+  void convertLegacyConflicts() {
+    if (!db_.tableExists("conflicts_v2")) return;
+    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+    if (!db_.tableExists("conflicts_v2")) return;  // another process converted them meanwhile
+    SQLite::Statement st(db_,
+                         "SELECT field, base, winner_value, winner_deleted, winner_revision, winner_author, winner_device, "
+                         "winner_hlc, other_value, other_deleted, other_revision, other_author, other_device, other_hlc, "
+                         "c.doc_id, coalesce(c.district, ''), c.merge_revision, d.kind, c.resolved_by "
+                         "FROM conflicts_v2 c JOIN documents d ON d.id = c.doc_id ORDER BY c.merge_revision, c.id");
+    auto value = [&](int column) { return storedValue(st.getColumn(column)); };
+    auto side = [&](int first) {
+      return ConflictSide{value(first), st.getColumn(first + 1).getInt() != 0, st.getColumn(first + 2).getString(),
+                          st.getColumn(first + 3).getString(), st.getColumn(first + 4).getString(),
+                          HybridTimestamp::parse(st.getColumn(first + 5).getString()).value_or(HybridTimestamp{})};
+    };
+    std::vector<ConflictRecord> records;
+    while (st.executeStep()) {
+      const auto merge_revision = st.getColumn(16).getString();
+      if (records.empty() || records.back().merge_revision != merge_revision) {
+        ConflictRecord r;
+        r.doc_id = st.getColumn(14).getString();
+        r.district = st.getColumn(15).getString();
+        r.merge_revision = merge_revision;
+        r.doc_kind = st.getColumn(17).getString();
+        r.resolved = !st.getColumn(18).isNull();
+        if (r.resolved) r.resolution = st.getColumn(18).getString();
+        records.push_back(std::move(r));
+      }
+      records.back().conflicts.push_back({st.getColumn(0).getString(), value(1), side(2), side(8)});
+    }
+    st.reset();
+    for (auto& record : records) {
+      if (const auto merge = revision(record.doc_id, record.merge_revision)) record.recorded = merge->stamp;
+      if (record.resolved) record.resolved_by = kServerAuthor;
+      recordConflicts(std::move(record));
+    }
+    db_.exec("DROP TABLE conflicts_v2");
+    tx.commit();
   }
 
  private:
@@ -510,6 +536,44 @@ class SqliteStorage final : public ProvincialStorage {
     return doc.revision;
   }
 
+  // A stamp for a revision the server writes now, after one stamped `after`.
+  static HybridTimestamp nextServerStamp(const HybridTimestamp& after) {
+    return std::max(HybridTimestamp{wallClockMs(), 0}, HybridTimestamp{after.wall_ms, after.counter + 1});
+  }
+
+  // Writes a new conflict record (its first revision, from the server) and returns its number.
+  // Numbers count the province's records; the write lock makes them unique.
+  std::int64_t recordConflicts(ConflictRecord record) {
+    record.id = newDocumentId();
+    record.number = db_.execAndGet("SELECT count(*) + 1 FROM documents WHERE kind = 'conflict'").getInt64();
+    const auto district = record.district;
+    Document doc{record.id, std::string(kinds::kConflict), record.toFields(), {}, {}, false, {}, {}, {}};
+    appendServerRevision(std::move(doc), {}, kServerAuthor, record.recorded, district);
+    return record.number;
+  }
+
+  // Marks an open record resolved by `resolution`, decided by `by`: a new revision of the record,
+  // so every supervisor's laptop learns it.
+  void markResolved(ConflictRecord record, const std::string& resolution, const std::string& by) {
+    const auto current = head(record.id);
+    if (!current) return;
+    record.resolved = true;
+    record.resolved_by = by;
+    record.resolution = resolution;
+    Document doc = *current;
+    doc.fields = record.toFields();
+    appendServerRevision(std::move(doc), {current->revision}, by, nextServerStamp(current->stamp), record.district);
+  }
+
+  // A revision from a role that decides conflicts, with the other side of open records of its
+  // document among its parents, resolves them. Runs inside the push transaction.
+  void resolveByRevision(const Document& doc, const std::string& by) {
+    if (doc.parents.size() < 2) return;
+    for (const auto& record : conflicts({true, doc.id, 0}))
+      if (std::find(doc.parents.begin(), doc.parents.end(), record.other().revision) != doc.parents.end())
+        markResolved(record, doc.revision, by);
+  }
+
   // `incoming` was written against `base` while `head` became the server's head: both stay in
   // the log, and a merge of the two (parents: both) becomes the head, its conflicts recorded.
   // The merge is the server's, from the device "server", stamped just after the later of the two,
@@ -524,36 +588,16 @@ class SqliteStorage final : public ProvincialStorage {
     auto stamp = std::max(head.stamp, incoming.stamp);
     ++stamp.counter;
     const auto merge_revision = appendServerRevision(std::move(result), {head.revision, incoming.revision}, kServerAuthor, stamp, district);
-    SQLite::Statement insert(db_,
-                             "INSERT INTO conflicts(doc_id, district, field, base, merge_revision, winner_value, "
-                             "winner_deleted, winner_revision, winner_author, winner_device, winner_hlc, other_value, "
-                             "other_deleted, other_revision, other_author, other_device, other_hlc) "
-                             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    auto bindValue = [&](int index, const std::optional<Value>& value) {
-      if (value) insert.bind(index, valueToJson(*value).dump());
-      else insert.bind(index);
-    };
-    auto bindSide = [&](int first, const ConflictSide& side) {
-      bindValue(first, side.value);
-      insert.bind(first + 1, side.deleted ? 1 : 0);
-      insert.bind(first + 2, side.revision);
-      insert.bind(first + 3, side.author);
-      insert.bind(first + 4, side.device);
-      insert.bind(first + 5, side.stamp.toString());
-    };
-    for (const auto& conflict : merged.conflicts) {
-      insert.reset();
-      insert.clearBindings();
-      insert.bind(1, head.id);
-      if (district.empty()) insert.bind(2);
-      else insert.bind(2, district);
-      insert.bind(3, conflict.field);
-      bindValue(4, conflict.base);
-      insert.bind(5, merge_revision);
-      bindSide(6, conflict.winner);
-      bindSide(12, conflict.other);
-      insert.exec();
-    }
+    if (merged.conflicts.empty()) return;
+    ConflictRecord record;
+    record.doc_id = head.id;
+    record.doc_kind = head.kind;
+    record.district = district;
+    record.base_revision = base.revision;
+    record.merge_revision = merge_revision;
+    record.conflicts = std::move(merged.conflicts);
+    record.recorded = stamp;
+    recordConflicts(std::move(record));
   }
 
   struct PushJob {
@@ -601,15 +645,14 @@ class SqliteStorage final : public ProvincialStorage {
       }
       if (!decision.merge) {
         appendChange(entry.doc, decision.district, checked.fields_json);
-        continue;
-      }
-      const auto base = revision(entry.doc.id, entry.base_revision);
-      if (!base) {
+      } else if (const auto base = revision(entry.doc.id, entry.base_revision)) {
+        mergeIntoHead(*base, *current, entry.doc, checked.fields_json, decision.district);
+      } else {
         record({entry.seq, entry.doc.id, "unknown_base",
                 {"Máy chủ không có bản ghi mà thay đổi này dựa vào.", "The server does not have the record this change is based on."}});
         continue;
       }
-      mergeIntoHead(*base, *current, entry.doc, checked.fields_json, decision.district);
+      if (decision.may_resolve) resolveByRevision(entry.doc, who.user);
     }
     SQLite::Statement advance(db_, "UPDATE devices SET pushed_through = ? WHERE id = ?");
     advance.bind(1, highest);
@@ -697,7 +740,9 @@ Result<std::unique_ptr<ProvincialStorage>> openSqliteStorage(const fs::path& dat
                                  "There is no provincial database in " + data_dir.string() +
                                      ". Run `fieldcheck-server init --data DIR --seed DIR` first."));
   if (!db) return db.problem();
-  return std::unique_ptr<ProvincialStorage>(std::make_unique<SqliteStorage>(std::move(db.value()), file));
+  auto storage = std::make_unique<SqliteStorage>(std::move(db.value()), file);
+  storage->convertLegacyConflicts();
+  return std::unique_ptr<ProvincialStorage>(std::move(storage));
 }
 
 }  // namespace fieldcheck::server

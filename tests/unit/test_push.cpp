@@ -193,7 +193,7 @@ TEST_CASE("push: an edit against a head another device wrote meanwhile is merged
   auto outcome = f.push({{2, base.revision, mine}});
   CHECK(outcome.refused.empty());
   CHECK(outcome.acked_through == 2);
-  CHECK(f.changes() == before + 2);  // Lan's revision in the history, and the merge as the head
+  CHECK(f.changes() == before + 3);  // Lan's revision in the history, the merge as the head, the record
 
   const auto head = f.storage->head(base.id);
   REQUIRE(head);
@@ -202,12 +202,15 @@ TEST_CASE("push: an edit against a head another device wrote meanwhile is merged
   CHECK(head->fields.at("workers_women") == Value{3});        // only Giám changed it
   CHECK(head->fields.at("notes") == Value{"đã nhắc nhở"});     // only Lan changed it
   CHECK(head->fields.at("workers_total") == Value{6});        // both: Lan's is later
-  const auto records = f.storage->openConflicts(base.id);
+  const auto records = f.storage->conflicts({true, base.id, 0});
   REQUIRE(records.size() == 1);
   CHECK(records[0].merge_revision == head->revision);
+  CHECK(records[0].base_revision == base.revision);
   CHECK(records[0].district == "bao-lac");
-  CHECK(f.storage->openConflicts().size() == 1);
-  const auto& conflict = records[0].conflict;
+  CHECK(records[0].number == 1);
+  CHECK(f.storage->conflicts().size() == 1);
+  REQUIRE(records[0].conflicts.size() == 1);
+  const auto& conflict = records[0].conflicts[0];
   CHECK(conflict.field == "workers_total");
   CHECK(conflict.base == Value{4});
   CHECK(conflict.winner.value == Value{6});
@@ -215,22 +218,71 @@ TEST_CASE("push: an edit against a head another device wrote meanwhile is merged
   CHECK(conflict.other.value == Value{5});
   CHECK(conflict.other.author == "giam");
   CHECK(conflict.other.revision == theirs.revision);
+  const ConflictDecision keep{ConflictSideChoice::kApplied, {}, {}};
 
   SECTION("the same batch sent again changes nothing") {
     CHECK(f.push({{2, base.revision, mine}}).refused.empty());
-    CHECK(f.changes() == before + 2);
-    CHECK(f.storage->openConflicts(base.id).size() == 1);
+    CHECK(f.changes() == before + 3);
+    CHECK(f.storage->conflicts({true, base.id, 0}).size() == 1);
   }
   SECTION("keeping the value applied closes the conflict with a revision of both sides") {
-    const auto kept = f.storage->resolveConflict(records[0].id, false, "giam");
+    const auto kept = f.storage->resolveConflict(records[0].number, keep, "giam");
     REQUIRE(kept.ok());
     const auto now = f.storage->head(base.id);
     CHECK(now->revision == kept.value());
     CHECK(now->parents == std::vector<std::string>{head->revision, theirs.revision});
     CHECK(now->fields == head->fields);
     CHECK(now->author == "giam");
-    CHECK(f.storage->openConflicts().empty());
-    CHECK_FALSE(f.storage->resolveConflict(records[0].id, true, "giam").ok());  // once only
+    CHECK(f.storage->conflicts().empty());
+    const auto closed = f.storage->conflicts({false, base.id, 0});
+    REQUIRE(closed.size() == 1);
+    CHECK(closed[0].resolved);
+    CHECK(closed[0].resolved_by == "giam");
+    CHECK(closed[0].resolution == kept.value());
+    CHECK_FALSE(f.storage->resolveConflict(records[0].number, keep, "giam").ok());  // once only
+  }
+  SECTION("a decision that leaves a field undecided, or names another, changes nothing") {
+    CHECK_FALSE(f.storage->resolveConflict(records[0].number, ConflictDecision{}, "giam").ok());
+    ConflictDecision stranger{ConflictSideChoice::kOther, {{"notes", ConflictSideChoice::kOther}}, {}};
+    CHECK_FALSE(f.storage->resolveConflict(records[0].number, stranger, "giam").ok());
+    CHECK(f.storage->head(base.id)->revision == head->revision);
+    CHECK(f.storage->conflicts().size() == 1);
+  }
+  SECTION("a new value for the field") {
+    ConflictDecision typed{std::nullopt, {}, {{"workers_total", Value{7}}}};
+    REQUIRE(f.storage->resolveConflict(records[0].number, typed, "giam").ok());
+    CHECK(f.storage->head(base.id)->fields.at("workers_total") == Value{7});
+    CHECK(f.storage->head(base.id)->fields.at("notes") == Value{"đã nhắc nhở"});
+  }
+  SECTION("only supervisors and above pull the record, in their district") {
+    auto pulls_record = [&](const PullScope& scope) {
+      for (const auto& change : f.storage->pull(scope, 0, 1000).changes)
+        if (change.doc.id == records[0].id) return true;
+      return false;
+    };
+    CHECK(pulls_record({false, "bao-lac", "x", true}));
+    CHECK(pulls_record({true, "", "x", true}));
+    CHECK_FALSE(pulls_record({false, "bao-lac", "x", false}));  // an inspector
+    CHECK_FALSE(pulls_record({false, "ha-quang", "x", true}));  // another district's supervisor
+  }
+  SECTION("a supervisor's pushed revision with the other side as a parent resolves it") {
+    auto fields = head->fields;
+    fields["workers_total"] = 5;
+    auto resolution = nextRevision(*head, fields, "giam", giam.device, HybridTimestamp{40, 0});
+    resolution.parents.push_back(theirs.revision);
+    resolution.revision = computeRevision(resolution);
+    REQUIRE(f.pushAs(giam, {{2, head->revision, resolution}}).refused.empty());
+    CHECK(f.storage->head(base.id)->revision == resolution.revision);
+    CHECK(f.storage->conflicts().empty());
+    CHECK(f.storage->conflicts({false, base.id, 0}).at(0).resolved_by == "giam");
+  }
+  SECTION("an inspector's revision with two parents resolves nothing") {
+    auto resolution = nextRevision(*head, head->fields, "lan", kDevice, HybridTimestamp{40, 0});
+    resolution.fields["notes"] = "thêm";
+    resolution.parents.push_back(theirs.revision);
+    resolution.revision = computeRevision(resolution);
+    REQUIRE(f.push({{3, head->revision, resolution}}).refused.empty());
+    CHECK(f.storage->conflicts().size() == 1);
   }
   SECTION("both devices pull the merge") {
     for (const auto& device : {kDevice, giam.device}) {
@@ -259,11 +311,12 @@ TEST_CASE("push: an edit against a deletion is a conflict of the record, decided
 
   // The later edit stands provisionally; the deletion waits for a decision.
   CHECK_FALSE(f.storage->head(base.id)->deleted);
-  const auto records = f.storage->openConflicts(base.id);
+  const auto records = f.storage->conflicts({true, base.id, 0});
   REQUIRE(records.size() == 1);
-  CHECK(records[0].conflict.field.empty());
-  CHECK(records[0].conflict.other.deleted);
-  REQUIRE(f.storage->resolveConflict(records[0].id, true, "giam").ok());
+  REQUIRE(records[0].conflicts.size() == 1);
+  CHECK(records[0].conflicts[0].field.empty());
+  CHECK(records[0].other().deleted);
+  REQUIRE(f.storage->resolveConflict(records[0].number, {ConflictSideChoice::kOther, {}, {}}, "giam").ok());
   CHECK(f.storage->head(base.id)->deleted);
 }
 
