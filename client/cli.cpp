@@ -155,6 +155,14 @@ json inspectionJson(const InspectorService& service, const InspectionView& v) {
   return j;
 }
 
+// Warns when this laptop's clock was found off the server's (at the last sync) by more than
+// the tuning allows. Merges stay right either way (hybrid clock); the times people read do not.
+void warnClockSkew(std::ostream& out, std::int64_t skew_ms) {
+  if (std::abs(skew_ms) <= std::chrono::duration_cast<std::chrono::milliseconds>(tuning::kClockSkewWarning).count()) return;
+  out << "Cảnh báo: đồng hồ máy này lệch " << skew_ms / 60000 << " phút so với máy chủ; hãy chỉnh giờ.\n"
+      << "Warning: this laptop's clock is " << skew_ms / 60000 << " minutes off the server's; set the time.\n";
+}
+
 }  // namespace
 
 int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& out, std::ostream& err) {
@@ -222,6 +230,23 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
   history->add_option("ID", history_ref, "Mã phiếu hoặc cơ sở / inspection or establishment")->required();
 
   auto* status = app.add_subcommand("status", "Tình trạng máy này / this laptop's state");
+
+  auto* conflicts = app.add_subcommand("conflicts", "Xung đột chờ giám sát viên quyết định, làm được khi không có mạng / "
+                                                    "conflicts waiting for a supervisor, offline");
+  conflicts->require_subcommand(1);
+  auto* c_list = conflicts->add_subcommand("list", "Các xung đột chưa giải quyết / open conflicts");
+  bool all_conflicts = false;
+  c_list->add_flag("--all", all_conflicts, "Cả xung đột đã giải quyết / resolved ones too");
+  std::int64_t conflict_number = 0;
+  auto* c_show = conflicts->add_subcommand("show", "Một xung đột: gốc và hai bên, ai và khi nào / one conflict: base and both sides, who and when");
+  c_show->add_option("ID", conflict_number, "Số xung đột / conflict number")->required();
+  auto* c_resolve = conflicts->add_subcommand(
+      "resolve", "Quyết định: giữ giá trị đang áp dụng, lấy bên kia hoặc nhập giá trị mới / decide: keep the value applied, "
+                 "take the other or enter a new value");
+  c_resolve->add_option("ID", conflict_number, "Số xung đột / conflict number")->required();
+  std::vector<std::string> takes, sets;
+  c_resolve->add_option("--take", takes, "applied | other | TRƯỜNG/FIELD=applied|other");
+  c_resolve->add_option("--set", sets, "TRƯỜNG=GIÁ_TRỊ / FIELD=VALUE");
 
   auto* login_cmd = app.add_subcommand(
       "login", "Đăng nhập máy chủ tỉnh; mật khẩu đọc từ đầu vào / enrol this laptop with the server (password on standard input)");
@@ -296,7 +321,6 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
       if (show_progress) err << "\n";
       if (!r) return fail(o, r.problem());
       const auto& c = r.value();
-      const bool skewed = std::abs(c.clock_skew_ms) > std::chrono::duration_cast<std::chrono::milliseconds>(tuning::kClockSkewWarning).count();
       if (o.json) {
         out << json{{"pushed", c.pushed}, {"refused", c.refused}, {"pulled", c.pulled}, {"round_trips", c.round_trips},
                     {"bytes_sent", c.bytes_sent}, {"bytes_received", c.bytes_received}, {"clock_skew_ms", c.clock_skew_ms}}
@@ -307,9 +331,7 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
             << c.pulled << " (" << c.round_trips << " lượt/round trips)\n";
         if (c.refused > 0) out << "Xem lý do / See why: fieldcheck status\n";
       }
-      if (skewed)
-        err << "Cảnh báo: đồng hồ máy này lệch " << c.clock_skew_ms / 60000 << " phút so với máy chủ; hãy chỉnh giờ.\n"
-            << "Warning: this laptop's clock is " << c.clock_skew_ms / 60000 << " minutes off the server's; set the time.\n";
+      warnClockSkew(err, c.clock_skew_ms);
       return 0;
     }
 
@@ -438,21 +460,70 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
         out << list.dump(2) << "\n";
         return 0;
       }
-      const Fields* previous = nullptr;
+      // Each revision shows what it changed against its first parent (the revision it was made
+      // on), or against the one before it when that parent never reached this laptop.
+      std::map<std::string, const Document*> by_revision;
+      const Document* previous = nullptr;
       for (const auto& r : revisions) {
         out << r.revision.substr(0, 12) << "  " << r.author << "  "
-            << formatDateTime(DateTime{r.stamp.wall_ms, svc.utcOffsetMinutes()}) << "  device " << r.device.substr(0, 8)
-            << "\n";
+            << formatDateTime(DateTime{r.stamp.wall_ms, svc.utcOffsetMinutes()}) << "  device " << r.device.substr(0, 8);
+        if (r.parents.size() > 1)
+          out << (r.device == "server" ? "  gộp tự động / automatic merge" : "  giải quyết xung đột / conflict resolution");
+        if (r.deleted) out << "  (đã xóa / deleted)";
+        out << "\n";
+        const Document* parent = previous;
+        if (!r.parents.empty())
+          if (auto it = by_revision.find(r.parents.front()); it != by_revision.end()) parent = it->second;
         for (const auto& [name, value] : r.fields) {
-          const auto before = previous ? previous->find(name) : Fields::const_iterator{};
-          if (!previous || before == previous->end() || !(before->second == value))
+          const auto before = parent ? parent->fields.find(name) : Fields::const_iterator{};
+          if (!parent || before == parent->fields.end() || !(before->second == value))
             out << "    " << name << " = " << displayValue(value) << "\n";
         }
-        if (previous)
-          for (const auto& [name, value] : *previous)
+        if (parent)
+          for (const auto& [name, value] : parent->fields)
             if (!r.fields.count(name)) out << "    " << name << " (xóa / cleared)\n";
-        previous = &r.fields;
+        by_revision[r.revision] = &r;
+        previous = &r;
       }
+      return 0;
+    }
+
+    if (c_list->parsed() || c_show->parsed()) {
+      std::vector<ConflictView> views;
+      if (c_show->parsed()) {
+        auto found = svc.findConflict(conflict_number);
+        if (!found) return fail(o, found.problem());
+        views.push_back(std::move(found.value()));
+      } else {
+        views = svc.conflicts(all_conflicts);
+      }
+      if (o.json) {
+        json list = json::array();
+        for (const auto& v : views) {
+          auto j = conflictToJson(v.record, svc.utcOffsetMinutes());
+          j["resolved_here"] = v.resolved_here.empty() ? json() : json(v.resolved_here);
+          list.push_back(std::move(j));
+        }
+        out << (c_show->parsed() ? list[0] : list).dump(2) << "\n";
+        return 0;
+      }
+      for (const auto& v : views)
+        printConflict(out, v.record, svc.utcOffsetMinutes(), c_show->parsed(),
+                      v.resolved_here.empty() ? "" : "đã giải quyết trên máy này, chờ đồng bộ / resolved here, waiting to sync");
+      if (c_list->parsed()) out << views.size() << (all_conflicts ? " xung đột / conflicts\n" : " xung đột chưa giải quyết / open conflicts\n");
+      return 0;
+    }
+
+    if (c_resolve->parsed()) {
+      auto resolved = svc.resolveConflict(conflict_number, takes, sets);
+      if (!resolved) return fail(o, resolved.problem());
+      if (o.json) {
+        out << documentJson(resolved.value()).dump(2) << "\n";
+        return 0;
+      }
+      out << "Đã giải quyết xung đột #" << conflict_number << " trên máy này; lần đồng bộ tới sẽ gửi đi.\n"
+          << "Resolved conflict #" << conflict_number << " on this laptop; the next sync sends it. (" << resolved.value().revision.substr(0, 12)
+          << ")\n";
       return 0;
     }
 
@@ -464,7 +535,8 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
           refused.push_back({{"seq", r.seq}, {"doc_id", r.doc_id}, {"code", r.code}, {"vi", r.reason.vi}, {"en", r.reason.en}});
         out << json{{"province", s.province}, {"user", s.user}, {"device", s.device}, {"drafts", s.drafts},
                     {"finalized", s.finalized}, {"pending_changes", s.pending_changes}, {"server", s.server},
-                    {"last_sync", s.last_sync}, {"clock_skew_ms", s.clock_skew_ms}, {"refused", refused}}
+                    {"last_sync", s.last_sync}, {"clock_skew_ms", s.clock_skew_ms}, {"open_conflicts", s.open_conflicts},
+                    {"refused", refused}}
                    .dump(2)
             << "\n";
       } else {
@@ -473,6 +545,10 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
             << "\nThay đổi chờ gửi / Changes waiting to be sent: " << s.pending_changes
             << "\nMáy chủ / Server: " << (s.server.empty() ? "(chưa đăng nhập / not logged in)" : s.server)
             << "\nĐồng bộ lần cuối / Last sync: " << (s.last_sync.empty() ? "(chưa / never)" : s.last_sync) << "\n";
+        warnClockSkew(out, s.clock_skew_ms);
+        if (s.open_conflicts > 0)
+          out << "Xung đột chờ quyết định / Conflicts waiting for a decision: " << s.open_conflicts
+              << " (fieldcheck conflicts list)\n";
         for (const auto& r : s.refused)
           out << "  ✗ " << r.doc_id.substr(0, 8) << ": " << r.reason.vi << "\n    " << r.reason.en << "\n";
       }

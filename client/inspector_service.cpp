@@ -398,7 +398,60 @@ StatusSummary InspectorService::status() const {
   s.last_sync = store_.setting("last_sync_at").value_or("");
   s.clock_skew_ms = std::stoll(store_.setting("clock_skew_ms").value_or("0"));
   s.refused = store_.refusals();
+  s.open_conflicts = conflicts(false).size();
   return s;
+}
+
+std::vector<ConflictView> InspectorService::conflicts(bool all) const {
+  std::vector<ConflictView> out;
+  for (const auto& doc : store_.heads(kinds::kConflict)) {
+    auto record = ConflictRecord::fromDocument(doc);
+    if (!record) continue;
+    ConflictView view{std::move(*record), {}};
+    if (!view.record.resolved) {
+      // A revision written here with the other side among its parents resolves it once sent.
+      for (const auto& revision : store_.history(view.record.doc_id))
+        if (revision.device == store_.device() &&
+            std::find(revision.parents.begin(), revision.parents.end(), view.record.other().revision) != revision.parents.end())
+          view.resolved_here = revision.revision;
+    }
+    if (all || view.open()) out.push_back(std::move(view));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.record.number < b.record.number; });
+  return out;
+}
+
+Result<ConflictView> InspectorService::findConflict(std::int64_t number) const {
+  for (auto& view : conflicts(true))
+    if (view.record.number == number) return std::move(view);
+  return problem("Máy này không có xung đột số " + std::to_string(number) + "; xem `fieldcheck conflicts list` (hãy đồng bộ để nhận xung đột mới).",
+                 "This laptop has no conflict number " + std::to_string(number) + "; see `fieldcheck conflicts list` (sync to receive new ones).");
+}
+
+Result<Document> InspectorService::resolveConflict(std::int64_t number, const std::vector<std::string>& takes,
+                                                   const std::vector<std::string>& sets) {
+  const auto role = store_.setting("role").value_or("");
+  if (role.empty() || role == "inspector")
+    return problem("Chỉ giám sát viên, cán bộ tỉnh hoặc quản trị mới giải quyết xung đột.",
+                   "Only a supervisor, provincial officer or administrator resolves conflicts.");
+  auto view = findConflict(number);
+  if (!view) return view.problem();
+  const auto& record = view.value().record;
+  if (record.resolved)
+    return problem("Xung đột #" + std::to_string(number) + " đã được " + record.resolved_by + " giải quyết.",
+                   "Conflict #" + std::to_string(number) + " was already resolved by " + record.resolved_by + ".");
+  if (!view.value().resolved_here.empty())
+    return problem("Xung đột #" + std::to_string(number) + " đã được giải quyết trên máy này, chờ đồng bộ.",
+                   "Conflict #" + std::to_string(number) + " is already resolved on this laptop, waiting to sync.");
+  std::optional<Document> other;
+  for (auto& revision : store_.history(record.doc_id))
+    if (revision.revision == record.other().revision) other = std::move(revision);
+  const auto templates = store_.heads(kinds::kTemplate);
+  return store_.writeRevision(record.doc_id, [&](const Document& head, HybridTimestamp stamp) -> Result<Document> {
+    auto decision = decisionFromInput(takes, sets, head, templates, utc_offset_minutes_);
+    if (!decision) return decision.problem();
+    return resolvingRevision(record, decision.value(), head, other ? &*other : nullptr, store_.user(), store_.device(), stamp);
+  });
 }
 
 }  // namespace fieldcheck::client

@@ -14,6 +14,7 @@
 #include "attachment_store.h"
 #include "fieldcheck/answer_validation.h"
 #include "fieldcheck/checklist_template.h"
+#include "fieldcheck/conflict_record.h"
 #include "fieldcheck/document.h"
 #include "home.h"
 #include "local_store.h"
@@ -73,7 +74,17 @@ struct StatusSummary {
   std::string server;          // empty until `fieldcheck login`
   std::string last_sync;       // empty until the first complete sync
   std::int64_t clock_skew_ms = 0;
+  std::size_t open_conflicts = 0;  // on a supervisor's laptop: records waiting for a decision here
   std::vector<protocol::Refusal> refused;
+};
+
+/// A conflict record as this laptop knows it: the server's record, and whether this laptop has
+/// already resolved it in a revision the server has not received yet.
+struct ConflictView {
+  ConflictRecord record;
+  std::string resolved_here;  // the revision that resolves it here; empty when none
+
+  bool open() const { return !record.resolved && resolved_here.empty(); }
 };
 
 class InspectorService {
@@ -122,6 +133,17 @@ class InspectorService {
   Result<std::vector<Document>> inspections(const std::optional<std::string>& status) const;
 
   StatusSummary status() const;
+
+  /// Conflict records this laptop has (supervisors pull them), open ones only unless `all`, by number.
+  std::vector<ConflictView> conflicts(bool all) const;
+  Result<ConflictView> findConflict(std::int64_t number) const;
+
+  /// Resolves conflict `number` offline, as a supervisor decides (see decisionFromInput): a
+  /// revision of its document with both heads as parents, saved here and sent with the next
+  /// sync. Refuses, changing nothing, on an inspector's laptop, for a conflict already resolved
+  /// (here or on the server), and for an incomplete decision.
+  Result<Document> resolveConflict(std::int64_t number, const std::vector<std::string>& takes,
+                                   const std::vector<std::string>& sets);
 
   /// Every revision of a document, oldest first.
   std::vector<Document> history(const std::string& id) const { return store_.history(id); }

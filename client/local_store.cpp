@@ -150,6 +150,16 @@ struct LocalStore::Impl {
     return db.getLastInsertRowid();
   }
 
+  // Saves a revision written here as its document's head (its outbox entry), computing its
+  // revision id; returns its sequence. Serialised once: the text hashed is the text stored.
+  std::int64_t saveLocal(Document& doc) {
+    const auto fields_json = canonicalFieldsJson(doc.fields);
+    doc.revision = computeRevision(doc, fields_json);
+    const auto seq = appendRevision(doc, "local", fields_json);
+    setHead(doc, seq);
+    return seq;
+  }
+
   // Points a document at its new head; with `synced`, also records that the server has it.
   void setHead(const Document& doc, std::int64_t seq, const std::optional<std::string>& synced = std::nullopt) {
     auto st = statement(upsert_head,
@@ -296,11 +306,24 @@ Result<Document> LocalStore::write(const std::string& id, std::string_view kind,
   const auto stamp = clock.tick(wallClockMs());
   Document doc{id, std::string(kind), std::move(fields.value()), {}, {}, false, impl_->user, impl_->device, stamp};
   if (current) doc.parents = {current->revision};
-  // Serialised once: the text hashed into the revision id is the text stored.
-  const auto fields_json = canonicalFieldsJson(doc.fields);
-  doc.revision = computeRevision(doc, fields_json);
-  const auto seq = impl_->appendRevision(doc, "local", fields_json);
-  impl_->setHead(doc, seq);
+  const auto seq = impl_->saveLocal(doc);
+  tx.commit();
+  impl_->remember(seq, doc);
+  return doc;
+}
+
+Result<Document> LocalStore::writeRevision(const std::string& id, const MakeRevision& make) {
+  SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+  const auto current = impl_->head(id);
+  if (!current)
+    return problem("Máy này không có tài liệu " + id + ".", "This laptop does not have the document " + id + ".");
+  auto clock = impl_->clock();
+  auto made = make(*current, clock.tick(wallClockMs()));
+  if (!made) return made.problem();
+  Document doc = std::move(made.value());
+  if (doc.id != id || doc.kind != current->kind)
+    throw std::logic_error("LocalStore::writeRevision: a revision of another document than " + id);
+  const auto seq = impl_->saveLocal(doc);
   tx.commit();
   impl_->remember(seq, doc);
   return doc;
@@ -317,10 +340,13 @@ void LocalStore::importShared(const std::vector<Document>& docs) {
 
 std::vector<protocol::PushEntry> LocalStore::nextPushBatch(std::size_t max_docs) const {
   const auto acked = impl_->ackedSeq();
-  SQLite::Statement rows(impl_->db, "SELECT seq, doc_id FROM revisions WHERE origin = 'local' AND seq > ? ORDER BY seq");
+  SQLite::Statement rows(impl_->db,
+                         "SELECT seq, doc_id, json_array_length(parents) > 1 FROM revisions "
+                         "WHERE origin = 'local' AND seq > ? ORDER BY seq");
   rows.bind(1, acked);
-  // Latest sequence per document, in order of first appearance, until one more document would
-  // not fit: the batch then covers every outbox entry up to its last sequence.
+  // Latest sequence per document, in order of first appearance, until one more entry would not
+  // fit: the batch then covers every outbox entry up to its last sequence. A revision with
+  // several parents closes its document's entry, so it is sent as itself.
   std::vector<std::pair<std::string, std::int64_t>> latest;
   std::unordered_map<std::string, std::size_t> index;
   while (rows.executeStep()) {
@@ -329,11 +355,12 @@ std::vector<protocol::PushEntry> LocalStore::nextPushBatch(std::size_t max_docs)
     auto it = index.find(doc_id);
     if (it == index.end()) {
       if (latest.size() == max_docs) break;
-      index.emplace(doc_id, latest.size());
+      it = index.emplace(doc_id, latest.size()).first;
       latest.emplace_back(doc_id, seq);
     } else {
       latest[it->second].second = seq;
     }
+    if (rows.getColumn(2).getInt() != 0) index.erase(it);
   }
   rows.reset();
   std::vector<protocol::PushEntry> batch;

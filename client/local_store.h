@@ -47,6 +47,14 @@ class LocalStore {
   using Edit = std::function<Result<Fields>(const Document* current)>;
   Result<Document> write(const std::string& id, std::string_view kind, const Edit& edit);
 
+  /// Saves the revision `make` builds from a document's current head and a fresh stamp of this
+  /// replica's clock, with its history row and outbox entry, in one durable transaction: for
+  /// revisions `write` cannot express, such as a resolution, whose parents are both heads of a
+  /// conflict. `make` runs inside the transaction; a Problem from it (or a document without a
+  /// head here) writes nothing. The revision id is computed here.
+  using MakeRevision = std::function<Result<Document>(const Document& current, HybridTimestamp stamp)>;
+  Result<Document> writeRevision(const std::string& id, const MakeRevision& make);
+
   /// Stores documents that every replica already shares (a seed), without outbox entries.
   /// Documents already present are left as they are. One transaction.
   void importShared(const std::vector<Document>& docs);
@@ -55,8 +63,10 @@ class LocalStore {
   std::size_t pendingChanges() const;
 
   /// The next push batch: the oldest unacknowledged outbox entries covering at most `max_docs`
-  /// documents, each document sent once as its latest revision within the batch, with the
-  /// revision the server last had as its base. The batch's highest sequence is its last entry's.
+  /// entries, each document sent as its latest revision within the batch, with the revision the
+  /// server last had as its base; a revision with several parents (a resolution) is sent as
+  /// itself, and later ones of its document after it, so the server sees what it resolves. The
+  /// batch's highest sequence is its last entry's.
   std::vector<protocol::PushEntry> nextPushBatch(std::size_t max_docs) const;
 
   /// Applies a sync answer in one durable transaction: marks `sent` entries up to

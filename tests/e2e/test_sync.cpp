@@ -7,6 +7,8 @@
 
 #include <signal.h>
 
+#include <optional>
+
 #include "support/laptop.h"
 #include "support/process.h"
 #include "support/server_process.h"
@@ -137,13 +139,18 @@ TEST_CASE("sync: what one inspector pushes reaches the province, and nobody sees
   }
 }
 
-TEST_CASE("sync: two inspectors correct the same record offline; every laptop ends on the server's merge", "[sync][e2e]") {
+TEST_CASE("sync: two inspectors correct the same record offline; a supervisor resolves the conflict offline; all converge",
+          "[sync][e2e]") {
   Province province;
   province.addUser("hoa", {"--role", "inspector", "--district", "bao-lac"});
-  ServerProcess server(province.data);
-  Laptop lan{(province.dir / "lan").string(), "lan"}, hoa{(province.dir / "hoa").string(), "hoa"};
-  for (const auto* l : {&lan, &hoa}) {
-    login(*l, server.port());
+  province.addUser("giam", {"--role", "supervisor", "--district", "bao-lac"});
+  const auto port = freePort();
+  std::optional<ServerProcess> server;
+  server.emplace(province.data, port);
+  Laptop lan{(province.dir / "lan").string(), "lan"}, hoa{(province.dir / "hoa").string(), "hoa"},
+      giam{(province.dir / "giam").string(), "giam"};
+  for (const auto* l : {&lan, &hoa, &giam}) {
+    login(*l, port);
     REQUIRE(l->run({"sync"}).exit_code == 0);
   }
   const auto code = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
@@ -167,42 +174,91 @@ TEST_CASE("sync: two inspectors correct the same record offline; every laptop en
   head.bind(1, code);
   REQUIRE(head.executeStep());
   CHECK(head.getColumn(0).getString() == on_lan["revision"].get<std::string>());
-  SQLite::Statement conflicts(db, "SELECT field, winner_author, other_author FROM conflicts");
-  REQUIRE(conflicts.executeStep());
-  CHECK(conflicts.getColumn(0).getString() == "workers");
-  CHECK(conflicts.getColumn(1).getString() == "hoa");
-  CHECK(conflicts.getColumn(2).getString() == "lan");
-  CHECK_FALSE(conflicts.executeStep());
 
-  // The provincial office sees it with both values and who wrote them.
+  // The server records one conflict, with both values and who wrote them.
   auto listed = runProcess({serverBinary(), "--data", province.data, "conflicts", "list", "--json"});
   REQUIRE(listed.exit_code == 0);
   const auto records = json::parse(listed.out);
   REQUIRE(records.size() == 1);
-  CHECK(records[0]["field"] == "workers");
-  CHECK(records[0]["applied"]["value"] == 9);
+  REQUIRE(records[0]["fields"].size() == 1);
+  CHECK(records[0]["fields"][0]["field"] == "workers");
+  CHECK(records[0]["fields"][0]["applied"] == 9);
+  CHECK(records[0]["fields"][0]["other"] == 14);
   CHECK(records[0]["applied"]["author"] == "hoa");
-  CHECK(records[0]["other"]["value"] == 14);
   CHECK(records[0]["other"]["author"] == "lan");
-  auto shown = runProcess({serverBinary(), "--data", province.data, "conflicts", "show", std::to_string(records[0]["id"].get<int>())});
+  const auto number = std::to_string(records[0]["number"].get<int>());
+  auto shown = runProcess({serverBinary(), "--data", province.data, "conflicts", "show", number});
   REQUIRE(shown.exit_code == 0);
   CHECK_THAT(shown.out, Catch::Contains("workers") && Catch::Contains("lan") && Catch::Contains("hoa"));
   auto missing = runProcess({serverBinary(), "--data", province.data, "conflicts", "show", "999"});
   CHECK(missing.exit_code == 1);
   CHECK_THAT(missing.err, Catch::Contains("conflicts list"));
 
-  // A supervisor takes Lan's value; an inspector may not decide. Both laptops then show it.
-  province.addUser("giam", {"--role", "supervisor", "--district", "bao-lac"});
-  const auto id = std::to_string(records[0]["id"].get<int>());
-  auto by_inspector = runProcess({serverBinary(), "--data", province.data, "conflicts", "resolve", id, "--take", "other", "--by", "hoa"});
-  CHECK(by_inspector.exit_code == 1);
-  REQUIRE(runProcess({serverBinary(), "--data", province.data, "conflicts", "resolve", id, "--take", "other", "--by", "giam"}).exit_code == 0);
-  CHECK(json::parse(runProcess({serverBinary(), "--data", province.data, "conflicts", "list", "--json"}).out).empty());
-  for (const auto* l : {&lan, &hoa}) {
-    REQUIRE(l->run({"sync"}).exit_code == 0);
-    const auto shown_now = l->runJson({"establishment", "show", code});
-    CHECK(shown_now["fields"]["workers"] == 14);
-    CHECK(shown_now["fields"]["status"] == "closed");
-    CHECK(shown_now["author"] == "giam");
+  // Inspectors do not receive conflict records; the supervisor's laptop does.
+  CHECK(lan.runJson({"conflicts", "list"}).empty());
+  REQUIRE(giam.run({"sync"}).exit_code == 0);
+  const auto on_giam = giam.runJson({"conflicts", "list"});
+  REQUIRE(on_giam.size() == 1);
+  CHECK(on_giam[0]["number"] == records[0]["number"]);
+  CHECK(on_giam[0]["fields"][0]["other"] == 14);
+  CHECK(giam.runJson({"status"})["open_conflicts"] == 1);
+  auto side_by_side = giam.run({"conflicts", "show", number});
+  CHECK_THAT(side_by_side.out, Catch::Contains("Applied") && Catch::Contains("hoa") && Catch::Contains("lan"));
+
+  SECTION("the supervisor resolves it offline on the laptop, then every home and the server show it") {
+    CHECK(server->stop(SIGTERM) == 0);
+    auto by_inspector = lan.run({"conflicts", "resolve", number, "--take", "other"});
+    CHECK(by_inspector.exit_code == 1);
+    CHECK_THAT(by_inspector.err, Catch::Contains("supervisor"));
+    auto undecided = giam.run({"conflicts", "resolve", number});
+    CHECK(undecided.exit_code == 1);
+    CHECK_THAT(undecided.err, Catch::Contains("--take"));
+    auto resolved = giam.run({"conflicts", "resolve", number, "--take", "other"});
+    INFO(resolved.err);
+    REQUIRE(resolved.exit_code == 0);
+    CHECK(giam.runJson({"conflicts", "list"}).empty());
+    CHECK(giam.runJson({"conflicts", "list", "--all"})[0]["resolved_here"].is_string());
+    CHECK(giam.runJson({"establishment", "show", code})["fields"]["workers"] == 14);
+    CHECK(giam.run({"conflicts", "resolve", number, "--take", "applied"}).exit_code == 1);  // once only
+    CHECK(giam.runJson({"status"})["pending_changes"] == 1);
+
+    server.emplace(province.data, port);
+    REQUIRE(giam.run({"sync"}).exit_code == 0);
+    for (const auto* l : {&lan, &hoa, &giam}) {
+      REQUIRE(l->run({"sync"}).exit_code == 0);
+      const auto shown_now = l->runJson({"establishment", "show", code});
+      CHECK(shown_now["fields"]["workers"] == 14);
+      CHECK(shown_now["fields"]["status"] == "closed");
+      CHECK(shown_now["fields"]["phone"] == "0206 385 1111");
+      CHECK(shown_now["author"] == "giam");
+    }
+    CHECK(json::parse(runProcess({serverBinary(), "--data", province.data, "conflicts", "list", "--json"}).out).empty());
+    const auto all = json::parse(runProcess({serverBinary(), "--data", province.data, "conflicts", "list", "--all", "--json"}).out);
+    REQUIRE(all.size() == 1);
+    CHECK(all[0]["status"] == "resolved");
+    CHECK(all[0]["resolved_by"] == "giam");
+    const auto on_giam_now = giam.runJson({"conflicts", "list", "--all"});
+    CHECK(on_giam_now[0]["status"] == "resolved");
+    CHECK(giam.runJson({"status"})["open_conflicts"] == 0);
+
+    // The history shows every revision: both edits, the merge and the resolution.
+    auto history = giam.run({"history", code});
+    CHECK_THAT(history.out, Catch::Contains("automatic merge") && Catch::Contains("conflict resolution") &&
+                                Catch::Contains("lan") && Catch::Contains("hoa") && Catch::Contains("workers = 14"));
+  }
+
+  SECTION("resolved on the server with a new value; an inspector may not decide") {
+    auto by_inspector = runProcess({serverBinary(), "--data", province.data, "conflicts", "resolve", number, "--take", "other", "--by", "hoa"});
+    CHECK(by_inspector.exit_code == 1);
+    auto bad_value = runProcess({serverBinary(), "--data", province.data, "conflicts", "resolve", number, "--set", "workers=nhiều", "--by", "giam"});
+    CHECK(bad_value.exit_code == 1);
+    CHECK_THAT(bad_value.err, Catch::Contains("workers"));
+    REQUIRE(runProcess({serverBinary(), "--data", province.data, "conflicts", "resolve", number, "--set", "workers=12", "--by", "giam"}).exit_code == 0);
+    CHECK(json::parse(runProcess({serverBinary(), "--data", province.data, "conflicts", "list", "--json"}).out).empty());
+    for (const auto* l : {&lan, &hoa, &giam}) {
+      REQUIRE(l->run({"sync"}).exit_code == 0);
+      CHECK(l->runJson({"establishment", "show", code})["fields"]["workers"] == 12);
+    }
+    CHECK(giam.runJson({"conflicts", "list"}).empty());
   }
 }
