@@ -308,7 +308,7 @@ int main(int argc, char** argv) {
       // Every concurrent edit must have been merged with a conflict recorded, or the row lies.
       SQLite::Database provincial(data + "/provincial.db", SQLite::OPEN_READONLY);
       total_conflicts += concurrent;
-      const auto recorded = static_cast<std::size_t>(provincial.execAndGet("SELECT count(*) FROM conflicts").getInt64());
+      const auto recorded = static_cast<std::size_t>(provincial.execAndGet("SELECT count(*) FROM documents WHERE kind = 'conflict'").getInt64());
       if (recorded != total_conflicts) {
         std::fprintf(stderr, "expected %zu conflicts on the server, found %zu\n", total_conflicts, recorded);
         return 1;
