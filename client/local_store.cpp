@@ -382,9 +382,10 @@ std::vector<protocol::PushEntry> LocalStore::nextPushBatch(std::size_t max_docs)
   return batch;
 }
 
-std::size_t LocalStore::applySync(const std::vector<protocol::PushEntry>& sent, const protocol::SyncResponse& response) {
+std::size_t LocalStore::applySync(const protocol::SyncResponse& response) {
   SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
-  const auto acked = std::max(impl_->ackedSeq(), response.acked_through);
+  const auto previously_acked = impl_->ackedSeq();
+  const auto acked = std::max(previously_acked, response.acked_through);
   impl_->setSetting("acked_seq", std::to_string(acked));
   SQLite::Statement refuse(impl_->db,
                            "INSERT OR REPLACE INTO refusals(seq, doc_id, code, reason_vi, reason_en) VALUES (?,?,?,?,?)");
@@ -395,8 +396,23 @@ std::size_t LocalStore::applySync(const std::vector<protocol::PushEntry>& sent, 
     bindRefusal(refuse, 1, r);
     refuse.exec();
   }
-  for (const auto& entry : sent)
-    if (entry.seq <= response.acked_through && !refused.count(entry.seq)) impl_->setSynced(entry.doc.id, entry.doc.revision);
+  // The server now has, of each document, its latest revision up to the acknowledged sequence:
+  // the one the batch that carried it sent. That batch need not be the one just sent: when an
+  // answer was lost, the next one acknowledges what the lost one carried, and the revision sent
+  // now may be an older one that was coalesced away then.
+  if (acked > previously_acked) {
+    SQLite::Statement newly(impl_->db,
+                            "SELECT doc_id, revision, seq FROM revisions WHERE origin = 'local' AND seq > ? AND seq <= ? "
+                            "ORDER BY seq");
+    newly.bind(1, previously_acked);
+    newly.bind(2, acked);
+    std::unordered_map<std::string, std::pair<std::string, std::int64_t>> latest;
+    while (newly.executeStep())
+      latest[newly.getColumn(0).getString()] = {newly.getColumn(1).getString(), newly.getColumn(2).getInt64()};
+    newly.reset();
+    for (const auto& [doc_id, revision] : latest)
+      if (!refused.count(revision.second)) impl_->setSynced(doc_id, revision.first);
+  }
 
   std::size_t added = 0;
   HybridTimestamp observed =

@@ -69,11 +69,12 @@ class LocalStore {
   /// batch's highest sequence is its last entry's.
   std::vector<protocol::PushEntry> nextPushBatch(std::size_t max_docs) const;
 
-  /// Applies a sync answer in one durable transaction: marks `sent` entries up to
-  /// `acked_through` as acknowledged, records refusals, stores the pulled changes (a pulled
-  /// revision never replaces a document's edit still waiting to be sent: the local edit stays on
-  /// top) and the new pull cursor. Returns how many pulled changes were new here.
-  std::size_t applySync(const std::vector<protocol::PushEntry>& sent, const protocol::SyncResponse& response);
+  /// Applies a sync answer in one durable transaction: marks the outbox up to `acked_through` as
+  /// acknowledged (each document's latest revision up to there becomes the base of its next push,
+  /// unless refused), records refusals, stores the pulled changes (a pulled revision never
+  /// replaces a document's edit still waiting to be sent: the local edit stays on top) and the
+  /// new pull cursor. Returns how many pulled changes were new here.
+  std::size_t applySync(const protocol::SyncResponse& response);
 
   /// Changes the server refused, newest first.
   std::vector<protocol::Refusal> refusals() const;

@@ -101,6 +101,24 @@ Result<LoginResult> login(const Home& home, const std::string& server_url, const
   return result;
 }
 
+// The server this laptop logged in to, over HTTP.
+class HttpSyncLink final : public SyncLink {
+ public:
+  HttpSyncLink(const ServerAddress& address, const std::string& token) : connection_(address), headers_(kProtocolHeaders) {
+    headers_["Authorization"] = "Bearer " + token;
+    headers_["Content-Type"] = protocol::kBinaryMediaType;  // and the server answers in kind
+  }
+  Result<protocol::SyncResponse> exchange(const protocol::SyncRequest& request) override {
+    return client::exchange(connection_, request, headers_);
+  }
+  std::uint64_t bytesSent() const override { return connection_.bytesSent(); }
+  std::uint64_t bytesReceived() const override { return connection_.bytesReceived(); }
+
+ private:
+  HttpConnection connection_;
+  std::map<std::string, std::string> headers_;
+};
+
 Result<SyncCounts> synchronize(LocalStore& store, const std::function<void(const SyncCounts&)>& progress) {
   const auto url = store.setting("server_url");
   const auto token = store.setting("token");
@@ -109,11 +127,14 @@ Result<SyncCounts> synchronize(LocalStore& store, const std::function<void(const
                    "This laptop is not logged in to a server: run `fieldcheck login --server URL --user NAME` first.");
   auto address = parseServerUrl(*url);
   if (!address) return address.problem();
-  HttpConnection connection(address.value());
-  auto headers = kProtocolHeaders;
-  headers["Authorization"] = "Bearer " + *token;
-  headers["Content-Type"] = protocol::kBinaryMediaType;  // and the server answers in kind
+  HttpSyncLink link(address.value(), *token);
+  return synchronizeOver(store, link, {}, progress);
+}
 
+Result<SyncCounts> synchronizeOver(LocalStore& store, SyncLink& link, SyncLimits limits,
+                                   const std::function<void(const SyncCounts&)>& progress) {
+  const auto batch_documents = limits.push_batch_documents ? limits.push_batch_documents : tuning::kPushBatchDocuments;
+  const auto page_changes = limits.pull_page_changes ? limits.pull_page_changes : tuning::kPullPageChanges;
   SyncCounts counts;
   auto stopped = [&](const Problem& why) {
     Problem p = why;
@@ -130,28 +151,26 @@ Result<SyncCounts> synchronize(LocalStore& store, const std::function<void(const
   std::int64_t next_page_cursor = 0;
   for (;;) {
     protocol::SyncRequest request;
-    request.page_limit = tuning::kPullPageChanges;
+    request.page_limit = page_changes;
     if (next_page.valid()) {
       request.cursor = next_page_cursor;
     } else {
-      request.push = store.nextPushBatch(tuning::kPushBatchDocuments);
+      request.push = store.nextPushBatch(batch_documents);
       request.cursor = std::stoll(store.setting("pull_cursor").value_or("0"));
     }
-    auto response = next_page.valid() ? next_page.get() : exchange(connection, request, headers);
-    counts.bytes_sent = connection.bytesSent();
-    counts.bytes_received = connection.bytesReceived();
+    auto response = next_page.valid() ? next_page.get() : link.exchange(request);
+    counts.bytes_sent = link.bytesSent();
+    counts.bytes_received = link.bytesReceived();
     if (!response) return stopped(response.problem());
     if (!request.push.empty() && response.value().acked_through < request.push.back().seq)
       return stopped(problem("Máy chủ không xác nhận lô thay đổi vừa gửi; chúng vẫn được giữ trên máy này, hãy đồng bộ lại sau.",
                              "The server did not acknowledge the batch just sent; it stays on this laptop, sync again later."));
     if (request.push.empty() && !response.value().last_page) {
       next_page_cursor = response.value().cursor;
-      protocol::SyncRequest following{{}, next_page_cursor, tuning::kPullPageChanges};
-      next_page = std::async(std::launch::async, [&connection, &headers, following] {
-        return exchange(connection, following, headers);
-      });
+      protocol::SyncRequest following{{}, next_page_cursor, page_changes};
+      next_page = std::async(std::launch::async, [&link, following] { return link.exchange(following); });
     }
-    counts.pulled += store.applySync(request.push, response.value());
+    counts.pulled += store.applySync(response.value());
     counts.pushed += request.push.size();
     counts.refused += response.value().refused.size();
     counts.clock_skew_ms = response.value().server_wall_ms - wallClockMs();

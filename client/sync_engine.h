@@ -34,11 +34,33 @@ struct SyncCounts {
   std::int64_t clock_skew_ms = 0;  // server wall clock minus this laptop's
 };
 
-/// Pushes the outbox and pulls the changes in scope, batch by batch, each batch committed with
-/// its acknowledgement or page before the next is asked for: a sync cut at any point loses and
-/// duplicates nothing, and the next one goes on from there. Failing requests are retried with
-/// backoff. `progress` is called after each round trip. A sync that cannot finish returns a
-/// Problem whose details say what was sent and received before it stopped.
+/// Pushes the outbox and pulls the changes in scope over HTTP to the server this laptop logged in
+/// to, batch by batch, each batch committed with its acknowledgement or page before the next is
+/// asked for: a sync cut at any point loses and duplicates nothing, and the next one goes on from
+/// there. Failing requests are retried with backoff. `progress` is called after each round trip.
+/// A sync that cannot finish returns a Problem whose details say what was sent and received
+/// before it stopped.
 Result<SyncCounts> synchronize(LocalStore& store, const std::function<void(const SyncCounts&)>& progress);
+
+/// The link a sync runs over: one sync step (a request, the server's answer or why there is
+/// none), and the bytes it has carried. May be called from a second thread while the store is
+/// written (a page fetched ahead), never from two at once.
+class SyncLink {
+ public:
+  virtual ~SyncLink() = default;
+  virtual Result<protocol::SyncResponse> exchange(const protocol::SyncRequest& request) = 0;
+  virtual std::uint64_t bytesSent() const { return 0; }
+  virtual std::uint64_t bytesReceived() const { return 0; }
+};
+
+/// How much one step carries.
+struct SyncLimits {
+  std::size_t push_batch_documents = 0;  // 0: the tuning's
+  std::uint32_t pull_page_changes = 0;   // 0: the tuning's
+};
+
+/// The sync loop of `synchronize` over any link (tests drive it in-process, with faults).
+Result<SyncCounts> synchronizeOver(LocalStore& store, SyncLink& link, SyncLimits limits,
+                                   const std::function<void(const SyncCounts&)>& progress);
 
 }  // namespace fieldcheck::client

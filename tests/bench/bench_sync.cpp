@@ -258,7 +258,7 @@ int main(int argc, char** argv) {
         if (!page) return 1;
         if (k + 1 < pages.size())
           next = std::async(std::launch::async, [&, k] { return protocol::syncResponseFromBinary(pages[k + 1]); });
-        applied += store.value().applySync({}, page.value());
+        applied += store.value().applySync(page.value());
       }
       apply_s = seconds(Clock::now() - a0);
     }

@@ -94,6 +94,52 @@ TEST_CASE("store: a save writes the document, its history and an outbox entry to
   }
 }
 
+TEST_CASE("store: an acknowledgement of a batch whose answer was lost bases the next push on what the server got",
+          "[store]") {
+  test::TempDir dir;
+  auto store = openStore(dir / "fieldcheck.db");
+  const std::string a = "00000000000000000000000000000001", b = "00000000000000000000000000000002";
+  const auto a1 = store.write(a, "establishment", setField("owner", "một")).value();
+  REQUIRE(store.write(b, "establishment", setField("owner", "hai")).ok());
+  const auto a2 = store.write(a, "establishment", setField("owner", "ba")).value();
+  // The first batch carries a as its latest revision, a2 (a1 coalesced away); its answer is lost.
+  const auto lost = store.nextPushBatch(10);
+  REQUIRE(lost.size() == 2);
+  CHECK(lost.back().doc.revision == a2.revision);
+  const auto a3 = store.write(a, "establishment", setField("address", "bốn")).value();
+  // The next, smaller batch sends a1 again; the server acknowledges through the lost batch's end.
+  const auto resent = store.nextPushBatch(1);
+  REQUIRE(resent.size() == 1);
+  CHECK(resent[0].doc.revision == a1.revision);
+  protocol::SyncResponse ack;
+  ack.acked_through = lost.back().seq;
+  store.applySync(ack);
+  const auto next = store.nextPushBatch(10);
+  REQUIRE(next.size() == 1);
+  CHECK(next[0].doc.revision == a3.revision);
+  CHECK(next[0].base_revision == a2.revision);  // what the server has, not a1 it never received
+}
+
+TEST_CASE("store: a resolution is pushed as itself, not coalesced into a later edit", "[store]") {
+  test::TempDir dir;
+  auto store = openStore(dir / "fieldcheck.db");
+  const std::string a = "00000000000000000000000000000001";
+  REQUIRE(store.write(a, "establishment", setField("owner", "một")).ok());
+  const auto resolution = store.writeRevision(a, [&](const Document& head, HybridTimestamp stamp) -> Result<Document> {
+    Document next = nextRevision(head, head.fields, store.user(), store.device(), stamp);
+    next.parents.push_back("1-00000000000000000000000000000009");
+    return next;
+  });
+  REQUIRE(resolution.ok());
+  CHECK(resolution.value().parents.size() == 2);
+  const auto later = store.write(a, "establishment", setField("owner", "hai")).value();
+  const auto batch = store.nextPushBatch(10);
+  REQUIRE(batch.size() == 2);
+  CHECK(batch[0].doc.revision == resolution.value().revision);
+  CHECK(batch[1].doc.revision == later.revision);
+  CHECK(store.history(a).back().parents == std::vector<std::string>{resolution.value().revision});
+}
+
 TEST_CASE("store: the file is in WAL mode, keeps its device id and survives reopening", "[store]") {
   test::TempDir dir;
   const auto file = dir / "fieldcheck.db";
