@@ -276,12 +276,26 @@ Result<InspectionView> InspectorService::view(std::string_view inspection_ref) c
 
 Result<Document> InspectorService::editDraft(
     const Document& inspection, const std::function<Result<Fields>(const InspectionView&)>& change) {
+  const auto role = store_.setting("role").value_or("");
+  const bool may_amend = !role.empty() && role != "inspector";
   return store_.write(inspection.id, kinds::kInspection, [&](const Document* current) -> Result<Fields> {
     // The check runs on the revision inside the write transaction, not on the one read before.
-    if (textField(*current, f::kStatus) != kStatusDraft) return finalizedProblem(*current);
+    const bool finalized = textField(*current, f::kStatus) != kStatusDraft;
+    if (finalized && !may_amend) return finalizedProblem(*current);
     auto view = viewOf(*current);
     if (!view) return view.problem();
-    return change(view.value());
+    auto fields = change(view.value());
+    if (!fields || !finalized) return fields;
+    // A supervisor's amendment keeps the finalized record complete.
+    const auto establishment = store_.head(textField(*current, f::kEstablishment));
+    const ChecklistState amended(*view.value().checklist, fields.value(), establishment ? establishment->fields : Fields{});
+    if (!amended.complete()) {
+      Problem p = problem("Sửa đổi này làm phiếu đã hoàn tất thiếu hoặc sai câu trả lời; không lưu.",
+                          "This amendment would leave the finalized inspection with missing or invalid answers; not saved.");
+      for (const auto* issue : amended.issues()) p.details.push_back(*issue->issue);
+      return p;
+    }
+    return fields;
   });
 }
 

@@ -170,7 +170,8 @@ class InspectorService {
   Result<std::shared_ptr<const ChecklistTemplate>> templateByPurpose(std::string_view purpose,
                                               const std::optional<std::string>& template_id) const;
   Result<InspectionView> viewOf(const Document& inspection) const;
-  /// Writes an inspection's new fields after refusing edits to a finalized one.
+  /// Writes an inspection's new fields after refusing edits to a finalized one, except a
+  /// supervisor's (or provincial officer's, or administrator's) amendment that keeps it complete.
   Result<Document> editDraft(const Document& inspection,
                              const std::function<Result<Fields>(const InspectionView&)>& change);
 

@@ -46,6 +46,25 @@ void login(const Laptop& laptop, unsigned short port) {
 }
 
 
+// A new inspection of `establishment` on `laptop` with every answer the checklist needs, still a
+// draft; returns its id.
+std::string completeDraft(const Laptop& laptop, const std::string& establishment) {
+  const auto kind = laptop.runJson({"establishment", "show", establishment})["fields"]["kind"].get<std::string>();
+  auto created = laptop.run({"inspect", "new", "--establishment", establishment});
+  REQUIRE(created.exit_code == 0);
+  const auto id = created.out.substr(0, 32);
+  std::vector<std::string> answers = {"inspect", "set", id, "visit_time=2019-05-03 09:00", "team_members=Đoàn 1",
+                                      "business_registration=c", "security_certificate=c", "worker_register=c",
+                                      "workers_total=4", "workers_women=2", "workers_under_18=0",
+                                      "prostitution_signs=k", "prevention_material=1", "workers_informed=c",
+                                      "violations=none", "actions=none", "conclusion=compliant", "location=22.6, 105.9"};
+  if (kind == "karaoke")
+    for (auto a : {"karaoke_doors_transparent=c", "karaoke_no_inner_locks=c", "karaoke_smallest_room_m2=22"}) answers.push_back(a);
+  if (kind == "lodging") answers.push_back("guest_register=c");
+  REQUIRE(laptop.run(answers).exit_code == 0);
+  return id;
+}
+
 std::vector<std::string> codes(const json& establishments) {
   std::vector<std::string> out;
   for (const auto& e : establishments) out.push_back(e["fields"]["district"].get<std::string>());
@@ -77,19 +96,7 @@ TEST_CASE("sync: what one inspector pushes reaches the province, and nobody sees
     REQUIRE(lan.runJson({"sync"})["pulled"].get<int>() > 0);
     REQUIRE(minh.runJson({"sync"})["pulled"].get<int>() > 0);
     const auto establishment = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
-    const auto kind = lan.runJson({"establishment", "show", establishment})["fields"]["kind"].get<std::string>();
-    auto created = lan.run({"inspect", "new", "--establishment", establishment});
-    REQUIRE(created.exit_code == 0);
-    const auto id = created.out.substr(0, 32);
-    std::vector<std::string> answers = {"inspect", "set", id, "visit_time=2019-05-03 09:00", "team_members=Đoàn 1",
-                                        "business_registration=c", "security_certificate=c", "worker_register=c",
-                                        "workers_total=4", "workers_women=2", "workers_under_18=0",
-                                        "prostitution_signs=k", "prevention_material=1", "workers_informed=c",
-                                        "violations=none", "actions=none", "conclusion=compliant", "location=22.6, 105.9"};
-    if (kind == "karaoke")
-      for (auto a : {"karaoke_doors_transparent=c", "karaoke_no_inner_locks=c", "karaoke_smallest_room_m2=22"}) answers.push_back(a);
-    if (kind == "lodging") answers.push_back("guest_register=c");
-    REQUIRE(lan.run(answers).exit_code == 0);
+    const auto id = completeDraft(lan, establishment);
     REQUIRE(lan.run({"inspect", "finalize", id}).exit_code == 0);
 
     auto pushed = lan.runJson({"sync"});
@@ -261,4 +268,57 @@ TEST_CASE("sync: two inspectors correct the same record offline; a supervisor re
     }
     CHECK(giam.runJson({"conflicts", "list"}).empty());
   }
+}
+
+TEST_CASE("sync: an inspector's edit of an inspection finalized meanwhile is refused and shown; a supervisor amends it",
+          "[sync][e2e]") {
+  Province province;
+  province.addUser("hoa", {"--role", "inspector", "--district", "bao-lac"});
+  province.addUser("giam", {"--role", "supervisor", "--district", "bao-lac"});
+  ServerProcess server(province.data);
+  Laptop lan{(province.dir / "lan").string(), "lan"}, hoa{(province.dir / "hoa").string(), "hoa"},
+      giam{(province.dir / "giam").string(), "giam"};
+  for (const auto* l : {&lan, &hoa, &giam}) {
+    login(*l, server.port());
+    REQUIRE(l->run({"sync"}).exit_code == 0);
+  }
+  const auto establishment = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
+  const auto id = completeDraft(lan, establishment);
+  REQUIRE(lan.run({"sync"}).exit_code == 0);
+  // Hoa finalizes the shared draft while Lan, offline, still corrects her copy.
+  REQUIRE(hoa.run({"sync"}).exit_code == 0);
+  REQUIRE(hoa.run({"inspect", "finalize", id}).exit_code == 0);
+  REQUIRE(hoa.run({"sync"}).exit_code == 0);
+  REQUIRE(lan.run({"inspect", "set", id, "workers_total=5"}).exit_code == 0);
+
+  const auto synced = lan.runJson({"sync"});
+  CHECK(synced["refused"] == 1);
+  const auto status = lan.runJson({"status"});
+  REQUIRE(status["refused"].size() == 1);
+  CHECK(status["refused"][0]["code"] == "finalized");
+  CHECK_THAT(lan.run({"status"}).out, Catch::Contains("ask a supervisor") && Catch::Contains("báo giám sát viên"));
+  const auto on_lan = lan.runJson({"inspect", "show", id});
+  CHECK(on_lan["status"] == "finalized");  // the server's record, not the refused edit
+  auto again = lan.run({"inspect", "set", id, "workers_total=5"});
+  CHECK(again.exit_code == 1);
+  CHECK_THAT(again.err, Catch::Contains("ask a supervisor"));
+
+  // The supervisor amends it with a new revision; an amendment that breaks it is refused.
+  REQUIRE(giam.run({"sync"}).exit_code == 0);
+  CHECK(giam.run({"inspect", "set", id, "workers_total="}).exit_code == 1);
+  auto amended = giam.run({"inspect", "set", id, "workers_total=5"});
+  INFO(amended.err);
+  REQUIRE(amended.exit_code == 0);
+  REQUIRE(giam.runJson({"sync"})["refused"] == 0);
+  for (const auto* l : {&lan, &hoa}) {
+    REQUIRE(l->run({"sync"}).exit_code == 0);
+    const auto shown = l->runJson({"inspect", "show", id});
+    CHECK(shown["status"] == "finalized");
+    CHECK(shown["author"] == "giam");
+  }
+  // Every revision stays in the history: Lan's draft, Hoa's finalization, the amendment.
+  const auto history = hoa.runJson({"history", id});
+  REQUIRE(history.size() >= 3);
+  CHECK(history.back()["author"] == "giam");
+  CHECK_THAT(hoa.run({"history", id}).out, Catch::Contains("lan") && Catch::Contains("hoa") && Catch::Contains("workers_total = 5"));
 }
