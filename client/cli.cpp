@@ -159,8 +159,23 @@ json inspectionJson(const InspectorService& service, const InspectionView& v) {
 // the tuning allows. Merges stay right either way (hybrid clock); the times people read do not.
 void warnClockSkew(std::ostream& out, std::int64_t skew_ms) {
   if (std::abs(skew_ms) <= std::chrono::duration_cast<std::chrono::milliseconds>(tuning::kClockSkewWarning).count()) return;
-  out << "Cảnh báo: đồng hồ máy này lệch " << skew_ms / 60000 << " phút so với máy chủ; hãy chỉnh giờ.\n"
-      << "Warning: this laptop's clock is " << skew_ms / 60000 << " minutes off the server's; set the time.\n";
+  const auto minutes = (std::abs(skew_ms) + 30'000) / 60'000;  // rounded, as are hours and days
+  std::string vi, en;
+  if (minutes >= 2 * 24 * 60) {
+    vi = std::to_string((minutes + 12 * 60) / (24 * 60)) + " ngày";
+    en = std::to_string((minutes + 12 * 60) / (24 * 60)) + " days";
+  } else if (minutes >= 120) {
+    vi = std::to_string((minutes + 30) / 60) + " giờ";
+    en = std::to_string((minutes + 30) / 60) + " hours";
+  } else {
+    vi = std::to_string(minutes) + " phút";
+    en = std::to_string(minutes) + " minutes";
+  }
+  const bool behind = skew_ms > 0;  // the server's clock is ahead of this laptop's
+  out << "Cảnh báo: đồng hồ máy này " << (behind ? "chậm" : "nhanh") << " hơn máy chủ " << vi
+      << "; hãy chỉnh ngày giờ của máy. Dữ liệu vẫn được gộp đúng, nhưng giờ ghi trên phiếu sẽ sai.\n"
+      << "Warning: this laptop's clock is " << en << (behind ? " behind" : " ahead of")
+      << " the server's; set the date and time. Data still merges correctly, but the times recorded will be wrong.\n";
 }
 
 }  // namespace

@@ -322,3 +322,40 @@ TEST_CASE("sync: an inspector's edit of an inspection finalized meanwhile is ref
   CHECK(history.back()["author"] == "giam");
   CHECK_THAT(hoa.run({"history", id}).out, Catch::Contains("lan") && Catch::Contains("hoa") && Catch::Contains("workers_total = 5"));
 }
+
+TEST_CASE("sync: a laptop whose clock is three years behind is warned, and its edits still merge field by field",
+          "[sync][e2e]") {
+  Province province;
+  province.addUser("hoa", {"--role", "inspector", "--district", "bao-lac"});
+  province.addUser("giam", {"--role", "supervisor", "--district", "bao-lac"});
+  ServerProcess server(province.data);
+  Laptop lan{(province.dir / "lan").string(), "lan", "-1095d"}, hoa{(province.dir / "hoa").string(), "hoa"},
+      giam{(province.dir / "giam").string(), "giam"};
+  for (const auto* l : {&lan, &hoa, &giam}) login(*l, server.port());
+  auto first = lan.run({"sync"});
+  REQUIRE(first.exit_code == 0);
+  CHECK_THAT(first.err, Catch::Contains("Warning: this laptop's clock is 1095 days behind the server's") &&
+                            Catch::Contains("chậm hơn máy chủ 1095 ngày"));
+  CHECK_THAT(lan.run({"status"}).out, Catch::Contains("1095 days behind"));
+  auto on_time = hoa.run({"sync"});
+  REQUIRE(on_time.exit_code == 0);
+  CHECK_THAT(on_time.err, !Catch::Contains("clock"));
+  const auto code = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
+
+  // Offline: Lan twice (her second edit is hers, whatever her clock says), Hoa once.
+  REQUIRE(lan.run({"establishment", "set", code, "workers=14", "phone=0206 385 1111"}).exit_code == 0);
+  REQUIRE(lan.run({"establishment", "set", code, "workers=15"}).exit_code == 0);
+  CHECK(lan.runJson({"establishment", "show", code})["fields"]["workers"] == 15);
+  REQUIRE(hoa.run({"establishment", "set", code, "workers=9", "status=closed"}).exit_code == 0);
+  for (const auto* l : {&hoa, &lan, &hoa, &giam}) REQUIRE(l->run({"sync"}).exit_code == 0);
+
+  const auto on_lan = lan.runJson({"establishment", "show", code});
+  CHECK(on_lan["revision"] == hoa.runJson({"establishment", "show", code})["revision"]);
+  CHECK(on_lan["fields"]["phone"] == "0206 385 1111");  // only Lan changed it: kept, however old her clock
+  CHECK(on_lan["fields"]["status"] == "closed");
+  CHECK(on_lan["fields"]["workers"] == 9);  // both changed it: Hoa's stamp is the later, provisionally
+  const auto conflicts = giam.runJson({"conflicts", "list"});
+  REQUIRE(conflicts.size() == 1);
+  CHECK(conflicts[0]["fields"][0]["other"] == 15);  // Lan's value waits for the supervisor
+  CHECK(conflicts[0]["other"]["author"] == "lan");
+}

@@ -15,12 +15,18 @@ namespace fieldcheck::test {
 struct Laptop {
   std::string home;
   std::string user;  // the login name, for messages and passwords in tests
+  std::string clock_offset;  // when set, the laptop's wall clock is this far off, as faketime reads it ("-1095d")
 
-  /// Runs `fieldcheck --home HOME ARGS...` with `input` on its standard input.
+  /// Runs `fieldcheck --home HOME ARGS...` with `input` on its standard input (under faketime
+  /// when the laptop's clock is off; its monotonic clock stays true, so timeouts do).
   ProcessResult run(std::vector<std::string> args, const std::string& input = "") const {
     args.insert(args.begin(), {clientBinary(), "--home", home});
     ProcessOptions options;
     options.input = input;
+    if (!clock_offset.empty()) {
+      args.insert(args.begin(), {"/usr/bin/faketime", "-f", clock_offset});  // Debian package faketime
+      options.env["FAKETIME_DONT_FAKE_MONOTONIC"] = "1";
+    }
     return runProcess(args, options);
   }
 
