@@ -374,3 +374,56 @@ TEST_CASE("group commit: a failed write fails every job of its group, and the ne
   group.run(fine, [&](const std::vector<Job*>&) { wrote = true; });
   CHECK(wrote);
 }
+
+TEST_CASE("storage: conflicts a schema-2 database recorded become conflict records when this version opens it", "[push]") {
+  Fixture f;
+  const auto& est = f.seedDoc("establishment", "bao-lac");
+  {
+    // The table as schema 2 left it, with two fields of one merge and one of another.
+    SQLite::Database db((f.dir / "provincial.db").string(), SQLite::OPEN_READWRITE);
+    db.exec(R"sql(
+CREATE TABLE conflicts_v2(
+  id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, district TEXT, field TEXT NOT NULL, base TEXT,
+  merge_revision TEXT NOT NULL, winner_value TEXT, winner_deleted INTEGER NOT NULL, winner_revision TEXT NOT NULL,
+  winner_author TEXT NOT NULL, winner_device TEXT NOT NULL, winner_hlc TEXT NOT NULL, other_value TEXT,
+  other_deleted INTEGER NOT NULL, other_revision TEXT NOT NULL, other_author TEXT NOT NULL, other_device TEXT NOT NULL,
+  other_hlc TEXT NOT NULL, resolved_by TEXT, created_at TEXT NOT NULL DEFAULT 'x'))sql");
+    SQLite::Statement insert(db,
+                             "INSERT INTO conflicts_v2(doc_id, district, field, base, merge_revision, winner_value, "
+                             "winner_deleted, winner_revision, winner_author, winner_device, winner_hlc, other_value, "
+                             "other_deleted, other_revision, other_author, other_device, other_hlc, resolved_by) "
+                             "VALUES (?, 'bao-lac', ?, '4', ?, ?, 0, '2-aa', 'hoa', 'd2', '0000000000000020-00000000', "
+                             "?, 0, '2-bb', 'lan', 'd1', '0000000000000010-00000000', ?)");
+    auto row = [&](const char* field, const char* merge, const char* winner, const char* other, const char* resolved) {
+      insert.reset();
+      insert.bind(1, est.id);
+      insert.bind(2, field);
+      insert.bind(3, merge);
+      insert.bind(4, winner);
+      insert.bind(5, other);
+      if (resolved) insert.bind(6, resolved);
+      else insert.bind(6);
+      insert.exec();
+    };
+    row("workers", "3-m1", "9", "14", nullptr);
+    row("phone", "3-m1", "\"0206 1\"", "\"0206 2\"", nullptr);
+    row("owner", "3-m2", "\"An\"", "\"Bình\"", "4-r1");
+  }
+  f.storage.reset();
+  f.storage = std::move(openSqliteStorage(f.dir.path(), false).value());
+  const auto open = f.storage->conflicts();
+  REQUIRE(open.size() == 1);
+  CHECK(open[0].merge_revision == "3-m1");
+  REQUIRE(open[0].conflicts.size() == 2);
+  CHECK(open[0].conflicts[0].field == "workers");
+  CHECK(open[0].conflicts[0].base == Value{4});
+  CHECK(open[0].conflicts[0].winner.value == Value{9});
+  CHECK(open[0].conflicts[1].other.value == Value{"0206 2"});
+  CHECK(open[0].other().author == "lan");
+  const auto all = f.storage->conflicts({false, "", 0});
+  REQUIRE(all.size() == 2);
+  CHECK(all[1].resolved);
+  CHECK(all[1].resolution == "4-r1");
+  SQLite::Database db((f.dir / "provincial.db").string(), SQLite::OPEN_READONLY);
+  CHECK_FALSE(db.tableExists("conflicts_v2"));
+}
