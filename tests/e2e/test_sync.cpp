@@ -46,6 +46,19 @@ void login(const Laptop& laptop, unsigned short port) {
 }
 
 
+// Bảo Lạc's team: Lan (the province's inspector there), a second inspector Hoa and their
+// supervisor Giám, each with a laptop in the province's folder. `lan_clock`: Lan's clock offset.
+struct BaoLacTeam {
+  Laptop lan, hoa, giam;
+  BaoLacTeam(Province& province, const std::string& lan_clock = "")
+      : lan{(province.dir / "lan").string(), "lan", lan_clock},
+        hoa{(province.dir / "hoa").string(), "hoa"},
+        giam{(province.dir / "giam").string(), "giam"} {
+    province.addUser("hoa", {"--role", "inspector", "--district", "bao-lac"});
+    province.addUser("giam", {"--role", "supervisor", "--district", "bao-lac"});
+  }
+};
+
 // A new inspection of `establishment` on `laptop` with every answer the checklist needs, still a
 // draft; returns its id.
 std::string completeDraft(const Laptop& laptop, const std::string& establishment) {
@@ -149,13 +162,11 @@ TEST_CASE("sync: what one inspector pushes reaches the province, and nobody sees
 TEST_CASE("sync: two inspectors correct the same record offline; a supervisor resolves the conflict offline; all converge",
           "[sync][e2e]") {
   Province province;
-  province.addUser("hoa", {"--role", "inspector", "--district", "bao-lac"});
-  province.addUser("giam", {"--role", "supervisor", "--district", "bao-lac"});
+  BaoLacTeam team(province);
+  auto& [lan, hoa, giam] = team;
   const auto port = freePort();
   std::optional<ServerProcess> server;
   server.emplace(province.data, port);
-  Laptop lan{(province.dir / "lan").string(), "lan"}, hoa{(province.dir / "hoa").string(), "hoa"},
-      giam{(province.dir / "giam").string(), "giam"};
   for (const auto* l : {&lan, &hoa, &giam}) {
     login(*l, port);
     REQUIRE(l->run({"sync"}).exit_code == 0);
@@ -273,11 +284,9 @@ TEST_CASE("sync: two inspectors correct the same record offline; a supervisor re
 TEST_CASE("sync: an inspector's edit of an inspection finalized meanwhile is refused and shown; a supervisor amends it",
           "[sync][e2e]") {
   Province province;
-  province.addUser("hoa", {"--role", "inspector", "--district", "bao-lac"});
-  province.addUser("giam", {"--role", "supervisor", "--district", "bao-lac"});
+  BaoLacTeam team(province);
+  auto& [lan, hoa, giam] = team;
   ServerProcess server(province.data);
-  Laptop lan{(province.dir / "lan").string(), "lan"}, hoa{(province.dir / "hoa").string(), "hoa"},
-      giam{(province.dir / "giam").string(), "giam"};
   for (const auto* l : {&lan, &hoa, &giam}) {
     login(*l, server.port());
     REQUIRE(l->run({"sync"}).exit_code == 0);
@@ -326,11 +335,9 @@ TEST_CASE("sync: an inspector's edit of an inspection finalized meanwhile is ref
 TEST_CASE("sync: a laptop whose clock is three years behind is warned, and its edits still merge field by field",
           "[sync][e2e]") {
   Province province;
-  province.addUser("hoa", {"--role", "inspector", "--district", "bao-lac"});
-  province.addUser("giam", {"--role", "supervisor", "--district", "bao-lac"});
+  BaoLacTeam team(province, "-1095d");
+  auto& [lan, hoa, giam] = team;
   ServerProcess server(province.data);
-  Laptop lan{(province.dir / "lan").string(), "lan", "-1095d"}, hoa{(province.dir / "hoa").string(), "hoa"},
-      giam{(province.dir / "giam").string(), "giam"};
   for (const auto* l : {&lan, &hoa, &giam}) login(*l, server.port());
   auto first = lan.run({"sync"});
   REQUIRE(first.exit_code == 0);

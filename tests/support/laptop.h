@@ -15,7 +15,7 @@ namespace fieldcheck::test {
 struct Laptop {
   std::string home;
   std::string user;  // the login name, for messages and passwords in tests
-  std::string clock_offset;  // when set, the laptop's wall clock is this far off, as faketime reads it ("-1095d")
+  std::string clock_offset = {};  // when set, the laptop's wall clock is this far off, as faketime reads it ("-1095d")
 
   /// Runs `fieldcheck --home HOME ARGS...` with `input` on its standard input (under faketime
   /// when the laptop's clock is off; its monotonic clock stays true, so timeouts do).
