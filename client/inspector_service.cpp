@@ -276,8 +276,7 @@ Result<InspectionView> InspectorService::view(std::string_view inspection_ref) c
 
 Result<Document> InspectorService::editDraft(
     const Document& inspection, const std::function<Result<Fields>(const InspectionView&)>& change) {
-  const auto role = store_.setting("role").value_or("");
-  const bool may_amend = !role.empty() && role != "inspector";
+  const bool may_amend = supervises();
   return store_.write(inspection.id, kinds::kInspection, [&](const Document* current) -> Result<Fields> {
     // The check runs on the revision inside the write transaction, not on the one read before.
     const bool finalized = textField(*current, f::kStatus) != kStatusDraft;
@@ -416,6 +415,11 @@ StatusSummary InspectorService::status() const {
   return s;
 }
 
+bool InspectorService::supervises() const {
+  const auto role = store_.setting("role").value_or("");
+  return !role.empty() && role != "inspector";
+}
+
 std::vector<ConflictView> InspectorService::conflicts(bool all) const {
   std::vector<ConflictView> out;
   for (const auto& doc : store_.heads(kinds::kConflict)) {
@@ -444,8 +448,7 @@ Result<ConflictView> InspectorService::findConflict(std::int64_t number) const {
 
 Result<Document> InspectorService::resolveConflict(std::int64_t number, const std::vector<std::string>& takes,
                                                    const std::vector<std::string>& sets) {
-  const auto role = store_.setting("role").value_or("");
-  if (role.empty() || role == "inspector")
+  if (!supervises())
     return problem("Chỉ giám sát viên, cán bộ tỉnh hoặc quản trị mới giải quyết xung đột.",
                    "Only a supervisor, provincial officer or administrator resolves conflicts.");
   auto view = findConflict(number);

@@ -157,6 +157,10 @@ class InspectorService {
  private:
   InspectorService(LocalStore store, Home home);
 
+  /// Whether this laptop's user (as the server told it at login) supervises: a supervisor,
+  /// provincial officer or administrator, who amends finalized inspections and resolves conflicts.
+  bool supervises() const;
+
   /// How messages name a kind of document.
   struct Noun {
     std::string vi;

@@ -541,15 +541,14 @@ class SqliteStorage final : public ProvincialStorage {
     return std::max(HybridTimestamp{wallClockMs(), 0}, HybridTimestamp{after.wall_ms, after.counter + 1});
   }
 
-  // Writes a new conflict record (its first revision, from the server) and returns its number.
-  // Numbers count the province's records; the write lock makes them unique.
-  std::int64_t recordConflicts(ConflictRecord record) {
+  // Writes a new conflict record (its first revision, from the server), numbered next: numbers
+  // count the province's records, and the write lock makes them unique.
+  void recordConflicts(ConflictRecord record) {
     record.id = newDocumentId();
     record.number = db_.execAndGet("SELECT count(*) + 1 FROM documents WHERE kind = 'conflict'").getInt64();
     const auto district = record.district;
     Document doc{record.id, std::string(kinds::kConflict), record.toFields(), {}, {}, false, {}, {}, {}};
     appendServerRevision(std::move(doc), {}, kServerAuthor, record.recorded, district);
-    return record.number;
   }
 
   // Marks an open record resolved by `resolution`, decided by `by`: a new revision of the record,
