@@ -542,10 +542,17 @@ class SqliteStorage final : public ProvincialStorage {
   }
 
   // Writes a new conflict record (its first revision, from the server), numbered next: numbers
-  // count the province's records, and the write lock makes them unique.
+  // count the province's records (a counter in settings, started from the records there are),
+  // and the write lock makes them unique.
   void recordConflicts(ConflictRecord record) {
     record.id = newDocumentId();
-    record.number = db_.execAndGet("SELECT count(*) + 1 FROM documents WHERE kind = 'conflict'").getInt64();
+    auto& next = cached(next_conflict_number_,
+                        "INSERT INTO settings(key, value) "
+                        "VALUES ('conflict_records', (SELECT count(*) + 1 FROM documents WHERE kind = 'conflict')) "
+                        "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING CAST(value AS INTEGER)");
+    next.executeStep();
+    record.number = next.getColumn(0).getInt64();
+    next.reset();
     const auto district = record.district;
     Document doc{record.id, std::string(kinds::kConflict), record.toFields(), {}, {}, false, {}, {}, {}};
     appendServerRevision(std::move(doc), {}, kServerAuthor, record.recorded, district);
@@ -726,7 +733,7 @@ class SqliteStorage final : public ProvincialStorage {
 
   SQLite::Database db_;
   std::shared_ptr<GroupCommit<PushJob>> push_group_;
-  std::unique_ptr<SQLite::Statement> select_head_, insert_change_, upsert_head_;
+  std::unique_ptr<SQLite::Statement> select_head_, insert_change_, upsert_head_, next_conflict_number_;
 };
 
 }  // namespace

@@ -450,7 +450,10 @@ class World {
     // The conflict records, all of them.
     const auto records = server_->conflicts({false, "", 0});
     std::map<std::string, std::vector<const ConflictRecord*>> records_by_merge;
-    for (const auto& r : records) records_by_merge[r.merge_revision].push_back(&r);
+    for (std::size_t k = 0; k < records.size(); ++k) {
+      if (records[k].number != static_cast<std::int64_t>(k) + 1) return std::string("conflict records are not numbered 1, 2, 3, ...");
+      records_by_merge[records[k].merge_revision].push_back(&records[k]);
+    }
 
     // 2. No saved value is lost.
     auto valueIn = [](const Document& doc, const std::string& field) -> std::optional<Value> {
