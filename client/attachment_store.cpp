@@ -14,18 +14,6 @@ namespace fieldcheck::client {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string mediaTypeOf(const std::string& bytes) {
-  static const std::string kPng("\x89PNG\r\n\x1a\n", 8);
-  if (bytes.size() >= 3 && static_cast<unsigned char>(bytes[0]) == 0xFF &&
-      static_cast<unsigned char>(bytes[1]) == 0xD8 && static_cast<unsigned char>(bytes[2]) == 0xFF)
-    return "image/jpeg";
-  if (bytes.compare(0, kPng.size(), kPng) == 0) return "image/png";
-  return "";
-}
-
-}  // namespace
 
 fs::path AttachmentStore::pathOf(const AttachmentRef& ref) const {
   return dir_ / ref.sha256.substr(0, 2) / ref.sha256;
@@ -47,7 +35,7 @@ Result<AttachmentRef> AttachmentStore::add(const fs::path& file) const {
   if (!in.good() && !in.eof())
     return problem("Không đọc được tệp " + file.string() + "; kiểm tra đường dẫn và quyền đọc tệp.",
                    "Cannot read the file " + file.string() + "; check the path and that the file is readable.");
-  const auto type = mediaTypeOf(bytes);
+  const std::string type(imageMediaType(bytes));
   if (type.empty())
     return problem("Tệp " + file.string() + " không phải ảnh JPEG hay PNG.",
                    "The file " + file.string() + " is not a JPEG or PNG image.");

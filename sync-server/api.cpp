@@ -12,6 +12,7 @@
 #include "accounts.h"
 #include "fieldcheck/compression.h"
 #include "fieldcheck/crypto.h"
+#include "fieldcheck/files.h"
 #include "fieldcheck/protocol.h"
 #include "push_rules.h"
 #include "fieldcheck/text.h"
@@ -200,6 +201,66 @@ ApiResponse sync(const ApiRequest& r, const Identity& who, ProvincialStorage& st
   return jsonResponse(200, protocol::toJson(response));
 }
 
+bool isSha256Hex(std::string_view text) {
+  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+json uploadJson(const protocol::UploadState& state) { return json{{"received", state.received}, {"complete", state.complete}}; }
+
+// GET /v1/uploads/SHA256: how much the server holds. PUT: one chunk (see protocol.h).
+ApiResponse upload(const ApiRequest& r, const Identity& who, ProvincialStorage& storage, const std::string& sha256) {
+  if (r.method == "GET") return jsonResponse(200, uploadJson(storage.uploadState(sha256)));
+  if (r.method != "PUT") return error(405, "method", "Chỉ dùng GET hoặc PUT.", "Use GET or PUT.");
+  std::uint64_t offset = 0, size = 0;
+  try {
+    std::size_t used = 0;
+    offset = std::stoull(header(r, "fieldcheck-offset"), &used);
+    size = std::stoull(header(r, "fieldcheck-size"), &used);
+  } catch (const std::exception&) {
+    return error(400, "upload_headers", "Thiếu hoặc sai header Fieldcheck-Offset / Fieldcheck-Size.",
+                 "The headers Fieldcheck-Offset and Fieldcheck-Size are missing or not numbers.");
+  }
+  if (size > tuning::kMaxAttachmentBytes)
+    return error(413, "too_large",
+                 "Ảnh lớn " + std::to_string(size >> 20) + " MiB, quá giới hạn " + std::to_string(tuning::kMaxAttachmentBytes >> 20) +
+                     " MiB của máy chủ; hãy chụp lại với độ phân giải thấp hơn.",
+                 "The photo is " + std::to_string(size >> 20) + " MiB, over the server's limit of " +
+                     std::to_string(tuning::kMaxAttachmentBytes >> 20) + " MiB; take it again at a lower resolution.");
+  if (r.body.size() > tuning::kMaxUploadChunkBytes)
+    return error(413, "chunk_too_large", "Phần gửi lên quá lớn.", "The chunk is too large.");
+  auto appended = storage.appendUpload(who, sha256, offset, size, header(r, "content-type"), r.body,
+                                       header(r, "fieldcheck-chunk-sha256"));
+  if (!appended) return error(422, "upload_refused", appended.problem().message.vi, appended.problem().message.en);
+  const auto& state = appended.value();
+  // Not where the server stands (a chunk sent twice, or after a cut): the caller goes on from there.
+  if (!state.complete && state.received != offset + r.body.size()) return jsonResponse(409, uploadJson(state));
+  return jsonResponse(200, uploadJson(state));
+}
+
+// GET /v1/attachments/SHA256: the file, for those who review (supervisors and up) in their scope.
+ApiResponse attachment(const ApiRequest& r, const Identity& who, ProvincialStorage& storage, const std::string& sha256) {
+  if (r.method != "GET") return error(405, "method", "Chỉ dùng GET.", "Use GET.");
+  if (who.role == Role::kInspector)
+    return error(403, "role", "Chỉ giám sát viên và cán bộ tỉnh xem được ảnh từ máy chủ.",
+                 "Only supervisors and provincial staff fetch attachments from the server.");
+  const auto file = storage.attachmentFile(pullScope(who), sha256);
+  if (!file)
+    return error(404, "no_attachment", "Máy chủ chưa có ảnh này, hoặc ảnh không thuộc phạm vi của bạn.",
+                 "The server does not have this attachment whole, or it is outside your scope.");
+  std::string bytes;
+  try {
+    bytes = readWholeFile(file->first);
+  } catch (const std::system_error& e) {
+    std::cerr << "fieldcheck-server: " << e.what() << std::endl;
+    return error(503, "storage", "Máy chủ tạm thời không đọc được ảnh; hãy thử lại sau.",
+                 "The server cannot read the attachment right now; try again later.");
+  }
+  storage.audit(who.user, who.device, "attachment.fetch", sha256);
+  return {200, file->second, std::move(bytes), ""};
+}
+
 }  // namespace
 
 ApiResponse handleEncoded(ApiRequest request, ProvincialStorage& storage, LoginBudget& logins) {
@@ -213,7 +274,8 @@ ApiResponse handleEncoded(ApiRequest request, ProvincialStorage& storage, LoginB
   }
   auto response = handle(request, storage, logins);
   constexpr std::size_t kWorthCompressingBytes = 256;
-  if (response.body.size() >= kWorthCompressingBytes &&
+  // Photos are compressed already.
+  if (response.body.size() >= kWorthCompressingBytes && response.content_type.rfind("image/", 0) != 0 &&
       header(request, "accept-encoding").find(kContentCoding) != std::string::npos) {
     response.body = compress(response.body);
     response.content_encoding = std::string(kContentCoding);
@@ -239,6 +301,16 @@ ApiResponse handle(const ApiRequest& r, ProvincialStorage& storage, LoginBudget&
       auto who = authenticate(r, storage);
       if (!who) return unauthorized();
       return sync(r, *who, storage);
+    }
+    for (const auto& [prefix, route] : {std::pair{std::string_view("/v1/uploads/"), &upload},
+                                        std::pair{std::string_view("/v1/attachments/"), &attachment}}) {
+      if (r.target.compare(0, prefix.size(), prefix) != 0) continue;
+      const auto sha256 = r.target.substr(prefix.size());
+      if (!isSha256Hex(sha256))
+        return error(404, "not_found", "Mã ảnh phải là 64 chữ số hex thường.", "An attachment is named by 64 lowercase hex digits.");
+      auto who = authenticate(r, storage);
+      if (!who) return unauthorized();
+      return route(r, *who, storage, sha256);
     }
     if (r.target == "/v1/whoami") {
       if (r.method != "GET") return error(405, "method", "Chỉ dùng GET.", "Use GET.");

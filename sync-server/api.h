@@ -41,6 +41,13 @@ ApiResponse handleEncoded(ApiRequest request, ProvincialStorage& storage, LoginB
 ///   GET  /v1/whoami   the caller's user, role, district and device
 ///   POST /v1/sync     a push batch and a pull cursor -> acknowledgement and the next page
 ///                     (protocol.h; exactly once: a batch sent twice changes nothing)
+///   GET  /v1/uploads/SHA256       how much of an attachment the server holds: {"received", "complete"}
+///   PUT  /v1/uploads/SHA256       one chunk: headers Fieldcheck-Offset, Fieldcheck-Size (the whole
+///                     file), Fieldcheck-Chunk-Sha256, Content-Type image/jpeg|png; 200 with the
+///                     new state, 409 with the state when the offset is not where the server
+///                     stands (resume from "received"), 413 over the size limit, 422 refused
+///   GET  /v1/attachments/SHA256   the file, for supervisors and above, when a record in their
+///                     scope names it
 ///
 /// Every endpoint but the health check needs the header `Fieldcheck-Protocol: 1`, and every one
 /// but the health check and login needs `Authorization: Bearer TOKEN`. Failed logins are counted

@@ -83,6 +83,15 @@ struct PullScope {
   bool conflicts = false;  // conflict records too (supervisors and above)
 };
 
+/// An attachment some record names that the server does not hold whole yet.
+struct WaitingAttachment {
+  std::string sha256;
+  std::string doc_id;
+  std::string district;
+  std::uint64_t size = 0;
+  std::uint64_t received = 0;
+};
+
 /// Thread-safety: one object per thread (each holds its own connection); any number of objects
 /// and processes may share the database.
 class ProvincialStorage {
@@ -148,6 +157,27 @@ class ProvincialStorage {
   /// and the record marked resolved by it. Returns that revision. Refuses a conflict that is not
   /// open and an incomplete or foreign decision, changing nothing.
   virtual Result<std::string> resolveConflict(std::int64_t number, const ConflictDecision& decision, const std::string& by) = 0;
+
+  /// How much of attachment `sha256` the server holds.
+  virtual protocol::UploadState uploadState(const std::string& sha256) = 0;
+
+  /// Appends `chunk` at `offset` to attachment `sha256` of `size` bytes and `media_type`, durably,
+  /// and returns what the server then holds; the last chunk checks the whole file against its
+  /// name and files it. Refuses (changing nothing) an offset other than what is held, a chunk
+  /// whose SHA-256 is not `chunk_sha256`, a size over the limit or unlike the first chunk's, a
+  /// file that does not begin as a JPEG or PNG, and a whole file whose SHA-256 differs (then
+  /// what was held is dropped, so the next try starts clean).
+  virtual Result<protocol::UploadState> appendUpload(const Identity& who, const std::string& sha256, std::uint64_t offset,
+                                                     std::uint64_t size, const std::string& media_type,
+                                                     std::string_view chunk, const std::string& chunk_sha256) = 0;
+
+  /// The file of a complete attachment that a record in `scope` names, with its media type;
+  /// nullopt otherwise (unknown, incomplete or out of scope look the same).
+  virtual std::optional<std::pair<std::filesystem::path, std::string>> attachmentFile(const PullScope& scope,
+                                                                                     const std::string& sha256) = 0;
+
+  /// Attachments that records name and the server does not hold whole yet, oldest record first.
+  virtual std::vector<WaitingAttachment> waitingAttachments() = 0;
 
   /// The current head of a document, or nullopt.
   virtual std::optional<Document> head(const std::string& id) = 0;

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fieldcheck/crypto.h"
+#include "fieldcheck/files.h"
 #include "fieldcheck/sqlite_database.h"
 #include "fieldcheck/text.h"
 #include "group_commit.h"
@@ -138,6 +139,34 @@ CREATE INDEX conflicts_by_document ON conflicts(doc_id, id);
 -- wait here until the server converts them (openSqliteStorage), then the table goes.
 ALTER TABLE conflicts RENAME TO conflicts_v2;
 )sql"},
+    {4, "attachments uploaded in chunks, and which records name them", R"sql(
+-- An attachment being received or received whole; its bytes are files beside the database
+-- (uploads/SHA256.part while incomplete, attachments/ab/SHA256 once checked).
+CREATE TABLE uploads(
+  sha256     TEXT PRIMARY KEY,
+  size       INTEGER NOT NULL,
+  media_type TEXT NOT NULL,
+  received   INTEGER NOT NULL DEFAULT 0,
+  complete   INTEGER NOT NULL DEFAULT 0,
+  started_by TEXT NOT NULL,
+  updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+) WITHOUT ROWID;
+
+-- Every attachment a revision in the log names, scoped like the revision.
+CREATE TABLE attachment_refs(
+  sha256   TEXT NOT NULL,
+  doc_id   TEXT NOT NULL,
+  district TEXT,
+  size     INTEGER NOT NULL,
+  seq      INTEGER NOT NULL,
+  PRIMARY KEY (sha256, doc_id)
+) WITHOUT ROWID;
+CREATE INDEX attachment_refs_by_seq ON attachment_refs(seq);
+INSERT OR IGNORE INTO attachment_refs(sha256, doc_id, district, size, seq)
+  SELECT json_extract(j.value, '$.sha256'), c.doc_id, c.district, json_extract(j.value, '$.size'), c.seq
+  FROM changes c, json_each(c.fields) j
+  WHERE json_type(j.value) = 'object' AND json_extract(j.value, '$.sha256') IS NOT NULL;
+)sql"},
 };
 
 // The district that scopes a seed document; empty for what the whole province shares.
@@ -185,7 +214,7 @@ class SqliteStorage final : public ProvincialStorage {
 
  public:
   SqliteStorage(SQLite::Database db, const fs::path& file)
-      : db_(std::move(db)), push_group_(groupCommitFor<PushJob>(file)) {}
+      : db_(std::move(db)), data_dir_(file.parent_path()), push_group_(groupCommitFor<PushJob>(file)) {}
 
   Result<std::size_t> importSeed(const Seed& seed) override {
     SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
@@ -452,6 +481,111 @@ class SqliteStorage final : public ProvincialStorage {
     return page;
   }
 
+  protocol::UploadState uploadState(const std::string& sha256) override {
+    SQLite::Statement st(db_, "SELECT received, complete FROM uploads WHERE sha256 = ?");
+    st.bind(1, sha256);
+    if (!st.executeStep()) return {};
+    return {static_cast<std::uint64_t>(st.getColumn(0).getInt64()), st.getColumn(1).getInt() != 0};
+  }
+
+  Result<protocol::UploadState> appendUpload(const Identity& who, const std::string& sha256, std::uint64_t offset,
+                                             std::uint64_t size, const std::string& media_type, std::string_view chunk,
+                                             const std::string& chunk_sha256) override {
+    if (size == 0 || size > tuning::kMaxAttachmentBytes)
+      return problem("Ảnh lớn " + std::to_string(size >> 20) + " MiB, quá giới hạn " +
+                         std::to_string(tuning::kMaxAttachmentBytes >> 20) + " MiB của máy chủ; hãy chụp lại với độ phân giải thấp hơn.",
+                     "The photo is " + std::to_string(size >> 20) + " MiB, over the server's limit of " +
+                         std::to_string(tuning::kMaxAttachmentBytes >> 20) + " MiB; take it again at a lower resolution.");
+    if (chunk.empty() || chunk.size() > tuning::kMaxUploadChunkBytes || sha256Hex(chunk) != chunk_sha256)
+      return problem("Một phần của ảnh bị hỏng trên đường truyền; phần đó sẽ được gửi lại.",
+                     "A piece of the photo was damaged in transit; that piece will be sent again.");
+    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement row(db_, "SELECT size, media_type, received, complete FROM uploads WHERE sha256 = ?");
+    row.bind(1, sha256);
+    std::uint64_t received = 0;
+    if (row.executeStep()) {
+      if (row.getColumn(3).getInt() != 0) return protocol::UploadState{static_cast<std::uint64_t>(row.getColumn(0).getInt64()), true};
+      if (static_cast<std::uint64_t>(row.getColumn(0).getInt64()) != size || row.getColumn(1).getString() != media_type)
+        return problem("Kích thước hay loại ảnh khác lần gửi trước.", "The photo's size or type differs from the earlier upload.");
+      received = static_cast<std::uint64_t>(row.getColumn(2).getInt64());
+    } else {
+      if ((media_type != "image/jpeg" && media_type != "image/png") || offset != 0 || imageMediaType(chunk) != media_type)
+        return problem("Tệp gửi lên không phải ảnh JPEG hay PNG.", "The upload is not a JPEG or PNG image.");
+      SQLite::Statement start(db_, "INSERT INTO uploads(sha256, size, media_type, started_by) VALUES (?,?,?,?)");
+      start.bind(1, sha256);
+      start.bind(2, static_cast<std::int64_t>(size));
+      start.bind(3, media_type);
+      start.bind(4, who.user);
+      start.exec();
+    }
+    row.reset();
+    if (offset != received) return protocol::UploadState{received, false};  // the caller resumes from there
+    if (received + chunk.size() > size)
+      return problem("Ảnh gửi lên dài hơn kích thước đã báo.", "The upload is longer than its stated size.");
+    const auto partial = data_dir_ / "uploads" / (sha256 + ".part");
+    makePrivateDir(partial.parent_path());
+    {
+      // What the table says was received is what was checked; a tail beyond it (a crash after
+      // the write, before the commit) is cut off first.
+      std::error_code ec;
+      if (received > 0 && (!fs::exists(partial, ec) || fs::file_size(partial, ec) < received)) received = 0;
+      if (received == 0 && offset != 0) return protocol::UploadState{0, false};
+      fs::resize_file(partial, received, ec);  // fails harmlessly when the file does not exist yet
+      appendDurably(partial, chunk);
+    }
+    received += chunk.size();
+    bool complete = false;
+    if (received == size) {
+      if (sha256Hex(readWholeFile(partial)) != sha256) {
+        std::error_code ec;
+        fs::remove(partial, ec);
+        SQLite::Statement restart(db_, "UPDATE uploads SET received = 0 WHERE sha256 = ?");
+        restart.bind(1, sha256);
+        restart.exec();
+        tx.commit();
+        return problem("Ảnh nhận được không khớp mã SHA-256 của nó; sẽ gửi lại từ đầu.",
+                       "The photo received does not match its SHA-256; it will be sent again from the start.");
+      }
+      const auto target = data_dir_ / "attachments" / sha256.substr(0, 2) / sha256;
+      makePrivateDir(target.parent_path());
+      fs::rename(partial, target);
+      complete = true;
+    }
+    SQLite::Statement update(db_,
+                             "UPDATE uploads SET received = ?, complete = ?, "
+                             "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE sha256 = ?");
+    update.bind(1, static_cast<std::int64_t>(received));
+    update.bind(2, complete ? 1 : 0);
+    update.bind(3, sha256);
+    update.exec();
+    if (complete) audit(who.user, who.device, "attachment", sha256 + " " + std::to_string(size) + " bytes");
+    tx.commit();
+    return protocol::UploadState{received, complete};
+  }
+
+  std::optional<std::pair<fs::path, std::string>> attachmentFile(const PullScope& scope, const std::string& sha256) override {
+    SQLite::Statement st(db_,
+                         "SELECT u.media_type FROM uploads u JOIN attachment_refs r ON r.sha256 = u.sha256 "
+                         "WHERE u.sha256 = ?1 AND u.complete = 1 AND (?2 OR r.district = ?3 OR r.district IS NULL) LIMIT 1");
+    st.bind(1, sha256);
+    st.bind(2, scope.whole_province ? 1 : 0);
+    st.bind(3, scope.district);
+    if (!st.executeStep()) return std::nullopt;
+    return std::pair{data_dir_ / "attachments" / sha256.substr(0, 2) / sha256, st.getColumn(0).getString()};
+  }
+
+  std::vector<WaitingAttachment> waitingAttachments() override {
+    SQLite::Statement st(db_,
+                         "SELECT r.sha256, r.doc_id, coalesce(r.district, ''), r.size, coalesce(u.received, 0) "
+                         "FROM attachment_refs r LEFT JOIN uploads u ON u.sha256 = r.sha256 "
+                         "WHERE coalesce(u.complete, 0) = 0 ORDER BY r.seq");
+    std::vector<WaitingAttachment> out;
+    while (st.executeStep())
+      out.push_back({st.getColumn(0).getString(), st.getColumn(1).getString(), st.getColumn(2).getString(),
+                     static_cast<std::uint64_t>(st.getColumn(3).getInt64()), static_cast<std::uint64_t>(st.getColumn(4).getInt64())});
+    return out;
+  }
+
   std::vector<Document> heads(const std::string& kind) override {
     SQLite::Statement st(db_,
                          "SELECT c.doc_id, c.kind, c.fields, c.revision, c.parents, c.deleted, c.author, c.device, c.hlc "
@@ -703,6 +837,21 @@ class SqliteStorage final : public ProvincialStorage {
     insert.bind(10, doc.stamp.toString());
     insert.exec();
     insert.reset();
+    const auto seq = db_.getLastInsertRowid();
+    for (const auto& [name, value] : doc.fields) {
+      const auto* ref = value.get<AttachmentRef>();
+      if (!ref) continue;
+      auto& refer = cached(insert_ref_,
+                           "INSERT OR IGNORE INTO attachment_refs(sha256, doc_id, district, size, seq) VALUES (?,?,?,?,?)");
+      refer.bind(1, ref->sha256);
+      refer.bind(2, doc.id);
+      if (district.empty()) refer.bind(3);
+      else refer.bind(3, district);
+      refer.bind(4, static_cast<std::int64_t>(ref->size_bytes));
+      refer.bind(5, seq);
+      refer.exec();
+      refer.reset();
+    }
     if (!make_head) return;
     auto& head = cached(upsert_head_,
                         "INSERT INTO documents(id, kind, district, head_seq) VALUES (?,?,?,?) "
@@ -711,7 +860,7 @@ class SqliteStorage final : public ProvincialStorage {
     head.bind(2, doc.kind);
     if (district.empty()) head.bind(3);
     else head.bind(3, district);
-    head.bind(4, db_.getLastInsertRowid());
+    head.bind(4, seq);
     head.exec();
     head.reset();
   }
@@ -732,8 +881,9 @@ class SqliteStorage final : public ProvincialStorage {
   }
 
   SQLite::Database db_;
+  fs::path data_dir_;
   std::shared_ptr<GroupCommit<PushJob>> push_group_;
-  std::unique_ptr<SQLite::Statement> select_head_, insert_change_, upsert_head_, next_conflict_number_;
+  std::unique_ptr<SQLite::Statement> select_head_, insert_change_, upsert_head_, next_conflict_number_, insert_ref_;
 };
 
 }  // namespace

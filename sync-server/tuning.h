@@ -49,4 +49,8 @@ inline constexpr unsigned kProtocolVersion = 1;
 /// How long a store call waits for another writer holding the database lock.
 inline constexpr auto kBusyTimeout = std::chrono::milliseconds(10'000);
 
+/// Largest attachment (a photo or a signature) the server takes, and largest upload chunk.
+inline constexpr std::uint64_t kMaxAttachmentBytes = 20ull * 1024 * 1024;
+inline constexpr std::size_t kMaxUploadChunkBytes = 256 * 1024;
+
 }  // namespace fieldcheck::server::tuning

@@ -405,4 +405,13 @@ std::string displayValue(const Value& value) {
   return std::visit(Visitor{}, value.storage());
 }
 
+std::string_view imageMediaType(std::string_view bytes) {
+  constexpr std::string_view kPng("\x89PNG\r\n\x1a\n", 8);
+  if (bytes.size() >= 3 && static_cast<unsigned char>(bytes[0]) == 0xFF && static_cast<unsigned char>(bytes[1]) == 0xD8 &&
+      static_cast<unsigned char>(bytes[2]) == 0xFF)
+    return "image/jpeg";
+  if (bytes.substr(0, kPng.size()) == kPng) return "image/png";
+  return "";
+}
+
 }  // namespace fieldcheck

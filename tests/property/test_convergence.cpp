@@ -189,6 +189,15 @@ class CrashingStorage final : public ProvincialStorage {
   Result<std::string> resolveConflict(std::int64_t n, const ConflictDecision& d, const std::string& b) override {
     return inner_.resolveConflict(n, d, b);
   }
+  protocol::UploadState uploadState(const std::string& sha) override { return inner_.uploadState(sha); }
+  Result<protocol::UploadState> appendUpload(const Identity& who, const std::string& sha, std::uint64_t offset, std::uint64_t size,
+                                             const std::string& type, std::string_view chunk, const std::string& chunk_sha) override {
+    return inner_.appendUpload(who, sha, offset, size, type, chunk, chunk_sha);
+  }
+  std::optional<std::pair<fs::path, std::string>> attachmentFile(const PullScope& s, const std::string& sha) override {
+    return inner_.attachmentFile(s, sha);
+  }
+  std::vector<WaitingAttachment> waitingAttachments() override { return inner_.waitingAttachments(); }
   std::optional<Document> head(const std::string& id) override { return inner_.head(id); }
   std::vector<Document> heads(const std::string& kind) override { return inner_.heads(kind); }
   std::size_t documentCount(const std::string& kind) override { return inner_.documentCount(kind); }

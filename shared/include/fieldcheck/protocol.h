@@ -78,6 +78,17 @@ struct SyncResponse {
   std::int64_t server_wall_ms = 0;
 };
 
+/// Attachments travel after the records, in chunks, each to `PUT /v1/uploads/SHA256` with its
+/// offset, the whole file's size and type, and the chunk's own SHA-256; the server keeps what it
+/// verified, so a cut upload resumes from there (`GET /v1/uploads/SHA256` says where).
+inline constexpr std::size_t kUploadChunkBytes = 64 * 1024;
+
+/// How much of an attachment the server holds.
+struct UploadState {
+  std::uint64_t received = 0;  // verified bytes, from the start
+  bool complete = false;       // the whole file is there and its SHA-256 is its name
+};
+
 nlohmann::json documentToJson(const Document& doc);
 nlohmann::json toJson(const SyncRequest& request);
 nlohmann::json toJson(const SyncResponse& response);

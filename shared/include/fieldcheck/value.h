@@ -37,6 +37,10 @@ struct AttachmentRef {
   bool operator==(const AttachmentRef&) const = default;
 };
 
+/// "image/jpeg" or "image/png" when `bytes` begin as such an image does, whatever a file's name
+/// says; "" otherwise.
+std::string_view imageMediaType(std::string_view bytes);
+
 /// The codes of the choices selected in a multiple-choice answer, in the template's order.
 using Choices = std::vector<std::string>;
 
