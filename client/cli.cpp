@@ -325,11 +325,11 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
       if (!store) return fail(o, store.problem());
       const bool show_progress = !o.json && platform::isTerminal(stderr);
       const auto started = std::chrono::steady_clock::now();
-      auto r = synchronize(store.value(), [&](const SyncCounts& c) {
+      auto r = synchronize(store.value(), home.value().attachments(), [&](const SyncCounts& c) {
         if (!show_progress) return;
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        err << "\r↑ " << c.pushed << " thay đổi/changes " << c.bytes_sent / 1024 << " KiB   ↓ " << c.pulled
-            << " thay đổi/changes " << c.bytes_received / 1024 << " KiB   "
+        err << "\r↑ " << c.pushed << " thay đổi/changes " << c.attachments_sent << " ảnh/photos " << c.bytes_sent / 1024
+            << " KiB   ↓ " << c.pulled << " thay đổi/changes " << c.bytes_received / 1024 << " KiB   "
             << static_cast<long>((c.bytes_sent + c.bytes_received) / 1024 / std::max(seconds, 0.001)) << " KiB/s   "
             << std::flush;
       });
@@ -338,13 +338,18 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
       const auto& c = r.value();
       if (o.json) {
         out << json{{"pushed", c.pushed}, {"refused", c.refused}, {"pulled", c.pulled}, {"round_trips", c.round_trips},
-                    {"bytes_sent", c.bytes_sent}, {"bytes_received", c.bytes_received}, {"clock_skew_ms", c.clock_skew_ms}}
+                    {"attachments_sent", c.attachments_sent}, {"attachments_refused", c.attachments_refused},
+                    {"attachment_bytes_sent", c.attachment_bytes_sent}, {"bytes_sent", c.bytes_sent},
+                    {"bytes_received", c.bytes_received}, {"clock_skew_ms", c.clock_skew_ms}}
                    .dump(2)
             << "\n";
       } else {
         out << "Đã đồng bộ / Synced: gửi/sent " << c.pushed << ", từ chối/refused " << c.refused << ", nhận/received "
-            << c.pulled << " (" << c.round_trips << " lượt/round trips)\n";
-        if (c.refused > 0) out << "Xem lý do / See why: fieldcheck status\n";
+            << c.pulled << " (" << c.round_trips << " lượt/round trips)";
+        if (c.attachments_sent + c.attachments_refused > 0)
+          out << "; ảnh/photos " << c.attachments_sent << " (" << c.attachment_bytes_sent / 1024 << " KiB)";
+        out << "\n";
+        if (c.refused + c.attachments_refused > 0) out << "Xem lý do / See why: fieldcheck status\n";
       }
       warnClockSkew(err, c.clock_skew_ms);
       return 0;

@@ -81,7 +81,9 @@ Result<HttpReply> HttpConnection::request(const std::string& method, const std::
   req.set(http::field::user_agent, "fieldcheck");
   for (const auto& [name, value] : headers) req.set(name, value);
   req.set(http::field::accept_encoding, std::string(kContentCoding));
-  if (body.size() >= kWorthCompressingBytes) {
+  const auto type = headers.find("Content-Type");
+  const bool image = type != headers.end() && type->second.rfind("image/", 0) == 0;  // compressed already
+  if (body.size() >= kWorthCompressingBytes && !image) {
     req.set(http::field::content_encoding, std::string(kContentCoding));
     req.body() = compress(body);
   } else {

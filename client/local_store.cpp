@@ -72,6 +72,23 @@ CREATE VIEW outbox AS
   WHERE origin = 'local'
     AND seq > coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'acked_seq'), 0);
 )sql"},
+    {2, "attachments waiting to be uploaded", R"sql(
+-- Every attachment a revision written here names, until the server holds it whole (done), or
+-- refused it for good (refused_vi/en: too large, not an image).
+CREATE TABLE uploads(
+  sha256     TEXT PRIMARY KEY,
+  size       INTEGER NOT NULL,
+  media_type TEXT NOT NULL,
+  seq        INTEGER NOT NULL,
+  done       INTEGER NOT NULL DEFAULT 0,
+  refused_vi TEXT,
+  refused_en TEXT
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO uploads(sha256, size, media_type, seq)
+  SELECT json_extract(j.value, '$.sha256'), json_extract(j.value, '$.size'), json_extract(j.value, '$.type'), r.seq
+  FROM revisions r, json_each(r.fields) j
+  WHERE r.origin = 'local' AND json_type(j.value) = 'object' AND json_extract(j.value, '$.sha256') IS NOT NULL;
+)sql"},
 };
 
 constexpr const char* kSelectHead =
@@ -152,11 +169,22 @@ struct LocalStore::Impl {
 
   // Saves a revision written here as its document's head (its outbox entry), computing its
   // revision id; returns its sequence. Serialised once: the text hashed is the text stored.
+  // Its attachments join the uploads.
   std::int64_t saveLocal(Document& doc) {
     const auto fields_json = canonicalFieldsJson(doc.fields);
     doc.revision = computeRevision(doc, fields_json);
     const auto seq = appendRevision(doc, "local", fields_json);
     setHead(doc, seq);
+    for (const auto& [name, value] : doc.fields) {
+      const auto* ref = value.get<AttachmentRef>();
+      if (!ref) continue;
+      auto st = statement(insert_upload, "INSERT OR IGNORE INTO uploads(sha256, size, media_type, seq) VALUES (?,?,?,?)");
+      st->bind(1, ref->sha256);
+      st->bind(2, static_cast<std::int64_t>(ref->size_bytes));
+      st->bind(3, ref->media_type);
+      st->bind(4, seq);
+      st->exec();
+    }
     return seq;
   }
 
@@ -229,7 +257,7 @@ struct LocalStore::Impl {
   std::string user;
   std::string device;
   std::unique_ptr<SQLite::Statement> select_head_seq, select_revision, insert_revision, upsert_head,
-      select_last_local, select_setting, upsert_setting, update_synced, select_head_state;
+      select_last_local, select_setting, upsert_setting, update_synced, select_head_state, insert_upload;
   std::unordered_map<std::string, std::pair<std::int64_t, Document>> head_cache;
 };
 
@@ -444,6 +472,31 @@ std::size_t LocalStore::applySync(const protocol::SyncResponse& response) {
   tx.commit();
   impl_->head_cache.clear();
   return added;
+}
+
+std::vector<Upload> LocalStore::uploads(bool pending_only) const {
+  SQLite::Statement st(impl_->db,
+                       std::string("SELECT sha256, size, media_type, seq, done, refused_vi, refused_en FROM uploads ") +
+                           (pending_only ? "WHERE done = 0 AND refused_en IS NULL " : "") + "ORDER BY seq, sha256");
+  std::vector<Upload> out;
+  while (st.executeStep()) {
+    Upload u{{st.getColumn(0).getString(), static_cast<std::uint64_t>(st.getColumn(1).getInt64()), st.getColumn(2).getString()},
+             st.getColumn(4).getInt() != 0, std::nullopt};
+    if (!st.getColumn(6).isNull()) u.refused = Bilingual{st.getColumn(5).getString(), st.getColumn(6).getString()};
+    out.push_back(std::move(u));
+  }
+  return out;
+}
+
+void LocalStore::finishUpload(const std::string& sha256, const std::optional<Bilingual>& refused) {
+  SQLite::Statement st(impl_->db, "UPDATE uploads SET done = ?, refused_vi = ?, refused_en = ? WHERE sha256 = ?");
+  st.bind(1, refused ? 0 : 1);
+  if (refused) {
+    st.bind(2, refused->vi);
+    st.bind(3, refused->en);
+  }
+  st.bind(4, sha256);
+  st.exec();
 }
 
 std::vector<protocol::Refusal> LocalStore::refusals() const {

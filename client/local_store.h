@@ -15,6 +15,13 @@
 
 namespace fieldcheck::client {
 
+/// An attachment a revision written here names, and where its upload stands.
+struct Upload {
+  AttachmentRef ref;
+  bool done = false;                // the server holds it whole
+  std::optional<Bilingual> refused;  // the server will not take it, and why
+};
+
 /// The local SQLite database of one home. WAL mode with synchronous=FULL: a write is durable
 /// when its call returns, and a process killed at any point leaves the last committed state.
 /// One object per thread; several processes may use the same file (writes wait for the lock).
@@ -75,6 +82,12 @@ class LocalStore {
   /// replaces a document's edit still waiting to be sent: the local edit stays on top) and the
   /// new pull cursor. Returns how many pulled changes were new here.
   std::size_t applySync(const protocol::SyncResponse& response);
+
+  /// Attachments named by revisions written here, oldest first: only those still to upload
+  /// (neither done nor refused) when `pending_only`.
+  std::vector<Upload> uploads(bool pending_only) const;
+  /// Records that the server holds an attachment whole, or refused it for good.
+  void finishUpload(const std::string& sha256, const std::optional<Bilingual>& refused = std::nullopt);
 
   /// Changes the server refused, newest first.
   std::vector<protocol::Refusal> refusals() const;

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "attachment_store.h"
+#include "fieldcheck/crypto.h"
 #include "fieldcheck/files.h"
 #include "fieldcheck/protocol.h"
 #include "http_client.h"
@@ -32,10 +34,10 @@ Problem serverProblem(const HttpReply& reply) {
 }
 
 Result<HttpReply> requestWithRetries(HttpConnection& connection, const std::string& target, const std::string& body,
-                                     std::map<std::string, std::string> headers) {
+                                     std::map<std::string, std::string> headers, const std::string& method = "POST") {
   auto pause = tuning::kRetryPauseFirst;
   for (int attempt = 1;; ++attempt) {
-    auto reply = connection.request("POST", target, headers, body, tuning::kSyncRequestTimeout);
+    auto reply = connection.request(method, target, headers, body, tuning::kSyncRequestTimeout);
     // A 5xx is the server's trouble, as transient as a cut link.
     if (reply && reply.value().status < 500) return reply;
     if (attempt == tuning::kSyncAttempts) return reply;
@@ -62,6 +64,67 @@ Result<protocol::SyncResponse> exchange(HttpConnection& connection, const protoc
     return malformed;
   }
   return response;
+}
+
+// The server's answer to an upload request.
+Result<UploadReply> uploadReply(const Result<HttpReply>& reply) {
+  if (!reply) return reply.problem();
+  const auto status = reply.value().status;
+  if (status == 401)
+    return problem("Máy chủ không nhận phiên đăng nhập của máy này (bị thu hồi?); hãy đăng nhập lại.",
+                   "The server no longer accepts this laptop's login (revoked?); log in again.");
+  if (status == 413 || status == 422) return UploadReply{{}, serverProblem(reply.value()).message};
+  if (status != 200 && status != 409) return serverProblem(reply.value());
+  try {
+    const auto j = json::parse(reply.value().body);
+    return UploadReply{{j.at("received").get<std::uint64_t>(), j.at("complete").get<bool>()}, std::nullopt};
+  } catch (const std::exception&) {
+    return problem("Máy chủ trả lời không đúng dạng khi nhận ảnh.", "The server's answer to an upload was malformed.");
+  }
+}
+
+// Sends every attachment still to upload, each in chunks from what the server already holds.
+// A refusal for good is recorded and the next goes on; a link that fails stops here (the next
+// sync resumes).
+std::optional<Problem> uploadAttachments(LocalStore& store, const std::filesystem::path& dir, SyncLink& link,
+                                         SyncCounts& counts, const std::function<void(const SyncCounts&)>& progress) {
+  const AttachmentStore files(dir);
+  for (const auto& upload : store.uploads(true)) {
+    const auto& ref = upload.ref;
+    std::string bytes;
+    try {
+      bytes = readWholeFile(files.pathOf(ref));
+    } catch (const std::system_error&) {
+      store.finishUpload(ref.sha256, Bilingual{"Ảnh không còn trên máy này (" + files.pathOf(ref).string() + "); hãy đính kèm lại.",
+                                               "The photo is no longer on this laptop (" + files.pathOf(ref).string() +
+                                                   "); attach it again."});
+      ++counts.attachments_refused;
+      continue;
+    }
+    auto reply = link.uploadState(ref);
+    while (reply && !reply.value().refused && !reply.value().state.complete) {
+      const auto offset = reply.value().state.received;
+      if (offset >= bytes.size()) {
+        reply = problem("Máy chủ báo đã nhận nhiều hơn kích thước ảnh.", "The server says it holds more than the photo's size.");
+        break;
+      }
+      const auto chunk = std::string_view(bytes).substr(offset, protocol::kUploadChunkBytes);
+      counts.attachment_bytes_sent += chunk.size();
+      reply = link.uploadChunk(ref, offset, chunk);
+      counts.bytes_sent = link.bytesSent();
+      counts.bytes_received = link.bytesReceived();
+      if (progress) progress(counts);
+    }
+    if (!reply) return reply.problem();
+    if (reply.value().refused) {
+      store.finishUpload(ref.sha256, reply.value().refused);
+      ++counts.attachments_refused;
+      continue;
+    }
+    store.finishUpload(ref.sha256);
+    ++counts.attachments_sent;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -111,6 +174,17 @@ class HttpSyncLink final : public SyncLink {
   Result<protocol::SyncResponse> exchange(const protocol::SyncRequest& request) override {
     return client::exchange(connection_, request, headers_);
   }
+  Result<UploadReply> uploadState(const AttachmentRef& ref) override {
+    return uploadReply(requestWithRetries(connection_, "/v1/uploads/" + ref.sha256, "", headers_, "GET"));
+  }
+  Result<UploadReply> uploadChunk(const AttachmentRef& ref, std::uint64_t offset, std::string_view chunk) override {
+    auto headers = headers_;
+    headers["Content-Type"] = ref.media_type;
+    headers["Fieldcheck-Offset"] = std::to_string(offset);
+    headers["Fieldcheck-Size"] = std::to_string(ref.size_bytes);
+    headers["Fieldcheck-Chunk-Sha256"] = sha256Hex(chunk);
+    return uploadReply(requestWithRetries(connection_, "/v1/uploads/" + ref.sha256, std::string(chunk), headers, "PUT"));
+  }
   std::uint64_t bytesSent() const override { return connection_.bytesSent(); }
   std::uint64_t bytesReceived() const override { return connection_.bytesReceived(); }
 
@@ -119,7 +193,8 @@ class HttpSyncLink final : public SyncLink {
   std::map<std::string, std::string> headers_;
 };
 
-Result<SyncCounts> synchronize(LocalStore& store, const std::function<void(const SyncCounts&)>& progress) {
+Result<SyncCounts> synchronize(LocalStore& store, const std::filesystem::path& attachments_dir,
+                               const std::function<void(const SyncCounts&)>& progress) {
   const auto url = store.setting("server_url");
   const auto token = store.setting("token");
   if (!url || !token)
@@ -128,11 +203,11 @@ Result<SyncCounts> synchronize(LocalStore& store, const std::function<void(const
   auto address = parseServerUrl(*url);
   if (!address) return address.problem();
   HttpSyncLink link(address.value(), *token);
-  return synchronizeOver(store, link, {}, progress);
+  return synchronizeOver(store, attachments_dir, link, {}, progress);
 }
 
-Result<SyncCounts> synchronizeOver(LocalStore& store, SyncLink& link, SyncLimits limits,
-                                   const std::function<void(const SyncCounts&)>& progress) {
+Result<SyncCounts> synchronizeOver(LocalStore& store, const std::filesystem::path& attachments_dir, SyncLink& link,
+                                   SyncLimits limits, const std::function<void(const SyncCounts&)>& progress) {
   const auto batch_documents = limits.push_batch_documents ? limits.push_batch_documents : tuning::kPushBatchDocuments;
   const auto page_changes = limits.pull_page_changes ? limits.pull_page_changes : tuning::kPullPageChanges;
   SyncCounts counts;
@@ -178,6 +253,9 @@ Result<SyncCounts> synchronizeOver(LocalStore& store, SyncLink& link, SyncLimits
     if (progress) progress(counts);
     if (request.push.empty() && response.value().last_page) break;
   }
+  // Records first, then their attachments: a record whose photo is still on its way is already
+  // on the server, marked as waiting for it.
+  if (auto failed = uploadAttachments(store, attachments_dir, link, counts, progress)) return stopped(*failed);
   store.setSetting("last_sync_at", formatDateTime(DateTime{wallClockMs() / 1000 * 1000, 0}));
   store.setSetting("clock_skew_ms", std::to_string(counts.clock_skew_ms));
   return counts;

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "home.h"
@@ -29,6 +31,9 @@ struct SyncCounts {
   std::size_t refused = 0;  // of those, set aside by the server
   std::size_t pulled = 0;   // changes received and stored
   std::size_t round_trips = 0;
+  std::size_t attachments_sent = 0;          // now held whole by the server
+  std::size_t attachments_refused = 0;       // refused for good (too large, not an image)
+  std::uint64_t attachment_bytes_sent = 0;   // chunk bytes put on the link, re-sent ones included
   std::uint64_t bytes_sent = 0;
   std::uint64_t bytes_received = 0;
   std::int64_t clock_skew_ms = 0;  // server wall clock minus this laptop's
@@ -37,10 +42,20 @@ struct SyncCounts {
 /// Pushes the outbox and pulls the changes in scope over HTTP to the server this laptop logged in
 /// to, batch by batch, each batch committed with its acknowledgement or page before the next is
 /// asked for: a sync cut at any point loses and duplicates nothing, and the next one goes on from
-/// there. Failing requests are retried with backoff. `progress` is called after each round trip.
-/// A sync that cannot finish returns a Problem whose details say what was sent and received
-/// before it stopped.
-Result<SyncCounts> synchronize(LocalStore& store, const std::function<void(const SyncCounts&)>& progress);
+/// there. Then the attachments the records name, from `attachments_dir`, in chunks: an upload cut
+/// anywhere resumes from what the server holds; one the server refuses for good is recorded
+/// with its reason and never blocks the others. Failing requests are retried with backoff.
+/// `progress` is called after each round trip. A sync that cannot finish returns a Problem whose
+/// details say what was sent and received before it stopped.
+Result<SyncCounts> synchronize(LocalStore& store, const std::filesystem::path& attachments_dir,
+                               const std::function<void(const SyncCounts&)>& progress);
+
+/// What the server said to an upload request: where it stands, or that it will never take this
+/// attachment, and why.
+struct UploadReply {
+  protocol::UploadState state;
+  std::optional<Bilingual> refused;
+};
 
 /// The link a sync runs over: one sync step (a request, the server's answer or why there is
 /// none), and the bytes it has carried. May be called from a second thread while the store is
@@ -49,6 +64,10 @@ class SyncLink {
  public:
   virtual ~SyncLink() = default;
   virtual Result<protocol::SyncResponse> exchange(const protocol::SyncRequest& request) = 0;
+  /// How much of an attachment the server holds.
+  virtual Result<UploadReply> uploadState(const AttachmentRef& ref) = 0;
+  /// Sends the chunk of `ref` at `offset`.
+  virtual Result<UploadReply> uploadChunk(const AttachmentRef& ref, std::uint64_t offset, std::string_view chunk) = 0;
   virtual std::uint64_t bytesSent() const { return 0; }
   virtual std::uint64_t bytesReceived() const { return 0; }
 };
@@ -60,7 +79,7 @@ struct SyncLimits {
 };
 
 /// The sync loop of `synchronize` over any link (tests drive it in-process, with faults).
-Result<SyncCounts> synchronizeOver(LocalStore& store, SyncLink& link, SyncLimits limits,
-                                   const std::function<void(const SyncCounts&)>& progress);
+Result<SyncCounts> synchronizeOver(LocalStore& store, const std::filesystem::path& attachments_dir, SyncLink& link,
+                                   SyncLimits limits, const std::function<void(const SyncCounts&)>& progress);
 
 }  // namespace fieldcheck::client

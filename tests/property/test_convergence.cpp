@@ -35,6 +35,7 @@
 #include "api.h"
 #include "fieldcheck/sqlite_database.h"
 #include "fieldcheck/conflict_record.h"
+#include "fieldcheck/crypto.h"
 #include "fieldcheck/seed.h"
 #include "inspector_service.h"
 #include "local_store.h"
@@ -284,7 +285,31 @@ class World {
       return deliver(request, world_.server());
     }
 
+    // Attachments go straight to the API (no fault: the schedules carry no photos yet).
+    Result<UploadReply> uploadState(const AttachmentRef& ref) override { return upload("GET", ref, 0, ""); }
+    Result<UploadReply> uploadChunk(const AttachmentRef& ref, std::uint64_t offset, std::string_view chunk) override {
+      return upload("PUT", ref, offset, chunk);
+    }
+
    private:
+    Result<UploadReply> upload(const char* method, const AttachmentRef& ref, std::uint64_t offset, std::string_view chunk) {
+      ApiRequest http{method, "/v1/uploads/" + ref.sha256,
+                      {{"fieldcheck-protocol", std::to_string(protocol::kVersion)},
+                       {"authorization", "Bearer " + world_.tokens_.token[laptop_]},
+                       {"content-type", ref.media_type},
+                       {"fieldcheck-offset", std::to_string(offset)},
+                       {"fieldcheck-size", std::to_string(ref.size_bytes)},
+                       {"fieldcheck-chunk-sha256", sha256Hex(chunk)}},
+                      std::string(chunk),
+                      "127.0.0.1"};
+      const auto reply = handle(http, world_.server(), world_.logins_);
+      const auto body = nlohmann::json::parse(reply.body);
+      if (reply.status == 413 || reply.status == 422)
+        return UploadReply{{}, Bilingual{body["error"]["vi"].get<std::string>(), body["error"]["en"].get<std::string>()}};
+      if (reply.status != 200 && reply.status != 409) return problem("Máy chủ trả lời lỗi.", "The server answered " + reply.body);
+      return UploadReply{{body["received"].get<std::uint64_t>(), body["complete"].get<bool>()}, std::nullopt};
+    }
+
     Result<protocol::SyncResponse> deliver(const protocol::SyncRequest& request, ProvincialStorage& storage) {
       ApiRequest http{"POST", "/v1/sync",
                       {{"fieldcheck-protocol", std::to_string(protocol::kVersion)},
@@ -306,6 +331,7 @@ class World {
   };
 
   ProvincialStorage& server() { return *server_; }
+  fs::path attachmentsOf(int laptop) const { return Home{dir_ / kLaptops[laptop].user}.attachments(); }
 
   void restartServer() {
     server_.reset();
@@ -348,7 +374,7 @@ class World {
         ++tally_.syncs;
         tally_.faults += step.fault != Fault::kNone;
         try {
-          (void)synchronizeOver(*stores_[step.laptop], link, {step.batch, step.page}, [&](const SyncCounts&) {
+          (void)synchronizeOver(*stores_[step.laptop], attachmentsOf(step.laptop), link, {step.batch, step.page}, [&](const SyncCounts&) {
             if (link.laptop_crash_after_commit) throw LaptopCrash();
           });
         } catch (const LaptopCrash&) {
@@ -400,7 +426,7 @@ class World {
       for (int i = 0; i < kLaptopCount; ++i) {
         Step clean;
         Link link(*this, i, clean);
-        auto counts = synchronizeOver(*stores_[i], link, {}, nullptr);
+        auto counts = synchronizeOver(*stores_[i], attachmentsOf(i), link, {}, nullptr);
         if (!counts) return std::string("a clean sync failed: ") + counts.problem().message.en;
         moved += counts.value().pushed + counts.value().pulled;
       }
