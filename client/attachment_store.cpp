@@ -35,10 +35,14 @@ Result<AttachmentRef> AttachmentStore::add(const fs::path& file) const {
   if (!in.good() && !in.eof())
     return problem("Không đọc được tệp " + file.string() + "; kiểm tra đường dẫn và quyền đọc tệp.",
                    "Cannot read the file " + file.string() + "; check the path and that the file is readable.");
+  return store(bytes, file.string());
+}
+
+Result<AttachmentRef> AttachmentStore::store(const std::string& bytes, const std::string& name) const {
+  std::error_code ec;
   const std::string type(imageMediaType(bytes));
   if (type.empty())
-    return problem("Tệp " + file.string() + " không phải ảnh JPEG hay PNG.",
-                   "The file " + file.string() + " is not a JPEG or PNG image.");
+    return problem("Tệp " + name + " không phải ảnh JPEG hay PNG.", "The file " + name + " is not a JPEG or PNG image.");
   AttachmentRef ref{sha256Hex(bytes), bytes.size(), type};
   const auto target = pathOf(ref);
   if (fs::exists(target, ec) && fs::file_size(target, ec) == bytes.size()) return ref;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 
 #include "fieldcheck/result.h"
 #include "fieldcheck/value.h"
@@ -18,6 +19,9 @@ class AttachmentStore {
   /// unreadable file, one larger than the limit, and anything that is not a JPEG or PNG by its
   /// content (whatever its name says).
   Result<AttachmentRef> add(const std::filesystem::path& file) const;
+
+  /// Stores `bytes` (named `name` in messages) the same way: checked to be a JPEG or PNG.
+  Result<AttachmentRef> store(const std::string& bytes, const std::string& name) const;
 
   /// Where the content of `ref` is kept.
   std::filesystem::path pathOf(const AttachmentRef& ref) const;

@@ -9,6 +9,7 @@
 #include <SQLiteCpp/Exception.h>
 #include <nlohmann/json.hpp>
 
+#include "attachment_store.h"
 #include "fieldcheck/seed.h"
 #include "fieldcheck/sqlite_database.h"
 #include "fieldcheck/text.h"
@@ -246,6 +247,14 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
 
   auto* status = app.add_subcommand("status", "Tình trạng máy này / this laptop's state");
 
+  auto* attachment = app.add_subcommand("attachment", "Ảnh đính kèm / attachments");
+  attachment->require_subcommand(1);
+  auto* a_fetch = attachment->add_subcommand(
+      "fetch", "Tải một ảnh từ máy chủ (giám sát viên, cán bộ tỉnh) / fetch an attachment from the server (supervisors, provincial staff)");
+  std::string fetch_sha, fetch_out;
+  a_fetch->add_option("SHA256", fetch_sha, "Mã ảnh (trong `inspect show`) / the attachment's SHA-256 (see `inspect show`)")->required();
+  a_fetch->add_option("--out", fetch_out, "Chép ảnh ra tệp này / also copy it to this file");
+
   auto* conflicts = app.add_subcommand("conflicts", "Xung đột chờ giám sát viên quyết định, làm được khi không có mạng / "
                                                     "conflicts waiting for a supervisor, offline");
   conflicts->require_subcommand(1);
@@ -352,6 +361,28 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
         if (c.refused + c.attachments_refused > 0) out << "Xem lý do / See why: fieldcheck status\n";
       }
       warnClockSkew(err, c.clock_skew_ms);
+      return 0;
+    }
+
+    if (a_fetch->parsed()) {
+      auto home = resolveHome(g.home);
+      if (!home) return fail(o, home.problem());
+      auto store = LocalStore::open(home.value().database(), false);
+      if (!store) return fail(o, store.problem());
+      auto fetched = fetchAttachment(store.value(), home.value().attachments(), fetch_sha);
+      if (!fetched) return fail(o, fetched.problem());
+      const auto path = AttachmentStore(home.value().attachments()).pathOf(fetched.value());
+      if (!fetch_out.empty()) {
+        std::error_code ec;
+        std::filesystem::copy_file(path, fetch_out, std::filesystem::copy_options::overwrite_existing, ec);
+        if (ec)
+          return fail(o, problem("Không chép được ảnh ra " + fetch_out + " (" + ec.message() + ").",
+                                 "Cannot copy the attachment to " + fetch_out + " (" + ec.message() + ")."));
+      }
+      const auto shown = fetch_out.empty() ? path.string() : fetch_out;
+      if (o.json) out << json{{"sha256", fetched.value().sha256}, {"size", fetched.value().size_bytes},
+                              {"type", fetched.value().media_type}, {"path", shown}}.dump(2) << "\n";
+      else out << "Đã tải / Fetched: " << shown << " (" << fetched.value().size_bytes / 1024 << " KiB)\n";
       return 0;
     }
 
@@ -553,10 +584,13 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
         json refused = json::array();
         for (const auto& r : s.refused)
           refused.push_back({{"seq", r.seq}, {"doc_id", r.doc_id}, {"code", r.code}, {"vi", r.reason.vi}, {"en", r.reason.en}});
+        json refused_uploads = json::array();
+        for (const auto& u : s.refused_uploads)
+          refused_uploads.push_back({{"sha256", u.ref.sha256}, {"vi", u.refused->vi}, {"en", u.refused->en}});
         out << json{{"province", s.province}, {"user", s.user}, {"device", s.device}, {"drafts", s.drafts},
                     {"finalized", s.finalized}, {"pending_changes", s.pending_changes}, {"server", s.server},
                     {"last_sync", s.last_sync}, {"clock_skew_ms", s.clock_skew_ms}, {"open_conflicts", s.open_conflicts},
-                    {"refused", refused}}
+                    {"pending_uploads", s.pending_uploads}, {"refused_uploads", refused_uploads}, {"refused", refused}}
                    .dump(2)
             << "\n";
       } else {
@@ -569,6 +603,9 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
         if (s.open_conflicts > 0)
           out << "Xung đột chờ quyết định / Conflicts waiting for a decision: " << s.open_conflicts
               << " (fieldcheck conflicts list)\n";
+        if (s.pending_uploads > 0) out << "Ảnh chờ gửi / Photos waiting to be sent: " << s.pending_uploads << "\n";
+        for (const auto& u : s.refused_uploads)
+          out << "  ✗ ảnh/photo " << u.ref.sha256.substr(0, 8) << ": " << u.refused->vi << "\n    " << u.refused->en << "\n";
         for (const auto& r : s.refused)
           out << "  ✗ " << r.doc_id.substr(0, 8) << ": " << r.reason.vi << "\n    " << r.reason.en << "\n";
       }

@@ -412,6 +412,9 @@ StatusSummary InspectorService::status() const {
   s.clock_skew_ms = std::stoll(store_.setting("clock_skew_ms").value_or("0"));
   s.refused = store_.refusals();
   s.open_conflicts = conflicts(false).size();
+  s.pending_uploads = store_.uploads(true).size();
+  for (auto& upload : store_.uploads(false))
+    if (upload.refused) s.refused_uploads.push_back(std::move(upload));
   return s;
 }
 

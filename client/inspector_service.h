@@ -75,7 +75,9 @@ struct StatusSummary {
   std::string last_sync;       // empty until the first complete sync
   std::int64_t clock_skew_ms = 0;
   std::size_t open_conflicts = 0;  // on a supervisor's laptop: records waiting for a decision here
+  std::size_t pending_uploads = 0;  // photos the server does not hold whole yet
   std::vector<protocol::Refusal> refused;
+  std::vector<Upload> refused_uploads;  // photos the server will not take, with why
 };
 
 /// A conflict record as this laptop knows it: the server's record, and whether this laptop has

@@ -193,8 +193,8 @@ class HttpSyncLink final : public SyncLink {
   std::map<std::string, std::string> headers_;
 };
 
-Result<SyncCounts> synchronize(LocalStore& store, const std::filesystem::path& attachments_dir,
-                               const std::function<void(const SyncCounts&)>& progress) {
+// The server this laptop logged in to, or why there is none.
+Result<std::pair<ServerAddress, std::string>> loggedInServer(const LocalStore& store) {
   const auto url = store.setting("server_url");
   const auto token = store.setting("token");
   if (!url || !token)
@@ -202,8 +202,30 @@ Result<SyncCounts> synchronize(LocalStore& store, const std::filesystem::path& a
                    "This laptop is not logged in to a server: run `fieldcheck login --server URL --user NAME` first.");
   auto address = parseServerUrl(*url);
   if (!address) return address.problem();
-  HttpSyncLink link(address.value(), *token);
+  return std::pair{address.value(), *token};
+}
+
+Result<SyncCounts> synchronize(LocalStore& store, const std::filesystem::path& attachments_dir,
+                               const std::function<void(const SyncCounts&)>& progress) {
+  auto server = loggedInServer(store);
+  if (!server) return server.problem();
+  HttpSyncLink link(server.value().first, server.value().second);
   return synchronizeOver(store, attachments_dir, link, {}, progress);
+}
+
+Result<AttachmentRef> fetchAttachment(LocalStore& store, const std::filesystem::path& attachments_dir,
+                                      const std::string& sha256) {
+  auto server = loggedInServer(store);
+  if (!server) return server.problem();
+  HttpConnection connection(server.value().first);
+  auto headers = kProtocolHeaders;
+  headers["Authorization"] = "Bearer " + server.value().second;
+  auto reply = requestWithRetries(connection, "/v1/attachments/" + sha256, "", headers, "GET");
+  if (!reply) return reply.problem();
+  if (reply.value().status != 200) return serverProblem(reply.value());
+  if (sha256Hex(reply.value().body) != sha256)
+    return problem("Ảnh nhận từ máy chủ không khớp mã của nó; hãy thử lại.", "The attachment received does not match its name; try again.");
+  return AttachmentStore(attachments_dir).store(reply.value().body, sha256);
 }
 
 Result<SyncCounts> synchronizeOver(LocalStore& store, const std::filesystem::path& attachments_dir, SyncLink& link,

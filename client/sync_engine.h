@@ -50,6 +50,11 @@ struct SyncCounts {
 Result<SyncCounts> synchronize(LocalStore& store, const std::filesystem::path& attachments_dir,
                                const std::function<void(const SyncCounts&)>& progress);
 
+/// Fetches attachment `sha256` from the server this laptop logged in to (supervisors and above, in
+/// their scope) into the laptop's attachments under `attachments_dir`, checked against its name.
+Result<AttachmentRef> fetchAttachment(LocalStore& store, const std::filesystem::path& attachments_dir,
+                                      const std::string& sha256);
+
 /// What the server said to an upload request: where it stands, or that it will never take this
 /// attachment, and why.
 struct UploadReply {

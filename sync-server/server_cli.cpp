@@ -80,6 +80,12 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
   auto* user_revoke = user->add_subcommand("revoke", "Thu hồi quyền truy cập ngay / revoke a user's access at once");
   user_revoke->add_option("NAME", name, "Tên đăng nhập / login name")->required();
 
+  auto* attachments = app.add_subcommand("attachments", "Ảnh đính kèm / attachments");
+  attachments->require_subcommand(1);
+  auto* attachments_waiting = attachments->add_subcommand(
+      "waiting", "Hồ sơ đã đến nhưng ảnh chưa đến đủ / records whose photos have not fully arrived");
+  attachments_waiting->add_flag("--json", json_out, "In JSON / print JSON");
+
   auto* conflicts = app.add_subcommand("conflicts", "Xung đột chờ giám sát viên quyết định / conflicts waiting for a supervisor");
   conflicts->require_subcommand(1);
   auto* conflicts_list = conflicts->add_subcommand("list", "Các xung đột chưa giải quyết / open conflicts");
@@ -192,6 +198,23 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
         out << u.name << "  " << roleName(u.role) << "  " << u.district.value_or("*") << "  thiết bị/devices "
             << db.devices(u.name).size() << (u.revoked ? "  ĐÃ THU HỒI / REVOKED" : "") << "\n";
       out << users.size() << " người dùng / users\n";
+      return 0;
+    }
+
+    if (attachments_waiting->parsed()) {
+      const auto waiting = db.waitingAttachments();
+      if (json_out) {
+        json list = json::array();
+        for (const auto& w : waiting)
+          list.push_back({{"sha256", w.sha256}, {"document", w.doc_id}, {"district", w.district}, {"size", w.size},
+                          {"received", w.received}});
+        out << list.dump(2) << "\n";
+        return 0;
+      }
+      for (const auto& w : waiting)
+        out << w.sha256.substr(0, 12) << "  " << w.doc_id.substr(0, 8) << "  " << (w.district.empty() ? "*" : w.district) << "  "
+            << w.received / 1024 << "/" << w.size / 1024 << " KiB\n";
+      out << waiting.size() << " ảnh đang chờ / attachments waiting\n";
       return 0;
     }
 
