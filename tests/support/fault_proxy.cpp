@@ -5,6 +5,8 @@
 
 #include <array>
 #include <chrono>
+#include <deque>
+#include <string>
 #include <random>
 
 #include <boost/asio.hpp>
@@ -39,35 +41,75 @@ struct Link {
   }
 };
 
-// Forwards one direction; after `cut_at` bytes (when >= 0) it forwards no more and drops the link.
-net::awaitable<void> pump(std::shared_ptr<Link> link, bool upward, std::int64_t cut_at, FaultPlan plan,
-                          std::atomic<std::uint64_t>* cuts_done) {
+// One direction of a link: what was read, each piece with the time it may be delivered.
+struct Pipe {
+  explicit Pipe(net::io_context& ioc) : wake(ioc) {}
+  std::deque<std::pair<std::chrono::steady_clock::time_point, std::string>> pieces;
+  net::steady_timer wake;
+  bool closed = false;
+};
+
+// Reads one direction as fast as it comes, stamping each piece with its delivery time (latency).
+net::awaitable<void> readSide(std::shared_ptr<Link> link, bool upward, std::shared_ptr<Pipe> pipe, FaultPlan plan) {
   auto& from = upward ? link->client : link->server;
-  auto& to = upward ? link->server : link->client;
   std::array<char, 4096> buf{};
-  std::int64_t passed = 0;
-  net::steady_timer timer(from.get_executor());
   for (;;) {
     boost::system::error_code ec;
-    std::size_t n = co_await from.async_read_some(net::buffer(buf), net::redirect_error(net::use_awaitable, ec));
+    const std::size_t n = co_await from.async_read_some(net::buffer(buf), net::redirect_error(net::use_awaitable, ec));
     if (ec) break;
-    if (plan.delay_ms > 0 || plan.bytes_per_second > 0) {
-      auto pause = std::chrono::milliseconds(plan.delay_ms);
-      if (plan.bytes_per_second > 0) pause += std::chrono::milliseconds(n * 1000 / plan.bytes_per_second);
-      timer.expires_after(pause);
+    pipe->pieces.emplace_back(std::chrono::steady_clock::now() + std::chrono::milliseconds(plan.delay_ms), std::string(buf.data(), n));
+    pipe->wake.cancel();
+  }
+  pipe->closed = true;
+  pipe->wake.cancel();
+}
+
+// Delivers one direction: each piece not before its time, no faster than the bandwidth; after
+// `cut_at` bytes (when >= 0) it delivers no more and drops the link.
+net::awaitable<void> writeSide(std::shared_ptr<Link> link, bool upward, std::shared_ptr<Pipe> pipe, std::int64_t cut_at,
+                               FaultPlan plan, std::atomic<std::uint64_t>* cuts_done) {
+  auto& to = upward ? link->server : link->client;
+  std::int64_t passed = 0;
+  auto line_free = std::chrono::steady_clock::now();  // when the throttled line can take the next byte
+  net::steady_timer timer(to.get_executor());
+  for (;;) {
+    boost::system::error_code ec;
+    if (pipe->pieces.empty()) {
+      if (pipe->closed) break;
+      pipe->wake.expires_at(std::chrono::steady_clock::time_point::max());
+      co_await pipe->wake.async_wait(net::redirect_error(net::use_awaitable, ec));
+      continue;
+    }
+    auto [due, bytes] = std::move(pipe->pieces.front());
+    pipe->pieces.pop_front();
+    auto start = std::max(due, line_free);
+    if (plan.bytes_per_second > 0) {
+      line_free = start + std::chrono::microseconds(bytes.size() * 1'000'000 / plan.bytes_per_second);
+      start = line_free;  // the last byte of the piece is through the line then
+    }
+    if (start > std::chrono::steady_clock::now()) {
+      timer.expires_at(start);
       co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
     }
+    std::size_t n = bytes.size();
     bool cut = false;
     if (cut_at >= 0 && passed + static_cast<std::int64_t>(n) > cut_at) {
       n = static_cast<std::size_t>(cut_at - passed);
       cut = true;
     }
-    if (n > 0) co_await net::async_write(to, net::buffer(buf.data(), n), net::redirect_error(net::use_awaitable, ec));
+    if (n > 0) co_await net::async_write(to, net::buffer(bytes.data(), n), net::redirect_error(net::use_awaitable, ec));
     passed += static_cast<std::int64_t>(n);
     if (cut) ++*cuts_done;
     if (ec || cut) break;
   }
   link->close();
+}
+
+void pump(std::shared_ptr<Link> link, bool upward, std::int64_t cut_at, FaultPlan plan, std::atomic<std::uint64_t>* cuts_done,
+          net::io_context& ioc) {
+  auto pipe = std::make_shared<Pipe>(ioc);
+  net::co_spawn(ioc, readSide(link, upward, pipe, plan), net::detached);
+  net::co_spawn(ioc, writeSide(link, upward, pipe, cut_at, plan, cuts_done), net::detached);
 }
 
 net::awaitable<void> acceptLoop(FaultProxy::Impl* s) {
@@ -81,16 +123,19 @@ net::awaitable<void> acceptLoop(FaultProxy::Impl* s) {
       link->close();
       continue;
     }
-    ++s->connections;
+    const bool first = s->connections++ == 0;
     std::int64_t cut_up = -1, cut_down = -1;
-    if (!s->healed && std::uniform_real_distribution<double>(0, 1)(s->rng) < s->plan.cut_probability) {
+    if (first && s->plan.cut_first_upload_at >= 0) {
+      cut_up = s->plan.cut_first_upload_at;
+      ++s->cuts;
+    } else if (!s->healed && std::uniform_real_distribution<double>(0, 1)(s->rng) < s->plan.cut_probability) {
       const auto offset =
           static_cast<std::int64_t>(std::uniform_int_distribution<std::uint64_t>(0, s->plan.max_cut_offset)(s->rng));
       (s->rng() % 2 ? cut_up : cut_down) = offset;
       ++s->cuts;
     }
-    net::co_spawn(s->ioc, pump(link, true, cut_up, s->plan, &s->cuts_done), net::detached);
-    net::co_spawn(s->ioc, pump(link, false, cut_down, s->plan, &s->cuts_done), net::detached);
+    pump(link, true, cut_up, s->plan, &s->cuts_done, s->ioc);
+    pump(link, false, cut_down, s->plan, &s->cuts_done, s->ioc);
   }
 }
 

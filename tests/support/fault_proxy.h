@@ -1,5 +1,6 @@
 // A fault-injecting TCP proxy for tests, on Asio: between a client and the server on 127.0.0.1,
-// it cuts connections at random byte offsets in either direction, and can delay and throttle.
+// it cuts connections at random byte offsets in either direction (or at a chosen one), and can
+// add latency and limit bandwidth like a slow mobile link.
 #pragma once
 
 #include <atomic>
@@ -13,8 +14,10 @@ struct FaultPlan {
   std::uint64_t seed = 1;
   double cut_probability = 0.5;       // of each connection being cut once
   std::uint64_t max_cut_offset = 6000;  // bytes into the chosen direction
-  unsigned delay_ms = 0;              // added before forwarding each chunk, each way
-  std::uint64_t bytes_per_second = 0;  // 0: no throttle
+  unsigned delay_ms = 0;              // latency: every byte arrives this long after it was sent, each way
+  std::uint64_t bytes_per_second = 0;  // bandwidth of each direction; 0: unlimited
+  std::int64_t cut_first_upload_at = -1;  // >= 0: the first connection is cut after this many bytes
+                                          // towards the server (and no random cut is chosen for it)
 };
 
 /// Listens on 127.0.0.1 (a free port) and forwards to 127.0.0.1:`upstream_port` under `plan`.
