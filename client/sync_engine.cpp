@@ -102,6 +102,8 @@ std::optional<Problem> uploadAttachments(LocalStore& store, const std::filesyste
       continue;
     }
     auto reply = link.uploadState(ref);
+    auto pause = tuning::kRetryPauseFirst;
+    int failures = 0;
     while (reply && !reply.value().refused && !reply.value().state.complete) {
       const auto offset = reply.value().state.received;
       if (offset >= bytes.size()) {
@@ -114,6 +116,11 @@ std::optional<Problem> uploadAttachments(LocalStore& store, const std::filesyste
       counts.bytes_sent = link.bytesSent();
       counts.bytes_received = link.bytesReceived();
       if (progress) progress(counts);
+      if (reply || ++failures == tuning::kSyncAttempts) continue;
+      // A cut link: ask the server what it holds and go on from there, not from the start.
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::duration_cast<std::chrono::milliseconds>(tuning::kRetryPauseMax));
+      reply = link.uploadState(ref);
     }
     if (!reply) return reply.problem();
     if (reply.value().refused) {
@@ -183,7 +190,8 @@ class HttpSyncLink final : public SyncLink {
     headers["Fieldcheck-Offset"] = std::to_string(offset);
     headers["Fieldcheck-Size"] = std::to_string(ref.size_bytes);
     headers["Fieldcheck-Chunk-Sha256"] = sha256Hex(chunk);
-    return uploadReply(requestWithRetries(connection_, "/v1/uploads/" + ref.sha256, std::string(chunk), headers, "PUT"));
+    // One attempt: after a failure the caller asks where the server stands before sending more.
+    return uploadReply(connection_.request("PUT", "/v1/uploads/" + ref.sha256, headers, std::string(chunk), tuning::kSyncRequestTimeout));
   }
   std::uint64_t bytesSent() const override { return connection_.bytesSent(); }
   std::uint64_t bytesReceived() const override { return connection_.bytesReceived(); }

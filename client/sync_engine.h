@@ -71,7 +71,7 @@ class SyncLink {
   virtual Result<protocol::SyncResponse> exchange(const protocol::SyncRequest& request) = 0;
   /// How much of an attachment the server holds.
   virtual Result<UploadReply> uploadState(const AttachmentRef& ref) = 0;
-  /// Sends the chunk of `ref` at `offset`.
+  /// Sends the chunk of `ref` at `offset`, once (the caller resumes from uploadState after a failure).
   virtual Result<UploadReply> uploadChunk(const AttachmentRef& ref, std::uint64_t offset, std::string_view chunk) = 0;
   virtual std::uint64_t bytesSent() const { return 0; }
   virtual std::uint64_t bytesReceived() const { return 0; }

@@ -233,10 +233,9 @@ ApiResponse upload(const ApiRequest& r, const Identity& who, ProvincialStorage& 
   auto appended = storage.appendUpload(who, sha256, offset, size, header(r, "content-type"), r.body,
                                        header(r, "fieldcheck-chunk-sha256"));
   if (!appended) return error(422, "upload_refused", appended.problem().message.vi, appended.problem().message.en);
-  const auto& state = appended.value();
+  const auto& outcome = appended.value();
   // Not where the server stands (a chunk sent twice, or after a cut): the caller goes on from there.
-  if (!state.complete && state.received != offset + r.body.size()) return jsonResponse(409, uploadJson(state));
-  return jsonResponse(200, uploadJson(state));
+  return jsonResponse(outcome.appended || outcome.state.complete ? 200 : 409, uploadJson(outcome.state));
 }
 
 // GET /v1/attachments/SHA256: the file, for those who review (supervisors and up) in their scope.

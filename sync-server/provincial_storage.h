@@ -83,6 +83,13 @@ struct PullScope {
   bool conflicts = false;  // conflict records too (supervisors and above)
 };
 
+/// What an uploaded chunk did: where the attachment stands, and whether the chunk was added (it
+/// is not when its offset was not where the server stood: sent twice, or after a cut).
+struct UploadOutcome {
+  protocol::UploadState state;
+  bool appended = false;
+};
+
 /// An attachment some record names that the server does not hold whole yet.
 struct WaitingAttachment {
   std::string sha256;
@@ -162,12 +169,13 @@ class ProvincialStorage {
   virtual protocol::UploadState uploadState(const std::string& sha256) = 0;
 
   /// Appends `chunk` at `offset` to attachment `sha256` of `size` bytes and `media_type`, durably,
-  /// and returns what the server then holds; the last chunk checks the whole file against its
-  /// name and files it. Refuses (changing nothing) an offset other than what is held, a chunk
+  /// and returns what the server then holds (a chunk at another offset than what is held changes
+  /// nothing and says where to go on from); the last chunk checks the whole file against its
+  /// name and files it. Refuses (changing nothing) a chunk
   /// whose SHA-256 is not `chunk_sha256`, a size over the limit or unlike the first chunk's, a
   /// file that does not begin as a JPEG or PNG, and a whole file whose SHA-256 differs (then
   /// what was held is dropped, so the next try starts clean).
-  virtual Result<protocol::UploadState> appendUpload(const Identity& who, const std::string& sha256, std::uint64_t offset,
+  virtual Result<UploadOutcome> appendUpload(const Identity& who, const std::string& sha256, std::uint64_t offset,
                                                      std::uint64_t size, const std::string& media_type,
                                                      std::string_view chunk, const std::string& chunk_sha256) = 0;
 

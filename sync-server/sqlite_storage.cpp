@@ -488,7 +488,7 @@ class SqliteStorage final : public ProvincialStorage {
     return {static_cast<std::uint64_t>(st.getColumn(0).getInt64()), st.getColumn(1).getInt() != 0};
   }
 
-  Result<protocol::UploadState> appendUpload(const Identity& who, const std::string& sha256, std::uint64_t offset,
+  Result<UploadOutcome> appendUpload(const Identity& who, const std::string& sha256, std::uint64_t offset,
                                              std::uint64_t size, const std::string& media_type, std::string_view chunk,
                                              const std::string& chunk_sha256) override {
     if (size == 0 || size > tuning::kMaxAttachmentBytes)
@@ -504,7 +504,8 @@ class SqliteStorage final : public ProvincialStorage {
     row.bind(1, sha256);
     std::uint64_t received = 0;
     if (row.executeStep()) {
-      if (row.getColumn(3).getInt() != 0) return protocol::UploadState{static_cast<std::uint64_t>(row.getColumn(0).getInt64()), true};
+      if (row.getColumn(3).getInt() != 0)
+        return UploadOutcome{{static_cast<std::uint64_t>(row.getColumn(0).getInt64()), true}, false};
       if (static_cast<std::uint64_t>(row.getColumn(0).getInt64()) != size || row.getColumn(1).getString() != media_type)
         return problem("Kích thước hay loại ảnh khác lần gửi trước.", "The photo's size or type differs from the earlier upload.");
       received = static_cast<std::uint64_t>(row.getColumn(2).getInt64());
@@ -519,7 +520,7 @@ class SqliteStorage final : public ProvincialStorage {
       start.exec();
     }
     row.reset();
-    if (offset != received) return protocol::UploadState{received, false};  // the caller resumes from there
+    if (offset != received) return UploadOutcome{{received, false}, false};  // the caller resumes from there
     if (received + chunk.size() > size)
       return problem("Ảnh gửi lên dài hơn kích thước đã báo.", "The upload is longer than its stated size.");
     const auto partial = data_dir_ / "uploads" / (sha256 + ".part");
@@ -529,7 +530,7 @@ class SqliteStorage final : public ProvincialStorage {
       // the write, before the commit) is cut off first.
       std::error_code ec;
       if (received > 0 && (!fs::exists(partial, ec) || fs::file_size(partial, ec) < received)) received = 0;
-      if (received == 0 && offset != 0) return protocol::UploadState{0, false};
+      if (received == 0 && offset != 0) return UploadOutcome{{0, false}, false};
       fs::resize_file(partial, received, ec);  // fails harmlessly when the file does not exist yet
       appendDurably(partial, chunk);
     }
@@ -560,7 +561,7 @@ class SqliteStorage final : public ProvincialStorage {
     update.exec();
     if (complete) audit(who.user, who.device, "attachment", sha256 + " " + std::to_string(size) + " bytes");
     tx.commit();
-    return protocol::UploadState{received, complete};
+    return UploadOutcome{{received, complete}, true};
   }
 
   std::optional<std::pair<fs::path, std::string>> attachmentFile(const PullScope& scope, const std::string& sha256) override {

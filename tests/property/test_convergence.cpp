@@ -191,7 +191,7 @@ class CrashingStorage final : public ProvincialStorage {
     return inner_.resolveConflict(n, d, b);
   }
   protocol::UploadState uploadState(const std::string& sha) override { return inner_.uploadState(sha); }
-  Result<protocol::UploadState> appendUpload(const Identity& who, const std::string& sha, std::uint64_t offset, std::uint64_t size,
+  Result<UploadOutcome> appendUpload(const Identity& who, const std::string& sha, std::uint64_t offset, std::uint64_t size,
                                              const std::string& type, std::string_view chunk, const std::string& chunk_sha) override {
     return inner_.appendUpload(who, sha, offset, size, type, chunk, chunk_sha);
   }

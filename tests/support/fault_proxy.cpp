@@ -26,6 +26,8 @@ struct FaultProxy::Impl {
   std::atomic<std::uint64_t> cuts{0};
   std::atomic<std::uint64_t> cuts_done{0};
   std::atomic<bool> healed{false};
+  std::atomic<std::uint64_t> bytes_up{0};
+  bool planned_cut_done = false;
 };
 
 namespace {
@@ -67,7 +69,8 @@ net::awaitable<void> readSide(std::shared_ptr<Link> link, bool upward, std::shar
 // Delivers one direction: each piece not before its time, no faster than the bandwidth; after
 // `cut_at` bytes (when >= 0) it delivers no more and drops the link.
 net::awaitable<void> writeSide(std::shared_ptr<Link> link, bool upward, std::shared_ptr<Pipe> pipe, std::int64_t cut_at,
-                               FaultPlan plan, std::atomic<std::uint64_t>* cuts_done) {
+                               FaultProxy::Impl* s) {
+  const auto& plan = s->plan;
   auto& to = upward ? link->server : link->client;
   std::int64_t passed = 0;
   auto line_free = std::chrono::steady_clock::now();  // when the throttled line can take the next byte
@@ -97,19 +100,25 @@ net::awaitable<void> writeSide(std::shared_ptr<Link> link, bool upward, std::sha
       n = static_cast<std::size_t>(cut_at - passed);
       cut = true;
     }
+    const auto total = static_cast<std::int64_t>(s->bytes_up.load());
+    if (upward && !s->planned_cut_done && plan.cut_upload_at >= 0 && total + static_cast<std::int64_t>(n) > plan.cut_upload_at) {
+      n = static_cast<std::size_t>(plan.cut_upload_at - total);
+      cut = true;
+      s->planned_cut_done = true;
+    }
     if (n > 0) co_await net::async_write(to, net::buffer(bytes.data(), n), net::redirect_error(net::use_awaitable, ec));
     passed += static_cast<std::int64_t>(n);
-    if (cut) ++*cuts_done;
+    if (upward) s->bytes_up += n;
+    if (cut) ++s->cuts_done;
     if (ec || cut) break;
   }
   link->close();
 }
 
-void pump(std::shared_ptr<Link> link, bool upward, std::int64_t cut_at, FaultPlan plan, std::atomic<std::uint64_t>* cuts_done,
-          net::io_context& ioc) {
-  auto pipe = std::make_shared<Pipe>(ioc);
-  net::co_spawn(ioc, readSide(link, upward, pipe, plan), net::detached);
-  net::co_spawn(ioc, writeSide(link, upward, pipe, cut_at, plan, cuts_done), net::detached);
+void pump(std::shared_ptr<Link> link, bool upward, std::int64_t cut_at, FaultProxy::Impl* s) {
+  auto pipe = std::make_shared<Pipe>(s->ioc);
+  net::co_spawn(s->ioc, readSide(link, upward, pipe, s->plan), net::detached);
+  net::co_spawn(s->ioc, writeSide(link, upward, pipe, cut_at, s), net::detached);
 }
 
 net::awaitable<void> acceptLoop(FaultProxy::Impl* s) {
@@ -123,19 +132,16 @@ net::awaitable<void> acceptLoop(FaultProxy::Impl* s) {
       link->close();
       continue;
     }
-    const bool first = s->connections++ == 0;
+    ++s->connections;
     std::int64_t cut_up = -1, cut_down = -1;
-    if (first && s->plan.cut_first_upload_at >= 0) {
-      cut_up = s->plan.cut_first_upload_at;
-      ++s->cuts;
-    } else if (!s->healed && std::uniform_real_distribution<double>(0, 1)(s->rng) < s->plan.cut_probability) {
+    if (!s->healed && std::uniform_real_distribution<double>(0, 1)(s->rng) < s->plan.cut_probability) {
       const auto offset =
           static_cast<std::int64_t>(std::uniform_int_distribution<std::uint64_t>(0, s->plan.max_cut_offset)(s->rng));
       (s->rng() % 2 ? cut_up : cut_down) = offset;
       ++s->cuts;
     }
-    pump(link, true, cut_up, s->plan, &s->cuts_done, s->ioc);
-    pump(link, false, cut_down, s->plan, &s->cuts_done, s->ioc);
+    pump(link, true, cut_up, s);
+    pump(link, false, cut_down, s);
   }
 }
 
@@ -144,6 +150,7 @@ net::awaitable<void> acceptLoop(FaultProxy::Impl* s) {
 std::uint64_t FaultProxy::connections() const { return impl_->connections; }
 std::uint64_t FaultProxy::cuts() const { return impl_->cuts; }
 std::uint64_t FaultProxy::cutsDone() const { return impl_->cuts_done; }
+std::uint64_t FaultProxy::bytesUp() const { return impl_->bytes_up; }
 void FaultProxy::heal() { impl_->healed = true; }
 void FaultProxy::breakAgain() { impl_->healed = false; }
 

@@ -16,8 +16,8 @@ struct FaultPlan {
   std::uint64_t max_cut_offset = 6000;  // bytes into the chosen direction
   unsigned delay_ms = 0;              // latency: every byte arrives this long after it was sent, each way
   std::uint64_t bytes_per_second = 0;  // bandwidth of each direction; 0: unlimited
-  std::int64_t cut_first_upload_at = -1;  // >= 0: the first connection is cut after this many bytes
-                                          // towards the server (and no random cut is chosen for it)
+  std::int64_t cut_upload_at = -1;  // >= 0: the connection carrying this byte of all the traffic
+                                    // towards the server, counted from the start, is cut there, once
 };
 
 /// Listens on 127.0.0.1 (a free port) and forwards to 127.0.0.1:`upstream_port` under `plan`.
@@ -35,6 +35,8 @@ class FaultProxy {
   std::uint64_t connections() const;
   std::uint64_t cuts() const;
   std::uint64_t cutsDone() const;
+  /// Bytes delivered towards the server, on every connection.
+  std::uint64_t bytesUp() const;
 
   /// Stops or resumes cutting (delays and throttling stay), e.g. for a clean login or a final
   /// clean sync.

@@ -3,8 +3,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "accounts.h"
 #include "api.h"
 #include "fieldcheck/compression.h"
+#include "fieldcheck/crypto.h"
+#include "fieldcheck/seed.h"
+#include "push_rules.h"
 #include "support/temp_dir.h"
 
 using namespace fieldcheck;
@@ -220,4 +224,110 @@ TEST_CASE("api: an address that keeps failing to log in is paused before any has
     CHECK(budget.waitFor("addr0", t0 + std::chrono::seconds(5)) == LoginBudget::Clock::duration::zero());
     CHECK(budget.waitFor("addr3", t0 + std::chrono::seconds(5)) > LoginBudget::Clock::duration::zero());
   }
+}
+
+TEST_CASE("api: a photo arrives in verified chunks, resumes where the server stands, and is checked whole",
+          "[api][attachments]") {
+  Fixture f;
+  const auto token = f.login();
+  std::string photo("\xFF\xD8\xFF\xE0", 4);
+  for (int i = 0; photo.size() < 200'000; ++i) photo.push_back(static_cast<char>((i * 7919) % 251));
+  const auto sha = sha256Hex(photo);
+  const auto target = "/v1/uploads/" + sha;
+  auto put = [&](std::uint64_t offset, std::string_view chunk, std::uint64_t size, const std::string& chunk_sha) {
+    return f.call("PUT", target, std::string(chunk),
+                  {{"fieldcheck-protocol", "1"}, {"authorization", "Bearer " + token}, {"content-type", "image/jpeg"},
+                   {"fieldcheck-offset", std::to_string(offset)}, {"fieldcheck-size", std::to_string(size)},
+                   {"fieldcheck-chunk-sha256", chunk_sha}});
+  };
+  auto chunk = [&](std::uint64_t offset) { return std::string_view(photo).substr(offset, protocol::kUploadChunkBytes); };
+  auto putChunk = [&](std::uint64_t offset) { return put(offset, chunk(offset), photo.size(), sha256Hex(chunk(offset))); };
+  auto received = [](const ApiResponse& r) { return json::parse(r.body)["received"].get<std::uint64_t>(); };
+
+  // The record comes first and names the photo: the server marks it as waiting.
+  const Identity lan{"lan", Role::kInspector, std::string("bao-lac"), "0123456789abcdef0123456789abcdef"};
+  const auto seed = loadSeed(test::sampleSeed()).value();
+  const Document* establishment = nullptr;
+  for (const auto& d : seed.documents)
+    if (d.kind == "establishment" && textField(d, "district") == "bao-lac") establishment = &d;
+  REQUIRE(establishment);
+  const auto inspection = firstRevision(newDocumentId(), "inspection",
+                                        {{"_establishment", establishment->id},
+                                         {"_template", seedDocumentId("template", "establishment-inspection")},
+                                         {"_district", "bao-lac"},
+                                         {"_status", "draft"},
+                                         {"photo_premises", AttachmentRef{sha, photo.size(), "image/jpeg"}}},
+                                        "lan", lan.device, HybridTimestamp{1, 0});
+  REQUIRE(pushBatch(lan, {{1, "", inspection}}, *f.storage).refused.empty());
+  auto waiting = f.storage->waitingAttachments();
+  REQUIRE(waiting.size() == 1);
+  CHECK(waiting[0].sha256 == sha);
+  CHECK(waiting[0].doc_id == inspection.id);
+
+  auto state = f.call("GET", target, "", {{"fieldcheck-protocol", "1"}, {"authorization", "Bearer " + token}});
+  REQUIRE(state.status == 200);
+  CHECK(received(state) == 0);
+  auto first = putChunk(0);
+  REQUIRE(first.status == 200);
+  CHECK(received(first) == protocol::kUploadChunkBytes);
+  CHECK(f.storage->waitingAttachments().at(0).received == protocol::kUploadChunkBytes);
+
+  // A chunk sent twice, or past where the server stands: 409 with where to go on from.
+  auto twice = putChunk(0);
+  CHECK(twice.status == 409);
+  CHECK(received(twice) == protocol::kUploadChunkBytes);
+  auto ahead = putChunk(2 * protocol::kUploadChunkBytes);
+  CHECK(ahead.status == 409);
+  CHECK(received(ahead) == protocol::kUploadChunkBytes);
+  // A chunk damaged on the way, or a file over the limit, is refused and changes nothing.
+  auto damaged = put(protocol::kUploadChunkBytes, chunk(protocol::kUploadChunkBytes), photo.size(), sha256Hex("other"));
+  CHECK(damaged.status == 422);
+  auto huge = put(protocol::kUploadChunkBytes, chunk(protocol::kUploadChunkBytes), 1ull << 40, sha256Hex(chunk(protocol::kUploadChunkBytes)));
+  CHECK(huge.status == 413);
+  CHECK_THAT(json::parse(huge.body)["error"]["en"].get<std::string>(), Catch::Contains("limit"));
+  CHECK(f.storage->uploadState(sha).received == protocol::kUploadChunkBytes);
+
+  for (std::uint64_t offset = protocol::kUploadChunkBytes; offset < photo.size(); offset += protocol::kUploadChunkBytes) {
+    auto r = putChunk(offset);
+    REQUIRE(r.status == 200);
+  }
+  CHECK(f.storage->uploadState(sha).complete);
+  CHECK(f.storage->waitingAttachments().empty());
+
+  // Fetched by supervisors in scope, not by inspectors nor by another district's supervisor.
+  auto tokenOf = [&](const std::string& name, const std::string& district, const std::string& device) {
+    REQUIRE(f.storage->addUser({name, Role::kSupervisor, district, false, ""}, hashPassword("secret-pass")).ok());
+    auto r = f.call("POST", "/v1/login", json{{"user", name}, {"password", "secret-pass"}, {"device_name", "x"}, {"device_id", device}}.dump());
+    REQUIRE(r.status == 200);
+    return json::parse(r.body)["token"].get<std::string>();
+  };
+  auto fetch = [&](const std::string& who) {
+    return f.call("GET", "/v1/attachments/" + sha, "", {{"fieldcheck-protocol", "1"}, {"authorization", "Bearer " + who}});
+  };
+  CHECK(fetch(token).status == 403);
+  const auto giam = tokenOf("giam", "bao-lac", "0123456789abcdef0123456789abcde2");
+  auto fetched = fetch(giam);
+  REQUIRE(fetched.status == 200);
+  CHECK(fetched.body == photo);
+  CHECK(fetched.content_type == "image/jpeg");
+  CHECK(fetch(tokenOf("tuan", "ha-quang", "0123456789abcdef0123456789abcde3")).status == 404);
+}
+
+TEST_CASE("api: an upload that is not an image, or whose whole does not match its name, is refused", "[api][attachments]") {
+  Fixture f;
+  const auto token = f.login();
+  auto put = [&](const std::string& sha, const std::string& bytes, const std::string& type) {
+    return f.call("PUT", "/v1/uploads/" + sha, bytes,
+                  {{"fieldcheck-protocol", "1"}, {"authorization", "Bearer " + token}, {"content-type", type},
+                   {"fieldcheck-offset", "0"}, {"fieldcheck-size", std::to_string(bytes.size())},
+                   {"fieldcheck-chunk-sha256", sha256Hex(bytes)}});
+  };
+  const std::string gif = "GIF89a and more";
+  CHECK(put(sha256Hex(gif), gif, "image/jpeg").status == 422);
+  const std::string jpeg = std::string("\xFF\xD8\xFF\xE0", 4) + "not what it claims";
+  auto mismatch = put(sha256Hex("something else"), jpeg, "image/jpeg");
+  CHECK(mismatch.status == 422);
+  CHECK_THAT(json::parse(mismatch.body)["error"]["en"].get<std::string>(), Catch::Contains("from the start"));
+  CHECK(f.storage->uploadState(sha256Hex("something else")).received == 0);
+  CHECK(f.call("GET", "/v1/uploads/NOT-HEX", "", {{"fieldcheck-protocol", "1"}, {"authorization", "Bearer " + token}}).status == 404);
 }
