@@ -247,6 +247,16 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
 
   auto* status = app.add_subcommand("status", "Tình trạng máy này / this laptop's state");
 
+  auto* bundle_cmd = app.add_subcommand("bundle", "Đồng bộ không cần mạng, qua USB / sync with no link, on a USB stick");
+  bundle_cmd->require_subcommand(1);
+  std::string bundle_file;
+  auto* b_export = bundle_cmd->add_subcommand(
+      "export", "Ghi mọi thay đổi chưa gửi và ảnh vào một tệp mang tới văn phòng có mạng / write everything not yet sent to a file");
+  b_export->add_option("FILE", bundle_file, "Tệp gói (ví dụ trên USB) / the bundle file (e.g. on a USB stick)")->required();
+  auto* b_import = bundle_cmd->add_subcommand(
+      "import", "Nhận biên nhận của máy chủ mang về / apply the receipt the server wrote");
+  b_import->add_option("RECEIPT", bundle_file, "Tệp biên nhận / the receipt file")->required();
+
   auto* attachment = app.add_subcommand("attachment", "Ảnh đính kèm / attachments");
   attachment->require_subcommand(1);
   auto* a_fetch = attachment->add_subcommand(
@@ -361,6 +371,42 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
         if (c.refused + c.attachments_refused > 0) out << "Xem lý do / See why: fieldcheck status\n";
       }
       warnClockSkew(err, c.clock_skew_ms);
+      return 0;
+    }
+
+    if (b_export->parsed() || b_import->parsed()) {
+      auto home = resolveHome(g.home);
+      if (!home) return fail(o, home.problem());
+      auto store = LocalStore::open(home.value().database(), false);
+      if (!store) return fail(o, store.problem());
+      if (b_export->parsed()) {
+        auto written = exportBundle(store.value(), home.value().attachments(), bundle_file);
+        if (!written) return fail(o, written.problem());
+        const auto& w = written.value();
+        if (o.json) {
+          out << json{{"changes", w.changes}, {"attachments", w.attachments}, {"bytes", w.bytes}}.dump(2) << "\n";
+        } else {
+          out << "Đã ghi " << w.changes << " thay đổi và " << w.attachments << " ảnh vào " << bundle_file << " ("
+              << w.bytes / 1024 << " KiB, chỉ máy chủ đọc được). Mang tệp tới văn phòng có mạng; khi có biên nhận, chạy "
+              << "`fieldcheck bundle import BIÊN_NHẬN`. Các thay đổi vẫn giữ trên máy này tới lúc đó.\n"
+              << "Wrote " << w.changes << " changes and " << w.attachments << " photos to " << bundle_file << " ("
+              << w.bytes / 1024 << " KiB, readable by the server only). Carry it to an office with a link; with the receipt, "
+              << "run `fieldcheck bundle import RECEIPT`. The changes stay on this laptop until then.\n";
+        }
+        return 0;
+      }
+      auto applied = importReceipt(store.value(), bundle_file);
+      if (!applied) return fail(o, applied.problem());
+      const auto& a = applied.value();
+      if (o.json) {
+        out << json{{"acknowledged", a.acknowledged}, {"refused", a.refused}, {"pulled", a.pulled}, {"attachments", a.attachments}}.dump(2)
+            << "\n";
+      } else {
+        out << "Biên nhận / Receipt: máy chủ đã nhận / the server has " << a.acknowledged << " thay đổi/changes ("
+            << a.refused << " từ chối/refused), " << a.attachments << " ảnh/photos; nhận về / received " << a.pulled
+            << " thay đổi/changes\n";
+        if (a.refused > 0) out << "Xem lý do / See why: fieldcheck status\n";
+      }
       return 0;
     }
 

@@ -367,7 +367,10 @@ void LocalStore::importShared(const std::vector<Document>& docs) {
 }
 
 std::vector<protocol::PushEntry> LocalStore::nextPushBatch(std::size_t max_docs) const {
-  const auto acked = impl_->ackedSeq();
+  return pushBatchAfter(impl_->ackedSeq(), max_docs);
+}
+
+std::vector<protocol::PushEntry> LocalStore::pushBatchAfter(std::int64_t acked, std::size_t max_docs) const {
   SQLite::Statement rows(impl_->db,
                          "SELECT seq, doc_id, json_array_length(parents) > 1 FROM revisions "
                          "WHERE origin = 'local' AND seq > ? ORDER BY seq");
@@ -443,9 +446,11 @@ std::size_t LocalStore::applySync(const protocol::SyncResponse& response) {
   }
 
   std::size_t added = 0;
+  const std::int64_t cursor = std::stoll(impl_->setting("pull_cursor").value_or("0"));
   HybridTimestamp observed =
       HybridTimestamp::parse(impl_->setting("hlc_observed").value_or("")).value_or(HybridTimestamp{});
   for (const auto& change : response.changes) {
+    if (change.seq <= cursor) continue;  // stored by a later sync already
     const auto& doc = change.doc;  // its fields are in change.fields_json
     observed = std::max(observed, doc.stamp);
     const auto current = impl_->headState(doc.id, acked);
@@ -468,7 +473,7 @@ std::size_t LocalStore::applySync(const protocol::SyncResponse& response) {
     }
   }
   impl_->setSetting("hlc_observed", observed.toString());
-  impl_->setSetting("pull_cursor", std::to_string(response.cursor));
+  impl_->setSetting("pull_cursor", std::to_string(std::max(cursor, response.cursor)));
   tx.commit();
   impl_->head_cache.clear();
   return added;

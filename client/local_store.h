@@ -75,6 +75,9 @@ class LocalStore {
   /// itself, and later ones of its document after it, so the server sees what it resolves. The
   /// batch's highest sequence is its last entry's.
   std::vector<protocol::PushEntry> nextPushBatch(std::size_t max_docs) const;
+  /// The batch that follows the one ending at sequence `after` (the whole outbox, batch by batch,
+  /// for a bundle).
+  std::vector<protocol::PushEntry> pushBatchAfter(std::int64_t after, std::size_t max_docs) const;
 
   /// Applies a sync answer in one durable transaction: marks the outbox up to `acked_through` as
   /// acknowledged (each document's latest revision up to there becomes the base of its next push,

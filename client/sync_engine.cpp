@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attachment_store.h"
+#include "fieldcheck/bundle.h"
 #include "fieldcheck/crypto.h"
 #include "fieldcheck/files.h"
 #include "fieldcheck/protocol.h"
@@ -165,6 +166,8 @@ Result<LoginResult> login(const Home& home, const std::string& server_url, const
     s.setSetting("user", result.user);
     s.setSetting("role", result.role);
     s.setSetting("district", result.district);
+    s.setSetting("server_sealing_key", j.at("sealing_key").get<std::string>());
+    s.setSetting("server_signing_key", j.at("signing_key").get<std::string>());
   } catch (const std::exception&) {
     return problem("Máy chủ trả lời không đúng dạng khi đăng nhập.", "The server's answer to the login was malformed.");
   }
@@ -289,6 +292,77 @@ Result<SyncCounts> synchronizeOver(LocalStore& store, const std::filesystem::pat
   store.setSetting("last_sync_at", formatDateTime(DateTime{wallClockMs() / 1000 * 1000, 0}));
   store.setSetting("clock_skew_ms", std::to_string(counts.clock_skew_ms));
   return counts;
+}
+
+Result<BundleSummary> exportBundle(const LocalStore& store, const std::filesystem::path& attachments_dir,
+                                   const std::filesystem::path& file) {
+  const auto key = store.setting("server_sealing_key");
+  const auto token = store.setting("token");
+  if (!key || !token)
+    return problem("Máy này chưa có khóa của máy chủ: hãy đăng nhập (`fieldcheck login`) một lần khi có mạng, rồi xuất gói.",
+                   "This laptop does not have the server's key yet: log in (`fieldcheck login`) once while online, then export.");
+  bundle::Bundle b;
+  b.device = store.device();
+  b.token = *token;
+  b.cursor = std::stoll(store.setting("pull_cursor").value_or("0"));
+  BundleSummary summary;
+  for (auto batch = store.nextPushBatch(tuning::kPushBatchDocuments); !batch.empty();) {
+    const auto last = batch.back().seq;
+    summary.changes += batch.size();
+    b.batches.push_back(std::move(batch));
+    batch = store.pushBatchAfter(last, tuning::kPushBatchDocuments);
+  }
+  const AttachmentStore files(attachments_dir);
+  for (const auto& upload : store.uploads(true)) {
+    try {
+      b.attachments.push_back({upload.ref, readWholeFile(files.pathOf(upload.ref))});
+    } catch (const std::system_error&) {
+      continue;  // a photo no longer here: the next sync records why it cannot be sent
+    }
+  }
+  summary.attachments = b.attachments.size();
+  if (summary.changes == 0 && summary.attachments == 0)
+    return problem("Không có gì chờ gửi; không cần gói.", "Nothing is waiting to be sent; no bundle is needed.");
+  const auto bytes = bundle::writeBundle(b, *key);
+  summary.bytes = bytes.size();
+  try {
+    std::error_code ec;
+    std::filesystem::remove(file, ec);
+    appendDurably(file, bytes);
+  } catch (const std::system_error& e) {
+    return problem("Không ghi được gói vào " + file.string() + " (USB đầy hoặc chỉ đọc?).",
+                   "Cannot write the bundle to " + file.string() + " (USB stick full or read-only?).");
+  }
+  return summary;
+}
+
+Result<ReceiptSummary> importReceipt(LocalStore& store, const std::filesystem::path& file) {
+  const auto key = store.setting("server_signing_key");
+  if (!key)
+    return problem("Máy này chưa có khóa của máy chủ: hãy đăng nhập (`fieldcheck login`) một lần khi có mạng.",
+                   "This laptop does not have the server's key yet: log in (`fieldcheck login`) once while online.");
+  std::string bytes;
+  try {
+    if (std::filesystem::file_size(file) > bundle::kMaxFileBytes)
+      return problem("Tệp biên nhận quá lớn.", "The receipt file is too large.");
+    bytes = readWholeFile(file);
+  } catch (const std::exception&) {
+    return problem("Không đọc được tệp " + file.string() + ".", "Cannot read the file " + file.string() + ".");
+  }
+  auto receipt = bundle::readReceipt(bytes, *key, store.device());
+  if (!receipt) return receipt.problem();
+  ReceiptSummary summary;
+  const auto before = store.pendingChanges();
+  for (const auto& answer : receipt.value().answers) {
+    summary.pulled += store.applySync(answer);
+    summary.refused += answer.refused.size();
+  }
+  summary.acknowledged = before - store.pendingChanges();
+  for (const auto& sha : receipt.value().attachments_held) {
+    store.finishUpload(sha);
+    ++summary.attachments;
+  }
+  return summary;
 }
 
 }  // namespace fieldcheck::client

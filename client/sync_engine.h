@@ -55,6 +55,31 @@ Result<SyncCounts> synchronize(LocalStore& store, const std::filesystem::path& a
 Result<AttachmentRef> fetchAttachment(LocalStore& store, const std::filesystem::path& attachments_dir,
                                       const std::string& sha256);
 
+/// Sync with no link: what went into a bundle, and what a receipt did.
+struct BundleSummary {
+  std::size_t changes = 0;
+  std::size_t attachments = 0;
+  std::uint64_t bytes = 0;
+};
+struct ReceiptSummary {
+  std::size_t acknowledged = 0;  // outbox entries the server now has
+  std::size_t refused = 0;
+  std::size_t pulled = 0;        // changes stored here
+  std::size_t attachments = 0;   // photos the server now holds
+};
+
+/// Writes everything this laptop has not had acknowledged (its outbox, in sync batches, and the
+/// photos still to upload) to `file`, sealed to the server's key so only the server can read
+/// it, and any change to it is detected. Needs a login (for the server's key). Changes nothing
+/// here: the outbox stays until a receipt or a sync acknowledges it.
+Result<BundleSummary> exportBundle(const LocalStore& store, const std::filesystem::path& attachments_dir,
+                                   const std::filesystem::path& file);
+
+/// Applies the server's receipt for this laptop's bundle, as a sync answer: the outbox it
+/// acknowledges, refusals, the changes it carries, the photos the server holds. Refuses a
+/// receipt not signed by this laptop's server, altered, or for another laptop.
+Result<ReceiptSummary> importReceipt(LocalStore& store, const std::filesystem::path& file);
+
 /// What the server said to an upload request: where it stands, or that it will never take this
 /// attachment, and why.
 struct UploadReply {

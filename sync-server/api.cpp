@@ -143,11 +143,14 @@ ApiResponse login(const ApiRequest& r, ProvincialStorage& storage, LoginBudget& 
   const auto device = storage.enrolDevice(user.name, device_id, toNfc(device_name), token.hash);
   if (!device) return error(409, "device_taken", device.problem().message.vi, device.problem().message.en);
   storage.audit(user.name, device.value(), "login", r.peer + " " + device_name);
+  const auto keys = storage.serverKeys();
   return jsonResponse(200, json{{"token", token.token},
                                 {"device", device.value()},
                                 {"user", user.name},
                                 {"role", roleName(user.role)},
-                                {"district", user.district ? json(*user.district) : json()}});
+                                {"district", user.district ? json(*user.district) : json()},
+                                {"sealing_key", keys.sealing.public_hex},
+                                {"signing_key", keys.signing.public_hex}});
 }
 
 bool mediaTypeIs(const std::string& header_value, const char* media_type) {

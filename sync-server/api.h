@@ -37,7 +37,8 @@ ApiResponse handleEncoded(ApiRequest request, ProvincialStorage& storage, LoginB
 /// input gets a 4xx with a message in Vietnamese and English, and a storage failure a 503.
 ///
 ///   GET  /v1/health   no login: {"status": "ok", "protocol": 1, "province": ...}
-///   POST /v1/login    {"user", "password", "device_name", "device_id"} -> {"token", "device", "role", "district"}
+///   POST /v1/login    {"user", "password", "device_name", "device_id"} -> {"token", "device", "role", "district",
+///                     "sealing_key", "signing_key"} (the server's public keys, for bundles and receipts)
 ///   GET  /v1/whoami   the caller's user, role, district and device
 ///   POST /v1/sync     a push batch and a pull cursor -> acknowledgement and the next page
 ///                     (protocol.h; exactly once: a batch sent twice changes nothing)

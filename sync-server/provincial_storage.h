@@ -12,6 +12,7 @@
 
 #include "accounts.h"
 #include "fieldcheck/conflict_record.h"
+#include "fieldcheck/crypto.h"
 #include "fieldcheck/result.h"
 #include "fieldcheck/protocol.h"
 #include "fieldcheck/seed.h"
@@ -164,6 +165,14 @@ class ProvincialStorage {
   /// and the record marked resolved by it. Returns that revision. Refuses a conflict that is not
   /// open and an incomplete or foreign decision, changing nothing.
   virtual Result<std::string> resolveConflict(std::int64_t number, const ConflictDecision& decision, const std::string& by) = 0;
+
+  /// The server's keys: laptops seal bundles to the sealing key and check receipts with the
+  /// signing key (both public halves go to a laptop at login). Made once, on first use.
+  struct Keys {
+    KeyPair sealing;
+    KeyPair signing;
+  };
+  virtual Keys serverKeys() = 0;
 
   /// How much of attachment `sha256` the server holds.
   virtual protocol::UploadState uploadState(const std::string& sha256) = 0;

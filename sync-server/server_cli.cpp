@@ -12,6 +12,8 @@
 #endif
 
 #include "accounts.h"
+#include "bundle_import.h"
+#include "fieldcheck/bundle.h"
 #include "http_server.h"
 #include "fieldcheck/files.h"
 #include "fieldcheck/sqlite_database.h"
@@ -79,6 +81,14 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
   user_list->add_flag("--json", json_out, "In JSON / print JSON");
   auto* user_revoke = user->add_subcommand("revoke", "Thu hồi quyền truy cập ngay / revoke a user's access at once");
   user_revoke->add_option("NAME", name, "Tên đăng nhập / login name")->required();
+
+  auto* bundle_cmd = app.add_subcommand("bundle", "Gói dữ liệu mang bằng USB / bundles carried on a USB stick");
+  bundle_cmd->require_subcommand(1);
+  auto* bundle_import = bundle_cmd->add_subcommand(
+      "import", "Nhận một gói từ máy kiểm tra và ghi biên nhận / apply a laptop's bundle and write its receipt");
+  std::string bundle_file, receipt_file;
+  bundle_import->add_option("FILE", bundle_file, "Tệp gói / the bundle file")->required();
+  bundle_import->add_option("--receipt", receipt_file, "Tệp biên nhận để mang về máy / the receipt to carry back")->required();
 
   auto* attachments = app.add_subcommand("attachments", "Ảnh đính kèm / attachments");
   attachments->require_subcommand(1);
@@ -198,6 +208,32 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
         out << u.name << "  " << roleName(u.role) << "  " << u.district.value_or("*") << "  thiết bị/devices "
             << db.devices(u.name).size() << (u.revoked ? "  ĐÃ THU HỒI / REVOKED" : "") << "\n";
       out << users.size() << " người dùng / users\n";
+      return 0;
+    }
+
+    if (bundle_import->parsed()) {
+      std::string bytes;
+      try {
+        if (std::filesystem::file_size(bundle_file) > bundle::kMaxFileBytes)
+          return fail(err, problem("Tệp gói quá lớn.", "The bundle file is too large."));
+        bytes = readWholeFile(bundle_file);
+      } catch (const std::exception&) {
+        return fail(err, problem("Không đọc được tệp " + bundle_file + ".", "Cannot read the file " + bundle_file + "."));
+      }
+      auto imported = importBundle(db, bytes);
+      if (!imported) return fail(err, imported.problem());
+      const auto& r = imported.value();
+      try {
+        if (std::filesystem::exists(receipt_file)) std::filesystem::remove(receipt_file);
+        appendDurably(receipt_file, r.receipt);
+      } catch (const std::exception&) {
+        return fail(err, problem("Đã nhận gói nhưng không ghi được biên nhận vào " + receipt_file + "; chạy lại lệnh (nhận lại không tạo bản trùng).",
+                                 "The bundle was applied but the receipt could not be written to " + receipt_file +
+                                     "; run the command again (applying it twice duplicates nothing)."));
+      }
+      out << "Đã nhận gói của / Applied the bundle of " << r.user << ": " << r.entries << " thay đổi/changes (" << r.refused
+          << " từ chối/refused), " << r.attachments << " ảnh/photos; biên nhận / receipt: " << receipt_file << " (" << r.pulled
+          << " thay đổi mang về / changes to carry back)\n";
       return 0;
     }
 

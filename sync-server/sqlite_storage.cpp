@@ -481,6 +481,25 @@ class SqliteStorage final : public ProvincialStorage {
     return page;
   }
 
+  Keys serverKeys() override {
+    auto read = [&]() -> std::optional<Keys> {
+      const auto sealing_public = setting("sealing_public"), sealing_secret = setting("sealing_secret");
+      const auto signing_public = setting("signing_public"), signing_secret = setting("signing_secret");
+      if (!sealing_public || !sealing_secret || !signing_public || !signing_secret) return std::nullopt;
+      return Keys{{*sealing_public, *sealing_secret}, {*signing_public, *signing_secret}};
+    };
+    if (auto keys = read()) return *keys;
+    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+    if (auto keys = read()) return *keys;  // another process made them meanwhile
+    const Keys keys{newSealingKeys(), newSigningKeys()};
+    setSetting("sealing_public", keys.sealing.public_hex);
+    setSetting("sealing_secret", keys.sealing.secret_hex);
+    setSetting("signing_public", keys.signing.public_hex);
+    setSetting("signing_secret", keys.signing.secret_hex);
+    tx.commit();
+    return keys;
+  }
+
   protocol::UploadState uploadState(const std::string& sha256) override {
     SQLite::Statement st(db_, "SELECT received, complete FROM uploads WHERE sha256 = ?");
     st.bind(1, sha256);

@@ -68,3 +68,91 @@ bool isDocumentId(std::string_view text) {
 }
 
 }  // namespace fieldcheck
+
+namespace fieldcheck {
+namespace {
+
+// The bytes of a hex key of exactly `size` bytes; throws std::invalid_argument otherwise.
+std::string keyBytes(const std::string& hex, std::size_t size) {
+  std::string bytes(size, '\0');
+  std::size_t length = 0;
+  if (hex.size() != size * 2 ||
+      sodium_hex2bin(reinterpret_cast<unsigned char*>(bytes.data()), size, hex.data(), hex.size(), nullptr, &length, nullptr) != 0 ||
+      length != size)
+    throw std::invalid_argument("malformed key");
+  return bytes;
+}
+
+const unsigned char* bytesOf(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
+
+}  // namespace
+
+KeyPair newSealingKeys() {
+  ensureSodium();
+  unsigned char pk[crypto_box_PUBLICKEYBYTES], sk[crypto_box_SECRETKEYBYTES];
+  crypto_box_keypair(pk, sk);
+  KeyPair keys{toHex(pk, sizeof pk), toHex(sk, sizeof sk)};
+  sodium_memzero(sk, sizeof sk);
+  return keys;
+}
+
+KeyPair newSigningKeys() {
+  ensureSodium();
+  unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+  crypto_sign_keypair(pk, sk);
+  KeyPair keys{toHex(pk, sizeof pk), toHex(sk, sizeof sk)};
+  sodium_memzero(sk, sizeof sk);
+  return keys;
+}
+
+std::string seal(std::string_view plain, const std::string& public_hex) {
+  ensureSodium();
+  const auto pk = keyBytes(public_hex, crypto_box_PUBLICKEYBYTES);
+  std::string out(plain.size() + crypto_box_SEALBYTES, '\0');
+  crypto_box_seal(reinterpret_cast<unsigned char*>(out.data()), bytesOf(plain), plain.size(), bytesOf(pk));
+  return out;
+}
+
+std::optional<std::string> unseal(std::string_view sealed, const KeyPair& keys) {
+  ensureSodium();
+  if (sealed.size() < crypto_box_SEALBYTES) return std::nullopt;
+  const auto pk = keyBytes(keys.public_hex, crypto_box_PUBLICKEYBYTES);
+  auto sk = keyBytes(keys.secret_hex, crypto_box_SECRETKEYBYTES);
+  std::string plain(sealed.size() - crypto_box_SEALBYTES, '\0');
+  const bool opened = crypto_box_seal_open(reinterpret_cast<unsigned char*>(plain.data()), bytesOf(sealed), sealed.size(),
+                                           bytesOf(pk), bytesOf(sk)) == 0;
+  sodium_memzero(sk.data(), sk.size());
+  if (!opened) return std::nullopt;
+  return plain;
+}
+
+std::string signMessage(std::string_view message, const std::string& secret_hex) {
+  ensureSodium();
+  auto sk = keyBytes(secret_hex, crypto_sign_SECRETKEYBYTES);
+  std::string out(message.size() + crypto_sign_BYTES, '\0');
+  unsigned long long length = 0;
+  crypto_sign(reinterpret_cast<unsigned char*>(out.data()), &length, bytesOf(message), message.size(), bytesOf(sk));
+  sodium_memzero(sk.data(), sk.size());
+  out.resize(static_cast<std::size_t>(length));
+  return out;
+}
+
+std::optional<std::string> openSigned(std::string_view signed_message, const std::string& public_hex) {
+  ensureSodium();
+  if (signed_message.size() < crypto_sign_BYTES) return std::nullopt;
+  std::string pk;
+  try {
+    pk = keyBytes(public_hex, crypto_sign_PUBLICKEYBYTES);
+  } catch (const std::invalid_argument&) {
+    return std::nullopt;
+  }
+  std::string message(signed_message.size() - crypto_sign_BYTES, '\0');
+  unsigned long long length = 0;
+  if (crypto_sign_open(reinterpret_cast<unsigned char*>(message.data()), &length, bytesOf(signed_message), signed_message.size(),
+                       bytesOf(pk)) != 0)
+    return std::nullopt;
+  message.resize(static_cast<std::size_t>(length));
+  return message;
+}
+
+}  // namespace fieldcheck

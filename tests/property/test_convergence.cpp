@@ -190,6 +190,7 @@ class CrashingStorage final : public ProvincialStorage {
   Result<std::string> resolveConflict(std::int64_t n, const ConflictDecision& d, const std::string& b) override {
     return inner_.resolveConflict(n, d, b);
   }
+  Keys serverKeys() override { return inner_.serverKeys(); }
   protocol::UploadState uploadState(const std::string& sha) override { return inner_.uploadState(sha); }
   Result<UploadOutcome> appendUpload(const Identity& who, const std::string& sha, std::uint64_t offset, std::uint64_t size,
                                              const std::string& type, std::string_view chunk, const std::string& chunk_sha) override {

@@ -1,7 +1,9 @@
-// Hashing and randomness (libsodium): SHA-256 and random document ids.
+// Hashing, randomness and the server's keys (libsodium): SHA-256, random document ids, sealed
+// boxes for bundles carried on a USB stick, and signatures on the server's receipts.
 #pragma once
 
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,5 +27,27 @@ std::string newDocumentId();
 
 /// True when `text` has the form of a document id (32 lowercase hex digits).
 bool isDocumentId(std::string_view text);
+
+/// A key pair as lowercase hex: for sealing (X25519) or for signing (Ed25519).
+struct KeyPair {
+  std::string public_hex;
+  std::string secret_hex;
+};
+KeyPair newSealingKeys();
+KeyPair newSigningKeys();
+
+/// Encrypts `plain` so that only the holder of the secret of `public_hex` can read it, and any
+/// change to the result is detected (libsodium's sealed box: anonymous sender, authenticated
+/// ciphertext). Throws std::invalid_argument for a malformed key.
+std::string seal(std::string_view plain, const std::string& public_hex);
+/// The plain text of a sealed box, or nullopt when it was not sealed to this key pair or was
+/// altered or cut.
+std::optional<std::string> unseal(std::string_view sealed, const KeyPair& keys);
+
+/// `message` with an Ed25519 signature in front. Throws std::invalid_argument for a malformed key.
+std::string signMessage(std::string_view message, const std::string& secret_hex);
+/// The message of a signed one, or nullopt when the signature is not by `public_hex` or the
+/// message was altered.
+std::optional<std::string> openSigned(std::string_view signed_message, const std::string& public_hex);
 
 }  // namespace fieldcheck

@@ -1,0 +1,147 @@
+// Sync with no link, end to end on the real programs: a bundle carried on a USB stick, applied by
+// the server exactly once, and its signed receipt carried back.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <nlohmann/json.hpp>
+
+#include "fieldcheck/crypto.h"
+#include "fieldcheck/files.h"
+#include "support/laptop.h"
+#include "support/process.h"
+#include "support/server_process.h"
+#include "support/temp_dir.h"
+
+using namespace fieldcheck;
+using namespace fieldcheck::test;
+using nlohmann::json;
+
+namespace {
+
+void addUser(const std::string& data, const std::string& name) {
+  ProcessOptions password;
+  password.input = "password-of-" + name + "\n";
+  REQUIRE(runProcess({serverBinary(), "--data", data, "user", "add", name, "--role", "inspector", "--district", "bao-lac"}, password)
+              .exit_code == 0);
+}
+
+void login(const Laptop& laptop, unsigned short port) {
+  auto r = laptop.run({"login", "--server", "http://127.0.0.1:" + std::to_string(port), "--user", laptop.user},
+                      "password-of-" + laptop.user + "\n");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+}
+
+void writeFile(const std::filesystem::path& file, const std::string& bytes) { std::ofstream(file, std::ios::binary) << bytes; }
+
+}  // namespace
+
+TEST_CASE("bundle: work carried on a USB stick is applied once, and the signed receipt closes it on the laptop",
+          "[bundle][e2e]") {
+  TempDir dir;
+  const auto data = (dir / "data").string();
+  REQUIRE(runProcess({serverBinary(), "--data", data, "init", "--seed", sampleSeed().string()}).exit_code == 0);
+  addUser(data, "lan");
+  addUser(data, "hoa");
+  ServerProcess server(data);
+  Laptop lan{(dir / "lan").string(), "lan"}, hoa{(dir / "hoa").string(), "hoa"};
+  for (const auto* l : {&lan, &hoa}) {
+    login(*l, server.port());
+    REQUIRE(l->run({"sync"}).exit_code == 0);
+  }
+  auto changes = [&] {
+    SQLite::Database db(data + "/provincial.db", SQLite::OPEN_READONLY);
+    return db.execAndGet("SELECT count(*) FROM changes").getInt64();
+  };
+  auto serverHas = [&](const std::string& id) {
+    SQLite::Database db(data + "/provincial.db", SQLite::OPEN_READONLY);
+    SQLite::Statement st(db, "SELECT count(*) FROM documents WHERE id = ?");
+    st.bind(1, id);
+    st.executeStep();
+    return st.getColumn(0).getInt() == 1;
+  };
+  auto serverImport = [&](const std::filesystem::path& bundle, const std::filesystem::path& receipt) {
+    return runProcess({serverBinary(), "--data", data, "bundle", "import", bundle.string(), "--receipt", receipt.string()});
+  };
+
+  // Weeks without a link: an inspection with its photo.
+  const auto establishment = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
+  auto created = lan.run({"inspect", "new", "--establishment", establishment});
+  REQUIRE(created.exit_code == 0);
+  const auto id = created.out.substr(0, 32);
+  REQUIRE(lan.run({"inspect", "set", id, "team_members=Đoàn liên ngành số 2", "workers_total=6"}).exit_code == 0);
+  std::string photo("\x89PNG\r\n\x1a\n", 8);
+  for (int i = 0; photo.size() < 300'000; ++i) photo.push_back(static_cast<char>((i * 31 + i / 7) & 0xFF));
+  writeFile(dir / "giay-phep.png", photo);
+  REQUIRE(lan.run({"inspect", "attach", id, "photo_documents", (dir / "giay-phep.png").string()}).exit_code == 0);
+
+  const auto usb = dir / "usb";
+  std::filesystem::create_directories(usb);
+  const auto exported = lan.runJson({"bundle", "export", (usb / "lan.fcb").string()});
+  CHECK(exported["changes"] == 1);
+  CHECK(exported["attachments"] == 1);
+  const auto bundle = readWholeFile(usb / "lan.fcb");
+  CHECK(bundle.find("Đoàn liên ngành") == std::string::npos);  // sealed: nothing readable on the stick
+  CHECK(bundle.find(id) == std::string::npos);
+  CHECK(lan.runJson({"status"})["pending_changes"] == 3);  // new, answers, photo: kept until a receipt says otherwise
+
+  SECTION("a damaged or cut bundle is refused and nothing is taken from it") {
+    auto tampered = bundle;
+    tampered[tampered.size() / 2] = static_cast<char>(tampered[tampered.size() / 2] ^ 0x01);
+    writeFile(usb / "tampered.fcb", tampered);
+    writeFile(usb / "cut.fcb", bundle.substr(0, bundle.size() - 1000));
+    for (const auto* name : {"tampered.fcb", "cut.fcb"}) {
+      auto refused = serverImport(usb / name, usb / "receipt.fcr");
+      CHECK(refused.exit_code == 1);
+      CHECK_THAT(refused.err, Catch::Contains("damaged, altered or cut short"));
+    }
+    CHECK_FALSE(serverHas(id));
+  }
+
+  SECTION("applied once, however often it is imported; the receipt closes it, and only on its laptop") {
+    auto applied = serverImport(usb / "lan.fcb", usb / "receipt.fcr");
+    INFO(applied.err);
+    REQUIRE(applied.exit_code == 0);
+    CHECK(serverHas(id));
+    const auto sha = sha256Hex(photo);
+    CHECK(readWholeFile(std::filesystem::path(data) / "attachments" / sha.substr(0, 2) / sha) == photo);
+    const auto after_first = changes();
+    REQUIRE(serverImport(usb / "lan.fcb", usb / "receipt-again.fcr").exit_code == 0);
+    CHECK(changes() == after_first);
+
+    auto not_mine = hoa.run({"bundle", "import", (usb / "receipt.fcr").string()});
+    CHECK(not_mine.exit_code == 1);
+    CHECK_THAT(not_mine.err, Catch::Contains("another laptop"));
+    auto receipt = readWholeFile(usb / "receipt.fcr");
+    receipt[receipt.size() - 10] = static_cast<char>(receipt[receipt.size() - 10] ^ 0x01);
+    writeFile(usb / "forged.fcr", receipt);
+    auto forged = lan.run({"bundle", "import", (usb / "forged.fcr").string()});
+    CHECK(forged.exit_code == 1);
+    CHECK_THAT(forged.err, Catch::Contains("not signed by this laptop's server, or was altered"));
+    CHECK(lan.runJson({"status"})["pending_changes"] == 3);
+
+    const auto closed = lan.runJson({"bundle", "import", (usb / "receipt.fcr").string()});
+    CHECK(closed["acknowledged"] == 3);
+    CHECK(closed["attachments"] == 1);
+    const auto status = lan.runJson({"status"});
+    CHECK(status["pending_changes"] == 0);
+    CHECK(status["pending_uploads"] == 0);
+    CHECK(lan.runJson({"sync"})["pushed"] == 0);  // the link back: nothing sent twice
+    CHECK(changes() == after_first);
+
+    // The other way round: changes that went online before their bundle arrived.
+    REQUIRE(lan.run({"inspect", "set", id, "workers_total=7"}).exit_code == 0);
+    REQUIRE(lan.run({"bundle", "export", (usb / "lan-2.fcb").string()}).exit_code == 0);
+    REQUIRE(lan.runJson({"sync"})["pushed"] == 1);
+    const auto after_online = changes();
+    REQUIRE(serverImport(usb / "lan-2.fcb", usb / "receipt-2.fcr").exit_code == 0);
+    CHECK(changes() == after_online);
+    const auto revision = lan.runJson({"inspect", "show", id})["revision"];
+    REQUIRE(lan.run({"bundle", "import", (usb / "receipt-2.fcr").string()}).exit_code == 0);
+    CHECK(lan.runJson({"inspect", "show", id})["revision"] == revision);  // the older receipt regresses nothing
+    CHECK(lan.runJson({"inspect", "show", id})["fields"]["workers_total"] == 7);
+    CHECK(lan.runJson({"status"})["pending_changes"] == 0);
+  }
+}
