@@ -9,7 +9,7 @@ packages=(
   libcereal-dev nlohmann-json3-dev libcli11-dev
   libicu-dev libsodium-dev libssl-dev zlib1g-dev libzstd-dev
   catch2 librapidcheck-dev
-  faketime
+  faketime iproute2
 )
 
 missing=()

@@ -16,13 +16,16 @@ struct Laptop {
   std::string home;
   std::string user;  // the login name, for messages and passwords in tests
   std::string clock_offset = {};  // when set, the laptop's wall clock is this far off, as faketime reads it ("-1095d")
+  std::string netns = {};         // when set, the laptop runs in this network namespace
 
   /// Runs `fieldcheck --home HOME ARGS...` with `input` on its standard input (under faketime
-  /// when the laptop's clock is off; its monotonic clock stays true, so timeouts do).
+  /// when the laptop's clock is off; its monotonic clock stays true, so timeouts do; in its
+  /// network namespace when it has one).
   ProcessResult run(std::vector<std::string> args, const std::string& input = "") const {
     args.insert(args.begin(), {clientBinary(), "--home", home});
     ProcessOptions options;
     options.input = input;
+    if (!netns.empty()) args.insert(args.begin(), {"/usr/sbin/ip", "netns", "exec", netns});
     if (!clock_offset.empty()) {
       args.insert(args.begin(), {"/usr/bin/faketime", "-f", clock_offset});  // Debian package faketime
       options.env["FAKETIME_DONT_FAKE_MONOTONIC"] = "1";
