@@ -20,16 +20,8 @@ using nlohmann::json;
 
 namespace {
 
-void addUser(const std::string& data, const std::string& name) {
-  ProcessOptions password;
-  password.input = "password-of-" + name + "\n";
-  REQUIRE(runProcess({serverBinary(), "--data", data, "user", "add", name, "--role", "inspector", "--district", "bao-lac"}, password)
-              .exit_code == 0);
-}
-
 void login(const Laptop& laptop, unsigned short port) {
-  auto r = laptop.run({"login", "--server", "http://127.0.0.1:" + std::to_string(port), "--user", laptop.user},
-                      "password-of-" + laptop.user + "\n");
+  auto r = laptop.login("http://127.0.0.1:" + std::to_string(port));
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
 }
@@ -43,8 +35,7 @@ TEST_CASE("bundle: work carried on a USB stick is applied once, and the signed r
   TempDir dir;
   const auto data = (dir / "data").string();
   REQUIRE(runProcess({serverBinary(), "--data", data, "init", "--seed", sampleSeed().string()}).exit_code == 0);
-  addUser(data, "lan");
-  addUser(data, "hoa");
+  for (const auto* name : {"lan", "hoa"}) REQUIRE(addServerUser(data, name, {"--role", "inspector", "--district", "bao-lac"}));
   ServerProcess server(data);
   Laptop lan{(dir / "lan").string(), "lan"}, hoa{(dir / "hoa").string(), "hoa"};
   for (const auto* l : {&lan, &hoa}) {

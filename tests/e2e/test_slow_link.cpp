@@ -39,16 +39,8 @@ std::string fakePhoto(std::uint64_t size, std::uint64_t seed) {
   return bytes;
 }
 
-void addUser(const std::string& data, const std::string& name, std::vector<std::string> args) {
-  args.insert(args.begin(), {serverBinary(), "--data", data, "user", "add", name});
-  ProcessOptions password;
-  password.input = "password-of-" + name + "\n";
-  REQUIRE(runProcess(args, password).exit_code == 0);
-}
-
 void login(const Laptop& laptop, unsigned short port) {
-  auto r = laptop.run({"login", "--server", "http://127.0.0.1:" + std::to_string(port), "--user", laptop.user},
-                      "password-of-" + laptop.user + "\n");
+  auto r = laptop.login("http://127.0.0.1:" + std::to_string(port));
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
 }
@@ -60,8 +52,8 @@ TEST_CASE("attachments: a 2 MB photo over a 64 kbit/s, 300 ms link cut at 90% re
   TempDir dir;
   const auto data = (dir / "data").string();
   REQUIRE(runProcess({serverBinary(), "--data", data, "init", "--seed", sampleSeed().string()}).exit_code == 0);
-  addUser(data, "lan", {"--role", "inspector", "--district", "bao-lac"});
-  addUser(data, "giam", {"--role", "supervisor", "--district", "bao-lac"});
+  REQUIRE(addServerUser(data, "lan", {"--role", "inspector", "--district", "bao-lac"}));
+  REQUIRE(addServerUser(data, "giam", {"--role", "supervisor", "--district", "bao-lac"}));
   ServerProcess server(data);
   Laptop lan{(dir / "lan").string(), "lan"}, giam{(dir / "giam").string(), "giam"};
 
@@ -193,7 +185,7 @@ TEST_CASE("attachments: over a real 64 kbit/s link (tc tbf on a veth pair betwee
   TempDir dir;
   const auto data = (dir / "data").string();
   REQUIRE(runProcess({serverBinary(), "--data", data, "init", "--seed", sampleSeed().string()}).exit_code == 0);
-  addUser(data, "lan", {"--role", "inspector", "--district", "bao-lac"});
+  REQUIRE(addServerUser(data, "lan", {"--role", "inspector", "--district", "bao-lac"}));
   ShapedLink link;
   REQUIRE(link.ok());
   Laptop lan{(dir / "lan").string(), "lan"};
@@ -215,7 +207,7 @@ TEST_CASE("attachments: over a real 64 kbit/s link (tc tbf on a veth pair betwee
   lan.netns = link.laptopNs();
   bool logged_in = false;
   for (int attempt = 0; attempt < 20 && !logged_in; ++attempt) {
-    logged_in = lan.run({"login", "--server", "http://" + link.serverIp() + ":8470", "--user", "lan"}, "password-of-lan\n").exit_code == 0;
+    logged_in = lan.login("http://" + link.serverIp() + ":8470").exit_code == 0;
     if (!logged_in) std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   REQUIRE(logged_in);

@@ -30,17 +30,11 @@ struct Province {
     addUser("tinh", {"--role", "provincial"});
   }
 
-  void addUser(const std::string& name, std::vector<std::string> args) {
-    args.insert(args.begin(), {serverBinary(), "--data", data, "user", "add", name});
-    ProcessOptions password;
-    password.input = "password-of-" + name + "\n";
-    REQUIRE(runProcess(args, password).exit_code == 0);
-  }
+  void addUser(const std::string& name, std::vector<std::string> args) { REQUIRE(addServerUser(data, name, std::move(args))); }
 };
 
 void login(const Laptop& laptop, unsigned short port) {
-  auto r = laptop.run({"login", "--server", "http://127.0.0.1:" + std::to_string(port), "--user", laptop.user},
-                      "password-of-" + laptop.user + "\n");
+  auto r = laptop.login("http://127.0.0.1:" + std::to_string(port));
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
 }

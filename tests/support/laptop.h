@@ -33,6 +33,11 @@ struct Laptop {
     return runProcess(args, options);
   }
 
+  /// `fieldcheck login` to `url` as this laptop's user, with the tests' password for it.
+  ProcessResult login(const std::string& url) const {
+    return run({"login", "--server", url, "--user", user}, "password-of-" + user + "\n");
+  }
+
   /// The same with --json; requires success and returns the parsed output.
   nlohmann::json runJson(std::vector<std::string> args) const {
     args.push_back("--json");

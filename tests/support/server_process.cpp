@@ -112,4 +112,11 @@ HttpReply httpRequest(unsigned short port, const std::string& method, const std:
   return {res.result_int(), res.body()};
 }
 
+bool addServerUser(const std::string& data_dir, const std::string& name, std::vector<std::string> args) {
+  args.insert(args.begin(), {serverBinary(), "--data", data_dir, "user", "add", name});
+  ProcessOptions password;
+  password.input = testPassword(name) + "\n";
+  return runProcess(args, password).exit_code == 0;
+}
+
 }  // namespace fieldcheck::test

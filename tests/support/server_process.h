@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <sys/types.h>
 
@@ -28,6 +29,13 @@ class ServerProcess {
   pid_t pid_ = -1;
   unsigned short port_ = 0;
 };
+
+/// The password tests give user `name`.
+inline std::string testPassword(const std::string& name) { return "password-of-" + name; }
+
+/// `fieldcheck-server --data DATA_DIR user add NAME ARGS...` with testPassword(name); true when it
+/// worked.
+bool addServerUser(const std::string& data_dir, const std::string& name, std::vector<std::string> args);
 
 /// A port on 127.0.0.1 that was free a moment ago (for a server restarted on the same port).
 unsigned short freePort();
