@@ -50,7 +50,8 @@ std::string inputHint(const Question& q) {
     case QuestionType::kMultipleChoice: return "chọn một hay nhiều số, cách bằng dấu phẩy / one or more numbers, comma-separated";
     case QuestionType::kDateTime: return "YYYY-MM-DD HH:MM, hoặc/or “now”";
     case QuestionType::kGps: return "vĩ độ, kinh độ / latitude, longitude";
-    case QuestionType::kPhoto: return "đường dẫn tệp ảnh JPEG/PNG / path to a JPEG/PNG file";
+    case QuestionType::kPhoto:
+    case QuestionType::kSignature: return "đường dẫn tệp ảnh JPEG/PNG / path to a JPEG/PNG file";
   }
   return "";
 }
@@ -145,7 +146,7 @@ int runFill(InspectorService& service, const std::string& inspection_ref, std::i
       continue;
     }
     Result<Document> saved = trimmed == "-" ? service.setAnswer(id, s.question->id, Value{})
-                             : s.question->type == QuestionType::kPhoto
+                             : takesAttachment(s.question->type)
                                  ? service.attach(id, s.question->id, std::filesystem::path(trimmed))
                                  : [&]() -> Result<Document> {
                                      auto value = parseAnswerInput(*s.question, trimmed, service.utcOffsetMinutes(),

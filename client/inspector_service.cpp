@@ -349,9 +349,9 @@ Result<Document> InspectorService::attach(std::string_view inspection_ref, const
   auto v = view(inspection_ref);
   if (!v) return v.problem();
   const auto* q = v.value().checklist->find(question_id);
-  if (!q || q->type != QuestionType::kPhoto)
-    return problem("“" + question_id + "” không phải câu hỏi ảnh của mẫu phiếu này.",
-                   "“" + question_id + "” is not a photo question of this checklist.");
+  if (!q || !takesAttachment(q->type))
+    return problem("“" + question_id + "” không phải câu hỏi ảnh hay chữ ký của mẫu phiếu này.",
+                   "“" + question_id + "” is not a photo or signature question of this checklist.");
   if (textField(v.value().inspection, f::kStatus) != kStatusDraft) return finalizedProblem(v.value().inspection);
   auto ref = attachments_.add(file);
   if (!ref) return ref.problem();

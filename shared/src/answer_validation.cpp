@@ -224,8 +224,9 @@ Result<Value> parseAnswerInput(const Question& q, std::string_view raw,
       break;
     }
     case QuestionType::kPhoto:
-      return invalid(q, "câu hỏi ảnh: hãy đính kèm tệp ảnh bằng `fieldcheck inspect attach`",
-                     "photo question: attach an image file with `fieldcheck inspect attach`");
+    case QuestionType::kSignature:
+      return invalid(q, "câu hỏi ảnh/chữ ký: hãy đính kèm tệp ảnh bằng `fieldcheck inspect attach`",
+                     "photo or signature question: attach an image file with `fieldcheck inspect attach`");
   }
   if (auto issue = checkAnswer(q, value)) return Problem{*issue, {}};
   return value;
@@ -291,7 +292,8 @@ std::optional<Bilingual> checkAnswer(const Question& q, const Value& value) {
         return bad("độ chính xác phải là số không âm", "accuracy must not be negative");
       return std::nullopt;
     }
-    case QuestionType::kPhoto: {
+    case QuestionType::kPhoto:
+    case QuestionType::kSignature: {
       const auto* a = value.get<AttachmentRef>();
       if (!a) return wrongType();
       if (a->media_type != "image/jpeg" && a->media_type != "image/png")

@@ -32,6 +32,7 @@ constexpr TypeName kTypeNames[] = {
     {QuestionType::kDateTime, "datetime"},
     {QuestionType::kGps, "gps"},
     {QuestionType::kPhoto, "photo"},
+    {QuestionType::kSignature, "signature"},
 };
 
 bool hasChoices(QuestionType t) {
@@ -146,8 +147,8 @@ std::optional<Question> readQuestion(const json& j, std::size_t index,
   auto type_it = std::find_if(std::begin(kTypeNames), std::end(kTypeNames),
                               [&](const TypeName& t) { return t.name == type_name; });
   if (type_it == std::end(kTypeNames)) {
-    faults.question(q.id, "'type' phải là một trong: yes_no, integer, decimal, text, single_choice, multiple_choice, datetime, gps, photo",
-                    "'type' must be one of: yes_no, integer, decimal, text, single_choice, multiple_choice, datetime, gps, photo");
+    faults.question(q.id, "'type' phải là một trong: yes_no, integer, decimal, text, single_choice, multiple_choice, datetime, gps, photo, signature",
+                    "'type' must be one of: yes_no, integer, decimal, text, single_choice, multiple_choice, datetime, gps, photo, signature");
   } else {
     q.type = type_it->type;
   }

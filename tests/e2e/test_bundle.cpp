@@ -67,6 +67,9 @@ TEST_CASE("bundle: work carried on a USB stick is applied once, and the signed r
   for (int i = 0; photo.size() < 300'000; ++i) photo.push_back(static_cast<char>((i * 31 + i / 7) & 0xFF));
   writeFile(dir / "giay-phep.png", photo);
   REQUIRE(lan.run({"inspect", "attach", id, "photo_documents", (dir / "giay-phep.png").string()}).exit_code == 0);
+  // The owner's signature, photographed: attached the same way; the same image again is stored once.
+  REQUIRE(lan.run({"inspect", "attach", id, "signature_owner", (dir / "giay-phep.png").string()}).exit_code == 0);
+  CHECK(lan.run({"inspect", "attach", id, "workers_total", (dir / "giay-phep.png").string()}).exit_code == 1);
 
   const auto usb = dir / "usb";
   std::filesystem::create_directories(usb);
@@ -76,7 +79,7 @@ TEST_CASE("bundle: work carried on a USB stick is applied once, and the signed r
   const auto bundle = readWholeFile(usb / "lan.fcb");
   CHECK(bundle.find("Đoàn liên ngành") == std::string::npos);  // sealed: nothing readable on the stick
   CHECK(bundle.find(id) == std::string::npos);
-  CHECK(lan.runJson({"status"})["pending_changes"] == 3);  // new, answers, photo: kept until a receipt says otherwise
+  CHECK(lan.runJson({"status"})["pending_changes"] == 4);  // new, answers, photo, signature: kept until a receipt says otherwise
 
   SECTION("a damaged or cut bundle is refused and nothing is taken from it") {
     auto tampered = bundle;
@@ -111,10 +114,10 @@ TEST_CASE("bundle: work carried on a USB stick is applied once, and the signed r
     auto forged = lan.run({"bundle", "import", (usb / "forged.fcr").string()});
     CHECK(forged.exit_code == 1);
     CHECK_THAT(forged.err, Catch::Contains("not signed by this laptop's server, or was altered"));
-    CHECK(lan.runJson({"status"})["pending_changes"] == 3);
+    CHECK(lan.runJson({"status"})["pending_changes"] == 4);
 
     const auto closed = lan.runJson({"bundle", "import", (usb / "receipt.fcr").string()});
-    CHECK(closed["acknowledged"] == 3);
+    CHECK(closed["acknowledged"] == 4);
     CHECK(closed["attachments"] == 1);
     const auto status = lan.runJson({"status"});
     CHECK(status["pending_changes"] == 0);

@@ -209,7 +209,7 @@ TEST_CASE("cli: an interactive fill through piped input validates, goes back, sk
       "2\n"            // conclusion: to be corrected
       ">\n"            // notes: skipped
       "22.6657, 106.2570\n"
-      ">\n>\n"         // photos skipped
+      ">\n>\n>\n"      // photos and the signature skipped
       "c\n";           // finalize now
   auto second = c.run({"inspect", "fill", id.substr(0, 8)}, second_input);
   INFO(second.out);

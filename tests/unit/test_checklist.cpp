@@ -267,11 +267,11 @@ TEST_CASE("seed: the inspection template covers every item of the checklist", "[
   REQUIRE(inspection);
   std::set<QuestionType> types;
   for (const auto& q : inspection->questions) types.insert(q.type);
-  CHECK(types.size() == 9);  // every question type is exercised
+  CHECK(types.size() == 10);  // every question type is exercised, the signature too
   for (auto id : {"business_registration", "security_certificate", "worker_register", "workers_total", "workers_women",
                   "workers_under_18", "karaoke_doors_transparent", "karaoke_no_inner_locks", "karaoke_smallest_room_m2",
                   "guest_register", "prostitution_signs", "prostitution_signs_description", "prevention_material",
-                  "workers_informed", "violations", "actions", "fine_amount", "location", "photo_premises",
+                  "workers_informed", "violations", "actions", "fine_amount", "location", "photo_premises", "signature_owner",
                   "team_members", "visit_time"})
     CHECK(inspection->find(id) != nullptr);
 }

@@ -21,10 +21,14 @@ enum class QuestionType {
   kDateTime,
   kGps,
   kPhoto,
+  kSignature,  // a signature drawn or photographed: an image file, as a photo
 };
 
 /// The name a template file uses for a type ("yes_no", "integer", ...).
 std::string_view questionTypeName(QuestionType type);
+
+/// Photo and signature questions: answered by attaching an image file, not by typing.
+inline bool takesAttachment(QuestionType type) { return type == QuestionType::kPhoto || type == QuestionType::kSignature; }
 
 struct Choice {
   std::string code;
