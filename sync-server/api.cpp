@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <system_error>
 #include <variant>
 #include <iostream>
 
@@ -330,6 +331,12 @@ ApiResponse handle(const ApiRequest& r, ProvincialStorage& storage, LoginBudget&
               << e.what() << std::endl;
     return error(503, "storage", "Máy chủ tạm thời không truy cập được dữ liệu; hãy thử lại sau.",
                  "The server cannot reach its data right now; try again later.");
+  } catch (const std::system_error& e) {
+    // Attachment files: a full or failing disk.
+    std::cerr << "fieldcheck-server: file failure on " << r.method << " " << r.target.substr(0, 200) << ": " << e.what()
+              << std::endl;
+    return error(503, "storage", "Máy chủ tạm thời không ghi được tệp; hãy thử lại sau.",
+                 "The server cannot write its files right now; try again later.");
   }
 }
 

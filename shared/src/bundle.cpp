@@ -135,7 +135,9 @@ Result<Receipt> readReceipt(std::string_view file, const std::string& server_sig
     }
     if (!frames.done()) throw std::invalid_argument("frames");
   } catch (const std::exception&) {
-    return problem("Biên nhận bị hỏng.", "The receipt is damaged.");
+    return problem("Biên nhận bị hỏng; hãy nhờ văn phòng nhận lại gói để có biên nhận mới (nhận lại không tạo bản trùng).",
+                   "The receipt is damaged; ask the office to import the bundle again for a new receipt (importing again "
+                   "duplicates nothing).");
   }
   if (r.device != device)
     return problem("Biên nhận này dành cho một máy khác, không phải máy này; không dùng nó.",
