@@ -139,3 +139,44 @@ TEST_CASE("bundle: work carried on a USB stick is applied once, and the signed r
     CHECK(lan.runJson({"status"})["pending_changes"] == 0);
   }
 }
+
+TEST_CASE("attachments: a photo that cannot be sent is listed with why, and the others still go", "[attachments][e2e]") {
+  TempDir dir;
+  const auto data = (dir / "data").string();
+  REQUIRE(runProcess({serverBinary(), "--data", data, "init", "--seed", sampleSeed().string()}).exit_code == 0);
+  REQUIRE(addServerUser(data, "lan", {"--role", "inspector", "--district", "bao-lac"}));
+  ServerProcess server(data);
+  Laptop lan{(dir / "lan").string(), "lan"};
+  login(lan, server.port());
+  REQUIRE(lan.run({"sync"}).exit_code == 0);
+  const auto establishment = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
+  auto created = lan.run({"inspect", "new", "--establishment", establishment});
+  REQUIRE(created.exit_code == 0);
+  const auto id = created.out.substr(0, 32);
+  const std::string kept = std::string("\xFF\xD8\xFF\xE0", 4) + std::string(100'000, 'k');
+  const std::string lost = std::string("\xFF\xD8\xFF\xE0", 4) + std::string(100'000, 'l');
+  writeFile(dir / "kept.jpg", kept);
+  writeFile(dir / "lost.jpg", lost);
+  REQUIRE(lan.run({"inspect", "attach", id, "photo_premises", (dir / "kept.jpg").string()}).exit_code == 0);
+  REQUIRE(lan.run({"inspect", "attach", id, "photo_documents", (dir / "lost.jpg").string()}).exit_code == 0);
+  // The laptop's copy of one photo is lost (a disk error, a careless cleanup).
+  const auto lost_sha = sha256Hex(lost);
+  std::filesystem::remove(std::filesystem::path(lan.home) / "attachments" / lost_sha.substr(0, 2) / lost_sha);
+
+  const auto synced = lan.runJson({"sync"});
+  CHECK(synced["pushed"] == 1);  // the record itself went first
+  CHECK(synced["attachments_sent"] == 1);
+  CHECK(synced["attachments_refused"] == 1);
+  const auto status = lan.runJson({"status"});
+  CHECK(status["pending_uploads"] == 0);
+  REQUIRE(status["refused_uploads"].size() == 1);
+  CHECK(status["refused_uploads"][0]["sha256"] == lost_sha);
+  CHECK_THAT(status["refused_uploads"][0]["en"].get<std::string>(), Catch::Contains("attach it again"));
+  const auto kept_sha = sha256Hex(kept);
+  CHECK(readWholeFile(std::filesystem::path(data) / "attachments" / kept_sha.substr(0, 2) / kept_sha) == kept);
+  // The server shows the record waiting for the photo that never came.
+  const auto waiting = json::parse(runProcess({serverBinary(), "--data", data, "attachments", "waiting", "--json"}).out);
+  REQUIRE(waiting.size() == 1);
+  CHECK(waiting[0]["sha256"] == lost_sha);
+  CHECK(waiting[0]["document"] == id);
+}
