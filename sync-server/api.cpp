@@ -226,12 +226,10 @@ ApiResponse upload(const ApiRequest& r, const Identity& who, ProvincialStorage& 
     return error(400, "upload_headers", "Thiếu hoặc sai header Fieldcheck-Offset / Fieldcheck-Size.",
                  "The headers Fieldcheck-Offset and Fieldcheck-Size are missing or not numbers.");
   }
-  if (size > tuning::kMaxAttachmentBytes)
-    return error(413, "too_large",
-                 "Ảnh lớn " + std::to_string(size >> 20) + " MiB, quá giới hạn " + std::to_string(tuning::kMaxAttachmentBytes >> 20) +
-                     " MiB của máy chủ; hãy chụp lại với độ phân giải thấp hơn.",
-                 "The photo is " + std::to_string(size >> 20) + " MiB, over the server's limit of " +
-                     std::to_string(tuning::kMaxAttachmentBytes >> 20) + " MiB; take it again at a lower resolution.");
+  if (size > tuning::kMaxAttachmentBytes) {
+    const auto why = attachmentTooLarge(size).message;
+    return error(413, "too_large", why.vi, why.en);
+  }
   if (r.body.size() > tuning::kMaxUploadChunkBytes)
     return error(413, "chunk_too_large", "Phần gửi lên quá lớn.", "The chunk is too large.");
   auto appended = storage.appendUpload(who, sha256, offset, size, header(r, "content-type"), r.body,

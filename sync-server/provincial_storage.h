@@ -91,6 +91,9 @@ struct UploadOutcome {
   bool appended = false;
 };
 
+/// Why an attachment of `size` bytes is refused: over the server's limit, with what to do.
+Problem attachmentTooLarge(std::uint64_t size);
+
 /// An attachment some record names that the server does not hold whole yet.
 struct WaitingAttachment {
   std::string sha256;

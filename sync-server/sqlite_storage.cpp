@@ -510,11 +510,7 @@ class SqliteStorage final : public ProvincialStorage {
   Result<UploadOutcome> appendUpload(const Identity& who, const std::string& sha256, std::uint64_t offset,
                                              std::uint64_t size, const std::string& media_type, std::string_view chunk,
                                              const std::string& chunk_sha256) override {
-    if (size == 0 || size > tuning::kMaxAttachmentBytes)
-      return problem("Ảnh lớn " + std::to_string(size >> 20) + " MiB, quá giới hạn " +
-                         std::to_string(tuning::kMaxAttachmentBytes >> 20) + " MiB của máy chủ; hãy chụp lại với độ phân giải thấp hơn.",
-                     "The photo is " + std::to_string(size >> 20) + " MiB, over the server's limit of " +
-                         std::to_string(tuning::kMaxAttachmentBytes >> 20) + " MiB; take it again at a lower resolution.");
+    if (size == 0 || size > tuning::kMaxAttachmentBytes) return attachmentTooLarge(size);
     if (chunk.empty() || chunk.size() > tuning::kMaxUploadChunkBytes || sha256Hex(chunk) != chunk_sha256)
       return problem("Một phần của ảnh bị hỏng trên đường truyền; phần đó sẽ được gửi lại.",
                      "A piece of the photo was damaged in transit; that piece will be sent again.");
@@ -907,6 +903,13 @@ class SqliteStorage final : public ProvincialStorage {
 };
 
 }  // namespace
+
+Problem attachmentTooLarge(std::uint64_t size) {
+  return problem("Ảnh lớn " + std::to_string(size >> 20) + " MiB, quá giới hạn " + std::to_string(tuning::kMaxAttachmentBytes >> 20) +
+                     " MiB của máy chủ; hãy chụp lại với độ phân giải thấp hơn.",
+                 "The photo is " + std::to_string(size >> 20) + " MiB, over the server's limit of " +
+                     std::to_string(tuning::kMaxAttachmentBytes >> 20) + " MiB; take it again at a lower resolution.");
+}
 
 Result<std::unique_ptr<ProvincialStorage>> openSqliteStorage(const fs::path& data_dir, bool create) {
   const auto file = data_dir / "provincial.db";
