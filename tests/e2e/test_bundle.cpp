@@ -20,12 +20,6 @@ using nlohmann::json;
 
 namespace {
 
-void login(const Laptop& laptop, unsigned short port) {
-  auto r = laptop.login("http://127.0.0.1:" + std::to_string(port));
-  INFO(r.err);
-  REQUIRE(r.exit_code == 0);
-}
-
 void writeFile(const std::filesystem::path& file, const std::string& bytes) { std::ofstream(file, std::ios::binary) << bytes; }
 
 }  // namespace
@@ -39,7 +33,7 @@ TEST_CASE("bundle: work carried on a USB stick is applied once, and the signed r
   ServerProcess server(data);
   Laptop lan{(dir / "lan").string(), "lan"}, hoa{(dir / "hoa").string(), "hoa"};
   for (const auto* l : {&lan, &hoa}) {
-    login(*l, server.port());
+    l->loginTo(server.port());
     REQUIRE(l->run({"sync"}).exit_code == 0);
   }
   auto changes = [&] {
@@ -147,7 +141,7 @@ TEST_CASE("attachments: a photo that cannot be sent is listed with why, and the 
   REQUIRE(addServerUser(data, "lan", {"--role", "inspector", "--district", "bao-lac"}));
   ServerProcess server(data);
   Laptop lan{(dir / "lan").string(), "lan"};
-  login(lan, server.port());
+  lan.loginTo(server.port());
   REQUIRE(lan.run({"sync"}).exit_code == 0);
   const auto establishment = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
   auto created = lan.run({"inspect", "new", "--establishment", establishment});

@@ -39,12 +39,6 @@ std::string fakePhoto(std::uint64_t size, std::uint64_t seed) {
   return bytes;
 }
 
-void login(const Laptop& laptop, unsigned short port) {
-  auto r = laptop.login("http://127.0.0.1:" + std::to_string(port));
-  INFO(r.err);
-  REQUIRE(r.exit_code == 0);
-}
-
 }  // namespace
 
 TEST_CASE("attachments: a 2 MB photo over a 64 kbit/s, 300 ms link cut at 90% resumes, re-sending at most one chunk",
@@ -58,7 +52,7 @@ TEST_CASE("attachments: a 2 MB photo over a 64 kbit/s, 300 ms link cut at 90% re
   Laptop lan{(dir / "lan").string(), "lan"}, giam{(dir / "giam").string(), "giam"};
 
   // In the office, on a good link: set up, then an inspection with its photo, offline.
-  login(lan, server.port());
+  lan.loginTo(server.port());
   REQUIRE(lan.run({"sync"}).exit_code == 0);
   const auto establishment = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
   auto created = lan.run({"inspect", "new", "--establishment", establishment});
@@ -79,7 +73,7 @@ TEST_CASE("attachments: a 2 MB photo over a 64 kbit/s, 300 ms link cut at 90% re
   plan.bytes_per_second = kTwoGBytesPerSecond;
   plan.cut_upload_at = static_cast<std::int64_t>(kPhotoBytes * 9 / 10);
   FaultProxy proxy(server.port(), plan);
-  login(lan, proxy.port());
+  lan.loginTo(proxy.port());
   const auto synced = lan.run({"sync", "--json"});
   INFO(synced.err);
   REQUIRE(synced.exit_code == 0);
@@ -98,7 +92,7 @@ TEST_CASE("attachments: a 2 MB photo over a 64 kbit/s, 300 ms link cut at 90% re
   auto waiting = runProcess({serverBinary(), "--data", data, "attachments", "waiting", "--json"});
   REQUIRE(waiting.exit_code == 0);
   CHECK(json::parse(waiting.out).empty());
-  login(giam, server.port());
+  giam.loginTo(server.port());
   REQUIRE(giam.run({"sync"}).exit_code == 0);
   const auto fetched_file = dir / "fetched.jpg";
   auto fetched = giam.run({"attachment", "fetch", sha, "--out", fetched_file.string()});
@@ -192,7 +186,7 @@ TEST_CASE("attachments: over a real 64 kbit/s link (tc tbf on a veth pair betwee
   {
     // Set up in the office: the same database served on loopback for the first sync.
     ServerProcess office(data);
-    login(lan, office.port());
+    lan.loginTo(office.port());
     REQUIRE(lan.run({"sync"}).exit_code == 0);
   }
   const auto establishment = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();

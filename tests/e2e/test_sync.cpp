@@ -33,12 +33,6 @@ struct Province {
   void addUser(const std::string& name, std::vector<std::string> args) { REQUIRE(addServerUser(data, name, std::move(args))); }
 };
 
-void login(const Laptop& laptop, unsigned short port) {
-  auto r = laptop.login("http://127.0.0.1:" + std::to_string(port));
-  INFO(r.err);
-  REQUIRE(r.exit_code == 0);
-}
-
 
 // Bảo Lạc's team: Lan (the province's inspector there), a second inspector Hoa and their
 // supervisor Giám, each with a laptop in the province's folder. `lan_clock`: Lan's clock offset.
@@ -85,9 +79,9 @@ TEST_CASE("sync: what one inspector pushes reaches the province, and nobody sees
   ServerProcess server(province.data);
   Laptop lan{(province.dir / "lan").string(), "lan"}, minh{(province.dir / "minh").string(), "minh"},
       tinh{(province.dir / "tinh").string(), "tinh"};
-  login(lan, server.port());
-  login(minh, server.port());
-  login(tinh, server.port());
+  lan.loginTo(server.port());
+  minh.loginTo(server.port());
+  tinh.loginTo(server.port());
 
   SECTION("a fresh home needs no seed: its first sync pulls its district") {
     auto first = lan.runJson({"sync"});
@@ -162,7 +156,7 @@ TEST_CASE("sync: two inspectors correct the same record offline; a supervisor re
   std::optional<ServerProcess> server;
   server.emplace(province.data, port);
   for (const auto* l : {&lan, &hoa, &giam}) {
-    login(*l, port);
+    l->loginTo(port);
     REQUIRE(l->run({"sync"}).exit_code == 0);
   }
   const auto code = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
@@ -282,7 +276,7 @@ TEST_CASE("sync: an inspector's edit of an inspection finalized meanwhile is ref
   auto& [lan, hoa, giam] = team;
   ServerProcess server(province.data);
   for (const auto* l : {&lan, &hoa, &giam}) {
-    login(*l, server.port());
+    l->loginTo(server.port());
     REQUIRE(l->run({"sync"}).exit_code == 0);
   }
   const auto establishment = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
@@ -332,7 +326,7 @@ TEST_CASE("sync: a laptop whose clock is three years behind is warned, and its e
   BaoLacTeam team(province, "-1095d");
   auto& [lan, hoa, giam] = team;
   ServerProcess server(province.data);
-  for (const auto* l : {&lan, &hoa, &giam}) login(*l, server.port());
+  for (const auto* l : {&lan, &hoa, &giam}) l->loginTo(server.port());
   auto first = lan.run({"sync"});
   REQUIRE(first.exit_code == 0);
   CHECK_THAT(first.err, Catch::Contains("Warning: this laptop's clock is 1095 days behind the server's") &&

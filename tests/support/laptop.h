@@ -38,6 +38,13 @@ struct Laptop {
     return run({"login", "--server", url, "--user", user}, "password-of-" + user + "\n");
   }
 
+  /// Logs in to the server on 127.0.0.1:`port` through login(); requires success.
+  void loginTo(unsigned short port) const {
+    auto r = login("http://127.0.0.1:" + std::to_string(port));
+    INFO(user << ": " << r.err);
+    REQUIRE(r.exit_code == 0);
+  }
+
   /// The same with --json; requires success and returns the parsed output.
   nlohmann::json runJson(std::vector<std::string> args) const {
     args.push_back("--json");
