@@ -98,8 +98,18 @@ Problem badAssignments(const std::vector<std::string>& bad) {
 void printInspection(const Output& o, const InspectorService& service, const InspectionView& v) {
   const auto& doc = v.inspection;
   const bool finalized = textField(doc, f::kStatus) == kStatusFinalized;
+  const auto state = reviewStateLabel(reviewState(doc));
   o.out << "Phiếu kiểm tra / Inspection " << doc.id << "\n"
-        << "  Trạng thái / Status: " << (finalized ? "đã hoàn tất / finalized" : "nháp / draft") << "\n"
+        << "  Trạng thái / Status: " << state.vi << " / " << state.en << "\n";
+  if (const auto by = textField(doc, f::kReviewedBy); !by.empty()) {
+    o.out << "  Người duyệt / Reviewed by: " << by;
+    if (const auto* at = doc.fields.count(f::kReviewedAt) ? doc.fields.at(f::kReviewedAt).get<DateTime>() : nullptr)
+      o.out << ", " << formatDateTime(*at);
+    o.out << "\n";
+  }
+  if (const auto comment = textField(doc, f::kReviewComment); !comment.empty())
+    o.out << "  Nhận xét / Comment: " << comment << "\n";
+  o.out
         << "  Cơ sở / Establishment: " << establishmentLine(service, v.establishment) << "\n"
         << "  Mẫu / Template: " << v.checklist->title.vi << " (" << v.checklist->id << " v" << v.checklist->version << ")\n"
         << "  Đã trả lời / Answered: " << v.state.answeredCount() << "/" << v.state.relevantCount() << "\n\n";
@@ -144,6 +154,7 @@ json inspectionJson(const InspectorService& service, const InspectionView& v) {
   }
   auto j = documentJson(v.inspection);
   j["status"] = textField(v.inspection, f::kStatus);
+  j["review_state"] = reviewStateCode(reviewState(v.inspection));
   j["establishment"] = {{"id", v.establishment.id},
                         {"code", textField(v.establishment, "code")},
                         {"name", textField(v.establishment, "name")},
@@ -237,9 +248,20 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
   auto* i_show = inspect->add_subcommand("show", "Xem phiếu / show an inspection");
   i_show->add_option("ID", insp_ref, "Mã phiếu / inspection id or prefix")->required();
   auto* i_list = inspect->add_subcommand("list", "Danh sách phiếu / list inspections");
-  i_list->add_option("--status", status_filter, "draft | finalized")->check(CLI::IsMember({"draft", "finalized"}));
+  i_list->add_option("--status", status_filter, "draft | finalized | submitted | approved | returned")
+      ->check(CLI::IsMember({"draft", "finalized", "submitted", "approved", "returned"}));
   auto* i_final = inspect->add_subcommand("finalize", "Hoàn tất phiếu / finalize an inspection");
   i_final->add_option("ID", insp_ref, "Mã phiếu / inspection id or prefix")->required();
+  auto* i_review = inspect->add_subcommand(
+      "review", "Giám sát viên duyệt hoặc trả lại phiếu đã hoàn tất, làm được khi không có mạng / a supervisor approves or "
+                "returns a finalized inspection, offline too");
+  i_review->add_option("ID", insp_ref, "Mã phiếu / inspection id or prefix")->required();
+  bool review_approve = false, review_return = false;
+  std::string review_comment;
+  auto* approve_flag = i_review->add_flag("--approve", review_approve, "Duyệt / approve");
+  auto* return_flag = i_review->add_flag("--return", review_return, "Trả lại để sửa / return for correction");
+  approve_flag->excludes(return_flag);
+  i_review->add_option("--comment", review_comment, "Nhận xét; bắt buộc khi trả lại / comment; needed to return");
 
   auto* history = app.add_subcommand("history", "Lịch sử sửa đổi / every revision of an inspection or establishment");
   std::string history_ref;
@@ -490,10 +512,16 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
 
     if (i_fill->parsed()) return runFill(svc, insp_ref, in, out);
 
-    if (i_set->parsed() || i_attach->parsed() || i_final->parsed()) {
+    if (i_set->parsed() || i_attach->parsed() || i_final->parsed() || i_review->parsed()) {
       Result<Document> r = [&]() -> Result<Document> {
         if (i_attach->parsed()) return svc.attach(insp_ref, question, attach_file);
         if (i_final->parsed()) return svc.finalize(insp_ref);
+        if (i_review->parsed()) {
+          if (!review_approve && !review_return)
+            return problem("Chọn --approve (duyệt) hoặc --return --comment \"...\" (trả lại để sửa).",
+                           "Choose --approve, or --return --comment \"...\" to return it for correction.");
+          return svc.review(insp_ref, {review_approve, review_comment});
+        }
         std::vector<std::string> bad;
         auto pairs = toAssignments(answers, bad);
         if (!bad.empty()) return badAssignments(bad);
@@ -506,6 +534,9 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
         out << inspectionJson(svc, v.value()).dump(2) << "\n";
       } else if (i_final->parsed()) {
         out << "Đã hoàn tất phiếu / Inspection finalized: " << r.value().id << "\n";
+      } else if (i_review->parsed()) {
+        const auto state = reviewStateLabel(reviewState(r.value()));
+        out << state.vi << " / " << state.en << ": " << r.value().id << " (gửi khi đồng bộ / sent with the next sync)\n";
       } else {
         out << "Đã lưu / Saved. Đã trả lời / Answered " << v.value().state.answeredCount() << "/"
             << v.value().state.relevantCount() << "; còn thiếu / still missing: " << v.value().state.issues().size()
@@ -535,7 +566,7 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
           list.push_back(inspectionJson(svc, v.value()));
           continue;
         }
-        out << pad(doc.id.substr(0, 8), 10) << pad(textField(doc, f::kStatus), 19)
+        out << pad(doc.id.substr(0, 8), 10) << pad(std::string(reviewStateCode(reviewState(doc))), 19)
             << pad(std::to_string(v.value().state.answeredCount()) + "/" + std::to_string(v.value().state.relevantCount()), 18)
             << establishmentLine(svc, v.value().establishment) << "\n";
       }
@@ -634,7 +665,7 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
         for (const auto& u : s.refused_uploads)
           refused_uploads.push_back({{"sha256", u.ref.sha256}, {"vi", u.refused->vi}, {"en", u.refused->en}});
         out << json{{"province", s.province}, {"user", s.user}, {"device", s.device}, {"drafts", s.drafts},
-                    {"finalized", s.finalized}, {"pending_changes", s.pending_changes}, {"server", s.server},
+                    {"finalized", s.finalized}, {"returned", s.returned}, {"pending_changes", s.pending_changes}, {"server", s.server},
                     {"last_sync", s.last_sync}, {"clock_skew_ms", s.clock_skew_ms}, {"open_conflicts", s.open_conflicts},
                     {"pending_uploads", s.pending_uploads}, {"refused_uploads", refused_uploads}, {"refused", refused}}
                    .dump(2)
@@ -642,6 +673,9 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
       } else {
         out << "Tỉnh / Province: " << s.province << "\nCán bộ / User: " << s.user << "\nMáy / Device: " << s.device
             << "\nPhiếu nháp / Drafts: " << s.drafts << "\nPhiếu đã hoàn tất / Finalized: " << s.finalized
+            << (s.returned ? "\nPhiếu bị trả lại để sửa / Returned for correction: " + std::to_string(s.returned) +
+                                 " (fieldcheck inspect list --status returned)"
+                           : std::string())
             << "\nThay đổi chờ gửi / Changes waiting to be sent: " << s.pending_changes
             << "\nMáy chủ / Server: " << (s.server.empty() ? "(chưa đăng nhập / not logged in)" : s.server)
             << "\nĐồng bộ lần cuối / Last sync: " << (s.last_sync.empty() ? "(chưa / never)" : s.last_sync) << "\n";

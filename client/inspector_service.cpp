@@ -380,18 +380,35 @@ Result<Document> InspectorService::finalize(std::string_view inspection_ref) {
     // Answers to questions that do not apply are not part of the finalized record.
     for (const auto& s : view.state.questions())
       if (!s.relevant) fields.erase(s.question->id);
+    clearReview(fields);
     fields[f::kStatus] = std::string(kStatusFinalized);
     fields[f::kFinalizedAt] = DateTime{wallClockMs() / 1000 * 1000, utc_offset_minutes_};
     return fields;
   });
 }
 
+Result<Document> InspectorService::review(std::string_view inspection_ref, const ReviewDecision& decision) {
+  if (!supervises())
+    return problem("Chỉ giám sát viên, cán bộ tỉnh hoặc quản trị mới duyệt phiếu. Nếu bạn giám sát, hãy đăng nhập lại (`fieldcheck login`).",
+                   "Only a supervisor, provincial officer or administrator reviews inspections. If you supervise, log in again "
+                   "(`fieldcheck login`).");
+  auto inspection = findInspection(inspection_ref);
+  if (!inspection) return inspection;
+  const auto at = DateTime{wallClockMs() / 1000 * 1000, utc_offset_minutes_};
+  return store_.write(inspection.value().id, kinds::kInspection, [&](const Document* current) -> Result<Fields> {
+    return reviewedFields(*current, decision, store_.user(), at);
+  });
+}
+
 Result<std::vector<Document>> InspectorService::inspections(const std::optional<std::string>& status) const {
-  if (status && *status != kStatusDraft && *status != kStatusFinalized)
-    return problem("Trạng thái phải là draft hoặc finalized.", "The status must be draft or finalized.");
+  constexpr std::string_view kFilters[] = {"draft", "finalized", "submitted", "approved", "returned"};
+  if (status && std::find(std::begin(kFilters), std::end(kFilters), *status) == std::end(kFilters))
+    return problem("Trạng thái phải là draft, finalized, submitted, approved hoặc returned.",
+                   "The status must be draft, finalized, submitted, approved or returned.");
   std::vector<Document> out;
   for (auto& doc : store_.heads(kinds::kInspection))
-    if (!status || textField(doc, f::kStatus) == *status) out.push_back(std::move(doc));
+    if (!status || textField(doc, f::kStatus) == *status || reviewStateCode(reviewState(doc)) == *status)
+      out.push_back(std::move(doc));
   std::sort(out.begin(), out.end(), [](const Document& a, const Document& b) { return a.stamp > b.stamp; });
   return out;
 }
@@ -402,6 +419,7 @@ StatusSummary InspectorService::status() const {
     const auto st = textField(doc, f::kStatus);
     if (st == kStatusDraft) ++s.drafts;
     else if (st == kStatusFinalized) ++s.finalized;
+    if (reviewState(doc) == ReviewState::kReturned) ++s.returned;
   }
   s.pending_changes = store_.pendingChanges();
   s.user = store_.user();

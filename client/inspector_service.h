@@ -16,25 +16,12 @@
 #include "fieldcheck/checklist_template.h"
 #include "fieldcheck/conflict_record.h"
 #include "fieldcheck/document.h"
+#include "fieldcheck/review.h"
 #include "home.h"
 #include "local_store.h"
 
 namespace fieldcheck::client {
 
-/// Field names of an inspection document that are not answers. Question ids cannot start with
-/// '_', so these never collide with answers.
-namespace inspection_fields {
-inline constexpr const char* kEstablishment = "_establishment";
-inline constexpr const char* kTemplate = "_template";
-inline constexpr const char* kTemplateVersion = "_template_version";
-inline constexpr const char* kDistrict = "_district";
-inline constexpr const char* kStatus = "_status";
-inline constexpr const char* kStartedAt = "_started_at";
-inline constexpr const char* kFinalizedAt = "_finalized_at";
-}  // namespace inspection_fields
-
-inline constexpr std::string_view kStatusDraft = "draft";
-inline constexpr std::string_view kStatusFinalized = "finalized";
 
 /// "FIELD=VALUE" as typed on the command line.
 using Assignment = std::pair<std::string, std::string>;
@@ -67,6 +54,7 @@ struct InspectionView {
 struct StatusSummary {
   std::size_t drafts = 0;
   std::size_t finalized = 0;
+  std::size_t returned = 0;  // drafts a supervisor returned for correction
   std::size_t pending_changes = 0;
   std::string user;
   std::string device;
@@ -125,13 +113,19 @@ class InspectorService {
   Result<Document> attach(std::string_view inspection_ref, const std::string& question_id,
                           const std::filesystem::path& file);
 
+  /// A supervisor's review of a finalized inspection, offline: approved, or returned to its
+  /// inspector as a draft with `decision.comment` (see reviewedFields). Saved at once and sent
+  /// with the next sync. Refuses on an inspector's laptop and for a draft.
+  Result<Document> review(std::string_view inspection_ref, const ReviewDecision& decision);
+
   /// Finalizes a complete inspection. Refuses, listing every missing or invalid answer, until
   /// the checklist is complete.
   Result<Document> finalize(std::string_view inspection_ref);
 
   Result<InspectionView> view(std::string_view inspection_ref) const;
 
-  /// Inspections, optionally only those with `status` ("draft" or "finalized"), newest first.
+  /// Inspections, optionally only those with `status` ("draft" or "finalized", or a review state:
+  /// "submitted", "approved", "returned"), newest first.
   Result<std::vector<Document>> inspections(const std::optional<std::string>& status) const;
 
   StatusSummary status() const;

@@ -10,6 +10,8 @@ packages=(
   libicu-dev libsodium-dev libssl-dev zlib1g-dev libzstd-dev
   catch2 librapidcheck-dev
   faketime iproute2
+  libxlsxwriter-dev
+  python3 python3-openpyxl
 )
 
 missing=()

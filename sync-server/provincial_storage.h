@@ -169,6 +169,12 @@ class ProvincialStorage {
   /// open and an incomplete or foreign decision, changing nothing.
   virtual Result<std::string> resolveConflict(std::int64_t number, const ConflictDecision& decision, const std::string& by) = 0;
 
+  /// Writes a new head revision of document `id` with the fields `change` returns for its current
+  /// head, by `by` from the device "server" (so every laptop in scope pulls it), in one
+  /// transaction. Returns the new revision; `change`'s problem (nothing written) or "not found".
+  virtual Result<Document> amend(const std::string& id, const std::function<Result<Fields>(const Document& head)>& change,
+                                 const std::string& by) = 0;
+
   /// The server's keys: laptops seal bundles to the sealing key and check receipts with the
   /// signing key (both public halves go to a laptop at login). Made once, on first use.
   struct Keys {
@@ -198,6 +204,9 @@ class ProvincialStorage {
 
   /// Attachments that records name and the server does not hold whole yet, oldest record first.
   virtual std::vector<WaitingAttachment> waitingAttachments() = 0;
+
+  /// Ids of documents of `kind` whose id begins with `prefix` (lowercase hex), at most `limit`.
+  virtual std::vector<std::string> idsWithPrefix(const std::string& kind, const std::string& prefix, std::size_t limit) = 0;
 
   /// The current head of a document, or nullopt.
   virtual std::optional<Document> head(const std::string& id) = 0;

@@ -2,6 +2,7 @@
 #include "push_rules.h"
 
 #include "fieldcheck/answer_validation.h"
+#include "fieldcheck/review.h"
 #include "fieldcheck/seed.h"
 
 #include <map>
@@ -158,6 +159,8 @@ PushDecision judgePush(const Identity& who, const protocol::PushEntry& e, const 
   if (head && textField(*head, "_status") == "finalized" && who.role == Role::kInspector)
     return refuse(e, "finalized", "Phiếu đã hoàn tất nên cán bộ kiểm tra không sửa được; hãy báo giám sát viên.",
                   "The inspection is finalized and an inspector cannot edit it; ask a supervisor.");
+  if (auto bad = reviewFieldsProblem(doc, head ? &*head : nullptr, decidesConflicts(who)))
+    return refuse(e, "review", bad->vi, bad->en);
   return accept(who, district, concurrent);
 }
 

@@ -22,7 +22,7 @@ std::optional<protocol::Refusal> precheckPush(const Identity& who, const protoco
 /// Never trusts the client for scope: the district of an inspection is its establishment's
 /// district on the server. Refuses a document outside the user's district, an inspection of an
 /// unknown establishment or moved to another, an edit of a finalized inspection by an
-/// inspector, and an edit based on a revision the server never had. An edit based on a revision
+/// inspector, a review (approval or return) from an inspector or a malformed one, and an edit based on a revision the server never had. An edit based on a revision
 /// that is no longer the head is accepted for a merge; one from a supervisor, provincial officer or
 /// administrator may resolve conflicts (see ConflictRecord).
 PushDecision judgePush(const Identity& who, const protocol::PushEntry& entry, const std::optional<Document>& head,

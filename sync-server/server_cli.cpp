@@ -16,6 +16,7 @@
 #include "fieldcheck/bundle.h"
 #include "http_server.h"
 #include "fieldcheck/files.h"
+#include "fieldcheck/review.h"
 #include "fieldcheck/sqlite_database.h"
 #include "provincial_storage.h"
 #include "tuning.h"
@@ -51,6 +52,18 @@ std::string readPassword(std::istream& in, std::ostream& err) {
   std::getline(in, line);
   if (!line.empty() && line.back() == '\r') line.pop_back();
   return line;
+}
+
+// The id of the document of `kind` that `ref` (an id or an unambiguous id prefix) names.
+Result<std::string> findDocumentId(ProvincialStorage& db, const std::string& kind, std::string ref) {
+  for (auto& c : ref) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const auto ids = ref.size() >= 4 ? db.idsWithPrefix(kind, ref, 2) : std::vector<std::string>{};
+  if (ids.size() == 1) return ids.front();
+  if (ids.empty())
+    return problem("Không có phiếu “" + ref + "” (cần ít nhất 4 ký tự đầu của mã).",
+                   "There is no inspection “" + ref + "” (give at least the first 4 characters of its id).");
+  return problem("Có nhiều phiếu bắt đầu bằng “" + ref + "”; hãy gõ thêm ký tự.",
+                 "Several inspections begin with “" + ref + "”; type more of the id.");
 }
 
 }  // namespace
@@ -116,6 +129,16 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
   conflicts_resolve->add_option("--set", sets, "TRƯỜNG=GIÁ_TRỊ / FIELD=VALUE");
   std::string resolver;
   conflicts_resolve->add_option("--by", resolver, "Người quyết định (tên đăng nhập) / who decides (login name)")->required();
+
+  auto* review = app.add_subcommand(
+      "review", "Duyệt hoặc trả lại một phiếu đã hoàn tất / approve or return a finalized inspection");
+  std::string inspection_ref, review_comment, reviewer;
+  review->add_option("ID", inspection_ref, "Mã phiếu (8 ký tự đầu là đủ) / inspection id or prefix")->required();
+  bool review_approve = false, review_return = false;
+  auto* approve_flag = review->add_flag("--approve", review_approve, "Duyệt / approve");
+  review->add_flag("--return", review_return, "Trả lại để sửa / return for correction")->excludes(approve_flag);
+  review->add_option("--comment", review_comment, "Nhận xét; bắt buộc khi trả lại / comment; needed to return");
+  review->add_option("--by", reviewer, "Giám sát viên (tên đăng nhập) / the supervisor (login name)")->required();
 
   auto* serve_cmd = app.add_subcommand("serve", "Phục vụ đồng bộ qua HTTP / serve sync over HTTP");
   std::string listen = "127.0.0.1:8470";
@@ -276,6 +299,30 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
       if (!resolved) return fail(err, resolved.problem());
       db.audit(resolver, "cli", "conflict.resolve", "#" + std::to_string(conflict_number) + " -> " + resolved.value());
       out << "Đã giải quyết / Resolved #" << conflict_number << ": " << resolved.value() << "\n";
+      return 0;
+    }
+
+    if (review->parsed()) {
+      if (!review_approve && !review_return)
+        return fail(err, problem("Chọn --approve (duyệt) hoặc --return --comment \"...\" (trả lại để sửa).",
+                                 "Choose --approve, or --return --comment \"...\" to return it for correction."));
+      const auto who = db.userWithHash(reviewer);
+      if (!who || who->first.revoked || who->first.role == Role::kInspector)
+        return fail(err, problem("“" + reviewer + "” không phải giám sát viên, cán bộ tỉnh hay quản trị còn hiệu lực.",
+                                 "“" + reviewer + "” is not an active supervisor, provincial officer or admin."));
+      auto id = findDocumentId(db, std::string(kinds::kInspection), inspection_ref);
+      if (!id) return fail(err, id.problem());
+      const auto now = DateTime{wallClockMs() / 1000 * 1000, offset};
+      auto reviewed = db.amend(id.value(), [&](const Document& inspection) -> Result<Fields> {
+        if (who->first.district && *who->first.district != textField(inspection, inspection_fields::kDistrict))
+          return problem("Phiếu này thuộc huyện khác, ngoài phạm vi của “" + reviewer + "”.",
+                         "This inspection is in another district, outside “" + reviewer + "”'s scope.");
+        return reviewedFields(inspection, {review_approve, review_comment}, reviewer, now);
+      }, reviewer);
+      if (!reviewed) return fail(err, reviewed.problem());
+      db.audit(reviewer, "cli", review_approve ? "inspection.approve" : "inspection.return", id.value() + " -> " + reviewed.value().revision);
+      const auto state = reviewStateLabel(reviewState(reviewed.value()));
+      out << state.vi << " / " << state.en << ": " << id.value() << "\n";
       return 0;
     }
 

@@ -409,6 +409,36 @@ class SqliteStorage final : public ProvincialStorage {
     return out;
   }
 
+  std::vector<std::string> idsWithPrefix(const std::string& kind, const std::string& prefix, std::size_t limit) override {
+    SQLite::Statement st(db_, "SELECT id FROM documents WHERE kind = ? AND id >= ? AND id < ? ORDER BY id LIMIT ?");
+    st.bind(1, kind);
+    st.bind(2, prefix);
+    st.bind(3, prefix + "~");
+    st.bind(4, static_cast<std::int64_t>(limit));
+    std::vector<std::string> ids;
+    while (st.executeStep()) ids.push_back(st.getColumn(0).getString());
+    return ids;
+  }
+
+  Result<Document> amend(const std::string& id, const std::function<Result<Fields>(const Document& head)>& change,
+                         const std::string& by) override {
+    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+    const auto current = head(id);
+    if (!current) return problem("Không có hồ sơ " + id + " trên máy chủ.", "There is no record " + id + " on the server.");
+    auto fields = change(*current);
+    if (!fields) return fields.problem();
+    SQLite::Statement district(db_, "SELECT district FROM documents WHERE id = ?");
+    district.bind(1, id);
+    district.executeStep();
+    Document doc = *current;
+    doc.fields = std::move(fields.value());
+    const auto scope = district.getColumn(0).isNull() ? std::string() : district.getColumn(0).getString();
+    district.reset();
+    appendServerRevision(doc, {current->revision}, by, nextServerStamp(current->stamp), scope);
+    tx.commit();
+    return head(id).value();
+  }
+
   Result<std::string> resolveConflict(std::int64_t number, const ConflictDecision& decision, const std::string& by) override {
     SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
     const auto found = conflicts({true, "", number});

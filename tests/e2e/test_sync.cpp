@@ -354,3 +354,81 @@ TEST_CASE("sync: a laptop whose clock is three years behind is warned, and its e
   CHECK(conflicts[0]["fields"][0]["other"] == 15);  // Lan's value waits for the supervisor
   CHECK(conflicts[0]["other"]["author"] == "lan");
 }
+
+TEST_CASE("review: a supervisor returns an inspection offline; the inspector corrects it; the server approves; history keeps "
+          "each round",
+          "[sync][review][e2e]") {
+  Province province;
+  BaoLacTeam team(province);
+  auto& [lan, hoa, giam] = team;
+  ServerProcess server(province.data);
+  for (const auto* l : {&lan, &giam}) {
+    l->loginTo(server.port());
+    REQUIRE(l->run({"sync"}).exit_code == 0);
+  }
+  const auto establishment = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
+  const auto id = completeDraft(lan, establishment);
+  REQUIRE(lan.run({"inspect", "finalize", id}).exit_code == 0);
+  REQUIRE(lan.runJson({"sync"})["refused"] == 0);
+  REQUIRE(giam.run({"sync"}).exit_code == 0);
+
+  auto waiting = giam.runJson({"inspect", "list", "--status", "submitted"});
+  REQUIRE(waiting.size() == 1);
+  CHECK(waiting[0]["review_state"] == "submitted");
+  // An inspector does not review, not even their own work.
+  auto own = lan.run({"inspect", "review", id, "--approve"});
+  CHECK(own.exit_code == 1);
+  CHECK_THAT(own.err, Catch::Contains("Only a supervisor"));
+
+  // The supervisor returns it before syncing again (saved on the laptop); a return needs its reason.
+  auto bare = giam.run({"inspect", "review", id, "--return"});
+  CHECK(bare.exit_code == 1);
+  CHECK_THAT(bare.err, Catch::Contains("--comment"));
+  REQUIRE(giam.run({"inspect", "review", id, "--return", "--comment", "Thiếu số lao động nữ / women workers miscounted"})
+              .exit_code == 0);
+  CHECK(giam.runJson({"status"})["pending_changes"] == 1);
+  CHECK(giam.runJson({"inspect", "show", id})["review_state"] == "returned");
+  REQUIRE(giam.runJson({"sync"})["refused"] == 0);
+
+  // Back on the inspector's laptop as a draft with the comment; corrected and finalized again.
+  REQUIRE(lan.run({"sync"}).exit_code == 0);
+  const auto returned = lan.runJson({"inspect", "show", id});
+  CHECK(returned["review_state"] == "returned");
+  CHECK(returned["status"] == "draft");
+  CHECK(lan.runJson({"status"})["returned"] == 1);
+  CHECK_THAT(lan.run({"inspect", "show", id}).out, Catch::Contains("women workers miscounted"));
+  REQUIRE(lan.run({"inspect", "set", id, "workers_women=3"}).exit_code == 0);
+  REQUIRE(lan.runJson({"sync"})["refused"] == 0);  // a correction keeps the supervisor's return
+  REQUIRE(lan.run({"inspect", "finalize", id}).exit_code == 0);
+  REQUIRE(lan.runJson({"sync"})["refused"] == 0);
+  CHECK(lan.runJson({"inspect", "show", id})["review_state"] == "submitted");
+
+  // The same review on the server: only an active supervisor in scope, named with --by.
+  const auto prefix = id.substr(0, 8);
+  auto by_inspector = runProcess({serverBinary(), "--data", province.data, "review", prefix, "--approve", "--by", "lan"});
+  CHECK(by_inspector.exit_code == 1);
+  auto approved = runProcess({serverBinary(), "--data", province.data, "review", prefix, "--approve", "--by", "giam"});
+  INFO(approved.err);
+  REQUIRE(approved.exit_code == 0);
+  CHECK_THAT(approved.out, Catch::Contains("approved"));
+  auto twice = runProcess({serverBinary(), "--data", province.data, "review", prefix, "--approve", "--by", "giam"});
+  CHECK(twice.exit_code == 1);
+  CHECK_THAT(twice.err, Catch::Contains("already approved"));
+
+  REQUIRE(lan.run({"sync"}).exit_code == 0);
+  const auto shown = lan.runJson({"inspect", "show", id});
+  CHECK(shown["review_state"] == "approved");
+  CHECK(shown["status"] == "finalized");
+  // An approved inspection is no longer the inspector's to edit.
+  CHECK(lan.run({"inspect", "set", id, "workers_total=9"}).exit_code == 1);
+
+  // Every round stays: the first finalization, the return, the correction, the second
+  // finalization and the approval.
+  const auto history = lan.runJson({"history", id});
+  std::vector<std::string> reviews;
+  for (const auto& r : history)
+    if (r["fields"].contains("_review")) reviews.push_back(r["fields"]["_review"].get<std::string>());
+  CHECK(std::count(reviews.begin(), reviews.end(), "returned") >= 1);
+  CHECK(reviews.back() == "approved");
+  CHECK(history.back()["author"] == "giam");
+}

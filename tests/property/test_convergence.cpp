@@ -190,6 +190,13 @@ class CrashingStorage final : public ProvincialStorage {
   Result<std::string> resolveConflict(std::int64_t n, const ConflictDecision& d, const std::string& b) override {
     return inner_.resolveConflict(n, d, b);
   }
+  Result<Document> amend(const std::string& id, const std::function<Result<Fields>(const Document&)>& change,
+                         const std::string& by) override {
+    return inner_.amend(id, change, by);
+  }
+  std::vector<std::string> idsWithPrefix(const std::string& k, const std::string& p, std::size_t n) override {
+    return inner_.idsWithPrefix(k, p, n);
+  }
   Keys serverKeys() override { return inner_.serverKeys(); }
   protocol::UploadState uploadState(const std::string& sha) override { return inner_.uploadState(sha); }
   Result<UploadOutcome> appendUpload(const Identity& who, const std::string& sha, std::uint64_t offset, std::uint64_t size,

@@ -1,0 +1,111 @@
+// Inspections' review states, and the fields a review writes.
+#include "fieldcheck/review.h"
+
+namespace fieldcheck {
+namespace {
+
+namespace f = inspection_fields;
+
+constexpr const char* kReviewFieldNames[] = {f::kReview, f::kReviewComment, f::kReviewedBy, f::kReviewedAt};
+
+bool sameReview(const Document& a, const Document* b) {
+  for (const auto* name : kReviewFieldNames) {
+    const auto in_a = a.fields.find(name);
+    const Value* in_b = nullptr;
+    if (b)
+      if (auto it = b->fields.find(name); it != b->fields.end()) in_b = &it->second;
+    if ((in_a == a.fields.end()) != (in_b == nullptr)) return false;
+    if (in_b && !(in_a->second == *in_b)) return false;
+  }
+  return true;
+}
+
+bool hasReview(const Document& doc) {
+  for (const auto* name : kReviewFieldNames)
+    if (doc.fields.count(name)) return true;
+  return false;
+}
+
+}  // namespace
+
+ReviewState reviewState(const Document& inspection) {
+  const auto review = textField(inspection, f::kReview);
+  if (textField(inspection, f::kStatus) != kStatusFinalized)
+    return review == kReviewReturned ? ReviewState::kReturned : ReviewState::kDraft;
+  return review == kReviewApproved ? ReviewState::kApproved : ReviewState::kSubmitted;
+}
+
+std::string_view reviewStateCode(ReviewState state) {
+  switch (state) {
+    case ReviewState::kDraft: return "draft";
+    case ReviewState::kSubmitted: return "submitted";
+    case ReviewState::kApproved: return "approved";
+    case ReviewState::kReturned: return "returned";
+  }
+  return "draft";
+}
+
+Bilingual reviewStateLabel(ReviewState state) {
+  switch (state) {
+    case ReviewState::kDraft: return {"Nháp", "draft"};
+    case ReviewState::kSubmitted: return {"Đã nộp, chờ duyệt", "submitted, waiting for review"};
+    case ReviewState::kApproved: return {"Đã duyệt", "approved"};
+    case ReviewState::kReturned: return {"Bị trả lại để sửa", "returned for correction"};
+  }
+  return {"Nháp", "draft"};
+}
+
+Result<Fields> reviewedFields(const Document& inspection, const ReviewDecision& decision, const std::string& by,
+                              const DateTime& at) {
+  const auto id = inspection.id.substr(0, 8);
+  const auto state = reviewState(inspection);
+  if (state == ReviewState::kDraft || state == ReviewState::kReturned)
+    return problem("Phiếu " + id + " chưa hoàn tất (còn là nháp) nên chưa duyệt được; chờ cán bộ kiểm tra hoàn tất.",
+                   "Inspection " + id + " is a draft, not finalized, so it cannot be reviewed yet; wait for the inspector to finalize it.");
+  if (decision.approve && state == ReviewState::kApproved)
+    return problem("Phiếu " + id + " đã được duyệt rồi.", "Inspection " + id + " is already approved.");
+  if (!decision.approve && decision.comment.find_first_not_of(" \t\r\n") == std::string::npos)
+    return problem("Trả lại phiếu phải kèm lý do: thêm --comment \"...\" để cán bộ kiểm tra biết cần sửa gì.",
+                   "Returning an inspection needs a reason: add --comment \"...\" so the inspector knows what to correct.");
+  if (decision.comment.size() > kMaxReviewCommentBytes)
+    return problem("Nhận xét dài quá " + std::to_string(kMaxReviewCommentBytes) + " byte; hãy viết ngắn lại.",
+                   "The comment is over " + std::to_string(kMaxReviewCommentBytes) + " bytes; make it shorter.");
+  Fields fields = inspection.fields;
+  fields[f::kReview] = std::string(decision.approve ? kReviewApproved : kReviewReturned);
+  if (decision.comment.empty()) fields.erase(f::kReviewComment);
+  else fields[f::kReviewComment] = decision.comment;
+  fields[f::kReviewedBy] = by;
+  fields[f::kReviewedAt] = at;
+  if (!decision.approve) {
+    fields[f::kStatus] = std::string(kStatusDraft);
+    fields.erase(f::kFinalizedAt);
+  }
+  return fields;
+}
+
+void clearReview(Fields& fields) {
+  for (const auto* name : kReviewFieldNames) fields.erase(name);
+}
+
+std::optional<Bilingual> reviewFieldsProblem(const Document& doc, const Document* head, bool reviewer) {
+  if (!hasReview(doc)) {
+    // Clearing a review is finalizing again after a return; nothing else drops an approval.
+    if (!head || !hasReview(*head) || reviewer) return std::nullopt;
+    if (reviewState(*head) == ReviewState::kReturned && textField(doc, f::kStatus) == kStatusFinalized) return std::nullopt;
+    return Bilingual{"Chỉ giám sát viên mới bỏ được kết quả duyệt phiếu.", "Only a supervisor can undo an inspection's review."};
+  }
+  const auto review = textField(doc, f::kReview);
+  const auto status = textField(doc, f::kStatus);
+  const auto by = doc.fields.find(f::kReviewedBy);
+  const auto at = doc.fields.find(f::kReviewedAt);
+  const bool well_formed = (review == kReviewApproved && status == kStatusFinalized) ||
+                           (review == kReviewReturned && status == kStatusDraft && !textField(doc, f::kReviewComment).empty());
+  if (!well_formed || by == doc.fields.end() || !by->second.get<std::string>() || at == doc.fields.end() ||
+      !at->second.get<DateTime>() || textField(doc, f::kReviewComment).size() > kMaxReviewCommentBytes)
+    return Bilingual{"Kết quả duyệt phiếu không hợp lệ.", "The inspection's review is malformed."};
+  if (!reviewer && !sameReview(doc, head))
+    return Bilingual{"Chỉ giám sát viên mới duyệt hoặc trả lại phiếu.", "Only a supervisor approves or returns an inspection."};
+  return std::nullopt;
+}
+
+}  // namespace fieldcheck
