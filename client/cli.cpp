@@ -65,7 +65,8 @@ json documentJson(const Document& doc) {
 }
 
 std::string establishmentLine(const InspectorService& service, const Document& est) {
-  return textField(est, "code") + " " + textField(est, "name") + " — " + service.districtName(textField(est, "district"));
+  const auto district = textField(est, "district");  // empty for a district itself
+  return textField(est, "code") + " " + textField(est, "name") + (district.empty() ? "" : " — " + service.districtName(district));
 }
 
 struct Globals {
@@ -99,7 +100,7 @@ void printInspection(const Output& o, const InspectorService& service, const Ins
   const auto& doc = v.inspection;
   const bool finalized = textField(doc, f::kStatus) == kStatusFinalized;
   const auto state = reviewStateLabel(reviewState(doc));
-  o.out << "Phiếu kiểm tra / Inspection " << doc.id << "\n"
+  o.out << (doc.kind == "report" ? "Báo cáo định kỳ / Periodic report " : "Phiếu kiểm tra / Inspection ") << doc.id << "\n"
         << "  Trạng thái / Status: " << state.vi << " / " << state.en << "\n";
   if (const auto by = textField(doc, f::kReviewedBy); !by.empty()) {
     o.out << "  Người duyệt / Reviewed by: " << by;
@@ -110,7 +111,9 @@ void printInspection(const Output& o, const InspectorService& service, const Ins
   if (const auto comment = textField(doc, f::kReviewComment); !comment.empty())
     o.out << "  Nhận xét / Comment: " << comment << "\n";
   o.out
-        << "  Cơ sở / Establishment: " << establishmentLine(service, v.establishment) << "\n"
+        << (doc.kind == "report" ? "  Xã, huyện / Commune, district: " : "  Cơ sở / Establishment: ")
+        << establishmentLine(service, v.establishment)
+        << (doc.kind == "report" ? "\n  Kỳ / Period: " + textField(doc, f::kPeriod) : std::string()) << "\n"
         << "  Mẫu / Template: " << v.checklist->title.vi << " (" << v.checklist->id << " v" << v.checklist->version << ")\n"
         << "  Đã trả lời / Answered: " << v.state.answeredCount() << "/" << v.state.relevantCount() << "\n\n";
   int n = 0;
@@ -227,14 +230,22 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
   est_set->add_option("FIELD=VALUE", est_values, "Ví dụ / e.g. workers=12 status=closed")->required();
 
   // inspect
-  auto* inspect = app.add_subcommand("inspect", "Phiếu kiểm tra / inspections");
+  auto* inspect = app.add_subcommand("inspect", "Phiếu kiểm tra và báo cáo định kỳ / inspections and periodic reports");
+  inspect->alias("form");
   inspect->require_subcommand(1);
   std::string insp_ref, establishment_ref, question;
   std::optional<std::string> template_ref, status_filter;
   std::vector<std::string> answers;
   std::string attach_file;
-  auto* i_new = inspect->add_subcommand("new", "Bắt đầu phiếu mới / start a new inspection");
-  i_new->add_option("--establishment", establishment_ref, "Mã cơ sở hoặc id / establishment code or id")->required();
+  auto* i_new = inspect->add_subcommand("new", "Bắt đầu phiếu mới / start a new inspection or periodic report");
+  std::optional<std::string> report_commune, report_district;
+  std::string report_period;
+  auto* est_opt = i_new->add_option("--establishment", establishment_ref, "Mã cơ sở hoặc id / establishment code or id");
+  auto* commune_opt = i_new->add_option("--commune", report_commune, "Báo cáo của xã (tên hoặc mã) / a commune's periodic report");
+  auto* district_opt = i_new->add_option("--district", report_district, "Báo cáo của huyện / a district's periodic report");
+  est_opt->excludes(commune_opt)->excludes(district_opt);
+  commune_opt->excludes(district_opt);
+  i_new->add_option("--period", report_period, "Kỳ báo cáo: 2019, 2019-Q3 hoặc 2019-07 (mặc định năm nay) / report period");
   i_new->add_option("--template", template_ref, "Mã mẫu phiếu khi có nhiều / template id when there are several");
   auto* i_fill = inspect->add_subcommand("fill", "Điền phiếu từng câu / fill question by question");
   i_fill->add_option("ID", insp_ref, "Mã phiếu (8 ký tự đầu là đủ) / inspection id or prefix")->required();
@@ -503,7 +514,13 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
     }
 
     if (i_new->parsed()) {
-      auto r = svc.newInspection(establishment_ref, template_ref);
+      if (establishment_ref.empty() && !report_commune && !report_district)
+        return fail(o, problem("Cần --establishment CƠ_SỞ (phiếu kiểm tra) hoặc --commune / --district (báo cáo định kỳ).",
+                               "Give --establishment CODE (an inspection) or --commune / --district (a periodic report)."));
+      if (report_period.empty())  // this year, on the province's calendar
+        report_period = formatDateTime(DateTime{wallClockMs(), svc.utcOffsetMinutes()}).substr(0, 4);
+      auto r = establishment_ref.empty() ? svc.newReport(template_ref, report_commune, report_district, report_period)
+                                         : svc.newInspection(establishment_ref, template_ref);
       if (!r) return fail(o, r.problem());
       if (o.json) out << documentJson(r.value()).dump(2) << "\n";
       else out << r.value().id << "\n";

@@ -158,8 +158,11 @@ Result<Document> InspectorService::findEstablishment(std::string_view ref) const
 }
 
 Result<Document> InspectorService::findInspection(std::string_view ref) const {
-  return findById(kinds::kInspection, ref,
-                  {"phiếu kiểm tra", "inspection", "inspections", "fieldcheck inspect list"});
+  auto found = findById(kinds::kInspection, ref, {"phiếu kiểm tra", "inspection", "inspections", "fieldcheck inspect list"});
+  if (found) return found;
+  // Periodic reports are filled, finalized and reviewed by the same commands.
+  auto report = findById(kinds::kReport, ref, {"báo cáo", "report", "reports", "fieldcheck inspect list"});
+  return report ? report : found;
 }
 
 Result<std::shared_ptr<const ChecklistTemplate>> InspectorService::templateByPurpose(std::string_view purpose,
@@ -246,6 +249,44 @@ Result<Document> InspectorService::newInspection(std::string_view establishment_
                       [&](const Document*) -> Result<Fields> { return fields; });
 }
 
+Result<Document> InspectorService::newReport(const std::optional<std::string>& template_ref, const std::optional<std::string>& commune,
+                                             const std::optional<std::string>& district, const std::string& period) {
+  if (!periodDays(period))
+    return problem("Kỳ báo cáo “" + period + "” không hợp lệ: dùng năm (2019), quý (2019-Q3) hoặc tháng (2019-07).",
+                   "The period “" + period + "” is not valid: use a year (2019), a quarter (2019-Q3) or a month (2019-07).");
+  Fields fields;
+  std::string purpose;
+  if (commune) {
+    purpose = "commune_report";
+    const auto wanted = foldForSearch(*commune);
+    std::optional<Document> found;
+    for (auto& doc : store_.heads(kinds::kCommune))
+      if (foldForSearch(textField(doc, "code")) == wanted || foldForSearch(textField(doc, "name")) == wanted) found = std::move(doc);
+    if (!found)
+      return problem("Không có xã “" + *commune + "” trên máy này.", "There is no commune “" + *commune + "” on this laptop.");
+    fields[f::kCommune] = textField(*found, "code");
+    fields[f::kDistrict] = textField(*found, "district");
+  } else if (district) {
+    purpose = "district_report";
+    const auto wanted = foldForSearch(*district);
+    for (const auto& doc : store_.heads(kinds::kDistrict))
+      if (foldForSearch(textField(doc, "code")) == wanted || foldForSearch(textField(doc, "name")) == wanted)
+        fields[f::kDistrict] = textField(doc, "code");
+    if (!fields.count(f::kDistrict))
+      return problem("Không có huyện “" + *district + "” trên máy này.", "There is no district “" + *district + "” on this laptop.");
+  } else {
+    return problem("Báo cáo định kỳ cần --commune XÃ hoặc --district HUYỆN.", "A periodic report needs --commune NAME or --district NAME.");
+  }
+  auto checklist = templateByPurpose(purpose, template_ref);
+  if (!checklist) return checklist.problem();
+  fields[f::kTemplate] = seedDocumentId(kinds::kTemplate, checklist.value()->id);
+  fields[f::kTemplateVersion] = checklist.value()->version;
+  fields[f::kPeriod] = period;
+  fields[f::kStatus] = std::string(kStatusDraft);
+  fields[f::kStartedAt] = DateTime{wallClockMs() / 1000 * 1000, utc_offset_minutes_};
+  return store_.write(newDocumentId(), kinds::kReport, [&](const Document*) -> Result<Fields> { return fields; });
+}
+
 Result<std::shared_ptr<const ChecklistTemplate>> InspectorService::parsedTemplate(const Document& template_doc) const {
   if (auto it = templates_by_revision_.find(template_doc.revision); it != templates_by_revision_.end())
     return it->second;
@@ -257,7 +298,11 @@ Result<std::shared_ptr<const ChecklistTemplate>> InspectorService::parsedTemplat
 }
 
 Result<InspectionView> InspectorService::viewOf(const Document& inspection) const {
-  auto est = store_.head(textField(inspection, f::kEstablishment));
+  // A periodic report is about its commune or district, shown where an inspection shows its establishment.
+  const auto commune = textField(inspection, f::kCommune);
+  auto est = inspection.kind != kinds::kReport ? store_.head(textField(inspection, f::kEstablishment))
+             : !commune.empty()               ? store_.head(seedDocumentId(kinds::kCommune, commune))
+                                              : store_.head(seedDocumentId(kinds::kDistrict, textField(inspection, f::kDistrict)));
   auto template_doc = store_.head(textField(inspection, f::kTemplate));
   if (!est || !template_doc)
     return problem("Phiếu " + inspection.id.substr(0, 8) + " tham chiếu cơ sở hoặc mẫu phiếu không có trên máy này.",
@@ -277,7 +322,7 @@ Result<InspectionView> InspectorService::view(std::string_view inspection_ref) c
 Result<Document> InspectorService::editDraft(
     const Document& inspection, const std::function<Result<Fields>(const InspectionView&)>& change) {
   const bool may_amend = supervises();
-  return store_.write(inspection.id, kinds::kInspection, [&](const Document* current) -> Result<Fields> {
+  return store_.write(inspection.id, inspection.kind, [&](const Document* current) -> Result<Fields> {
     // The check runs on the revision inside the write transaction, not on the one read before.
     const bool finalized = textField(*current, f::kStatus) != kStatusDraft;
     if (finalized && !may_amend) return finalizedProblem(*current);
@@ -395,7 +440,7 @@ Result<Document> InspectorService::review(std::string_view inspection_ref, const
   auto inspection = findInspection(inspection_ref);
   if (!inspection) return inspection;
   const auto at = DateTime{wallClockMs() / 1000 * 1000, utc_offset_minutes_};
-  return store_.write(inspection.value().id, kinds::kInspection, [&](const Document* current) -> Result<Fields> {
+  return store_.write(inspection.value().id, inspection.value().kind, [&](const Document* current) -> Result<Fields> {
     return reviewedFields(*current, decision, store_.user(), at);
   });
 }
@@ -406,7 +451,9 @@ Result<std::vector<Document>> InspectorService::inspections(const std::optional<
     return problem("Trạng thái phải là draft, finalized, submitted, approved hoặc returned.",
                    "The status must be draft, finalized, submitted, approved or returned.");
   std::vector<Document> out;
-  for (auto& doc : store_.heads(kinds::kInspection))
+  auto all = store_.heads(kinds::kInspection);
+  for (auto& report : store_.heads(kinds::kReport)) all.push_back(std::move(report));
+  for (auto& doc : all)
     if (!status || textField(doc, f::kStatus) == *status || reviewStateCode(reviewState(doc)) == *status)
       out.push_back(std::move(doc));
   std::sort(out.begin(), out.end(), [](const Document& a, const Document& b) { return a.stamp > b.stamp; });

@@ -90,7 +90,7 @@ class InspectorService {
 
   /// An establishment by its code ("CS-01"), its id or an unambiguous id prefix.
   Result<Document> findEstablishment(std::string_view ref) const;
-  /// An inspection by its id or an unambiguous id prefix.
+  /// An inspection (or a periodic report) by its id or an unambiguous id prefix.
   Result<Document> findInspection(std::string_view ref) const;
 
   /// Corrects an establishment's record as found on the visit. Each value is checked against
@@ -101,6 +101,13 @@ class InspectorService {
   /// (or `template_ref`, a template id, when there are several).
   Result<Document> newInspection(std::string_view establishment_ref,
                                  const std::optional<std::string>& template_ref);
+
+  /// Starts a draft periodic report for `period` ("2019", "2019-Q3", "2019-07"): of a commune
+  /// (the "commune_report" template) or of a district (the "district_report" template), or of
+  /// `template_ref` when there are several. The same commands as an inspection's fill, finalize
+  /// and review it.
+  Result<Document> newReport(const std::optional<std::string>& template_ref, const std::optional<std::string>& commune,
+                             const std::optional<std::string>& district, const std::string& period);
 
   /// Sets answers from typed text ("QUESTION=VALUE"; an empty value clears the answer). All
   /// are checked first; if any is wrong nothing is saved and each fault is listed.

@@ -44,7 +44,24 @@ std::shared_ptr<const ChecklistTemplate> parsedTemplate(const Document& template
 }
 
 bool isInspectionOrRecord(const std::string& kind) {
-  return kind == kinds::kInspection || kind == kinds::kEstablishment;
+  return kind == kinds::kInspection || kind == kinds::kEstablishment || kind == kinds::kReport;
+}
+
+// Reports are of a commune or of a district, as their template's purpose says.
+std::string_view reportPurpose(const Document& report) {
+  return textField(report, "_commune").empty() ? "district_report" : "commune_report";
+}
+
+// What inspections and reports share once their scope holds: a finalized one is no longer an
+// inspector's to edit, and only supervisors review.
+PushDecision judgeFilled(const Identity& who, const protocol::PushEntry& e, const std::optional<Document>& head,
+                         const std::string& district, bool concurrent) {
+  if (head && textField(*head, "_status") == "finalized" && who.role == Role::kInspector)
+    return refuse(e, "finalized", "Phiếu đã hoàn tất nên cán bộ kiểm tra không sửa được; hãy báo giám sát viên.",
+                  "The inspection is finalized and an inspector cannot edit it; ask a supervisor.");
+  if (auto bad = reviewFieldsProblem(e.doc, head ? &*head : nullptr, decidesConflicts(who)))
+    return refuse(e, "review", bad->vi, bad->en);
+  return accept(who, district, concurrent);
 }
 
 }  // namespace
@@ -74,7 +91,10 @@ std::optional<protocol::Refusal> precheckPush(const Identity& who, const protoco
   if (!isInspectionOrRecord(doc.kind))
     return refused("kind", "Vai trò này không được gửi loại tài liệu “" + doc.kind + "”.",
                    "This role may not send documents of kind “" + doc.kind + "”.");
-  if (doc.kind != kinds::kInspection) return std::nullopt;
+  if (doc.kind == kinds::kEstablishment) return std::nullopt;
+  if (doc.kind == kinds::kReport && !periodDays(textField(doc, "_period")))
+    return refused("invalid", "Kỳ báo cáo không hợp lệ (2019, 2019-Q3 hoặc 2019-07).",
+                   "The report's period is not valid (2019, 2019-Q3 or 2019-07).");
   const auto status = textField(doc, "_status");
   if (status != "draft" && status != "finalized")
     return refused("invalid", "Trạng thái phiếu “" + status + "” không hợp lệ.", "Inspection status “" + status + "” is not valid.");
@@ -86,6 +106,8 @@ std::optional<protocol::Refusal> precheckPush(const Identity& who, const protoco
   const auto checklist = parsedTemplate(*template_doc);
   if (!checklist)
     return refused("unknown_template", "Mẫu phiếu trên máy chủ bị lỗi.", "The template on the server is faulty.");
+  if (checklist->purpose != (doc.kind == kinds::kReport ? reportPurpose(doc) : std::string_view("inspection")))
+    return refused("unknown_template", "Mẫu phiếu không dùng cho loại hồ sơ này.", "The template is not one for this kind of record.");
   for (const auto& [name, value] : doc.fields) {
     if (name.empty() || name[0] == '_') continue;
     const auto* q = checklist->find(name);
@@ -142,6 +164,19 @@ PushDecision judgePush(const Identity& who, const protocol::PushEntry& e, const 
     return accept(who, district, concurrent);
   }
 
+  if (doc.kind == kinds::kReport) {
+    // A report: scoped by its commune's district (or its district) as the server knows them.
+    const auto commune_code = textField(doc, "_commune");
+    const auto subject = lookup(commune_code.empty() ? seedDocumentId(kinds::kDistrict, textField(doc, "_district"))
+                                                     : seedDocumentId(kinds::kCommune, commune_code));
+    const auto district = subject ? textField(*subject, commune_code.empty() ? "code" : "district") : std::string();
+    if (!subject || district != textField(doc, "_district") || !inScope(who, district))
+      return refuse(e, "scope", "Báo cáo của xã hoặc huyện ngoài phạm vi của bạn.", "The report is of a commune or district outside your scope.");
+    if (head && (textField(*head, "_commune") != commune_code || textField(*head, "_district") != district))
+      return refuse(e, "scope", "Không được chuyển báo cáo sang xã, huyện khác.", "A report cannot be moved to another commune or district.");
+    return judgeFilled(who, e, head, district, concurrent);
+  }
+
   // An inspection: scoped by its establishment's district on the server.
   const auto establishment = lookup(textField(doc, "_establishment"));
   if (!establishment || establishment->kind != kinds::kEstablishment)
@@ -156,12 +191,7 @@ PushDecision judgePush(const Identity& who, const protocol::PushEntry& e, const 
   if (head && textField(*head, "_establishment") != textField(doc, "_establishment"))
     return refuse(e, "scope", "Không được chuyển phiếu kiểm tra sang cơ sở khác.",
                   "An inspection cannot be moved to another establishment.");
-  if (head && textField(*head, "_status") == "finalized" && who.role == Role::kInspector)
-    return refuse(e, "finalized", "Phiếu đã hoàn tất nên cán bộ kiểm tra không sửa được; hãy báo giám sát viên.",
-                  "The inspection is finalized and an inspector cannot edit it; ask a supervisor.");
-  if (auto bad = reviewFieldsProblem(doc, head ? &*head : nullptr, decidesConflicts(who)))
-    return refuse(e, "review", bad->vi, bad->en);
-  return accept(who, district, concurrent);
+  return judgeFilled(who, e, head, district, concurrent);
 }
 
 }  // namespace fieldcheck::server

@@ -311,6 +311,7 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
         return fail(err, problem("“" + reviewer + "” không phải giám sát viên, cán bộ tỉnh hay quản trị còn hiệu lực.",
                                  "“" + reviewer + "” is not an active supervisor, provincial officer or admin."));
       auto id = findDocumentId(db, std::string(kinds::kInspection), inspection_ref);
+      if (!id) id = findDocumentId(db, std::string(kinds::kReport), inspection_ref);  // periodic reports are reviewed alike
       if (!id) return fail(err, id.problem());
       const auto now = DateTime{wallClockMs() / 1000 * 1000, offset};
       auto reviewed = db.amend(id.value(), [&](const Document& inspection) -> Result<Fields> {

@@ -317,9 +317,10 @@ Result<ChecklistTemplate> parseTemplate(std::string_view json_text, const std::s
   else
     faults.template_("'version' phải là số nguyên dương", "'version' must be a positive whole number");
   t.purpose = root.value("purpose", json()).is_string() ? root["purpose"].get<std::string>() : "";
-  if (t.purpose != "inspection" && t.purpose != "establishment")
-    faults.template_("'purpose' phải là \"inspection\" hoặc \"establishment\"",
-                     "'purpose' must be \"inspection\" or \"establishment\"");
+  if (t.purpose != "inspection" && t.purpose != "establishment" && t.purpose != "commune_report" &&
+      t.purpose != "district_report")
+    faults.template_("'purpose' phải là \"inspection\", \"establishment\", \"commune_report\" hoặc \"district_report\"",
+                     "'purpose' must be \"inspection\", \"establishment\", \"commune_report\" or \"district_report\"");
   if (auto title = root.contains("title") ? readBilingual(root["title"]) : std::nullopt)
     t.title = *title;
   else

@@ -108,4 +108,30 @@ std::optional<Bilingual> reviewFieldsProblem(const Document& doc, const Document
   return std::nullopt;
 }
 
+std::optional<std::pair<std::string, std::string>> periodDays(std::string_view period) {
+  auto digits = [&](std::size_t from, std::size_t n) {
+    for (std::size_t i = from; i < from + n; ++i)
+      if (i >= period.size() || period[i] < '0' || period[i] > '9') return false;
+    return true;
+  };
+  if (!digits(0, 4)) return std::nullopt;
+  const std::string year(period.substr(0, 4));
+  if (period.size() == 4) return std::pair{year + "-01-01", year + "-12-31"};
+  static constexpr const char* kMonthEnds[] = {"31", "28", "31", "30", "31", "30", "31", "31", "30", "31", "30", "31"};
+  const int y = std::stoi(year);
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  auto monthEnd = [&](int month) { return month == 2 && leap ? std::string("29") : std::string(kMonthEnds[month - 1]); };
+  auto two = [](int n) { return std::string(n < 10 ? "0" : "") + std::to_string(n); };
+  if (period.size() == 7 && period[4] == '-' && period[5] == 'Q' && period[6] >= '1' && period[6] <= '4') {
+    const int last = (period[6] - '0') * 3;
+    return std::pair{year + "-" + two(last - 2) + "-01", year + "-" + two(last) + "-" + monthEnd(last)};
+  }
+  if (period.size() == 7 && period[4] == '-' && digits(5, 2)) {
+    const int month = std::stoi(std::string(period.substr(5, 2)));
+    if (month < 1 || month > 12) return std::nullopt;
+    return std::pair{year + "-" + two(month) + "-01", year + "-" + two(month) + "-" + monthEnd(month)};
+  }
+  return std::nullopt;
+}
+
 }  // namespace fieldcheck

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "fieldcheck/document.h"
 #include "fieldcheck/result.h"
@@ -65,5 +66,9 @@ void clearReview(Fields& fields);
 /// null) are malformed or are not an inspector's to change; nullopt when they are fine. An
 /// inspector may only keep the head's review, or clear a return by finalizing again.
 std::optional<Bilingual> reviewFieldsProblem(const Document& doc, const Document* head, bool reviewer);
+
+/// The first and last day ("YYYY-MM-DD") a periodic report's period covers: a year ("2019"), a
+/// quarter ("2019-Q3") or a month ("2019-07"); nullopt for anything else.
+std::optional<std::pair<std::string, std::string>> periodDays(std::string_view period);
 
 }  // namespace fieldcheck

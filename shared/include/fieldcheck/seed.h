@@ -21,6 +21,9 @@ inline constexpr std::string_view kEstablishment = "establishment";
 inline constexpr std::string_view kPlan = "plan";
 inline constexpr std::string_view kTemplate = "template";
 inline constexpr std::string_view kInspection = "inspection";
+/// A periodic report of a commune or a district, filled from a "commune_report" or
+/// "district_report" template; it syncs and is reviewed like an inspection.
+inline constexpr std::string_view kReport = "report";
 }  // namespace kinds
 
 inline constexpr std::string_view kSeedAuthor = "seed";
