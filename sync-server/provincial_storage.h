@@ -103,6 +103,34 @@ struct WaitingAttachment {
   std::uint64_t received = 0;
 };
 
+/// An inspection or periodic report as reports count it: its current head, reduced to what the
+/// province's plans measure.
+struct FilledRecord {
+  std::string doc_id;
+  std::string kind;         // "inspection" or "report"
+  std::string template_id;  // the template's document id
+  std::string district;
+  std::string subject;      // the establishment's id, or the report's commune or district code
+  std::string state;        // reviewStateCode: draft, submitted, approved, returned
+  std::string day;          // inspections: the visit's local date (YYYY-MM-DD); reports: their period's first day
+  std::string period;       // reports: "2019", "2019-Q3", "2019-07"
+  std::string codes;        // "|field=code|field=true|": choices and yes/no answers the plans count
+  std::string numbers;      // "|field=12|": numbers the plans sum
+};
+
+/// Which filled records to read: of one kind, optionally one district.
+struct FilledQuery {
+  std::string kind;
+  std::string district;  // empty: every district
+};
+
+/// Which heads an export reads: of one kind, optionally one district, changed on or after a day.
+struct HeadQuery {
+  std::string kind;
+  std::string district;       // empty: every district
+  std::string changed_since;  // "YYYY-MM-DD" (UTC) or empty
+};
+
 /// Thread-safety: one object per thread (each holds its own connection); any number of objects
 /// and processes may share the database.
 class ProvincialStorage {
@@ -207,6 +235,21 @@ class ProvincialStorage {
 
   /// Ids of documents of `kind` whose id begins with `prefix` (lowercase hex), at most `limit`.
   virtual std::vector<std::string> idsWithPrefix(const std::string& kind, const std::string& prefix, std::size_t limit) = 0;
+
+  /// Brings the reports' index of inspections and periodic reports up to date with the log (only
+  /// what changed since the last call; everything when the plans now measure other fields).
+  /// Returns how many records it indexed.
+  virtual std::size_t refreshReportIndex() = 0;
+
+  /// Calls `row` for each indexed record of `query`, in no particular order. Reads the index as the
+  /// last refresh left it.
+  virtual void scanFilled(const FilledQuery& query, const std::function<void(const FilledRecord&)>& row) = 0;
+
+  /// Calls `row` for each current head of `query`, oldest change first, with its district and the
+  /// time the server received it, one at a time (constant memory, for exports of any size).
+  virtual void scanHeads(const HeadQuery& query,
+                         const std::function<void(const Document& doc, const std::string& district,
+                                                  const std::string& received_at)>& row) = 0;
 
   /// The current head of a document, or nullopt.
   virtual std::optional<Document> head(const std::string& id) = 0;

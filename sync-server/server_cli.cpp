@@ -13,6 +13,9 @@
 
 #include "accounts.h"
 #include "bundle_import.h"
+#include "exports.h"
+#include "plan_report.h"
+#include <fstream>
 #include "fieldcheck/bundle.h"
 #include "http_server.h"
 #include "fieldcheck/files.h"
@@ -52,6 +55,28 @@ std::string readPassword(std::istream& in, std::ostream& err) {
   std::getline(in, line);
   if (!line.empty() && line.back() == '\r') line.pop_back();
   return line;
+}
+
+// Writes what `write` produces to `file` (whole or not at all: a partial file is renamed only once
+// complete), or to `out` when no file is named.
+Result<bool> writeOutput(const std::string& file, std::ostream& out, const std::function<void(std::ostream&)>& write) {
+  if (file.empty()) {
+    write(out);
+    return true;
+  }
+  const auto partial = file + ".partial";
+  {
+    std::ofstream to(partial, std::ios::binary | std::ios::trunc);
+    if (!to) return problem("Không tạo được tệp " + file + ".", "Cannot create the file " + file + ".");
+    write(to);
+    to.flush();
+    if (!to) {
+      std::filesystem::remove(partial);
+      return problem("Không ghi được tệp " + file + " (ổ đĩa đầy?).", "Cannot write the file " + file + " (disk full?).");
+    }
+  }
+  std::filesystem::rename(partial, file);
+  return true;
 }
 
 // The id of the document of `kind` that `ref` (an id or an unambiguous id prefix) names.
@@ -139,6 +164,28 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
   review->add_flag("--return", review_return, "Trả lại để sửa / return for correction")->excludes(approve_flag);
   review->add_option("--comment", review_comment, "Nhận xét; bắt buộc khi trả lại / comment; needed to return");
   review->add_option("--by", reviewer, "Giám sát viên (tên đăng nhập) / the supervisor (login name)")->required();
+
+  auto* report = app.add_subcommand(
+      "report", "Báo cáo tiến độ thực hiện kế hoạch theo chỉ tiêu và huyện / progress against the plan's targets, per district");
+  std::string plan_ref, report_district, report_format = "text", out_file;
+  report->add_option("--plan", plan_ref, "Mã kế hoạch, ví dụ 632-KH-UBND-2019 / the plan's code")->required();
+  report->add_option("--district", report_district, "Chỉ một huyện (tên hoặc mã) / one district only");
+  report->add_option("--format", report_format, "text | csv | json | html")->check(CLI::IsMember({"text", "csv", "json", "html"}));
+  report->add_option("--out", out_file, "Ghi ra tệp thay vì màn hình / write to a file");
+
+  auto* export_cmd = app.add_subcommand(
+      "export", "Xuất hồ sơ ra bảng tính: mỗi hồ sơ một dòng, mỗi câu hỏi một cột / records for a spreadsheet: a row each, a column per question");
+  ExportOptions export_options;
+  std::string export_format;
+  export_cmd->add_option("--kind", export_options.kind, "inspection | report | establishment | conflict")
+      ->required()
+      ->check(CLI::IsMember({"inspection", "report", "establishment", "conflict"}));
+  export_cmd->add_option("--district", export_options.district, "Chỉ một huyện / one district only");
+  export_cmd->add_option("--since", export_options.changed_since, "Chỉ hồ sơ thay đổi từ ngày YYYY-MM-DD / changed on or after");
+  export_cmd->add_option("--format", export_format, "csv | xlsx | jsonl")->required()->check(CLI::IsMember({"csv", "xlsx", "jsonl"}));
+  export_cmd->add_option("--out", out_file, "Tệp kết quả (bắt buộc với xlsx) / output file (needed for xlsx)");
+  std::string export_lang = "vi";
+  export_cmd->add_option("--lang", export_lang, "vi | en: tiêu đề cột / column headers")->check(CLI::IsMember({"vi", "en"}));
 
   auto* serve_cmd = app.add_subcommand("serve", "Phục vụ đồng bộ qua HTTP / serve sync over HTTP");
   std::string listen = "127.0.0.1:8470";
@@ -302,6 +349,53 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
       return 0;
     }
 
+    if (report->parsed()) {
+      auto built = buildPlanReport(db, plan_ref, report_district);
+      if (!built) return fail(err, built.problem());
+      const auto format = report_format == "csv"    ? ReportFormat::kCsv
+                          : report_format == "json" ? ReportFormat::kJson
+                          : report_format == "html" ? ReportFormat::kHtml
+                                                    : ReportFormat::kText;
+      auto written = writeOutput(out_file, out, [&](std::ostream& to) { writePlanReport(to, built.value(), format); });
+      if (!written) return fail(err, written.problem());
+      db.audit("operator", "cli", "report", plan_ref + " " + (report_district.empty() ? "*" : report_district) + " " + report_format);
+      if (!out_file.empty()) out << "Đã ghi báo cáo / Report written: " << out_file << "\n";
+      return 0;
+    }
+
+    if (export_cmd->parsed()) {
+      export_options.english = export_lang == "en";
+      const auto sheet = export_options.english ? std::string("Records") : std::string("Hồ sơ");
+      Result<std::size_t> rows = std::size_t{0};
+      Result<bool> written = true;
+      if (export_format == "xlsx") {
+        if (out_file.empty())
+          return fail(err, problem("Tệp XLSX cần --out TỆP.xlsx.", "An XLSX export needs --out FILE.xlsx."));
+        const auto partial = out_file + ".partial";
+        auto table = xlsxWriter(partial, sheet);
+        if (!table) return fail(err, table.problem());
+        rows = exportRecords(db, export_options, *table.value());
+        table.value().reset();
+        if (rows) std::filesystem::rename(partial, out_file);
+        else std::filesystem::remove(partial);
+      } else {
+        written = writeOutput(out_file, out, [&](std::ostream& to) {
+          auto table = export_format == "csv" ? csvWriter(to) : jsonlWriter(to);
+          rows = exportRecords(db, export_options, *table);
+        });
+      }
+      if (!rows) {
+        if (!out_file.empty() && export_format != "xlsx") std::filesystem::remove(out_file);  // a header alone is no export
+        return fail(err, rows.problem());
+      }
+      if (!written) return fail(err, written.problem());
+      db.audit("operator", "cli", "export",
+               export_options.kind + " " + (export_options.district.empty() ? "*" : export_options.district) + " " + export_format + " " +
+                   std::to_string(rows.value()) + " rows");
+      if (!out_file.empty()) err << "Đã xuất / Exported " << rows.value() << " dòng/rows: " << out_file << "\n";
+      return 0;
+    }
+
     if (review->parsed()) {
       if (!review_approve && !review_return)
         return fail(err, problem("Chọn --approve (duyệt) hoặc --return --comment \"...\" (trả lại để sửa).",
@@ -352,6 +446,9 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
     }
   } catch (const SQLite::Exception& e) {
     return fail(err, storageProblem(std::filesystem::path(data_dir) / "provincial.db", e));
+  } catch (const TableWriteError& e) {
+    return fail(err, problem("Không ghi được kết quả: " + std::string(e.what()) + " (ổ đĩa đầy?).",
+                             "Cannot write the output: " + std::string(e.what()) + " (disk full?)."));
   } catch (const std::filesystem::filesystem_error& e) {
     return fail(err, problem("Không tạo được thư mục " + data_dir + " (" + e.code().message() + ").",
                              "Cannot create the folder " + data_dir + " (" + e.code().message() + ")."));

@@ -15,6 +15,7 @@
 #include "fieldcheck/text.h"
 #include "group_commit.h"
 #include "provincial_storage.h"
+#include "report_index.h"
 #include "tuning.h"
 
 namespace fieldcheck::server {
@@ -167,6 +168,22 @@ INSERT OR IGNORE INTO attachment_refs(sha256, doc_id, district, size, seq)
   FROM changes c, json_each(c.fields) j
   WHERE json_type(j.value) = 'object' AND json_extract(j.value, '$.sha256') IS NOT NULL;
 )sql"},
+    {5, "the reports' index of inspections and periodic reports", R"sql(
+-- One row per inspection or periodic report head, reduced to what the plans measure (see
+-- report_index.cpp); rebuilt from the log whenever the plans measure other fields.
+CREATE TABLE report_index(
+  doc_id   TEXT PRIMARY KEY,
+  kind     TEXT NOT NULL,
+  template TEXT NOT NULL,
+  district TEXT NOT NULL,
+  subject  TEXT NOT NULL,
+  state    TEXT NOT NULL,
+  day      TEXT NOT NULL,
+  period   TEXT NOT NULL,
+  codes    TEXT NOT NULL,
+  numbers  TEXT NOT NULL
+) WITHOUT ROWID;
+)sql"},
 };
 
 // The district that scopes a seed document; empty for what the whole province shares.
@@ -233,6 +250,7 @@ class SqliteStorage final : public ProvincialStorage {
     setSetting("province", seed.province);
     setSetting("utc_offset_minutes", std::to_string(seed.utc_offset_minutes));
     tx.commit();
+    server::refreshSqlViews(db_);
     return added;
   }
 
@@ -407,6 +425,25 @@ class SqliteStorage final : public ProvincialStorage {
     while (st.executeStep())
       if (auto record = ConflictRecord::fromDocument(readDocumentRow(st))) out.push_back(std::move(*record));
     return out;
+  }
+
+  std::size_t refreshReportIndex() override { return server::refreshReportIndex(db_); }
+
+  void scanFilled(const FilledQuery& query, const std::function<void(const FilledRecord&)>& row) override {
+    server::scanFilled(db_, query, row);
+  }
+
+  void scanHeads(const HeadQuery& query,
+                 const std::function<void(const Document&, const std::string&, const std::string&)>& row) override {
+    SQLite::Statement st(db_,
+                         "SELECT c.doc_id, c.kind, c.fields, c.revision, c.parents, c.deleted, c.author, c.device, c.hlc, "
+                         "coalesce(d.district, ''), c.received_at FROM documents d JOIN changes c ON c.seq = d.head_seq "
+                         "WHERE d.kind = ?1 AND (?2 = '' OR d.district = ?2) AND (?3 = '' OR c.received_at >= ?3) "
+                         "AND c.deleted = 0 ORDER BY c.seq");
+    st.bind(1, query.kind);
+    st.bind(2, query.district);
+    st.bind(3, query.changed_since);
+    while (st.executeStep()) row(readDocumentRow(st), st.getColumn(9).getString(), st.getColumn(10).getString());
   }
 
   std::vector<std::string> idsWithPrefix(const std::string& kind, const std::string& prefix, std::size_t limit) override {

@@ -1,5 +1,6 @@
 // Loading a seed folder into first-revision documents.
 #include "fieldcheck/seed.h"
+#include "fieldcheck/plan.h"
 
 #include <algorithm>
 #include <fstream>
@@ -237,19 +238,17 @@ Result<Seed> loadSeed(const fs::path& dir) {
 
   // The plan: kept whole as its definition; its targets are read by the reports.
   if (auto plan_text = readText(dir / "plan.json", faults)) {
-    try {
-      const auto plan = json::parse(*plan_text);
-      const auto code = text(plan, "code");
-      if (code.empty() || !plan.contains("title") || !plan.contains("targets") || !plan["targets"].is_array())
-        faults.add("plan.json", "cần 'code', 'title' và danh sách 'targets'", "needs 'code', 'title' and a 'targets' list");
-      else
-        seed.documents.push_back(seedDocument(kinds::kPlan, code,
-                                              {{"code", code},
-                                               {"title_vi", text(plan["title"], "vi")},
-                                               {"title_en", text(plan["title"], "en")},
-                                               {"definition", toNfc(*plan_text)}}));
-    } catch (const json::parse_error& err) {
-      faults.add("plan.json", "JSON hỏng tại byte " + std::to_string(err.byte), "malformed JSON at byte " + std::to_string(err.byte));
+    auto plan = parsePlan(*plan_text);
+    if (!plan) {
+      for (const auto& d : plan.problem().details) faults.add("plan.json", d.vi, d.en);
+      if (plan.problem().details.empty()) faults.add("plan.json", plan.problem().message.vi, plan.problem().message.en);
+    } else {
+      const auto& p = plan.value();
+      seed.documents.push_back(seedDocument(kinds::kPlan, p.code,
+                                            {{"code", p.code},
+                                             {"title_vi", p.title.vi},
+                                             {"title_en", p.title.en},
+                                             {"definition", toNfc(*plan_text)}}));
     }
   }
 

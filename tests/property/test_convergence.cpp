@@ -197,6 +197,12 @@ class CrashingStorage final : public ProvincialStorage {
   std::vector<std::string> idsWithPrefix(const std::string& k, const std::string& p, std::size_t n) override {
     return inner_.idsWithPrefix(k, p, n);
   }
+  std::size_t refreshReportIndex() override { return inner_.refreshReportIndex(); }
+  void scanFilled(const FilledQuery& q, const std::function<void(const FilledRecord&)>& row) override { inner_.scanFilled(q, row); }
+  void scanHeads(const HeadQuery& q,
+                 const std::function<void(const Document&, const std::string&, const std::string&)>& row) override {
+    inner_.scanHeads(q, row);
+  }
   Keys serverKeys() override { return inner_.serverKeys(); }
   protocol::UploadState uploadState(const std::string& sha) override { return inner_.uploadState(sha); }
   Result<UploadOutcome> appendUpload(const Identity& who, const std::string& sha, std::uint64_t offset, std::uint64_t size,

@@ -57,7 +57,7 @@ struct Question {
 struct ChecklistTemplate {
   std::string id;
   int version = 1;
-  std::string purpose;  // "inspection" or "establishment"
+  std::string purpose;  // "inspection", "establishment", "commune_report" or "district_report"
   Bilingual title;
   std::vector<Question> questions;
 

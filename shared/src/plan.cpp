@@ -1,0 +1,108 @@
+// Reading a plan definition.
+#include "fieldcheck/plan.h"
+
+#include <nlohmann/json.hpp>
+
+namespace fieldcheck {
+namespace {
+
+using nlohmann::json;
+
+std::string text(const json& j, const char* key) { return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : ""; }
+
+Bilingual bilingual(const json& j, const char* key) {
+  if (!j.contains(key) || !j[key].is_object()) return {};
+  return {text(j[key], "vi"), text(j[key], "en")};
+}
+
+std::optional<double> number(const json& j, const char* key) {
+  if (j.contains(key) && j[key].is_number()) return j[key].get<double>();
+  return std::nullopt;
+}
+
+bool isDay(const std::string& s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (s[i] < '0' || s[i] > '9') return false;
+  return true;
+}
+
+}  // namespace
+
+Result<Plan> parsePlan(std::string_view json_text) {
+  json root;
+  try {
+    root = json::parse(json_text);
+  } catch (const json::parse_error& e) {
+    return problem("Kế hoạch: JSON hỏng tại byte " + std::to_string(e.byte) + ".", "The plan: malformed JSON at byte " + std::to_string(e.byte) + ".");
+  }
+  Problem faults = problem("Kế hoạch có lỗi; sửa plan.json.", "The plan has faults; correct plan.json.");
+  auto fault = [&](const std::string& where, const std::string& vi, const std::string& en) {
+    faults.details.push_back({where + ": " + vi, where + ": " + en});
+  };
+  Plan plan;
+  plan.code = text(root, "code");
+  plan.title = bilingual(root, "title");
+  plan.year = root.value("year", 0);
+  if (root.contains("period") && root["period"].is_object()) {
+    plan.period_start = text(root["period"], "start");
+    plan.period_end = text(root["period"], "end");
+  }
+  if (plan.code.empty()) fault("code", "thiếu mã kế hoạch", "the plan's code is missing");
+  if (plan.title.vi.empty() || plan.title.en.empty()) fault("title", "cần tên tiếng Việt và tiếng Anh", "needs a Vietnamese and an English title");
+  if (!isDay(plan.period_start) || !isDay(plan.period_end) || plan.period_end < plan.period_start)
+    fault("period", "cần 'start' và 'end' dạng YYYY-MM-DD, theo thứ tự", "needs 'start' and 'end' as YYYY-MM-DD, in order");
+
+  static const std::pair<const char*, Measure::Kind> kKinds[] = {
+      {"distinct_documents", Measure::Kind::kDistinctDocuments}, {"choice_count", Measure::Kind::kChoiceCount},
+      {"form_count", Measure::Kind::kFormCount},                 {"form_share_of_communes", Measure::Kind::kFormShareOfCommunes},
+      {"form_sum", Measure::Kind::kFormSum},                     {"form_ratio", Measure::Kind::kFormRatio}};
+  for (const auto& t : root.value("targets", json::array())) {
+    PlanTarget target;
+    target.code = text(t, "code");
+    const auto where = "targets/" + (target.code.empty() ? std::string("?") : target.code);
+    target.label = bilingual(t, "label");
+    target.unit = text(t, "unit");
+    target.goal = number(t, "goal");
+    target.goal_percent = number(t, "goal_percent");
+    target.goal_min = number(t, "goal_min");
+    target.goal_max = number(t, "goal_max");
+    if (target.code.empty()) fault(where, "thiếu 'code'", "'code' is missing");
+    if (target.label.vi.empty() || target.label.en.empty()) fault(where, "cần 'label' {vi, en}", "needs a 'label' {vi, en}");
+    if (!target.goal && !target.goal_percent && !target.goal_min)
+      fault(where, "cần 'goal', 'goal_percent' hoặc 'goal_min'", "needs 'goal', 'goal_percent' or 'goal_min'");
+    const auto m = t.value("measure", json::object());
+    const auto kind = text(m, "kind");
+    bool known = false;
+    for (const auto& [name, k] : kKinds)
+      if (kind == name) target.measure.kind = k, known = true;
+    if (!known) fault(where, "cách đo '" + kind + "' không có", "unknown measure kind '" + kind + "'");
+    auto& measure = target.measure;
+    if (!text(m, "of").empty()) measure.of = text(m, "of");
+    measure.form = text(m, "form");
+    measure.field = text(m, "field");
+    measure.choice = text(m, "choice");
+    measure.numerator = text(m, "numerator");
+    measure.denominator = text(m, "denominator");
+    if (!text(m, "status").empty()) measure.status = text(m, "status");
+    if (measure.status != "finalized" && measure.status != "approved")
+      fault(where, "'status' phải là finalized hoặc approved", "'status' must be finalized or approved");
+    const bool is_form = kind.rfind("form_", 0) == 0;
+    if (is_form && measure.form.empty()) fault(where, "cần 'form' (mã mẫu báo cáo)", "needs 'form' (a report template id)");
+    if (kind == "form_ratio" ? (measure.numerator.empty() || measure.denominator.empty()) : measure.field.empty())
+      fault(where, "thiếu trường cần đo", "the field to measure is missing");
+    if (kind == "choice_count" && measure.choice.empty()) fault(where, "cần 'choice'", "needs 'choice'");
+    plan.targets.push_back(std::move(target));
+  }
+  if (plan.targets.empty()) fault("targets", "kế hoạch cần ít nhất một chỉ tiêu", "a plan needs at least one target");
+  for (const auto& b : root.value("breakdowns", json::array())) {
+    PlanBreakdown breakdown{text(b, "field"), bilingual(b, "label"), b.value("sum", false), text(b, "unit")};
+    if (breakdown.field.empty() || breakdown.label.vi.empty())
+      fault("breakdowns", "mỗi mục cần 'field' và 'label'", "each needs 'field' and 'label'");
+    plan.breakdowns.push_back(std::move(breakdown));
+  }
+  if (!faults.details.empty()) return faults;
+  return plan;
+}
+
+}  // namespace fieldcheck

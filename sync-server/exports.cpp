@@ -1,0 +1,195 @@
+// Exports: the columns of each kind of record, and each record's cells.
+#include "exports.h"
+
+#include <map>
+
+#include "fieldcheck/checklist_template.h"
+#include "fieldcheck/conflict_record.h"
+#include "fieldcheck/review.h"
+#include "fieldcheck/seed.h"
+
+namespace fieldcheck::server {
+namespace {
+
+namespace f = inspection_fields;
+
+struct Column {
+  std::string header;
+  std::function<Cell(const Document& doc, const std::string& district, const std::string& received_at)> cell;
+};
+
+const std::string& pick(const Bilingual& text, bool english) { return english ? text.en : text.vi; }
+
+// What a person reads in a cell for an answer to `q`.
+Cell answerCell(const Question* q, const Value& value, bool english) {
+  if (value.isNull()) return {};
+  if (const auto* yes = value.get<bool>()) return std::string(*yes ? (english ? "Yes" : "Có") : (english ? "No" : "Không"));
+  if (const auto* n = value.get<std::int64_t>()) return *n;
+  if (const auto* d = value.get<double>()) return *d;
+  if (const auto* at = value.get<DateTime>()) return *at;
+  if (const auto* code = value.get<std::string>()) {
+    if (q && q->type == QuestionType::kSingleChoice)
+      if (const auto* c = q->findChoice(*code)) return pick(c->label, english);
+    return *code;
+  }
+  if (const auto* list = value.get<Choices>()) {
+    std::string out;
+    for (const auto& code : *list) {
+      const auto* c = q ? q->findChoice(code) : nullptr;
+      out += (out.empty() ? "" : "; ") + (c ? pick(c->label, english) : code);
+    }
+    return out;
+  }
+  if (const auto* ref = value.get<AttachmentRef>()) return ref->sha256;
+  return displayValue(value);  // a GPS position
+}
+
+Cell fieldCell(const Document& doc, const char* name, const Question* q, bool english) {
+  auto it = doc.fields.find(name);
+  return it == doc.fields.end() ? Cell{} : answerCell(q, it->second, english);
+}
+
+// The server's "2019-05-03T02:00:00.123Z" as a date in the province's offset.
+Cell receivedCell(const std::string& received_at, std::int32_t offset) {
+  auto at = parseDateTime(received_at.substr(0, 19), 0);
+  if (!at) return received_at;
+  at->offset_minutes = offset;
+  return *at;
+}
+
+// The questions of every template with `purpose`, in order, each id once (the newest template's
+// wording first).
+std::vector<Question> questionsOf(ProvincialStorage& db, const std::string& purpose) {
+  std::vector<Question> out;
+  for (const auto& doc : db.heads(std::string(kinds::kTemplate))) {
+    if (textField(doc, "purpose") != purpose) continue;
+    auto t = parseTemplate(textField(doc, "definition"), textField(doc, "template_id"));
+    if (!t) continue;
+    for (auto& q : t.value().questions)
+      if (std::none_of(out.begin(), out.end(), [&](const Question& o) { return o.id == q.id; })) out.push_back(std::move(q));
+  }
+  return out;
+}
+
+void addQuestionColumns(std::vector<Column>& columns, const std::vector<Question>& questions, bool english) {
+  std::map<std::string, int> seen;
+  for (const auto& q : questions) {
+    auto header = pick(q.label, english);
+    if (q.unit) header += " (" + *q.unit + ")";
+    if (seen[header]++) header += " [" + q.id + "]";  // two questions with one wording stay apart
+    columns.push_back({header, [q, english](const Document& doc, const std::string&, const std::string&) {
+                         return fieldCell(doc, q.id.c_str(), &q, english);
+                       }});
+  }
+}
+
+}  // namespace
+
+Result<std::size_t> exportRecords(ProvincialStorage& db, const ExportOptions& o, TableWriter& table) {
+  const bool en = o.english;
+  std::string district;
+  if (!o.district.empty()) {
+    auto code = db.findDistrict(o.district);
+    if (!code) return problem("Không có huyện “" + o.district + "”.", "There is no district “" + o.district + "”.");
+    district = *code;
+  }
+  if (!o.changed_since.empty() && (o.changed_since.size() != 10 || !parseDateTime(o.changed_since, 0)))
+    return problem("--since phải là một ngày dạng YYYY-MM-DD.", "--since must be a date as YYYY-MM-DD.");
+  const auto offset = static_cast<std::int32_t>(std::stoi(db.setting("utc_offset_minutes").value_or("0")));
+  std::map<std::string, std::string> district_names;
+  for (const auto& [code, name] : db.districts()) district_names[code] = name;
+  auto districtName = [district_names](const std::string& code) {
+    auto it = district_names.find(code);
+    return it == district_names.end() ? code : it->second;
+  };
+  auto L = [en](const char* vi, const char* english) { return std::string(en ? english : vi); };
+
+  std::vector<Column> columns;
+  auto text = [](const std::string& s) { return s.empty() ? Cell{} : Cell{s}; };
+  columns.push_back({L("Mã", "Id"), [](const Document& d, const auto&, const auto&) { return Cell{d.id}; }});
+  columns.push_back({L("Huyện", "District"), [=](const Document&, const std::string& dist, const auto&) { return text(districtName(dist)); }});
+  std::string kind = o.kind;
+  if (o.kind == "inspection" || o.kind == "report") {
+    // The establishments (or communes) inspections and reports are of, read once.
+    std::map<std::string, std::pair<std::string, std::string>> subjects;
+    for (const auto k : {kinds::kEstablishment, kinds::kCommune})
+      for (const auto& d : db.heads(std::string(k))) subjects[d.kind == kinds::kCommune ? textField(d, "code") : d.id] = {textField(d, "code"), textField(d, "name")};
+    auto subject = [subjects](const Document& d) {
+      const auto key = d.kind == kinds::kReport ? textField(d, f::kCommune) : textField(d, f::kEstablishment);
+      auto it = subjects.find(key);
+      return it == subjects.end() ? std::pair<std::string, std::string>{} : it->second;
+    };
+    if (o.kind == "inspection") {
+      columns.push_back({L("Mã cơ sở", "Establishment code"), [=](const Document& d, const auto&, const auto&) { return text(subject(d).first); }});
+      columns.push_back({L("Tên cơ sở", "Establishment"), [=](const Document& d, const auto&, const auto&) { return text(subject(d).second); }});
+    } else {
+      columns.push_back({L("Xã", "Commune"), [=](const Document& d, const auto&, const auto&) { return text(subject(d).second); }});
+      columns.push_back({L("Kỳ báo cáo", "Period"), [](const Document& d, const auto&, const auto&) { return Cell{textField(d, f::kPeriod)}; }});
+    }
+    columns.push_back({L("Tình trạng", "State"), [en](const Document& d, const auto&, const auto&) {
+                         return Cell{pick(reviewStateLabel(reviewState(d)), en)};
+                       }});
+    columns.push_back({L("Người sửa cuối", "Last changed by"), [](const Document& d, const auto&, const auto&) { return Cell{d.author}; }});
+    columns.push_back({L("Bắt đầu", "Started"), [en](const Document& d, const auto&, const auto&) { return fieldCell(d, f::kStartedAt, nullptr, en); }});
+    columns.push_back({L("Hoàn tất", "Finalized"), [en](const Document& d, const auto&, const auto&) { return fieldCell(d, f::kFinalizedAt, nullptr, en); }});
+    columns.push_back({L("Người duyệt", "Reviewed by"), [en](const Document& d, const auto&, const auto&) { return fieldCell(d, f::kReviewedBy, nullptr, en); }});
+    columns.push_back({L("Ngày duyệt", "Reviewed at"), [en](const Document& d, const auto&, const auto&) { return fieldCell(d, f::kReviewedAt, nullptr, en); }});
+    columns.push_back({L("Nhận xét duyệt", "Review comment"), [en](const Document& d, const auto&, const auto&) { return fieldCell(d, f::kReviewComment, nullptr, en); }});
+    auto questions = questionsOf(db, o.kind == "inspection" ? "inspection" : "commune_report");
+    if (o.kind == "report")
+      for (auto& q : questionsOf(db, "district_report"))
+        if (std::none_of(questions.begin(), questions.end(), [&](const Question& x) { return x.id == q.id; })) questions.push_back(std::move(q));
+    addQuestionColumns(columns, questions, en);
+  } else if (o.kind == "establishment") {
+    addQuestionColumns(columns, questionsOf(db, "establishment"), en);
+  } else if (o.kind == "conflict") {
+    // One row per record; the fields in conflict listed in one cell each way.
+    auto sideText = [](const ConflictRecord& r, bool applied) {
+      std::string out;
+      for (const auto& c : r.conflicts) {
+        const auto& side = applied ? c.winner : c.other;
+        out += (out.empty() ? "" : "; ") + (c.field.empty() ? std::string("(hồ sơ/record)") : c.field) + " = " +
+               (side.deleted ? std::string("(đã xoá/deleted)") : side.value ? displayValue(*side.value) : std::string("—"));
+      }
+      return out;
+    };
+    auto record = [](const Document& d) { return ConflictRecord::fromDocument(d).value_or(ConflictRecord{}); };
+    columns.push_back({L("Số", "Number"), [=](const Document& d, const auto&, const auto&) { return Cell{record(d).number}; }});
+    columns.push_back({L("Tình trạng", "State"), [=](const Document& d, const auto&, const auto&) {
+                         return Cell{record(d).resolved ? L("Đã giải quyết", "resolved") : L("Chờ quyết định", "open")};
+                       }});
+    columns.push_back({L("Hồ sơ", "Record"), [=](const Document& d, const auto&, const auto&) { return Cell{record(d).doc_id}; }});
+    columns.push_back({L("Loại hồ sơ", "Kind"), [=](const Document& d, const auto&, const auto&) { return Cell{record(d).doc_kind}; }});
+    columns.push_back({L("Giá trị đang áp dụng", "Applied values"), [=](const Document& d, const auto&, const auto&) { return Cell{sideText(record(d), true)}; }});
+    columns.push_back({L("Người ghi (áp dụng)", "Applied by"), [=](const Document& d, const auto&, const auto&) {
+                         auto r = record(d);
+                         return r.conflicts.empty() ? Cell{} : Cell{r.applied().author};
+                       }});
+    columns.push_back({L("Giá trị bên kia", "Other values"), [=](const Document& d, const auto&, const auto&) { return Cell{sideText(record(d), false)}; }});
+    columns.push_back({L("Người ghi (bên kia)", "Other by"), [=](const Document& d, const auto&, const auto&) {
+                         auto r = record(d);
+                         return r.conflicts.empty() ? Cell{} : Cell{r.other().author};
+                       }});
+    columns.push_back({L("Người giải quyết", "Resolved by"), [=](const Document& d, const auto&, const auto&) { return text(record(d).resolved_by); }});
+  } else {
+    return problem("Loại “" + o.kind + "” không xuất được; chọn inspection, report, establishment hoặc conflict.",
+                   "Cannot export “" + o.kind + "”; choose inspection, report, establishment or conflict.");
+  }
+  columns.push_back({L("Máy chủ nhận lúc", "Received by the server"),
+                     [offset](const Document&, const auto&, const std::string& at) { return receivedCell(at, offset); }});
+
+  std::vector<std::string> headers;
+  for (const auto& c : columns) headers.push_back(c.header);
+  table.header(headers);
+  std::size_t rows = 0;
+  std::vector<Cell> cells(columns.size());
+  db.scanHeads({kind, district, o.changed_since}, [&](const Document& doc, const std::string& dist, const std::string& at) {
+    for (std::size_t i = 0; i < columns.size(); ++i) cells[i] = columns[i].cell(doc, dist, at);
+    table.row(cells);
+    ++rows;
+  });
+  table.finish();
+  return rows;
+}
+
+}  // namespace fieldcheck::server

@@ -1,0 +1,407 @@
+// Computing a plan's progress report from the reports' index, and writing it.
+#include "plan_report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <iomanip>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "fieldcheck/checklist_template.h"
+#include "fieldcheck/review.h"
+#include "fieldcheck/seed.h"
+#include "fieldcheck/text.h"
+#include "report_index.h"
+#include "table_writer.h"
+
+namespace fieldcheck::server {
+namespace {
+
+using nlohmann::json;
+
+bool counts(const std::string& state, const std::string& status) {
+  return state == "approved" || (status == "finalized" && state == "submitted");
+}
+
+// Each commune's or district's latest finalized report of one form within the plan's period.
+std::map<std::string, FilledRecord> latestReports(ProvincialStorage& db, const Plan& plan, const std::string& form,
+                                                  const std::string& district) {
+  const auto template_id = seedDocumentId(kinds::kTemplate, form);
+  std::map<std::string, FilledRecord> latest;
+  db.scanFilled({std::string(kinds::kReport), district}, [&](const FilledRecord& r) {
+    if (r.template_id != template_id || !counts(r.state, "finalized")) return;
+    const auto days = periodDays(r.period);
+    if (!days || days->second < plan.period_start || days->first > plan.period_end) return;
+    auto& slot = latest[r.subject];
+    if (slot.doc_id.empty() || std::tie(r.day, r.period) > std::tie(slot.day, slot.period)) slot = r;
+  });
+  return latest;
+}
+
+std::string formatNumber(double v, bool percent = false) {
+  std::ostringstream s;
+  if (percent) s << std::fixed << std::setprecision(1) << v << "%";
+  else if (std::abs(v - std::round(v)) < 1e-9) {
+    // Thousands grouped the Vietnamese way: 1.500.000
+    auto digits = std::to_string(static_cast<long long>(std::llround(std::abs(v))));
+    for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(static_cast<std::size_t>(i), ".");
+    s << (v < 0 ? "-" : "") << digits;
+  } else {
+    s << std::fixed << std::setprecision(2) << v;
+  }
+  return s.str();
+}
+
+std::string goalText(const PlanTarget& t) {
+  if (t.goal_percent) return formatNumber(*t.goal_percent, true);
+  if (t.goal_min && t.goal_max) return formatNumber(*t.goal_min) + "–" + formatNumber(*t.goal_max);
+  if (t.goal_min) return "≥ " + formatNumber(*t.goal_min);
+  if (t.goal) return formatNumber(*t.goal);
+  return "";
+}
+
+std::string figureText(const TargetFigure& f, double v) { return formatNumber(v, f.percent); }
+
+std::string districtName(const PlanReport& r, const std::string& code) {
+  for (const auto& [c, n] : r.districts)
+    if (c == code) return n;
+  return code;
+}
+
+std::string htmlEscape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+void writeText(std::ostream& out, const PlanReport& r) {
+  out << r.plan.title.vi << "\n" << r.plan.title.en << "\n"
+      << "Kỳ / Period: " << r.plan.period_start << " → " << r.plan.period_end << "   Phạm vi / Scope: "
+      << (r.only_district.empty() ? r.province + " (toàn tỉnh / whole province)" : districtName(r, r.only_district))
+      << "\nLập lúc / Generated: " << r.generated_at << "\n\n";
+  out << "CHỈ TIÊU / TARGETS\n";
+  for (const auto& t : r.targets) {
+    out << (t.met ? " ✓ " : " · ") << t.target.label.vi << "\n   " << t.target.label.en << "\n   Kết quả / Figure: "
+        << figureText(t, t.total) << "   Mục tiêu / Goal: " << goalText(t.target) << " " << t.target.unit << "   "
+        << (t.met ? "ĐẠT / met" : "chưa đạt / not yet") << "\n";
+  }
+  out << "\nTHEO HUYỆN / BY DISTRICT\n";
+  for (const auto& [code, name] : r.districts) {
+    out << " " << name << "\n";
+    const auto s = r.states.count(code) ? r.states.at(code) : StateCounts{};
+    out << "   Phiếu kiểm tra / Inspections: nháp/draft " << s.draft << ", đã nộp/submitted " << s.submitted << ", đã duyệt/approved "
+        << s.approved << ", trả lại/returned " << s.returned << "\n";
+    for (const auto& t : r.targets) {
+      const auto it = t.by_district.find(code);
+      out << "   " << t.target.code << ": " << figureText(t, it == t.by_district.end() ? 0 : it->second) << "\n";
+    }
+  }
+  for (const auto& b : r.breakdowns) {
+    out << "\n" << b.breakdown.label.vi << " / " << b.breakdown.label.en << (b.breakdown.unit.empty() ? "" : " (" + b.breakdown.unit + ")")
+        << "\n";
+    for (const auto& row : b.rows) out << "   " << row.label.vi << " / " << row.label.en << ": " << formatNumber(row.total) << "\n";
+  }
+}
+
+void writeCsv(std::ostream& out, const PlanReport& r) {
+  auto table = csvWriter(out);
+  table->header({"muc/section", "ma/code", "chi_tieu_vi", "target_en", "huyen_ma/district_code", "huyen/district", "ket_qua/figure",
+                 "muc_tieu/goal", "don_vi/unit"});
+  auto put = [&](const std::string& section, const std::string& code, const Bilingual& label, const std::string& district,
+                 double value, const std::string& goal, const std::string& unit) {
+    table->row({section, code, label.vi, label.en, district, district.empty() ? std::string("Toàn bộ / All") : districtName(r, district),
+                value, goal, unit});
+  };
+  for (const auto& t : r.targets) {
+    put("target", t.target.code, t.target.label, "", t.total, goalText(t.target), t.percent ? "%" : t.target.unit);
+    for (const auto& [code, name] : r.districts)
+      put("target", t.target.code, t.target.label, code, t.by_district.count(code) ? t.by_district.at(code) : 0, "",
+          t.percent ? "%" : t.target.unit);
+  }
+  for (const auto& b : r.breakdowns)
+    for (const auto& row : b.rows) {
+      const auto code = b.breakdown.field + (row.code.empty() ? "" : ":" + row.code);
+      put("breakdown", code, row.label, "", row.total, "", b.breakdown.unit);
+      for (const auto& [d, name] : r.districts)
+        put("breakdown", code, row.label, d, row.by_district.count(d) ? row.by_district.at(d) : 0, "", b.breakdown.unit);
+    }
+  table->finish();
+}
+
+json toJson(const PlanReport& r) {
+  json targets = json::array();
+  for (const auto& t : r.targets) {
+    json by = json::object();
+    for (const auto& [code, v] : t.by_district) by[code] = v;
+    targets.push_back({{"code", t.target.code}, {"label", {{"vi", t.target.label.vi}, {"en", t.target.label.en}}},
+                       {"figure", t.total}, {"percent", t.percent}, {"goal", goalText(t.target)}, {"unit", t.target.unit},
+                       {"met", t.met}, {"by_district", by}});
+  }
+  json breakdowns = json::array();
+  for (const auto& b : r.breakdowns) {
+    json rows = json::array();
+    for (const auto& row : b.rows) {
+      json by = json::object();
+      for (const auto& [code, v] : row.by_district) by[code] = v;
+      rows.push_back({{"code", row.code}, {"label", {{"vi", row.label.vi}, {"en", row.label.en}}}, {"total", row.total}, {"by_district", by}});
+    }
+    breakdowns.push_back({{"field", b.breakdown.field}, {"label", {{"vi", b.breakdown.label.vi}, {"en", b.breakdown.label.en}}},
+                          {"unit", b.breakdown.unit}, {"rows", rows}});
+  }
+  json states = json::object();
+  for (const auto& [code, s] : r.states)
+    states[code] = {{"draft", s.draft}, {"submitted", s.submitted}, {"approved", s.approved}, {"returned", s.returned}};
+  json districts = json::array();
+  for (const auto& [code, name] : r.districts) districts.push_back({{"code", code}, {"name", name}});
+  return {{"plan", r.plan.code}, {"title", {{"vi", r.plan.title.vi}, {"en", r.plan.title.en}}},
+          {"period", {{"start", r.plan.period_start}, {"end", r.plan.period_end}}}, {"province", r.province},
+          {"district", r.only_district}, {"generated_at", r.generated_at}, {"districts", districts}, {"targets", targets},
+          {"breakdowns", breakdowns}, {"inspections", states}};
+}
+
+// A horizontal bar chart of one target per district, as inline SVG (no script, no network).
+void writeChart(std::ostream& out, const PlanReport& r, const TargetFigure& t) {
+  double top = t.percent ? 100 : 0;
+  for (const auto& [code, v] : t.by_district) top = std::max(top, v);
+  if (top <= 0) top = 1;
+  const int row_height = 18, label_width = 150, bar_width = 420;
+  const int height = row_height * static_cast<int>(r.districts.size()) + 4;
+  out << "<svg class=\"chart\" viewBox=\"0 0 " << label_width + bar_width + 80 << " " << height << "\" role=\"img\" aria-label=\""
+      << htmlEscape(t.target.label.vi) << "\">\n";
+  int y = 2;
+  for (const auto& [code, name] : r.districts) {
+    const double v = t.by_district.count(code) ? t.by_district.at(code) : 0;
+    const int w = static_cast<int>(std::lround(bar_width * v / top));
+    out << "<text x=\"" << label_width - 6 << "\" y=\"" << y + 13 << "\" text-anchor=\"end\">" << htmlEscape(name) << "</text>"
+        << "<rect x=\"" << label_width << "\" y=\"" << y + 3 << "\" width=\"" << w << "\" height=\"" << row_height - 6
+        << "\" class=\"bar\"/><text x=\"" << label_width + w + 4 << "\" y=\"" << y + 13 << "\">" << htmlEscape(figureText(t, v))
+        << "</text>\n";
+    y += row_height;
+  }
+  out << "</svg>\n";
+}
+
+void writeHtml(std::ostream& out, const PlanReport& r) {
+  out << "<!DOCTYPE html>\n<html lang=\"vi\">\n<head>\n<meta charset=\"utf-8\">\n<title>" << htmlEscape(r.plan.title.vi)
+      << "</title>\n<style>\n"
+         "@page { size: A4; margin: 15mm 12mm; }\n"
+         "body { font-family: 'Times New Roman', 'DejaVu Serif', serif; font-size: 11pt; color: #000; max-width: 186mm; margin: auto; }\n"
+         "h1 { font-size: 14pt; text-align: center; } h2 { font-size: 12pt; margin-top: 1.2em; page-break-after: avoid; }\n"
+         "table { border-collapse: collapse; width: 100%; margin: .4em 0; page-break-inside: auto; }\n"
+         "th, td { border: 1px solid #444; padding: 2px 5px; } th { background: #e8e8e8; } td.n { text-align: right; }\n"
+         "tr { page-break-inside: avoid; } .met { font-weight: bold; } .meta { text-align: center; font-style: italic; }\n"
+         "svg.chart { width: 100%; height: auto; font-size: 11px; page-break-inside: avoid; } .bar { fill: #2f5f8f; }\n"
+         "section.target { page-break-inside: avoid; }\n"
+         "@media print { body { max-width: none; } }\n"
+         "</style>\n</head>\n<body>\n";
+  out << "<h1>" << htmlEscape(r.plan.title.vi) << "</h1>\n<p class=\"meta\">Báo cáo tiến độ thực hiện kế hoạch — "
+      << htmlEscape(r.only_district.empty() ? "toàn tỉnh " + r.province : "huyện " + districtName(r, r.only_district))
+      << "<br>Kỳ kế hoạch: " << r.plan.period_start << " đến " << r.plan.period_end << " · Lập lúc " << htmlEscape(r.generated_at)
+      << "<br>Chỉ tính phiếu đã hoàn tất (đã nộp hoặc đã duyệt).</p>\n";
+  out << "<h2>1. Kết quả thực hiện các chỉ tiêu</h2>\n<table>\n<tr><th>Chỉ tiêu</th><th>Kết quả</th><th>Mục tiêu</th><th>Đánh giá</th></tr>\n";
+  for (const auto& t : r.targets)
+    out << "<tr><td>" << htmlEscape(t.target.label.vi) << "</td><td class=\"n\">" << htmlEscape(figureText(t, t.total))
+        << "</td><td class=\"n\">" << htmlEscape(goalText(t.target)) << "</td><td" << (t.met ? " class=\"met\">Đạt" : ">Chưa đạt")
+        << "</td></tr>\n";
+  out << "</table>\n<h2>2. Tiến độ theo huyện</h2>\n";
+  for (const auto& t : r.targets) {
+    out << "<section class=\"target\"><h3>" << htmlEscape(t.target.label.vi) << "</h3>\n";
+    writeChart(out, r, t);
+    out << "</section>\n";
+  }
+  out << "<h2>3. Phiếu kiểm tra theo huyện</h2>\n<table>\n<tr><th>Huyện</th><th>Nháp</th><th>Đã nộp</th><th>Đã duyệt</th><th>Trả lại</th></tr>\n";
+  for (const auto& [code, name] : r.districts) {
+    const auto s = r.states.count(code) ? r.states.at(code) : StateCounts{};
+    out << "<tr><td>" << htmlEscape(name) << "</td><td class=\"n\">" << s.draft << "</td><td class=\"n\">" << s.submitted
+        << "</td><td class=\"n\">" << s.approved << "</td><td class=\"n\">" << s.returned << "</td></tr>\n";
+  }
+  out << "</table>\n";
+  int section = 4;
+  for (const auto& b : r.breakdowns) {
+    out << "<h2>" << section++ << ". " << htmlEscape(b.breakdown.label.vi) << (b.breakdown.unit.empty() ? "" : " (" + b.breakdown.unit + ")")
+        << "</h2>\n<table>\n<tr><th>Huyện</th>";
+    for (const auto& row : b.rows) out << "<th>" << htmlEscape(row.label.vi) << "</th>";
+    out << "</tr>\n";
+    for (const auto& [code, name] : r.districts) {
+      out << "<tr><td>" << htmlEscape(name) << "</td>";
+      for (const auto& row : b.rows)
+        out << "<td class=\"n\">" << formatNumber(row.by_district.count(code) ? row.by_district.at(code) : 0) << "</td>";
+      out << "</tr>\n";
+    }
+    out << "<tr><th>Tổng</th>";
+    for (const auto& row : b.rows) out << "<th class=\"n\">" << formatNumber(row.total) << "</th>";
+    out << "</tr>\n</table>\n";
+  }
+  out << "</body>\n</html>\n";
+}
+
+}  // namespace
+
+Result<PlanReport> buildPlanReport(ProvincialStorage& db, const std::string& plan_ref, const std::string& district) {
+  PlanReport report;
+  const auto plans = db.heads(std::string(kinds::kPlan));
+  std::optional<Document> plan_doc;
+  std::string known;
+  for (const auto& p : plans) {
+    known += (known.empty() ? "" : ", ") + textField(p, "code");
+    if (plan_ref.empty() ? plans.size() == 1 : foldForSearch(textField(p, "code")) == foldForSearch(plan_ref)) plan_doc = p;
+  }
+  if (!plan_doc)
+    return problem("Không có kế hoạch “" + plan_ref + "”. Các kế hoạch: " + known + ".",
+                   "There is no plan “" + plan_ref + "”. Plans: " + known + ".");
+  auto plan = parsePlan(textField(*plan_doc, "definition"));
+  if (!plan) return plan.problem();
+  report.plan = plan.value();
+  report.province = db.setting("province").value_or("");
+  if (!district.empty()) {
+    const auto code = db.findDistrict(district);
+    if (!code) return problem("Không có huyện “" + district + "”.", "There is no district “" + district + "”.");
+    report.only_district = *code;
+  }
+  for (const auto& d : db.districts())
+    if (report.only_district.empty() || d.first == report.only_district) report.districts.push_back(d);
+  const auto offset = static_cast<std::int32_t>(std::stoi(db.setting("utc_offset_minutes").value_or("0")));
+  report.generated_at = formatDateTime(DateTime{wallClockMs(), offset}).substr(0, 16);
+  report.generated_at[10] = ' ';
+
+  db.refreshReportIndex();
+
+  // Inspections: one pass, counting every target and breakdown that reads them.
+  const auto& p = report.plan;
+  report.targets.resize(p.targets.size());
+  std::vector<std::map<std::string, std::set<std::string>>> distinct(p.targets.size());
+  std::vector<std::map<std::string, std::map<std::string, double>>> breakdown_counts(p.breakdowns.size());  // code → district → n
+  for (std::size_t i = 0; i < p.targets.size(); ++i) report.targets[i].target = p.targets[i];
+  db.scanFilled({std::string(kinds::kInspection), report.only_district}, [&](const FilledRecord& r) {
+    auto& s = report.states[r.district];
+    auto& all = report.all_states;
+    if (r.state == "draft") ++s.draft, ++all.draft;
+    else if (r.state == "submitted") ++s.submitted, ++all.submitted;
+    else if (r.state == "approved") ++s.approved, ++all.approved;
+    else ++s.returned, ++all.returned;
+    if (r.day < p.period_start || r.day > p.period_end) return;
+    for (std::size_t i = 0; i < p.targets.size(); ++i) {
+      const auto& m = p.targets[i].measure;
+      if (m.of != r.kind || !counts(r.state, m.status)) continue;
+      if (m.kind == Measure::Kind::kDistinctDocuments) {
+        distinct[i][r.district].insert(m.field == inspection_fields::kEstablishment ? r.subject : r.doc_id);
+      } else if (m.kind == Measure::Kind::kChoiceCount && hasCode(r.codes, m.field, m.choice)) {
+        report.targets[i].by_district[r.district] += 1;
+      }
+    }
+    if (!counts(r.state, "finalized")) return;
+    for (std::size_t i = 0; i < p.breakdowns.size(); ++i) {
+      const auto& b = p.breakdowns[i];
+      if (b.sum) {
+        if (const auto v = numberOf(r.numbers, b.field)) breakdown_counts[i][""][r.district] += *v;
+      } else {
+        forEachCode(r.codes, b.field, [&](std::string_view code) { breakdown_counts[i][std::string(code)][r.district] += 1; });
+      }
+    }
+  });
+  for (std::size_t i = 0; i < p.targets.size(); ++i)
+    for (const auto& [d, set] : distinct[i]) report.targets[i].by_district[d] = static_cast<double>(set.size());
+
+  // Periodic reports: each commune's or district's latest in the period.
+  std::map<std::string, double> communes_by_district;
+  for (const auto& c : db.heads(std::string(kinds::kCommune))) communes_by_district[textField(c, "district")] += 1;
+  for (std::size_t i = 0; i < p.targets.size(); ++i) {
+    const auto& m = p.targets[i].measure;
+    auto& figure = report.targets[i];
+    if (m.form.empty()) continue;
+    const auto latest = latestReports(db, p, m.form, report.only_district);
+    std::map<std::string, double> numerators, denominators;
+    for (const auto& [subject, r] : latest) {
+      switch (m.kind) {
+        case Measure::Kind::kFormCount:
+        case Measure::Kind::kFormShareOfCommunes:
+          if (hasCode(r.codes, m.field, "true")) numerators[r.district] += 1;
+          break;
+        case Measure::Kind::kFormSum: numerators[r.district] += numberOf(r.numbers, m.field).value_or(0); break;
+        case Measure::Kind::kFormRatio:
+          numerators[r.district] += numberOf(r.numbers, m.numerator).value_or(0);
+          denominators[r.district] += numberOf(r.numbers, m.denominator).value_or(0);
+          break;
+        default: break;
+      }
+    }
+    if (m.kind == Measure::Kind::kFormShareOfCommunes) denominators = communes_by_district;
+    figure.by_district = numerators;
+    if (m.kind == Measure::Kind::kFormShareOfCommunes || m.kind == Measure::Kind::kFormRatio) {
+      figure.percent = true;
+      double num = 0, den = 0;
+      for (const auto& [code, name] : report.districts) {
+        const double n = numerators.count(code) ? numerators[code] : 0, d = denominators.count(code) ? denominators[code] : 0;
+        num += n;
+        den += d;
+        figure.by_district[code] = d > 0 ? 100.0 * n / d : 0;
+      }
+      figure.total = den > 0 ? 100.0 * num / den : 0;
+    }
+  }
+  for (auto& figure : report.targets) {
+    if (!figure.percent) {
+      figure.total = 0;
+      for (const auto& [d, v] : figure.by_district) figure.total += v;
+    }
+    const auto& t = figure.target;
+    figure.met = t.goal_percent ? figure.total + 1e-9 >= *t.goal_percent
+                 : t.goal_min   ? figure.total + 1e-9 >= *t.goal_min
+                 : t.goal       ? figure.total + 1e-9 >= *t.goal
+                                : false;
+  }
+
+  // Breakdown rows with their labels from the inspection template, in the template's order.
+  std::vector<ChecklistTemplate> templates;
+  for (const auto& doc : db.heads(std::string(kinds::kTemplate)))
+    if (textField(doc, "purpose") == "inspection")
+      if (auto t = parseTemplate(textField(doc, "definition"), textField(doc, "template_id"))) templates.push_back(std::move(t.value()));
+  for (std::size_t i = 0; i < p.breakdowns.size(); ++i) {
+    BreakdownFigures figures{p.breakdowns[i], {}};
+    auto add = [&](const std::string& code, const Bilingual& label) {
+      BreakdownFigures::Row row{code, label, 0, {}};
+      if (auto it = breakdown_counts[i].find(code); it != breakdown_counts[i].end()) {
+        row.by_district = it->second;
+        for (const auto& [d, v] : it->second) row.total += v;
+        breakdown_counts[i].erase(it);
+      }
+      figures.rows.push_back(std::move(row));
+    };
+    if (p.breakdowns[i].sum) {
+      add("", p.breakdowns[i].label);
+    } else {
+      const Question* q = nullptr;
+      for (const auto& t : templates)
+        if (!q) q = t.find(p.breakdowns[i].field);
+      if (q)
+        for (const auto& c : q->choices) add(c.code, c.label);
+      while (!breakdown_counts[i].empty()) {  // codes no current template offers still count
+        const auto code = breakdown_counts[i].begin()->first;
+        add(code, {code, code});
+      }
+    }
+    report.breakdowns.push_back(std::move(figures));
+  }
+  return report;
+}
+
+void writePlanReport(std::ostream& out, const PlanReport& report, ReportFormat format) {
+  switch (format) {
+    case ReportFormat::kText: writeText(out, report); break;
+    case ReportFormat::kCsv: writeCsv(out, report); break;
+    case ReportFormat::kJson: out << toJson(report).dump(2) << "\n"; break;
+    case ReportFormat::kHtml: writeHtml(out, report); break;
+  }
+}
+
+}  // namespace fieldcheck::server

@@ -1,0 +1,274 @@
+// The reports' index: which fields the plans measure, and each inspection's or report's head reduced
+// to them, kept up to date from the provincial log.
+#include "report_index.h"
+
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "fieldcheck/checklist_template.h"
+#include "fieldcheck/plan.h"
+#include "fieldcheck/review.h"
+#include "fieldcheck/seed.h"
+#include "fieldcheck/sqlite_database.h"
+#include "tuning.h"
+
+namespace fieldcheck::server {
+namespace {
+
+namespace f = inspection_fields;
+
+// The answers the province's plans count or sum: only these are indexed, so the index stays narrow.
+std::set<std::string> measuredFields(SQLite::Database& db) {
+  std::set<std::string> fields;
+  SQLite::Statement plans(db,
+                          "SELECT json_extract(c.fields, '$.definition') FROM documents d JOIN changes c ON c.seq = d.head_seq "
+                          "WHERE d.kind = 'plan' AND c.deleted = 0");
+  while (plans.executeStep()) {
+    if (plans.getColumn(0).isNull()) continue;
+    auto plan = parsePlan(plans.getColumn(0).getString());
+    if (!plan) continue;
+    for (const auto& t : plan.value().targets)
+      for (const auto* name : {&t.measure.field, &t.measure.numerator, &t.measure.denominator})
+        if (!name->empty() && (*name)[0] != '_') fields.insert(*name);
+    for (const auto& b : plan.value().breakdowns) fields.insert(b.field);
+  }
+  return fields;
+}
+
+std::string localDay(const Fields& fields, const char* name) {
+  auto it = fields.find(name);
+  if (it == fields.end()) return "";
+  const auto* at = it->second.get<DateTime>();
+  return at ? formatDateTime(*at).substr(0, 10) : "";
+}
+
+// A head reduced to what reports count.
+FilledRecord filledRecord(const Document& doc, const std::string& district, const std::set<std::string>& measured) {
+  FilledRecord r;
+  r.doc_id = doc.id;
+  r.kind = doc.kind;
+  r.template_id = textField(doc, f::kTemplate);
+  r.district = district;
+  r.state = reviewStateCode(reviewState(doc));
+  if (doc.kind == kinds::kReport) {
+    r.period = textField(doc, f::kPeriod);
+    const auto commune = textField(doc, f::kCommune);
+    r.subject = commune.empty() ? district : commune;
+    if (const auto days = periodDays(r.period)) r.day = days->first;
+  } else {
+    r.subject = textField(doc, f::kEstablishment);
+    for (const auto* when : {"visit_time", f::kFinalizedAt, f::kStartedAt})
+      if (r.day.empty()) r.day = localDay(doc.fields, when);
+  }
+  r.codes = "|";
+  r.numbers = "|";
+  for (const auto& name : measured) {
+    auto it = doc.fields.find(name);
+    if (it == doc.fields.end()) continue;
+    const auto& value = it->second;
+    if (const auto* choices = value.get<Choices>()) {
+      for (const auto& code : *choices) r.codes += name + "=" + code + "|";
+    } else if (const auto* yes = value.get<bool>()) {
+      r.codes += name + (*yes ? "=true|" : "=false|");
+    } else if (const auto* code = value.get<std::string>()) {
+      r.codes += name + "=" + *code + "|";
+    } else if (const auto number = value.asNumber()) {
+      r.numbers += name + "=" + nlohmann::json(*number).dump() + "|";
+    }
+  }
+  return r;
+}
+
+std::string_view tokenValue(std::string_view text, std::string_view field, std::size_t from, std::size_t& next) {
+  // Tokens are "|field=value|"; field names have no '|' or '='.
+  while (true) {
+    const auto at = text.find(field, from);
+    if (at == std::string_view::npos) return {};
+    from = at + 1;
+    if (at == 0 || text[at - 1] != '|' || at + field.size() >= text.size() || text[at + field.size()] != '=') continue;
+    const auto begin = at + field.size() + 1;
+    const auto end = text.find('|', begin);
+    next = end;
+    return text.substr(begin, end - begin);
+  }
+}
+
+// A view column reading question `q`'s answer in its JSON form (see valueToJson).
+std::string viewColumns(const Question& q) {
+  const auto at = "'$.\"" + q.id + "\"";
+  auto column = [&](const std::string& path, const std::string& name) {
+    return ",\n  json_extract(c.fields, " + at + path + "') AS \"" + name + "\"";
+  };
+  switch (q.type) {
+    case QuestionType::kDateTime: return column(".datetime", q.id);
+    case QuestionType::kMultipleChoice: return column(".choices", q.id);
+    case QuestionType::kGps: return column(".lat", q.id + "_lat") + column(".lon", q.id + "_lon");
+    case QuestionType::kPhoto:
+    case QuestionType::kSignature: return column(".sha256", q.id);
+    default: return column("", q.id);
+  }
+}
+
+}  // namespace
+
+void refreshSqlViews(SQLite::Database& db) {
+  struct View {
+    const char* name;
+    const char* kind;
+    std::vector<const char*> purposes;
+  };
+  const View views[] = {{"inspections", "inspection", {"inspection"}},
+                        {"reports", "report", {"commune_report", "district_report"}},
+                        {"establishments", "establishment", {"establishment"}}};
+  SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+  std::string signature;
+  std::vector<std::pair<std::string, std::string>> templates;  // (purpose, definition)
+  SQLite::Statement st(db,
+                       "SELECT c.revision, json_extract(c.fields, '$.purpose'), json_extract(c.fields, '$.definition') "
+                       "FROM documents d JOIN changes c ON c.seq = d.head_seq WHERE d.kind = 'template' ORDER BY d.id");
+  while (st.executeStep()) {
+    signature += st.getColumn(0).getString() + ",";
+    templates.emplace_back(st.getColumn(1).getString(), st.getColumn(2).getString());
+  }
+  SQLite::Statement current(db, "SELECT value FROM settings WHERE key = 'sql_views_templates'");
+  if (current.executeStep() && current.getColumn(0).getString() == signature) return;
+  for (const auto& view : views) {
+    std::string sql = std::string("CREATE VIEW ") + view.name +
+                      " AS SELECT d.id, d.district, c.author AS last_changed_by, c.received_at";
+    if (std::string_view(view.kind) != "establishment")
+      sql += ",\n  CASE WHEN json_extract(c.fields, '$._status') = 'finalized' THEN coalesce(json_extract(c.fields, '$._review'), "
+             "'submitted') WHEN json_extract(c.fields, '$._review') = 'returned' THEN 'returned' ELSE 'draft' END AS state,\n"
+             "  json_extract(c.fields, '$._establishment') AS establishment_id, json_extract(c.fields, '$._commune') AS commune,\n"
+             "  json_extract(c.fields, '$._period') AS period, json_extract(c.fields, '$._finalized_at.datetime') AS finalized_at,\n"
+             "  json_extract(c.fields, '$._reviewed_by') AS reviewed_by, json_extract(c.fields, '$._review_comment') AS review_comment";
+    std::set<std::string> seen = {"id", "district", "last_changed_by", "received_at"};
+    if (std::string_view(view.kind) != "establishment")
+      seen.insert({"state", "establishment_id", "commune", "period", "finalized_at", "reviewed_by", "review_comment"});
+    for (const auto& [purpose, definition] : templates) {
+      if (std::find(view.purposes.begin(), view.purposes.end(), purpose) == view.purposes.end()) continue;
+      auto parsed = parseTemplate(definition, "template");
+      if (!parsed) continue;
+      for (const auto& q : parsed.value().questions)
+        if (seen.insert(q.id).second) sql += viewColumns(q);
+    }
+    sql += std::string("\nFROM documents d JOIN changes c ON c.seq = d.head_seq WHERE d.kind = '") + view.kind + "' AND c.deleted = 0";
+    db.exec(std::string("DROP VIEW IF EXISTS ") + view.name);
+    db.exec(sql);
+  }
+  SQLite::Statement set(db, "INSERT OR REPLACE INTO settings(key, value) VALUES ('sql_views_templates', ?)");
+  set.bind(1, signature);
+  set.exec();
+  tx.commit();
+}
+
+bool hasCode(std::string_view codes, std::string_view field, std::string_view code) {
+  bool found = false;
+  forEachCode(codes, field, [&](std::string_view c) { found = found || c == code; });
+  return found;
+}
+
+void forEachCode(std::string_view codes, std::string_view field, const std::function<void(std::string_view)>& each) {
+  std::size_t from = 0, next = 0;
+  while (true) {
+    const auto value = tokenValue(codes, field, from, next);
+    if (value.data() == nullptr) return;
+    each(value);
+    from = next;
+  }
+}
+
+std::optional<double> numberOf(std::string_view numbers, std::string_view field) {
+  std::size_t next = 0;
+  const auto value = tokenValue(numbers, field, 0, next);
+  if (value.data() == nullptr) return std::nullopt;
+  try {
+    return std::stod(std::string(value));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::size_t refreshReportIndex(SQLite::Database& db) {
+  refreshSqlViews(db);
+  const auto measured = measuredFields(db);
+  std::string signature;
+  for (const auto& name : measured) signature += name + ",";
+  std::int64_t through = 0;
+  {
+    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement get(db, "SELECT key, value FROM settings WHERE key IN ('report_index_fields', 'report_indexed_through')");
+    std::string indexed_signature;
+    while (get.executeStep()) {
+      if (get.getColumn(0).getString() == "report_indexed_through") through = std::stoll(get.getColumn(1).getString());
+      else indexed_signature = get.getColumn(1).getString();
+    }
+    if (indexed_signature != signature) {
+      // The plans measure other fields now: index everything again.
+      db.exec("DELETE FROM report_index");
+      through = 0;
+      SQLite::Statement set(db, "INSERT OR REPLACE INTO settings(key, value) VALUES ('report_index_fields', ?)");
+      set.bind(1, signature);
+      set.exec();
+    }
+    tx.commit();
+  }
+  std::size_t indexed = 0;
+  while (true) {
+    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+    const auto last = db.execAndGet("SELECT coalesce(max(seq), 0) FROM changes").getInt64();
+    if (through >= last) break;
+    const auto until = std::min(last, through + tuning::kReportIndexStepChanges);
+    // Heads written in this stretch of the log; a document's older revisions are not heads.
+    SQLite::Statement heads(db,
+                            "SELECT c.doc_id, c.kind, c.fields, c.revision, c.parents, c.deleted, c.author, c.device, c.hlc, "
+                            "d.district FROM changes c JOIN documents d ON d.id = c.doc_id AND d.head_seq = c.seq "
+                            "WHERE c.seq > ? AND c.seq <= ? AND c.kind IN ('inspection', 'report')");
+    heads.bind(1, through);
+    heads.bind(2, until);
+    SQLite::Statement put(db,
+                          "INSERT OR REPLACE INTO report_index(doc_id, kind, template, district, subject, state, day, period, "
+                          "codes, numbers) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    SQLite::Statement drop(db, "DELETE FROM report_index WHERE doc_id = ?");
+    while (heads.executeStep()) {
+      const auto doc = readDocumentRow(heads);
+      if (doc.deleted) {
+        drop.bind(1, doc.id);
+        drop.exec();
+        drop.reset();
+        continue;
+      }
+      const auto r = filledRecord(doc, heads.getColumn(9).isNull() ? "" : heads.getColumn(9).getString(), measured);
+      int i = 0;
+      for (const auto* v : {&r.doc_id, &r.kind, &r.template_id, &r.district, &r.subject, &r.state, &r.day, &r.period, &r.codes,
+                            &r.numbers})
+        put.bind(++i, *v);
+      put.exec();
+      put.reset();
+      ++indexed;
+    }
+    through = until;
+    SQLite::Statement set(db, "INSERT OR REPLACE INTO settings(key, value) VALUES ('report_indexed_through', ?)");
+    set.bind(1, std::to_string(through));
+    set.exec();
+    tx.commit();
+  }
+  return indexed;
+}
+
+void scanFilled(SQLite::Database& db, const FilledQuery& query, const std::function<void(const FilledRecord&)>& row) {
+  SQLite::Statement st(db,
+                       "SELECT doc_id, kind, template, district, subject, state, day, period, codes, numbers FROM report_index "
+                       "WHERE kind = ?1 AND (?2 = '' OR district = ?2)");
+  st.bind(1, query.kind);
+  st.bind(2, query.district);
+  FilledRecord r;
+  while (st.executeStep()) {
+    int i = 0;
+    for (auto* v : {&r.doc_id, &r.kind, &r.template_id, &r.district, &r.subject, &r.state, &r.day, &r.period, &r.codes, &r.numbers})
+      *v = st.getColumn(i++).getString();
+    row(r);
+  }
+}
+
+}  // namespace fieldcheck::server

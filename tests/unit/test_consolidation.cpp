@@ -1,0 +1,320 @@
+// Consolidation: the plan report's figures against a hand-counted province, and exports read back
+// by independent readers (Python's strict CSV reader, openpyxl for XLSX) and compared to the database.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "exports.h"
+#include "fieldcheck/crypto.h"
+#include "fieldcheck/review.h"
+#include "fieldcheck/seed.h"
+#include "plan_report.h"
+#include "push_rules.h"
+#include "support/process.h"
+#include "support/sample_inspection.h"
+#include "support/temp_dir.h"
+
+using namespace fieldcheck;
+using namespace fieldcheck::server;
+using nlohmann::json;
+
+namespace {
+
+const std::string kLanDevice = "0000000000000000000000000000a001";
+const std::string kMinhDevice = "0000000000000000000000000000a002";
+const std::string kPlan = "632-KH-UBND-2019";
+
+std::string establishment(const std::string& code) { return seedDocumentId("establishment", code); }
+
+// The hand-counted province (plan period 2019-03-04 to 2019-12-31). Inspections, by district:
+//
+//   Bảo Lạc   #1 CS-15 approved  2019-05-03 violations no_worker_register   actions fine            2,000,000
+//             #2 CS-15 approved  2019-08-10 violations prostitution         actions fine, referral  5,000,000
+//             #3 CS-27 submitted 2019-06-01 violations none                 actions none
+//             #4 CS-39 draft     2019-06-02 violations underage_worker      actions referral   (a draft: counts nowhere)
+//             #5 CS-39 approved  2018-12-20 violations no_security_cert.    actions reminder   (before the period)
+//   Hà Quảng  #6 CS-17 approved  2019-04-02 violations room_standard, no_guest_register
+//                                           actions fine, suspension  10,000,000
+//             #7 CS-17 returned  2019-04-03 violations none                 actions reminder
+//
+// Periodic reports: Bảo Lạc's Thị trấn Bảo Lạc 2019-Q2 (plan yes, free yes) then 2019-Q4 (plan
+// yes, free no: the latest counts); Xã Hưng Thịnh 2019 (plan no, free yes); Xã Cô Ba only a 2018
+// report (plan yes: outside the period). Hà Quảng's Thị trấn Xuân Hòa 2019 (plan yes, free yes);
+// Xã Trường Hà a draft (plan yes: not counted). District reports: Bảo Lạc 2019 (support 3,
+// officials 8 of 10); Hà Quảng 2019-Q1 (support 9, 1 of 9) then 2019-Q3 (support 2, 5 of 5).
+struct Province {
+  test::TempDir dir;
+  std::unique_ptr<ProvincialStorage> db;
+  Identity lan{"lan", Role::kInspector, std::string("bao-lac"), kLanDevice};
+  Identity minh{"minh", Role::kInspector, std::string("ha-quang"), kMinhDevice};
+  std::int64_t lan_seq = 0, minh_seq = 0;
+  std::map<int, std::string> ids;  // fixture number → inspection id
+
+  Province() {
+    db = std::move(openSqliteStorage(dir.path(), true).value());
+    REQUIRE(db->importSeed(loadSeed(test::sampleSeed()).value()).ok());
+    for (const auto& [who, district] : {std::pair{&lan, "bao-lac"}, std::pair{&minh, "ha-quang"}}) {
+      REQUIRE(db->addUser({who->user, Role::kInspector, std::string(district), false, ""}, hashPassword("secret-pass")).ok());
+      REQUIRE(db->enrolDevice(who->user, who->device, "laptop", newToken().hash).ok());
+    }
+    REQUIRE(db->addUser({"giam", Role::kSupervisor, std::string("bao-lac"), false, ""}, hashPassword("secret-pass")).ok());
+
+    inspect(1, lan, "CS-15", "2019-05-03", {"no_worker_register"}, {"fine"}, 2'000'000, "approved");
+    inspect(2, lan, "CS-15", "2019-08-10", {"prostitution"}, {"fine", "referral"}, 5'000'000, "approved");
+    inspect(3, lan, "CS-27", "2019-06-01", {"none"}, {"none"}, 0, "submitted");
+    inspect(4, lan, "CS-39", "2019-06-02", {"underage_worker"}, {"referral"}, 0, "draft");
+    inspect(5, lan, "CS-39", "2018-12-20", {"no_security_certificate"}, {"reminder"}, 0, "approved");
+    inspect(6, minh, "CS-17", "2019-04-02", {"room_standard", "no_guest_register"}, {"fine", "suspension"}, 10'000'000, "approved");
+    inspect(7, minh, "CS-17", "2019-04-03", {"none"}, {"reminder"}, 0, "returned");
+
+    communeReport(lan, "bao-lac/thi-tran-bao-lac", "2019-Q2", true, true, true);
+    communeReport(lan, "bao-lac/thi-tran-bao-lac", "2019-Q4", true, false, true);
+    communeReport(lan, "bao-lac/xa-hung-thinh", "2019", false, true, true);
+    communeReport(lan, "bao-lac/xa-co-ba", "2018", true, true, true);
+    communeReport(minh, "ha-quang/thi-tran-xuan-hoa", "2019", true, true, true);
+    communeReport(minh, "ha-quang/xa-truong-ha", "2019", true, true, false);
+    districtReport(lan, "bao-lac", "2019", 3, 10, 8);
+    districtReport(minh, "ha-quang", "2019-Q1", 9, 9, 1);
+    districtReport(minh, "ha-quang", "2019-Q3", 2, 5, 5);
+  }
+
+  void push(const Identity& who, const Document& doc, const std::string& base = "") {
+    auto& seq = who.user == "lan" ? lan_seq : minh_seq;
+    const auto outcome = pushBatch(who, {{++seq, base, doc}}, *db);
+    INFO(doc.kind << " " << (outcome.refused.empty() ? "" : outcome.refused[0].reason.en));
+    REQUIRE(outcome.refused.empty());
+  }
+
+  void inspect(int n, const Identity& who, const std::string& code, const std::string& day, Choices violations, Choices actions,
+               std::int64_t fine, const std::string& state) {
+    auto doc = test::sampleInspection(who.user, who.device, *who.district, {establishment(code)}, n);
+    auto& f = doc.fields;
+    const auto visit = parseDateTime(day + " 09:00", 420).value();
+    f["visit_time"] = visit;
+    f["_started_at"] = visit;
+    f["_finalized_at"] = visit;
+    f["violations"] = std::move(violations);
+    f["actions"] = actions;
+    if (fine > 0) f["fine_amount"] = fine;
+    else f.erase("fine_amount");
+    if (state == "draft") f["_status"] = "draft";
+    doc = firstRevision(doc.id, doc.kind, f, who.user, who.device, doc.stamp);
+    push(who, doc);
+    ids[n] = doc.id;
+    if (state == "approved" || state == "returned") {
+      const auto at = parseDateTime("2020-01-05 10:00", 420).value();
+      REQUIRE(db->amend(doc.id, [&](const Document& head) {
+                    return reviewedFields(head, {state == "approved", state == "returned" ? "Sai số liệu" : ""}, "giam", at);
+                  }, "giam").ok());
+    }
+  }
+
+  void form(const Identity& who, Fields fields, bool finalized) {
+    fields["_status"] = finalized ? "finalized" : "draft";
+    fields["_started_at"] = DateTime{1'560'000'000'000, 420};
+    push(who, firstRevision(newDocumentId(), "report", std::move(fields), who.user, who.device, HybridTimestamp{1'560'000'000'000, 0}));
+  }
+
+  void communeReport(const Identity& who, const std::string& commune, const std::string& period, bool plan, bool free, bool finalized) {
+    form(who,
+         {{"_template", seedDocumentId("template", "commune-report")}, {"_template_version", 1}, {"_district", *who.district},
+          {"_commune", commune}, {"_period", period}, {"has_prevention_plan", plan}, {"free_of_prostitution", free}},
+         finalized);
+  }
+
+  void districtReport(const Identity& who, const std::string& district, const std::string& period, int support, int total, int trained) {
+    form(who,
+         {{"_template", seedDocumentId("template", "district-report")}, {"_template_version", 1}, {"_district", district},
+          {"_period", period}, {"support_model_establishments", support}, {"officials_total", total}, {"officials_trained", trained}},
+         true);
+  }
+
+  PlanReport report(const std::string& district = "") {
+    auto r = buildPlanReport(*db, kPlan, district);
+    INFO((r ? "" : r.problem().message.en));
+    REQUIRE(r.ok());
+    return r.value();
+  }
+};
+
+const TargetFigure& target(const PlanReport& r, const std::string& code) {
+  for (const auto& t : r.targets)
+    if (t.target.code == code) return t;
+  FAIL("no target " << code);
+  throw std::logic_error("unreachable");
+}
+
+double byDistrict(const TargetFigure& t, const std::string& d) { return t.by_district.count(d) ? t.by_district.at(d) : 0; }
+
+double breakdown(const PlanReport& r, const std::string& field, const std::string& code, const std::string& district = "") {
+  for (const auto& b : r.breakdowns)
+    if (b.breakdown.field == field)
+      for (const auto& row : b.rows)
+        if (row.code == code) return district.empty() ? row.total : (row.by_district.count(district) ? row.by_district.at(district) : 0);
+  return -1;
+}
+
+json readBack(const std::string& kind, const std::filesystem::path& file) {
+  auto r = test::runProcess({"/usr/bin/python3", std::string(FIELDCHECK_TEST_DIR) + "/support/read_table.py", kind, file.string()});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  return json::parse(r.out)["rows"];
+}
+
+}  // namespace
+
+TEST_CASE("report: each target's figure matches the hand-counted province, per district and in all", "[report]") {
+  Province p;
+  const auto r = p.report();
+
+  const auto& inspected = target(r, "establishments_inspected");  // distinct establishments approved in the period
+  CHECK(byDistrict(inspected, "bao-lac") == 1);                   // CS-15 twice; CS-27 only submitted; CS-39 before it
+  CHECK(byDistrict(inspected, "ha-quang") == 1);
+  CHECK(inspected.total == 2);
+  CHECK_FALSE(inspected.met);
+
+  const auto& cases = target(r, "criminal_cases");  // referrals among finalized inspections: #2 (#4 is a draft)
+  CHECK(cases.total == 1);
+  CHECK(byDistrict(cases, "bao-lac") == 1);
+
+  const auto& with_plan = target(r, "communes_with_plan");  // latest report in the period, as a share of communes
+  CHECK(with_plan.percent);
+  CHECK(byDistrict(with_plan, "bao-lac") == Approx(100.0 / 3));
+  CHECK(byDistrict(with_plan, "ha-quang") == Approx(100.0 / 3));
+  CHECK(with_plan.total == Approx(100.0 * 2 / 32));  // 32 communes in the sample
+
+  const auto& free = target(r, "communes_free");
+  CHECK(byDistrict(free, "bao-lac") == 1);  // Thị trấn Bảo Lạc's latest (Q4) says no; Hưng Thịnh yes
+  CHECK(byDistrict(free, "ha-quang") == 1);
+  CHECK(free.total == 2);
+
+  const auto& support = target(r, "support_model");  // each district's latest report
+  CHECK(byDistrict(support, "bao-lac") == 3);
+  CHECK(byDistrict(support, "ha-quang") == 2);
+  CHECK(support.total == 5);
+
+  const auto& trained = target(r, "officials_trained");
+  CHECK(byDistrict(trained, "bao-lac") == Approx(80));
+  CHECK(byDistrict(trained, "ha-quang") == Approx(100));
+  CHECK(trained.total == Approx(100.0 * 13 / 15));
+
+  // Violations and actions of finalized inspections in the period; fines summed.
+  CHECK(breakdown(r, "violations", "no_worker_register", "bao-lac") == 1);
+  CHECK(breakdown(r, "violations", "prostitution") == 1);
+  CHECK(breakdown(r, "violations", "none") == 1);
+  CHECK(breakdown(r, "violations", "underage_worker") == 0);
+  CHECK(breakdown(r, "violations", "no_security_certificate") == 0);
+  CHECK(breakdown(r, "violations", "room_standard", "ha-quang") == 1);
+  CHECK(breakdown(r, "actions", "fine") == 3);
+  CHECK(breakdown(r, "actions", "referral") == 1);
+  CHECK(breakdown(r, "actions", "reminder") == 0);  // #5 before the period, #7 returned
+  CHECK(breakdown(r, "fine_amount", "", "bao-lac") == 7'000'000);
+  CHECK(breakdown(r, "fine_amount", "") == 17'000'000);
+
+  // Where the inspections stand.
+  CHECK(r.states.at("bao-lac").approved == 3);
+  CHECK(r.states.at("bao-lac").submitted == 1);
+  CHECK(r.states.at("bao-lac").draft == 1);
+  CHECK(r.states.at("ha-quang").returned == 1);
+  CHECK(r.all_states.approved == 4);
+
+  SECTION("one district's report counts that district only") {
+    const auto one = p.report("Bảo Lạc");
+    CHECK(one.districts.size() == 1);
+    CHECK(target(one, "establishments_inspected").total == 1);
+    CHECK(target(one, "communes_with_plan").total == Approx(100.0 / 3));
+    CHECK(breakdown(one, "fine_amount", "") == 7'000'000);
+  }
+
+  SECTION("an approval after a report is counted by the next one (the index catches up)") {
+    const auto at = parseDateTime("2020-01-06 10:00", 420).value();
+    REQUIRE(p.db->amend(p.ids[3], [&](const Document& head) { return reviewedFields(head, {true, ""}, "giam", at); }, "giam").ok());
+    CHECK(target(p.report(), "establishments_inspected").total == 3);
+  }
+
+  SECTION("an unknown plan or district is refused with what exists") {
+    auto unknown = buildPlanReport(*p.db, "KH-2030", "");
+    REQUIRE_FALSE(unknown.ok());
+    CHECK_THAT(unknown.problem().message.en, Catch::Contains("632-KH-UBND-2019"));
+    CHECK_FALSE(buildPlanReport(*p.db, kPlan, "Atlantis").ok());
+  }
+
+  SECTION("every format carries the figures") {
+    std::ostringstream text, csv, js, html;
+    writePlanReport(text, r, ReportFormat::kText);
+    writePlanReport(csv, r, ReportFormat::kCsv);
+    writePlanReport(js, r, ReportFormat::kJson);
+    writePlanReport(html, r, ReportFormat::kHtml);
+    CHECK_THAT(text.str(), Catch::Contains("17.000.000") && Catch::Contains("86.7%"));
+    const auto parsed = json::parse(js.str());
+    CHECK(parsed["targets"][0]["figure"] == 2);
+    CHECK(csv.str().rfind("\xEF\xBB\xBF", 0) == 0);
+    // One self-contained page: no script, nothing fetched from the network; a chart per target.
+    const auto page = html.str();
+    CHECK_THAT(page, Catch::Contains("<html lang=\"vi\">") && Catch::Contains("size: A4") && Catch::Contains("<svg"));
+    CHECK_THAT(page, !Catch::Contains("<script") && !Catch::Contains("http://") && !Catch::Contains("https://") &&
+                         !Catch::Contains("<link") && !Catch::Contains("<img"));
+  }
+}
+
+TEST_CASE("export: CSV and XLSX read back by independent readers hold what the database holds", "[export]") {
+  Province p;
+  const std::string format = GENERATE("csv", "xlsx");
+  const auto file = p.dir / ("inspections." + format);
+  ExportOptions options{"inspection", "", "", false};
+  std::size_t rows = 0;
+  if (format == "xlsx") {
+    auto table = xlsxWriter(file, "Hồ sơ");
+    REQUIRE(table.ok());
+    rows = exportRecords(*p.db, options, *table.value()).value();
+  } else {
+    std::ofstream out(file, std::ios::binary);
+    auto table = csvWriter(out);
+    rows = exportRecords(*p.db, options, *table).value();
+  }
+  CHECK(rows == 7);
+  const auto table = readBack(format, file);
+  REQUIRE(table.size() == 8);
+  const auto& header = table[0];
+  auto column = [&](const std::string& name) -> std::size_t {
+    for (std::size_t i = 0; i < header.size(); ++i)
+      if (header[i] == name) return i;
+    FAIL("no column " << name);
+    return 0;
+  };
+  // Vietnamese labels as headers, one column per question of the checklist.
+  const auto id = column("Mã"), state = column("Tình trạng"), visit = column("Ngày giờ kiểm tra"),
+             actions = column("Biện pháp xử lý"), fine = column("Số tiền phạt (VND)"), women = column("Số lao động nữ");
+  std::map<std::string, json> by_id;
+  for (std::size_t i = 1; i < table.size(); ++i) by_id[table[i][id].get<std::string>()] = table[i];
+  for (const auto& head : p.db->heads("inspection")) {
+    INFO(head.id);
+    REQUIRE(by_id.count(head.id));
+    const auto& row = by_id[head.id];
+    CHECK(row[state] == reviewStateLabel(reviewState(head)).vi);
+    // Dates as dates in the province's time, numbers as numbers, choices by their labels.
+    const auto visit_text = formatDateTime(*head.fields.at("visit_time").get<DateTime>()).substr(0, 19);
+    if (format == "xlsx") {
+      CHECK(row[visit]["datetime"] == visit_text);
+      CHECK(row[women] == *head.fields.at("workers_women").get<std::int64_t>());
+    } else {
+      CHECK(row[visit] == visit_text.substr(0, 10) + " " + visit_text.substr(11));
+      CHECK(row[women] == std::to_string(*head.fields.at("workers_women").get<std::int64_t>()));
+    }
+    const auto* amount = head.fields.count("fine_amount") ? head.fields.at("fine_amount").get<std::int64_t>() : nullptr;
+    if (amount && format == "xlsx") CHECK(row[fine] == *amount);
+    if (amount && format == "csv") CHECK(row[fine] == std::to_string(*amount));
+    if (!amount) CHECK((row[fine].is_null() || row[fine] == ""));
+  }
+  CHECK_THAT(by_id[p.ids[2]][actions].get<std::string>(), Catch::Equals("Phạt tiền; Chuyển cơ quan điều tra"));
+
+  SECTION("one district, and English headers") {
+    std::ostringstream out;
+    auto csv = csvWriter(out);
+    CHECK(exportRecords(*p.db, {"inspection", "ha-quang", "", true}, *csv).value() == 2);
+    CHECK_THAT(out.str(), Catch::Contains("Action taken") && Catch::Contains("Fine"));
+  }
+}
