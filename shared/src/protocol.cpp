@@ -241,7 +241,7 @@ PulledChange PulledChange::of(std::int64_t seq, const Document& doc) {
 
 Document PulledChange::document() const {
   Document whole = doc;
-  whole.fields = fieldsFromJson(json::parse(fields_json));
+  whole.fields = fieldsFromJsonText(fields_json);
   return whole;
 }
 

@@ -62,7 +62,8 @@ Result<int> migrateSchema(SQLite::Database& db, std::int32_t application_id, std
 
 Document readDocumentRow(SQLite::Statement& row, int first) {
   Document doc = readDocumentAttributes(row, first);
-  doc.fields = fieldsFromJson(nlohmann::json::parse(row.getColumn(first + 2).getString()));
+  const auto text = row.getColumn(first + 2);
+  doc.fields = fieldsFromJsonText(std::string_view(text.getText(), static_cast<std::size_t>(text.getBytes())));
   return doc;
 }
 

@@ -172,6 +172,239 @@ Fields fieldsFromJson(const json& j) {
   return fields;
 }
 
+namespace {
+
+// A reader of exactly what fieldsToJsonText writes. Each method returns false at the first byte
+// it does not expect; the caller then hands the text to the general parser, so this reader
+// never accepts what that parser would refuse.
+class CanonicalReader {
+ public:
+  explicit CanonicalReader(std::string_view text) : text_(text) {}
+
+  bool fields(Fields& out) {
+    if (!take('{')) return false;
+    if (take('}')) return at_end();
+    std::string name, previous;
+    do {
+      if (!string(name) || (!out.empty() && name <= previous) || !take(':')) return false;
+      Value v;
+      if (!value(v)) return false;
+      previous = name;
+      out.emplace_hint(out.end(), name, std::move(v));
+    } while (take(','));
+    return take('}') && at_end();
+  }
+
+ private:
+  bool at_end() const { return pos_ == text_.size(); }
+  bool take(char c) {
+    if (pos_ < text_.size() && text_[pos_] == c) {
+      ++pos_;
+      return true;
+    }
+    return false;
+  }
+  bool word(std::string_view w) {
+    if (text_.substr(pos_, w.size()) != w) return false;
+    pos_ += w.size();
+    return true;
+  }
+
+  static bool validUtf8(std::string_view s) {
+    for (std::size_t i = 0; i < s.size();) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c < 0x80) {
+        ++i;
+        continue;
+      }
+      std::size_t n = 0;
+      std::uint32_t cp = 0;
+      if ((c & 0xE0) == 0xC0) n = 1, cp = c & 0x1F;
+      else if ((c & 0xF0) == 0xE0) n = 2, cp = c & 0x0F;
+      else if ((c & 0xF8) == 0xF0) n = 3, cp = c & 0x07;
+      else return false;
+      if (i + n >= s.size()) return false;
+      for (std::size_t k = 1; k <= n; ++k) {
+        const auto d = static_cast<unsigned char>(s[i + k]);
+        if ((d & 0xC0) != 0x80) return false;
+        cp = (cp << 6) | (d & 0x3F);
+      }
+      static constexpr std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+      if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+      i += n + 1;
+    }
+    return true;
+  }
+
+  bool string(std::string& out) {
+    out.clear();
+    if (!take('"')) return false;
+    std::size_t run = pos_;
+    while (pos_ < text_.size()) {
+      const auto c = static_cast<unsigned char>(text_[pos_]);
+      if (c == '"') {
+        out.append(text_.data() + run, pos_ - run);
+        ++pos_;
+        return validUtf8(out);
+      }
+      if (c < 0x20) return false;
+      if (c != '\\') {
+        ++pos_;
+        continue;
+      }
+      out.append(text_.data() + run, pos_ - run);
+      if (++pos_ >= text_.size()) return false;
+      switch (text_[pos_++]) {
+        case '"': out += '"'; break;
+        case '\\': out += '\\'; break;
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
+        case 'u': {
+          // Only the control characters the writer escapes this way: \u0000 to \u001f.
+          if (text_.substr(pos_, 2) != "00" || pos_ + 4 > text_.size()) return false;
+          int v = 0;
+          for (int k = 2; k < 4; ++k) {
+            const char h = text_[pos_ + static_cast<std::size_t>(k)];
+            v = v * 16 + (h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : 99);
+          }
+          if (v >= 0x20) return false;
+          out += static_cast<char>(v);
+          pos_ += 4;
+          break;
+        }
+        default: return false;
+      }
+      run = pos_;
+    }
+    return false;
+  }
+
+  // A JSON number as the writer writes it: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+  bool number(Value& out) {
+    const auto start = pos_;
+    take('-');
+    auto digits = [&] {
+      const auto from = pos_;
+      while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') ++pos_;
+      return pos_ - from;
+    };
+    const auto first = pos_;
+    const auto whole = digits();
+    if (whole == 0 || (whole > 1 && text_[first] == '0')) return false;
+    bool decimal = false;
+    if (take('.')) {
+      if (digits() == 0) return false;
+      decimal = true;
+    }
+    if (take('e') || take('E')) {
+      if (!take('+')) take('-');
+      if (digits() == 0) return false;
+      decimal = true;
+    }
+    const char* b = text_.data() + start;
+    const char* e = text_.data() + pos_;
+    if (!decimal) {
+      std::int64_t v = 0;
+      auto [end, ec] = std::from_chars(b, e, v);
+      if (ec != std::errc() || end != e) return false;
+      out = Value{v};
+      return true;
+    }
+    double d = 0;
+    auto [end, ec] = std::from_chars(b, e, d);
+    if (ec != std::errc() || end != e || !std::isfinite(d)) return false;
+    out = Value{d};
+    return true;
+  }
+
+  bool decimalOf(double& out) {
+    Value v;
+    if (!number(v)) return false;
+    const auto n = v.asNumber();
+    if (!n) return false;
+    out = *n;
+    return true;
+  }
+
+  bool value(Value& out) {
+    if (pos_ >= text_.size()) return false;
+    switch (text_[pos_]) {
+      case 'n': out = Value{}; return word("null");
+      case 't': out = Value{true}; return word("true");
+      case 'f': out = Value{false}; return word("false");
+      case '"': {
+        std::string s;
+        if (!string(s)) return false;
+        out = Value{std::move(s)};
+        return true;
+      }
+      case '{': return object(out);
+      default: return number(out);
+    }
+  }
+
+  // The objects the writer writes, each with its keys in its order.
+  bool object(Value& out) {
+    std::string s;
+    if (word("{\"datetime\":")) {
+      if (!string(s) || !take('}')) return false;
+      auto dt = parseDateTime(s, 0);
+      if (!dt) return false;
+      out = Value{*dt};
+      return true;
+    }
+    if (word("{\"choices\":[")) {
+      Choices choices;
+      if (!take(']')) {
+        do {
+          if (!string(s)) return false;
+          choices.push_back(s);
+        } while (take(','));
+        if (!take(']')) return false;
+      }
+      if (!take('}')) return false;
+      out = Value{std::move(choices)};
+      return true;
+    }
+    GeoPoint p;
+    if (word("{\"accuracy_m\":")) {
+      double a = 0;
+      if (!decimalOf(a) || !word(",\"lat\":")) return false;
+      p.accuracy_m = a;
+    } else if (!word("{\"lat\":")) {
+      return attachment(out);
+    }
+    if (!decimalOf(p.latitude) || !word(",\"lon\":") || !decimalOf(p.longitude) || !take('}')) return false;
+    out = Value{p};
+    return true;
+  }
+
+  bool attachment(Value& out) {
+    AttachmentRef ref;
+    Value size;
+    if (!word("{\"sha256\":") || !string(ref.sha256) || !word(",\"size\":") || !number(size) || !word(",\"type\":") ||
+        !string(ref.media_type) || !take('}'))
+      return false;
+    const auto* n = size.get<std::int64_t>();
+    if (!n || *n < 0) return false;
+    ref.size_bytes = static_cast<std::uint64_t>(*n);
+    out = Value{std::move(ref)};
+    return true;
+  }
+
+  std::string_view text_;
+  std::size_t pos_ = 0;
+};
+
+}  // namespace
+
+Fields fieldsFromJsonText(std::string_view text) {
+  Fields fields;
+  if (CanonicalReader(text).fields(fields)) return fields;
+  return fieldsFromJson(json::parse(text));
+}
+
 void appendJsonString(std::string& out, std::string_view text) {
   out += '"';
   // Runs of characters that need no escape are copied whole.
