@@ -5,7 +5,9 @@
 #include <cmath>
 #include <iomanip>
 #include <set>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -21,24 +23,93 @@ namespace {
 
 using nlohmann::json;
 
-bool counts(const std::string& state, const std::string& status) {
+bool counts(std::string_view state, std::string_view status) {
   return state == "approved" || (status == "finalized" && state == "submitted");
 }
 
+// A periodic report as the targets read it.
+struct LatestReport {
+  std::string district, day, period, codes, numbers;
+};
+
 // Each commune's or district's latest finalized report of one form within the plan's period.
-std::map<std::string, FilledRecord> latestReports(ProvincialStorage& db, const Plan& plan, const std::string& form,
+std::map<std::string, LatestReport> latestReports(ProvincialStorage& db, const Plan& plan, const std::string& form,
                                                   const std::string& district) {
   const auto template_id = seedDocumentId(kinds::kTemplate, form);
-  std::map<std::string, FilledRecord> latest;
-  db.scanFilled({std::string(kinds::kReport), district}, [&](const FilledRecord& r) {
+  std::map<std::string, LatestReport> latest;
+  db.scanFilled({std::string(kinds::kReport), district}, [&](const FilledRow& r) {
     if (r.template_id != template_id || !counts(r.state, "finalized")) return;
     const auto days = periodDays(r.period);
     if (!days || days->second < plan.period_start || days->first > plan.period_end) return;
-    auto& slot = latest[r.subject];
-    if (slot.doc_id.empty() || std::tie(r.day, r.period) > std::tie(slot.day, slot.period)) slot = r;
+    auto& slot = latest[std::string(r.subject)];
+    if (slot.day.empty() || std::tie(r.day, r.period) > std::tie(slot.day, slot.period))
+      slot = {std::string(r.district), std::string(r.day), std::string(r.period), std::string(r.codes), std::string(r.numbers)};
   });
   return latest;
 }
+
+// What one share of the inspections adds up to; the shares are read in parallel, then merged.
+struct Tally {
+  std::map<std::string, StateCounts, std::less<>> states;
+  StateCounts all_states;
+  std::vector<std::map<std::string, std::set<std::string, std::less<>>, std::less<>>> distinct;  // per target: district → ids
+  std::vector<std::map<std::string, double, std::less<>>> counted;                                // per target: district → n
+  std::vector<std::map<std::string, std::map<std::string, double>, std::less<>>> breakdowns;      // code → district → n
+
+  explicit Tally(const Plan& p) : distinct(p.targets.size()), counted(p.targets.size()), breakdowns(p.breakdowns.size()) {}
+
+  template <class Map>
+  static auto& slot(Map& map, std::string_view key) {
+    auto it = map.find(key);
+    if (it == map.end()) it = map.emplace(std::string(key), typename Map::mapped_type{}).first;
+    return it->second;
+  }
+
+  void add(const Plan& p, const FilledRow& r) {
+    auto& s = slot(states, r.district);
+    if (r.state == "draft") ++s.draft, ++all_states.draft;
+    else if (r.state == "submitted") ++s.submitted, ++all_states.submitted;
+    else if (r.state == "approved") ++s.approved, ++all_states.approved;
+    else ++s.returned, ++all_states.returned;
+    if (r.day < p.period_start || r.day > p.period_end) return;
+    for (std::size_t i = 0; i < p.targets.size(); ++i) {
+      const auto& m = p.targets[i].measure;
+      if (m.of != r.kind || !counts(r.state, m.status)) continue;
+      if (m.kind == Measure::Kind::kDistinctDocuments) {
+        auto& ids = slot(distinct[i], r.district);
+        const auto id = m.field == inspection_fields::kEstablishment ? r.subject : r.doc_id;
+        if (ids.find(id) == ids.end()) ids.emplace(id);
+      } else if (m.kind == Measure::Kind::kChoiceCount && hasCode(r.codes, m.field, m.choice)) {
+        slot(counted[i], r.district) += 1;
+      }
+    }
+    if (!counts(r.state, "finalized")) return;
+    for (std::size_t i = 0; i < p.breakdowns.size(); ++i) {
+      const auto& b = p.breakdowns[i];
+      if (b.sum) {
+        if (const auto v = numberOf(r.numbers, b.field)) slot(breakdowns[i], "")[std::string(r.district)] += *v;
+      } else {
+        forEachCode(r.codes, b.field, [&](std::string_view code) { slot(breakdowns[i], code)[std::string(r.district)] += 1; });
+      }
+    }
+  }
+
+  void merge(Tally&& other) {
+    for (auto& [d, s] : other.states) {
+      auto& mine = slot(states, d);
+      mine.draft += s.draft, mine.submitted += s.submitted, mine.approved += s.approved, mine.returned += s.returned;
+    }
+    all_states.draft += other.all_states.draft, all_states.submitted += other.all_states.submitted;
+    all_states.approved += other.all_states.approved, all_states.returned += other.all_states.returned;
+    for (std::size_t i = 0; i < distinct.size(); ++i) {
+      for (auto& [d, ids] : other.distinct[i]) slot(distinct[i], d).merge(ids);
+      for (auto& [d, n] : other.counted[i]) slot(counted[i], d) += n;
+    }
+    for (std::size_t i = 0; i < breakdowns.size(); ++i)
+      for (auto& [code, by] : other.breakdowns[i])
+        for (auto& [d, n] : by) slot(breakdowns[i], code)[d] += n;
+  }
+};
 
 std::string formatNumber(double v, bool percent = false) {
   std::ostringstream s;
@@ -276,41 +347,41 @@ Result<PlanReport> buildPlanReport(ProvincialStorage& db, const std::string& pla
 
   db.refreshReportIndex();
 
-  // Inspections: one pass, counting every target and breakdown that reads them.
+  // Inspections: one pass, counting every target and breakdown that reads them, in shares read
+  // side by side.
   const auto& p = report.plan;
+  const unsigned parts = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+  std::vector<Tally> tallies(parts, Tally(p));
+  {
+    std::vector<std::thread> readers;
+    std::exception_ptr failure;
+    std::mutex failure_mutex;
+    for (unsigned k = 0; k < parts; ++k)
+      readers.emplace_back([&, k] {
+        try {
+          db.scanFilled({std::string(kinds::kInspection), report.only_district, k, parts},
+                        [&](const FilledRow& r) { tallies[k].add(p, r); });
+        } catch (...) {
+          std::lock_guard lock(failure_mutex);
+          failure = std::current_exception();
+        }
+      });
+    for (auto& t : readers) t.join();
+    if (failure) std::rethrow_exception(failure);
+  }
+  auto& all = tallies[0];
+  for (unsigned k = 1; k < parts; ++k) all.merge(std::move(tallies[k]));
   report.targets.resize(p.targets.size());
-  std::vector<std::map<std::string, std::set<std::string>>> distinct(p.targets.size());
-  std::vector<std::map<std::string, std::map<std::string, double>>> breakdown_counts(p.breakdowns.size());  // code → district → n
-  for (std::size_t i = 0; i < p.targets.size(); ++i) report.targets[i].target = p.targets[i];
-  db.scanFilled({std::string(kinds::kInspection), report.only_district}, [&](const FilledRecord& r) {
-    auto& s = report.states[r.district];
-    auto& all = report.all_states;
-    if (r.state == "draft") ++s.draft, ++all.draft;
-    else if (r.state == "submitted") ++s.submitted, ++all.submitted;
-    else if (r.state == "approved") ++s.approved, ++all.approved;
-    else ++s.returned, ++all.returned;
-    if (r.day < p.period_start || r.day > p.period_end) return;
-    for (std::size_t i = 0; i < p.targets.size(); ++i) {
-      const auto& m = p.targets[i].measure;
-      if (m.of != r.kind || !counts(r.state, m.status)) continue;
-      if (m.kind == Measure::Kind::kDistinctDocuments) {
-        distinct[i][r.district].insert(m.field == inspection_fields::kEstablishment ? r.subject : r.doc_id);
-      } else if (m.kind == Measure::Kind::kChoiceCount && hasCode(r.codes, m.field, m.choice)) {
-        report.targets[i].by_district[r.district] += 1;
-      }
-    }
-    if (!counts(r.state, "finalized")) return;
-    for (std::size_t i = 0; i < p.breakdowns.size(); ++i) {
-      const auto& b = p.breakdowns[i];
-      if (b.sum) {
-        if (const auto v = numberOf(r.numbers, b.field)) breakdown_counts[i][""][r.district] += *v;
-      } else {
-        forEachCode(r.codes, b.field, [&](std::string_view code) { breakdown_counts[i][std::string(code)][r.district] += 1; });
-      }
-    }
-  });
-  for (std::size_t i = 0; i < p.targets.size(); ++i)
-    for (const auto& [d, set] : distinct[i]) report.targets[i].by_district[d] = static_cast<double>(set.size());
+  for (auto& [d, s] : all.states) report.states[d] = s;
+  report.all_states = all.all_states;
+  std::vector<std::map<std::string, std::map<std::string, double>>> breakdown_counts(p.breakdowns.size());
+  for (std::size_t i = 0; i < p.breakdowns.size(); ++i)
+    for (auto& [code, by] : all.breakdowns[i]) breakdown_counts[i][code] = std::move(by);
+  for (std::size_t i = 0; i < p.targets.size(); ++i) {
+    report.targets[i].target = p.targets[i];
+    for (const auto& [d, ids] : all.distinct[i]) report.targets[i].by_district[d] = static_cast<double>(ids.size());
+    for (const auto& [d, n] : all.counted[i]) report.targets[i].by_district[d] = n;
+  }
 
   // Periodic reports: each commune's or district's latest in the period.
   std::map<std::string, double> communes_by_district;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "accounts.h"
@@ -118,10 +119,18 @@ struct FilledRecord {
   std::string numbers;      // "|field=12|": numbers the plans sum
 };
 
-/// Which filled records to read: of one kind, optionally one district.
+/// A filled record as a scan hands it out: views into the row being read, valid during the call.
+struct FilledRow {
+  std::string_view doc_id, kind, template_id, district, subject, state, day, period, codes, numbers;
+};
+
+/// Which filled records to read: of one kind, optionally one district, and optionally one of
+/// `parts` shares of them (by id) so that several threads can read a share each.
 struct FilledQuery {
   std::string kind;
   std::string district;  // empty: every district
+  unsigned part = 0;
+  unsigned parts = 1;
 };
 
 /// Which heads an export reads: of one kind, optionally one district, changed on or after a day.
@@ -242,8 +251,9 @@ class ProvincialStorage {
   virtual std::size_t refreshReportIndex() = 0;
 
   /// Calls `row` for each indexed record of `query`, in no particular order. Reads the index as the
-  /// last refresh left it.
-  virtual void scanFilled(const FilledQuery& query, const std::function<void(const FilledRecord&)>& row) = 0;
+  /// last refresh left it. Thread-safe: unlike the other calls, any number of threads may scan at
+  /// once (each scan reads through a read-only connection of its own).
+  virtual void scanFilled(const FilledQuery& query, const std::function<void(const FilledRow&)>& row) = 0;
 
   /// Calls `row` for each current head of `query`, oldest change first, with its district and the
   /// time the server received it, one at a time (constant memory, for exports of any size).

@@ -2,7 +2,11 @@
 // to them, kept up to date from the provincial log.
 #include "report_index.h"
 
+#include <cstdio>
+#include <memory>
 #include <set>
+
+#include <sqlite3.h>
 
 #include <nlohmann/json.hpp>
 
@@ -256,19 +260,49 @@ std::size_t refreshReportIndex(SQLite::Database& db) {
   return indexed;
 }
 
-void scanFilled(SQLite::Database& db, const FilledQuery& query, const std::function<void(const FilledRecord&)>& row) {
-  SQLite::Statement st(db,
-                       "SELECT doc_id, kind, template, district, subject, state, day, period, codes, numbers FROM report_index "
-                       "WHERE kind = ?1 AND (?2 = '' OR district = ?2)");
-  st.bind(1, query.kind);
-  st.bind(2, query.district);
-  FilledRecord r;
-  while (st.executeStep()) {
-    int i = 0;
-    for (auto* v : {&r.doc_id, &r.kind, &r.template_id, &r.district, &r.subject, &r.state, &r.day, &r.period, &r.codes, &r.numbers})
-      *v = st.getColumn(i++).getString();
+void scanFilled(const std::filesystem::path& file, const FilledQuery& query, const std::function<void(const FilledRow&)>& row) {
+  // Read-only, and without SQLite's per-call locking: this connection never leaves this call.
+  SQLite::Database db(file.string(), SQLite::OPEN_READONLY | SQLITE_OPEN_NOMUTEX, static_cast<int>(tuning::kBusyTimeout.count()));
+  // Ids are random hex: share k of n is the ids from the k-th to the (k+1)-th n-th of 00...ff.
+  auto bound = [&](unsigned k) {
+    if (k == 0) return std::string();
+    if (k >= query.parts) return std::string("~");
+    char hex[3];
+    std::snprintf(hex, sizeof hex, "%02x", 256 * k / query.parts);
+    return std::string(hex);
+  };
+  // The raw statement: this loop runs for every record, and reads each column in place.
+  sqlite3_stmt* stmt = nullptr;
+  const char* sql =
+      "SELECT doc_id, kind, template, district, subject, state, day, period, codes, numbers FROM report_index "
+      "WHERE doc_id >= ?3 AND doc_id < ?4 AND kind = ?1 AND (?2 = '' OR district = ?2)";
+  if (sqlite3_prepare_v2(db.getHandle(), sql, -1, &stmt, nullptr) != SQLITE_OK) throw SQLite::Exception(db.getHandle());
+  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> owner(stmt, sqlite3_finalize);
+  const std::string from = bound(query.part), to = bound(query.part + 1);
+  sqlite3_bind_text(stmt, 1, query.kind.c_str(), -1, SQLITE_STATIC);
+  sqlite3_bind_text(stmt, 2, query.district.c_str(), -1, SQLITE_STATIC);
+  sqlite3_bind_text(stmt, 3, from.c_str(), -1, SQLITE_STATIC);
+  sqlite3_bind_text(stmt, 4, to.c_str(), -1, SQLITE_STATIC);
+  auto text = [stmt](int i) {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+    return std::string_view(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt, i)));
+  };
+  FilledRow r;
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    r.doc_id = text(0);
+    r.kind = text(1);
+    r.template_id = text(2);
+    r.district = text(3);
+    r.subject = text(4);
+    r.state = text(5);
+    r.day = text(6);
+    r.period = text(7);
+    r.codes = text(8);
+    r.numbers = text(9);
     row(r);
   }
+  if (rc != SQLITE_DONE) throw SQLite::Exception(db.getHandle(), rc);
 }
 
 }  // namespace fieldcheck::server

@@ -18,8 +18,8 @@ std::size_t refreshReportIndex(SQLite::Database& db);
 /// reports, establishments (see sync-server/README.md).
 void refreshSqlViews(SQLite::Database& db);
 
-/// See ProvincialStorage::scanFilled.
-void scanFilled(SQLite::Database& db, const FilledQuery& query, const std::function<void(const FilledRecord&)>& row);
+/// See ProvincialStorage::scanFilled: reads the database `file` through a connection of its own.
+void scanFilled(const std::filesystem::path& file, const FilledQuery& query, const std::function<void(const FilledRow&)>& row);
 
 /// Whether a record's codes hold `code` for `field` ("true" for a yes answered to a yes/no question).
 bool hasCode(std::string_view codes, std::string_view field, std::string_view code);

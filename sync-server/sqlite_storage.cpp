@@ -429,8 +429,8 @@ class SqliteStorage final : public ProvincialStorage {
 
   std::size_t refreshReportIndex() override { return server::refreshReportIndex(db_); }
 
-  void scanFilled(const FilledQuery& query, const std::function<void(const FilledRecord&)>& row) override {
-    server::scanFilled(db_, query, row);
+  void scanFilled(const FilledQuery& query, const std::function<void(const FilledRow&)>& row) override {
+    server::scanFilled(data_dir_ / "provincial.db", query, row);
   }
 
   void scanHeads(const HeadQuery& query,

@@ -322,14 +322,36 @@ Result<SyncResponse> syncResponseFromJson(const json& j) {
 
 namespace {
 
+// The most room an encoding thread keeps for the next message.
+constexpr std::size_t kKeptEncodeBufferBytes = 8u << 20;
+
 template <class Message>
 std::string toBinaryMessage(const Message& message) {
-  std::ostringstream out(std::ios::binary);
+  // Written straight into a buffer that keeps its room from one message to the next on this
+  // thread (a pull page is about a megabyte: growing a fresh string to that size copies it over
+  // and over), then copied out once.
+  struct StringBuffer : std::streambuf {
+    std::string text;
+    std::streamsize xsputn(const char* s, std::streamsize n) override {
+      text.append(s, static_cast<std::size_t>(n));
+      return n;
+    }
+    int_type overflow(int_type c) override {
+      if (c != traits_type::eof()) text.push_back(static_cast<char>(c));
+      return c;
+    }
+  };
+  thread_local StringBuffer buffer;
+  buffer.text.clear();
   {
+    std::ostream out(&buffer);
     cereal::PortableBinaryOutputArchive archive(out, cereal::PortableBinaryOutputArchive::Options::LittleEndian());
     archive(message);
   }
-  return std::move(out).str();
+  std::string bytes = buffer.text;
+  // A rare huge message does not pin its room for the thread's life.
+  if (buffer.text.capacity() > kKeptEncodeBufferBytes) std::string().swap(buffer.text);
+  return bytes;
 }
 
 template <class Message, class Check>

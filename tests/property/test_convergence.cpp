@@ -198,7 +198,7 @@ class CrashingStorage final : public ProvincialStorage {
     return inner_.idsWithPrefix(k, p, n);
   }
   std::size_t refreshReportIndex() override { return inner_.refreshReportIndex(); }
-  void scanFilled(const FilledQuery& q, const std::function<void(const FilledRecord&)>& row) override { inner_.scanFilled(q, row); }
+  void scanFilled(const FilledQuery& q, const std::function<void(const FilledRow&)>& row) override { inner_.scanFilled(q, row); }
   void scanHeads(const HeadQuery& q,
                  const std::function<void(const Document&, const std::string&, const std::string&)>& row) override {
     inner_.scanHeads(q, row);

@@ -310,6 +310,16 @@ TEST_CASE("text: malformed UTF-8 and control characters are not clean", "[text]"
   CHECK_FALSE(isCleanUtf8("\xFF\xFE"));
   CHECK_FALSE(isCleanUtf8(std::string("a\0b", 3)));
   CHECK_FALSE(isCleanUtf8("bell\x07"));
+  // Long plain runs are checked eight bytes at a time: a fault at any place of a run is found.
+  const std::string plain = "{\"notes\":\"Co so da duoc nhac nho niem yet tai lieu\"}";
+  for (std::size_t at = 0; at < plain.size(); ++at)
+    for (const std::string bad : {std::string(1, '\0'), std::string("\x1f"), std::string("\x7f"), std::string("\xC3"), std::string("\x80")}) {
+      auto text = plain;
+      text.insert(at, bad);
+      INFO(at);
+      CHECK_FALSE(isCleanUtf8(text));
+    }
+  CHECK(isCleanUtf8(plain + "Đàm Thủy " + plain + "\t\n" + plain));
 }
 
 TEST_CASE("compression: bodies round-trip, and damaged or exploding ones are refused", "[compression]") {
