@@ -20,8 +20,11 @@ inline constexpr std::uint64_t kMaxAttachmentBytes = 20ull * 1024 * 1024;
 inline constexpr std::size_t kMaxInputLineBytes = 64 * 1024;
 
 /// Sync: documents per push batch, changes per pull page, and the deadline of one request.
+/// A page of 500 inspections is about 600 KB of JSON, 35 KB on the wire: about 5 s at 64 kbit/s,
+/// so a cut link costs at most that, and the server answers it within 10 ms at the 99th
+/// percentile over a million inspections (pages of 1000 measured 14 ms: tests/bench, consolidation).
 inline constexpr std::size_t kPushBatchDocuments = 200;
-inline constexpr std::uint32_t kPullPageChanges = 1000;
+inline constexpr std::uint32_t kPullPageChanges = 500;
 inline constexpr auto kSyncRequestTimeout = std::chrono::seconds(60);
 /// Sync: attempts of one request over a failing link, and the pause before the first retry
 /// (doubled each time, at most kRetryPauseMax).

@@ -49,24 +49,41 @@ std::map<std::string, LatestReport> latestReports(ProvincialStorage& db, const P
 }
 
 // What one share of the inspections adds up to; the shares are read in parallel, then merged.
+// Districts are counted by their place in `districts` (a handful: found by a short scan).
 struct Tally {
-  std::map<std::string, StateCounts, std::less<>> states;
+  std::vector<std::string> districts;
+  std::vector<StateCounts> states;
   StateCounts all_states;
-  std::vector<std::map<std::string, std::set<std::string, std::less<>>, std::less<>>> distinct;  // per target: district → ids
-  std::vector<std::map<std::string, double, std::less<>>> counted;                                // per target: district → n
-  std::vector<std::map<std::string, std::map<std::string, double>, std::less<>>> breakdowns;      // code → district → n
+  std::vector<std::vector<std::set<std::string, std::less<>>>> distinct;  // per target, per district: ids
+  std::vector<std::vector<double>> counted;                               // per target, per district
+  std::vector<std::map<std::string, std::vector<double>, std::less<>>> breakdowns;  // per breakdown: code → per district
+  std::size_t last = 0;
 
   explicit Tally(const Plan& p) : distinct(p.targets.size()), counted(p.targets.size()), breakdowns(p.breakdowns.size()) {}
 
-  template <class Map>
-  static auto& slot(Map& map, std::string_view key) {
-    auto it = map.find(key);
-    if (it == map.end()) it = map.emplace(std::string(key), typename Map::mapped_type{}).first;
+  std::size_t district(std::string_view code) {
+    if (last < districts.size() && districts[last] == code) return last;
+    for (last = 0; last < districts.size(); ++last)
+      if (districts[last] == code) return last;
+    districts.emplace_back(code);
+    states.emplace_back();
+    for (auto& d : distinct) d.emplace_back();
+    for (auto& c : counted) c.emplace_back(0);
+    for (auto& b : breakdowns)
+      for (auto& [k, v] : b) v.push_back(0);
+    return last = districts.size() - 1;
+  }
+
+  std::vector<double>& code(std::size_t breakdown, std::string_view c) {
+    auto& map = breakdowns[breakdown];
+    auto it = map.find(c);
+    if (it == map.end()) it = map.emplace(std::string(c), std::vector<double>(districts.size(), 0)).first;
     return it->second;
   }
 
   void add(const Plan& p, const FilledRow& r) {
-    auto& s = slot(states, r.district);
+    const auto d = district(r.district);
+    auto& s = states[d];
     if (r.state == "draft") ++s.draft, ++all_states.draft;
     else if (r.state == "submitted") ++s.submitted, ++all_states.submitted;
     else if (r.state == "approved") ++s.approved, ++all_states.approved;
@@ -76,38 +93,38 @@ struct Tally {
       const auto& m = p.targets[i].measure;
       if (m.of != r.kind || !counts(r.state, m.status)) continue;
       if (m.kind == Measure::Kind::kDistinctDocuments) {
-        auto& ids = slot(distinct[i], r.district);
+        auto& ids = distinct[i][d];
         const auto id = m.field == inspection_fields::kEstablishment ? r.subject : r.doc_id;
         if (ids.find(id) == ids.end()) ids.emplace(id);
       } else if (m.kind == Measure::Kind::kChoiceCount && hasCode(r.codes, m.field, m.choice)) {
-        slot(counted[i], r.district) += 1;
+        counted[i][d] += 1;
       }
     }
     if (!counts(r.state, "finalized")) return;
     for (std::size_t i = 0; i < p.breakdowns.size(); ++i) {
       const auto& b = p.breakdowns[i];
       if (b.sum) {
-        if (const auto v = numberOf(r.numbers, b.field)) slot(breakdowns[i], "")[std::string(r.district)] += *v;
+        if (const auto v = numberOf(r.numbers, b.field)) code(i, "")[d] += *v;
       } else {
-        forEachCode(r.codes, b.field, [&](std::string_view code) { slot(breakdowns[i], code)[std::string(r.district)] += 1; });
+        forEachCode(r.codes, b.field, [&](std::string_view c) { code(i, c)[d] += 1; });
       }
     }
   }
 
   void merge(Tally&& other) {
-    for (auto& [d, s] : other.states) {
-      auto& mine = slot(states, d);
-      mine.draft += s.draft, mine.submitted += s.submitted, mine.approved += s.approved, mine.returned += s.returned;
+    for (std::size_t o = 0; o < other.districts.size(); ++o) {
+      const auto d = district(other.districts[o]);
+      const auto& s = other.states[o];
+      states[d].draft += s.draft, states[d].submitted += s.submitted, states[d].approved += s.approved, states[d].returned += s.returned;
+      for (std::size_t i = 0; i < distinct.size(); ++i) {
+        distinct[i][d].merge(other.distinct[i][o]);
+        counted[i][d] += other.counted[i][o];
+      }
+      for (std::size_t i = 0; i < breakdowns.size(); ++i)
+        for (const auto& [c, by] : other.breakdowns[i]) code(i, c)[d] += by[o];
     }
     all_states.draft += other.all_states.draft, all_states.submitted += other.all_states.submitted;
     all_states.approved += other.all_states.approved, all_states.returned += other.all_states.returned;
-    for (std::size_t i = 0; i < distinct.size(); ++i) {
-      for (auto& [d, ids] : other.distinct[i]) slot(distinct[i], d).merge(ids);
-      for (auto& [d, n] : other.counted[i]) slot(counted[i], d) += n;
-    }
-    for (std::size_t i = 0; i < breakdowns.size(); ++i)
-      for (auto& [code, by] : other.breakdowns[i])
-        for (auto& [d, n] : by) slot(breakdowns[i], code)[d] += n;
   }
 };
 
@@ -372,15 +389,22 @@ Result<PlanReport> buildPlanReport(ProvincialStorage& db, const std::string& pla
   auto& all = tallies[0];
   for (unsigned k = 1; k < parts; ++k) all.merge(std::move(tallies[k]));
   report.targets.resize(p.targets.size());
-  for (auto& [d, s] : all.states) report.states[d] = s;
+  for (std::size_t d = 0; d < all.districts.size(); ++d) report.states[all.districts[d]] = all.states[d];
   report.all_states = all.all_states;
   std::vector<std::map<std::string, std::map<std::string, double>>> breakdown_counts(p.breakdowns.size());
   for (std::size_t i = 0; i < p.breakdowns.size(); ++i)
-    for (auto& [code, by] : all.breakdowns[i]) breakdown_counts[i][code] = std::move(by);
+    for (const auto& [code, by] : all.breakdowns[i])
+      for (std::size_t d = 0; d < all.districts.size(); ++d)
+        if (by[d] != 0) breakdown_counts[i][code][all.districts[d]] = by[d];
   for (std::size_t i = 0; i < p.targets.size(); ++i) {
     report.targets[i].target = p.targets[i];
-    for (const auto& [d, ids] : all.distinct[i]) report.targets[i].by_district[d] = static_cast<double>(ids.size());
-    for (const auto& [d, n] : all.counted[i]) report.targets[i].by_district[d] = n;
+    for (std::size_t d = 0; d < all.districts.size(); ++d) {
+      const auto& district = all.districts[d];
+      if (p.targets[i].measure.kind == Measure::Kind::kDistinctDocuments && !all.distinct[i][d].empty())
+        report.targets[i].by_district[district] = static_cast<double>(all.distinct[i][d].size());
+      if (p.targets[i].measure.kind == Measure::Kind::kChoiceCount && all.counted[i][d] != 0)
+        report.targets[i].by_district[district] = all.counted[i][d];
+    }
   }
 
   // Periodic reports: each commune's or district's latest in the period.

@@ -233,11 +233,12 @@ std::size_t refreshReportIndex(SQLite::Database& db) {
     SQLite::Statement put(db,
                           "INSERT OR REPLACE INTO report_index(doc_id, kind, template, district, subject, state, day, period, "
                           "codes, numbers) VALUES (?,?,?,?,?,?,?,?,?,?)");
-    SQLite::Statement drop(db, "DELETE FROM report_index WHERE doc_id = ?");
+    SQLite::Statement drop(db, "DELETE FROM report_index WHERE kind = ? AND doc_id = ?");
     while (heads.executeStep()) {
       const auto doc = readDocumentRow(heads);
       if (doc.deleted) {
-        drop.bind(1, doc.id);
+        drop.bind(1, doc.kind);
+        drop.bind(2, doc.id);
         drop.exec();
         drop.reset();
         continue;
@@ -275,7 +276,7 @@ void scanFilled(const std::filesystem::path& file, const FilledQuery& query, con
   sqlite3_stmt* stmt = nullptr;
   const char* sql =
       "SELECT doc_id, kind, template, district, subject, state, day, period, codes, numbers FROM report_index "
-      "WHERE doc_id >= ?3 AND doc_id < ?4 AND kind = ?1 AND (?2 = '' OR district = ?2)";
+      "WHERE kind = ?1 AND doc_id >= ?3 AND doc_id < ?4 AND (?2 = '' OR district = ?2)";
   if (sqlite3_prepare_v2(db.getHandle(), sql, -1, &stmt, nullptr) != SQLITE_OK) throw SQLite::Exception(db.getHandle());
   std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> owner(stmt, sqlite3_finalize);
   const std::string from = bound(query.part), to = bound(query.part + 1);

@@ -172,7 +172,7 @@ INSERT OR IGNORE INTO attachment_refs(sha256, doc_id, district, size, seq)
 -- One row per inspection or periodic report head, reduced to what the plans measure (see
 -- report_index.cpp); rebuilt from the log whenever the plans measure other fields.
 CREATE TABLE report_index(
-  doc_id   TEXT PRIMARY KEY,
+  doc_id   TEXT NOT NULL,
   kind     TEXT NOT NULL,
   template TEXT NOT NULL,
   district TEXT NOT NULL,
@@ -181,7 +181,8 @@ CREATE TABLE report_index(
   day      TEXT NOT NULL,
   period   TEXT NOT NULL,
   codes    TEXT NOT NULL,
-  numbers  TEXT NOT NULL
+  numbers  TEXT NOT NULL,
+  PRIMARY KEY (kind, doc_id)  -- a report reads one kind whole, in shares of ids
 ) WITHOUT ROWID;
 )sql"},
 };

@@ -8,7 +8,9 @@
 #include <signal.h>
 
 #include <optional>
+#include <set>
 
+#include "fieldcheck/files.h"
 #include "support/laptop.h"
 #include "support/process.h"
 #include "support/server_process.h"
@@ -431,4 +433,79 @@ TEST_CASE("review: a supervisor returns an inspection offline; the inspector cor
   CHECK(std::count(reviews.begin(), reviews.end(), "returned") >= 1);
   CHECK(reviews.back() == "approved");
   CHECK(history.back()["author"] == "giam");
+}
+
+TEST_CASE("consolidation: what laptops sent becomes the plan report and exports of the real server program", "[sync][report][e2e]") {
+  Province province;
+  Laptop lan{(province.dir / "lan").string(), "lan"};
+  province.addUser("giam", {"--role", "supervisor", "--district", "bao-lac"});
+  ServerProcess server(province.data);
+  lan.loginTo(server.port());
+  REQUIRE(lan.run({"sync"}).exit_code == 0);
+  const auto establishments = lan.runJson({"establishments"});
+  REQUIRE(establishments.size() >= 2);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 2; ++i) {
+    ids.push_back(completeDraft(lan, establishments[i]["fields"]["code"].get<std::string>()));
+    REQUIRE(lan.run({"inspect", "finalize", ids.back()}).exit_code == 0);
+  }
+  // A commune's periodic report, filled on the laptop like an inspection.
+  auto form = lan.run({"form", "new", "--commune", "Xã Cô Ba", "--period", "2019-Q2"});
+  REQUIRE(form.exit_code == 0);
+  const auto form_id = form.out.substr(0, 32);
+  REQUIRE(lan.run({"form", "set", form_id, "has_prevention_plan=c", "free_of_prostitution=c"}).exit_code == 0);
+  REQUIRE(lan.run({"form", "finalize", form_id}).exit_code == 0);
+  REQUIRE(lan.runJson({"sync"})["refused"] == 0);
+  auto server_cli = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {serverBinary(), "--data", province.data});
+    return runProcess(args);
+  };
+  REQUIRE(server_cli({"review", ids[0].substr(0, 8), "--approve", "--by", "giam"}).exit_code == 0);
+
+  auto report = server_cli({"report", "--plan", "632-KH-UBND-2019", "--format", "json"});
+  INFO(report.err);
+  REQUIRE(report.exit_code == 0);
+  const auto figures = json::parse(report.out);
+  std::map<std::string, json> targets;
+  for (const auto& t : figures["targets"]) targets[t["code"].get<std::string>()] = t;
+  CHECK(targets["establishments_inspected"]["figure"] == 1);  // one approved; the other only submitted
+  CHECK(targets["communes_with_plan"]["by_district"]["bao-lac"].get<double>() == Approx(100.0 / 3));
+  CHECK(figures["inspections"]["bao-lac"]["approved"] == 1);
+  CHECK(figures["inspections"]["bao-lac"]["submitted"] == 1);
+
+  const auto html = province.dir / "report.html";
+  REQUIRE(server_cli({"report", "--plan", "632-KH-UBND-2019", "--district", "Bảo Lạc", "--format", "html", "--out", html.string()})
+              .exit_code == 0);
+  const auto page = fieldcheck::readWholeFile(html);
+  CHECK_THAT(page, Catch::Contains("<svg") && Catch::Contains("Bảo Lạc") && !Catch::Contains("<script"));
+
+  // Exports: XLSX read back by openpyxl, CSV on standard output with its byte-order mark.
+  const auto xlsx = province.dir / "inspections.xlsx";
+  REQUIRE(server_cli({"export", "--kind", "inspection", "--format", "xlsx", "--out", xlsx.string()}).exit_code == 0);
+  auto read = runProcess({"/usr/bin/python3", std::string(FIELDCHECK_TEST_DIR) + "/support/read_table.py", "xlsx", xlsx.string()});
+  INFO(read.err);
+  REQUIRE(read.exit_code == 0);
+  const auto rows = json::parse(read.out)["rows"];
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0][0] == "Mã");
+  std::set<std::string> exported{rows[1][0].get<std::string>(), rows[2][0].get<std::string>()};
+  CHECK(exported == std::set<std::string>(ids.begin(), ids.end()));
+  auto csv = server_cli({"export", "--kind", "report", "--format", "csv"});
+  REQUIRE(csv.exit_code == 0);
+  CHECK(csv.out.rfind("\xEF\xBB\xBF", 0) == 0);
+  CHECK_THAT(csv.out, Catch::Contains("Xã Cô Ba") && Catch::Contains("2019-Q2"));
+  auto no_file = server_cli({"export", "--kind", "inspection", "--format", "xlsx"});
+  CHECK(no_file.exit_code == 1);
+  CHECK_THAT(no_file.err, Catch::Contains("--out"));
+
+  // The database stays open to SQL: a view per kind, a column per question.
+  auto sql = runProcess({"/usr/bin/sqlite3", "-readonly", (std::filesystem::path(province.data) / "provincial.db").string(),
+                         "SELECT count(*), sum(workers_total) FROM inspections WHERE state = 'approved' AND district = 'bao-lac';"});
+  INFO(sql.err);
+  REQUIRE(sql.exit_code == 0);
+  CHECK(sql.out == "1|4\n");
+  // Who reported and exported is in the audit log.
+  auto audit = runProcess({"/usr/bin/sqlite3", "-readonly", (std::filesystem::path(province.data) / "provincial.db").string(),
+                           "SELECT group_concat(DISTINCT action) FROM audit WHERE action IN ('report', 'export');"});
+  CHECK_THAT(audit.out, Catch::Contains("report") && Catch::Contains("export"));
 }
