@@ -136,9 +136,12 @@ Result<std::vector<Document>> InspectorService::establishments(const std::option
   return out;
 }
 
-Result<Document> InspectorService::findById(std::string_view kind, std::string_view ref, const Noun& noun) const {
+Result<Document> InspectorService::findById(std::initializer_list<std::string_view> kinds, std::string_view ref,
+                                            const Noun& noun) const {
   if (ref.size() >= tuning::kMinIdPrefixChars) {
-    auto ids = store_.idsWithPrefix(kind, ref);
+    std::vector<std::string> ids;
+    for (const auto kind : kinds)
+      for (auto& id : store_.idsWithPrefix(kind, ref)) ids.push_back(std::move(id));
     if (ids.size() == 1) return *store_.head(ids[0]);
     if (ids.size() > 1)
       return problem("Mã “" + std::string(ref) + "” khớp nhiều " + noun.vi + "; hãy gõ dài hơn.",
@@ -153,16 +156,14 @@ Result<Document> InspectorService::findEstablishment(std::string_view ref) const
   const auto wanted = foldForSearch(ref);
   for (auto& doc : store_.heads(kinds::kEstablishment))
     if (!wanted.empty() && foldForSearch(textField(doc, "code")) == wanted) return doc;
-  return findById(kinds::kEstablishment, ref,
+  return findById({kinds::kEstablishment}, ref,
                   {"cơ sở", "establishment", "establishments", "fieldcheck establishments"});
 }
 
 Result<Document> InspectorService::findInspection(std::string_view ref) const {
-  auto found = findById(kinds::kInspection, ref, {"phiếu kiểm tra", "inspection", "inspections", "fieldcheck inspect list"});
-  if (found) return found;
-  // Periodic reports are filled, finalized and reviewed by the same commands.
-  auto report = findById(kinds::kReport, ref, {"báo cáo", "report", "reports", "fieldcheck inspect list"});
-  return report ? report : found;
+  // Periodic reports are filled, finalized and reviewed by the same commands, so an id names either.
+  return findById({kinds::kInspection, kinds::kReport}, ref,
+                  {"phiếu kiểm tra", "inspection", "inspections", "fieldcheck inspect list"});
 }
 
 Result<std::shared_ptr<const ChecklistTemplate>> InspectorService::templateByPurpose(std::string_view purpose,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -171,8 +172,8 @@ class InspectorService {
     std::string en_plural;
     std::string list_command;
   };
-  /// A document of `kind` by its id or an unambiguous id prefix.
-  Result<Document> findById(std::string_view kind, std::string_view ref, const Noun& noun) const;
+  /// A document of one of `kinds` by its id or an id prefix that names only it among them.
+  Result<Document> findById(std::initializer_list<std::string_view> kinds, std::string_view ref, const Noun& noun) const;
 
   Result<std::shared_ptr<const ChecklistTemplate>> templateByPurpose(std::string_view purpose,
                                               const std::optional<std::string>& template_id) const;

@@ -125,7 +125,7 @@ struct FilledRow {
 };
 
 /// Which filled records to read: of one kind, optionally one district, and optionally one of
-/// `parts` shares of them (by id) so that several threads can read a share each.
+/// `parts` even shares of them so that several threads can read a share each.
 struct FilledQuery {
   std::string kind;
   std::string district;  // empty: every district

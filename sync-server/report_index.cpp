@@ -114,6 +114,13 @@ std::string viewColumns(const Question& q) {
   }
 }
 
+// Where a document's row sits among the 256 shards: ids begin with a time (newDocumentId), so
+// their random part, from the 13th hex digit, spreads them evenly.
+int shardOf(const std::string& id) {
+  auto hex = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : 0; };
+  return id.size() >= 14 ? hex(id[12]) * 16 + hex(id[13]) : 0;
+}
+
 }  // namespace
 
 void refreshSqlViews(SQLite::Database& db) {
@@ -231,20 +238,22 @@ std::size_t refreshReportIndex(SQLite::Database& db) {
     heads.bind(1, through);
     heads.bind(2, until);
     SQLite::Statement put(db,
-                          "INSERT OR REPLACE INTO report_index(doc_id, kind, template, district, subject, state, day, period, "
-                          "codes, numbers) VALUES (?,?,?,?,?,?,?,?,?,?)");
-    SQLite::Statement drop(db, "DELETE FROM report_index WHERE kind = ? AND doc_id = ?");
+                          "INSERT OR REPLACE INTO report_index(shard, doc_id, kind, template, district, subject, state, day, "
+                          "period, codes, numbers) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+    SQLite::Statement drop(db, "DELETE FROM report_index WHERE kind = ? AND shard = ? AND doc_id = ?");
     while (heads.executeStep()) {
       const auto doc = readDocumentRow(heads);
       if (doc.deleted) {
         drop.bind(1, doc.kind);
-        drop.bind(2, doc.id);
+        drop.bind(2, shardOf(doc.id));
+        drop.bind(3, doc.id);
         drop.exec();
         drop.reset();
         continue;
       }
       const auto r = filledRecord(doc, heads.getColumn(9).isNull() ? "" : heads.getColumn(9).getString(), measured);
-      int i = 0;
+      put.bind(1, shardOf(r.doc_id));
+      int i = 1;
       for (const auto* v : {&r.doc_id, &r.kind, &r.template_id, &r.district, &r.subject, &r.state, &r.day, &r.period, &r.codes,
                             &r.numbers})
         put.bind(++i, *v);
@@ -264,26 +273,19 @@ std::size_t refreshReportIndex(SQLite::Database& db) {
 void scanFilled(const std::filesystem::path& file, const FilledQuery& query, const std::function<void(const FilledRow&)>& row) {
   // Read-only, and without SQLite's per-call locking: this connection never leaves this call.
   SQLite::Database db(file.string(), SQLite::OPEN_READONLY | SQLITE_OPEN_NOMUTEX, static_cast<int>(tuning::kBusyTimeout.count()));
-  // Ids are random hex: share k of n is the ids from the k-th to the (k+1)-th n-th of 00...ff.
-  auto bound = [&](unsigned k) {
-    if (k == 0) return std::string();
-    if (k >= query.parts) return std::string("~");
-    char hex[3];
-    std::snprintf(hex, sizeof hex, "%02x", 256 * k / query.parts);
-    return std::string(hex);
-  };
+  // Share k of n: the shards from k*256/n up to (k+1)*256/n.
   // The raw statement: this loop runs for every record, and reads each column in place.
   sqlite3_stmt* stmt = nullptr;
   const char* sql =
       "SELECT doc_id, kind, template, district, subject, state, day, period, codes, numbers FROM report_index "
-      "WHERE kind = ?1 AND doc_id >= ?3 AND doc_id < ?4 AND (?2 = '' OR district = ?2)";
+      "WHERE kind = ?1 AND shard >= ?3 AND shard < ?4 AND (?2 = '' OR district = ?2)";
   if (sqlite3_prepare_v2(db.getHandle(), sql, -1, &stmt, nullptr) != SQLITE_OK) throw SQLite::Exception(db.getHandle());
   std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> owner(stmt, sqlite3_finalize);
-  const std::string from = bound(query.part), to = bound(query.part + 1);
+  const unsigned parts = std::max(1u, query.parts);
   sqlite3_bind_text(stmt, 1, query.kind.c_str(), -1, SQLITE_STATIC);
   sqlite3_bind_text(stmt, 2, query.district.c_str(), -1, SQLITE_STATIC);
-  sqlite3_bind_text(stmt, 3, from.c_str(), -1, SQLITE_STATIC);
-  sqlite3_bind_text(stmt, 4, to.c_str(), -1, SQLITE_STATIC);
+  sqlite3_bind_int(stmt, 3, static_cast<int>(256 * query.part / parts));
+  sqlite3_bind_int(stmt, 4, static_cast<int>(256 * (query.part + 1) / parts));
   auto text = [stmt](int i) {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
     return std::string_view(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt, i)));

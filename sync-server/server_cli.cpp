@@ -79,10 +79,14 @@ Result<bool> writeOutput(const std::string& file, std::ostream& out, const std::
   return true;
 }
 
-// The id of the document of `kind` that `ref` (an id or an unambiguous id prefix) names.
-Result<std::string> findDocumentId(ProvincialStorage& db, const std::string& kind, std::string ref) {
+// The id of the inspection or periodic report that `ref` (an id, or an id prefix that names only
+// it among them) names.
+Result<std::string> findInspectionId(ProvincialStorage& db, std::string ref) {
   for (auto& c : ref) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const auto ids = ref.size() >= 4 ? db.idsWithPrefix(kind, ref, 2) : std::vector<std::string>{};
+  std::vector<std::string> ids;
+  if (ref.size() >= 4)
+    for (const auto kind : {kinds::kInspection, kinds::kReport})
+      for (auto& id : db.idsWithPrefix(std::string(kind), ref, 2)) ids.push_back(std::move(id));
   if (ids.size() == 1) return ids.front();
   if (ids.empty())
     return problem("Không có phiếu “" + ref + "” (cần ít nhất 4 ký tự đầu của mã).",
@@ -404,8 +408,7 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
       if (!who || who->first.revoked || who->first.role == Role::kInspector)
         return fail(err, problem("“" + reviewer + "” không phải giám sát viên, cán bộ tỉnh hay quản trị còn hiệu lực.",
                                  "“" + reviewer + "” is not an active supervisor, provincial officer or admin."));
-      auto id = findDocumentId(db, std::string(kinds::kInspection), inspection_ref);
-      if (!id) id = findDocumentId(db, std::string(kinds::kReport), inspection_ref);  // periodic reports are reviewed alike
+      auto id = findInspectionId(db, inspection_ref);  // periodic reports are reviewed alike
       if (!id) return fail(err, id.problem());
       const auto now = DateTime{wallClockMs() / 1000 * 1000, offset};
       auto reviewed = db.amend(id.value(), [&](const Document& inspection) -> Result<Fields> {

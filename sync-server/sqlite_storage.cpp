@@ -172,8 +172,9 @@ INSERT OR IGNORE INTO attachment_refs(sha256, doc_id, district, size, seq)
 -- One row per inspection or periodic report head, reduced to what the plans measure (see
 -- report_index.cpp); rebuilt from the log whenever the plans measure other fields.
 CREATE TABLE report_index(
-  doc_id   TEXT NOT NULL,
   kind     TEXT NOT NULL,
+  shard    INTEGER NOT NULL,  -- 0..255, from the random part of the id: a report reads shares of shards side by side
+  doc_id   TEXT NOT NULL,
   template TEXT NOT NULL,
   district TEXT NOT NULL,
   subject  TEXT NOT NULL,
@@ -182,7 +183,7 @@ CREATE TABLE report_index(
   period   TEXT NOT NULL,
   codes    TEXT NOT NULL,
   numbers  TEXT NOT NULL,
-  PRIMARY KEY (kind, doc_id)  -- a report reads one kind whole, in shares of ids
+  PRIMARY KEY (kind, shard, doc_id)
 ) WITHOUT ROWID;
 )sql"},
 };
