@@ -240,11 +240,12 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
   auto* i_new = inspect->add_subcommand("new", "Bắt đầu phiếu mới / start a new inspection or periodic report");
   std::optional<std::string> report_commune, report_district;
   std::string report_period;
-  auto* est_opt = i_new->add_option("--establishment", establishment_ref, "Mã cơ sở hoặc id / establishment code or id");
-  auto* commune_opt = i_new->add_option("--commune", report_commune, "Báo cáo của xã (tên hoặc mã) / a commune's periodic report");
-  auto* district_opt = i_new->add_option("--district", report_district, "Báo cáo của huyện / a district's periodic report");
-  est_opt->excludes(commune_opt)->excludes(district_opt);
-  commune_opt->excludes(district_opt);
+  // Exactly one subject: an establishment (an inspection), or a commune or district (a periodic report).
+  auto* subject = i_new->add_option_group("subject", "Một trong / one of");
+  subject->add_option("--establishment", establishment_ref, "Mã cơ sở hoặc id / establishment code or id");
+  subject->add_option("--commune", report_commune, "Báo cáo của xã (tên hoặc mã) / a commune's periodic report");
+  subject->add_option("--district", report_district, "Báo cáo của huyện / a district's periodic report");
+  subject->require_option(1);
   i_new->add_option("--period", report_period, "Kỳ báo cáo: 2019, 2019-Q3 hoặc 2019-07 (mặc định năm nay) / report period");
   i_new->add_option("--template", template_ref, "Mã mẫu phiếu khi có nhiều / template id when there are several");
   auto* i_fill = inspect->add_subcommand("fill", "Điền phiếu từng câu / fill question by question");
@@ -514,9 +515,6 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
     }
 
     if (i_new->parsed()) {
-      if (establishment_ref.empty() && !report_commune && !report_district)
-        return fail(o, problem("Cần --establishment CƠ_SỞ (phiếu kiểm tra) hoặc --commune / --district (báo cáo định kỳ).",
-                               "Give --establishment CODE (an inspection) or --commune / --district (a periodic report)."));
       if (report_period.empty())  // this year, on the province's calendar
         report_period = formatDateTime(DateTime{wallClockMs(), svc.utcOffsetMinutes()}).substr(0, 4);
       auto r = establishment_ref.empty() ? svc.newReport(template_ref, report_commune, report_district, report_period)

@@ -1,6 +1,7 @@
 // The `fieldcheck-server` command line.
 #include "server_cli.h"
 
+#include <fstream>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -15,7 +16,6 @@
 #include "bundle_import.h"
 #include "exports.h"
 #include "plan_report.h"
-#include <fstream>
 #include "fieldcheck/bundle.h"
 #include "http_server.h"
 #include "fieldcheck/files.h"
@@ -162,7 +162,7 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
   auto* review = app.add_subcommand(
       "review", "Duyệt hoặc trả lại một phiếu đã hoàn tất / approve or return a finalized inspection");
   std::string inspection_ref, review_comment, reviewer;
-  review->add_option("ID", inspection_ref, "Mã phiếu (8 ký tự đầu là đủ) / inspection id or prefix")->required();
+  review->add_option("ID", inspection_ref, "Mã phiếu hoặc phần đầu của mã / inspection id or its first characters")->required();
   bool review_approve = false, review_return = false;
   auto* approve_flag = review->add_flag("--approve", review_approve, "Duyệt / approve");
   review->add_flag("--return", review_return, "Trả lại để sửa / return for correction")->excludes(approve_flag);
@@ -378,7 +378,13 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
         const auto partial = out_file + ".partial";
         auto table = xlsxWriter(partial, sheet);
         if (!table) return fail(err, table.problem());
-        rows = exportRecords(db, export_options, *table.value());
+        try {
+          rows = exportRecords(db, export_options, *table.value());
+        } catch (...) {
+          table.value().reset();
+          std::filesystem::remove(partial);
+          throw;
+        }
         table.value().reset();
         if (rows) std::filesystem::rename(partial, out_file);
         else std::filesystem::remove(partial);

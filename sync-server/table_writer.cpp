@@ -29,8 +29,9 @@ std::string numberText(double d) {
 
 class CsvWriter final : public TableWriter {
  public:
-  explicit CsvWriter(std::ostream& out) : out_(out) { out_ << "\xEF\xBB\xBF"; }
+  explicit CsvWriter(std::ostream& out) : out_(out) {}
   void header(const std::vector<std::string>& names) override {
+    out_ << "\xEF\xBB\xBF";  // so that Excel reads the file as UTF-8
     std::vector<Cell> cells(names.begin(), names.end());
     row(cells);
   }
