@@ -318,3 +318,33 @@ TEST_CASE("export: CSV and XLSX read back by independent readers hold what the d
     CHECK_THAT(out.str(), Catch::Contains("Action taken") && Catch::Contains("Fine"));
   }
 }
+
+TEST_CASE("export: establishments and conflicts as JSON Lines, one object per record; --since and unknown names", "[export]") {
+  Province p;
+  std::ostringstream lines;
+  auto jsonl = jsonlWriter(lines);
+  REQUIRE(exportRecords(*p.db, {"establishment", "", "", false}, *jsonl).value() == 47);
+  std::istringstream in(lines.str());
+  std::size_t count = 0;
+  for (std::string line; std::getline(in, line); ++count) {
+    const auto record = json::parse(line);
+    CHECK_FALSE(record["Tên cơ sở"].get<std::string>().empty());
+    CHECK(record["Loại hình"].is_string());  // a choice's label, not its code
+  }
+  CHECK(count == 47);
+  // The hand-counted province has no concurrent edits: a conflicts export is its header alone.
+  std::ostringstream conflicts;
+  auto csv = csvWriter(conflicts);
+  CHECK(exportRecords(*p.db, {"conflict", "", "", false}, *csv).value() == 0);
+  CHECK_THAT(conflicts.str(), Catch::Contains("Giá trị bên kia"));
+
+  std::ostringstream ignored;
+  auto none = csvWriter(ignored);
+  CHECK(exportRecords(*p.db, {"inspection", "", "2999-01-01", false}, *none).value() == 0);  // nothing changed since
+  auto all = csvWriter(ignored);
+  CHECK(exportRecords(*p.db, {"inspection", "", "2000-01-01", false}, *all).value() == 7);
+  auto bad = csvWriter(ignored);
+  CHECK_FALSE(exportRecords(*p.db, {"inspection", "Atlantis", "", false}, *bad).ok());
+  CHECK_FALSE(exportRecords(*p.db, {"inspection", "", "yesterday", false}, *bad).ok());
+  CHECK_FALSE(exportRecords(*p.db, {"photo", "", "", false}, *bad).ok());
+}
