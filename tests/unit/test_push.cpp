@@ -156,34 +156,32 @@ TEST_CASE("push: forged, tampered, misfiled and invalid changes are refused with
     entry.doc.revision = computeRevision(entry.doc);
     expected = "invalid";
   }
+  // The fields a review writes, as `by` writes them.
+  auto reviewed = [](Fields fields, const char* review, const char* by) {
+    fields["_review"] = review;
+    fields["_reviewed_by"] = by;
+    fields["_reviewed_at"] = DateTime{1'556'866'800'000, 420};
+    return fields;
+  };
   SECTION("an inspector approving an inspection of their own") {
+    entry.doc.fields = reviewed(entry.doc.fields, "approved", "lan");
     entry.doc.fields["_status"] = "finalized";
-    entry.doc.fields["_review"] = "approved";
-    entry.doc.fields["_reviewed_by"] = "lan";
-    entry.doc.fields["_reviewed_at"] = DateTime{1'556'866'800'000, 420};
     entry.doc.revision = computeRevision(entry.doc);
     expected = "review";
   }
-  SECTION("an inspector undoing a supervisor's approval") {
+  SECTION("an inspector dropping a supervisor's return without finalizing again") {
     const auto giam = f.enrol("giam", Role::kSupervisor, "bao-lac", "0000000000000000000000000000d002");
-    auto approved_fields = entry.doc.fields;
-    approved_fields["_status"] = "finalized";
-    approved_fields["_review"] = "approved";
-    approved_fields["_reviewed_by"] = "giam";
-    approved_fields["_reviewed_at"] = DateTime{1'556'866'800'000, 420};
-    const auto approved = firstRevision(entry.doc.id, "inspection", approved_fields, "giam", giam.device, HybridTimestamp{1, 0});
-    REQUIRE(f.pushAs(giam, {{1, "", approved}}).refused.empty());
-    // The finalized rule turns it away first; a reviewed draft is refused by the review rule alone.
-    entry.base_revision = approved.revision;
-    expected = "finalized";
+    auto fields = reviewed(entry.doc.fields, "returned", "giam");
+    fields["_review_comment"] = "Thiếu sổ đăng ký";
+    const auto returned = firstRevision(entry.doc.id, "inspection", fields, "giam", giam.device, HybridTimestamp{1, 0});
+    REQUIRE(f.pushAs(giam, {{1, "", returned}}).refused.empty());
+    entry.base_revision = returned.revision;  // still a draft, the return's fields gone
+    expected = "review";
   }
   SECTION("a return without its reason, even from a supervisor") {
     const auto giam = f.enrol("giam", Role::kSupervisor, "bao-lac", "0000000000000000000000000000d002");
-    auto fields = entry.doc.fields;
-    fields["_review"] = "returned";
-    fields["_reviewed_by"] = "giam";
-    fields["_reviewed_at"] = DateTime{1'556'866'800'000, 420};
-    const auto returned = firstRevision(entry.doc.id, "inspection", fields, "giam", giam.device, HybridTimestamp{1, 0});
+    const auto returned =
+        firstRevision(entry.doc.id, "inspection", reviewed(entry.doc.fields, "returned", "giam"), "giam", giam.device, HybridTimestamp{1, 0});
     const auto outcome = f.pushAs(giam, {{1, "", returned}});
     REQUIRE(outcome.refused.size() == 1);
     CHECK(outcome.refused[0].code == "review");
