@@ -57,8 +57,8 @@ Cell receivedCell(const std::string& received_at, std::int32_t offset) {
   return *at;
 }
 
-// The questions of every template with `purpose`, in order, each id once (the newest template's
-// wording first).
+// The questions of every template with `purpose`, in order, each id once (worded as the first
+// template, in id order, that asks it).
 std::vector<Question> questionsOf(ProvincialStorage& db, const std::string& purpose) {
   std::vector<Question> out;
   for (const auto& doc : db.heads(std::string(kinds::kTemplate))) {
