@@ -136,7 +136,7 @@ void printInspection(const Output& o, const InspectorService& service, const Ins
   const auto issues = v.state.issues();
   if (!finalized) {
     if (issues.empty())
-      o.out << "\nĐã đủ. Hoàn tất bằng / Complete. Finalize with: fieldcheck inspect finalize " << doc.id.substr(0, 8) << "\n";
+      o.out << "\nĐã đủ. Hoàn tất bằng / Complete. Finalize with: fieldcheck inspect finalize " << service.shortId(doc.id) << "\n";
     else
       o.out << "\nCòn " << issues.size() << " câu thiếu hoặc sai / " << issues.size()
             << " answer(s) missing or invalid (*: bắt buộc / required)\n";
@@ -249,7 +249,7 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
   i_new->add_option("--period", report_period, "Kỳ báo cáo: 2019, 2019-Q3 hoặc 2019-07 (mặc định năm nay) / report period");
   i_new->add_option("--template", template_ref, "Mã mẫu phiếu khi có nhiều / template id when there are several");
   auto* i_fill = inspect->add_subcommand("fill", "Điền phiếu từng câu / fill question by question");
-  i_fill->add_option("ID", insp_ref, "Mã phiếu (8 ký tự đầu là đủ) / inspection id or prefix")->required();
+  i_fill->add_option("ID", insp_ref, "Mã phiếu hoặc phần đầu như `inspect list` hiện / inspection id or its beginning as `inspect list` shows it")->required();
   auto* i_set = inspect->add_subcommand("set", "Trả lời không cần hỏi / set answers without prompts");
   i_set->add_option("ID", insp_ref, "Mã phiếu / inspection id or prefix")->required();
   i_set->add_option("QUESTION=VALUE", answers, "Ví dụ / e.g. workers_total=12 karaoke_door_transparent=c")->required();
@@ -581,7 +581,8 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
           list.push_back(inspectionJson(svc, v.value()));
           continue;
         }
-        out << pad(doc.id.substr(0, 8), 10) << pad(std::string(reviewStateCode(reviewState(doc))), 19)
+        const auto shown = svc.shortId(doc.id);
+        out << pad(shown, std::max<std::size_t>(10, shown.size() + 2)) << pad(std::string(reviewStateCode(reviewState(doc))), 19)
             << pad(std::to_string(v.value().state.answeredCount()) + "/" + std::to_string(v.value().state.relevantCount()), 18)
             << establishmentLine(svc, v.value().establishment) << "\n";
       }

@@ -160,6 +160,15 @@ Result<Document> InspectorService::findEstablishment(std::string_view ref) const
                   {"cơ sở", "establishment", "establishments", "fieldcheck establishments"});
 }
 
+std::string InspectorService::shortId(const std::string& id) const {
+  for (std::size_t n = 8; n < id.size(); ++n) {
+    const auto prefix = std::string_view(id).substr(0, n);
+    if (store_.idsWithPrefix(kinds::kInspection, prefix).size() + store_.idsWithPrefix(kinds::kReport, prefix).size() <= 1)
+      return id.substr(0, n);
+  }
+  return id;
+}
+
 Result<Document> InspectorService::findInspection(std::string_view ref) const {
   // Periodic reports are filled, finalized and reviewed by the same commands, so an id names either.
   return findById({kinds::kInspection, kinds::kReport}, ref,

@@ -91,6 +91,11 @@ class InspectorService {
 
   /// An establishment by its code ("CS-01"), its id or an unambiguous id prefix.
   Result<Document> findEstablishment(std::string_view ref) const;
+  /// The shortest beginning of an inspection's or periodic report's id, 8 characters at least,
+  /// that names only it on this laptop (ids begin with the time they were made, so two started
+  /// within a minute share their first 8).
+  std::string shortId(const std::string& id) const;
+
   /// An inspection (or a periodic report) by its id or an unambiguous id prefix.
   Result<Document> findInspection(std::string_view ref) const;
 

@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <set>
+#include <sstream>
 
 #include "fieldcheck/files.h"
 #include "support/laptop.h"
@@ -456,6 +457,18 @@ TEST_CASE("consolidation: what laptops sent becomes the plan report and exports 
   REQUIRE(lan.run({"form", "set", form_id, "has_prevention_plan=c", "free_of_prostitution=c"}).exit_code == 0);
   REQUIRE(lan.run({"form", "finalize", form_id}).exit_code == 0);
   REQUIRE(lan.runJson({"sync"})["refused"] == 0);
+  // Made within a minute, their ids begin alike: the list shows each as far as tells it apart.
+  std::istringstream listed(lan.run({"inspect", "list"}).out);
+  std::string line;
+  std::getline(listed, line);  // the header
+  std::set<std::string> shown_ids;
+  while (std::getline(listed, line) && line.find("phiếu / inspections") == std::string::npos) {
+    const auto shown = line.substr(0, line.find(' '));
+    auto found = lan.runJson({"inspect", "show", shown});
+    CHECK(found["id"].get<std::string>().rfind(shown, 0) == 0);
+    shown_ids.insert(found["id"].get<std::string>());
+  }
+  CHECK(shown_ids == std::set<std::string>{ids[0], ids[1], form_id});
   auto server_cli = [&](std::vector<std::string> args) {
     args.insert(args.begin(), {serverBinary(), "--data", province.data});
     return runProcess(args);
