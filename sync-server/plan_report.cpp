@@ -3,14 +3,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <iomanip>
 #include <set>
 #include <mutex>
-#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "fieldcheck/answer_validation.h"
 #include "fieldcheck/checklist_template.h"
 #include "fieldcheck/review.h"
 #include "fieldcheck/seed.h"
@@ -128,29 +127,21 @@ struct Tally {
   }
 };
 
-std::string formatNumber(double v, bool percent = false) {
-  std::ostringstream s;
-  if (percent) s << std::fixed << std::setprecision(1) << v << "%";
-  else if (std::abs(v - std::round(v)) < 1e-9) {
-    // Thousands grouped the Vietnamese way: 1.500.000
-    auto digits = std::to_string(static_cast<long long>(std::llround(std::abs(v))));
-    for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(static_cast<std::size_t>(i), ".");
-    s << (v < 0 ? "-" : "") << digits;
-  } else {
-    s << std::fixed << std::setprecision(2) << v;
-  }
-  return s.str();
+// A figure as the report prints it (Vietnamese): whole numbers grouped by thousands, shares with
+// one decimal and a percent sign.
+std::string figureNumber(double v, bool percent = false) {
+  return percent ? formatNumber(std::round(v * 10) / 10, true) + "%" : formatNumber(std::round(v * 100) / 100, true);
 }
 
 std::string goalText(const PlanTarget& t) {
-  if (t.goal_percent) return formatNumber(*t.goal_percent, true);
-  if (t.goal_min && t.goal_max) return formatNumber(*t.goal_min) + "–" + formatNumber(*t.goal_max);
-  if (t.goal_min) return "≥ " + formatNumber(*t.goal_min);
-  if (t.goal) return formatNumber(*t.goal);
+  if (t.goal_percent) return figureNumber(*t.goal_percent, true);
+  if (t.goal_min && t.goal_max) return figureNumber(*t.goal_min) + "–" + figureNumber(*t.goal_max);
+  if (t.goal_min) return "≥ " + figureNumber(*t.goal_min);
+  if (t.goal) return figureNumber(*t.goal);
   return "";
 }
 
-std::string figureText(const TargetFigure& f, double v) { return formatNumber(v, f.percent); }
+std::string figureText(const TargetFigure& f, double v) { return figureNumber(v, f.percent); }
 
 std::string districtName(const PlanReport& r, const std::string& code) {
   for (const auto& [c, n] : r.districts)
@@ -197,7 +188,7 @@ void writeText(std::ostream& out, const PlanReport& r) {
   for (const auto& b : r.breakdowns) {
     out << "\n" << b.breakdown.label.vi << " / " << b.breakdown.label.en << (b.breakdown.unit.empty() ? "" : " (" + b.breakdown.unit + ")")
         << "\n";
-    for (const auto& row : b.rows) out << "   " << row.label.vi << " / " << row.label.en << ": " << formatNumber(row.total) << "\n";
+    for (const auto& row : b.rows) out << "   " << row.label.vi << " / " << row.label.en << ": " << figureNumber(row.total) << "\n";
   }
 }
 
@@ -323,11 +314,11 @@ void writeHtml(std::ostream& out, const PlanReport& r) {
     for (const auto& [code, name] : r.districts) {
       out << "<tr><td>" << htmlEscape(name) << "</td>";
       for (const auto& row : b.rows)
-        out << "<td class=\"n\">" << formatNumber(row.by_district.count(code) ? row.by_district.at(code) : 0) << "</td>";
+        out << "<td class=\"n\">" << figureNumber(row.by_district.count(code) ? row.by_district.at(code) : 0) << "</td>";
       out << "</tr>\n";
     }
     out << "<tr><th>Tổng</th>";
-    for (const auto& row : b.rows) out << "<th class=\"n\">" << formatNumber(row.total) << "</th>";
+    for (const auto& row : b.rows) out << "<th class=\"n\">" << figureNumber(row.total) << "</th>";
     out << "</tr>\n</table>\n";
   }
   out << "</body>\n</html>\n";

@@ -9,11 +9,8 @@
 #include "fieldcheck/text.h"
 
 namespace fieldcheck {
-namespace {
 
-// A number as each language writes it: 2.000.000 and 18,5 in Vietnamese; 2,000,000 and 18.5 in
-// English. Whole numbers of five digits or more are grouped by thousands.
-std::string number(double v, bool vi) {
+std::string formatNumber(double v, bool vi) {
   char buf[40];
   if (v == std::floor(v) && std::fabs(v) < 1e15) {
     std::snprintf(buf, sizeof buf, "%.0f", std::fabs(v));
@@ -30,6 +27,8 @@ std::string number(double v, bool vi) {
   if (vi) std::replace(out.begin(), out.end(), '.', ',');
   return out;
 }
+
+namespace {
 
 std::string trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -54,9 +53,9 @@ std::vector<std::string> splitList(std::string_view s) {
 }
 
 std::string boundsText(const Question& q, bool vi) {
-  if (q.min && q.max) return (vi ? "từ " : "from ") + number(*q.min, vi) + (vi ? " đến " : " to ") + number(*q.max, vi);
-  if (q.min) return (vi ? "ít nhất " : "at least ") + number(*q.min, vi);
-  if (q.max) return (vi ? "nhiều nhất " : "at most ") + number(*q.max, vi);
+  if (q.min && q.max) return (vi ? "từ " : "from ") + formatNumber(*q.min, vi) + (vi ? " đến " : " to ") + formatNumber(*q.max, vi);
+  if (q.min) return (vi ? "ít nhất " : "at least ") + formatNumber(*q.min, vi);
+  if (q.max) return (vi ? "nhiều nhất " : "at most ") + formatNumber(*q.max, vi);
   return "";
 }
 
@@ -251,8 +250,8 @@ std::optional<Bilingual> checkAnswer(const Question& q, const Value& value) {
         return wrongType();
       const double v = *value.asNumber();
       if ((q.min && v < *q.min) || (q.max && v > *q.max))
-        return bad("phải " + boundsText(q, true) + (q.unit ? " " + *q.unit : "") + ", không phải " + number(v, true),
-                   "must be " + boundsText(q, false) + (q.unit ? " " + *q.unit : "") + ", not " + number(v, false));
+        return bad("phải " + boundsText(q, true) + (q.unit ? " " + *q.unit : "") + ", không phải " + formatNumber(v, true),
+                   "must be " + boundsText(q, false) + (q.unit ? " " + *q.unit : "") + ", not " + formatNumber(v, false));
       return std::nullopt;
     }
     case QuestionType::kText: {

@@ -248,7 +248,7 @@ TEST_CASE("report: each target's figure matches the hand-counted province, per d
     writePlanReport(csv, r, ReportFormat::kCsv);
     writePlanReport(js, r, ReportFormat::kJson);
     writePlanReport(html, r, ReportFormat::kHtml);
-    CHECK_THAT(text.str(), Catch::Contains("17.000.000") && Catch::Contains("86.7%"));
+    CHECK_THAT(text.str(), Catch::Contains("17.000.000") && Catch::Contains("86,7%"));
     const auto parsed = json::parse(js.str());
     CHECK(parsed["targets"][0]["figure"] == 2);
     CHECK(csv.str().rfind("\xEF\xBB\xBF", 0) == 0);

@@ -52,6 +52,10 @@ class ChecklistState {
   std::vector<QuestionState> questions_;
 };
 
+/// A number as each language writes it: 2.000.000 and 18,5 in Vietnamese (`vi`); 2,000,000 and
+/// 18.5 in English. Whole numbers of five digits or more are grouped by thousands.
+std::string formatNumber(double v, bool vi);
+
 /// The label a person sees for a stored answer: choice labels instead of codes.
 std::string displayAnswer(const Question& question, const Value& value);
 
