@@ -205,6 +205,48 @@ TEST_CASE("push: forged, tampered, misfiled and invalid changes are refused with
   CHECK_FALSE(outcome.refused[0].reason.vi.empty());
 }
 
+TEST_CASE("push: periodic reports are scoped by their commune's district and checked against their own template", "[push]") {
+  Fixture f;
+  Fields fields{{"_template", seedDocumentId("template", "commune-report")},
+                {"_template_version", 1},
+                {"_district", "bao-lac"},
+                {"_commune", "bao-lac/xa-co-ba"},
+                {"_period", "2019-Q2"},
+                {"_status", "finalized"},
+                {"has_prevention_plan", true},
+                {"free_of_prostitution", true}};
+  auto report = [&](Fields changed) {
+    return firstRevision(newDocumentId(), "report", std::move(changed), "lan", kDevice, HybridTimestamp{1, 0});
+  };
+  std::string expected;
+  Fields bad = fields;
+  SECTION("a commune of another district, even named as this one") {
+    bad["_commune"] = "ha-quang/xa-soc-ha";
+    expected = "scope";
+  }
+  SECTION("another district's report") {
+    bad = {{"_template", seedDocumentId("template", "district-report")}, {"_template_version", 1}, {"_district", "ha-quang"},
+           {"_period", "2019"}, {"_status", "finalized"}, {"support_model_establishments", 2}};
+    expected = "scope";
+  }
+  SECTION("a period that is not a year, a quarter or a month") {
+    bad["_period"] = "2019-Q5";
+    expected = "invalid";
+  }
+  SECTION("the inspection checklist used as a commune's report") {
+    bad["_template"] = seedDocumentId("template", "establishment-inspection");
+    expected = "unknown_template";
+  }
+  SECTION("an answer the report's template does not ask") {
+    bad["workers_total"] = 3;
+    expected = "invalid";
+  }
+  const auto outcome = f.push({{1, "", report(fields)}, {2, "", report(bad)}});
+  REQUIRE(outcome.refused.size() == 1);
+  CHECK(outcome.refused[0].seq == 2);
+  CHECK(outcome.refused[0].code == expected);
+}
+
 TEST_CASE("push: an edit against a head another device wrote meanwhile is merged, its conflicts recorded", "[push]") {
   Fixture f;
   const auto& est = f.seedDoc("establishment", "bao-lac");
