@@ -103,16 +103,9 @@ Result<std::vector<Document>> InspectorService::establishments(const std::option
                                                                const std::optional<std::string>& search) const {
   std::optional<std::string> district_code;
   if (district) {
-    const auto wanted = foldForSearch(*district);
-    std::string known;
-    for (const auto& d : store_.heads(kinds::kDistrict)) {
-      const auto code = textField(d, "code"), name = textField(d, "name");
-      known += (known.empty() ? "" : ", ") + name;
-      if (foldForSearch(code) == wanted || foldForSearch(name) == wanted) district_code = code;
-    }
-    if (!district_code)
-      return problem("Không có huyện “" + *district + "”. Các huyện: " + known + ".",
-                     "There is no district “" + *district + "”. Districts: " + known + ".");
+    auto found = findPlace(kinds::kDistrict, *district);
+    if (!found) return found.problem();
+    district_code = textField(found.value(), "code");
   }
   std::vector<Document> out;
   for (auto& doc : store_.heads(kinds::kEstablishment)) {
@@ -150,6 +143,20 @@ Result<Document> InspectorService::findById(std::initializer_list<std::string_vi
   return problem("Không tìm thấy " + noun.vi + " “" + std::string(ref) + "”. Dùng `" + noun.list_command +
                      "` để xem danh sách.",
                  "No " + noun.en + " “" + std::string(ref) + "”. Use `" + noun.list_command + "` to list them.");
+}
+
+Result<Document> InspectorService::findPlace(std::string_view kind, std::string_view ref) const {
+  const bool commune = kind == kinds::kCommune;
+  const auto wanted = foldForSearch(ref);
+  std::string known;
+  for (auto& doc : store_.heads(kind)) {
+    known += (known.empty() ? "" : ", ") + textField(doc, "name");
+    if (foldForSearch(textField(doc, "code")) == wanted || foldForSearch(textField(doc, "name")) == wanted) return doc;
+  }
+  return problem(std::string(commune ? "Không có xã “" : "Không có huyện “") + std::string(ref) + "”. " +
+                     (commune ? "Các xã: " : "Các huyện: ") + known + ".",
+                 std::string(commune ? "There is no commune “" : "There is no district “") + std::string(ref) + "”. " +
+                     (commune ? "Communes: " : "Districts: ") + known + ".");
 }
 
 Result<Document> InspectorService::findEstablishment(std::string_view ref) const {
@@ -268,22 +275,15 @@ Result<Document> InspectorService::newReport(const std::optional<std::string>& t
   std::string purpose;
   if (commune) {
     purpose = "commune_report";
-    const auto wanted = foldForSearch(*commune);
-    std::optional<Document> found;
-    for (auto& doc : store_.heads(kinds::kCommune))
-      if (foldForSearch(textField(doc, "code")) == wanted || foldForSearch(textField(doc, "name")) == wanted) found = std::move(doc);
-    if (!found)
-      return problem("Không có xã “" + *commune + "” trên máy này.", "There is no commune “" + *commune + "” on this laptop.");
-    fields[f::kCommune] = textField(*found, "code");
-    fields[f::kDistrict] = textField(*found, "district");
+    auto found = findPlace(kinds::kCommune, *commune);
+    if (!found) return found.problem();
+    fields[f::kCommune] = textField(found.value(), "code");
+    fields[f::kDistrict] = textField(found.value(), "district");
   } else if (district) {
     purpose = "district_report";
-    const auto wanted = foldForSearch(*district);
-    for (const auto& doc : store_.heads(kinds::kDistrict))
-      if (foldForSearch(textField(doc, "code")) == wanted || foldForSearch(textField(doc, "name")) == wanted)
-        fields[f::kDistrict] = textField(doc, "code");
-    if (!fields.count(f::kDistrict))
-      return problem("Không có huyện “" + *district + "” trên máy này.", "There is no district “" + *district + "” on this laptop.");
+    auto found = findPlace(kinds::kDistrict, *district);
+    if (!found) return found.problem();
+    fields[f::kDistrict] = textField(found.value(), "code");
   } else {
     return problem("Báo cáo định kỳ cần --commune XÃ hoặc --district HUYỆN.", "A periodic report needs --commune NAME or --district NAME.");
   }

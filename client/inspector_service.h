@@ -177,6 +177,10 @@ class InspectorService {
     std::string en_plural;
     std::string list_command;
   };
+  /// A district or commune (`kind`) by its code or its name, accents optional; refuses an
+  /// unknown one, listing those there are.
+  Result<Document> findPlace(std::string_view kind, std::string_view ref) const;
+
   /// A document of one of `kinds` by its id or an id prefix that names only it among them.
   Result<Document> findById(std::initializer_list<std::string_view> kinds, std::string_view ref, const Noun& noun) const;
 
