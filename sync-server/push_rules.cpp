@@ -47,16 +47,18 @@ bool isInspectionOrRecord(const std::string& kind) {
   return kind == kinds::kInspection || kind == kinds::kEstablishment || kind == kinds::kReport;
 }
 
+namespace f = inspection_fields;
+
 // Reports are of a commune or of a district, as their template's purpose says.
 std::string_view reportPurpose(const Document& report) {
-  return textField(report, "_commune").empty() ? "district_report" : "commune_report";
+  return textField(report, f::kCommune).empty() ? "district_report" : "commune_report";
 }
 
 // What inspections and reports share once their scope holds: a finalized one is no longer an
 // inspector's to edit, and only supervisors review.
 PushDecision judgeFilled(const Identity& who, const protocol::PushEntry& e, const std::optional<Document>& head,
                          const std::string& district, bool concurrent) {
-  if (head && textField(*head, "_status") == "finalized" && who.role == Role::kInspector)
+  if (head && textField(*head, f::kStatus) == kStatusFinalized && who.role == Role::kInspector)
     return refuse(e, "finalized", "Phiếu đã hoàn tất nên cán bộ kiểm tra không sửa được; hãy báo giám sát viên.",
                   "The inspection is finalized and an inspector cannot edit it; ask a supervisor.");
   if (auto bad = reviewFieldsProblem(e.doc, head ? &*head : nullptr, decidesConflicts(who)))
@@ -92,14 +94,14 @@ std::optional<protocol::Refusal> precheckPush(const Identity& who, const protoco
     return refused("kind", "Vai trò này không được gửi loại tài liệu “" + doc.kind + "”.",
                    "This role may not send documents of kind “" + doc.kind + "”.");
   if (doc.kind == kinds::kEstablishment) return std::nullopt;
-  if (doc.kind == kinds::kReport && !periodDays(textField(doc, "_period")))
+  if (doc.kind == kinds::kReport && !periodDays(textField(doc, f::kPeriod)))
     return refused("invalid", "Kỳ báo cáo không hợp lệ (2019, 2019-Q3 hoặc 2019-07).",
                    "The report's period is not valid (2019, 2019-Q3 or 2019-07).");
-  const auto status = textField(doc, "_status");
+  const auto status = textField(doc, f::kStatus);
   if (status != "draft" && status != "finalized")
     return refused("invalid", "Trạng thái phiếu “" + status + "” không hợp lệ.", "Inspection status “" + status + "” is not valid.");
   // Templates never change under a revision id, so answers are checked before the transaction.
-  const auto template_doc = lookup(textField(doc, "_template"));
+  const auto template_doc = lookup(textField(doc, f::kTemplate));
   if (!template_doc || template_doc->kind != kinds::kTemplate)
     return refused("unknown_template", "Phiếu dùng mẫu không có trên máy chủ.",
                    "The inspection uses a template the server does not have.");
@@ -166,29 +168,29 @@ PushDecision judgePush(const Identity& who, const protocol::PushEntry& e, const 
 
   if (doc.kind == kinds::kReport) {
     // A report: scoped by its commune's district (or its district) as the server knows them.
-    const auto commune_code = textField(doc, "_commune");
-    const auto subject = lookup(commune_code.empty() ? seedDocumentId(kinds::kDistrict, textField(doc, "_district"))
+    const auto commune_code = textField(doc, f::kCommune);
+    const auto subject = lookup(commune_code.empty() ? seedDocumentId(kinds::kDistrict, textField(doc, f::kDistrict))
                                                      : seedDocumentId(kinds::kCommune, commune_code));
     const auto district = subject ? textField(*subject, commune_code.empty() ? "code" : "district") : std::string();
-    if (!subject || district != textField(doc, "_district") || !inScope(who, district))
+    if (!subject || district != textField(doc, f::kDistrict) || !inScope(who, district))
       return refuse(e, "scope", "Báo cáo của xã hoặc huyện ngoài phạm vi của bạn.", "The report is of a commune or district outside your scope.");
-    if (head && (textField(*head, "_commune") != commune_code || textField(*head, "_district") != district))
+    if (head && (textField(*head, f::kCommune) != commune_code || textField(*head, f::kDistrict) != district))
       return refuse(e, "scope", "Không được chuyển báo cáo sang xã, huyện khác.", "A report cannot be moved to another commune or district.");
     return judgeFilled(who, e, head, district, concurrent);
   }
 
   // An inspection: scoped by its establishment's district on the server.
-  const auto establishment = lookup(textField(doc, "_establishment"));
+  const auto establishment = lookup(textField(doc, f::kEstablishment));
   if (!establishment || establishment->kind != kinds::kEstablishment)
     return refuse(e, "unknown_establishment", "Phiếu kiểm tra một cơ sở không có trên máy chủ.",
                   "The inspection is of an establishment the server does not have.");
   const auto district = textField(*establishment, "district");
-  if (!inScope(who, district) || textField(doc, "_district") != district)
+  if (!inScope(who, district) || textField(doc, f::kDistrict) != district)
     return refuse(e, "scope", "Phiếu kiểm tra cơ sở ngoài huyện của bạn.",
                   "The inspection is of an establishment outside your district.");
   // An inspection stays on its establishment: moving it would carry another district's record
   // into this one.
-  if (head && textField(*head, "_establishment") != textField(doc, "_establishment"))
+  if (head && textField(*head, f::kEstablishment) != textField(doc, f::kEstablishment))
     return refuse(e, "scope", "Không được chuyển phiếu kiểm tra sang cơ sở khác.",
                   "An inspection cannot be moved to another establishment.");
   return judgeFilled(who, e, head, district, concurrent);

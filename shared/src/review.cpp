@@ -109,29 +109,26 @@ std::optional<Bilingual> reviewFieldsProblem(const Document& doc, const Document
 }
 
 std::optional<std::pair<std::string, std::string>> periodDays(std::string_view period) {
-  auto digits = [&](std::size_t from, std::size_t n) {
-    for (std::size_t i = from; i < from + n; ++i)
-      if (i >= period.size() || period[i] < '0' || period[i] > '9') return false;
-    return true;
-  };
-  if (!digits(0, 4)) return std::nullopt;
-  const std::string year(period.substr(0, 4));
-  if (period.size() == 4) return std::pair{year + "-01-01", year + "-12-31"};
-  static constexpr const char* kMonthEnds[] = {"31", "28", "31", "30", "31", "30", "31", "31", "30", "31", "30", "31"};
-  const int y = std::stoi(year);
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  auto monthEnd = [&](int month) { return month == 2 && leap ? std::string("29") : std::string(kMonthEnds[month - 1]); };
-  auto two = [](int n) { return std::string(n < 10 ? "0" : "") + std::to_string(n); };
-  if (period.size() == 7 && period[4] == '-' && period[5] == 'Q' && period[6] >= '1' && period[6] <= '4') {
-    const int last = (period[6] - '0') * 3;
-    return std::pair{year + "-" + two(last - 2) + "-01", year + "-" + two(last) + "-" + monthEnd(last)};
+  const auto year = std::string(period.substr(0, 4));
+  if (year.size() != 4 || !parseDateTime(year + "-01-01", 0)) return std::nullopt;
+  int first = 1, last = 12;  // months
+  if (period.size() == 7 && period.substr(4, 2) == "-Q" && period[6] >= '1' && period[6] <= '4') {
+    last = (period[6] - '0') * 3;
+    first = last - 2;
+  } else if (period.size() == 7 && period[4] == '-' && parseDateTime(year + "-" + std::string(period.substr(5, 2)) + "-01", 0)) {
+    first = last = std::stoi(std::string(period.substr(5, 2)));
+  } else if (period.size() != 4) {
+    return std::nullopt;
   }
-  if (period.size() == 7 && period[4] == '-' && digits(5, 2)) {
-    const int month = std::stoi(std::string(period.substr(5, 2)));
-    if (month < 1 || month > 12) return std::nullopt;
-    return std::pair{year + "-" + two(month) + "-01", year + "-" + two(month) + "-" + monthEnd(month)};
-  }
-  return std::nullopt;
+  auto month = [&](int m) { return year + (m < 10 ? "-0" : "-") + std::to_string(m); };
+  // The month's last day is the latest of 31, 30, 29, 28 the calendar has.
+  std::string end = "28";
+  for (const char* day : {"31", "30", "29"})
+    if (parseDateTime(month(last) + "-" + day, 0)) {
+      end = day;
+      break;
+    }
+  return std::pair{month(first) + "-01", month(last) + "-" + end};
 }
 
 }  // namespace fieldcheck

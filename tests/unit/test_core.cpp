@@ -14,6 +14,7 @@
 #include "fieldcheck/compression.h"
 #include "fieldcheck/document.h"
 #include "fieldcheck/hybrid_clock.h"
+#include "fieldcheck/review.h"
 #include "fieldcheck/text.h"
 #include "fieldcheck/value.h"
 #include "fieldcheck/wire_types.h"
@@ -313,7 +314,7 @@ TEST_CASE("text: malformed UTF-8 and control characters are not clean", "[text]"
   // Long plain runs are checked eight bytes at a time: a fault at any place of a run is found.
   const std::string plain = "{\"notes\":\"Co so da duoc nhac nho niem yet tai lieu\"}";
   for (std::size_t at = 0; at < plain.size(); ++at)
-    for (const std::string bad : {std::string(1, '\0'), std::string("\x1f"), std::string("\x7f"), std::string("\xC3"), std::string("\x80")}) {
+    for (const std::string& bad : {std::string(1, '\0'), std::string("\x1f"), std::string("\x7f"), std::string("\xC3"), std::string("\x80")}) {
       auto text = plain;
       text.insert(at, bad);
       INFO(at);
@@ -338,4 +339,18 @@ TEST_CASE("compression: bodies round-trip, and damaged or exploding ones are ref
     CHECK_FALSE(decompress(packed.substr(0, packed.size() / 2), 1 << 20).ok());
     CHECK_FALSE(decompress("not zstd at all", 1 << 20).ok());
   }
+}
+
+TEST_CASE("periods: a year, a quarter or a month, from its first day to its last", "[review]") {
+  using Days = std::optional<std::pair<std::string, std::string>>;
+  CHECK(periodDays("2019") == Days({"2019-01-01", "2019-12-31"}));
+  CHECK(periodDays("2019-Q1") == Days({"2019-01-01", "2019-03-31"}));
+  CHECK(periodDays("2019-Q2") == Days({"2019-04-01", "2019-06-30"}));
+  CHECK(periodDays("2019-Q4") == Days({"2019-10-01", "2019-12-31"}));
+  CHECK(periodDays("2019-02") == Days({"2019-02-01", "2019-02-28"}));
+  CHECK(periodDays("2020-02") == Days({"2020-02-01", "2020-02-29"}));
+  CHECK(periodDays("2100-02") == Days({"2100-02-01", "2100-02-28"}));
+  CHECK(periodDays("2019-11") == Days({"2019-11-01", "2019-11-30"}));
+  for (const char* bad : {"", "19", "2019x", "2019-Q0", "2019-Q5", "2019-13", "2019-00", "2019-1", "2019-Q12", "abcd", "2019-07-01"})
+    CHECK_FALSE(periodDays(bad));
 }
