@@ -31,13 +31,14 @@ struct LatestReport {
   std::string district, day, period, codes, numbers;
 };
 
-// Each commune's or district's latest finalized report of one form within the plan's period.
+// Each commune's or district's latest report of one form within the plan's period, among those
+// that count for `status` (finalized or approved).
 std::map<std::string, LatestReport> latestReports(ProvincialStorage& db, const Plan& plan, const std::string& form,
-                                                  const std::string& district) {
+                                                  const std::string& status, const std::string& district) {
   const auto template_id = seedDocumentId(kinds::kTemplate, form);
   std::map<std::string, LatestReport> latest;
   db.scanFilled({std::string(kinds::kReport), district}, [&](const FilledRow& r) {
-    if (r.template_id != template_id || !counts(r.state, "finalized")) return;
+    if (r.template_id != template_id || !counts(r.state, status)) return;
     const auto days = periodDays(r.period);
     if (!days || days->second < plan.period_start || days->first > plan.period_end) return;
     auto& slot = latest[std::string(r.subject)];
@@ -350,8 +351,7 @@ Result<PlanReport> buildPlanReport(ProvincialStorage& db, const std::string& pla
   for (const auto& d : db.districts())
     if (report.only_district.empty() || d.first == report.only_district) report.districts.push_back(d);
   const auto offset = static_cast<std::int32_t>(std::stoi(db.setting("utc_offset_minutes").value_or("0")));
-  report.generated_at = formatDateTime(DateTime{wallClockMs(), offset}).substr(0, 16);
-  report.generated_at[10] = ' ';
+  report.generated_at = spreadsheetDateTime(DateTime{wallClockMs(), offset}).substr(0, 16);
 
   db.refreshReportIndex();
 
@@ -401,11 +401,14 @@ Result<PlanReport> buildPlanReport(ProvincialStorage& db, const std::string& pla
   // Periodic reports: each commune's or district's latest in the period.
   std::map<std::string, double> communes_by_district;
   for (const auto& c : db.heads(std::string(kinds::kCommune))) communes_by_district[textField(c, "district")] += 1;
+  std::map<std::pair<std::string, std::string>, std::map<std::string, LatestReport>> read;  // (form, status): read once
   for (std::size_t i = 0; i < p.targets.size(); ++i) {
     const auto& m = p.targets[i].measure;
     auto& figure = report.targets[i];
     if (m.form.empty()) continue;
-    const auto latest = latestReports(db, p, m.form, report.only_district);
+    auto [slot, fresh] = read.try_emplace({m.form, m.status});
+    if (fresh) slot->second = latestReports(db, p, m.form, m.status, report.only_district);
+    const auto& latest = slot->second;
     std::map<std::string, double> numerators, denominators;
     for (const auto& [subject, r] : latest) {
       switch (m.kind) {

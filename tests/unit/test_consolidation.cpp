@@ -235,6 +235,21 @@ TEST_CASE("report: each target's figure matches the hand-counted province, per d
     CHECK(target(p.report(), "establishments_inspected").total == 3);
   }
 
+  SECTION("a form's target counts only approved reports when the plan says so") {
+    const auto plan_id = seedDocumentId("plan", kPlan);
+    REQUIRE(p.db->amend(plan_id, [](const Document& plan) -> Result<Fields> {
+                  auto definition = json::parse(textField(plan, "definition"));
+                  for (auto& t : definition["targets"])
+                    if (t["code"] == "communes_free") t["measure"]["status"] = "approved";
+                  auto fields = plan.fields;
+                  fields["definition"] = definition.dump();
+                  return fields;
+                }, "admin").ok());
+    const auto strict = p.report();
+    CHECK(target(strict, "communes_free").total == 0);  // every commune report here is only submitted
+    CHECK(target(strict, "communes_with_plan").total == Approx(100.0 * 2 / 32));  // its own measure unchanged
+  }
+
   SECTION("an unknown plan or district is refused with what exists") {
     auto unknown = buildPlanReport(*p.db, "KH-2030", "");
     REQUIRE_FALSE(unknown.ok());
@@ -251,7 +266,17 @@ TEST_CASE("report: each target's figure matches the hand-counted province, per d
     CHECK_THAT(text.str(), Catch::Contains("17.000.000") && Catch::Contains("86,7%"));
     const auto parsed = json::parse(js.str());
     CHECK(parsed["targets"][0]["figure"] == 2);
-    CHECK(csv.str().rfind("\xEF\xBB\xBF", 0) == 0);
+    // The CSV, read back strictly: one row per target and district, the province's first.
+    const auto csv_file = p.dir / "report.csv";
+    std::ofstream(csv_file, std::ios::binary) << csv.str();
+    bool found = false;
+    for (const auto& row : readBack("csv", csv_file))
+      if (row[1] == "establishments_inspected" && row[4] == "") {
+        CHECK(std::stod(row[6].get<std::string>()) == 2);
+        CHECK(row[7] == "47");
+        found = true;
+      }
+    CHECK(found);
     // One self-contained page: no script, nothing fetched from the network; a chart per target.
     const auto page = html.str();
     CHECK_THAT(page, Catch::Contains("<html lang=\"vi\">") && Catch::Contains("size: A4") && Catch::Contains("<svg"));
