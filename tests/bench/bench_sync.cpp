@@ -65,14 +65,6 @@ struct ClientSetup {
 
 double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-long peakMemoryKiB(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-  return -1;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -345,7 +337,7 @@ int main(int argc, char** argv) {
                             std::chrono::seconds(60));
   if (!step) return 1;
 
-  const long peak_kib = peakMemoryKiB(server.pid());
+  const long peak_kib = test::peakMemoryKiB(server.pid()).value_or(-1);
   server.stop(SIGTERM);
 
   auto column = [&](auto member) {

@@ -2,6 +2,8 @@
 #include "process.h"
 
 #include <cerrno>
+#include <filesystem>
+#include <fstream>
 #include <cstring>
 #include <stdexcept>
 
@@ -15,6 +17,17 @@
 extern char** environ;
 
 namespace fieldcheck::test {
+
+std::optional<long> peakMemoryKiB(pid_t pid, const std::string& program) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  // The kernel keeps the first 15 bytes of a program's name.
+  const auto name = std::filesystem::path(program).filename().string().substr(0, 15);
+  for (std::string line; std::getline(status, line);) {
+    if (!name.empty() && line.rfind("Name:", 0) == 0 && line.find(name) == std::string::npos) return std::nullopt;
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return std::nullopt;
+}
 namespace {
 
 std::vector<std::string> buildEnvironment(const ProcessOptions& options) {

@@ -24,6 +24,11 @@ struct ProcessOptions {
   std::vector<std::string> unset_env;         // removed from the environment
 };
 
+/// The peak resident memory (VmHWM, KiB) of running process `pid`; nullopt when it has ended, or
+/// when `program` is given and the process is not (yet) running it: a forked child counts its
+/// parent's memory until its exec.
+std::optional<long> peakMemoryKiB(pid_t pid, const std::string& program = "");
+
 /// Runs `argv` to completion and returns its exit code and output.
 ProcessResult runProcess(const std::vector<std::string>& argv, const ProcessOptions& options = {});
 
