@@ -410,6 +410,10 @@ TEST_CASE("review: a supervisor returns an inspection offline; the inspector cor
   const auto prefix = id.substr(0, 8);
   auto by_inspector = runProcess({serverBinary(), "--data", province.data, "review", prefix, "--approve", "--by", "lan"});
   CHECK(by_inspector.exit_code == 1);
+  province.addUser("giang", {"--role", "supervisor", "--district", "ha-quang"});
+  auto other_district = runProcess({serverBinary(), "--data", province.data, "review", prefix, "--approve", "--by", "giang"});
+  CHECK(other_district.exit_code == 1);
+  CHECK_THAT(other_district.err, Catch::Contains("another district"));
   auto approved = runProcess({serverBinary(), "--data", province.data, "review", prefix, "--approve", "--by", "giam"});
   INFO(approved.err);
   REQUIRE(approved.exit_code == 0);
