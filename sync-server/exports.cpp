@@ -2,6 +2,7 @@
 #include "exports.h"
 
 #include <map>
+#include <memory>
 
 #include "fieldcheck/checklist_template.h"
 #include "fieldcheck/conflict_record.h"
@@ -153,7 +154,13 @@ Result<std::size_t> exportRecords(ProvincialStorage& db, const ExportOptions& o,
       }
       return out;
     };
-    auto record = [](const Document& d) { return ConflictRecord::fromDocument(d).value_or(ConflictRecord{}); };
+    // Each row's record is read once for all its columns.
+    auto last = std::make_shared<std::pair<std::string, ConflictRecord>>();
+    auto record = [last](const Document& d) -> const ConflictRecord& {
+      if (last->first != d.id + d.revision)
+        *last = {d.id + d.revision, ConflictRecord::fromDocument(d).value_or(ConflictRecord{})};
+      return last->second;
+    };
     columns.push_back({L("Số", "Number"), [=](const Document& d, const auto&, const auto&) { return Cell{record(d).number}; }});
     columns.push_back({L("Tình trạng", "State"), [=](const Document& d, const auto&, const auto&) {
                          return Cell{record(d).resolved ? L("Đã giải quyết", "resolved") : L("Chờ quyết định", "open")};
@@ -162,12 +169,12 @@ Result<std::size_t> exportRecords(ProvincialStorage& db, const ExportOptions& o,
     columns.push_back({L("Loại hồ sơ", "Kind"), [=](const Document& d, const auto&, const auto&) { return Cell{record(d).doc_kind}; }});
     columns.push_back({L("Giá trị đang áp dụng", "Applied values"), [=](const Document& d, const auto&, const auto&) { return Cell{sideText(record(d), true)}; }});
     columns.push_back({L("Người ghi (áp dụng)", "Applied by"), [=](const Document& d, const auto&, const auto&) {
-                         auto r = record(d);
+                         const auto& r = record(d);
                          return r.conflicts.empty() ? Cell{} : Cell{r.applied().author};
                        }});
     columns.push_back({L("Giá trị bên kia", "Other values"), [=](const Document& d, const auto&, const auto&) { return Cell{sideText(record(d), false)}; }});
     columns.push_back({L("Người ghi (bên kia)", "Other by"), [=](const Document& d, const auto&, const auto&) {
-                         auto r = record(d);
+                         const auto& r = record(d);
                          return r.conflicts.empty() ? Cell{} : Cell{r.other().author};
                        }});
     columns.push_back({L("Người giải quyết", "Resolved by"), [=](const Document& d, const auto&, const auto&) { return text(record(d).resolved_by); }});

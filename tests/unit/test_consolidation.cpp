@@ -362,6 +362,24 @@ TEST_CASE("export: establishments and conflicts as JSON Lines, one object per re
   auto csv = csvWriter(conflicts);
   CHECK(exportRecords(*p.db, {"conflict", "", "", false}, *csv).value() == 0);
   CHECK_THAT(conflicts.str(), Catch::Contains("Giá trị bên kia"));
+  // Two inspectors change the same answer of a draft offline: one conflict, one row with both values.
+  const Identity hoa{"hoa", Role::kInspector, std::string("bao-lac"), "0000000000000000000000000000a003"};
+  REQUIRE(p.db->addUser({"hoa", Role::kInspector, std::string("bao-lac"), false, ""}, hashPassword("secret-pass")).ok());
+  REQUIRE(p.db->enrolDevice("hoa", hoa.device, "laptop", newToken().hash).ok());
+  const auto draft = p.db->head(p.ids[4]).value();
+  auto edit = [&](const Identity& who, std::int64_t seq, std::int64_t workers) {
+    auto fields = draft.fields;
+    fields["workers_total"] = workers;
+    const auto doc = nextRevision(draft, fields, who.user, who.device, HybridTimestamp{draft.stamp.wall_ms + seq, 0});
+    REQUIRE(pushBatch(who, {{seq, draft.revision, doc}}, *p.db).refused.empty());
+  };
+  edit(hoa, 1, 5);
+  edit(p.lan, ++p.lan_seq, 9);
+  std::ostringstream one;
+  auto conflict_csv = csvWriter(one);
+  CHECK(exportRecords(*p.db, {"conflict", "", "", false}, *conflict_csv).value() == 1);
+  CHECK_THAT(one.str(), Catch::Contains("workers_total = 5") && Catch::Contains("workers_total = 9") &&
+                            Catch::Contains("Chờ quyết định") && Catch::Contains(p.ids[4]));
 
   std::ostringstream ignored;
   auto none = csvWriter(ignored);
