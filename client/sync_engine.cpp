@@ -243,6 +243,7 @@ Result<SyncCounts> synchronizeOver(LocalStore& store, const std::filesystem::pat
                                    SyncLimits limits, const std::function<void(const SyncCounts&)>& progress) {
   const auto batch_documents = limits.push_batch_documents ? limits.push_batch_documents : tuning::kPushBatchDocuments;
   const auto page_changes = limits.pull_page_changes ? limits.pull_page_changes : tuning::kPullPageChanges;
+  const auto max_round_trips = limits.max_round_trips ? limits.max_round_trips : tuning::kMaxSyncRoundTrips;
   SyncCounts counts;
   auto stopped = [&](const Problem& why) {
     Problem p = why;
@@ -273,6 +274,14 @@ Result<SyncCounts> synchronizeOver(LocalStore& store, const std::filesystem::pat
     if (!request.push.empty() && response.value().acked_through < request.push.back().seq)
       return stopped(problem("Máy chủ không xác nhận lô thay đổi vừa gửi; chúng vẫn được giữ trên máy này, hãy đồng bộ lại sau.",
                              "The server did not acknowledge the batch just sent; it stays on this laptop, sync again later."));
+    // A cursor that goes back, or a page that promises more without moving, would loop forever.
+    const auto cursor = response.value().cursor;
+    if (cursor < request.cursor || (!response.value().last_page && cursor == request.cursor))
+      return stopped(problem("Máy chủ trả lời mà không tiến thêm (vị trí nhận " + std::to_string(request.cursor) + " → " +
+                                 std::to_string(cursor) + "); đồng bộ dừng để không lặp mãi. Hãy báo cán bộ kỹ thuật của tỉnh.",
+                             "The server answered without moving on (pull cursor " + std::to_string(request.cursor) + " → " +
+                                 std::to_string(cursor) + "); the sync stopped rather than loop forever. Tell the "
+                                 "province's IT staff."));
     if (request.push.empty() && !response.value().last_page) {
       next_page_cursor = response.value().cursor;
       protocol::SyncRequest following{{}, next_page_cursor, page_changes};
@@ -285,6 +294,10 @@ Result<SyncCounts> synchronizeOver(LocalStore& store, const std::filesystem::pat
     ++counts.round_trips;
     if (progress) progress(counts);
     if (request.push.empty() && response.value().last_page) break;
+    if (counts.round_trips == max_round_trips)
+      return stopped(problem("Đồng bộ đã qua " + std::to_string(max_round_trips) + " lượt mà vẫn chưa xong; hãy đồng bộ lại để tiếp tục.",
+                             "The sync took " + std::to_string(max_round_trips) + " round trips and is not done; sync again "
+                             "to go on."));
   }
   // Records first, then their attachments: a record whose photo is still on its way is already
   // on the server, marked as waiting for it.

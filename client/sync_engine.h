@@ -106,9 +106,13 @@ class SyncLink {
 struct SyncLimits {
   std::size_t push_batch_documents = 0;  // 0: the tuning's
   std::uint32_t pull_page_changes = 0;   // 0: the tuning's
+  std::size_t max_round_trips = 0;       // 0: the tuning's
 };
 
-/// The sync loop of `synchronize` over any link (tests drive it in-process, with faults).
+/// The sync loop of `synchronize` over any link (tests drive it in-process, with faults). Stops
+/// with a Problem, having stored every page before it, when an answer takes the pull cursor
+/// back, when a page that says more follow does not move it forward, or after the limits' most
+/// round trips: a server that answers without progress cannot keep a laptop syncing forever.
 Result<SyncCounts> synchronizeOver(LocalStore& store, const std::filesystem::path& attachments_dir, SyncLink& link,
                                    SyncLimits limits, const std::function<void(const SyncCounts&)>& progress);
 

@@ -26,6 +26,10 @@ inline constexpr std::size_t kMaxInputLineBytes = 64 * 1024;
 inline constexpr std::size_t kPushBatchDocuments = 200;
 inline constexpr std::uint32_t kPullPageChanges = 500;
 inline constexpr auto kSyncRequestTimeout = std::chrono::seconds(60);
+/// Sync: the most round trips one sync takes. Every round trip must acknowledge the batch it sent
+/// or move the pull cursor forward (a server that answers without moving is an error at once);
+/// this bounds the rest, a server that keeps finding more (100,000 pages of 500 changes).
+inline constexpr std::size_t kMaxSyncRoundTrips = 100'000;
 /// Sync: attempts of one request over a failing link, and the pause before the first retry
 /// (doubled each time, at most kRetryPauseMax).
 inline constexpr int kSyncAttempts = 5;

@@ -142,7 +142,7 @@ ApiResponse login(const ApiRequest& r, ProvincialStorage& storage, LoginBudget& 
   const auto& user = found->first;
   const auto token = newToken();
   const auto device = storage.enrolDevice(user.name, device_id, toNfc(device_name), token.hash);
-  if (!device) return error(409, "device_taken", device.problem().message.vi, device.problem().message.en);
+  if (!device) return error(409, "device_refused", device.problem().message.vi, device.problem().message.en);
   storage.audit(user.name, device.value(), "login", r.peer + " " + device_name);
   const auto keys = storage.serverKeys();
   return jsonResponse(200, json{{"token", token.token},

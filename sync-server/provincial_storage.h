@@ -172,9 +172,14 @@ class ProvincialStorage {
   /// Revokes a user and every token of its devices, at once. Returns how many devices lost access.
   virtual Result<std::size_t> revokeUser(const std::string& name) = 0;
 
+  /// Revokes one device at once (a lost laptop): its token stops working and it cannot log in
+  /// again, while its user and the user's other devices go on. Refuses an unknown device id.
+  /// Returns the device as it now stands.
+  virtual Result<DeviceRecord> revokeDevice(const std::string& device_id) = 0;
+
   /// Enrols a device (its own id, chosen when its store was made) for a user with the hash of a
   /// new token; a device logging in again gets the new token in place of the old one. Refuses a
-  /// device id enrolled for another user.
+  /// device id enrolled for another user, and a revoked device.
   virtual Result<std::string> enrolDevice(const std::string& user, const std::string& device_id,
                                           const std::string& device_name, const std::string& token_hash) = 0;
   virtual std::vector<DeviceRecord> devices(const std::string& user) = 0;

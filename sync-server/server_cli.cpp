@@ -124,6 +124,17 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
   auto* user_revoke = user->add_subcommand("revoke", "Thu hồi quyền truy cập ngay / revoke a user's access at once");
   user_revoke->add_option("NAME", name, "Tên đăng nhập / login name")->required();
 
+  auto* device = app.add_subcommand("device", "Máy của người dùng / users' laptops");
+  device->require_subcommand(1);
+  auto* device_list = device->add_subcommand("list", "Các máy đã đăng nhập / enrolled laptops");
+  std::string device_user, device_ref;
+  device_list->add_option("--user", device_user, "Chỉ máy của người này / only this user's");
+  device_list->add_flag("--json", json_out, "In JSON / print JSON");
+  auto* device_revoke = device->add_subcommand(
+      "revoke", "Thu hồi một máy bị mất; người dùng vẫn làm việc trên máy khác / revoke one lost laptop; its user works on");
+  device_revoke->add_option("ID", device_ref, "Mã máy hoặc phần đầu của mã (xem device list) / device id or its first characters")
+      ->required();
+
   auto* bundle_cmd = app.add_subcommand("bundle", "Gói dữ liệu mang bằng USB / bundles carried on a USB stick");
   bundle_cmd->require_subcommand(1);
   auto* bundle_import = bundle_cmd->add_subcommand(
@@ -443,6 +454,44 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
       }
       for (const auto& r : records) printConflict(out, r, offset, conflicts_show->parsed());
       if (conflicts_list->parsed()) out << records.size() << (all_conflicts ? " xung đột / conflicts\n" : " xung đột chưa giải quyết / open conflicts\n");
+      return 0;
+    }
+
+    if (device_list->parsed() || device_revoke->parsed()) {
+      std::vector<DeviceRecord> devices;
+      for (const auto& u : db.users())
+        if (device_user.empty() || u.name == device_user)
+          for (auto& d : db.devices(u.name)) devices.push_back(std::move(d));
+      if (device_list->parsed()) {
+        if (!device_user.empty() && !db.userWithHash(device_user))
+          return fail(err, problem("Không có người dùng “" + device_user + "”.", "There is no user “" + device_user + "”."));
+        if (json_out) {
+          json list = json::array();
+          for (const auto& d : devices)
+            list.push_back({{"id", d.id}, {"user", d.user}, {"name", d.name}, {"enrolled_at", d.enrolled_at}, {"revoked", d.revoked}});
+          out << list.dump(2) << "\n";
+          return 0;
+        }
+        for (const auto& d : devices)
+          out << d.id << "  " << d.user << "  " << d.name << "  " << d.enrolled_at << (d.revoked ? "  ĐÃ THU HỒI / REVOKED" : "")
+              << "\n";
+        out << devices.size() << " máy / devices\n";
+        return 0;
+      }
+      std::vector<std::string> matching;
+      for (const auto& d : devices)
+        if (device_ref.size() >= 4 && d.id.rfind(device_ref, 0) == 0) matching.push_back(d.id);
+      if (matching.size() != 1)
+        return fail(err, matching.empty()
+                             ? problem("Không có máy “" + device_ref + "” (cần ít nhất 4 ký tự đầu của mã; xem `device list`).",
+                                       "There is no device “" + device_ref + "” (give at least its first 4 characters; see `device list`).")
+                             : problem("Có nhiều máy bắt đầu bằng “" + device_ref + "”; hãy gõ thêm ký tự.",
+                                       "Several devices begin with “" + device_ref + "”; type more of the id."));
+      auto revoked = db.revokeDevice(matching.front());
+      if (!revoked) return fail(err, revoked.problem());
+      db.audit("operator", "cli", "device.revoke", revoked.value().id + " of " + revoked.value().user);
+      out << "Đã thu hồi máy / Revoked the laptop " << revoked.value().id << " (" << revoked.value().name << ") của / of "
+          << revoked.value().user << ": lần đồng bộ sau của nó bị từ chối / its next sync is refused\n";
       return 0;
     }
 

@@ -344,18 +344,38 @@ class SqliteStorage final : public ProvincialStorage {
     return count;
   }
 
+  Result<DeviceRecord> revokeDevice(const std::string& device_id) override {
+    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement st(db_, "UPDATE devices SET revoked = 1 WHERE id = ? RETURNING id, user_name, name, enrolled_at");
+    st.bind(1, device_id);
+    if (!st.executeStep())
+      return problem("Không có thiết bị “" + device_id + "” (xem `device list`).",
+                     "There is no device “" + device_id + "” (see `device list`).");
+    DeviceRecord device{st.getColumn(0).getString(), st.getColumn(1).getString(), st.getColumn(2).getString(),
+                        st.getColumn(3).getString(), true};
+    st.reset();
+    tx.commit();
+    return device;
+  }
+
   Result<std::string> enrolDevice(const std::string& user, const std::string& device_id,
                                   const std::string& device_name, const std::string& token_hash) override {
     SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement owner(db_, "SELECT user_name FROM devices WHERE id = ?");
+    SQLite::Statement owner(db_, "SELECT user_name, revoked FROM devices WHERE id = ?");
     owner.bind(1, device_id);
-    if (owner.executeStep() && owner.getColumn(0).getString() != user)
-      return problem("Thiết bị này đã được đăng ký cho người dùng khác; hãy dùng một thư mục dữ liệu mới.",
-                     "This device is enrolled for another user; use a new data folder.");
+    if (owner.executeStep()) {
+      if (owner.getColumn(0).getString() != user)
+        return problem("Thiết bị này đã được đăng ký cho người dùng khác; hãy dùng một thư mục dữ liệu mới.",
+                       "This device is enrolled for another user; use a new data folder.");
+      // A revoked laptop stays revoked: whoever holds a lost one cannot enrol it again.
+      if (owner.getColumn(1).getInt() != 0)
+        return problem("Máy này đã bị thu hồi quyền truy cập (báo mất?); hãy nhờ quản trị viên, hoặc dùng một thư mục dữ liệu mới.",
+                       "This laptop's access was revoked (reported lost?); ask the administrator, or use a new data folder.");
+    }
     owner.reset();
     SQLite::Statement st(db_,
                          "INSERT INTO devices(id, user_name, name, token_hash) VALUES (?,?,?,?) "
-                         "ON CONFLICT(id) DO UPDATE SET name = excluded.name, token_hash = excluded.token_hash, revoked = 0");
+                         "ON CONFLICT(id) DO UPDATE SET name = excluded.name, token_hash = excluded.token_hash");
     st.bind(1, device_id);
     st.bind(2, user);
     st.bind(3, device_name);

@@ -137,6 +137,41 @@ TEST_CASE("sync: what one inspector pushes reaches the province, and nobody sees
     CHECK(lan.runJson({"status"})["pending_changes"] == 1);
   }
 
+  SECTION("a lost laptop revoked on its own is turned away, and its user goes on with another") {
+    REQUIRE(lan.runJson({"sync"})["pulled"].get<int>() > 0);
+    const auto establishment = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
+    REQUIRE(lan.run({"inspect", "new", "--establishment", establishment}).exit_code == 0);
+    Laptop replacement{(province.dir / "lan-new").string(), "lan"};
+    replacement.loginTo(server.port());
+    const auto lost_device = [&] {
+      SQLite::Database db(lan.home + "/fieldcheck.db", SQLite::OPEN_READONLY);
+      return db.execAndGet("SELECT value FROM settings WHERE key = 'device_id'").getString();
+    }();
+    REQUIRE(json::parse(runProcess({serverBinary(), "--data", province.data, "device", "list", "--user", "lan", "--json"}).out).size() == 2);
+
+    auto revoked = runProcess({serverBinary(), "--data", province.data, "device", "revoke", lost_device});
+    INFO(revoked.err);
+    REQUIRE(revoked.exit_code == 0);
+    CHECK_THAT(revoked.out, Catch::Contains(lost_device) && Catch::Contains("its next sync is refused"));
+    const auto devices = json::parse(runProcess({serverBinary(), "--data", province.data, "device", "list", "--json"}).out);
+    for (const auto& d : devices) CHECK(d["revoked"] == (d["id"] == lost_device));
+
+    auto refused = lan.run({"sync"});
+    CHECK(refused.exit_code == 1);
+    CHECK_THAT(refused.err, Catch::Contains("log in again"));
+    CHECK(lan.runJson({"status"})["pending_changes"] == 1);  // its work stays on it
+    auto again = lan.login("http://127.0.0.1:" + std::to_string(server.port()));
+    CHECK(again.exit_code == 1);
+    CHECK_THAT(again.err, Catch::Contains("access was revoked"));
+
+    // The user, the other laptop and everyone else go on.
+    CHECK(replacement.runJson({"sync"})["pulled"].get<int>() > 0);
+    REQUIRE(replacement.run({"inspect", "new", "--establishment", establishment}).exit_code == 0);
+    CHECK(replacement.runJson({"sync"})["pushed"] == 1);
+    CHECK(minh.run({"sync"}).exit_code == 0);
+    CHECK(runProcess({serverBinary(), "--data", province.data, "device", "revoke", "ffffffff"}).exit_code == 1);
+  }
+
   SECTION("a laptop that cannot reach the server says so and loses nothing") {
     REQUIRE(lan.runJson({"sync"})["pulled"].get<int>() > 0);
     const auto establishment = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
@@ -150,7 +185,7 @@ TEST_CASE("sync: what one inspector pushes reaches the province, and nobody sees
   }
 }
 
-TEST_CASE("sync: two inspectors correct the same record offline; a supervisor resolves the conflict offline; all converge",
+TEST_CASE("sync: two inspectors correct the same record offline, a supervisor resolves the conflict offline, and all converge",
           "[sync][e2e]") {
   Province province;
   BaoLacTeam team(province);
@@ -272,7 +307,7 @@ TEST_CASE("sync: two inspectors correct the same record offline; a supervisor re
   }
 }
 
-TEST_CASE("sync: an inspector's edit of an inspection finalized meanwhile is refused and shown; a supervisor amends it",
+TEST_CASE("sync: an inspector's edit of an inspection finalized meanwhile is refused and shown, and a supervisor amends it",
           "[sync][e2e]") {
   Province province;
   BaoLacTeam team(province);
@@ -358,8 +393,43 @@ TEST_CASE("sync: a laptop whose clock is three years behind is warned, and its e
   CHECK(conflicts[0]["other"]["author"] == "lan");
 }
 
-TEST_CASE("review: a supervisor returns an inspection offline; the inspector corrects it; the server approves; history keeps "
-          "each round",
+TEST_CASE("sync: a laptop whose clock is behind stamps its next edit after the revision it pulled", "[sync][clock][e2e]") {
+  Province province;
+  BaoLacTeam team(province, "-1d");  // Lan's clock is a day behind; Hoa's is right
+  auto& [lan, hoa, giam] = team;
+  ServerProcess server(province.data);
+  for (const auto* l : {&lan, &hoa}) {
+    l->loginTo(server.port());
+    REQUIRE(l->run({"sync"}).exit_code == 0);
+  }
+  const auto code = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
+  REQUIRE(hoa.run({"establishment", "set", code, "workers=9"}).exit_code == 0);
+  REQUIRE(hoa.run({"sync"}).exit_code == 0);
+  REQUIRE(lan.run({"sync"}).exit_code == 0);
+  REQUIRE(lan.runJson({"establishment", "show", code})["fields"]["workers"] == 9);
+  REQUIRE(lan.run({"establishment", "set", code, "workers=10"}).exit_code == 0);
+
+  // On Lan's laptop: the stamp of Hoa's revision she pulled, and of her own edit on top of it.
+  auto stampOn = [&](const Laptop& laptop, const std::string& author) {
+    SQLite::Database db(laptop.home + "/fieldcheck.db", SQLite::OPEN_READONLY);
+    SQLite::Statement st(db, "SELECT hlc FROM revisions WHERE kind = 'establishment' AND author = ? ORDER BY seq DESC LIMIT 1");
+    st.bind(1, author);
+    REQUIRE(st.executeStep());
+    return st.getColumn(0).getString();
+  };
+  const auto pulled = stampOn(lan, "hoa"), own = stampOn(lan, "lan");
+  INFO("pulled " << pulled << ", own " << own);
+  CHECK(own > pulled);  // stamps are fixed-width text in stamp order
+  CHECK(own.substr(0, 16) == pulled.substr(0, 16));  // her wall clock is behind: the same wall time, a later counter
+
+  // The server takes her edit as the one after Hoa's: no conflict, her value is the head.
+  REQUIRE(lan.run({"sync"}).exit_code == 0);
+  REQUIRE(hoa.run({"sync"}).exit_code == 0);
+  CHECK(hoa.runJson({"establishment", "show", code})["fields"]["workers"] == 10);
+}
+
+TEST_CASE("review: a supervisor returns an inspection offline, the inspector corrects it, the server approves, and history "
+          "keeps each round",
           "[sync][review][e2e]") {
   Province province;
   BaoLacTeam team(province);

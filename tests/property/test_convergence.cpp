@@ -176,6 +176,7 @@ class CrashingStorage final : public ProvincialStorage {
   std::int64_t loginPausedUntil(const std::string& n) override { return inner_.loginPausedUntil(n); }
   void recordLogin(const std::string& n, bool ok, std::int64_t now) override { inner_.recordLogin(n, ok, now); }
   Result<std::size_t> revokeUser(const std::string& n) override { return inner_.revokeUser(n); }
+  Result<DeviceRecord> revokeDevice(const std::string& d) override { return inner_.revokeDevice(d); }
   Result<std::string> enrolDevice(const std::string& u, const std::string& d, const std::string& n,
                                   const std::string& h) override {
     return inner_.enrolDevice(u, d, n, h);

@@ -90,6 +90,39 @@ TEST_CASE("storage: a token names its user and device until the user is revoked"
   CHECK_FALSE(db->revokeUser("nobody").ok());
 }
 
+TEST_CASE("storage: a revoked device's token stops working at once and it cannot enrol again, while its user goes on",
+          "[storage]") {
+  test::TempDir dir;
+  auto db = seededStorage(dir);
+  REQUIRE(db->addUser({"lan", Role::kInspector, std::string("bao-lac"), false, ""}, hashPassword("secret-pass")).ok());
+  const auto lost = newToken(), kept = newToken();
+  const std::string lost_id = "0000000000000000000000000000000a", kept_id = "0000000000000000000000000000000b";
+  REQUIRE(db->enrolDevice("lan", lost_id, "laptop lost at Bảo Lạc", lost.hash).ok());
+  REQUIRE(db->enrolDevice("lan", kept_id, "laptop", kept.hash).ok());
+
+  auto revoked = db->revokeDevice(lost_id);
+  REQUIRE(revoked.ok());
+  CHECK(revoked.value().user == "lan");
+  CHECK(revoked.value().revoked);
+  CHECK_FALSE(db->identityForToken(lost.hash));
+  REQUIRE(db->identityForToken(kept.hash));
+  CHECK(db->identityForToken(kept.hash)->device == kept_id);
+  CHECK_FALSE(db->users().front().revoked);
+  for (const auto& d : db->devices("lan")) CHECK(d.revoked == (d.id == lost_id));
+
+  // Whoever holds the lost laptop cannot enrol it again, even with the user's password.
+  const auto relogin = newToken();
+  auto again = db->enrolDevice("lan", lost_id, "laptop", relogin.hash);
+  REQUIRE_FALSE(again.ok());
+  CHECK_THAT(again.problem().message.en, Catch::Contains("access was revoked"));
+  CHECK_FALSE(db->identityForToken(relogin.hash));
+  CHECK_FALSE(db->identityForToken(lost.hash));
+  // The kept laptop logs in again as usual, and a new one enrols.
+  CHECK(db->enrolDevice("lan", kept_id, "laptop", newToken().hash).ok());
+  CHECK(db->enrolDevice("lan", "0000000000000000000000000000000c", "new laptop", newToken().hash).ok());
+  CHECK_FALSE(db->revokeDevice("0000000000000000000000000000ffff").ok());
+}
+
 TEST_CASE("storage: a client's database is refused as a provincial database", "[storage]") {
   test::TempDir dir;
   {

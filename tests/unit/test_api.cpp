@@ -191,7 +191,7 @@ TEST_CASE("api: a sync speaks binary to Fieldcheck and JSON to scripts, as the h
   }
 }
 
-TEST_CASE("api: an address that keeps failing to log in is paused before any hashing; others are not", "[api]") {
+TEST_CASE("api: an address that keeps failing to log in is paused before any hashing, and others are not", "[api]") {
   Fixture f;
   auto attempt = [&](const std::string& peer, const std::string& user, const std::string& password) {
     return handle({"POST", "/v1/login", {{"fieldcheck-protocol", "1"}},

@@ -344,7 +344,7 @@ TEST_CASE("export: CSV and XLSX read back by independent readers hold what the d
   }
 }
 
-TEST_CASE("export: establishments and conflicts as JSON Lines, one object per record; --since and unknown names", "[export]") {
+TEST_CASE("export: establishments and conflicts as JSON Lines, one object per record, with --since and unknown names", "[export]") {
   Province p;
   std::ostringstream lines;
   auto jsonl = jsonlWriter(lines);

@@ -70,7 +70,7 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("push: a batch sent twice is applied once", "[push]") {
+TEST_CASE("push: a batch sent twice in a row adds its revisions once and is acknowledged both times", "[push]") {
   Fixture f;
   const auto& est = f.seedDoc("establishment", "bao-lac");
   const std::vector<protocol::PushEntry> batch = {{3, "", f.inspectionOf(est, {{"workers_total", 4}})},
@@ -83,6 +83,27 @@ TEST_CASE("push: a batch sent twice is applied once", "[push]") {
   auto again = f.push(batch);
   CHECK(again.acked_through == 7);
   CHECK(f.changes() == before + 2);
+}
+
+TEST_CASE("push: a batch re-sent after a newer revision of its document changes nothing", "[push]") {
+  Fixture f;
+  const auto& est = f.seedDoc("establishment", "bao-lac");
+  const auto first = f.inspectionOf(est, {{"workers_total", 1}});
+  REQUIRE(f.push({{1, "", first}}).acked_through == 1);
+  auto second = nextRevision(first, first.fields, "lan", kDevice, HybridTimestamp{2, 0});
+  second.fields["workers_total"] = 2;
+  second.revision = computeRevision(second);
+  REQUIRE(f.push({{2, first.revision, second}}).refused.empty());
+  const auto before = f.changes();
+
+  // The first batch arrives again (a copy delayed on the link, or a laptop restored from a backup).
+  const auto again = f.push({{1, "", first}});
+  CHECK(again.acked_through == 2);
+  CHECK(again.refused.empty());
+  CHECK(f.changes() == before);
+  CHECK(f.storage->head(first.id)->revision == second.revision);
+  CHECK(f.storage->head(first.id)->fields.at("workers_total") == Value{2});
+  CHECK(f.storage->conflicts({false, "", 0}).empty());
 }
 
 TEST_CASE("push: after a lost acknowledgement, the device's next edit still fast-forwards", "[push]") {
@@ -203,6 +224,31 @@ TEST_CASE("push: forged, tampered, misfiled and invalid changes are refused with
   REQUIRE(outcome.refused.size() == 1);
   CHECK(outcome.refused[0].code == expected);
   CHECK_FALSE(outcome.refused[0].reason.vi.empty());
+}
+
+TEST_CASE("push: answers at their bounds are accepted and one step past them is refused", "[push][validation]") {
+  Fixture f;
+  const auto& est = f.seedDoc("establishment", "bao-lac");
+  // The sample template's bounds: workers 0 to 1,000, a fine of 100,000 to 500,000,000 VND, the
+  // smallest karaoke room up to 500 m².
+  const auto [question, at_bound, past_bound] = GENERATE(table<std::string, Value, Value>({
+      {"workers_total", 1000, 1001},
+      {"workers_total", 0, -1},
+      {"workers_under_18", 1000, 1001},
+      {"fine_amount", 500'000'000, 500'000'001},
+      {"fine_amount", 100'000, 99'999},
+      {"karaoke_smallest_room_m2", 500.0, 500.01},
+  }));
+  INFO(question << ": " << displayValue(at_bound) << " then " << displayValue(past_bound));
+  const auto past = f.inspectionOf(est, {{question, past_bound}});
+  const auto at = f.inspectionOf(est, {{question, at_bound}});
+  const auto outcome = f.push({{1, "", past}, {2, "", at}});
+  REQUIRE(outcome.refused.size() == 1);
+  CHECK(outcome.refused[0].seq == 1);
+  CHECK(outcome.refused[0].code == "invalid");
+  CHECK_FALSE(f.storage->head(past.id));
+  REQUIRE(f.storage->head(at.id));
+  CHECK(f.storage->head(at.id)->fields.at(question) == at_bound);
 }
 
 TEST_CASE("push: periodic reports are scoped by their commune's district and checked against their own template", "[push]") {

@@ -120,6 +120,74 @@ TEST_CASE("store: an acknowledgement of a batch whose answer was lost bases the 
   CHECK(next[0].base_revision == a2.revision);  // what the server has, not a1 it never received
 }
 
+TEST_CASE("store: a pulled revision never replaces an edit still waiting to be sent", "[store]") {
+  test::TempDir dir;
+  auto store = openStore(dir / "fieldcheck.db");
+  const std::string a = "00000000000000000000000000000001", b = "00000000000000000000000000000002";
+  const auto a1 = store.write(a, "establishment", setField("owner", "một")).value();
+  const auto b1 = store.write(b, "establishment", setField("owner", "hai")).value();
+  protocol::SyncResponse acked;
+  acked.acked_through = store.nextPushBatch(10).back().seq;
+  store.applySync(acked);
+  const auto a2 = store.write(a, "establishment", setField("owner", "ba")).value();  // waits to be sent
+  REQUIRE(store.pendingChanges() == 1);
+
+  // Another laptop changed both records on the server; this laptop pulls the two revisions.
+  const std::string other = "0000000000000000000000000000beef";
+  auto theirs = [&](const Document& base) {
+    return nextRevision(base, {{"owner", Value{"của máy khác"}}}, "hoa", other, HybridTimestamp{base.stamp.wall_ms + 1, 0});
+  };
+  const auto a_theirs = theirs(a1), b_theirs = theirs(b1);
+  protocol::SyncResponse page;
+  page.acked_through = acked.acked_through;
+  page.changes = {protocol::PulledChange::of(1, a_theirs), protocol::PulledChange::of(2, b_theirs)};
+  page.cursor = 2;
+  CHECK(store.applySync(page) == 2);
+
+  // A record with no local edit takes the pulled revision; the one with a pending edit keeps it on
+  // top, still based on what the server had when it was made, so the server merges the two.
+  CHECK(store.head(b)->revision == b_theirs.revision);
+  CHECK(store.head(a)->revision == a2.revision);
+  CHECK(store.head(a)->fields.at("owner") == Value{"ba"});
+  CHECK(store.pendingChanges() == 1);
+  const auto next = store.nextPushBatch(10);
+  REQUIRE(next.size() == 1);
+  CHECK(next[0].doc.revision == a2.revision);
+  CHECK(next[0].base_revision == a1.revision);
+  CHECK(store.history(a).size() == 3);  // its own two and the pulled one, kept for history
+}
+
+TEST_CASE("store: a pulled revision stamped ahead moves this laptop's clock, so its next edit comes after it", "[store][clock]") {
+  test::TempDir dir;
+  auto store = openStore(dir / "fieldcheck.db");
+  const std::string id = "00000000000000000000000000000001";
+  const auto mine = store.write(id, "establishment", setField("owner", "một")).value();
+  protocol::SyncResponse acked;
+  acked.acked_through = store.nextPushBatch(10).back().seq;
+  store.applySync(acked);
+
+  // Another laptop's clock runs a day ahead of this one's.
+  const HybridTimestamp ahead{mine.stamp.wall_ms + 24LL * 3600 * 1000, 7};
+  const auto theirs = nextRevision(mine, {{"owner", Value{"hai"}}}, "hoa", "0000000000000000000000000000beef", ahead);
+  protocol::SyncResponse page;
+  page.acked_through = acked.acked_through;
+  page.changes = {protocol::PulledChange::of(1, theirs)};
+  page.cursor = 1;
+  REQUIRE(store.applySync(page) == 1);
+  REQUIRE(store.head(id)->revision == theirs.revision);
+
+  SECTION("an edit of the same record") {
+    const auto next = store.write(id, "establishment", setField("owner", "ba")).value();
+    CHECK(next.stamp > ahead);
+    CHECK(next.parents == std::vector<std::string>{theirs.revision});
+  }
+  SECTION("an edit of another record, after the store is opened again") {
+    auto reopened = openStore(dir / "fieldcheck.db");
+    const auto next = reopened.write("00000000000000000000000000000002", "establishment", setField("owner", "bốn")).value();
+    CHECK(next.stamp > ahead);
+  }
+}
+
 TEST_CASE("store: a resolution is pushed as itself, not coalesced into a later edit", "[store]") {
   test::TempDir dir;
   auto store = openStore(dir / "fieldcheck.db");
@@ -278,6 +346,37 @@ TEST_CASE("service: establishments are found by district and by words without ac
   auto nowhere = svc.establishments(std::string("Hà Nội"), std::nullopt);
   REQUIRE_FALSE(nowhere.ok());
   CHECK_THAT(nowhere.problem().message.en, Catch::Contains("There is no district “Hà Nội”"));
+}
+
+TEST_CASE("service: answers at their bounds are saved and one step past them is refused", "[service][validation]") {
+  test::TempDir dir;
+  auto svc = initService(dir);
+  const auto establishment = svc.establishments(std::nullopt, std::string("hoang gia")).value().front();
+  const auto id = svc.newInspection(*establishment.fields.at("code").get<std::string>(), std::nullopt).value().id;
+  // Each question's bounds as the sample template gives them: the value at the edge is taken,
+  // the next one out is refused and saves nothing.
+  struct Edge {
+    const char* question;
+    const char* at_bound;
+    Value saved;
+    const char* past_bound;
+    const char* message;
+  };
+  const auto edge = GENERATE(Edge{"workers_total", "1000", Value{1000}, "1001", "must be from 0 to 1000"},
+                             Edge{"workers_total", "0", Value{0}, "-1", "must be from 0 to 1000"},
+                             Edge{"workers_under_18", "1.000", Value{1000}, "1.001", "must be from 0 to 1000"},
+                             Edge{"fine_amount", "500.000.000", Value{500'000'000}, "500.000.001", "to 500,000,000 VND"},
+                             Edge{"fine_amount", "100.000", Value{100'000}, "99.999", "from 100,000 to"},
+                             Edge{"karaoke_smallest_room_m2", "500", Value{500.0}, "500,01", "from 0 to 500 m²"});
+  INFO(edge.question << " = " << edge.at_bound << " then " << edge.past_bound);
+  auto past = svc.setAnswers(id, {{edge.question, edge.past_bound}});
+  REQUIRE_FALSE(past.ok());
+  CHECK_THAT(errors(past.problem()), Catch::Contains(edge.message));
+  CHECK_FALSE(svc.view(id).value().inspection.fields.count(edge.question));
+  auto at = svc.setAnswers(id, {{edge.question, edge.at_bound}});
+  INFO((at.ok() ? std::string() : errors(at.problem())));
+  REQUIRE(at.ok());
+  CHECK(at.value().fields.at(edge.question) == edge.saved);
 }
 
 TEST_CASE("service: an inspection goes from draft to finalized and then refuses edits", "[service]") {
