@@ -24,13 +24,30 @@ namespace {
 
 using nlohmann::json;
 
+// Text from a request (its path, a header) may be any bytes: bytes that are not UTF-8 are written
+// as U+FFFD, so an answer that echoes them can always be written.
 ApiResponse jsonResponse(unsigned status, const json& body) {
-  return {status, "application/json; charset=utf-8", body.dump(), ""};
+  return {status, "application/json; charset=utf-8", body.dump(-1, ' ', false, json::error_handler_t::replace), ""};
 }
 
 ApiResponse error(unsigned status, const std::string& code, const std::string& vi, const std::string& en) {
   return jsonResponse(status, json{{"error", {{"code", code}, {"vi", vi}, {"en", en}}}});
 }
+
+// The parsed JSON body, or the 400 that says why there is none: malformed text, or a number that
+// does not fit (which the parser reports apart from syntax).
+std::variant<json, ApiResponse> parseJsonBody(const std::string& body) {
+  try {
+    return json::parse(body);
+  } catch (const json::parse_error& e) {
+    return error(400, "bad_json", "Nội dung không phải JSON hợp lệ (byte " + std::to_string(e.byte) + ").",
+                 "The body is not valid JSON (byte " + std::to_string(e.byte) + ").");
+  } catch (const json::exception&) {
+    return error(400, "bad_json", "Nội dung JSON có số quá lớn hoặc giá trị không đọc được.",
+                 "The JSON body holds a number too large or a value that cannot be read.");
+  }
+}
+
 
 std::string header(const ApiRequest& r, const std::string& name) {
   auto it = r.headers.find(name);
@@ -65,14 +82,12 @@ ApiResponse unauthorized() {
 
 // A JSON object with exactly the expected string keys; nullopt (and a 400 in `refusal`) otherwise.
 std::optional<json> readObject(const ApiRequest& r, std::initializer_list<const char*> keys, ApiResponse& refusal) {
-  json body;
-  try {
-    body = json::parse(r.body);
-  } catch (const json::parse_error& e) {
-    refusal = error(400, "bad_json", "Nội dung không phải JSON hợp lệ (byte " + std::to_string(e.byte) + ").",
-                    "The body is not valid JSON (byte " + std::to_string(e.byte) + ").");
+  auto parsed = parseJsonBody(r.body);
+  if (auto* bad = std::get_if<ApiResponse>(&parsed)) {
+    refusal = std::move(*bad);
     return std::nullopt;
   }
+  auto& body = std::get<json>(parsed);
   if (!body.is_object()) {
     refusal = error(400, "bad_request", "Nội dung phải là một đối tượng JSON.", "The body must be a JSON object.");
     return std::nullopt;
@@ -174,14 +189,9 @@ std::variant<protocol::SyncRequest, ApiResponse> readSyncRequest(const ApiReques
                      "; hãy gửi kèm header Content-Type: " + protocol::kJsonMediaType + ".",
                  std::string("The server accepts only bodies of type ") + protocol::kJsonMediaType + " or " + protocol::kBinaryMediaType +
                      "; send the header Content-Type: " + protocol::kJsonMediaType + ".");
-  json body;
-  try {
-    body = json::parse(r.body);
-  } catch (const json::parse_error& e) {
-    return error(400, "bad_json", "Nội dung không phải JSON hợp lệ (byte " + std::to_string(e.byte) + ").",
-                 "The body is not valid JSON (byte " + std::to_string(e.byte) + ").");
-  }
-  auto request = protocol::syncRequestFromJson(body);
+  auto parsed = parseJsonBody(r.body);
+  if (auto* bad = std::get_if<ApiResponse>(&parsed)) return std::move(*bad);
+  auto request = protocol::syncRequestFromJson(std::get<json>(parsed));
   if (!request) return refused(request.problem());
   return std::move(request.value());
 }
@@ -264,6 +274,20 @@ ApiResponse attachment(const ApiRequest& r, const Identity& who, ProvincialStora
 
 }  // namespace
 
+std::string forLog(std::string_view text, std::size_t max_bytes) {
+  std::string out;
+  for (const unsigned char c : text.substr(0, max_bytes)) {
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += {'\\', 'x', kHex[c >> 4], kHex[c & 15]};
+    }
+  }
+  if (text.size() > max_bytes) out += "...";
+  return out;
+}
+
 ApiResponse handleEncoded(ApiRequest request, ProvincialStorage& storage, LoginBudget& logins) {
   const auto encoding = header(request, "content-encoding");
   if (!encoding.empty()) {
@@ -325,16 +349,21 @@ ApiResponse handle(const ApiRequest& r, ProvincialStorage& storage, LoginBudget&
     return error(404, "not_found", "Không có địa chỉ " + r.target.substr(0, 200) + ".",
                  "There is no endpoint " + r.target.substr(0, 200) + ".");
   } catch (const SQLite::Exception& e) {
-    std::cerr << "fieldcheck-server: storage failure on " << r.method << " " << r.target.substr(0, 200) << ": "
+    std::cerr << "fieldcheck-server: storage failure on " << forLog(r.method, 16) << " " << forLog(r.target) << ": "
               << e.what() << std::endl;
     return error(503, "storage", "Máy chủ tạm thời không truy cập được dữ liệu; hãy thử lại sau.",
                  "The server cannot reach its data right now; try again later.");
   } catch (const std::system_error& e) {
     // Attachment files: a full or failing disk.
-    std::cerr << "fieldcheck-server: file failure on " << r.method << " " << r.target.substr(0, 200) << ": " << e.what()
+    std::cerr << "fieldcheck-server: file failure on " << forLog(r.method, 16) << " " << forLog(r.target) << ": " << e.what()
               << std::endl;
     return error(503, "storage", "Máy chủ tạm thời không ghi được tệp; hãy thử lại sau.",
                  "The server cannot write its files right now; try again later.");
+  } catch (const std::exception& e) {
+    // A request nothing above foresaw still gets an answer, and the server goes on.
+    std::cerr << "fieldcheck-server: request failed: " << forLog(r.method, 16) << " " << forLog(r.target) << " from "
+              << forLog(r.peer) << ": " << forLog(e.what()) << std::endl;
+    return error(500, "internal", "Máy chủ không xử lý được yêu cầu này.", "The server could not handle this request.");
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "login_budget.h"
 #include "provincial_storage.h"
@@ -27,6 +28,11 @@ struct ApiResponse {
   std::string body;
   std::string content_encoding;  // set when the body is compressed
 };
+
+/// Text from outside (a path, a header, an address) made safe for one line of the server's log:
+/// at most `max_bytes` of it, each byte outside printable ASCII written as \xNN, so no request
+/// can forge or break a log line.
+std::string forLog(std::string_view text, std::size_t max_bytes = 200);
 
 /// `handle` for a request as it came off the wire: a body sent with `Content-Encoding: zstd` is
 /// decompressed first (at most the request body limit; a damaged or oversized one gets a 4xx),

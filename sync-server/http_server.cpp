@@ -78,30 +78,57 @@ class Sessions {
   std::atomic<bool> stopping_{false};
 };
 
-net::awaitable<void> session(tcp::socket socket, std::filesystem::path data_dir, Sessions& sessions, LoginBudget& logins) {
-  auto shared_stream = std::make_shared<beast::tcp_stream>(std::move(socket));
-  sessions.add(shared_stream);
-  auto& stream = *shared_stream;
+// Ends a session however its coroutine ends, a failure included: the stream leaves the registry
+// and, with the last reference, its socket closes, so no request can leave a connection open.
+class SessionEnd {
+ public:
+  SessionEnd(Sessions& sessions, std::shared_ptr<beast::tcp_stream> stream) : sessions_(sessions), stream_(std::move(stream)) {
+    sessions_.add(stream_);
+  }
+  ~SessionEnd() {
+    beast::error_code ignored;
+    stream_->socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_->socket().close(ignored);
+    sessions_.remove(stream_);
+  }
+  SessionEnd(const SessionEnd&) = delete;
+  SessionEnd& operator=(const SessionEnd&) = delete;
+
+ private:
+  Sessions& sessions_;
+  std::shared_ptr<beast::tcp_stream> stream_;
+};
+
+// The answer to one request read whole. Never throws: whatever fails becomes a 500 and a log line.
+ApiResponse answer(ApiRequest api, const std::filesystem::path& data_dir, LoginBudget& logins) {
+  const auto peer = api.peer;
+  try {
+    if (auto* storage = threadStorage(data_dir)) return handleEncoded(std::move(api), *storage, logins);
+    return plainError(503, "storage", "Máy chủ không mở được cơ sở dữ liệu tỉnh.", "The server cannot open the provincial database.");
+  } catch (const std::exception& e) {
+    std::cerr << "fieldcheck-server: request from " << forLog(peer) << " failed: " << forLog(e.what()) << std::endl;
+    return plainError(500, "internal", "Máy chủ không xử lý được yêu cầu này.", "The server could not handle this request.");
+  }
+}
+
+// Reads requests off one connection and answers each, until the peer closes, a request is
+// malformed or too large (answered, then closed), a read times out, or the server stops.
+net::awaitable<void> serveRequests(beast::tcp_stream& stream, const std::string& peer, const std::filesystem::path& data_dir,
+                                   Sessions& sessions, LoginBudget& logins) {
   beast::flat_buffer buffer;
   beast::error_code ec;
-  std::string peer;
-  {
-    beast::error_code ignored;
-    const auto remote = stream.socket().remote_endpoint(ignored);
-    peer = remote.address().to_string();
-  }
   for (unsigned served = 0; served < tuning::kMaxRequestsPerConnection && !sessions.stopping(); ++served) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(tuning::kMaxRequestHeaderBytes));
     parser.body_limit(tuning::kMaxRequestBodyBytes);
     stream.expires_after(tuning::kRequestReadTimeout);
     co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
-    if (ec == http::error::end_of_stream || ec == net::error::eof) break;
+    if (ec == http::error::end_of_stream || ec == net::error::eof) co_return;
     if (ec == http::error::body_limit || ec == http::error::header_limit) {
       auto res = toHttp(plainError(413, "too_large", "Yêu cầu quá lớn.", "The request is too large."), 11, false);
       stream.expires_after(tuning::kRequestReadTimeout);
       co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
-      break;
+      co_return;
     }
     if (ec) {
       // A malformed request gets a 400 when the connection is still usable; a timeout or a cut
@@ -111,7 +138,7 @@ net::awaitable<void> session(tcp::socket socket, std::filesystem::path data_dir,
         stream.expires_after(tuning::kRequestReadTimeout);
         co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
       }
-      break;
+      co_return;
     }
     auto req = parser.release();
     ApiRequest api{std::string(req.method_string()), std::string(req.target()), {}, std::move(req.body()), peer};
@@ -120,34 +147,49 @@ net::awaitable<void> session(tcp::socket socket, std::filesystem::path data_dir,
       std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
       api.headers[name] = std::string(field.value());
     }
-    ApiResponse answer;
-    if (auto* storage = threadStorage(data_dir)) {
-      answer = handleEncoded(std::move(api), *storage, logins);
-    } else {
-      answer = plainError(503, "storage", "Máy chủ không mở được cơ sở dữ liệu tỉnh.", "The server cannot open the provincial database.");
-    }
     const bool keep_alive = req.keep_alive();
-    auto res = toHttp(answer, req.version(), keep_alive);
+    auto res = toHttp(answer(std::move(api), data_dir, logins), req.version(), keep_alive);
     stream.expires_after(tuning::kRequestReadTimeout);
     co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
-    if (ec || !keep_alive) break;
+    if (ec || !keep_alive) co_return;
   }
-  beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  sessions.remove(shared_stream);
+}
+
+net::awaitable<void> session(tcp::socket socket, std::filesystem::path data_dir, Sessions& sessions, LoginBudget& logins) {
+  auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
+  const SessionEnd end(sessions, stream);
+  std::string peer;
+  {
+    beast::error_code ignored;
+    peer = stream->socket().remote_endpoint(ignored).address().to_string();
+  }
+  // Nothing may escape a detached coroutine: a failure is logged, and SessionEnd closes.
+  try {
+    co_await serveRequests(*stream, peer, data_dir, sessions, logins);
+  } catch (const std::exception& e) {
+    std::cerr << "fieldcheck-server: connection from " << forLog(peer) << " ended by a failure: " << forLog(e.what()) << std::endl;
+  }
 }
 
 // Runs on the acceptor's strand, as does the stop, so the two never touch the acceptor at once.
 net::awaitable<void> listen(tcp::acceptor& acceptor, std::filesystem::path data_dir, Sessions& sessions, LoginBudget& logins,
                             net::io_context& ioc) {
+  bool accept_failing = false;
   for (;;) {
     beast::error_code ec;
     // Each connection gets a strand of its own.
     auto socket = co_await acceptor.async_accept(net::make_strand(ioc), net::redirect_error(net::use_awaitable, ec));
     if (ec) {
       if (!acceptor.is_open() || sessions.stopping()) co_return;
-      continue;  // a failed accept (e.g. out of descriptors) must not stop the others
+      // A failed accept (out of descriptors, say) must not stop the others, nor spin: wait a
+      // moment for connections to end, and say so once per failure streak.
+      if (!accept_failing) std::cerr << "fieldcheck-server: cannot accept connections: " << ec.message() << std::endl;
+      accept_failing = true;
+      net::steady_timer pause(acceptor.get_executor(), tuning::kAcceptFailurePause);
+      co_await pause.async_wait(net::redirect_error(net::use_awaitable, ec));
+      continue;
     }
+    accept_failing = false;
     auto executor = socket.get_executor();
     net::co_spawn(executor, session(std::move(socket), data_dir, sessions, logins), net::detached);
   }

@@ -33,6 +33,9 @@ inline constexpr auto kRequestReadTimeout = std::chrono::seconds(30);
 /// HTTP: the largest request header and body accepted.
 inline constexpr std::size_t kMaxRequestHeaderBytes = 16 * 1024;
 inline constexpr std::size_t kMaxRequestBodyBytes = 16 * 1024 * 1024;
+/// HTTP: how long the server waits before accepting again after an accept failed (out of file
+/// descriptors, say), so that it does not spin while connections end.
+inline constexpr auto kAcceptFailurePause = std::chrono::milliseconds(100);
 /// HTTP: requests answered on one connection before it is closed.
 inline constexpr unsigned kMaxRequestsPerConnection = 10'000;
 /// Threads serving requests (each with its own database connection). Two, like the cores of the

@@ -10,6 +10,12 @@
 #include <nlohmann/json.hpp>
 
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
 
 #include "support/process.h"
 #include "support/server_process.h"
@@ -79,5 +85,72 @@ TEST_CASE("server: an oversized body is refused and a stalled client does not bl
   boost::asio::write(garbage, boost::asio::buffer(std::string("\x16\x03\x01 not http at all\r\n\r\n")));
 
   for (int i = 0; i < 5; ++i) CHECK(httpRequest(server.port(), "GET", "/v1/health").status == 200);
+  CHECK(server.stop(SIGTERM) == 0);
+}
+
+namespace {
+
+// The server's open sockets (its listening socket and its connections), as /proc shows them.
+std::size_t openSockets(pid_t pid) {
+  std::size_t n = 0;
+  std::error_code ec;
+  for (const auto& fd : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
+    const auto target = std::filesystem::read_symlink(fd.path(), ec);
+    if (!ec && target.string().rfind("socket:", 0) == 0) ++n;
+  }
+  return n;
+}
+
+// Sends `raw` on a new connection and reads the answer, waiting at most five seconds; 0 when no
+// answer came. The connection is closed on return.
+unsigned rawRequest(unsigned short port, const std::string& raw) {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket socket(ioc);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  const timeval five_seconds{5, 0};
+  setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &five_seconds, sizeof five_seconds);
+  boost::asio::write(socket, boost::asio::buffer(raw));
+  boost::beast::flat_buffer buffer;
+  boost::beast::http::response<boost::beast::http::string_body> reply;
+  boost::beast::error_code ec;
+  boost::beast::http::read(socket, buffer, reply, ec);
+  return ec ? 0 : reply.result_int();
+}
+
+}  // namespace
+
+TEST_CASE("server: requests that cannot be decoded are answered and leave no connection open", "[server][e2e][hostile]") {
+  TempDir dir;
+  initProvince(dir);
+  ServerProcess server(dir / "data");
+  REQUIRE(httpRequest(server.port(), "GET", "/v1/health").status == 200);
+  const auto baseline = openSockets(server.pid());
+
+  auto post = [](const std::string& target, const std::string& body, const std::string& type = "application/json") {
+    return "POST " + target + " HTTP/1.1\r\nHost: x\r\nFieldcheck-Protocol: 1\r\nContent-Type: " + type +
+           "\r\nConnection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  const auto [what, raw] = GENERATE_COPY(table<std::string, std::string>({
+      {"bytes that are not UTF-8 in the path", "GET /v1/\xff\xfe\xc3 HTTP/1.1\r\nHost: x\r\nFieldcheck-Protocol: 1\r\nConnection: close\r\n\r\n"},
+      {"bytes that are not UTF-8 in a header it echoes", "GET /v1/whoami HTTP/1.1\r\nHost: x\r\nFieldcheck-Protocol: \xff\xfe\r\nConnection: close\r\n\r\n"},
+      {"a JSON number too large for a double at login", post("/v1/login", R"({"user":"lan","password":1e999,"device_name":"x","device_id":"0123456789abcdef0123456789abcdef"})")},
+      {"a JSON number too large for a double in a sync", post("/v1/sync", R"({"push":[],"cursor":1e400,"page_limit":10})")},
+      {"text that is not UTF-8 in a login", post("/v1/login", "{\"user\":\"\xff\xfe\",\"password\":\"secret-pass\",\"device_name\":\"x\",\"device_id\":\"0123456789abcdef0123456789abcdef\"}")},
+  }));
+  INFO(what);
+  // Many times over: each must be answered, and none may leave its connection open on the server.
+  for (int i = 0; i < 40; ++i) {
+    const auto status = rawRequest(server.port(), raw);
+    INFO("request " << i);
+    REQUIRE(status >= 400);
+    REQUIRE(status < 500);
+  }
+  std::size_t open = openSockets(server.pid());
+  for (int wait = 0; wait < 50 && open > baseline; ++wait) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    open = openSockets(server.pid());
+  }
+  CHECK(open <= baseline);
+  CHECK(httpRequest(server.port(), "GET", "/v1/health").status == 200);
   CHECK(server.stop(SIGTERM) == 0);
 }

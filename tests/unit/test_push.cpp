@@ -319,6 +319,9 @@ TEST_CASE("push: an edit against a head another device wrote meanwhile is merged
   REQUIRE(head);
   CHECK(head->parents == std::vector<std::string>{theirs.revision, mine.revision});
   CHECK(head->device == "server");
+  // The merge comes after both edits it merges, in every replica's history and clock.
+  CHECK(head->stamp > mine.stamp);
+  CHECK(head->stamp > theirs.stamp);
   CHECK(head->fields.at("workers_women") == Value{3});        // only Giám changed it
   CHECK(head->fields.at("notes") == Value{"đã nhắc nhở"});     // only Lan changed it
   CHECK(head->fields.at("workers_total") == Value{6});        // both: Lan's is later

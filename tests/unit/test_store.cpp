@@ -188,6 +188,26 @@ TEST_CASE("store: a pulled revision stamped ahead moves this laptop's clock, so 
   }
 }
 
+TEST_CASE("store: an older acknowledgement arriving late brings back no change already acknowledged", "[store]") {
+  test::TempDir dir;
+  auto store = openStore(dir / "fieldcheck.db");
+  const std::string a = "00000000000000000000000000000001", b = "00000000000000000000000000000002";
+  REQUIRE(store.write(a, "establishment", setField("owner", "một")).ok());
+  const auto first = store.nextPushBatch(10).back().seq;
+  REQUIRE(store.write(b, "establishment", setField("owner", "hai")).ok());
+  const auto second = store.nextPushBatch(10).back().seq;
+  protocol::SyncResponse online;
+  online.acked_through = second;
+  store.applySync(online);
+  REQUIRE(store.pendingChanges() == 0);
+  // The receipt of a bundle carried on a USB stick, made before that sync, is imported after it.
+  protocol::SyncResponse late_receipt;
+  late_receipt.acked_through = first;
+  store.applySync(late_receipt);
+  CHECK(store.pendingChanges() == 0);
+  CHECK(store.nextPushBatch(10).empty());
+}
+
 TEST_CASE("store: a resolution is pushed as itself, not coalesced into a later edit", "[store]") {
   test::TempDir dir;
   auto store = openStore(dir / "fieldcheck.db");

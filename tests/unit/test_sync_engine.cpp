@@ -53,18 +53,24 @@ struct Fixture {
   }
 };
 
-// The server's sync endpoint through its real request handler. `cursor_lag` makes it a faulty
-// server: it reads from that many changes before the laptop's cursor, so each page starts with
-// the change the laptop already has at its cursor.
+// How a faulty server misbehaves.
+struct Faults {
+  std::int64_t cursor_lag = 0;  // reads from this many changes before the laptop's cursor
+  bool drop_pushes = false;     // never takes (nor acknowledges) what the laptop pushes
+};
+
+// The server's sync endpoint through its real request handler, with `faults` of a server gone
+// wrong: a cursor lag of one makes each page start with the change the laptop already has.
 class ApiLink final : public SyncLink {
  public:
-  ApiLink(Fixture& f, std::int64_t cursor_lag = 0) : f_(f), cursor_lag_(cursor_lag) {}
+  ApiLink(Fixture& f, Faults faults = {}) : f_(f), faults_(faults) {}
   int exchanges = 0;
 
   Result<protocol::SyncResponse> exchange(const protocol::SyncRequest& request) override {
     ++exchanges;
     auto sent = request;
-    sent.cursor = std::max<std::int64_t>(0, sent.cursor - cursor_lag_);
+    sent.cursor = std::max<std::int64_t>(0, sent.cursor - faults_.cursor_lag);
+    if (faults_.drop_pushes) sent.push.clear();
     const ApiRequest http{"POST", "/v1/sync",
                           {{"fieldcheck-protocol", std::to_string(protocol::kVersion)},
                            {"authorization", "Bearer " + f_.token},
@@ -82,7 +88,7 @@ class ApiLink final : public SyncLink {
 
  private:
   Fixture& f_;
-  std::int64_t cursor_lag_;
+  Faults faults_;
 };
 
 }  // namespace
@@ -102,7 +108,7 @@ TEST_CASE("sync engine: a whole first sync in pages of one stores each change of
 TEST_CASE("sync engine: a server whose pages repeat the change at the cursor stops the sync with an error, not a loop",
           "[sync-engine]") {
   Fixture f;
-  ApiLink stuck(f, 1);
+  ApiLink stuck(f, {1, false});
   auto synced = synchronizeOver(*f.laptop, f.dir / "attachments", stuck, {1, 1, 0}, {});
   REQUIRE_FALSE(synced.ok());
   CHECK_THAT(synced.problem().message.en, Catch::Contains("without moving on"));
@@ -127,4 +133,32 @@ TEST_CASE("sync engine: a sync stops after its most round trips, and the next go
   REQUIRE(rest.ok());
   CHECK(rest.value().pulled == f.serverScopeChanges() - 3);
   CHECK(f.laptopRevisions() == f.serverScopeChanges());
+}
+
+TEST_CASE("sync engine: a batch the server does not acknowledge stops the sync and stays on the laptop", "[sync-engine]") {
+  Fixture f;
+  ApiLink link(f);
+  REQUIRE(synchronizeOver(*f.laptop, f.dir / "attachments", link, {}, {}).ok());
+  const auto establishment = f.laptop->heads("establishment").front();
+  REQUIRE(f.laptop->write(establishment.id, "establishment", [&](const Document* current) -> Result<Fields> {
+    auto fields = current->fields;
+    fields["phone"] = "0206 385 0000";
+    return fields;
+  }).ok());
+  REQUIRE(f.laptop->pendingChanges() == 1);
+
+  ApiLink deaf(f, {0, true});
+  auto synced = synchronizeOver(*f.laptop, f.dir / "attachments", deaf, {0, 0, 50}, {});
+  REQUIRE_FALSE(synced.ok());
+  CHECK_THAT(synced.problem().message.en, Catch::Contains("did not acknowledge the batch"));
+  CHECK(deaf.exchanges == 1);
+  CHECK(f.laptop->pendingChanges() == 1);
+  CHECK(f.server->head(establishment.id)->revision == establishment.revision);
+
+  // A server that takes it: sent once, acknowledged, applied.
+  auto retried = synchronizeOver(*f.laptop, f.dir / "attachments", link, {}, {});
+  REQUIRE(retried.ok());
+  CHECK(retried.value().pushed == 1);
+  CHECK(f.laptop->pendingChanges() == 0);
+  CHECK(f.server->head(establishment.id)->fields.at("phone") == Value{"0206 385 0000"});
 }
