@@ -9,12 +9,17 @@
 namespace fieldcheck::server {
 namespace {
 
+// A text cell. Text a spreadsheet would read as a formula (=, +, -, @, or a tab or carriage
+// return before one) gets a leading apostrophe, so Excel and LibreOffice show it as text instead
+// of running it (=HYPERLINK(...) in an owner's name, say); number cells never pass here.
 void appendCsvField(std::string& line, std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
+  const bool formula = !text.empty() && std::string_view("=+-@\t\r").find(text.front()) != std::string_view::npos;
+  if (!formula && text.find_first_of(",\"\r\n") == std::string_view::npos) {
     line += text;
     return;
   }
   line += '"';
+  if (formula) line += '\'';
   for (char c : text) {
     if (c == '"') line += '"';
     line += c;

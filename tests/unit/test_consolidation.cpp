@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -342,6 +343,47 @@ TEST_CASE("export: CSV and XLSX read back by independent readers hold what the d
     CHECK(exportRecords(*p.db, {"inspection", "ha-quang", "", true}, *csv).value() == 2);
     CHECK_THAT(out.str(), Catch::Contains("Action taken") && Catch::Contains("Fine"));
   }
+}
+
+TEST_CASE("export: text a spreadsheet would run as a formula is written as text in CSV, and numbers stay numbers", "[export]") {
+  Province p;
+  const std::vector<std::string> hostile = {"=HYPERLINK(\"http://example.invalid\",\"Bấm\")", "+84 206 385 0000",
+                                            "-1+1", "@SUM(A1)", "\t=1+1"};
+  for (std::size_t i = 0; i < hostile.size(); ++i)
+    REQUIRE(p.db->amend(p.ids[static_cast<int>(i) + 1], [&](const Document& head) -> Result<Fields> {
+                  auto fields = head.fields;
+                  fields["notes"] = hostile[i];
+                  return fields;
+                }, "giam").ok());
+  const auto file = p.dir / "inspections.csv";
+  {
+    std::ofstream out(file, std::ios::binary);
+    auto table = csvWriter(out);
+    REQUIRE(exportRecords(*p.db, {"inspection", "", "", true}, *table).value() == 7);
+  }
+  const auto table = readBack("csv", file);
+  std::size_t notes = 0, id = 0, fine = 0;
+  for (std::size_t i = 0; i < table[0].size(); ++i) {
+    if (table[0][i] == "Team notes") notes = i;
+    if (table[0][i] == "Id") id = i;
+    if (table[0][i] == "Amount of the fine (VND)") fine = i;
+  }
+  REQUIRE(notes > 0);
+  std::set<std::string> seen;
+  for (std::size_t r = 1; r < table.size(); ++r) {
+    const auto text = table[r][notes].get<std::string>();
+    for (std::size_t i = 0; i < hostile.size(); ++i)
+      if (table[r][id] == p.ids[static_cast<int>(i) + 1]) CHECK(text == "'" + hostile[i]);
+    seen.insert(text);
+    if (table[r][id] == p.ids[2]) CHECK(table[r][fine] == "5000000");  // a number, not text
+  }
+  CHECK(seen.count("'=HYPERLINK(\"http://example.invalid\",\"Bấm\")") == 1);
+
+  // Numbers written as numbers keep their sign; ordinary text is as it was.
+  std::ostringstream out;
+  auto direct = csvWriter(out);
+  direct->row({Cell{std::int64_t{-5}}, Cell{-2.5}, Cell{std::string("Karaoke Hoàng Gia")}, Cell{std::string("-5")}});
+  CHECK(out.str() == "-5,-2.5,Karaoke Hoàng Gia,\"'-5\"\r\n");
 }
 
 TEST_CASE("export: establishments and conflicts as JSON Lines, one object per record, with --since and unknown names", "[export]") {
