@@ -2,6 +2,7 @@
 #include "api.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <system_error>
 #include <variant>
@@ -221,21 +222,28 @@ bool isSha256Hex(std::string_view text) {
          });
 }
 
+// A header's whole value as a decimal count: digits only, nothing before or after ("65536abc",
+// " 1", "+1" and "-1" are not counts), and no overflow.
+std::optional<std::uint64_t> decimalHeader(const ApiRequest& r, const std::string& name) {
+  const auto text = header(r, name);
+  std::uint64_t value = 0;
+  const auto* end = text.data() + text.size();
+  const auto [stopped, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || stopped != end || text.front() < '0' || text.front() > '9') return std::nullopt;
+  return value;
+}
+
 json uploadJson(const protocol::UploadState& state) { return json{{"received", state.received}, {"complete", state.complete}}; }
 
 // GET /v1/uploads/SHA256: how much the server holds. PUT: one chunk (see protocol.h).
 ApiResponse upload(const ApiRequest& r, const Identity& who, ProvincialStorage& storage, const std::string& sha256) {
   if (r.method == "GET") return jsonResponse(200, uploadJson(storage.uploadState(sha256)));
   if (r.method != "PUT") return error(405, "method", "Chỉ dùng GET hoặc PUT.", "Use GET or PUT.");
-  std::uint64_t offset = 0, size = 0;
-  try {
-    std::size_t used = 0;
-    offset = std::stoull(header(r, "fieldcheck-offset"), &used);
-    size = std::stoull(header(r, "fieldcheck-size"), &used);
-  } catch (const std::exception&) {
-    return error(400, "upload_headers", "Thiếu hoặc sai header Fieldcheck-Offset / Fieldcheck-Size.",
-                 "The headers Fieldcheck-Offset and Fieldcheck-Size are missing or not numbers.");
-  }
+  const auto offset_header = decimalHeader(r, "fieldcheck-offset"), size_header = decimalHeader(r, "fieldcheck-size");
+  if (!offset_header || !size_header)
+    return error(400, "upload_headers", "Thiếu hoặc sai header Fieldcheck-Offset / Fieldcheck-Size (chỉ gồm chữ số).",
+                 "The headers Fieldcheck-Offset and Fieldcheck-Size are missing or not plain numbers.");
+  const auto offset = *offset_header, size = *size_header;
   if (size > tuning::kMaxAttachmentBytes) {
     const auto why = attachmentTooLarge(size).message;
     return error(413, "too_large", why.vi, why.en);

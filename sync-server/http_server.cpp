@@ -39,6 +39,8 @@ http::response<http::string_body> toHttp(const ApiResponse& api, unsigned versio
   res.set(http::field::server, "fieldcheck-server");
   res.set(http::field::content_type, api.content_type);
   res.set(http::field::cache_control, "no-store");
+  // A photo is served as the type it was checked to be, never as what a browser guesses.
+  res.set("X-Content-Type-Options", "nosniff");
   if (!api.content_encoding.empty()) res.set(http::field::content_encoding, api.content_encoding);
   res.keep_alive(keep_alive);
   res.body() = api.body;

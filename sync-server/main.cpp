@@ -1,8 +1,13 @@
 // fieldcheck-server: the provincial sync server.
 #include <iostream>
 
+#include <sys/stat.h>
+
 #include "server_cli.h"
 
 int main(int argc, char** argv) {
+  // Everything the server writes (its database, photos, reports, exports, receipts) names
+  // businesses, owners and workers: readable by the server's own user only.
+  ::umask(S_IRWXG | S_IRWXO);
   return fieldcheck::server::runServerCli(argc, argv, std::cin, std::cout, std::cerr);
 }

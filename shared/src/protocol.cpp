@@ -86,8 +86,9 @@ void checkText(const std::string& s, const Where& where, std::size_t max_bytes) 
   if (s.size() > max_bytes || !isCleanUtf8(s)) throw Malformed{where.text() + " is too long or not clean UTF-8"};
 }
 
+// A sequence number or cursor.
 void checkNumber(std::int64_t n, const Where& where) {
-  if (n < 0) throw Malformed{where.text() + " must be a whole number >= 0"};
+  if (n < 0 || n > kMaxSequence) throw Malformed{where.text() + " must be a whole number from 0 to 2^53"};
 }
 
 // What both forms must satisfy once read: the JSON reader's syntax cannot express some of these

@@ -47,6 +47,8 @@ TEST_CASE("server: logs in over TCP and stops cleanly on SIGTERM", "[server][e2e
   ServerProcess server(dir / "data");
   auto health = httpRequest(server.port(), "GET", "/v1/health");
   CHECK(health.status == 200);
+  CHECK(health.headers["x-content-type-options"] == "nosniff");  // no answer is read as another type
+  CHECK(health.headers["cache-control"] == "no-store");
   auto login = httpRequest(server.port(), "POST", "/v1/login", kV1,
                            R"({"user":"lan","password":"secret-pass","device_name":"laptop","device_id":"0123456789abcdef0123456789abcdef"})");
   REQUIRE(login.status == 200);

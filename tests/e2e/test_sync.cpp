@@ -589,6 +589,12 @@ TEST_CASE("consolidation: what laptops sent becomes the plan report and exports 
   CHECK(rows[0][0] == "Mã");
   std::set<std::string> exported{rows[1][0].get<std::string>(), rows[2][0].get<std::string>()};
   CHECK(exported == std::set<std::string>(ids.begin(), ids.end()));
+  // Reports and exports name businesses and their owners: only their owner may read them.
+  for (const auto& file : {html, xlsx}) {
+    INFO(file);
+    CHECK((std::filesystem::status(file).permissions() & (std::filesystem::perms::group_all | std::filesystem::perms::others_all)) ==
+          std::filesystem::perms::none);
+  }
   auto csv = server_cli({"export", "--kind", "report", "--format", "csv"});
   REQUIRE(csv.exit_code == 0);
   CHECK(csv.out.rfind("\xEF\xBB\xBF", 0) == 0);

@@ -109,7 +109,13 @@ HttpReply httpRequest(unsigned short port, const std::string& method, const std:
   http::read(stream, buffer, res);
   boost::beast::error_code ignored;
   stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
-  return {res.result_int(), res.body()};
+  HttpReply reply{res.result_int(), res.body(), {}};
+  for (const auto& field : res) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    reply.headers[name] = std::string(field.value());
+  }
+  return reply;
 }
 
 bool addServerUser(const std::string& data_dir, const std::string& name, std::vector<std::string> args) {

@@ -43,6 +43,7 @@ unsigned short freePort();
 struct HttpReply {
   unsigned status = 0;
   std::string body;
+  std::map<std::string, std::string> headers;  // names in lowercase
 };
 
 /// One HTTP/1.1 request over a new TCP connection to 127.0.0.1:`port`. Throws on a network error.

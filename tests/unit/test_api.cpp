@@ -9,6 +9,7 @@
 #include "fieldcheck/crypto.h"
 #include "fieldcheck/seed.h"
 #include "push_rules.h"
+#include "support/sample_inspection.h"
 #include "support/temp_dir.h"
 
 using namespace fieldcheck;
@@ -112,6 +113,33 @@ TEST_CASE("api: bad and hostile requests get a 4xx with a reason", "[api]") {
   CHECK(r.status == c.status);
   CHECK(code(r) == c.code);
   CHECK_FALSE(json::parse(r.body)["error"]["vi"].get<std::string>().empty());
+}
+
+TEST_CASE("api: a push numbered beyond any sequence is refused whole, and the device's later pushes still apply", "[api]") {
+  Fixture f;
+  const auto token = f.login();
+  const std::string device = "0123456789abcdef0123456789abcdef";
+  const auto seed = loadSeed(test::sampleSeed()).value();
+  std::vector<std::string> establishments;
+  for (const auto& d : seed.documents)
+    if (d.kind == "establishment" && textField(d, "district") == "bao-lac") establishments.push_back(d.id);
+  auto sync = [&](std::int64_t seq, int n) {
+    protocol::SyncRequest request;
+    request.push = {{seq, "", test::sampleInspection("lan", device, "bao-lac", establishments, n)}};
+    return f.call("POST", "/v1/sync", protocol::toBinary(request),
+                  {{"fieldcheck-protocol", "1"}, {"authorization", "Bearer " + token},
+                   {"content-type", protocol::kBinaryMediaType}, {"accept", protocol::kJsonMediaType}});
+  };
+  for (const auto seq : {protocol::kMaxSequence + 1, std::int64_t{1} << 62, INT64_MAX}) {
+    INFO(seq);
+    const auto refused = sync(seq, 1);
+    CHECK(refused.status == 400);
+    CHECK_THAT(json::parse(refused.body)["error"]["en"].get<std::string>(), Catch::Contains("2^53"));
+  }
+  const auto later = sync(1, 2);
+  REQUIRE(later.status == 200);
+  CHECK(json::parse(later.body)["acked_through"] == 1);
+  CHECK(f.storage->heads("inspection").size() == 1);
 }
 
 TEST_CASE("api: compressed bodies are read, answers compressed for those who accept them", "[api]") {
@@ -285,6 +313,23 @@ TEST_CASE("api: a photo arrives in verified chunks, resumes where the server sta
   auto huge = put(protocol::kUploadChunkBytes, chunk(protocol::kUploadChunkBytes), 1ull << 40, sha256Hex(chunk(protocol::kUploadChunkBytes)));
   CHECK(huge.status == 413);
   CHECK_THAT(json::parse(huge.body)["error"]["en"].get<std::string>(), Catch::Contains("limit"));
+  CHECK(f.storage->uploadState(sha).received == protocol::kUploadChunkBytes);
+  // Offsets and sizes are plain numbers, read whole: junk after a number is not ignored.
+  const auto next = chunk(protocol::kUploadChunkBytes);
+  for (const std::string bad : {"65536abc", "-1", " 65536", "+65536", "", "0x10000", "99999999999999999999999"}) {
+    for (const auto* name : {"fieldcheck-offset", "fieldcheck-size"}) {
+      INFO(name << ": '" << bad << "'");
+      std::map<std::string, std::string> headers{{"fieldcheck-protocol", "1"}, {"authorization", "Bearer " + token},
+                                                 {"content-type", "image/jpeg"},
+                                                 {"fieldcheck-offset", std::to_string(protocol::kUploadChunkBytes)},
+                                                 {"fieldcheck-size", std::to_string(photo.size())},
+                                                 {"fieldcheck-chunk-sha256", sha256Hex(next)}};
+      headers[name] = bad;
+      auto junk = f.call("PUT", target, std::string(next), headers);
+      CHECK(junk.status == 400);
+      CHECK(code(junk) == "upload_headers");
+    }
+  }
   CHECK(f.storage->uploadState(sha).received == protocol::kUploadChunkBytes);
 
   for (std::uint64_t offset = protocol::kUploadChunkBytes; offset < photo.size(); offset += protocol::kUploadChunkBytes) {

@@ -19,6 +19,10 @@ namespace fieldcheck::protocol {
 
 inline constexpr unsigned kVersion = 1;
 /// Most entries in one push batch and changes in one pull page.
+/// The largest sequence number or cursor on the wire (2^53): no laptop or server makes that many
+/// changes, and a larger one, accepted, would put a device's acknowledgement beyond every
+/// sequence it will ever send.
+inline constexpr std::int64_t kMaxSequence = std::int64_t{1} << 53;
 inline constexpr std::size_t kMaxBatchEntries = 1000;
 inline constexpr std::size_t kMaxPageChanges = 1000;
 /// Most fields in one document, and longest text value in bytes.
