@@ -5,6 +5,7 @@
 #include "fieldcheck/review.h"
 #include "fieldcheck/seed.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 
@@ -17,6 +18,8 @@ PushDecision refuse(const protocol::PushEntry& e, std::string code, std::string 
   return d;
 }
 
+// Supervisors, provincial officers and administrators: they resolve conflicts, review, and may
+// delete records in their scope.
 bool decidesConflicts(const Identity& who) { return who.role != Role::kInspector; }
 
 PushDecision accept(const Identity& who, std::string district, bool merge) {
@@ -61,6 +64,11 @@ PushDecision judgeFilled(const Identity& who, const protocol::PushEntry& e, cons
   if (head && textField(*head, f::kStatus) == kStatusFinalized && who.role == Role::kInspector)
     return refuse(e, "finalized", "Phiếu đã hoàn tất nên cán bộ kiểm tra không sửa được; hãy báo giám sát viên.",
                   "The inspection is finalized and an inspector cannot edit it; ask a supervisor.");
+  // An inspector deletes only a draft whose last revision their own laptop wrote (the device is
+  // what the server can check, not the name a laptop claims); someone else's is a supervisor's.
+  if (e.doc.deleted && head && !head->deleted && !decidesConflicts(who) && head->device != who.device)
+    return refuse(e, "role", "Cán bộ kiểm tra chỉ xóa được phiếu nháp do chính máy mình ghi; hãy báo giám sát viên.",
+                  "An inspector may delete only a draft last written on their own laptop; ask a supervisor.");
   if (auto bad = reviewFieldsProblem(e.doc, head ? &*head : nullptr, decidesConflicts(who)))
     return refuse(e, "review", bad->vi, bad->en);
   return accept(who, district, concurrent);
@@ -78,7 +86,8 @@ PullScope pullScope(const Identity& who) {
 }
 
 std::optional<protocol::Refusal> precheckPush(const Identity& who, const protocol::PushEntry& e,
-                                              std::string_view fields_json, const HeadLookup& lookup) {
+                                              std::string_view fields_json, const HeadLookup& lookup,
+                                              const ChecklistTemplate* record_template) {
   auto refused = [&](std::string code, std::string vi, std::string en) {
     return std::optional<protocol::Refusal>(refuse(e, std::move(code), std::move(vi), std::move(en)).refusal);
   };
@@ -93,7 +102,17 @@ std::optional<protocol::Refusal> precheckPush(const Identity& who, const protoco
   if (!isInspectionOrRecord(doc.kind))
     return refused("kind", "Vai trò này không được gửi loại tài liệu “" + doc.kind + "”.",
                    "This role may not send documents of kind “" + doc.kind + "”.");
-  if (doc.kind == kinds::kEstablishment) return std::nullopt;
+  if (doc.kind == kinds::kEstablishment) {
+    // A record is checked against its template as an inspection is; a deletion carries no
+    // record to check (judgePush decides who may delete).
+    if (doc.deleted) return std::nullopt;
+    if (!record_template)
+      return refused("unknown_template", "Máy chủ không có mẫu hồ sơ cơ sở.", "The server has no establishment record template.");
+    const auto issues = recordIssues(*record_template, doc.fields, {"code"});
+    if (!issues.empty())
+      return refused("invalid", "Hồ sơ cơ sở không hợp lệ: " + issues.front().vi, "The establishment record is not valid: " + issues.front().en);
+    return std::nullopt;
+  }
   if (doc.kind == kinds::kReport && !periodDays(textField(doc, f::kPeriod)))
     return refused("invalid", "Kỳ báo cáo không hợp lệ (2019, 2019-Q3 hoặc 2019-07).",
                    "The report's period is not valid (2019, 2019-Q3 or 2019-07).");
@@ -123,12 +142,17 @@ PushOutcome pushBatch(const Identity& who, std::vector<protocol::PushEntry> entr
   // The templates a batch uses, read once (outside the transaction).
   HeadCache templates;
   const auto lookup = cachingLookup(templates, [&](const std::string& id) { return storage.head(id); });
+  // The establishments' record template, read when the batch corrects an establishment.
+  std::shared_ptr<const ChecklistTemplate> record_template;
+  if (std::any_of(entries.begin(), entries.end(), [](const auto& e) { return e.doc.kind == kinds::kEstablishment; }))
+    for (const auto& t : storage.heads(std::string(kinds::kTemplate)))
+      if (textField(t, "purpose") == "establishment") record_template = parsedTemplate(t);
   std::vector<CheckedEntry> checked;
   checked.reserve(entries.size());
   for (auto& entry : entries) {
     CheckedEntry c{std::move(entry), {}, std::nullopt};
     c.fields_json = canonicalFieldsJson(c.entry.doc.fields);
-    c.refusal = precheckPush(who, c.entry, c.fields_json, lookup);
+    c.refusal = precheckPush(who, c.entry, c.fields_json, lookup, record_template.get());
     checked.push_back(std::move(c));
   }
   return storage.applyPush(who, checked, [&](const protocol::PushEntry& entry, const std::optional<Document>& head,
@@ -160,9 +184,24 @@ PushDecision judgePush(const Identity& who, const protocol::PushEntry& e, const 
       return refuse(e, "kind", "Cơ sở mới do văn phòng tỉnh tạo, không tạo từ máy kiểm tra.",
                     "New establishments are created by the provincial office, not from a field laptop.");
     const auto district = textField(*head, "district");
-    if (!inScope(who, district) || textField(doc, "district") != district || textField(doc, "code") != textField(*head, "code"))
-      return refuse(e, "scope", "Cơ sở này không thuộc huyện của bạn, hoặc mã/huyện của nó bị đổi.",
-                    "This establishment is not in your district, or its code or district was changed.");
+    if (!inScope(who, district))
+      return refuse(e, "scope", "Cơ sở này không thuộc huyện của bạn.", "This establishment is not in your district.");
+    if (doc.deleted && !head->deleted) {
+      if (!decidesConflicts(who))
+        return refuse(e, "role", "Chỉ giám sát viên hoặc văn phòng tỉnh mới xóa được cơ sở.",
+                      "Only a supervisor or the provincial office may delete an establishment.");
+      return accept(who, district, concurrent);
+    }
+    if (textField(doc, "district") != district || textField(doc, "code") != textField(*head, "code"))
+      return refuse(e, "scope", "Mã hoặc huyện của cơ sở do văn phòng tỉnh sửa, không sửa từ máy kiểm tra.",
+                    "An establishment's code and district are changed by the provincial office, not from a field laptop.");
+    // Its commune, when it names one, is one of its district's, as the server knows them.
+    if (const auto commune = textField(doc, "commune"); !commune.empty()) {
+      const auto known = lookup(seedDocumentId(kinds::kCommune, commune));
+      if (!known || known->kind != kinds::kCommune || textField(*known, "district") != district)
+        return refuse(e, "scope", "Xã, phường “" + commune + "” không thuộc huyện của cơ sở.",
+                      "The commune “" + commune + "” is not in the establishment's district.");
+    }
     return accept(who, district, concurrent);
   }
 

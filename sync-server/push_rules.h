@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "accounts.h"
+#include "fieldcheck/checklist_template.h"
 #include "provincial_storage.h"
 
 namespace fieldcheck::server {
@@ -14,17 +15,24 @@ namespace fieldcheck::server {
 /// fields. Refuses, with a reason the inspector can read: a change not written on this device,
 /// a revision id that does not match its content, a kind a field laptop may not write, an
 /// inspection with an unknown status or template, or invalid answers (templates never change
-/// under a revision id, so `lookup` may read outside the transaction).
+/// under a revision id, so `lookup` may read outside the transaction); an establishment whose
+/// record does not hold to `record_template` (the province's establishment record template;
+/// nullptr when it has none): a field it does not have, an answer out of bounds or choices, a
+/// required one missing.
 std::optional<protocol::Refusal> precheckPush(const Identity& who, const protocol::PushEntry& entry,
-                                              std::string_view fields_json, const HeadLookup& lookup);
+                                              std::string_view fields_json, const HeadLookup& lookup,
+                                              const ChecklistTemplate* record_template);
 
 /// The rest, inside the push transaction, against the server's current head of the document.
 /// Never trusts the client for scope: the district of an inspection is its establishment's
 /// district on the server. Refuses a document outside the user's district, an inspection of an
 /// unknown establishment or moved to another, an edit of a finalized inspection by an
-/// inspector, a review (approval or return) from an inspector or a malformed one, and an edit based on a revision the server never had. An edit based on a revision
-/// that is no longer the head is accepted for a merge; one from a supervisor, provincial officer or
-/// administrator may resolve conflicts (see ConflictRecord).
+/// inspector, a review (approval or return) from an inspector or a malformed one, a deletion of
+/// an establishment by an inspector or of a record another device wrote last by an inspector, an
+/// establishment moved to a commune outside its district, and an edit based on a revision the
+/// server never had. An edit based on a revision that is no longer the head is accepted for a
+/// merge; one from a supervisor, provincial officer or administrator may resolve conflicts (see
+/// ConflictRecord).
 PushDecision judgePush(const Identity& who, const protocol::PushEntry& entry, const std::optional<Document>& head,
                        const HeadLookup& lookup);
 

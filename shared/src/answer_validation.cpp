@@ -345,6 +345,17 @@ std::vector<const QuestionState*> ChecklistState::issues() const {
   return out;
 }
 
+std::vector<Bilingual> recordIssues(const ChecklistTemplate& record, const Fields& fields,
+                                    std::initializer_list<std::string_view> keys) {
+  std::vector<Bilingual> out;
+  for (const auto& [name, value] : fields)
+    if (std::find(keys.begin(), keys.end(), name) == keys.end() && !record.find(name))
+      out.push_back({"trường lạ “" + name + "”", "unknown field “" + name + "”"});
+  const ChecklistState state(record, fields, {});
+  for (const auto* question : state.issues()) out.push_back(*question->issue);
+  return out;
+}
+
 std::size_t ChecklistState::relevantCount() const {
   return static_cast<std::size_t>(std::count_if(questions_.begin(), questions_.end(),
                                                 [](const QuestionState& s) { return s.relevant; }));

@@ -215,9 +215,8 @@ Result<Seed> loadSeed(const fs::path& dir) {
         if (const auto* s = v.get<std::string>()) v = toNfc(*s);
         fields[key] = std::move(v);
       }
-      ChecklistState state(*record_template, fields, {});
-      for (const auto* issue : state.issues()) {
-        faults.add(where, code + ": " + issue->issue->vi, code + ": " + issue->issue->en);
+      for (const auto& issue : recordIssues(*record_template, fields, {"code"})) {
+        faults.add(where, code + ": " + issue.vi, code + ": " + issue.en);
         ok = false;
       }
       const auto* district = fields.count("district") ? fields["district"].get<std::string>() : nullptr;

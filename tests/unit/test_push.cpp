@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -249,6 +250,76 @@ TEST_CASE("push: answers at their bounds are accepted and one step past them is 
   CHECK_FALSE(f.storage->head(past.id));
   REQUIRE(f.storage->head(at.id));
   CHECK(f.storage->head(at.id)->fields.at(question) == at_bound);
+}
+
+TEST_CASE("push: an establishment's record is checked against its template and its district's communes", "[push]") {
+  Fixture f;
+  const auto& est = f.seedDoc("establishment", "bao-lac");
+  auto corrected = [&](const std::function<void(Fields&)>& change) {
+    auto fields = est.fields;
+    change(fields);
+    return nextRevision(est, fields, "lan", kDevice, HybridTimestamp{est.stamp.wall_ms + 1, 0});
+  };
+  std::string other_district_commune;
+  for (const auto& d : f.seed.documents)
+    if (d.kind == "commune" && textField(d, "district") == "ha-quang") other_district_commune = textField(d, "code");
+  REQUIRE_FALSE(other_district_commune.empty());
+
+  const auto [what, change, code] = GENERATE_COPY(table<std::string, std::function<void(Fields&)>, std::string>({
+      {"a negative worker count", [](Fields& x) { x["workers"] = -3; }, "invalid"},
+      {"a kind the template does not list", [](Fields& x) { x["kind"] = "casino"; }, "invalid"},
+      {"a status the template does not list", [](Fields& x) { x["status"] = "demolished"; }, "invalid"},
+      {"a field the template does not have", [](Fields& x) { x["secret_note"] = "x"; }, "invalid"},
+      {"its required name removed", [](Fields& x) { x.erase("name"); }, "invalid"},
+      {"a number where text belongs", [](Fields& x) { x["owner"] = 42; }, "invalid"},
+      {"a commune of another district", [=](Fields& x) { x["commune"] = other_district_commune; }, "scope"},
+      {"a commune that does not exist", [](Fields& x) { x["commune"] = "bao-lac/xa-khong-co"; }, "scope"},
+      {"its district changed", [](Fields& x) { x["district"] = "ha-quang"; }, "scope"},
+  }));
+  INFO(what);
+  const auto outcome = f.push({{1, est.revision, corrected(change)}});
+  REQUIRE(outcome.refused.size() == 1);
+  CHECK(outcome.refused[0].code == code);
+  CHECK(f.storage->head(est.id)->revision == est.revision);
+  // A correction as the template allows goes through.
+  const auto fine = corrected([](Fields& x) { x["workers"] = 10'000; x["status"] = "closed"; x["phone"] = "0206 385 1111"; });
+  REQUIRE(f.push({{2, est.revision, fine}}).refused.empty());
+  CHECK(f.storage->head(est.id)->revision == fine.revision);
+}
+
+TEST_CASE("push: an inspector deletes neither an establishment nor a record another laptop wrote last", "[push]") {
+  Fixture f;
+  const auto& est = f.seedDoc("establishment", "bao-lac");
+  const auto hoa = f.enrol("hoa", Role::kInspector, "bao-lac", "0000000000000000000000000000d004");
+  const auto giam = f.enrol("giam", Role::kSupervisor, "bao-lac", "0000000000000000000000000000d002");
+  auto deletion = [](const Document& head, const Identity& by) {
+    auto gone = nextRevision(head, head.fields, by.user, by.device, HybridTimestamp{head.stamp.wall_ms + 1, 0});
+    gone.deleted = true;
+    gone.revision = computeRevision(gone);
+    return gone;
+  };
+
+  // An establishment: not by an inspector; by the district's supervisor, yes.
+  auto refused = f.push({{1, est.revision, deletion(est, f.lan)}});
+  REQUIRE(refused.refused.size() == 1);
+  CHECK(refused.refused[0].code == "role");
+  CHECK_FALSE(f.storage->head(est.id)->deleted);
+  REQUIRE(f.pushAs(giam, {{1, est.revision, deletion(est, giam)}}).refused.empty());
+  CHECK(f.storage->head(est.id)->deleted);
+
+  // Drafts: Hoa's is not Lan's to delete; Lan deletes her own.
+  const auto& other = f.seedDoc("establishment", "bao-lac");
+  auto hoas = f.inspectionOf(other);
+  hoas = firstRevision(hoas.id, "inspection", hoas.fields, "hoa", hoa.device, HybridTimestamp{1, 0});
+  REQUIRE(f.pushAs(hoa, {{1, "", hoas}}).refused.empty());
+  auto not_hers = f.push({{2, hoas.revision, deletion(hoas, f.lan)}});
+  REQUIRE(not_hers.refused.size() == 1);
+  CHECK(not_hers.refused[0].code == "role");
+  CHECK_FALSE(f.storage->head(hoas.id)->deleted);
+  const auto lans = f.inspectionOf(other);
+  REQUIRE(f.push({{3, "", lans}}).refused.empty());
+  REQUIRE(f.push({{4, lans.revision, deletion(lans, f.lan)}}).refused.empty());
+  CHECK(f.storage->head(lans.id)->deleted);
 }
 
 TEST_CASE("push: periodic reports are scoped by their commune's district and checked against their own template", "[push]") {

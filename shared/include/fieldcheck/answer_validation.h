@@ -1,6 +1,9 @@
 // Answer validation: typed input to values, per-question checks, and the state of a checklist.
 #pragma once
 
+#include <initializer_list>
+#include <string_view>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,6 +54,13 @@ class ChecklistState {
  private:
   std::vector<QuestionState> questions_;
 };
+
+/// What is wrong with a record's fields against the template that describes them (an
+/// establishment's record, say): a field the template does not have, other than `keys` (fields
+/// that identify the record, such as its code); and every missing or invalid answer. Empty when
+/// the record is valid.
+std::vector<Bilingual> recordIssues(const ChecklistTemplate& record, const Fields& fields,
+                                    std::initializer_list<std::string_view> keys);
 
 /// A number as each language writes it: 2.000.000 and 18,5 in Vietnamese (`vi`); 2,000,000 and
 /// 18.5 in English. Whole numbers of five digits or more are grouped by thousands.
