@@ -237,7 +237,7 @@ json uploadJson(const protocol::UploadState& state) { return json{{"received", s
 
 // GET /v1/uploads/SHA256: how much the server holds. PUT: one chunk (see protocol.h).
 ApiResponse upload(const ApiRequest& r, const Identity& who, ProvincialStorage& storage, const std::string& sha256) {
-  if (r.method == "GET") return jsonResponse(200, uploadJson(storage.uploadState(sha256)));
+  if (r.method == "GET") return jsonResponse(200, uploadJson(storage.uploadState(sha256, who.device)));
   if (r.method != "PUT") return error(405, "method", "Chỉ dùng GET hoặc PUT.", "Use GET or PUT.");
   const auto offset_header = decimalHeader(r, "fieldcheck-offset"), size_header = decimalHeader(r, "fieldcheck-size");
   if (!offset_header || !size_header)

@@ -29,7 +29,7 @@ Result<BundleImport> importBundle(ProvincialStorage& storage, std::string_view b
   bundle::Receipt receipt;
   receipt.device = b.device;
   for (const auto& a : b.attachments) {
-    auto state = storage.uploadState(a.ref.sha256);
+    auto state = storage.uploadState(a.ref.sha256, who->device);
     while (!state.complete) {
       const auto chunk = std::string_view(a.bytes).substr(state.received, tuning::kMaxUploadChunkBytes);
       auto appended = storage.appendUpload(*who, a.ref.sha256, state.received, a.ref.size_bytes, a.ref.media_type, chunk,

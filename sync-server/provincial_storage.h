@@ -225,13 +225,17 @@ class ProvincialStorage {
   };
   virtual Keys serverKeys() = 0;
 
-  /// How much of attachment `sha256` the server holds.
-  virtual protocol::UploadState uploadState(const std::string& sha256) = 0;
+  /// How much of attachment `sha256` the server holds for `device`: complete when any device's
+  /// copy arrived whole, else what that device's own upload holds.
+  virtual protocol::UploadState uploadState(const std::string& sha256, const std::string& device) = 0;
 
-  /// Appends `chunk` at `offset` to attachment `sha256` of `size` bytes and `media_type`, durably,
-  /// and returns what the server then holds (a chunk at another offset than what is held changes
-  /// nothing and says where to go on from); the last chunk checks the whole file against its
-  /// name and files it. Refuses (changing nothing) a chunk
+  /// Appends `chunk` at `offset` to the upload of attachment `sha256` of `size` bytes and
+  /// `media_type` by `who`'s device, durably, and returns what the server then holds (a chunk at
+  /// another offset than what is held changes nothing and says where to go on from); the last
+  /// chunk checks the whole file against its name and files it, and other devices' uploads of it
+  /// end. An upload in progress is its device's alone: another device's, whatever size it
+  /// claimed, never blocks it; one nobody added to for the tuning's time expires. Refuses
+  /// (changing nothing) a chunk
   /// whose SHA-256 is not `chunk_sha256`, a size over the limit or unlike the first chunk's, a
   /// file that does not begin as a JPEG or PNG, and a whole file whose SHA-256 differs (then
   /// what was held is dropped, so the next try starts clean).

@@ -186,6 +186,27 @@ CREATE TABLE report_index(
   PRIMARY KEY (kind, shard, doc_id)
 ) WITHOUT ROWID;
 )sql"},
+    {6, "an upload in progress belongs to the device that started it", R"sql(
+-- Each device sends its own copy of an attachment (uploads/SHA256.DEVICE.part while incomplete),
+-- so nobody else's upload, whatever size it claims, can block it; the first copy received whole
+-- and checked becomes the attachment. Uploads in progress under the old rule start again.
+CREATE TABLE uploads_v6(
+  sha256     TEXT NOT NULL,
+  device     TEXT NOT NULL,
+  size       INTEGER NOT NULL,
+  media_type TEXT NOT NULL,
+  received   INTEGER NOT NULL DEFAULT 0,
+  complete   INTEGER NOT NULL DEFAULT 0,
+  started_by TEXT NOT NULL,
+  updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  PRIMARY KEY (sha256, device)
+) WITHOUT ROWID;
+INSERT INTO uploads_v6(sha256, device, size, media_type, received, complete, started_by, updated_at)
+  SELECT sha256, '', size, media_type, received, complete, started_by, updated_at FROM uploads WHERE complete = 1;
+DROP TABLE uploads;
+ALTER TABLE uploads_v6 RENAME TO uploads;
+CREATE INDEX uploads_by_age ON uploads(complete, updated_at);
+)sql"},
 };
 
 // The district that scopes a seed document; empty for what the whole province shares.
@@ -592,11 +613,33 @@ class SqliteStorage final : public ProvincialStorage {
     return keys;
   }
 
-  protocol::UploadState uploadState(const std::string& sha256) override {
-    SQLite::Statement st(db_, "SELECT received, complete FROM uploads WHERE sha256 = ?");
+  protocol::UploadState uploadState(const std::string& sha256, const std::string& device) override {
+    // Whole, from whichever device; else what this device's own upload holds.
+    SQLite::Statement st(db_,
+                         "SELECT received, complete FROM uploads WHERE sha256 = ?1 AND (complete = 1 OR device = ?2) "
+                         "ORDER BY complete DESC LIMIT 1");
     st.bind(1, sha256);
+    st.bind(2, device);
     if (!st.executeStep()) return {};
     return {static_cast<std::uint64_t>(st.getColumn(0).getInt64()), st.getColumn(1).getInt() != 0};
+  }
+
+  // Drops uploads nobody has added to for the tuning's time, with what they held: an upload
+  // started and abandoned (or started to get in the way) does not wait forever. In the caller's
+  // transaction.
+  void expireUploads() {
+    SQLite::Statement old(db_,
+                          "DELETE FROM uploads WHERE complete = 0 AND updated_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?) "
+                          "RETURNING sha256, device");
+    old.bind(1, "-" + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(tuning::kUploadExpiry).count()) + " seconds");
+    while (old.executeStep()) {
+      std::error_code ec;
+      fs::remove(partialUpload(old.getColumn(0).getString(), old.getColumn(1).getString()), ec);
+    }
+  }
+
+  fs::path partialUpload(const std::string& sha256, const std::string& device) const {
+    return data_dir_ / "uploads" / (sha256 + "." + device + ".part");
   }
 
   Result<UploadOutcome> appendUpload(const Identity& who, const std::string& sha256, std::uint64_t offset,
@@ -607,30 +650,44 @@ class SqliteStorage final : public ProvincialStorage {
       return problem("Một phần của ảnh bị hỏng trên đường truyền; phần đó sẽ được gửi lại.",
                      "A piece of the photo was damaged in transit; that piece will be sent again.");
     SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement row(db_, "SELECT size, media_type, received, complete FROM uploads WHERE sha256 = ?");
+    expireUploads();
+    SQLite::Statement whole(db_, "SELECT size FROM uploads WHERE sha256 = ? AND complete = 1 LIMIT 1");
+    whole.bind(1, sha256);
+    if (whole.executeStep()) {
+      const auto held = static_cast<std::uint64_t>(whole.getColumn(0).getInt64());
+      whole.reset();
+      tx.commit();  // the expiry
+      return UploadOutcome{{held, true}, false};
+    }
+    whole.reset();
+    // This device's own upload: what others started, with whatever they claimed, is theirs.
+    SQLite::Statement row(db_, "SELECT size, media_type, received FROM uploads WHERE sha256 = ? AND device = ?");
     row.bind(1, sha256);
+    row.bind(2, who.device);
     std::uint64_t received = 0;
     if (row.executeStep()) {
-      if (row.getColumn(3).getInt() != 0)
-        return UploadOutcome{{static_cast<std::uint64_t>(row.getColumn(0).getInt64()), true}, false};
       if (static_cast<std::uint64_t>(row.getColumn(0).getInt64()) != size || row.getColumn(1).getString() != media_type)
         return problem("Kích thước hay loại ảnh khác lần gửi trước.", "The photo's size or type differs from the earlier upload.");
       received = static_cast<std::uint64_t>(row.getColumn(2).getInt64());
     } else {
       if ((media_type != "image/jpeg" && media_type != "image/png") || offset != 0 || imageMediaType(chunk) != media_type)
         return problem("Tệp gửi lên không phải ảnh JPEG hay PNG.", "The upload is not a JPEG or PNG image.");
-      SQLite::Statement start(db_, "INSERT INTO uploads(sha256, size, media_type, started_by) VALUES (?,?,?,?)");
+      SQLite::Statement start(db_, "INSERT INTO uploads(sha256, device, size, media_type, started_by) VALUES (?,?,?,?,?)");
       start.bind(1, sha256);
-      start.bind(2, static_cast<std::int64_t>(size));
-      start.bind(3, media_type);
-      start.bind(4, who.user);
+      start.bind(2, who.device);
+      start.bind(3, static_cast<std::int64_t>(size));
+      start.bind(4, media_type);
+      start.bind(5, who.user);
       start.exec();
     }
     row.reset();
-    if (offset != received) return UploadOutcome{{received, false}, false};  // the caller resumes from there
+    if (offset != received) {
+      tx.commit();  // the expiry, and a new upload's row
+      return UploadOutcome{{received, false}, false};  // the caller resumes from there
+    }
     if (received + chunk.size() > size)
       return problem("Ảnh gửi lên dài hơn kích thước đã báo.", "The upload is longer than its stated size.");
-    const auto partial = data_dir_ / "uploads" / (sha256 + ".part");
+    const auto partial = partialUpload(sha256, who.device);
     makePrivateDir(partial.parent_path());
     {
       // What the table says was received is what was checked; a tail beyond it (a crash after
@@ -647,8 +704,9 @@ class SqliteStorage final : public ProvincialStorage {
       if (sha256Hex(readWholeFile(partial)) != sha256) {
         std::error_code ec;
         fs::remove(partial, ec);
-        SQLite::Statement restart(db_, "UPDATE uploads SET received = 0 WHERE sha256 = ?");
+        SQLite::Statement restart(db_, "UPDATE uploads SET received = 0 WHERE sha256 = ? AND device = ?");
         restart.bind(1, sha256);
+        restart.bind(2, who.device);
         restart.exec();
         tx.commit();
         return problem("Ảnh nhận được không khớp mã SHA-256 của nó; sẽ gửi lại từ đầu.",
@@ -661,11 +719,21 @@ class SqliteStorage final : public ProvincialStorage {
     }
     SQLite::Statement update(db_,
                              "UPDATE uploads SET received = ?, complete = ?, "
-                             "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE sha256 = ?");
+                             "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE sha256 = ? AND device = ?");
     update.bind(1, static_cast<std::int64_t>(received));
     update.bind(2, complete ? 1 : 0);
     update.bind(3, sha256);
+    update.bind(4, who.device);
     update.exec();
+    if (complete) {
+      // The attachment is whole: other devices' copies of it are no longer needed.
+      SQLite::Statement others(db_, "DELETE FROM uploads WHERE sha256 = ? AND complete = 0 RETURNING device");
+      others.bind(1, sha256);
+      while (others.executeStep()) {
+        std::error_code ec;
+        fs::remove(partialUpload(sha256, others.getColumn(0).getString()), ec);
+      }
+    }
     if (complete) audit(who.user, who.device, "attachment", sha256 + " " + std::to_string(size) + " bytes");
     tx.commit();
     return UploadOutcome{{received, complete}, true};
@@ -684,9 +752,10 @@ class SqliteStorage final : public ProvincialStorage {
 
   std::vector<WaitingAttachment> waitingAttachments() override {
     SQLite::Statement st(db_,
-                         "SELECT r.sha256, r.doc_id, coalesce(r.district, ''), r.size, coalesce(u.received, 0) "
-                         "FROM attachment_refs r LEFT JOIN uploads u ON u.sha256 = r.sha256 "
-                         "WHERE coalesce(u.complete, 0) = 0 ORDER BY r.seq");
+                         "SELECT r.sha256, r.doc_id, coalesce(r.district, ''), r.size, "
+                         "coalesce((SELECT max(received) FROM uploads u WHERE u.sha256 = r.sha256), 0) "
+                         "FROM attachment_refs r "
+                         "WHERE NOT EXISTS (SELECT 1 FROM uploads u WHERE u.sha256 = r.sha256 AND u.complete = 1) ORDER BY r.seq");
     std::vector<WaitingAttachment> out;
     while (st.executeStep())
       out.push_back({st.getColumn(0).getString(), st.getColumn(1).getString(), st.getColumn(2).getString(),

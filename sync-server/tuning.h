@@ -56,6 +56,10 @@ inline constexpr auto kBusyTimeout = std::chrono::milliseconds(10'000);
 inline constexpr std::uint64_t kMaxAttachmentBytes = 20ull * 1024 * 1024;
 inline constexpr std::size_t kMaxUploadChunkBytes = 256 * 1024;
 
+/// An upload nobody has added a chunk to for this long is dropped with what it held (the laptop
+/// that started it begins again at its next sync).
+inline constexpr auto kUploadExpiry = std::chrono::hours(24 * 7);
+
 /// Changes of the log the reports' index takes in one transaction while it catches up: pushes
 /// wait for at most one step.
 inline constexpr std::int64_t kReportIndexStepChanges = 20'000;

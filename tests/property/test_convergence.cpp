@@ -205,7 +205,7 @@ class CrashingStorage final : public ProvincialStorage {
     inner_.scanHeads(q, row);
   }
   Keys serverKeys() override { return inner_.serverKeys(); }
-  protocol::UploadState uploadState(const std::string& sha) override { return inner_.uploadState(sha); }
+  protocol::UploadState uploadState(const std::string& sha, const std::string& d) override { return inner_.uploadState(sha, d); }
   Result<UploadOutcome> appendUpload(const Identity& who, const std::string& sha, std::uint64_t offset, std::uint64_t size,
                                              const std::string& type, std::string_view chunk, const std::string& chunk_sha) override {
     return inner_.appendUpload(who, sha, offset, size, type, chunk, chunk_sha);

@@ -1,6 +1,9 @@
 // The HTTP API as plain functions, without a socket.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <nlohmann/json.hpp>
 
 #include "accounts.h"
@@ -313,7 +316,7 @@ TEST_CASE("api: a photo arrives in verified chunks, resumes where the server sta
   auto huge = put(protocol::kUploadChunkBytes, chunk(protocol::kUploadChunkBytes), 1ull << 40, sha256Hex(chunk(protocol::kUploadChunkBytes)));
   CHECK(huge.status == 413);
   CHECK_THAT(json::parse(huge.body)["error"]["en"].get<std::string>(), Catch::Contains("limit"));
-  CHECK(f.storage->uploadState(sha).received == protocol::kUploadChunkBytes);
+  CHECK(f.storage->uploadState(sha, "0123456789abcdef0123456789abcdef").received == protocol::kUploadChunkBytes);
   // Offsets and sizes are plain numbers, read whole: junk after a number is not ignored.
   const auto next = chunk(protocol::kUploadChunkBytes);
   for (const std::string bad : {"65536abc", "-1", " 65536", "+65536", "", "0x10000", "99999999999999999999999"}) {
@@ -330,13 +333,13 @@ TEST_CASE("api: a photo arrives in verified chunks, resumes where the server sta
       CHECK(code(junk) == "upload_headers");
     }
   }
-  CHECK(f.storage->uploadState(sha).received == protocol::kUploadChunkBytes);
+  CHECK(f.storage->uploadState(sha, "0123456789abcdef0123456789abcdef").received == protocol::kUploadChunkBytes);
 
   for (std::uint64_t offset = protocol::kUploadChunkBytes; offset < photo.size(); offset += protocol::kUploadChunkBytes) {
     auto r = putChunk(offset);
     REQUIRE(r.status == 200);
   }
-  CHECK(f.storage->uploadState(sha).complete);
+  CHECK(f.storage->uploadState(sha, "0123456789abcdef0123456789abcdef").complete);
   CHECK(f.storage->waitingAttachments().empty());
 
   // Fetched by supervisors in scope, not by inspectors nor by another district's supervisor.
@@ -358,6 +361,68 @@ TEST_CASE("api: a photo arrives in verified chunks, resumes where the server sta
   CHECK(fetch(tokenOf("tuan", "ha-quang", "0123456789abcdef0123456789abcde3")).status == 404);
 }
 
+TEST_CASE("api: an upload in progress is its device's alone, another's lying size cannot block it, and an abandoned one expires",
+          "[api][attachments]") {
+  Fixture f;
+  const auto lan = f.login();
+  REQUIRE(f.storage->addUser({"hoa", Role::kInspector, std::string("bao-lac"), false, ""}, hashPassword("secret-pass")).ok());
+  auto r = f.call("POST", "/v1/login", json{{"user", "hoa"}, {"password", "secret-pass"}, {"device_name", "x"},
+                                           {"device_id", "0123456789abcdef0123456789abcde9"}}.dump());
+  REQUIRE(r.status == 200);
+  const auto hoa = json::parse(r.body)["token"].get<std::string>();
+  auto photoOf = [](int salt) {
+    std::string photo("\xFF\xD8\xFF\xE0", 4);
+    for (int i = 0; photo.size() < 100'000; ++i) photo.push_back(static_cast<char>((i * 7919 + salt) % 251));
+    return photo;
+  };
+  auto put = [&](const std::string& token, const std::string& photo, std::uint64_t offset, std::uint64_t claimed_size) {
+    const auto chunk = photo.substr(offset, protocol::kUploadChunkBytes);
+    return f.call("PUT", "/v1/uploads/" + sha256Hex(photo), chunk,
+                  {{"fieldcheck-protocol", "1"}, {"authorization", "Bearer " + token}, {"content-type", "image/jpeg"},
+                   {"fieldcheck-offset", std::to_string(offset)}, {"fieldcheck-size", std::to_string(claimed_size)},
+                   {"fieldcheck-chunk-sha256", sha256Hex(chunk)}});
+  };
+  auto state = [&](const std::string& token, const std::string& photo) {
+    auto reply = f.call("GET", "/v1/uploads/" + sha256Hex(photo), "", {{"fieldcheck-protocol", "1"}, {"authorization", "Bearer " + token}});
+    REQUIRE(reply.status == 200);
+    return json::parse(reply.body);
+  };
+  auto uploadRows = [&](const std::string& sha) {
+    SQLite::Database db((f.dir / "provincial.db").string(), SQLite::OPEN_READONLY);
+    SQLite::Statement st(db, "SELECT count(*) FROM uploads WHERE sha256 = ?");
+    st.bind(1, sha);
+    st.executeStep();
+    return st.getColumn(0).getInt();
+  };
+
+  // Hoa learnt the photo's name and starts it first, with a size that is not the photo's.
+  const auto photo = photoOf(1);
+  REQUIRE(put(hoa, photo, 0, photo.size() + 12'345).status == 200);
+  CHECK(state(hoa, photo)["received"] == protocol::kUploadChunkBytes);
+  // Lan's own upload starts from nothing and goes through whole.
+  CHECK(state(lan, photo)["received"] == 0);
+  for (std::uint64_t offset = 0; offset < photo.size(); offset += protocol::kUploadChunkBytes) {
+    INFO(offset);
+    REQUIRE(put(lan, photo, offset, photo.size()).status == 200);
+  }
+  CHECK(state(lan, photo)["complete"] == true);
+  CHECK(state(hoa, photo)["complete"] == true);  // whole now, for everyone
+  CHECK(uploadRows(sha256Hex(photo)) == 1);      // Hoa's copy ended with it
+  CHECK_FALSE(std::filesystem::exists(f.dir / "uploads" / (sha256Hex(photo) + ".0123456789abcdef0123456789abcde9.part")));
+
+  // An upload nobody adds to for a week is dropped with what it held, at the next upload.
+  const auto abandoned = photoOf(2);
+  REQUIRE(put(hoa, abandoned, 0, abandoned.size()).status == 200);
+  {
+    SQLite::Database db((f.dir / "provincial.db").string(), SQLite::OPEN_READWRITE);
+    db.exec("UPDATE uploads SET updated_at = '2019-01-01T00:00:00.000Z' WHERE complete = 0");
+  }
+  REQUIRE(put(lan, photoOf(3), 0, photoOf(3).size()).status == 200);
+  CHECK(uploadRows(sha256Hex(abandoned)) == 0);
+  CHECK(state(hoa, abandoned)["received"] == 0);
+  CHECK_FALSE(std::filesystem::exists(f.dir / "uploads" / (sha256Hex(abandoned) + ".0123456789abcdef0123456789abcde9.part")));
+}
+
 TEST_CASE("api: an upload that is not an image, or whose whole does not match its name, is refused", "[api][attachments]") {
   Fixture f;
   const auto token = f.login();
@@ -373,6 +438,6 @@ TEST_CASE("api: an upload that is not an image, or whose whole does not match it
   auto mismatch = put(sha256Hex("something else"), jpeg, "image/jpeg");
   CHECK(mismatch.status == 422);
   CHECK_THAT(json::parse(mismatch.body)["error"]["en"].get<std::string>(), Catch::Contains("from the start"));
-  CHECK(f.storage->uploadState(sha256Hex("something else")).received == 0);
+  CHECK(f.storage->uploadState(sha256Hex("something else"), "0123456789abcdef0123456789abcdef").received == 0);
   CHECK(f.call("GET", "/v1/uploads/NOT-HEX", "", {{"fieldcheck-protocol", "1"}, {"authorization", "Bearer " + token}}).status == 404);
 }
