@@ -296,12 +296,26 @@ std::string forLog(std::string_view text, std::size_t max_bytes) {
   return out;
 }
 
+std::size_t bodyLimitFor(const ApiRequest& head, ProvincialStorage& storage) {
+  return authenticate(head, storage) ? tuning::kMaxRequestBodyBytes : tuning::kMaxUnauthenticatedBodyBytes;
+}
+
+std::variant<std::size_t, ApiResponse> admitBody(const ApiRequest& head, std::optional<std::uint64_t> content_length,
+                                                 ProvincialStorage& storage) {
+  const auto limit = bodyLimitFor(head, storage);
+  const bool logged_in = limit == tuning::kMaxRequestBodyBytes;
+  if (!logged_in && head.target != "/v1/login" && head.target != "/v1/health") return unauthorized();
+  if (content_length && *content_length > limit)
+    return error(413, "too_large", "Yêu cầu quá lớn.", "The request is too large.");
+  return limit;
+}
+
 ApiResponse handleEncoded(ApiRequest request, ProvincialStorage& storage, LoginBudget& logins) {
   const auto encoding = header(request, "content-encoding");
   if (!encoding.empty()) {
     if (encoding != kContentCoding)
       return error(415, "encoding", "Máy chủ chỉ nhận nội dung nén zstd.", "The server accepts only zstd-compressed bodies.");
-    auto plain = decompress(request.body, tuning::kMaxRequestBodyBytes);
+    auto plain = decompress(request.body, bodyLimitFor(request, storage));
     if (!plain) return error(400, "bad_encoding", plain.problem().message.vi, plain.problem().message.en);
     request.body = std::move(plain.value());
   }

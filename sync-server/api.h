@@ -3,8 +3,10 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "login_budget.h"
 #include "provincial_storage.h"
@@ -34,8 +36,20 @@ struct ApiResponse {
 /// can forge or break a log line.
 std::string forLog(std::string_view text, std::size_t max_bytes = 200);
 
+/// The largest body the server reads for a request whose head is `head` (method, target and
+/// headers; no body yet): the request limit for a caller whose token is valid, a small one for
+/// everyone else, so that callers who have not logged in cannot make the server hold much.
+std::size_t bodyLimitFor(const ApiRequest& head, ProvincialStorage& storage);
+
+/// Whether to read the body of a request whose head is `head`, announced as `content_length`
+/// bytes (nullopt: sent in chunks): the most to read, or the answer to give at once without
+/// reading it: a 401 when the request needs a login and carries no valid token, a 413 when the
+/// announced body is over what the caller may send.
+std::variant<std::size_t, ApiResponse> admitBody(const ApiRequest& head, std::optional<std::uint64_t> content_length,
+                                                 ProvincialStorage& storage);
+
 /// `handle` for a request as it came off the wire: a body sent with `Content-Encoding: zstd` is
-/// decompressed first (at most the request body limit; a damaged or oversized one gets a 4xx),
+/// decompressed first (at most bodyLimitFor's; a damaged or oversized one gets a 4xx),
 /// and the answer is compressed when the caller accepts zstd and it is worth it.
 ApiResponse handleEncoded(ApiRequest request, ProvincialStorage& storage, LoginBudget& logins);
 

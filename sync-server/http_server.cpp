@@ -8,7 +8,9 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <map>
 #include <set>
+#include <variant>
 #include <thread>
 #include <vector>
 
@@ -55,43 +57,92 @@ ApiResponse plainError(unsigned status, const std::string& code, const std::stri
 
 // The open connections, so that a stop can end the idle ones at once. Each session runs on its
 // own strand; the registry only hands out its stream to be cancelled on that strand.
+// It also counts them, in all and per address, against the tuning's caps.
 class Sessions {
  public:
-  void add(const std::shared_ptr<beast::tcp_stream>& stream) {
+  // Registers a new connection from `address`; false (and nothing registered) when that would
+  // pass a cap.
+  bool add(const std::shared_ptr<beast::tcp_stream>& stream, const std::string& address) {
     std::lock_guard lock(mutex_);
-    streams_.insert(stream);
+    auto& from_address = per_address_[address];
+    if (streams_.size() >= tuning::kMaxConnections || from_address >= tuning::kMaxConnectionsPerAddress) {
+      if (from_address == 0) per_address_.erase(address);
+      return false;
+    }
+    ++from_address;
+    streams_.emplace(stream, address);
+    return true;
   }
   void remove(const std::shared_ptr<beast::tcp_stream>& stream) {
     std::lock_guard lock(mutex_);
-    streams_.erase(stream);
+    const auto it = streams_.find(stream);
+    if (it == streams_.end()) return;
+    if (--per_address_[it->second] == 0) per_address_.erase(it->second);
+    streams_.erase(it);
   }
   // Stops every session: no new request is read, and a pending read or write is cancelled.
   void stopAll() {
     stopping_ = true;
     std::lock_guard lock(mutex_);
-    for (const auto& stream : streams_)
-      net::post(stream->get_executor(), [stream] { stream->cancel(); });
+    for (const auto& [stream, address] : streams_)
+      net::post(stream->get_executor(), [stream = stream] { stream->cancel(); });
   }
   bool stopping() const { return stopping_; }
 
  private:
   std::mutex mutex_;
-  std::set<std::shared_ptr<beast::tcp_stream>> streams_;
+  std::map<std::shared_ptr<beast::tcp_stream>, std::string> streams_;  // and the address of each
+  std::map<std::string, std::size_t> per_address_;
   std::atomic<bool> stopping_{false};
+};
+
+// The bytes of request bodies being read or handled at once, across connections, bounded by the
+// tuning's budget. Thread-safe.
+class BodyBudget {
+ public:
+  bool reserve(std::size_t bytes) {
+    std::lock_guard lock(mutex_);
+    if (used_ + bytes > tuning::kMaxBodyBytesInFlight) return false;
+    used_ += bytes;
+    return true;
+  }
+  void release(std::size_t bytes) {
+    std::lock_guard lock(mutex_);
+    used_ -= bytes;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::size_t used_ = 0;
+};
+
+// A share of the body budget, given back however the request ends.
+class BodyReservation {
+ public:
+  BodyReservation(BodyBudget& budget, std::size_t bytes) : budget_(budget), held_(budget.reserve(bytes)), bytes_(held_ ? bytes : 0) {}
+  ~BodyReservation() { budget_.release(bytes_); }
+  BodyReservation(const BodyReservation&) = delete;
+  BodyReservation& operator=(const BodyReservation&) = delete;
+  bool held() const { return held_; }
+
+ private:
+  BodyBudget& budget_;
+  bool held_;
+  std::size_t bytes_;
 };
 
 // Ends a session however its coroutine ends, a failure included: the stream leaves the registry
 // and, with the last reference, its socket closes, so no request can leave a connection open.
 class SessionEnd {
  public:
-  SessionEnd(Sessions& sessions, std::shared_ptr<beast::tcp_stream> stream) : sessions_(sessions), stream_(std::move(stream)) {
-    sessions_.add(stream_);
-  }
+  SessionEnd(Sessions& sessions, std::shared_ptr<beast::tcp_stream> stream, const std::string& address)
+      : sessions_(sessions), stream_(std::move(stream)), admitted_(sessions_.add(stream_, address)) {}
+  bool admitted() const { return admitted_; }
   ~SessionEnd() {
     beast::error_code ignored;
     stream_->socket().shutdown(tcp::socket::shutdown_send, ignored);
     stream_->socket().close(ignored);
-    sessions_.remove(stream_);
+    if (admitted_) sessions_.remove(stream_);
   }
   SessionEnd(const SessionEnd&) = delete;
   SessionEnd& operator=(const SessionEnd&) = delete;
@@ -99,6 +150,7 @@ class SessionEnd {
  private:
   Sessions& sessions_;
   std::shared_ptr<beast::tcp_stream> stream_;
+  bool admitted_;
 };
 
 // The answer to one request read whole. Never throws: whatever fails becomes a 500 and a log line.
@@ -115,8 +167,41 @@ ApiResponse answer(ApiRequest api, const std::filesystem::path& data_dir, LoginB
 
 // Reads requests off one connection and answers each, until the peer closes, a request is
 // malformed or too large (answered, then closed), a read times out, or the server stops.
+// The head of a request as the API reads it: method, target, headers (names in lowercase), no body.
+ApiRequest requestHead(const http::request_parser<http::string_body>& parser, const std::string& peer) {
+  const auto& req = parser.get();
+  ApiRequest api{std::string(req.method_string()), std::string(req.target()), {}, {}, peer};
+  for (const auto& field : req) {
+    std::string name(field.name_string());
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    api.headers[name] = std::string(field.value());
+  }
+  return api;
+}
+
+// admitBody on this thread's storage; a failure to reach it is a 503.
+std::variant<std::size_t, ApiResponse> admission(const ApiRequest& head, std::optional<std::uint64_t> content_length,
+                                                 const std::filesystem::path& data_dir) {
+  const auto unavailable = plainError(503, "storage", "Máy chủ không mở được cơ sở dữ liệu tỉnh.",
+                                      "The server cannot open the provincial database.");
+  try {
+    if (auto* storage = threadStorage(data_dir)) return admitBody(head, content_length, *storage);
+  } catch (const std::exception& e) {
+    std::cerr << "fieldcheck-server: request from " << forLog(head.peer) << " failed: " << forLog(e.what()) << std::endl;
+  }
+  return unavailable;
+}
+
+// Writes `answer` and says the connection closes after it.
+net::awaitable<void> answerAndClose(beast::tcp_stream& stream, const ApiResponse& answer) {
+  auto res = toHttp(answer, 11, false);
+  beast::error_code ec;
+  stream.expires_after(tuning::kRequestReadTimeout);
+  co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+}
+
 net::awaitable<void> serveRequests(beast::tcp_stream& stream, const std::string& peer, const std::filesystem::path& data_dir,
-                                   Sessions& sessions, LoginBudget& logins) {
+                                   Sessions& sessions, LoginBudget& logins, BodyBudget& bodies) {
   beast::flat_buffer buffer;
   beast::error_code ec;
   for (unsigned served = 0; served < tuning::kMaxRequestsPerConnection && !sessions.stopping(); ++served) {
@@ -124,7 +209,39 @@ net::awaitable<void> serveRequests(beast::tcp_stream& stream, const std::string&
     parser.header_limit(static_cast<std::uint32_t>(tuning::kMaxRequestHeaderBytes));
     parser.body_limit(tuning::kMaxRequestBodyBytes);
     stream.expires_after(tuning::kRequestReadTimeout);
-    co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+    co_await http::async_read_header(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+    if (!ec && !parser.is_done()) {
+      // Who asks decides how much body the server reads, and the body is read only when the
+      // budget of bodies in flight has room for it: strangers cannot make the server hold much.
+      const auto announced = parser.content_length();  // none when the body comes in chunks
+      const auto content_length = announced ? std::optional<std::uint64_t>(*announced) : std::nullopt;
+      auto admitted = admission(requestHead(parser, peer), content_length, data_dir);
+      if (auto* refusal = std::get_if<ApiResponse>(&admitted)) {
+        co_await answerAndClose(stream, *refusal);
+        co_return;
+      }
+      const auto limit = std::get<std::size_t>(admitted);
+      parser.body_limit(limit);
+      const BodyReservation reservation(bodies, static_cast<std::size_t>(std::min<std::uint64_t>(content_length.value_or(limit), limit)));
+      if (!reservation.held()) {
+        co_await answerAndClose(stream, plainError(503, "busy", "Máy chủ đang bận; hãy thử lại sau ít phút.",
+                                                   "The server is busy; try again in a few minutes."));
+        co_return;
+      }
+      stream.expires_after(tuning::kRequestReadTimeout);
+      co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+      if (!ec) {
+        const bool keep_alive = parser.get().keep_alive();
+        const auto version = parser.get().version();
+        auto api = requestHead(parser, peer);
+        api.body = std::move(parser.get().body());
+        auto res = toHttp(answer(std::move(api), data_dir, logins), version, keep_alive);
+        stream.expires_after(tuning::kRequestReadTimeout);
+        co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+        if (ec || !keep_alive) co_return;
+        continue;
+      }
+    }
     if (ec == http::error::end_of_stream || ec == net::error::eof) co_return;
     if (ec == http::error::body_limit || ec == http::error::header_limit) {
       auto res = toHttp(plainError(413, "too_large", "Yêu cầu quá lớn.", "The request is too large."), 11, false);
@@ -142,32 +259,32 @@ net::awaitable<void> serveRequests(beast::tcp_stream& stream, const std::string&
       }
       co_return;
     }
-    auto req = parser.release();
-    ApiRequest api{std::string(req.method_string()), std::string(req.target()), {}, std::move(req.body()), peer};
-    for (const auto& field : req) {
-      std::string name(field.name_string());
-      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-      api.headers[name] = std::string(field.value());
-    }
-    const bool keep_alive = req.keep_alive();
-    auto res = toHttp(answer(std::move(api), data_dir, logins), req.version(), keep_alive);
+    // A request without a body (the whole of it is its head).
+    const bool keep_alive = parser.get().keep_alive();
+    auto res = toHttp(answer(requestHead(parser, peer), data_dir, logins), parser.get().version(), keep_alive);
     stream.expires_after(tuning::kRequestReadTimeout);
     co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
     if (ec || !keep_alive) co_return;
   }
 }
 
-net::awaitable<void> session(tcp::socket socket, std::filesystem::path data_dir, Sessions& sessions, LoginBudget& logins) {
+net::awaitable<void> session(tcp::socket socket, std::filesystem::path data_dir, Sessions& sessions, LoginBudget& logins,
+                             BodyBudget& bodies) {
   auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
-  const SessionEnd end(sessions, stream);
   std::string peer;
   {
     beast::error_code ignored;
     peer = stream->socket().remote_endpoint(ignored).address().to_string();
   }
+  const SessionEnd end(sessions, stream, peer);
   // Nothing may escape a detached coroutine: a failure is logged, and SessionEnd closes.
   try {
-    co_await serveRequests(*stream, peer, data_dir, sessions, logins);
+    if (!end.admitted()) {
+      co_await answerAndClose(*stream, plainError(503, "too_many_connections", "Máy chủ đang có quá nhiều kết nối; hãy thử lại sau.",
+                                                  "The server has too many connections open; try again later."));
+      co_return;
+    }
+    co_await serveRequests(*stream, peer, data_dir, sessions, logins, bodies);
   } catch (const std::exception& e) {
     std::cerr << "fieldcheck-server: connection from " << forLog(peer) << " ended by a failure: " << forLog(e.what()) << std::endl;
   }
@@ -175,7 +292,7 @@ net::awaitable<void> session(tcp::socket socket, std::filesystem::path data_dir,
 
 // Runs on the acceptor's strand, as does the stop, so the two never touch the acceptor at once.
 net::awaitable<void> listen(tcp::acceptor& acceptor, std::filesystem::path data_dir, Sessions& sessions, LoginBudget& logins,
-                            net::io_context& ioc) {
+                            BodyBudget& bodies, net::io_context& ioc) {
   bool accept_failing = false;
   for (;;) {
     beast::error_code ec;
@@ -193,7 +310,7 @@ net::awaitable<void> listen(tcp::acceptor& acceptor, std::filesystem::path data_
     }
     accept_failing = false;
     auto executor = socket.get_executor();
-    net::co_spawn(executor, session(std::move(socket), data_dir, sessions, logins), net::detached);
+    net::co_spawn(executor, session(std::move(socket), data_dir, sessions, logins, bodies), net::detached);
   }
 }
 
@@ -241,7 +358,8 @@ int serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
     sessions.stopAll();
   });
   LoginBudget logins(tuning::kMaxFailedLoginsPerAddress, tuning::kLoginAddressWindow, tuning::kMaxTrackedLoginAddresses);
-  net::co_spawn(acceptor_strand, listen(acceptor, options.data_dir, sessions, logins, ioc), net::detached);
+  BodyBudget bodies;
+  net::co_spawn(acceptor_strand, listen(acceptor, options.data_dir, sessions, logins, bodies, ioc), net::detached);
 
   std::vector<std::thread> threads;
   for (unsigned i = 1; i < tuning::kServerThreads; ++i) threads.emplace_back([&ioc] { ioc.run(); });

@@ -36,6 +36,16 @@ inline constexpr std::size_t kMaxRequestBodyBytes = 16 * 1024 * 1024;
 /// HTTP: how long the server waits before accepting again after an accept failed (out of file
 /// descriptors, say), so that it does not spin while connections end.
 inline constexpr auto kAcceptFailurePause = std::chrono::milliseconds(100);
+/// HTTP: the largest body read from a caller without a valid token (a login is a few hundred
+/// bytes): strangers cannot make the server hold more than this per connection.
+inline constexpr std::size_t kMaxUnauthenticatedBodyBytes = 16 * 1024;
+/// HTTP: the bodies of all requests being read or handled at once, together; a request that
+/// would go over waits for none and gets a 503 (laptops retry), so memory stays bounded.
+inline constexpr std::size_t kMaxBodyBytesInFlight = 64 * 1024 * 1024;
+/// HTTP: open connections at once, in all and from one address. Generous per address: the
+/// laptops of a district on one mobile network, or a provincial office, share one.
+inline constexpr std::size_t kMaxConnections = 900;
+inline constexpr std::size_t kMaxConnectionsPerAddress = 200;
 /// HTTP: requests answered on one connection before it is closed.
 inline constexpr unsigned kMaxRequestsPerConnection = 10'000;
 /// Threads serving requests (each with its own database connection). Two, like the cores of the

@@ -156,3 +156,72 @@ TEST_CASE("server: requests that cannot be decoded are answered and leave no con
   CHECK(httpRequest(server.port(), "GET", "/v1/health").status == 200);
   CHECK(server.stop(SIGTERM) == 0);
 }
+
+TEST_CASE("server: callers without a login cannot make it hold their bodies, nor take every connection", "[server][e2e][hostile]") {
+  TempDir dir;
+  initProvince(dir);
+  ServerProcess server(dir / "data");
+  REQUIRE(httpRequest(server.port(), "GET", "/v1/health").status == 200);
+  boost::asio::io_context ioc;
+  const boost::asio::ip::tcp::endpoint at(boost::asio::ip::make_address("127.0.0.1"), server.port());
+
+  SECTION("twenty strangers each sending a 15 MiB body to the sync endpoint") {
+    const auto before = peakMemoryKiB(server.pid());
+    REQUIRE(before);
+    std::vector<boost::asio::ip::tcp::socket> strangers;
+    for (int i = 0; i < 20; ++i) {
+      strangers.emplace_back(ioc).connect(at);
+      boost::asio::write(strangers.back(), boost::asio::buffer(std::string(
+          "POST /v1/sync HTTP/1.1\r\nHost: x\r\nFieldcheck-Protocol: 1\r\nContent-Type: application/json\r\n"
+          "Content-Length: 15728640\r\n\r\n")));
+    }
+    const std::string mib(1 << 20, ' ');
+    for (int round = 0; round < 15; ++round)
+      for (auto& s : strangers) {
+        boost::system::error_code ignored;  // the server may have closed already: that is the point
+        boost::asio::write(s, boost::asio::buffer(mib), ignored);
+      }
+    strangers.clear();
+    const auto after = peakMemoryKiB(server.pid());
+    REQUIRE(after);
+    INFO("peak before " << *before << " KiB, after " << *after << " KiB");
+    CHECK(*after - *before < 32 * 1024);  // what one request may hold, not twenty bodies
+    CHECK(httpRequest(server.port(), "GET", "/v1/health").status == 200);
+  }
+
+  SECTION("a body announced without a login is answered at once, before it is sent") {
+    boost::asio::ip::tcp::socket s(ioc);
+    s.connect(at);
+    boost::asio::write(s, boost::asio::buffer(std::string(
+        "POST /v1/sync HTTP/1.1\r\nHost: x\r\nFieldcheck-Protocol: 1\r\nContent-Length: 1000000\r\n\r\n")));
+    boost::beast::flat_buffer buffer;
+    boost::beast::http::response<boost::beast::http::string_body> answer;
+    boost::beast::http::read(s, buffer, answer);
+    CHECK(answer.result_int() == 401);
+    CHECK_FALSE(answer.keep_alive());
+  }
+
+  SECTION("one address holds at most its share of connections, and gets them back") {
+    constexpr int kShare = 200;  // tuning::kMaxConnectionsPerAddress
+    std::vector<boost::asio::ip::tcp::socket> held;
+    boost::beast::flat_buffer buffer;
+    for (int i = 0; i < kShare; ++i) {
+      auto& s = held.emplace_back(ioc);
+      s.connect(at);
+      // A whole request each, answered: the server has counted the connection.
+      boost::asio::write(s, boost::asio::buffer(std::string("GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")));
+      boost::beast::http::response<boost::beast::http::string_body> ok;
+      boost::beast::http::read(s, buffer, ok);
+      REQUIRE(ok.result_int() == 200);
+    }
+    CHECK(rawRequest(server.port(), "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n") == 503);
+    held.pop_back();
+    unsigned status = 0;
+    for (int wait = 0; wait < 50 && status != 200; ++wait) {  // the server notices the close soon
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      status = rawRequest(server.port(), "GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    }
+    CHECK(status == 200);
+  }
+  CHECK(server.stop(SIGTERM) == 0);
+}
