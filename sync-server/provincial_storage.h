@@ -218,7 +218,9 @@ class ProvincialStorage {
                                  const std::string& by) = 0;
 
   /// The server's keys: laptops seal bundles to the sealing key and check receipts with the
-  /// signing key (both public halves go to a laptop at login). Made once, on first use.
+  /// signing key (both public halves go to a laptop at login). Made once, on first use; the
+  /// secret halves are kept in owner-only files of the data folder (keys/), never in the
+  /// database (a database that held them has them moved out, unchanged).
   struct Keys {
     KeyPair sealing;
     KeyPair signing;

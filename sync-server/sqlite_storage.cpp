@@ -302,10 +302,12 @@ class SqliteStorage final : public ProvincialStorage {
 
   Result<User> addUser(const User& user, const std::string& password_hash) override {
     SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement taken(db_, "SELECT 1 FROM users WHERE name = ?");
+    // Names differing only in case (HA1, ha1) would be two accounts that people take for one.
+    SQLite::Statement taken(db_, "SELECT name FROM users WHERE name = ? COLLATE NOCASE");
     taken.bind(1, user.name);
     if (taken.executeStep())
-      return problem("Đã có người dùng “" + user.name + "”.", "There is already a user “" + user.name + "”.");
+      return problem("Đã có người dùng “" + taken.getColumn(0).getString() + "”.",
+                     "There is already a user “" + taken.getColumn(0).getString() + "”.");
     SQLite::Statement st(db_, "INSERT INTO users(name, role, district, password_hash) VALUES (?,?,?,?)");
     st.bind(1, user.name);
     st.bind(2, std::string(roleName(user.role)));
@@ -594,21 +596,55 @@ class SqliteStorage final : public ProvincialStorage {
     return page;
   }
 
+  // The secret halves of the server's keys live in owner-only files beside the database, not in
+  // it: the database is open to analysts through its SQL views, and is what gets copied around.
+  fs::path secretKeyFile(const char* name) const { return data_dir_ / "keys" / (std::string(name) + ".secret"); }
+
+  std::optional<std::string> readSecretKey(const char* name) const {
+    std::error_code ec;
+    if (!fs::exists(secretKeyFile(name), ec)) return std::nullopt;
+    return readWholeFile(secretKeyFile(name));
+  }
+
+  // Writes a secret key file whole or not at all (a partial file renamed once durable).
+  void writeSecretKey(const char* name, const std::string& secret_hex) const {
+    const auto file = secretKeyFile(name);
+    makePrivateDir(file.parent_path());
+    auto partial = file;
+    partial += ".partial";
+    std::error_code ec;
+    fs::remove(partial, ec);
+    appendDurably(partial, secret_hex);
+    fs::rename(partial, file);
+  }
+
   Keys serverKeys() override {
     auto read = [&]() -> std::optional<Keys> {
-      const auto sealing_public = setting("sealing_public"), sealing_secret = setting("sealing_secret");
-      const auto signing_public = setting("signing_public"), signing_secret = setting("signing_secret");
+      const auto sealing_public = setting("sealing_public"), signing_public = setting("signing_public");
+      const auto sealing_secret = readSecretKey("sealing"), signing_secret = readSecretKey("signing");
       if (!sealing_public || !sealing_secret || !signing_public || !signing_secret) return std::nullopt;
       return Keys{{*sealing_public, *sealing_secret}, {*signing_public, *signing_secret}};
     };
-    if (auto keys = read()) return *keys;
+    // A database from before the keys had files: their secrets move out of it, kept the same.
+    auto moveOutOfDatabase = [&] {
+      const auto sealing_secret = setting("sealing_secret"), signing_secret = setting("signing_secret");
+      if (!sealing_secret || !signing_secret) return;
+      writeSecretKey("sealing", *sealing_secret);
+      writeSecretKey("signing", *signing_secret);
+      db_.exec("DELETE FROM settings WHERE key IN ('sealing_secret', 'signing_secret')");
+    };
+    if (auto keys = read(); keys && !setting("sealing_secret")) return *keys;
     SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
-    if (auto keys = read()) return *keys;  // another process made them meanwhile
+    moveOutOfDatabase();
+    if (auto keys = read()) {  // kept, moved, or made by another process meanwhile
+      tx.commit();
+      return *keys;
+    }
     const Keys keys{newSealingKeys(), newSigningKeys()};
+    writeSecretKey("sealing", keys.sealing.secret_hex);
+    writeSecretKey("signing", keys.signing.secret_hex);
     setSetting("sealing_public", keys.sealing.public_hex);
-    setSetting("sealing_secret", keys.sealing.secret_hex);
     setSetting("signing_public", keys.signing.public_hex);
-    setSetting("signing_secret", keys.signing.secret_hex);
     tx.commit();
     return keys;
   }

@@ -4,6 +4,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "accounts.h"
+#include "fieldcheck/files.h"
 #include "provincial_storage.h"
 #include "support/temp_dir.h"
 
@@ -65,6 +66,10 @@ TEST_CASE("storage: a token names its user and device until the user is revoked"
   auto duplicate = db->addUser(lan, hashPassword("other-pass"));
   REQUIRE_FALSE(duplicate.ok());
   CHECK_THAT(duplicate.problem().message.en, Catch::Contains("already a user"));
+  // A name that differs only in case is the same name to the people who read it.
+  auto shouted = db->addUser({"LAN", Role::kSupervisor, std::nullopt, false, ""}, hashPassword("other-pass"));
+  REQUIRE_FALSE(shouted.ok());
+  CHECK_THAT(shouted.problem().message.en, Catch::Contains("already a user “lan”"));
 
   const auto laptop = newToken(), phone = newToken();
   const std::string laptop_id = "0000000000000000000000000000000a";
@@ -121,6 +126,59 @@ TEST_CASE("storage: a revoked device's token stops working at once and it cannot
   CHECK(db->enrolDevice("lan", kept_id, "laptop", newToken().hash).ok());
   CHECK(db->enrolDevice("lan", "0000000000000000000000000000000c", "new laptop", newToken().hash).ok());
   CHECK_FALSE(db->revokeDevice("0000000000000000000000000000ffff").ok());
+}
+
+TEST_CASE("storage: the server's secret keys are kept in owner-only files, never in the database", "[storage][keys]") {
+  test::TempDir dir;
+  auto settings = [&](const std::string& key) {
+    SQLite::Database db((dir / "provincial.db").string(), SQLite::OPEN_READONLY);
+    SQLite::Statement st(db, "SELECT count(*) FROM settings WHERE key = ?");
+    st.bind(1, key);
+    st.executeStep();
+    return st.getColumn(0).getInt();
+  };
+  auto ownerOnly = [](const std::filesystem::path& file) {
+    return (std::filesystem::status(file).permissions() & (std::filesystem::perms::group_all | std::filesystem::perms::others_all)) ==
+           std::filesystem::perms::none;
+  };
+  ProvincialStorage::Keys keys;
+  {
+    auto db = seededStorage(dir);
+    keys = db->serverKeys();
+  }
+  CHECK(settings("sealing_secret") == 0);
+  CHECK(settings("signing_secret") == 0);
+  CHECK(settings("sealing_public") == 1);
+  CHECK(fieldcheck::readWholeFile(dir / "keys" / "sealing.secret") == keys.sealing.secret_hex);
+  CHECK(fieldcheck::readWholeFile(dir / "keys" / "signing.secret") == keys.signing.secret_hex);
+  CHECK(ownerOnly(dir / "keys" / "sealing.secret"));
+  CHECK(ownerOnly(dir / "keys"));
+  {
+    auto again = openSqliteStorage(dir.path(), false);
+    REQUIRE(again.ok());
+    CHECK(again.value()->serverKeys().signing.secret_hex == keys.signing.secret_hex);
+  }
+
+  // A database from before: its secrets in the settings table move out, the same keys.
+  std::filesystem::remove_all(dir / "keys");
+  {
+    SQLite::Database db((dir / "provincial.db").string(), SQLite::OPEN_READWRITE);
+    SQLite::Statement put(db, "INSERT INTO settings(key, value) VALUES (?, ?)");
+    for (const auto& [key, value] : {std::pair{"sealing_secret", keys.sealing.secret_hex}, std::pair{"signing_secret", keys.signing.secret_hex}}) {
+      put.reset();
+      put.bind(1, key);
+      put.bind(2, value);
+      put.exec();
+    }
+  }
+  auto old = openSqliteStorage(dir.path(), false);
+  REQUIRE(old.ok());
+  const auto moved = old.value()->serverKeys();
+  CHECK(moved.sealing.secret_hex == keys.sealing.secret_hex);
+  CHECK(moved.signing.public_hex == keys.signing.public_hex);
+  CHECK(settings("sealing_secret") == 0);
+  CHECK(settings("signing_secret") == 0);
+  CHECK(fieldcheck::readWholeFile(dir / "keys" / "signing.secret") == keys.signing.secret_hex);
 }
 
 TEST_CASE("storage: a client's database is refused as a provincial database", "[storage]") {
