@@ -136,7 +136,7 @@ ApiResponse login(const ApiRequest& r, ProvincialStorage& storage, LoginBudget& 
   auto found = isValidUserName(name) ? storage.userWithHash(name) : std::nullopt;
   const auto now = wallClockMs();
   if (found) {
-    const auto paused_until = storage.loginPausedUntil(name);
+    const auto paused_until = storage.loginPausedUntil(name, r.peer);
     if (paused_until > now) {
       const auto minutes = std::to_string((paused_until - now) / 60'000 + 1);
       return error(429, "login_paused", "Nhập sai mật khẩu quá nhiều lần; hãy thử lại sau " + minutes + " phút.",
@@ -149,12 +149,12 @@ ApiResponse login(const ApiRequest& r, ProvincialStorage& storage, LoginBudget& 
   // The same answer for an unknown user, a wrong password and a revoked user: nothing to probe.
   if (!found || found->first.revoked || !password_ok) {
     logins.failed(r.peer, LoginBudget::Clock::now());
-    if (found) storage.recordLogin(name, false, now);
+    if (found) storage.recordLogin(name, r.peer, false, now);
     storage.audit(name.substr(0, 64), "", "login.refused", r.peer);
     return error(401, "login_refused", "Sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản đã bị thu hồi.",
                  "Wrong user name or password, or the account was revoked.");
   }
-  storage.recordLogin(name, true, now);
+  storage.recordLogin(name, r.peer, true, now);
   const auto& user = found->first;
   const auto token = newToken();
   const auto device = storage.enrolDevice(user.name, device_id, toNfc(device_name), token.hash);

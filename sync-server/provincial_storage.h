@@ -162,12 +162,14 @@ class ProvincialStorage {
   virtual std::vector<User> users() = 0;
   /// The user and its password hash, for a login.
   virtual std::optional<std::pair<User, std::string>> userWithHash(const std::string& name) = 0;
-  /// Until when (ms since the epoch) a user's logins are paused after repeated wrong passwords;
-  /// 0 when they are not.
-  virtual std::int64_t loginPausedUntil(const std::string& name) = 0;
-  /// Counts a login attempt: a success clears the count; the tuning's number of failures in a
-  /// row pauses the user's logins for the tuning's pause.
-  virtual void recordLogin(const std::string& name, bool succeeded, std::int64_t now_ms) = 0;
+  /// Until when (ms since the epoch) a user's logins from `address` are paused after repeated
+  /// wrong passwords from there; 0 when they are not.
+  virtual std::int64_t loginPausedUntil(const std::string& name, const std::string& address) = 0;
+  /// Counts a login attempt of user `name` from `address`: a success clears that address's count;
+  /// the tuning's number of failures from one address pauses the user's logins from that address
+  /// (not from others: nobody can keep a user out by failing on their behalf) for the tuning's
+  /// pause. A count left alone for the pause's length is forgotten.
+  virtual void recordLogin(const std::string& name, const std::string& address, bool succeeded, std::int64_t now_ms) = 0;
 
   /// Revokes a user and every token of its devices, at once. Returns how many devices lost access.
   virtual Result<std::size_t> revokeUser(const std::string& name) = 0;

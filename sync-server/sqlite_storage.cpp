@@ -207,6 +207,20 @@ DROP TABLE uploads;
 ALTER TABLE uploads_v6 RENAME TO uploads;
 CREATE INDEX uploads_by_age ON uploads(complete, updated_at);
 )sql"},
+    {7, "wrong passwords counted per user and address", R"sql(
+-- Wrong passwords pause a user's logins from the address that gave them only, so nobody can keep
+-- a user out by failing on their behalf from elsewhere. A count left alone for the pause's length
+-- is forgotten. (The users table's own counters are no longer used.)
+CREATE TABLE login_failures(
+  user            TEXT NOT NULL,
+  address         TEXT NOT NULL,
+  failures        INTEGER NOT NULL DEFAULT 0,
+  paused_until_ms INTEGER NOT NULL DEFAULT 0,
+  updated_ms      INTEGER NOT NULL,
+  PRIMARY KEY (user, address)
+) WITHOUT ROWID;
+CREATE INDEX login_failures_by_age ON login_failures(updated_ms);
+)sql"},
 };
 
 // The district that scopes a seed document; empty for what the whole province shares.
@@ -334,24 +348,36 @@ class SqliteStorage final : public ProvincialStorage {
     return std::pair{readUser(st), st.getColumn(5).getString()};
   }
 
-  std::int64_t loginPausedUntil(const std::string& name) override {
-    SQLite::Statement st(db_, "SELECT paused_until_ms FROM users WHERE name = ?");
+  std::int64_t loginPausedUntil(const std::string& name, const std::string& address) override {
+    SQLite::Statement st(db_, "SELECT paused_until_ms FROM login_failures WHERE user = ? AND address = ?");
     st.bind(1, name);
+    st.bind(2, address);
     return st.executeStep() ? st.getColumn(0).getInt64() : 0;
   }
 
-  void recordLogin(const std::string& name, bool succeeded, std::int64_t now_ms) override {
+  void recordLogin(const std::string& name, const std::string& address, bool succeeded, std::int64_t now_ms) override {
+    const auto pause_ms = std::chrono::duration_cast<std::chrono::milliseconds>(tuning::kLoginPause).count();
+    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement forget(db_, "DELETE FROM login_failures WHERE updated_ms < ? AND paused_until_ms < ?");
+    forget.bind(1, now_ms - pause_ms);
+    forget.bind(2, now_ms);
+    forget.exec();
     SQLite::Statement st(db_, succeeded
-                                  ? "UPDATE users SET failed_logins = 0, paused_until_ms = 0 WHERE name = ?1"
-                                  : "UPDATE users SET failed_logins = CASE WHEN failed_logins + 1 >= ?2 THEN 0 "
-                                    "ELSE failed_logins + 1 END, paused_until_ms = CASE WHEN failed_logins + 1 >= ?2 "
-                                    "THEN ?3 ELSE paused_until_ms END WHERE name = ?1");
+                                  ? "DELETE FROM login_failures WHERE user = ?1 AND address = ?2"
+                                  : "INSERT INTO login_failures(user, address, failures, updated_ms) VALUES (?1, ?2, 1, ?4) "
+                                    "ON CONFLICT(user, address) DO UPDATE SET "
+                                    "failures = CASE WHEN failures + 1 >= ?3 THEN 0 ELSE failures + 1 END, "
+                                    "paused_until_ms = CASE WHEN failures + 1 >= ?3 THEN ?4 + ?5 ELSE paused_until_ms END, "
+                                    "updated_ms = ?4");
     st.bind(1, name);
+    st.bind(2, address);
     if (!succeeded) {
-      st.bind(2, tuning::kMaxLoginFailures);
-      st.bind(3, now_ms + std::chrono::duration_cast<std::chrono::milliseconds>(tuning::kLoginPause).count());
+      st.bind(3, tuning::kMaxLoginFailures);
+      st.bind(4, now_ms);
+      st.bind(5, pause_ms);
     }
     st.exec();
+    tx.commit();
   }
 
   Result<std::size_t> revokeUser(const std::string& name) override {

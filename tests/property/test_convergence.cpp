@@ -173,8 +173,10 @@ class CrashingStorage final : public ProvincialStorage {
   Result<User> addUser(const User& u, const std::string& h) override { return inner_.addUser(u, h); }
   std::vector<User> users() override { return inner_.users(); }
   std::optional<std::pair<User, std::string>> userWithHash(const std::string& n) override { return inner_.userWithHash(n); }
-  std::int64_t loginPausedUntil(const std::string& n) override { return inner_.loginPausedUntil(n); }
-  void recordLogin(const std::string& n, bool ok, std::int64_t now) override { inner_.recordLogin(n, ok, now); }
+  std::int64_t loginPausedUntil(const std::string& n, const std::string& a) override { return inner_.loginPausedUntil(n, a); }
+  void recordLogin(const std::string& n, const std::string& a, bool ok, std::int64_t now) override {
+    inner_.recordLogin(n, a, ok, now);
+  }
   Result<std::size_t> revokeUser(const std::string& n) override { return inner_.revokeUser(n); }
   Result<DeviceRecord> revokeDevice(const std::string& d) override { return inner_.revokeDevice(d); }
   Result<std::string> enrolDevice(const std::string& u, const std::string& d, const std::string& n,

@@ -74,17 +74,24 @@ TEST_CASE("api: login gives a device token that names the caller", "[api]") {
   }
 }
 
-TEST_CASE("api: repeated wrong passwords pause a user's logins, then the right one works again", "[api]") {
+TEST_CASE("api: repeated wrong passwords pause a user's logins from that address, not from others", "[api]") {
   Fixture f;
   const std::string wrong =
       R"({"user":"lan","password":"guess","device_name":"x","device_id":"0123456789abcdef0123456789abcdef"})";
-  for (int i = 0; i < 10; ++i) CHECK(f.call("POST", "/v1/login", wrong).status == 401);
-  auto paused = f.call("POST", "/v1/login",
-                       R"({"user":"lan","password":"secret-pass","device_name":"x","device_id":"0123456789abcdef0123456789abcdef"})");
+  const std::string right =
+      R"({"user":"lan","password":"secret-pass","device_name":"x","device_id":"0123456789abcdef0123456789abcdef"})";
+  auto from = [&](const std::string& address, const std::string& body) {
+    return handle({"POST", "/v1/login", {{"fieldcheck-protocol", "1"}}, body, address}, *f.storage, f.logins);
+  };
+  for (int i = 0; i < 10; ++i) CHECK(from("203.0.113.7", wrong).status == 401);
+  auto paused = from("203.0.113.7", right);
   CHECK(paused.status == 429);
   CHECK(code(paused) == "login_paused");
-  f.storage->recordLogin("lan", true, 0);  // as when the pause has passed and a login succeeded
-  f.login();
+  // Lan, elsewhere, is not kept out by someone failing on her behalf.
+  CHECK(from("198.51.100.20", right).status == 200);
+  CHECK(from("203.0.113.7", right).status == 429);
+  f.storage->recordLogin("lan", "203.0.113.7", true, 0);  // as when the pause has passed and a login succeeded
+  CHECK(from("203.0.113.7", right).status == 200);
 }
 
 TEST_CASE("api: bad and hostile requests get a 4xx with a reason", "[api]") {
