@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "support/process.h"
@@ -38,6 +39,31 @@ void initProvince(const TempDir& dir) {
 }
 
 const std::map<std::string, std::string> kV1{{"Fieldcheck-Protocol", "1"}};
+
+using Response = boost::beast::http::response<boost::beast::http::string_body>;
+
+// Sends `raw` on a new connection and reads the answer, waiting at most five seconds; nullopt when
+// no answer came. The connection is closed on return.
+std::optional<Response> rawExchange(unsigned short port, const std::string& raw) {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket socket(ioc);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  const timeval five_seconds{5, 0};
+  setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &five_seconds, sizeof five_seconds);
+  boost::system::error_code ec;
+  boost::asio::write(socket, boost::asio::buffer(raw), ec);  // the server may answer before all is sent
+  boost::beast::flat_buffer buffer;
+  Response reply;
+  boost::beast::http::read(socket, buffer, reply, ec);
+  if (ec) return std::nullopt;
+  return reply;
+}
+
+// The status of rawExchange's answer; 0 when none came.
+unsigned rawRequest(unsigned short port, const std::string& raw) {
+  const auto reply = rawExchange(port, raw);
+  return reply ? reply->result_int() : 0;
+}
 
 }  // namespace
 
@@ -70,14 +96,8 @@ TEST_CASE("server: an oversized body is refused and a stalled client does not bl
   const boost::asio::ip::tcp::endpoint at(boost::asio::ip::make_address("127.0.0.1"), server.port());
 
   // A body announced larger than the limit is refused from its headers, before it is read.
-  boost::asio::ip::tcp::socket big(ioc);
-  big.connect(at);
-  boost::asio::write(big, boost::asio::buffer(std::string(
-      "POST /v1/login HTTP/1.1\r\nHost: x\r\nFieldcheck-Protocol: 1\r\nContent-Length: 17825792\r\n\r\n{")));
-  boost::beast::flat_buffer buffer;
-  boost::beast::http::response<boost::beast::http::string_body> refused;
-  boost::beast::http::read(big, buffer, refused);
-  CHECK(refused.result_int() == 413);
+  CHECK(rawRequest(server.port(), "POST /v1/login HTTP/1.1\r\nHost: x\r\nFieldcheck-Protocol: 1\r\n"
+                                  "Content-Length: 17825792\r\n\r\n{") == 413);
 
   // A client that sends half a request and then nothing, and one that sends garbage.
   boost::asio::ip::tcp::socket stalled(ioc), garbage(ioc);
@@ -103,21 +123,6 @@ std::size_t openSockets(pid_t pid) {
   return n;
 }
 
-// Sends `raw` on a new connection and reads the answer, waiting at most five seconds; 0 when no
-// answer came. The connection is closed on return.
-unsigned rawRequest(unsigned short port, const std::string& raw) {
-  boost::asio::io_context ioc;
-  boost::asio::ip::tcp::socket socket(ioc);
-  socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
-  const timeval five_seconds{5, 0};
-  setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &five_seconds, sizeof five_seconds);
-  boost::asio::write(socket, boost::asio::buffer(raw));
-  boost::beast::flat_buffer buffer;
-  boost::beast::http::response<boost::beast::http::string_body> reply;
-  boost::beast::error_code ec;
-  boost::beast::http::read(socket, buffer, reply, ec);
-  return ec ? 0 : reply.result_int();
-}
 
 }  // namespace
 
@@ -190,15 +195,11 @@ TEST_CASE("server: callers without a login cannot make it hold their bodies, nor
   }
 
   SECTION("a body announced without a login is answered at once, before it is sent") {
-    boost::asio::ip::tcp::socket s(ioc);
-    s.connect(at);
-    boost::asio::write(s, boost::asio::buffer(std::string(
-        "POST /v1/sync HTTP/1.1\r\nHost: x\r\nFieldcheck-Protocol: 1\r\nContent-Length: 1000000\r\n\r\n")));
-    boost::beast::flat_buffer buffer;
-    boost::beast::http::response<boost::beast::http::string_body> answer;
-    boost::beast::http::read(s, buffer, answer);
-    CHECK(answer.result_int() == 401);
-    CHECK_FALSE(answer.keep_alive());
+    const auto answer = rawExchange(server.port(), "POST /v1/sync HTTP/1.1\r\nHost: x\r\nFieldcheck-Protocol: 1\r\n"
+                                                   "Content-Length: 1000000\r\n\r\n");
+    REQUIRE(answer);
+    CHECK(answer->result_int() == 401);
+    CHECK_FALSE(answer->keep_alive());
   }
 
   SECTION("one address holds at most its share of connections, and gets them back") {
