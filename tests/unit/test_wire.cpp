@@ -160,6 +160,25 @@ TEST_CASE("wire: random damage to a body is refused or read whole, never crashes
   CHECK(refused > 0);
 }
 
+TEST_CASE("wire: a yes/no byte other than 0 or 1 is refused, not read as yes", "[wire]") {
+  auto request = sampleRequest(1);
+  request.push[0].doc.deleted = false;
+  const auto kept = toBinary(request);
+  request.push[0].doc.deleted = true;
+  const auto deleted = toBinary(request);
+  REQUIRE(kept.size() == deleted.size());
+  std::vector<std::size_t> differ;
+  for (std::size_t i = 0; i < kept.size(); ++i)
+    if (kept[i] != deleted[i]) differ.push_back(i);
+  REQUIRE(differ.size() == 1);  // the deleted flag's byte
+  auto forged = kept;
+  forged[differ[0]] = 'K';
+  auto read = syncRequestFromBinary(forged);
+  REQUIRE_FALSE(read.ok());
+  CHECK_THAT(read.problem().message.en, Catch::Contains("neither 0 nor 1"));
+  CHECK(syncRequestFromBinary(deleted).value().push[0].doc.deleted);
+}
+
 TEST_CASE("wire: a refusal names where in the message the fault is", "[wire]") {
   auto request = sampleRequest(3);
   request.push[2].doc.fields["score"] = std::numeric_limits<double>::infinity();

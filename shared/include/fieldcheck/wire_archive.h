@@ -67,7 +67,15 @@ class WireInputArchive : public cereal::InputArchive<WireInputArchive, cereal::A
 
 template <class T>
 std::enable_if_t<std::is_arithmetic_v<T>> CEREAL_LOAD_FUNCTION_NAME(WireInputArchive& ar, T& t) {
-  ar.read(std::addressof(t), sizeof(t));
+  if constexpr (std::is_same_v<T, bool>) {
+    // A bool is one byte, 0 or 1: any other byte copied into a bool is undefined behaviour.
+    std::uint8_t byte = 0;
+    ar.read(&byte, 1);
+    if (byte > 1) throw cereal::Exception("a yes/no byte that is neither 0 nor 1");
+    t = byte == 1;
+  } else {
+    ar.read(std::addressof(t), sizeof(t));
+  }
 }
 
 template <class T>
