@@ -6,12 +6,11 @@
 #include <algorithm>
 #include <atomic>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <mutex>
-#include <map>
-#include <set>
-#include <variant>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "api.h"
@@ -53,6 +52,10 @@ http::response<http::string_body> toHttp(const ApiResponse& api, unsigned versio
 ApiResponse plainError(unsigned status, const std::string& code, const std::string& vi, const std::string& en) {
   return {status, "application/json; charset=utf-8",
           R"({"error":{"code":")" + code + R"(","vi":")" + vi + R"(","en":")" + en + R"("}})", ""};
+}
+
+ApiResponse storageUnavailable() {
+  return plainError(503, "storage", "Máy chủ không mở được cơ sở dữ liệu tỉnh.", "The server cannot open the provincial database.");
 }
 
 // The open connections, so that a stop can end the idle ones at once. Each session runs on its
@@ -119,7 +122,8 @@ class BodyBudget {
 // A share of the body budget, given back however the request ends.
 class BodyReservation {
  public:
-  BodyReservation(BodyBudget& budget, std::size_t bytes) : budget_(budget), held_(budget.reserve(bytes)), bytes_(held_ ? bytes : 0) {}
+  BodyReservation(BodyBudget& budget, std::size_t bytes)
+      : budget_(budget), held_(budget.reserve(bytes)), bytes_(held_ ? bytes : 0) {}
   ~BodyReservation() { budget_.release(bytes_); }
   BodyReservation(const BodyReservation&) = delete;
   BodyReservation& operator=(const BodyReservation&) = delete;
@@ -158,15 +162,13 @@ ApiResponse answer(ApiRequest api, const std::filesystem::path& data_dir, LoginB
   const auto peer = api.peer;
   try {
     if (auto* storage = threadStorage(data_dir)) return handleEncoded(std::move(api), *storage, logins);
-    return plainError(503, "storage", "Máy chủ không mở được cơ sở dữ liệu tỉnh.", "The server cannot open the provincial database.");
+    return storageUnavailable();
   } catch (const std::exception& e) {
     std::cerr << "fieldcheck-server: request from " << forLog(peer) << " failed: " << forLog(e.what()) << std::endl;
     return plainError(500, "internal", "Máy chủ không xử lý được yêu cầu này.", "The server could not handle this request.");
   }
 }
 
-// Reads requests off one connection and answers each, until the peer closes, a request is
-// malformed or too large (answered, then closed), a read times out, or the server stops.
 // The head of a request as the API reads it: method, target, headers (names in lowercase), no body.
 ApiRequest requestHead(const http::request_parser<http::string_body>& parser, const std::string& peer) {
   const auto& req = parser.get();
@@ -182,14 +184,12 @@ ApiRequest requestHead(const http::request_parser<http::string_body>& parser, co
 // admitBody on this thread's storage; a failure to reach it is a 503.
 std::variant<std::size_t, ApiResponse> admission(const ApiRequest& head, std::optional<std::uint64_t> content_length,
                                                  const std::filesystem::path& data_dir) {
-  const auto unavailable = plainError(503, "storage", "Máy chủ không mở được cơ sở dữ liệu tỉnh.",
-                                      "The server cannot open the provincial database.");
   try {
     if (auto* storage = threadStorage(data_dir)) return admitBody(head, content_length, *storage);
   } catch (const std::exception& e) {
     std::cerr << "fieldcheck-server: request from " << forLog(head.peer) << " failed: " << forLog(e.what()) << std::endl;
   }
-  return unavailable;
+  return storageUnavailable();
 }
 
 // Writes `answer` and says the connection closes after it.
@@ -200,6 +200,9 @@ net::awaitable<void> answerAndClose(beast::tcp_stream& stream, const ApiResponse
   co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
 }
 
+// Reads requests off one connection and answers each, until the peer closes, a request is
+// malformed, too large or refused from its head (answered, then closed), a read times out, or the
+// server stops.
 net::awaitable<void> serveRequests(beast::tcp_stream& stream, const std::string& peer, const std::filesystem::path& data_dir,
                                    Sessions& sessions, LoginBudget& logins, BodyBudget& bodies) {
   beast::flat_buffer buffer;
@@ -228,6 +231,9 @@ net::awaitable<void> serveRequests(beast::tcp_stream& stream, const std::string&
                                                    "The server is busy; try again in a few minutes."));
         co_return;
       }
+      // A stop that came while the head was read cancelled nothing (no read was waiting): it is
+      // seen here, before the body's read begins, or it cancels that read.
+      if (sessions.stopping()) co_return;
       stream.expires_after(tuning::kRequestReadTimeout);
       co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
       if (!ec) {
