@@ -687,16 +687,21 @@ class SqliteStorage final : public ProvincialStorage {
   }
 
   // Drops uploads nobody has added to for the tuning's time, with what they held: an upload
-  // started and abandoned (or started to get in the way) does not wait forever. In the caller's
-  // transaction.
+  // started and abandoned (or started to get in the way) does not wait forever. Its own
+  // transaction: a file is gone once its row is (a row whose file is gone starts again).
   void expireUploads() {
+    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
     SQLite::Statement old(db_,
                           "DELETE FROM uploads WHERE complete = 0 AND updated_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?) "
                           "RETURNING sha256, device");
     old.bind(1, "-" + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(tuning::kUploadExpiry).count()) + " seconds");
-    while (old.executeStep()) {
+    std::vector<fs::path> files;
+    while (old.executeStep()) files.push_back(partialUpload(old.getColumn(0).getString(), old.getColumn(1).getString()));
+    old.reset();
+    tx.commit();
+    for (const auto& file : files) {
       std::error_code ec;
-      fs::remove(partialUpload(old.getColumn(0).getString(), old.getColumn(1).getString()), ec);
+      fs::remove(file, ec);
     }
   }
 
@@ -711,16 +716,11 @@ class SqliteStorage final : public ProvincialStorage {
     if (chunk.empty() || chunk.size() > tuning::kMaxUploadChunkBytes || sha256Hex(chunk) != chunk_sha256)
       return problem("Một phần của ảnh bị hỏng trên đường truyền; phần đó sẽ được gửi lại.",
                      "A piece of the photo was damaged in transit; that piece will be sent again.");
-    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
     expireUploads();
+    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
     SQLite::Statement whole(db_, "SELECT size FROM uploads WHERE sha256 = ? AND complete = 1 LIMIT 1");
     whole.bind(1, sha256);
-    if (whole.executeStep()) {
-      const auto held = static_cast<std::uint64_t>(whole.getColumn(0).getInt64());
-      whole.reset();
-      tx.commit();  // the expiry
-      return UploadOutcome{{held, true}, false};
-    }
+    if (whole.executeStep()) return UploadOutcome{{static_cast<std::uint64_t>(whole.getColumn(0).getInt64()), true}, false};
     whole.reset();
     // This device's own upload: what others started, with whatever they claimed, is theirs.
     SQLite::Statement row(db_, "SELECT size, media_type, received FROM uploads WHERE sha256 = ? AND device = ?");
@@ -743,10 +743,7 @@ class SqliteStorage final : public ProvincialStorage {
       start.exec();
     }
     row.reset();
-    if (offset != received) {
-      tx.commit();  // the expiry, and a new upload's row
-      return UploadOutcome{{received, false}, false};  // the caller resumes from there
-    }
+    if (offset != received) return UploadOutcome{{received, false}, false};  // the caller resumes from there
     if (received + chunk.size() > size)
       return problem("Ảnh gửi lên dài hơn kích thước đã báo.", "The upload is longer than its stated size.");
     const auto partial = partialUpload(sha256, who.device);
