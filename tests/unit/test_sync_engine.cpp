@@ -18,19 +18,22 @@ using namespace fieldcheck::server;
 
 namespace {
 
-// A province with Lan, an inspector of Bảo Lạc, and her laptop: a fresh home that has pulled nothing.
+// A province with Lan and her laptop, a fresh home that has pulled nothing: an inspector of Bảo
+// Lạc, or, given no district, a provincial officer who sees the whole province.
 struct Fixture {
   test::TempDir dir;
   std::unique_ptr<ProvincialStorage> server;
   LoginBudget logins{30, std::chrono::minutes(5), 100};
   std::optional<LocalStore> laptop;
   std::string token;
+  std::optional<std::string> district;
 
-  Fixture() {
+  explicit Fixture(std::optional<std::string> district_ = std::string("bao-lac")) : district(std::move(district_)) {
     std::filesystem::create_directories(dir / "server");
     server = std::move(openSqliteStorage(dir / "server", true).value());
     REQUIRE(server->importSeed(loadSeed(test::sampleSeed()).value()).ok());
-    REQUIRE(server->addUser({"lan", Role::kInspector, std::string("bao-lac"), false, ""}, hashPassword("secret-pass")).ok());
+    const auto role = district ? Role::kInspector : Role::kProvincial;
+    REQUIRE(server->addUser({"lan", role, district, false, ""}, hashPassword("secret-pass")).ok());
     auto store = LocalStore::open(dir / "laptop.db", true);
     REQUIRE(store.ok());
     laptop.emplace(std::move(store.value()));
@@ -41,11 +44,13 @@ struct Fixture {
 
   std::int64_t laptopCursor() const { return std::stoll(laptop->setting("pull_cursor").value_or("0")); }
 
-  // Documents of the district a whole pull brings.
+  // The changes a whole pull brings: the district's and the province's, or all of them.
   std::size_t serverScopeChanges() {
     SQLite::Database db((dir / "server" / "provincial.db").string(), SQLite::OPEN_READONLY);
     return static_cast<std::size_t>(
-        db.execAndGet("SELECT count(*) FROM changes WHERE district = 'bao-lac' OR district IS NULL").getInt64());
+        db.execAndGet(district ? "SELECT count(*) FROM changes WHERE district = '" + *district + "' OR district IS NULL"
+                               : std::string("SELECT count(*) FROM changes"))
+            .getInt64());
   }
   std::size_t laptopRevisions() {
     SQLite::Database db((dir / "laptop.db").string(), SQLite::OPEN_READONLY);
@@ -93,16 +98,19 @@ class ApiLink final : public SyncLink {
 
 }  // namespace
 
-TEST_CASE("sync engine: a whole first sync in pages of one stores each change of the district once", "[sync-engine]") {
-  Fixture f;
+TEST_CASE("sync engine: a whole first sync in small pages stores each change in scope once", "[sync-engine]") {
+  const auto [district, page] = GENERATE(table<std::optional<std::string>, std::uint32_t>(
+      {{std::string("bao-lac"), 1}, {std::string("bao-lac"), 7}, {std::nullopt, 1}, {std::nullopt, 7}}));
+  INFO((district ? *district : "the whole province") << ", pages of " << page);
+  Fixture f(district);
   ApiLink link(f);
-  auto synced = synchronizeOver(*f.laptop, f.dir / "attachments", link, {1, 1, 0}, {});
+  auto synced = synchronizeOver(*f.laptop, f.dir / "attachments", link, {1, page, 0}, {});
   REQUIRE(synced.ok());
   const auto in_scope = f.serverScopeChanges();
   REQUIRE(in_scope > 10);
   CHECK(synced.value().pulled == in_scope);
   CHECK(f.laptopRevisions() == in_scope);
-  CHECK(synced.value().round_trips == in_scope);
+  CHECK(synced.value().round_trips == (in_scope + page - 1) / page);
 }
 
 TEST_CASE("sync engine: a server whose pages repeat the change at the cursor stops the sync with an error, not a loop",
