@@ -9,6 +9,7 @@ or mangled: Catch would run nothing and pass), when such an entry does not run w
 --warn NoTests, or when any ctest test has no timeout. Prints the counts it compared.
 """
 import json
+import os
 import subprocess
 import sys
 
@@ -34,7 +35,7 @@ def defined_names(binary):
 def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
-    build_dir, binaries = sys.argv[1], sys.argv[2:]
+    build_dir, binaries = sys.argv[1], [os.path.realpath(b) for b in sys.argv[2:]]
     shown = subprocess.run(["ctest", "--test-dir", build_dir, "--show-only=json-v1"], capture_output=True, text=True,
                            check=True)
     tests = json.loads(shown.stdout)["tests"]
@@ -52,7 +53,7 @@ def main():
         entries = {}
         for test in tests:
             command = test.get("command", [])
-            if not command or command[0] != binary:
+            if not command or os.path.realpath(command[0]) != binary:
                 continue
             registered_total += 1
             spec = unescape(command[1]) if len(command) > 1 else ""
