@@ -213,6 +213,14 @@ net::awaitable<void> serveRequests(beast::tcp_stream& stream, const std::string&
     parser.body_limit(tuning::kMaxRequestBodyBytes);
     stream.expires_after(tuning::kRequestReadTimeout);
     co_await http::async_read_header(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+    // Only chunked frames a body besides Content-Length: with any other transfer coding (identity,
+    // gzip, a misspelling) this server and a proxy in front of it could read different requests
+    // from the same bytes.
+    if (const auto coding = parser.get()[http::field::transfer_encoding]; !ec && !coding.empty() && !beast::iequals(coding, "chunked")) {
+      co_await answerAndClose(stream, plainError(400, "bad_http", "Yêu cầu HTTP không hợp lệ (Transfer-Encoding chỉ nhận chunked).",
+                                                 "Malformed HTTP request (the only Transfer-Encoding taken is chunked)."));
+      co_return;
+    }
     if (!ec && !parser.is_done()) {
       // Who asks decides how much body the server reads, and the body is read only when the
       // budget of bodies in flight has room for it: strangers cannot make the server hold much.

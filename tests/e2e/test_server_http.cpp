@@ -16,6 +16,7 @@
 #include <chrono>
 #include <filesystem>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include "support/process.h"
@@ -159,6 +160,33 @@ TEST_CASE("server: requests that cannot be decoded are answered and leave no con
   }
   CHECK(open <= baseline);
   CHECK(httpRequest(server.port(), "GET", "/v1/health").status == 200);
+  CHECK(server.stop(SIGTERM) == 0);
+}
+
+TEST_CASE("server: a transfer coding other than chunked is refused and its connection closed, so no request hides in a body",
+          "[server][e2e][hostile]") {
+  TempDir dir;
+  initProvince(dir);
+  ServerProcess server(dir / "data");
+  const std::string coding = GENERATE("identity", "gzip, chunked", "xchunked", "chunked, identity");
+  INFO(coding);
+  // A proxy that frames the body by another rule would pass the GET inside it as a second request.
+  const auto answer = rawExchange(server.port(), "POST /v1/login HTTP/1.1\r\nHost: x\r\nFieldcheck-Protocol: 1\r\n"
+                                                 "Content-Type: application/json\r\nTransfer-Encoding: " + coding + "\r\n\r\n"
+                                                 "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n");
+  REQUIRE(answer);
+  CHECK(answer->result_int() == 400);
+  CHECK_THAT(answer->body(), Catch::Contains("bad_http"));
+  CHECK_FALSE(answer->keep_alive());
+  // Chunked is taken as before.
+  const std::string login = R"({"user":"lan","password":"secret-pass","device_name":"x","device_id":"0123456789abcdef0123456789abcdef"})";
+  std::ostringstream hex;
+  hex << std::hex << login.size();
+  const auto chunked = rawExchange(server.port(), "POST /v1/login HTTP/1.1\r\nHost: x\r\nFieldcheck-Protocol: 1\r\n"
+                                                  "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
+                                                  hex.str() + "\r\n" + login + "\r\n0\r\n\r\n");
+  REQUIRE(chunked);
+  CHECK(chunked->result_int() == 200);
   CHECK(server.stop(SIGTERM) == 0);
 }
 
