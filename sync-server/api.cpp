@@ -49,7 +49,6 @@ std::variant<json, ApiResponse> parseJsonBody(const std::string& body) {
   }
 }
 
-
 std::string header(const ApiRequest& r, const std::string& name) {
   auto it = r.headers.find(name);
   return it == r.headers.end() ? "" : it->second;

@@ -69,6 +69,14 @@ std::string completeDraft(const Laptop& laptop, const std::string& establishment
   return id;
 }
 
+// Logs each laptop in to the server on `port` and syncs it once (its first pull).
+void loginAndSync(std::initializer_list<const Laptop*> laptops, unsigned short port) {
+  for (const auto* laptop : laptops) {
+    laptop->loginTo(port);
+    REQUIRE(laptop->run({"sync"}).exit_code == 0);
+  }
+}
+
 std::vector<std::string> codes(const json& establishments) {
   std::vector<std::string> out;
   for (const auto& e : establishments) out.push_back(e["fields"]["district"].get<std::string>());
@@ -193,10 +201,7 @@ TEST_CASE("sync: two inspectors correct the same record offline, a supervisor re
   const auto port = freePort();
   std::optional<ServerProcess> server;
   server.emplace(province.data, port);
-  for (const auto* l : {&lan, &hoa, &giam}) {
-    l->loginTo(port);
-    REQUIRE(l->run({"sync"}).exit_code == 0);
-  }
+  loginAndSync({&lan, &hoa, &giam}, port);
   const auto code = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
 
   // Offline, Lan first and Hoa later: both change the number of workers, each one more field.
@@ -313,10 +318,7 @@ TEST_CASE("sync: an inspector's edit of an inspection finalized meanwhile is ref
   BaoLacTeam team(province);
   auto& [lan, hoa, giam] = team;
   ServerProcess server(province.data);
-  for (const auto* l : {&lan, &hoa, &giam}) {
-    l->loginTo(server.port());
-    REQUIRE(l->run({"sync"}).exit_code == 0);
-  }
+  loginAndSync({&lan, &hoa, &giam}, server.port());
   const auto establishment = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
   const auto id = completeDraft(lan, establishment);
   REQUIRE(lan.run({"sync"}).exit_code == 0);
@@ -398,10 +400,7 @@ TEST_CASE("sync: a laptop whose clock is behind stamps its next edit after the r
   BaoLacTeam team(province, "-1d");  // Lan's clock is a day behind; Hoa's is right
   auto& [lan, hoa, giam] = team;
   ServerProcess server(province.data);
-  for (const auto* l : {&lan, &hoa}) {
-    l->loginTo(server.port());
-    REQUIRE(l->run({"sync"}).exit_code == 0);
-  }
+  loginAndSync({&lan, &hoa}, server.port());
   const auto code = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
   REQUIRE(hoa.run({"establishment", "set", code, "workers=9"}).exit_code == 0);
   REQUIRE(hoa.run({"sync"}).exit_code == 0);
@@ -435,10 +434,7 @@ TEST_CASE("review: a supervisor returns an inspection offline, the inspector cor
   BaoLacTeam team(province);
   auto& [lan, hoa, giam] = team;
   ServerProcess server(province.data);
-  for (const auto* l : {&lan, &giam}) {
-    l->loginTo(server.port());
-    REQUIRE(l->run({"sync"}).exit_code == 0);
-  }
+  loginAndSync({&lan, &giam}, server.port());
   const auto establishment = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
   const auto id = completeDraft(lan, establishment);
   REQUIRE(lan.run({"inspect", "finalize", id}).exit_code == 0);
