@@ -522,6 +522,51 @@ void LocalStore::setSetting(std::string_view key, std::string_view value) {
   if (key == "user") impl_->user = std::string(value);
 }
 
+std::vector<std::pair<std::string, std::size_t>> LocalStore::pendingByOthers(std::string_view user) const {
+  SQLite::Statement st(impl_->db,
+                       "SELECT r.author, count(*) FROM outbox o JOIN revisions r ON r.seq = o.seq "
+                       "WHERE lower(r.author) <> lower(?) GROUP BY r.author ORDER BY r.author");
+  st.bind(1, std::string(user));
+  std::vector<std::pair<std::string, std::size_t>> out;
+  while (st.executeStep())
+    out.emplace_back(st.getColumn(0).getString(), static_cast<std::size_t>(st.getColumn(1).getInt64()));
+  return out;
+}
+
+std::size_t LocalStore::adoptPending(const std::string& user) {
+  SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+  SQLite::Statement select(impl_->db,
+                           "SELECT r.doc_id, r.kind, r.fields, r.revision, r.parents, r.deleted, r.author, r.device, r.hlc, "
+                           "r.seq FROM outbox o JOIN revisions r ON r.seq = o.seq ORDER BY r.seq");
+  SQLite::Statement update(impl_->db, "UPDATE revisions SET revision = ?, parents = ?, author = ? WHERE seq = ?");
+  std::unordered_map<std::string, std::string> renamed;  // old revision id -> new, for the parents of later ones
+  while (select.executeStep()) {
+    Document doc = readDocumentAttributes(select);  // the fields stay as text: it is what the id hashes
+    bool changed = doc.author != user;
+    for (auto& parent : doc.parents)
+      if (auto it = renamed.find(parent); it != renamed.end()) {
+        parent = it->second;
+        changed = true;
+      }
+    if (!changed) continue;
+    doc.author = user;
+    const auto old_revision = doc.revision;
+    doc.revision = computeRevision(doc, select.getColumn(2).getString());
+    renamed[old_revision] = doc.revision;
+    update.bind(1, doc.revision);
+    update.bind(2, doc.parents.empty() ? std::string("[]") : nlohmann::json(doc.parents).dump());
+    update.bind(3, user);
+    update.bind(4, select.getColumn(9).getInt64());
+    update.exec();
+    update.reset();
+  }
+  impl_->setSetting("user", user);
+  tx.commit();
+  impl_->user = user;
+  impl_->head_cache.clear();
+  return renamed.size();
+}
+
 std::string LocalStore::user() const { return impl_->user; }
 std::string LocalStore::device() const { return impl_->device; }
 

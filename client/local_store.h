@@ -98,6 +98,19 @@ class LocalStore {
   std::optional<std::string> setting(std::string_view key) const;
   void setSetting(std::string_view key, std::string_view value);
 
+  /// The names other than `user` (compared without case) that entries of the outbox were written
+  /// under, each with its count: the name a laptop was set up with before its first login, or a
+  /// user who logged in here before and has not sent everything.
+  std::vector<std::pair<std::string, std::size_t>> pendingByOthers(std::string_view user) const;
+
+  /// Makes `user` (as the server spells it, after a login) the one this store writes as, and
+  /// renames every entry of the outbox written under another name to `user`: each gets a new
+  /// revision id, as the author is part of what the id hashes, and later entries of its document
+  /// name the new id as their parent. One durable transaction. Only for work the server cannot
+  /// have seen (the server takes a change only from the user its token names); returns how many
+  /// entries were renamed.
+  std::size_t adoptPending(const std::string& user);
+
   /// The user and device this store writes as (settings "user" and "device_id").
   std::string user() const;
   std::string device() const;

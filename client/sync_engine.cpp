@@ -150,6 +150,17 @@ Result<LoginResult> login(const Home& home, const std::string& server_url, const
   }
   auto store = LocalStore::open(home.database(), true);
   if (!store) return store.problem();
+  // The server takes a change only from the user who wrote it. Work done before this laptop's
+  // first login carries the name it was set up with, and becomes the work of whoever logs in
+  // first; work of a user who logged in here before is theirs to send.
+  const bool logged_in_before = store.value().setting("token").has_value();
+  if (const auto others = store.value().pendingByOthers(user); logged_in_before && !others.empty()) {
+    const auto& [other, count] = others.front();
+    return problem("Máy này còn " + std::to_string(count) + " thay đổi chưa gửi của " + other + ". Hãy để " + other +
+                         " đăng nhập và đồng bộ trước khi người khác dùng máy (hoặc dùng một thư mục khác với --home).",
+                     "This laptop holds " + std::to_string(count) + " unsent changes of " + other + ". Let " + other +
+                         " log in and sync before someone else uses it (or use another folder with --home).");
+  }
   HttpConnection connection(address.value());
   const json body{{"user", user}, {"password", password}, {"device_name", device_name}, {"device_id", store.value().device()}};
   auto reply = requestWithRetries(connection, "/v1/login", body.dump(), kProtocolHeaders);
@@ -161,9 +172,11 @@ Result<LoginResult> login(const Home& home, const std::string& server_url, const
     result = {address.value().url(), j.at("user").get<std::string>(), j.at("role").get<std::string>(),
               j.at("district").is_null() ? "" : j.at("district").get<std::string>(), j.at("device").get<std::string>()};
     auto& s = store.value();
+    // Renamed before the token is kept: a laptop stopped in between renames them at its next login.
+    if (logged_in_before) s.setSetting("user", result.user);
+    else s.adoptPending(result.user);
     s.setSetting("server_url", result.server);
     s.setSetting("token", j.at("token").get<std::string>());
-    s.setSetting("user", result.user);
     s.setSetting("role", result.role);
     s.setSetting("district", result.district);
     s.setSetting("server_sealing_key", j.at("sealing_key").get<std::string>());

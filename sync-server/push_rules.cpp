@@ -92,10 +92,13 @@ std::optional<protocol::Refusal> precheckPush(const Identity& who, const protoco
     return std::optional<protocol::Refusal>(refuse(e, std::move(code), std::move(vi), std::move(en)).refusal);
   };
   const auto& doc = e.doc;
-  // The token binds the device; work done on the laptop before its user logged in carries the
-  // name it was set up with, so the author is not required to be the login name.
+  // The token binds the device and the user: history and exports name whoever the token says
+  // wrote the change (a laptop renames the work done before its first login when it logs in).
   if (doc.device != who.device)
     return refused("not_yours", "Thay đổi không được ghi trên thiết bị này.", "The change was not written on this device.");
+  if (doc.author != who.user)
+    return refused("author", "Thay đổi ghi tên người viết “" + doc.author + "”, không phải người đã đăng nhập (" + who.user + ").",
+                   "The change names “" + doc.author + "” as its author, not the user who logged in (" + who.user + ").");
   if (computeRevision(doc, fields_json) != doc.revision)
     return refused("integrity", "Mã phiên bản không khớp nội dung (dữ liệu hỏng trên đường truyền?).",
                    "The revision id does not match the content (damaged in transit?).");

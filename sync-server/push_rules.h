@@ -12,10 +12,11 @@ namespace fieldcheck::server {
 
 /// The checks of a pushed entry from `who` that need no transaction, run before the write lock
 /// so that concurrent pushes check in parallel: `fields_json` is the canonical text of its
-/// fields. Refuses, with a reason the inspector can read: a change not written on this device,
-/// a revision id that does not match its content, a kind a field laptop may not write, an
-/// inspection with an unknown status or template, or invalid answers (templates never change
-/// under a revision id, so `lookup` may read outside the transaction); an establishment whose
+/// fields. Refuses, with a reason the inspector can read: a change not written on this device or
+/// naming another author than the token's user, a revision id that does not match its content, a
+/// kind a field laptop may not write, an inspection with an unknown status or template, or
+/// invalid answers (templates never change under a revision id, so `lookup` may read outside the
+/// transaction); an establishment whose
 /// record does not hold to `record_template` (the province's establishment record template;
 /// nullptr when it has none): a field it does not have, an answer out of bounds or choices, a
 /// required one missing.

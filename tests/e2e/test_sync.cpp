@@ -193,6 +193,51 @@ TEST_CASE("sync: what one inspector pushes reaches the province, and nobody sees
   }
 }
 
+TEST_CASE("sync: work done before a laptop's first login becomes its user's, and nobody logs in over another's unsent work",
+          "[sync][e2e]") {
+  Province province;
+  province.addUser("hoa", {"--role", "inspector", "--district", "bao-lac"});
+  Laptop lan{(province.dir / "lan").string(), "lan"};
+  const Laptop hoa_on_lans_laptop{lan.home, "hoa"};
+  // Lan sets her laptop up offline under a name of her own and inspects before she ever logs in.
+  REQUIRE(lan.run({"init", "--seed", sampleSeed().string(), "--user", "Lan (máy huyện)"}).exit_code == 0);
+  std::string code;
+  for (const auto& e : lan.runJson({"establishments"}))
+    if (e["fields"]["district"] == "bao-lac") code = e["fields"]["code"].get<std::string>();
+  REQUIRE_FALSE(code.empty());
+  const auto id = completeDraft(lan, code);
+  const auto drafted = lan.inspections().at(id);
+
+  ServerProcess server(province.data);
+  lan.loginTo(server.port());
+  const auto renamed = lan.inspections().at(id);
+  CHECK(renamed != drafted);  // the author is part of what a revision id hashes
+  REQUIRE(lan.run({"sync"}).exit_code == 0);
+  CHECK(lan.runJson({"status"})["pending_changes"] == 0);
+  auto authors = [&](const std::string& db_file, const std::string& sql) {
+    SQLite::Database db(db_file, SQLite::OPEN_READONLY);
+    SQLite::Statement st(db, sql);
+    std::set<std::string> out;
+    while (st.executeStep()) out.insert(st.getColumn(0).getString());
+    return out;
+  };
+  CHECK(authors(province.data + "/provincial.db", "SELECT author FROM changes WHERE kind = 'inspection'") ==
+        std::set<std::string>{"lan"});
+  CHECK(authors(lan.home + "/fieldcheck.db", "SELECT author FROM revisions WHERE origin = 'local'") == std::set<std::string>{"lan"});
+
+  // Lan edits again: Hoa's login on Lan's laptop is refused before it reaches the server, and
+  // Lan's work stays hers and still goes.
+  REQUIRE(lan.run({"inspect", "set", id, "workers_total=5"}).exit_code == 0);
+  auto refused = hoa_on_lans_laptop.login("http://127.0.0.1:" + std::to_string(server.port()));
+  CHECK(refused.exit_code != 0);
+  CHECK_THAT(refused.err, Catch::Contains("unsent changes of lan") && Catch::Contains("thay đổi chưa gửi của lan"));
+  CHECK(lan.runJson({"status"})["user"] == "lan");
+  REQUIRE(lan.run({"sync"}).exit_code == 0);
+  CHECK(lan.runJson({"status"})["pending_changes"] == 0);
+  CHECK(authors(province.data + "/provincial.db", "SELECT author FROM changes WHERE kind = 'inspection'") ==
+        std::set<std::string>{"lan"});
+}
+
 TEST_CASE("sync: two inspectors correct the same record offline, a supervisor resolves the conflict offline, and all converge",
           "[sync][e2e]") {
   Province province;

@@ -151,6 +151,20 @@ TEST_CASE("push: forged, tampered, misfiled and invalid changes are refused with
     entry.doc = firstRevision(entry.doc.id, "inspection", entry.doc.fields, "lan", "someone-else", HybridTimestamp{});
     expected = "not_yours";
   }
+  // The author is whoever the token names: a laptop cannot write as its supervisor, nor as the server.
+  SECTION("naming a supervisor as its author") {
+    f.enrol("giam", Role::kSupervisor, "bao-lac", "0000000000000000000000000000d002");
+    entry.doc = firstRevision(entry.doc.id, "inspection", entry.doc.fields, "giam", kDevice, HybridTimestamp{1, 0});
+    expected = "author";
+  }
+  SECTION("naming the server as its author") {
+    entry.doc = firstRevision(entry.doc.id, "inspection", entry.doc.fields, "server", kDevice, HybridTimestamp{1, 0});
+    expected = "author";
+  }
+  SECTION("naming its user in other letters") {
+    entry.doc = firstRevision(entry.doc.id, "inspection", entry.doc.fields, "LAN", kDevice, HybridTimestamp{1, 0});
+    expected = "author";
+  }
   SECTION("content changed after its revision id was computed") {
     entry.doc.fields["workers_total"] = 99;
     expected = "integrity";

@@ -37,6 +37,7 @@ struct Fixture {
     auto store = LocalStore::open(dir / "laptop.db", true);
     REQUIRE(store.ok());
     laptop.emplace(std::move(store.value()));
+    laptop->setSetting("user", "lan");  // as her login leaves it
     const auto issued = newToken();
     token = issued.token;
     REQUIRE(server->enrolDevice("lan", laptop->device(), "Laptop Bảo Lạc 1", issued.hash).ok());
