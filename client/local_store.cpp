@@ -452,7 +452,9 @@ std::size_t LocalStore::applySync(const protocol::SyncResponse& response) {
   for (const auto& change : response.changes) {
     if (change.seq <= cursor) continue;  // stored by a later sync already
     const auto& doc = change.doc;  // its fields are in change.fields_json
-    observed = std::max(observed, doc.stamp);
+    // A stamp moves this laptop's clock at most to the server's: one from a laptop whose clock
+    // runs ahead (or that forged it) stops there.
+    observed = std::max(observed, std::min(doc.stamp, HybridTimestamp{response.server_wall_ms, HybridTimestamp::kMaxCounter}));
     const auto current = impl_->headState(doc.id, acked);
     if (current && current->revision == doc.revision) {
       impl_->setSynced(doc.id, doc.revision);

@@ -102,6 +102,9 @@ std::optional<protocol::Refusal> precheckPush(const Identity& who, const protoco
   if (computeRevision(doc, fields_json) != doc.revision)
     return refused("integrity", "Mã phiên bản không khớp nội dung (dữ liệu hỏng trên đường truyền?).",
                    "The revision id does not match the content (damaged in transit?).");
+  if (!doc.stamp.valid())
+    return refused("clock", "Dấu thời gian của thay đổi không hợp lệ (không đồng hồ nào tạo ra được).",
+                   "The change's clock stamp is not valid (no clock makes such a stamp).");
   if (!isInspectionOrRecord(doc.kind))
     return refused("kind", "Vai trò này không được gửi loại tài liệu “" + doc.kind + "”.",
                    "This role may not send documents of kind “" + doc.kind + "”.");

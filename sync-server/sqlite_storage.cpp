@@ -906,9 +906,23 @@ class SqliteStorage final : public ProvincialStorage {
     return doc.revision;
   }
 
-  // A stamp for a revision the server writes now, after one stamped `after`.
+  // A stamp for a revision the server writes now, after one stamped `after`: by the server's own
+  // clock, so that a laptop's stamp ahead of it never travels on in the server's revisions.
   static HybridTimestamp nextServerStamp(const HybridTimestamp& after) {
-    return std::max(HybridTimestamp{wallClockMs(), 0}, HybridTimestamp{after.wall_ms, after.counter + 1});
+    const auto now = wallClockMs();
+    return HybridClock(orderingStamp(after, now)).tick(now);
+  }
+
+  // When the server took a revision, by its own clock (ms since the epoch).
+  std::int64_t receivedMs(const std::string& doc_id, const std::string& revision) {
+    auto& st = cached(select_received_,
+                      "SELECT CAST(strftime('%s', received_at) AS INTEGER) * 1000 + CAST(substr(received_at, 21, 3) AS INTEGER) "
+                      "FROM changes WHERE doc_id = ? AND revision = ?");
+    st.bind(1, doc_id);
+    st.bind(2, revision);
+    const auto ms = st.executeStep() ? st.getColumn(0).getInt64() : wallClockMs();
+    st.reset();
+    return ms;
   }
 
   // Writes a new conflict record (its first revision, from the server), numbered next: numbers
@@ -952,17 +966,21 @@ class SqliteStorage final : public ProvincialStorage {
 
   // `incoming` was written against `base` while `head` became the server's head: both stay in
   // the log, and a merge of the two (parents: both) becomes the head, its conflicts recorded.
-  // The merge is the server's, from the device "server", stamped just after the later of the two,
-  // so every device (the pushing one too) pulls it. Runs inside the push transaction.
+  // The provisional winner is decided by stamps bounded by when each revision reached the server
+  // (orderingStamp), so a laptop's clock ahead of the server's wins nothing by it. The merge is
+  // the server's, from the device "server", stamped by the server's clock after the two, so every
+  // device (the pushing one too) pulls it. Runs inside the push transaction.
   void mergeIntoHead(const Document& base, const Document& head, const Document& incoming, const std::string& incoming_json,
                      const std::string& district) {
+    const auto now = wallClockMs();
+    const auto head_order = orderingStamp(head.stamp, receivedMs(head.id, head.revision));
+    const auto incoming_order = orderingStamp(incoming.stamp, now);
     appendChange(incoming, district, incoming_json, false);
-    auto merged = mergeRevisions(base, head, incoming);
+    auto merged = mergeRevisions(base, head, incoming, winsOver(head, head_order, incoming, incoming_order));
     Document result = head;
     result.fields = std::move(merged.fields);
     result.deleted = merged.deleted;
-    auto stamp = std::max(head.stamp, incoming.stamp);
-    ++stamp.counter;
+    const auto stamp = nextServerStamp(std::max(head_order, incoming_order));
     const auto merge_revision = appendServerRevision(std::move(result), {head.revision, incoming.revision}, kServerAuthor, stamp, district);
     if (merged.conflicts.empty()) return;
     ConflictRecord record;
@@ -1119,7 +1137,8 @@ class SqliteStorage final : public ProvincialStorage {
   SQLite::Database db_;
   fs::path data_dir_;
   std::shared_ptr<GroupCommit<PushJob>> push_group_;
-  std::unique_ptr<SQLite::Statement> select_head_, insert_change_, upsert_head_, next_conflict_number_, insert_ref_;
+  std::unique_ptr<SQLite::Statement> select_head_, insert_change_, upsert_head_, next_conflict_number_, insert_ref_,
+      select_received_;
 };
 
 }  // namespace

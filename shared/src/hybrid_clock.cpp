@@ -40,30 +40,46 @@ std::optional<HybridTimestamp> HybridTimestamp::parse(std::string_view text) {
   return ts;
 }
 
+namespace {
+
+// A physical time as a clock uses it: before the epoch (a laptop whose battery died) it counts as
+// the epoch, and nothing goes past what a stamp holds.
+std::int64_t boundedWall(std::int64_t ms) { return std::clamp<std::int64_t>(ms, 0, HybridTimestamp::kMaxWallMs); }
+
+// The stamp one event after `at` in the same millisecond, or the first of the next millisecond
+// when the counter is full (saturating at the largest stamp).
+HybridTimestamp after(HybridTimestamp at) {
+  if (at.counter < HybridTimestamp::kMaxCounter) return {at.wall_ms, at.counter + 1};
+  if (at.wall_ms < HybridTimestamp::kMaxWallMs) return {at.wall_ms + 1, 0};
+  return at;
+}
+
+}  // namespace
+
 HybridTimestamp HybridClock::tick(std::int64_t physical_ms) {
-  // A wall clock before the epoch (a laptop whose battery died) counts as the epoch.
-  physical_ms = std::max<std::int64_t>(physical_ms, 0);
-  if (physical_ms > last_.wall_ms) {
-    last_ = {physical_ms, 0};
+  physical_ms = boundedWall(physical_ms);
+  last_ = physical_ms > last_.wall_ms ? HybridTimestamp{physical_ms, 0} : after(last_);
+  return last_;
+}
+
+HybridTimestamp HybridClock::observe(const HybridTimestamp& remote_stamp, std::int64_t physical_ms) {
+  physical_ms = boundedWall(physical_ms);
+  const HybridTimestamp remote{boundedWall(remote_stamp.wall_ms), std::min(remote_stamp.counter, HybridTimestamp::kMaxCounter)};
+  const std::int64_t wall = std::max({last_.wall_ms, remote.wall_ms, physical_ms});
+  if (wall == last_.wall_ms && wall == remote.wall_ms) {
+    last_ = after(std::max(last_, remote));
+  } else if (wall == last_.wall_ms) {
+    last_ = after(last_);
+  } else if (wall == remote.wall_ms) {
+    last_ = after(remote);
   } else {
-    ++last_.counter;
+    last_ = {wall, 0};
   }
   return last_;
 }
 
-HybridTimestamp HybridClock::observe(const HybridTimestamp& remote, std::int64_t physical_ms) {
-  physical_ms = std::max<std::int64_t>(physical_ms, 0);
-  const std::int64_t wall = std::max({last_.wall_ms, remote.wall_ms, physical_ms});
-  std::uint32_t counter = 0;
-  if (wall == last_.wall_ms && wall == remote.wall_ms) {
-    counter = std::max(last_.counter, remote.counter) + 1;
-  } else if (wall == last_.wall_ms) {
-    counter = last_.counter + 1;
-  } else if (wall == remote.wall_ms) {
-    counter = remote.counter + 1;
-  }
-  last_ = {wall, counter};
-  return last_;
+HybridTimestamp orderingStamp(const HybridTimestamp& stamp, std::int64_t received_ms) {
+  return stamp.wall_ms > received_ms ? HybridTimestamp{received_ms, 0} : stamp;
 }
 
 std::int64_t wallClockMs() {

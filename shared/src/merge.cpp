@@ -25,14 +25,20 @@ const Fields& liveFields(const Document& doc) {
 
 }  // namespace
 
-bool winsOver(const Document& a, const Document& b) {
-  if (a.stamp != b.stamp) return b.stamp < a.stamp;
+bool winsOver(const Document& a, const HybridTimestamp& a_stamp, const Document& b, const HybridTimestamp& b_stamp) {
+  if (a_stamp != b_stamp) return b_stamp < a_stamp;
   if (a.device != b.device) return a.device > b.device;
   return a.revision > b.revision;  // the same device and stamp twice: still one answer everywhere
 }
 
+bool winsOver(const Document& a, const Document& b) { return winsOver(a, a.stamp, b, b.stamp); }
+
 MergeResult mergeRevisions(const Document& base, const Document& a, const Document& b) {
-  const Document& winner = winsOver(a, b) ? a : b;
+  return mergeRevisions(base, a, b, winsOver(a, b));
+}
+
+MergeResult mergeRevisions(const Document& base, const Document& a, const Document& b, bool a_wins) {
+  const Document& winner = a_wins ? a : b;
   const Document& other = &winner == &a ? b : a;
   MergeResult result;
 

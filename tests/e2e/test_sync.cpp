@@ -7,6 +7,7 @@
 
 #include <signal.h>
 
+#include <ctime>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -438,6 +439,49 @@ TEST_CASE("sync: a laptop whose clock is three years behind is warned, and its e
   REQUIRE(conflicts.size() == 1);
   CHECK(conflicts[0]["fields"][0]["other"] == 15);  // Lan's value waits for the supervisor
   CHECK(conflicts[0]["other"]["author"] == "lan");
+}
+
+TEST_CASE("sync: a laptop whose clock is ten years ahead syncs its work, warned, and neither moves anyone's clock nor wins by it",
+          "[sync][clock][e2e]") {
+  Province province;
+  BaoLacTeam team(province, "+3650d");
+  auto& [lan, hoa, giam] = team;
+  ServerProcess server(province.data);
+  loginAndSync({&hoa, &giam}, server.port());
+  lan.loginTo(server.port());
+  auto first = lan.run({"sync"});
+  REQUIRE(first.exit_code == 0);
+  CHECK_THAT(first.err, Catch::Contains("3650 days ahead of the server's") && Catch::Contains("nhanh hơn máy chủ 3650 ngày"));
+  const auto code = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
+
+  // Both correct the same record offline: Lan first (her laptop says 2036) and syncs; Hoa after
+  // her, before she has pulled Lan's edit.
+  REQUIRE(lan.run({"establishment", "set", code, "workers=14", "phone=0206 385 1111"}).exit_code == 0);
+  REQUIRE(lan.run({"sync"}).exit_code == 0);
+  REQUIRE(hoa.run({"establishment", "set", code, "workers=9"}).exit_code == 0);
+  for (const auto* l : {&hoa, &lan, &giam}) REQUIRE(l->run({"sync"}).exit_code == 0);
+
+  // Lan's work arrived whole; the field both changed goes to Hoa, whose edit was the later by
+  // the clock the server checks; Lan's value waits for the supervisor.
+  const auto on_giam = giam.runJson({"establishment", "show", code});
+  CHECK(on_giam["fields"]["phone"] == "0206 385 1111");
+  CHECK(on_giam["fields"]["workers"] == 9);
+  const auto conflicts = giam.runJson({"conflicts", "list"});
+  REQUIRE(conflicts.size() == 1);
+  CHECK(conflicts[0]["fields"][0]["other"] == 14);
+  CHECK(conflicts[0]["other"]["author"] == "lan");
+
+  // Pulling Lan's revisions moved no other laptop's clock into her decade: Hoa's and Giám's next
+  // edits are stamped in this one.
+  const auto decade_ahead = std::to_string(std::time(nullptr) + 5LL * 365 * 86'400) + "000";
+  for (const auto* l : {&hoa, &giam}) {
+    REQUIRE(l->run({"establishment", "set", code, "phone=0206 385 2222"}).exit_code == 0);
+    SQLite::Database db(l->home + "/fieldcheck.db", SQLite::OPEN_READONLY);
+    const auto stamp = db.execAndGet("SELECT hlc FROM revisions WHERE origin = 'local' ORDER BY seq DESC LIMIT 1").getString();
+    INFO(l->user << "'s stamp " << stamp);
+    CHECK(stamp.substr(0, 16) < std::string(16 - decade_ahead.size(), '0') + decade_ahead);
+  }
+  for (const auto* l : {&hoa, &giam}) REQUIRE(l->run({"sync"}).exit_code == 0);
 }
 
 TEST_CASE("sync: a laptop whose clock is behind stamps its next edit after the revision it pulled", "[sync][clock][e2e]") {

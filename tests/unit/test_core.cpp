@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <random>
 #include <sstream>
 
@@ -241,6 +242,45 @@ TEST_CASE("hybrid clock: stamps only grow, even when the wall clock goes back", 
     HybridClock fresh;
     CHECK(fresh.tick(-5'000).wall_ms == 0);
   }
+}
+
+TEST_CASE("hybrid clock: a full counter moves on to the next millisecond, and no stamp outgrows its text", "[clock]") {
+  constexpr auto kMaxCounter = HybridTimestamp::kMaxCounter;
+  constexpr auto kMaxWall = HybridTimestamp::kMaxWallMs;
+  SECTION("ticking") {
+    HybridClock clock(HybridTimestamp{5'000, kMaxCounter - 1});
+    CHECK(clock.tick(1'000) == HybridTimestamp{5'000, kMaxCounter});
+    CHECK(clock.tick(1'000) == HybridTimestamp{5'001, 0});
+    CHECK(clock.tick(1'000) == HybridTimestamp{5'001, 1});
+  }
+  SECTION("observing a stamp with a full counter, ahead of the clock and level with it") {
+    HybridClock ahead;
+    CHECK(ahead.observe({5'000, kMaxCounter}, 1'000) == HybridTimestamp{5'001, 0});
+    HybridClock level(HybridTimestamp{5'000, 3});
+    CHECK(level.observe({5'000, kMaxCounter}, 5'000) == HybridTimestamp{5'001, 0});
+  }
+  SECTION("a forged stamp beyond what a clock makes is read as the largest one") {
+    HybridClock clock;
+    const auto seen = clock.observe({std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::uint32_t>::max()}, 1'000);
+    CHECK(seen.valid());
+    CHECK(HybridTimestamp::parse(seen.toString()) == seen);
+    CHECK(clock.tick(std::numeric_limits<std::int64_t>::max()).valid());
+    CHECK(HybridClock(HybridTimestamp{kMaxWall, kMaxCounter}).tick(kMaxWall).valid());
+  }
+  SECTION("validity") {
+    CHECK(HybridTimestamp{kMaxWall, kMaxCounter}.valid());
+    CHECK_FALSE(HybridTimestamp{kMaxWall + 1, 0}.valid());
+    CHECK_FALSE(HybridTimestamp{0, kMaxCounter + 1}.valid());
+    CHECK_FALSE(HybridTimestamp{-1, 0}.valid());
+  }
+}
+
+TEST_CASE("hybrid clock: a stamp orders a revision no later than when the server received it", "[clock]") {
+  const HybridTimestamp honest{1'000, 4};
+  CHECK(orderingStamp(honest, 2'000) == honest);
+  CHECK(orderingStamp(honest, 1'000) == honest);
+  const HybridTimestamp centuries_ahead{16'725'225'600'000, 0};  // the year 2500
+  CHECK(orderingStamp(centuries_ahead, 2'000) == HybridTimestamp{2'000, 0});
 }
 
 TEST_CASE("revisions: ids are content hashes with a generation", "[document]") {

@@ -165,6 +165,15 @@ TEST_CASE("push: forged, tampered, misfiled and invalid changes are refused with
     entry.doc = firstRevision(entry.doc.id, "inspection", entry.doc.fields, "LAN", kDevice, HybridTimestamp{1, 0});
     expected = "author";
   }
+  SECTION("a clock stamp whose counter no clock reaches") {
+    entry.doc = firstRevision(entry.doc.id, "inspection", entry.doc.fields, "lan", kDevice, HybridTimestamp{1, 4'000'000'000u});
+    expected = "clock";
+  }
+  SECTION("a clock stamp whose wall time outgrows its text") {
+    entry.doc = firstRevision(entry.doc.id, "inspection", entry.doc.fields, "lan", kDevice,
+                              HybridTimestamp{HybridTimestamp::kMaxWallMs + 1, 0});
+    expected = "clock";
+  }
   SECTION("content changed after its revision id was computed") {
     entry.doc.fields["workers_total"] = 99;
     expected = "integrity";
@@ -376,6 +385,41 @@ TEST_CASE("push: periodic reports are scoped by their commune's district and che
   REQUIRE(outcome.refused.size() == 1);
   CHECK(outcome.refused[0].seq == 2);
   CHECK(outcome.refused[0].code == expected);
+}
+
+TEST_CASE("push: a clock stamp centuries ahead is taken but orders its edit no later than its arrival", "[push][clock]") {
+  Fixture f;
+  const auto& est = f.seedDoc("establishment", "bao-lac");
+  const auto giam = f.enrol("giam", Role::kSupervisor, "bao-lac", "0000000000000000000000000000d002");
+  const auto base = f.inspectionOf(est, {{"workers_total", 4}});
+  REQUIRE(f.push({{1, "", base}}).refused.empty());
+  // Lan's laptop claims the year 2500 for its edit; the server takes it (a laptop whose clock is
+  // wrong still syncs its work).
+  auto forged_fields = base.fields;
+  forged_fields["workers_total"] = 99;
+  const HybridTimestamp year_2500{16'725'225'600'000, 0};
+  const auto forged = nextRevision(base, forged_fields, "lan", kDevice, year_2500);
+  REQUIRE(f.push({{2, base.revision, forged}}).refused.empty());
+  const auto arrived = wallClockMs();
+  // Giám edits the same draft afterwards, from the same base, with a true clock.
+  while (wallClockMs() <= arrived) std::this_thread::yield();
+  auto honest_fields = base.fields;
+  honest_fields["workers_total"] = 7;
+  const auto honest = nextRevision(base, honest_fields, "giam", giam.device, HybridTimestamp{wallClockMs(), 0});
+  REQUIRE(f.pushAs(giam, {{1, base.revision, honest}}).refused.empty());
+
+  // The later edit by the clocks the server can check wins provisionally; the forged one waits.
+  const auto head = f.storage->head(base.id);
+  REQUIRE(head);
+  CHECK(head->fields.at("workers_total") == Value{7});
+  const auto records = f.storage->conflicts({true, base.id, 0});
+  REQUIRE(records.size() == 1);
+  REQUIRE(records[0].conflicts.size() == 1);
+  CHECK(records[0].conflicts[0].winner.author == "giam");
+  CHECK(records[0].conflicts[0].other.revision == forged.revision);
+  // The server's own revisions carry its clock, not the forged one.
+  CHECK(head->stamp.wall_ms <= wallClockMs());
+  CHECK(records[0].recorded.wall_ms <= wallClockMs());
 }
 
 TEST_CASE("push: an edit against a head another device wrote meanwhile is merged, its conflicts recorded", "[push]") {

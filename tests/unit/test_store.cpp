@@ -166,13 +166,14 @@ TEST_CASE("store: a pulled revision stamped ahead moves this laptop's clock, so 
   acked.acked_through = store.nextPushBatch(10).back().seq;
   store.applySync(acked);
 
-  // Another laptop's clock runs a day ahead of this one's.
+  // Another laptop's clock and the server's run a day ahead of this one's.
   const HybridTimestamp ahead{mine.stamp.wall_ms + 24LL * 3600 * 1000, 7};
   const auto theirs = nextRevision(mine, {{"owner", Value{"hai"}}}, "hoa", "0000000000000000000000000000beef", ahead);
   protocol::SyncResponse page;
   page.acked_through = acked.acked_through;
   page.changes = {protocol::PulledChange::of(1, theirs)};
   page.cursor = 1;
+  page.server_wall_ms = ahead.wall_ms;
   REQUIRE(store.applySync(page) == 1);
   REQUIRE(store.head(id)->revision == theirs.revision);
 
@@ -186,6 +187,33 @@ TEST_CASE("store: a pulled revision stamped ahead moves this laptop's clock, so 
     const auto next = reopened.write("00000000000000000000000000000002", "establishment", setField("owner", "bốn")).value();
     CHECK(next.stamp > ahead);
   }
+}
+
+TEST_CASE("store: a pulled revision stamped beyond the server's clock moves this laptop's clock only as far as the server's",
+          "[store][clock]") {
+  test::TempDir dir;
+  auto store = openStore(dir / "fieldcheck.db");
+  const std::string id = "00000000000000000000000000000001";
+  const auto mine = store.write(id, "establishment", setField("owner", "một")).value();
+  // A laptop that forged the year 2500 (or whose clock says so), pulled through a server whose
+  // clock reads an hour after this laptop's; the stamp's counter is as full as it gets.
+  const HybridTimestamp year_2500{16'725'225'600'000, HybridTimestamp::kMaxCounter};
+  const auto theirs = nextRevision(mine, {{"owner", Value{"hai"}}}, "hoa", "0000000000000000000000000000beef", year_2500);
+  protocol::SyncResponse page;
+  page.changes = {protocol::PulledChange::of(1, theirs)};
+  page.cursor = 1;
+  page.server_wall_ms = mine.stamp.wall_ms + 3'600'000;
+  REQUIRE(store.applySync(page) == 1);
+
+  auto reopened = openStore(dir / "fieldcheck.db");
+  const auto next = reopened.write("00000000000000000000000000000002", "establishment", setField("owner", "bốn")).value();
+  CHECK(next.stamp.valid());
+  CHECK(next.stamp.wall_ms <= page.server_wall_ms + 1);  // at most the server's clock, then one tick
+  CHECK(next.stamp > mine.stamp);
+  // And what it writes next is still a stamp the server takes.
+  const auto after = reopened.write(id, "establishment", setField("owner", "năm")).value();
+  CHECK(after.stamp > next.stamp);
+  CHECK(after.stamp.valid());
 }
 
 TEST_CASE("store: an older acknowledgement arriving late brings back no change already acknowledged", "[store]") {
