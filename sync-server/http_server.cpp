@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "api.h"
+#include "http_request.h"
 #include "tuning.h"
 
 namespace fieldcheck::server {
@@ -169,18 +170,6 @@ ApiResponse answer(ApiRequest api, const std::filesystem::path& data_dir, LoginB
   }
 }
 
-// The head of a request as the API reads it: method, target, headers (names in lowercase), no body.
-ApiRequest requestHead(const http::request_parser<http::string_body>& parser, const std::string& peer) {
-  const auto& req = parser.get();
-  ApiRequest api{std::string(req.method_string()), std::string(req.target()), {}, {}, peer};
-  for (const auto& field : req) {
-    std::string name(field.name_string());
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-    api.headers[name] = std::string(field.value());
-  }
-  return api;
-}
-
 // admitBody on this thread's storage; a failure to reach it is a 503.
 std::variant<std::size_t, ApiResponse> admission(const ApiRequest& head, std::optional<std::uint64_t> content_length,
                                                  const std::filesystem::path& data_dir) {
@@ -208,15 +197,12 @@ net::awaitable<void> serveRequests(beast::tcp_stream& stream, const std::string&
   beast::flat_buffer buffer;
   beast::error_code ec;
   for (unsigned served = 0; served < tuning::kMaxRequestsPerConnection && !sessions.stopping(); ++served) {
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(tuning::kMaxRequestHeaderBytes));
-    parser.body_limit(tuning::kMaxRequestBodyBytes);
+    RequestParser parser;
+    limitRequest(parser);
     stream.expires_after(tuning::kRequestReadTimeout);
     co_await http::async_read_header(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
-    // Only chunked frames a body besides Content-Length: with any other transfer coding (identity,
-    // gzip, a misspelling) this server and a proxy in front of it could read different requests
-    // from the same bytes.
-    if (const auto coding = parser.get()[http::field::transfer_encoding]; !ec && !coding.empty() && !beast::iequals(coding, "chunked")) {
+    // Only chunked frames a body besides Content-Length (see transferCodingAccepted).
+    if (!ec && !transferCodingAccepted(parser)) {
       co_await answerAndClose(stream, plainError(400, "bad_http", "Yêu cầu HTTP không hợp lệ (Transfer-Encoding chỉ nhận chunked).",
                                                  "Malformed HTTP request (the only Transfer-Encoding taken is chunked)."));
       co_return;
