@@ -229,17 +229,18 @@ class ProvincialStorage {
   };
   virtual Keys serverKeys() = 0;
 
-  /// How much of attachment `sha256` the server holds for `device`: complete when any device's
-  /// copy arrived whole, else what that device's own upload holds.
+  /// How much of attachment `sha256` the server holds for `device`: complete when that device
+  /// sent it whole, else what its own upload holds. Whether another device sent it is not told:
+  /// a device that has not sent a photo learns nothing of it by its hash.
   virtual protocol::UploadState uploadState(const std::string& sha256, const std::string& device) = 0;
 
   /// Appends `chunk` at `offset` to the upload of attachment `sha256` of `size` bytes and
   /// `media_type` by `who`'s device, durably, and returns what the server then holds (a chunk at
   /// another offset than what is held changes nothing and says where to go on from); the last
-  /// chunk checks the whole file against its name and files it, and other devices' uploads of it
-  /// end. An upload in progress is its device's alone: another device's, whatever size it
-  /// claimed, never blocks it; one nobody added to for the tuning's time expires. Refuses
-  /// (changing nothing) a chunk
+  /// chunk checks the whole file against its name, files it (once, whichever device's copy comes
+  /// first) and records that the device held it. An upload in progress is its device's alone:
+  /// another device's, whatever size it claimed, never blocks it; one nobody added to for the
+  /// tuning's time expires. Refuses (changing nothing) a chunk
   /// whose SHA-256 is not `chunk_sha256`, a size over the limit or unlike the first chunk's, a
   /// file that does not begin as a JPEG or PNG, and a whole file whose SHA-256 differs (then
   /// what was held is dropped, so the next try starts clean).
@@ -247,8 +248,10 @@ class ProvincialStorage {
                                                      std::uint64_t size, const std::string& media_type,
                                                      std::string_view chunk, const std::string& chunk_sha256) = 0;
 
-  /// The file of a complete attachment that a record in `scope` names, with its media type;
-  /// nullopt otherwise (unknown, incomplete or out of scope look the same).
+  /// The file of a complete attachment that a record in `scope` names legitimately (the device
+  /// that first named it in that record sent the server the photo whole), with its media type;
+  /// nullopt otherwise (unknown, incomplete, out of scope or named by a stranger's record look the
+  /// same).
   virtual std::optional<std::pair<std::filesystem::path, std::string>> attachmentFile(const PullScope& scope,
                                                                                      const std::string& sha256) = 0;
 

@@ -221,6 +221,26 @@ CREATE TABLE login_failures(
 ) WITHOUT ROWID;
 CREATE INDEX login_failures_by_age ON login_failures(updated_ms);
 )sql"},
+    {8, "a photo is read through the records of the devices that held it", R"sql(
+-- The devices that sent the server an attachment whole: a record names a photo legitimately
+-- when the device that first named it in that record held it, so a record naming someone
+-- else's photo by its hash opens nothing.
+CREATE TABLE attachment_holders(
+  sha256 TEXT NOT NULL,
+  device TEXT NOT NULL,
+  PRIMARY KEY (sha256, device)
+) WITHOUT ROWID;
+ALTER TABLE attachment_refs ADD COLUMN device TEXT NOT NULL DEFAULT '';
+UPDATE attachment_refs SET device = coalesce((SELECT c.device FROM changes c WHERE c.seq = attachment_refs.seq), '');
+INSERT OR IGNORE INTO attachment_holders(sha256, device)
+  SELECT sha256, device FROM uploads WHERE complete = 1 AND device <> '';
+-- Attachments received whole before uploads were kept per device: held by the device of the
+-- first record that named them (a record naming a photo by a hash learnt from another comes later).
+INSERT OR IGNORE INTO attachment_holders(sha256, device)
+  SELECT u.sha256, (SELECT r.device FROM attachment_refs r WHERE r.sha256 = u.sha256 ORDER BY r.seq LIMIT 1)
+  FROM uploads u
+  WHERE u.complete = 1 AND u.device = '' AND EXISTS (SELECT 1 FROM attachment_refs r WHERE r.sha256 = u.sha256);
+)sql"},
 };
 
 // The district that scopes a seed document; empty for what the whole province shares.
@@ -676,14 +696,19 @@ class SqliteStorage final : public ProvincialStorage {
   }
 
   protocol::UploadState uploadState(const std::string& sha256, const std::string& device) override {
-    // Whole, from whichever device; else what this device's own upload holds.
-    SQLite::Statement st(db_,
-                         "SELECT received, complete FROM uploads WHERE sha256 = ?1 AND (complete = 1 OR device = ?2) "
-                         "ORDER BY complete DESC LIMIT 1");
-    st.bind(1, sha256);
-    st.bind(2, device);
-    if (!st.executeStep()) return {};
-    return {static_cast<std::uint64_t>(st.getColumn(0).getInt64()), st.getColumn(1).getInt() != 0};
+    // Whole when this device sent it whole; otherwise what this device's own upload holds:
+    // whether anyone else sent it is not the caller's to know.
+    SQLite::Statement held(db_,
+                           "SELECT u.size FROM attachment_holders h JOIN uploads u ON u.sha256 = h.sha256 AND u.complete = 1 "
+                           "WHERE h.sha256 = ?1 AND h.device = ?2 LIMIT 1");
+    held.bind(1, sha256);
+    held.bind(2, device);
+    if (held.executeStep()) return {static_cast<std::uint64_t>(held.getColumn(0).getInt64()), true};
+    SQLite::Statement own(db_, "SELECT received FROM uploads WHERE sha256 = ? AND device = ? AND complete = 0");
+    own.bind(1, sha256);
+    own.bind(2, device);
+    if (!own.executeStep()) return {};
+    return {static_cast<std::uint64_t>(own.getColumn(0).getInt64()), false};
   }
 
   // Drops uploads nobody has added to for the tuning's time, with what they held: an upload
@@ -718,11 +743,10 @@ class SqliteStorage final : public ProvincialStorage {
                      "A piece of the photo was damaged in transit; that piece will be sent again.");
     expireUploads();
     SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement whole(db_, "SELECT size FROM uploads WHERE sha256 = ? AND complete = 1 LIMIT 1");
-    whole.bind(1, sha256);
-    if (whole.executeStep()) return UploadOutcome{{static_cast<std::uint64_t>(whole.getColumn(0).getInt64()), true}, false};
-    whole.reset();
-    // This device's own upload: what others started, with whatever they claimed, is theirs.
+    if (const auto held = uploadState(sha256, who.device); held.complete) return UploadOutcome{held, false};
+    // This device's own upload: what others started, with whatever they claimed, is theirs; and a
+    // copy another device sent whole does not count for this one (it shows it holds the photo by
+    // sending it).
     SQLite::Statement row(db_, "SELECT size, media_type, received FROM uploads WHERE sha256 = ? AND device = ?");
     row.bind(1, sha256);
     row.bind(2, who.device);
@@ -773,8 +797,14 @@ class SqliteStorage final : public ProvincialStorage {
       }
       const auto target = data_dir_ / "attachments" / sha256.substr(0, 2) / sha256;
       makePrivateDir(target.parent_path());
-      fs::rename(partial, target);
+      std::error_code ec;
+      if (fs::exists(target, ec)) fs::remove(partial, ec);  // another device's copy: the same bytes
+      else fs::rename(partial, target);
       complete = true;
+      SQLite::Statement holder(db_, "INSERT OR IGNORE INTO attachment_holders(sha256, device) VALUES (?, ?)");
+      holder.bind(1, sha256);
+      holder.bind(2, who.device);
+      holder.exec();
     }
     SQLite::Statement update(db_,
                              "UPDATE uploads SET received = ?, complete = ?, "
@@ -784,24 +814,18 @@ class SqliteStorage final : public ProvincialStorage {
     update.bind(3, sha256);
     update.bind(4, who.device);
     update.exec();
-    if (complete) {
-      // The attachment is whole: other devices' copies of it are no longer needed.
-      SQLite::Statement others(db_, "DELETE FROM uploads WHERE sha256 = ? AND complete = 0 RETURNING device");
-      others.bind(1, sha256);
-      while (others.executeStep()) {
-        std::error_code ec;
-        fs::remove(partialUpload(sha256, others.getColumn(0).getString()), ec);
-      }
-    }
     if (complete) audit(who.user, who.device, "attachment", sha256 + " " + std::to_string(size) + " bytes");
     tx.commit();
     return UploadOutcome{{received, complete}, true};
   }
 
   std::optional<std::pair<fs::path, std::string>> attachmentFile(const PullScope& scope, const std::string& sha256) override {
+    // Through a record in scope whose device held the photo when it named it.
     SQLite::Statement st(db_,
-                         "SELECT u.media_type FROM uploads u JOIN attachment_refs r ON r.sha256 = u.sha256 "
-                         "WHERE u.sha256 = ?1 AND u.complete = 1 AND (?2 OR r.district = ?3 OR r.district IS NULL) LIMIT 1");
+                         "SELECT u.media_type FROM attachment_refs r "
+                         "JOIN attachment_holders h ON h.sha256 = r.sha256 AND h.device = r.device "
+                         "JOIN uploads u ON u.sha256 = r.sha256 AND u.complete = 1 "
+                         "WHERE r.sha256 = ?1 AND (?2 OR r.district = ?3 OR r.district IS NULL) LIMIT 1");
     st.bind(1, sha256);
     st.bind(2, scope.whole_province ? 1 : 0);
     st.bind(3, scope.district);
@@ -1096,13 +1120,15 @@ class SqliteStorage final : public ProvincialStorage {
       const auto* ref = value.get<AttachmentRef>();
       if (!ref) continue;
       auto& refer = cached(insert_ref_,
-                           "INSERT OR IGNORE INTO attachment_refs(sha256, doc_id, district, size, seq) VALUES (?,?,?,?,?)");
+                           "INSERT OR IGNORE INTO attachment_refs(sha256, doc_id, district, size, seq, device) "
+                           "VALUES (?,?,?,?,?,?)");
       refer.bind(1, ref->sha256);
       refer.bind(2, doc.id);
       if (district.empty()) refer.bind(3);
       else refer.bind(3, district);
       refer.bind(4, static_cast<std::int64_t>(ref->size_bytes));
       refer.bind(5, seq);
+      refer.bind(6, doc.device);
       refer.exec();
       refer.reset();
     }

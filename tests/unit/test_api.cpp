@@ -413,9 +413,9 @@ TEST_CASE("api: an upload in progress is its device's alone, another's lying siz
     REQUIRE(put(lan, photo, offset, photo.size()).status == 200);
   }
   CHECK(state(lan, photo)["complete"] == true);
-  CHECK(state(hoa, photo)["complete"] == true);  // whole now, for everyone
-  CHECK(uploadRows(sha256Hex(photo)) == 1);      // Hoa's copy ended with it
-  CHECK_FALSE(std::filesystem::exists(f.dir / "uploads" / (sha256Hex(photo) + ".0123456789abcdef0123456789abcde9.part")));
+  // Hoa is told of her own copy only: whether anyone sent the photo is not hers to know.
+  CHECK(state(hoa, photo)["complete"] == false);
+  CHECK(state(hoa, photo)["received"] == protocol::kUploadChunkBytes);
 
   // An upload nobody adds to for a week is dropped with what it held, at the next upload.
   const auto abandoned = photoOf(2);
@@ -428,6 +428,83 @@ TEST_CASE("api: an upload in progress is its device's alone, another's lying siz
   CHECK(uploadRows(sha256Hex(abandoned)) == 0);
   CHECK(state(hoa, abandoned)["received"] == 0);
   CHECK_FALSE(std::filesystem::exists(f.dir / "uploads" / (sha256Hex(abandoned) + ".0123456789abcdef0123456789abcde9.part")));
+}
+
+TEST_CASE("api: a record naming another district's photo by its hash opens nothing, and nobody learns a photo exists by asking",
+          "[api][attachments]") {
+  Fixture f;
+  const auto lan_token = f.login();
+  const Identity lan{"lan", Role::kInspector, std::string("bao-lac"), "0123456789abcdef0123456789abcdef"};
+  auto enrol = [&](const std::string& name, Role role, const std::string& district, const std::string& device) {
+    REQUIRE(f.storage->addUser({name, role, district, false, ""}, hashPassword("secret-pass")).ok());
+    auto r = f.call("POST", "/v1/login", json{{"user", name}, {"password", "secret-pass"}, {"device_name", "x"}, {"device_id", device}}.dump());
+    REQUIRE(r.status == 200);
+    return std::pair{Identity{name, role, district, device}, json::parse(r.body)["token"].get<std::string>()};
+  };
+  const auto [minh, minh_token] = enrol("minh", Role::kInspector, "ha-quang", "0123456789abcdef0123456789abcde4");
+  const auto giam_token = enrol("giam", Role::kSupervisor, "bao-lac", "0123456789abcdef0123456789abcde5").second;
+  const auto tuan_token = enrol("tuan", Role::kSupervisor, "ha-quang", "0123456789abcdef0123456789abcde6").second;
+  const auto seed = loadSeed(test::sampleSeed()).value();
+  auto inspectionIn = [&](const std::string& district, const Identity& who, const AttachmentRef& photo) {
+    for (const auto& d : seed.documents)
+      if (d.kind == "establishment" && textField(d, "district") == district)
+        return firstRevision(newDocumentId(), "inspection",
+                             {{"_establishment", d.id}, {"_template", seedDocumentId("template", "establishment-inspection")},
+                              {"_district", district}, {"_status", "draft"}, {"photo_premises", photo}},
+                             who.user, who.device, HybridTimestamp{1, 0});
+    throw std::runtime_error("no establishment in " + district);
+  };
+  auto call = [&](const std::string& method, const std::string& target, const std::string& token, const std::string& body = "",
+                  std::map<std::string, std::string> extra = {}) {
+    extra["fieldcheck-protocol"] = "1";
+    extra["authorization"] = "Bearer " + token;
+    return f.call(method, target, body, extra);
+  };
+  // Sends the rest of `photo` from where the caller's copy stands, as a laptop does.
+  auto sendWhole = [&](const std::string& token, const std::string& photo) {
+    const auto state = json::parse(call("GET", "/v1/uploads/" + sha256Hex(photo), token).body);
+    for (auto offset = state["received"].get<std::uint64_t>(); offset < photo.size(); offset += protocol::kUploadChunkBytes) {
+      const auto chunk = photo.substr(offset, protocol::kUploadChunkBytes);
+      REQUIRE(call("PUT", "/v1/uploads/" + sha256Hex(photo), token, chunk,
+                   {{"content-type", "image/jpeg"}, {"fieldcheck-offset", std::to_string(offset)},
+                    {"fieldcheck-size", std::to_string(photo.size())}, {"fieldcheck-chunk-sha256", sha256Hex(chunk)}})
+                  .status == 200);
+    }
+  };
+  std::string photo("\xFF\xD8\xFF\xE0", 4);
+  for (int i = 0; photo.size() < 100'000; ++i) photo.push_back(static_cast<char>((i * 7919 + 5) % 251));
+  const AttachmentRef ref{sha256Hex(photo), photo.size(), "image/jpeg"};
+  const auto photo_url = "/v1/attachments/" + ref.sha256, upload_url = "/v1/uploads/" + ref.sha256;
+
+  // Lan's inspection in Bảo Lạc carries her photo, sent whole from her laptop.
+  REQUIRE(pushBatch(lan, {{1, "", inspectionIn("bao-lac", lan, ref)}}, *f.storage).refused.empty());
+  sendWhole(lan_token, photo);
+  REQUIRE(call("GET", photo_url, giam_token).status == 200);
+
+  // Minh of Hà Quảng learnt its hash and names it in a record of his own district.
+  REQUIRE(pushBatch(minh, {{1, "", inspectionIn("ha-quang", minh, ref)}}, *f.storage).refused.empty());
+  // His supervisor cannot read it through that record; Minh is not told the server has it.
+  CHECK(call("GET", photo_url, tuan_token).status == 404);
+  auto asked = call("GET", upload_url, minh_token);
+  REQUIRE(asked.status == 200);
+  CHECK(json::parse(asked.body)["complete"] == false);
+  CHECK(json::parse(asked.body)["received"] == 0);
+  // Nor is a caller told by a chunk: his first one is the start of his own copy.
+  const auto first = photo.substr(0, protocol::kUploadChunkBytes);
+  auto started = call("PUT", upload_url, minh_token, first,
+                      {{"content-type", "image/jpeg"}, {"fieldcheck-offset", "0"}, {"fieldcheck-size", std::to_string(photo.size())},
+                       {"fieldcheck-chunk-sha256", sha256Hex(first)}});
+  REQUIRE(started.status == 200);
+  CHECK(json::parse(started.body)["complete"] == false);
+  CHECK(call("GET", photo_url, tuan_token).status == 404);
+  CHECK(call("GET", photo_url, giam_token).status == 200);
+
+  // A device that really holds the photo (it sends it whole) may show it through its records.
+  sendWhole(minh_token, photo);
+  CHECK(json::parse(call("GET", upload_url, minh_token).body)["complete"] == true);
+  auto shown = call("GET", photo_url, tuan_token);
+  REQUIRE(shown.status == 200);
+  CHECK(shown.body == photo);
 }
 
 TEST_CASE("api: an upload that is not an image, or whose whole does not match its name, is refused", "[api][attachments]") {

@@ -679,3 +679,39 @@ CREATE TABLE conflicts_v2(
   SQLite::Database db((f.dir / "provincial.db").string(), SQLite::OPEN_READONLY);
   CHECK_FALSE(db.tableExists("conflicts_v2"));
 }
+
+TEST_CASE("storage: a photo a schema-7 database holds is read through the records of the device that first named it",
+          "[push][attachments]") {
+  Fixture f;
+  const auto minh = f.enrol("minh", Role::kInspector, "ha-quang", "0000000000000000000000000000d004");
+  std::string photo("\xFF\xD8\xFF\xE0", 4);
+  photo.resize(1'000, 'x');
+  const AttachmentRef ref{sha256Hex(photo), photo.size(), "image/jpeg"};
+  auto naming = [&](const Document& inspection, const Identity& who) {
+    auto fields = inspection.fields;
+    fields["photo_premises"] = ref;
+    return firstRevision(inspection.id, "inspection", fields, who.user, who.device, HybridTimestamp{1, 0});
+  };
+  // Lan's record names the photo and her laptop sends it; later Minh's record of Hà Quảng names
+  // it by its hash.
+  REQUIRE(f.push({{1, "", naming(f.inspectionOf(f.seedDoc("establishment", "bao-lac")), f.lan)}}).refused.empty());
+  REQUIRE(f.storage->appendUpload(f.lan, ref.sha256, 0, photo.size(), ref.media_type, photo, sha256Hex(photo)).ok());
+  auto minhs = f.inspectionOf(f.seedDoc("establishment", "ha-quang"));
+  REQUIRE(f.pushAs(minh, {{1, "", naming(minhs, minh)}}).refused.empty());
+  {
+    // The tables as schema 7 left them: no holders, references without their device, and an
+    // upload received whole before uploads were kept per device.
+    f.storage.reset();
+    SQLite::Database db((f.dir / "provincial.db").string(), SQLite::OPEN_READWRITE);
+    db.exec("DROP TABLE attachment_holders; ALTER TABLE attachment_refs DROP COLUMN device; "
+            "UPDATE uploads SET device = ''; PRAGMA user_version = 7");
+  }
+  f.storage = std::move(openSqliteStorage(f.dir.path(), false).value());
+  PullScope bao_lac, ha_quang;
+  bao_lac.district = "bao-lac";
+  ha_quang.district = "ha-quang";
+  CHECK(f.storage->attachmentFile(bao_lac, ref.sha256));
+  CHECK_FALSE(f.storage->attachmentFile(ha_quang, ref.sha256));
+  CHECK(f.storage->uploadState(ref.sha256, f.lan.device).complete);
+  CHECK_FALSE(f.storage->uploadState(ref.sha256, minh.device).complete);
+}
