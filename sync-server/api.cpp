@@ -35,9 +35,48 @@ ApiResponse error(unsigned status, const std::string& code, const std::string& v
   return jsonResponse(status, json{{"error", {{"code", code}, {"vi", vi}, {"en", en}}}});
 }
 
-// The parsed JSON body, or the 400 that says why there is none: malformed text, or a number that
-// does not fit (which the parser reports apart from syntax).
+// Reads a JSON text without keeping anything, adding up what its values would take in memory once
+// parsed: a node each, an allocation for each container, the bytes of each text and key. Stops
+// (returns false) past `limit`, or at the first syntax error, which the real parse then reports.
+class JsonMemoryEstimate final : public nlohmann::json_sax<json> {
+ public:
+  explicit JsonMemoryEstimate(std::size_t limit) : limit_(limit) {}
+  bool over() const { return estimated_ > limit_; }
+
+  bool null() override { return add(0); }
+  bool boolean(bool) override { return add(0); }
+  bool number_integer(number_integer_t) override { return add(0); }
+  bool number_unsigned(number_unsigned_t) override { return add(0); }
+  bool number_float(number_float_t, const string_t&) override { return add(0); }
+  bool string(string_t& text) override { return add(text.size()); }
+  bool binary(binary_t& bytes) override { return add(bytes.size()); }
+  bool start_object(std::size_t) override { return add(kContainerBytes); }
+  bool key(string_t& text) override { return add(text.size()); }
+  bool end_object() override { return true; }
+  bool start_array(std::size_t) override { return add(kContainerBytes); }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+
+ private:
+  static constexpr std::size_t kNodeBytes = sizeof(json) + 16, kContainerBytes = 64;
+  bool add(std::size_t extra) {
+    estimated_ += kNodeBytes + extra;
+    return !over();
+  }
+  std::size_t limit_;
+  std::size_t estimated_ = 0;
+};
+
+// The parsed JSON body, or the 4xx that says why there is none: more values than the server lets
+// a body take in memory (found by a first reading that keeps nothing, so such a body is refused
+// before it is held), malformed text, or a number that does not fit (which the parser reports
+// apart from syntax).
 std::variant<json, ApiResponse> parseJsonBody(const std::string& body) {
+  JsonMemoryEstimate estimate(tuning::kMaxParsedJsonBytes);
+  json::sax_parse(body, &estimate, nlohmann::detail::input_format_t::json, false);
+  if (estimate.over())
+    return error(413, "too_complex", "Nội dung JSON có quá nhiều giá trị; hãy chia thành nhiều lần gửi nhỏ hơn.",
+                 "The JSON body holds too many values; send it in smaller parts.");
   try {
     return json::parse(body);
   } catch (const json::parse_error& e) {

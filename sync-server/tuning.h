@@ -39,6 +39,10 @@ inline constexpr auto kAcceptFailurePause = std::chrono::milliseconds(100);
 /// HTTP: the largest body read from a caller without a valid token (a login is a few hundred
 /// bytes): strangers cannot make the server hold more than this per connection.
 inline constexpr std::size_t kMaxUnauthenticatedBodyBytes = 16 * 1024;
+/// HTTP: the most memory a JSON body may take once parsed, as the server estimates it while
+/// parsing (each value, key and container at its size in memory): JSON is for scripts (laptops
+/// send the binary form), and a body of empty objects would otherwise take some 30 times its size.
+inline constexpr std::size_t kMaxParsedJsonBytes = 48 * 1024 * 1024;
 /// HTTP: the bodies of all requests being read or handled at once, together; a request that
 /// would go over waits for none and gets a 503 (laptops retry), so memory stays bounded.
 inline constexpr std::size_t kMaxBodyBytesInFlight = 64 * 1024 * 1024;

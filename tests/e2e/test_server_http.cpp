@@ -19,6 +19,7 @@
 #include <sstream>
 #include <thread>
 
+#include "fieldcheck/compression.h"
 #include "support/process.h"
 #include "support/server_process.h"
 #include "support/temp_dir.h"
@@ -187,6 +188,41 @@ TEST_CASE("server: a transfer coding other than chunked is refused and its conne
                                                   hex.str() + "\r\n" + login + "\r\n0\r\n\r\n");
   REQUIRE(chunked);
   CHECK(chunked->result_int() == 200);
+  CHECK(server.stop(SIGTERM) == 0);
+}
+
+TEST_CASE("server: an enrolled caller's small compressed body of countless JSON values is refused before it takes the memory",
+          "[server][e2e][hostile]") {
+  TempDir dir;
+  initProvince(dir);
+  ServerProcess server(dir / "data");
+  auto login = httpRequest(server.port(), "POST", "/v1/login", kV1,
+                           R"({"user":"lan","password":"secret-pass","device_name":"x","device_id":"0123456789abcdef0123456789abcdef"})");
+  REQUIRE(login.status == 200);
+  const auto token = json::parse(login.body)["token"].get<std::string>();
+  // Sixteen MiB of empty objects, a few KiB once compressed: parsed whole, some 500 MB.
+  std::string body = "{\"push\":[";
+  while (body.size() < 16 * 1024 * 1024 - 16) body += "{},";
+  body += "{}]}";
+  const auto compressed = fieldcheck::compress(body);
+  REQUIRE(compressed.size() < 64 * 1024);
+  const auto before = peakMemoryKiB(server.pid());
+  REQUIRE(before);
+  auto refused = httpRequest(server.port(), "POST", "/v1/sync",
+                             {{"Fieldcheck-Protocol", "1"}, {"Authorization", "Bearer " + token},
+                              {"Content-Type", "application/json"}, {"Content-Encoding", "zstd"}},
+                             compressed);
+  CHECK(refused.status == 413);
+  CHECK_THAT(refused.body, Catch::Contains("too_complex"));
+  const auto after = peakMemoryKiB(server.pid());
+  REQUIRE(after);
+  INFO("peak before " << *before << " KiB, after " << *after << " KiB");
+  CHECK(*after - *before < 96 * 1024);  // the body, its decompressed text and the parse's budget
+  // A sync of the ordinary kind still goes through.
+  auto ordinary = httpRequest(server.port(), "POST", "/v1/sync",
+                              {{"Fieldcheck-Protocol", "1"}, {"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}},
+                              R"({"push":[],"cursor":0,"page_limit":10})");
+  CHECK(ordinary.status == 200);
   CHECK(server.stop(SIGTERM) == 0);
 }
 
