@@ -7,6 +7,7 @@
 
 #include "fieldcheck/crypto.h"
 #include "fieldcheck/files.h"
+#include "fieldcheck/image.h"
 #include "platform.h"
 #include "tuning.h"
 
@@ -43,6 +44,9 @@ Result<AttachmentRef> AttachmentStore::store(const std::string& bytes, const std
   const std::string type(imageMediaType(bytes));
   if (type.empty())
     return problem("Tệp " + name + " không phải ảnh JPEG hay PNG.", "The file " + name + " is not a JPEG or PNG image.");
+  if (!isWholeImage(bytes, type))
+    return problem("Tệp " + name + " không phải ảnh trọn vẹn (hỏng hoặc bị cắt); hãy chụp hoặc chép lại ảnh.",
+                   "The file " + name + " is not a whole image (damaged or cut short); take or copy the photo again.");
   AttachmentRef ref{sha256Hex(bytes), bytes.size(), type};
   const auto target = pathOf(ref);
   if (fs::exists(target, ec) && fs::file_size(target, ec) == bytes.size()) return ref;

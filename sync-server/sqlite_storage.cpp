@@ -11,6 +11,7 @@
 
 #include "fieldcheck/crypto.h"
 #include "fieldcheck/files.h"
+#include "fieldcheck/image.h"
 #include "fieldcheck/sqlite_database.h"
 #include "fieldcheck/text.h"
 #include "group_commit.h"
@@ -784,7 +785,8 @@ class SqliteStorage final : public ProvincialStorage {
     received += chunk.size();
     bool complete = false;
     if (received == size) {
-      if (sha256Hex(readWholeFile(partial)) != sha256) {
+      const auto whole = readWholeFile(partial);
+      if (sha256Hex(whole) != sha256) {
         std::error_code ec;
         fs::remove(partial, ec);
         SQLite::Statement restart(db_, "UPDATE uploads SET received = 0 WHERE sha256 = ? AND device = ?");
@@ -794,6 +796,18 @@ class SqliteStorage final : public ProvincialStorage {
         tx.commit();
         return problem("Ảnh nhận được không khớp mã SHA-256 của nó; sẽ gửi lại từ đầu.",
                        "The photo received does not match its SHA-256; it will be sent again from the start.");
+      }
+      if (!isWholeImage(whole, media_type)) {
+        // Its name matches: sending it again would bring the same bytes. Refused for good.
+        std::error_code ec;
+        fs::remove(partial, ec);
+        SQLite::Statement drop(db_, "DELETE FROM uploads WHERE sha256 = ? AND device = ?");
+        drop.bind(1, sha256);
+        drop.bind(2, who.device);
+        drop.exec();
+        tx.commit();
+        return problem("Tệp gửi lên không phải ảnh JPEG hay PNG trọn vẹn (hỏng, bị cắt, hoặc chỉ có phần đầu giống ảnh).",
+                       "The upload is not a whole JPEG or PNG image (damaged, cut short, or only its beginning looks like one).");
       }
       const auto target = data_dir_ / "attachments" / sha256.substr(0, 2) / sha256;
       makePrivateDir(target.parent_path());

@@ -25,6 +25,7 @@
 #include "support/fault_proxy.h"
 #include "support/laptop.h"
 #include "support/process.h"
+#include "support/sample_images.h"
 #include "support/sample_inspection.h"
 #include "support/server_process.h"
 #include "support/temp_dir.h"
@@ -125,9 +126,7 @@ int main(int argc, char** argv) {
   // A photo cut at 90%: what is sent again.
   std::vector<double> resent;
   for (int round = 0; round < rounds; ++round) {
-    std::mt19937_64 rng(static_cast<std::uint64_t>(round) + 1);
-    std::string photo("\xFF\xD8\xFF\xE0", 4);
-    while (photo.size() < photo_bytes) photo.push_back(static_cast<char>(rng() & 0xFF));
+    const auto photo = test::sampleJpeg(photo_bytes, round + 1);
     const auto file = dir / ("photo-" + std::to_string(round) + ".jpg");
     { std::ofstream(file, std::ios::binary) << photo; }
     auto created = lan.run({"inspect", "new", "--establishment", establishments.front()});

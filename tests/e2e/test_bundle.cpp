@@ -11,6 +11,7 @@
 #include "fieldcheck/files.h"
 #include "support/laptop.h"
 #include "support/process.h"
+#include "support/sample_images.h"
 #include "support/server_process.h"
 #include "support/temp_dir.h"
 
@@ -57,8 +58,7 @@ TEST_CASE("bundle: work carried on a USB stick is applied once, and the signed r
   REQUIRE(created.exit_code == 0);
   const auto id = created.out.substr(0, 32);
   REQUIRE(lan.run({"inspect", "set", id, "team_members=Đoàn liên ngành số 2", "workers_total=6"}).exit_code == 0);
-  std::string photo("\x89PNG\r\n\x1a\n", 8);
-  for (int i = 0; photo.size() < 300'000; ++i) photo.push_back(static_cast<char>((i * 31 + i / 7) & 0xFF));
+  const auto photo = samplePng(300'000);
   writeFile(dir / "giay-phep.png", photo);
   REQUIRE(lan.run({"inspect", "attach", id, "photo_documents", (dir / "giay-phep.png").string()}).exit_code == 0);
   // The owner's signature, photographed: attached the same way; the same image again is stored once.
@@ -147,8 +147,7 @@ TEST_CASE("attachments: a photo that cannot be sent is listed with why, and the 
   auto created = lan.run({"inspect", "new", "--establishment", establishment});
   REQUIRE(created.exit_code == 0);
   const auto id = created.out.substr(0, 32);
-  const std::string kept = std::string("\xFF\xD8\xFF\xE0", 4) + std::string(100'000, 'k');
-  const std::string lost = std::string("\xFF\xD8\xFF\xE0", 4) + std::string(100'000, 'l');
+  const auto kept = sampleJpeg(100'004, 1), lost = sampleJpeg(100'004, 2);
   writeFile(dir / "kept.jpg", kept);
   writeFile(dir / "lost.jpg", lost);
   REQUIRE(lan.run({"inspect", "attach", id, "photo_premises", (dir / "kept.jpg").string()}).exit_code == 0);

@@ -18,6 +18,7 @@
 #include "support/fault_proxy.h"
 #include "support/laptop.h"
 #include "support/process.h"
+#include "support/sample_images.h"
 #include "support/server_process.h"
 #include "support/temp_dir.h"
 
@@ -31,13 +32,8 @@ constexpr std::uint64_t kPhotoBytes = 2 * 1024 * 1024;
 constexpr std::uint64_t kChunkBytes = 64 * 1024;
 constexpr std::uint64_t kTwoGBytesPerSecond = 64'000 / 8;
 
-// A JPEG by its content (what the programs check), of incompressible bytes.
-std::string fakePhoto(std::uint64_t size, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::string bytes("\xFF\xD8\xFF\xE0", 4);
-  while (bytes.size() < size) bytes.push_back(static_cast<char>(rng() & 0xFF));
-  return bytes;
-}
+// A JPEG by its structure (what the programs check), of incompressible bytes.
+std::string fakePhoto(std::uint64_t size, std::uint64_t seed) { return sampleJpeg(size, static_cast<int>(seed)); }
 
 }  // namespace
 

@@ -12,6 +12,7 @@
 #include "fieldcheck/crypto.h"
 #include "fieldcheck/seed.h"
 #include "push_rules.h"
+#include "support/sample_images.h"
 #include "support/sample_inspection.h"
 #include "support/temp_dir.h"
 
@@ -268,8 +269,7 @@ TEST_CASE("api: a photo arrives in verified chunks, resumes where the server sta
           "[api][attachments]") {
   Fixture f;
   const auto token = f.login();
-  std::string photo("\xFF\xD8\xFF\xE0", 4);
-  for (int i = 0; photo.size() < 200'000; ++i) photo.push_back(static_cast<char>((i * 7919) % 251));
+  const auto photo = test::sampleJpeg(200'000);
   const auto sha = sha256Hex(photo);
   const auto target = "/v1/uploads/" + sha;
   auto put = [&](std::uint64_t offset, std::string_view chunk, std::uint64_t size, const std::string& chunk_sha) {
@@ -377,11 +377,7 @@ TEST_CASE("api: an upload in progress is its device's alone, another's lying siz
                                            {"device_id", "0123456789abcdef0123456789abcde9"}}.dump());
   REQUIRE(r.status == 200);
   const auto hoa = json::parse(r.body)["token"].get<std::string>();
-  auto photoOf = [](int salt) {
-    std::string photo("\xFF\xD8\xFF\xE0", 4);
-    for (int i = 0; photo.size() < 100'000; ++i) photo.push_back(static_cast<char>((i * 7919 + salt) % 251));
-    return photo;
-  };
+  auto photoOf = [](int salt) { return test::sampleJpeg(100'000, salt); };
   auto put = [&](const std::string& token, const std::string& photo, std::uint64_t offset, std::uint64_t claimed_size) {
     const auto chunk = photo.substr(offset, protocol::kUploadChunkBytes);
     return f.call("PUT", "/v1/uploads/" + sha256Hex(photo), chunk,
@@ -471,8 +467,7 @@ TEST_CASE("api: a record naming another district's photo by its hash opens nothi
                   .status == 200);
     }
   };
-  std::string photo("\xFF\xD8\xFF\xE0", 4);
-  for (int i = 0; photo.size() < 100'000; ++i) photo.push_back(static_cast<char>((i * 7919 + 5) % 251));
+  const auto photo = test::sampleJpeg(100'000, 5);
   const AttachmentRef ref{sha256Hex(photo), photo.size(), "image/jpeg"};
   const auto photo_url = "/v1/attachments/" + ref.sha256, upload_url = "/v1/uploads/" + ref.sha256;
 
@@ -523,5 +518,21 @@ TEST_CASE("api: an upload that is not an image, or whose whole does not match it
   CHECK(mismatch.status == 422);
   CHECK_THAT(json::parse(mismatch.body)["error"]["en"].get<std::string>(), Catch::Contains("from the start"));
   CHECK(f.storage->uploadState(sha256Hex("something else"), "0123456789abcdef0123456789abcdef").received == 0);
+  // Files whose name matches but that only begin as an image does: a web page after a JPEG's
+  // first bytes, a PNG's signature before one, a JPEG cut short. Refused for good; none is served.
+  const auto page = std::string("\xFF\xD8\xFF\xE0", 4) + "<html><script>alert(document.cookie)</script></html>";
+  const auto png_page = std::string("\x89PNG\r\n\x1a\n", 8) + "<html><body>hello</body></html>";
+  const auto cut = test::sampleJpeg(5'000).substr(0, 3'000);
+  for (const auto& [bytes, type] : {std::pair{page, "image/jpeg"}, std::pair{png_page, "image/png"}, std::pair{cut, "image/jpeg"}}) {
+    auto refused = put(sha256Hex(bytes), bytes, type);
+    CHECK(refused.status == 422);
+    CHECK_THAT(json::parse(refused.body)["error"]["en"].get<std::string>(), Catch::Contains("not a whole JPEG or PNG"));
+    CHECK_FALSE(f.storage->uploadState(sha256Hex(bytes), "0123456789abcdef0123456789abcdef").complete);
+  }
+  // Whole ones of both kinds are taken.
+  for (const auto& [bytes, type] : {std::pair{test::sampleJpeg(5'000), "image/jpeg"}, std::pair{test::samplePng(5'000), "image/png"}}) {
+    CHECK(put(sha256Hex(bytes), bytes, type).status == 200);
+    CHECK(f.storage->uploadState(sha256Hex(bytes), "0123456789abcdef0123456789abcdef").complete);
+  }
   CHECK(f.call("GET", "/v1/uploads/NOT-HEX", "", {{"fieldcheck-protocol", "1"}, {"authorization", "Bearer " + token}}).status == 404);
 }

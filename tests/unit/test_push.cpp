@@ -14,6 +14,7 @@
 #include "provincial_storage.h"
 #include "group_commit.h"
 #include "push_rules.h"
+#include "support/sample_images.h"
 #include "support/temp_dir.h"
 
 using namespace fieldcheck;
@@ -684,8 +685,7 @@ TEST_CASE("storage: a photo a schema-7 database holds is read through the record
           "[push][attachments]") {
   Fixture f;
   const auto minh = f.enrol("minh", Role::kInspector, "ha-quang", "0000000000000000000000000000d004");
-  std::string photo("\xFF\xD8\xFF\xE0", 4);
-  photo.resize(1'000, 'x');
+  const auto photo = test::sampleJpeg(1'000);
   const AttachmentRef ref{sha256Hex(photo), photo.size(), "image/jpeg"};
   auto naming = [&](const Document& inspection, const Identity& who) {
     auto fields = inspection.fields;

@@ -9,6 +9,7 @@
 #include "fieldcheck/seed.h"
 #include "inspector_service.h"
 #include "local_store.h"
+#include "support/sample_images.h"
 #include "support/temp_dir.h"
 
 using namespace fieldcheck;
@@ -477,10 +478,13 @@ TEST_CASE("service: photos are stored once by content and must really be images"
   test::TempDir dir;
   auto svc = initService(dir);
   const auto id = svc.newInspection("CS-02", std::nullopt).value().id;
-  const std::string jpeg = std::string("\xFF\xD8\xFF\xE0", 4) + std::string(1000, 'j');
+  const std::string jpeg = test::sampleJpeg(1'004);
   std::ofstream(dir / "a.jpg", std::ios::binary) << jpeg;
   std::ofstream(dir / "same-photo.jpg", std::ios::binary) << jpeg;
   std::ofstream(dir / "not-a-photo.jpg", std::ios::binary) << "plain text";
+  // It begins as a JPEG does, and goes on as a web page.
+  std::ofstream(dir / "page.jpg", std::ios::binary) << std::string("\xFF\xD8\xFF\xE0", 4) + "<html><script>alert(1)</script></html>";
+  std::ofstream(dir / "cut.jpg", std::ios::binary) << jpeg.substr(0, 600);
 
   auto first = svc.attach(id, "photo_premises", dir / "a.jpg");
   REQUIRE(first.ok());
@@ -499,6 +503,13 @@ TEST_CASE("service: photos are stored once by content and must really be images"
   auto fake = svc.attach(id, "photo_premises", dir / "not-a-photo.jpg");
   REQUIRE_FALSE(fake.ok());
   CHECK_THAT(fake.problem().message.en, Catch::Contains("is not a JPEG or PNG image"));
+  for (const auto* name : {"page.jpg", "cut.jpg"}) {
+    INFO(name);
+    auto partial = svc.attach(id, "photo_premises", dir / name);
+    REQUIRE_FALSE(partial.ok());
+    CHECK_THAT(partial.problem().message.en, Catch::Contains("is not a whole image"));
+    CHECK_THAT(partial.problem().message.vi, Catch::Contains("không phải ảnh trọn vẹn"));
+  }
   auto wrong_question = svc.attach(id, "workers_total", dir / "a.jpg");
   REQUIRE_FALSE(wrong_question.ok());
 }
