@@ -100,11 +100,22 @@ def run_suite(build_dir, jobs, log):
     return run(["ctest", "--test-dir", build_dir, "-j", str(jobs), "-LE", "link", "--stop-on-failure"], log) == 0
 
 
+def check_lines(tree, mutants):
+    """Stops with a message when a mutant's line is not in `tree` exactly once (the code moved on)."""
+    for m in mutants:
+        with open(os.path.join(tree, m["file"]), encoding="utf-8") as f:
+            count = f.read().split("\n").count(m["find"])
+        if count != 1:
+            sys.exit(f"mutant {m['id']}: its line occurs {count} times in {m['file']}, not once; update mutants.txt")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--work", default="/tmp/fieldcheck-mutation", help="copy, build and logs go here")
     parser.add_argument("--only", help="comma-separated mutant ids")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
+    parser.add_argument("--check", action="store_true",
+                        help="check that each mutant's line is in the source tree, once, and stop (a test runs this)")
     parser.add_argument("-j", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args()
 
@@ -120,14 +131,15 @@ def main():
             print(f"{m['id']:28} {m['file']:36} {m['what']}")
         return 0
 
+    if args.check:
+        check_lines(ROOT, mutants)
+        print(f"{len(mutants)} mutants, each line found once")
+        return 0
+
     src, build_dir, logs = (os.path.join(args.work, d) for d in ("src", "build", "logs"))
     os.makedirs(logs, exist_ok=True)
     copy_tree(src)
-    for m in mutants:
-        with open(os.path.join(src, m["file"]), encoding="utf-8") as f:
-            count = f.read().split("\n").count(m["find"])
-        if count != 1:
-            sys.exit(f"mutant {m['id']}: its line occurs {count} times in {m['file']}, not once; update mutants.txt")
+    check_lines(src, mutants)
 
     print(f"baseline: building {src} and running the suite ...", flush=True)
     if not build(src, build_dir, args.j, os.path.join(logs, "baseline-build.log")):
