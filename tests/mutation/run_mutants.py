@@ -96,8 +96,10 @@ def first_failure(log):
 
 
 def run_suite(build_dir, jobs, log):
-    """Runs the suite (without the 2G-link tests), stopping at the first failure. True if it passed."""
-    return run(["ctest", "--test-dir", build_dir, "-j", str(jobs), "-LE", "link", "--stop-on-failure"], log) == 0
+    """Runs the suite (without the 2G-link tests, nor the check that the mutation list matches the
+    code, which every mutant fails by design), stopping at the first failure. True if it passed."""
+    return run(["ctest", "--test-dir", build_dir, "-j", str(jobs), "-LE", "link", "-E", "mutation list",
+                "--stop-on-failure"], log) == 0
 
 
 def check_lines(tree, mutants):
