@@ -13,6 +13,8 @@
 #include <variant>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "api.h"
 #include "http_request.h"
 #include "tuning.h"
@@ -158,12 +160,31 @@ class SessionEnd {
   bool admitted_;
 };
 
-// The answer to one request read whole. Never throws: whatever fails becomes a 500 and a log line.
+// The error code of a refusal the server wrote itself ("" for another body).
+std::string errorCode(const ApiResponse& answer) {
+  const auto parsed = nlohmann::json::parse(answer.body, nullptr, false);
+  return parsed.is_object() && parsed.contains("error") && parsed["error"].is_object() ? parsed["error"].value("code", "") : "";
+}
+
+// One line of the log for a request the server refused: what it asked (or why it could not be
+// read), from where, and the answer.
+void logRefusal(const std::string& what, const std::string& peer, const ApiResponse& answer) {
+  std::cerr << "fieldcheck-server: refused " << what << " from " << forLog(peer) << ": " << answer.status << " "
+            << errorCode(answer) << std::endl;
+}
+
+// The answer to one request read whole, logged when it is a refusal. Never throws: whatever
+// fails becomes a 500 and a log line.
 ApiResponse answer(ApiRequest api, const std::filesystem::path& data_dir, LoginBudget& logins) {
   const auto peer = api.peer;
+  const auto what = forLog(api.method, 16) + " " + forLog(api.target);
   try {
-    if (auto* storage = threadStorage(data_dir)) return handleEncoded(std::move(api), *storage, logins);
-    return storageUnavailable();
+    auto response = [&] {
+      if (auto* storage = threadStorage(data_dir)) return handleEncoded(std::move(api), *storage, logins);
+      return storageUnavailable();
+    }();
+    if (response.status >= 400) logRefusal(what, peer, response);
+    return response;
   } catch (const std::exception& e) {
     std::cerr << "fieldcheck-server: request from " << forLog(peer) << " failed: " << forLog(e.what()) << std::endl;
     return plainError(500, "internal", "Máy chủ không xử lý được yêu cầu này.", "The server could not handle this request.");
@@ -181,8 +202,12 @@ std::variant<std::size_t, ApiResponse> admission(const ApiRequest& head, std::op
   return storageUnavailable();
 }
 
-// Writes `answer` and says the connection closes after it.
-net::awaitable<void> answerAndClose(beast::tcp_stream& stream, const ApiResponse& answer) {
+// Writes `answer`, a refusal of the request `what` (its method and target, or why it could not be
+// read) from `peer`, logs it, and says the connection closes after it (the caller then ends the
+// session, which closes it).
+net::awaitable<void> refuseAndClose(beast::tcp_stream& stream, const std::string& peer, const std::string& what,
+                                    const ApiResponse& answer) {
+  logRefusal(what, peer, answer);
   auto res = toHttp(answer, 11, false);
   beast::error_code ec;
   stream.expires_after(tuning::kRequestReadTimeout);
@@ -202,9 +227,14 @@ net::awaitable<void> serveRequests(beast::tcp_stream& stream, const std::string&
     stream.expires_after(tuning::kRequestReadTimeout);
     co_await http::async_read_header(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
     // Only chunked frames a body besides Content-Length (see transferCodingAccepted).
+    // What the request asked, for the log of a refusal.
+    const auto what = [&] {
+      return forLog(std::string(parser.get().method_string()), 16) + " " + forLog(std::string(parser.get().target()));
+    };
     if (!ec && !transferCodingAccepted(parser)) {
-      co_await answerAndClose(stream, plainError(400, "bad_http", "Yêu cầu HTTP không hợp lệ (Transfer-Encoding chỉ nhận chunked).",
-                                                 "Malformed HTTP request (the only Transfer-Encoding taken is chunked)."));
+      co_await refuseAndClose(stream, peer, what(),
+                              plainError(400, "bad_http", "Yêu cầu HTTP không hợp lệ (Transfer-Encoding chỉ nhận chunked).",
+                                         "Malformed HTTP request (the only Transfer-Encoding taken is chunked)."));
       co_return;
     }
     if (!ec && !parser.is_done()) {
@@ -214,15 +244,16 @@ net::awaitable<void> serveRequests(beast::tcp_stream& stream, const std::string&
       const auto content_length = announced ? std::optional<std::uint64_t>(*announced) : std::nullopt;
       auto admitted = admission(requestHead(parser, peer), content_length, data_dir);
       if (auto* refusal = std::get_if<ApiResponse>(&admitted)) {
-        co_await answerAndClose(stream, *refusal);
+        co_await refuseAndClose(stream, peer, what(), *refusal);
         co_return;
       }
       const auto limit = std::get<std::size_t>(admitted);
       parser.body_limit(limit);
       const BodyReservation reservation(bodies, static_cast<std::size_t>(std::min<std::uint64_t>(content_length.value_or(limit), limit)));
       if (!reservation.held()) {
-        co_await answerAndClose(stream, plainError(503, "busy", "Máy chủ đang bận; hãy thử lại sau ít phút.",
-                                                   "The server is busy; try again in a few minutes."));
+        co_await refuseAndClose(stream, peer, what(),
+                                plainError(503, "busy", "Máy chủ đang bận; hãy thử lại sau ít phút.",
+                                           "The server is busy; try again in a few minutes."));
         co_return;
       }
       // A stop that came while the head was read cancelled nothing (no read was waiting): it is
@@ -244,19 +275,16 @@ net::awaitable<void> serveRequests(beast::tcp_stream& stream, const std::string&
     }
     if (ec == http::error::end_of_stream || ec == net::error::eof) co_return;
     if (ec == http::error::body_limit || ec == http::error::header_limit) {
-      auto res = toHttp(plainError(413, "too_large", "Yêu cầu quá lớn.", "The request is too large."), 11, false);
-      stream.expires_after(tuning::kRequestReadTimeout);
-      co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+      co_await refuseAndClose(stream, peer, "a request (" + ec.message() + ")",
+                              plainError(413, "too_large", "Yêu cầu quá lớn.", "The request is too large."));
       co_return;
     }
     if (ec) {
       // A malformed request gets a 400 when the connection is still usable; a timeout or a cut
       // connection just ends this session. Other clients are not affected either way.
-      if (ec != beast::error::timeout && ec != net::error::connection_reset && ec != net::error::operation_aborted) {
-        auto res = toHttp(plainError(400, "bad_http", "Yêu cầu HTTP không hợp lệ.", "Malformed HTTP request."), 11, false);
-        stream.expires_after(tuning::kRequestReadTimeout);
-        co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
-      }
+      if (ec != beast::error::timeout && ec != net::error::connection_reset && ec != net::error::operation_aborted)
+        co_await refuseAndClose(stream, peer, "a request that cannot be read (" + ec.message() + ")",
+                                plainError(400, "bad_http", "Yêu cầu HTTP không hợp lệ.", "Malformed HTTP request."));
       co_return;
     }
     // A request without a body (the whole of it is its head).
@@ -280,8 +308,9 @@ net::awaitable<void> session(tcp::socket socket, std::filesystem::path data_dir,
   // Nothing may escape a detached coroutine: a failure is logged, and SessionEnd closes.
   try {
     if (!end.admitted()) {
-      co_await answerAndClose(*stream, plainError(503, "too_many_connections", "Máy chủ đang có quá nhiều kết nối; hãy thử lại sau.",
-                                                  "The server has too many connections open; try again later."));
+      co_await refuseAndClose(*stream, peer, "a connection",
+                              plainError(503, "too_many_connections", "Máy chủ đang có quá nhiều kết nối; hãy thử lại sau.",
+                                         "The server has too many connections open; try again later."));
       co_return;
     }
     co_await serveRequests(*stream, peer, data_dir, sessions, logins, bodies);

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "fieldcheck/compression.h"
+#include "fieldcheck/files.h"
 #include "support/process.h"
 #include "support/server_process.h"
 #include "support/temp_dir.h"
@@ -41,6 +42,9 @@ void initProvince(const TempDir& dir) {
 }
 
 const std::map<std::string, std::string> kV1{{"Fieldcheck-Protocol", "1"}};
+
+// What the server started by ServerProcess on `dir`/data has logged so far.
+std::string serverLog(const TempDir& dir) { return fieldcheck::readWholeFile(dir / "data-server.log"); }
 
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
@@ -161,6 +165,13 @@ TEST_CASE("server: requests that cannot be decoded are answered and leave no con
   }
   CHECK(open <= baseline);
   CHECK(httpRequest(server.port(), "GET", "/v1/health").status == 200);
+  // Each refusal left a line in the log, its bytes from outside escaped.
+  const auto log = serverLog(dir);
+  std::size_t lines = 0;
+  for (auto at = log.find("fieldcheck-server: refused "); at != std::string::npos; at = log.find("fieldcheck-server: refused ", at + 1))
+    ++lines;
+  CHECK(lines >= 40);
+  CHECK(log.find('\xff') == std::string::npos);
   CHECK(server.stop(SIGTERM) == 0);
 }
 
@@ -179,6 +190,7 @@ TEST_CASE("server: a transfer coding other than chunked is refused and its conne
   CHECK(answer->result_int() == 400);
   CHECK_THAT(answer->body(), Catch::Contains("bad_http"));
   CHECK_FALSE(answer->keep_alive());
+  CHECK_THAT(serverLog(dir), Catch::Contains("refused POST /v1/login from 127.0.0.1: 400 bad_http"));
   // Chunked is taken as before.
   const std::string login = R"({"user":"lan","password":"secret-pass","device_name":"x","device_id":"0123456789abcdef0123456789abcdef"})";
   std::ostringstream hex;
@@ -214,6 +226,7 @@ TEST_CASE("server: an enrolled caller's small compressed body of countless JSON 
                              compressed);
   CHECK(refused.status == 413);
   CHECK_THAT(refused.body, Catch::Contains("too_complex"));
+  CHECK_THAT(serverLog(dir), Catch::Contains("refused POST /v1/sync from 127.0.0.1: 413 too_complex"));
   const auto after = peakMemoryKiB(server.pid());
   REQUIRE(after);
   INFO("peak before " << *before << " KiB, after " << *after << " KiB");
@@ -264,6 +277,7 @@ TEST_CASE("server: callers without a login cannot make it hold their bodies, nor
     REQUIRE(answer);
     CHECK(answer->result_int() == 401);
     CHECK_FALSE(answer->keep_alive());
+    CHECK_THAT(serverLog(dir), Catch::Contains("refused POST /v1/sync from 127.0.0.1: 401"));
   }
 
   SECTION("one address holds at most its share of connections, and gets them back") {
