@@ -254,12 +254,6 @@ ApiResponse sync(const ApiRequest& r, const Identity& who, ProvincialStorage& st
   return jsonResponse(200, protocol::toJson(response));
 }
 
-bool isSha256Hex(std::string_view text) {
-  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
-
 // A header's whole value as a decimal count: digits only, nothing before or after ("65536abc",
 // " 1", "+1" and "-1" are not counts), and no overflow.
 std::optional<std::uint64_t> decimalHeader(const ApiRequest& r, const std::string& name) {

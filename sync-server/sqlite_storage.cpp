@@ -878,6 +878,19 @@ class SqliteStorage final : public ProvincialStorage {
   }
 
   // Rows a schema-2 database recorded in its conflicts table become records, one per merge.
+  // Uploads in progress under schema 5's rule were files uploads/SHA256.part; schema 6 dropped
+  // their rows (they start again per device), and their files go here.
+  void removeLegacyUploads() {
+    std::error_code ec;
+    for (fs::directory_iterator it(data_dir_ / "uploads", ec), end; !ec && it != end; it.increment(ec)) {
+      const auto name = it->path().filename().string();
+      if (name.size() == 64 + 5 && name.ends_with(".part") && isSha256Hex(name.substr(0, 64))) {
+        std::error_code ignored;
+        fs::remove(it->path(), ignored);
+      }
+    }
+  }
+
   void convertLegacyConflicts() {
     if (!db_.tableExists("conflicts_v2")) return;
     SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
@@ -1200,6 +1213,7 @@ Result<std::unique_ptr<ProvincialStorage>> openSqliteStorage(const fs::path& dat
   if (!db) return db.problem();
   auto storage = std::make_unique<SqliteStorage>(std::move(db.value()), file);
   storage->convertLegacyConflicts();
+  storage->removeLegacyUploads();
   return std::unique_ptr<ProvincialStorage>(std::move(storage));
 }
 

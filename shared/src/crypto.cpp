@@ -1,6 +1,7 @@
 // Hashing and randomness through libsodium.
 #include "fieldcheck/crypto.h"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -32,6 +33,12 @@ std::string sha256Hex(std::string_view data) {
   crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(data.data()),
                      data.size());
   return toHex(digest.data(), digest.size());
+}
+
+bool isSha256Hex(std::string_view text) {
+  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
 }
 
 std::string blake2b128Hex(std::initializer_list<std::string_view> parts) {

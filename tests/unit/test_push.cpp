@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <fstream>
 #include <functional>
 #include <mutex>
 #include <set>
@@ -681,7 +682,7 @@ CREATE TABLE conflicts_v2(
   CHECK_FALSE(db.tableExists("conflicts_v2"));
 }
 
-TEST_CASE("storage: a photo a schema-7 database holds is read through the records of the device that first named it",
+TEST_CASE("storage: a photo a schema-7 database holds is read through the records of the device that first named it, and old partial files go",
           "[push][attachments]") {
   Fixture f;
   const auto minh = f.enrol("minh", Role::kInspector, "ha-quang", "0000000000000000000000000000d004");
@@ -706,7 +707,15 @@ TEST_CASE("storage: a photo a schema-7 database holds is read through the record
     db.exec("DROP TABLE attachment_holders; ALTER TABLE attachment_refs DROP COLUMN device; "
             "UPDATE uploads SET device = ''; PRAGMA user_version = 7");
   }
+  // A file of an upload in progress under schema 5's rule (its row went with schema 6), and one of
+  // today's.
+  const auto legacy_part = f.dir / "uploads" / (sha256Hex("old") + ".part");
+  const auto device_part = f.dir / "uploads" / (sha256Hex("new") + "." + minh.device + ".part");
+  std::filesystem::create_directories(f.dir / "uploads");
+  for (const auto& file : {legacy_part, device_part}) std::ofstream(file) << "partial";
   f.storage = std::move(openSqliteStorage(f.dir.path(), false).value());
+  CHECK_FALSE(std::filesystem::exists(legacy_part));
+  CHECK(std::filesystem::exists(device_part));
   PullScope bao_lac, ha_quang;
   bao_lac.district = "bao-lac";
   ha_quang.district = "ha-quang";

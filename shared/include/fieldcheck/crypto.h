@@ -16,6 +16,9 @@ void ensureSodium();
 /// SHA-256 of `data` as 64 lowercase hex digits. Thread-safe.
 std::string sha256Hex(std::string_view data);
 
+/// Whether `text` is a SHA-256 as sha256Hex writes it: 64 lowercase hex digits.
+bool isSha256Hex(std::string_view text);
+
 /// BLAKE2b with a 128-bit digest of the concatenated `parts`, as 32 lowercase hex digits:
 /// the content hash of revision ids (three times faster than SHA-256 in libsodium, which runs
 /// for every document saved, pushed and pulled). Thread-safe.
