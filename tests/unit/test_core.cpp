@@ -15,10 +15,12 @@
 #include "fieldcheck/compression.h"
 #include "fieldcheck/document.h"
 #include "fieldcheck/hybrid_clock.h"
+#include "fieldcheck/image.h"
 #include "fieldcheck/review.h"
 #include "fieldcheck/text.h"
 #include "fieldcheck/value.h"
 #include "fieldcheck/wire_types.h"
+#include "support/sample_images.h"
 
 using namespace fieldcheck;
 
@@ -281,6 +283,40 @@ TEST_CASE("hybrid clock: a stamp orders a revision no later than when the server
   CHECK(orderingStamp(honest, 1'000) == honest);
   const HybridTimestamp centuries_ahead{16'725'225'600'000, 0};  // the year 2500
   CHECK(orderingStamp(centuries_ahead, 2'000) == HybridTimestamp{2'000, 0});
+}
+
+TEST_CASE("images: a file is a whole JPEG or PNG by its structure, not by its first bytes", "[image]") {
+  const auto jpeg = test::sampleJpeg(2'000, 3), png = test::samplePng(2'000, 3);
+  CHECK(isWholeImage(jpeg, "image/jpeg"));
+  CHECK(isWholeImage(png, "image/png"));
+  CHECK_FALSE(isWholeImage(jpeg, "image/png"));
+  CHECK_FALSE(isWholeImage(png, "image/jpeg"));
+  CHECK_FALSE(isWholeImage(jpeg, "image/gif"));
+  CHECK(isWholeImage(jpeg + "trailer a camera added", "image/jpeg"));
+
+  // A JPEG: its segments, where each is read (the sample's frame segment starts at byte 20, its
+  // scan at 39).
+  const std::string app0 = jpeg.substr(0, 20), frame = jpeg.substr(20, 19), scan_and_rest = jpeg.substr(39);
+  CHECK(isWholeImage(app0 + frame + scan_and_rest, "image/jpeg"));
+  CHECK_FALSE(isWholeImage(app0 + scan_and_rest, "image/jpeg"));                         // a scan before any frame
+  CHECK_FALSE(isWholeImage(jpeg.substr(0, jpeg.size() - 2), "image/jpeg"));            // no end of image
+  CHECK_FALSE(isWholeImage(jpeg.substr(0, 30), "image/jpeg"));                         // cut inside the frame
+  CHECK_FALSE(isWholeImage(std::string("\xFF\xD8\xFF\xE0", 4) + "<html></html>", "image/jpeg"));  // a length past the end
+  CHECK_FALSE(isWholeImage(std::string("\xFF\xD8\xFF\x3C\x00\x04ab", 8) + frame + scan_and_rest, "image/jpeg"));  // no such marker
+  CHECK_FALSE(isWholeImage(std::string("\xFF\xD8", 2), "image/jpeg"));
+  CHECK_FALSE(isWholeImage("", "image/jpeg"));
+
+  // A PNG: its header chunk first, an end chunk last, every length within the file.
+  auto with = [&](std::size_t at, std::string_view bytes) {
+    auto changed = png;
+    changed.replace(at, bytes.size(), bytes);
+    return changed;
+  };
+  CHECK_FALSE(isWholeImage(png.substr(0, png.size() - 12), "image/png"));               // no end chunk
+  CHECK_FALSE(isWholeImage(with(12, "IDAT"), "image/png"));                              // no header chunk first
+  CHECK_FALSE(isWholeImage(with(33, std::string("\x7F\xFF\xFF\xFF", 4)), "image/png"));  // a data chunk past the end
+  CHECK_FALSE(isWholeImage(with(37, "ID<T"), "image/png"));                              // a chunk type that is not letters
+  CHECK_FALSE(isWholeImage(std::string("\x89PNG\r\n\x1a\n", 8) + "<html><body>hello</body></html>", "image/png"));
 }
 
 TEST_CASE("revisions: ids are content hashes with a generation", "[document]") {
