@@ -99,7 +99,7 @@ Problem badAssignments(const std::vector<std::string>& bad) {
 void printInspection(const Output& o, const InspectorService& service, const InspectionView& v) {
   const auto& doc = v.inspection;
   const bool finalized = textField(doc, f::kStatus) == kStatusFinalized;
-  const auto state = reviewStateLabel(reviewState(doc));
+  const auto state = inspectionStanding(doc, v.unsent).label;
   o.out << (doc.kind == "report" ? "Báo cáo định kỳ / Periodic report " : "Phiếu kiểm tra / Inspection ") << doc.id << "\n"
         << "  Trạng thái / Status: " << state.vi << " / " << state.en << "\n";
   if (const auto by = textField(doc, f::kReviewedBy); !by.empty()) {
@@ -157,7 +157,8 @@ json inspectionJson(const InspectorService& service, const InspectionView& v) {
   }
   auto j = documentJson(v.inspection);
   j["status"] = textField(v.inspection, f::kStatus);
-  j["review_state"] = reviewStateCode(reviewState(v.inspection));
+  j["review_state"] = inspectionStanding(v.inspection, v.unsent).code;
+  j["unsent"] = v.unsent;
   j["establishment"] = {{"id", v.establishment.id},
                         {"code", textField(v.establishment, "code")},
                         {"name", textField(v.establishment, "name")},
@@ -582,7 +583,7 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
           continue;
         }
         const auto shown = svc.shortId(doc.id);
-        out << pad(shown, std::max<std::size_t>(10, shown.size() + 2)) << pad(std::string(reviewStateCode(reviewState(doc))), 19)
+        out << pad(shown, std::max<std::size_t>(10, shown.size() + 2)) << pad(std::string(inspectionStanding(doc, v.value().unsent).code), 19)
             << pad(std::to_string(v.value().state.answeredCount()) + "/" + std::to_string(v.value().state.relevantCount()), 18)
             << establishmentLine(svc, v.value().establishment) << "\n";
       }

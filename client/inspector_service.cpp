@@ -320,7 +320,14 @@ Result<InspectionView> InspectorService::viewOf(const Document& inspection) cons
   auto checklist = parsedTemplate(*template_doc);
   if (!checklist) return checklist.problem();
   ChecklistState state(*checklist.value(), answersOf(inspection), est->fields);
-  return InspectionView{inspection, *est, checklist.value(), std::move(state)};
+  const bool unsent = store_.hasPendingChanges(inspection.id);
+  return InspectionView{inspection, *est, checklist.value(), std::move(state), unsent};
+}
+
+InspectionStanding inspectionStanding(const Document& inspection, bool unsent) {
+  const auto state = reviewState(inspection);
+  if (state == ReviewState::kSubmitted && unsent) return {"finalized", {"Đã hoàn tất, chờ gửi", "finalized, waiting to be sent"}};
+  return {reviewStateCode(state), reviewStateLabel(state)};
 }
 
 Result<InspectionView> InspectorService::view(std::string_view inspection_ref) const {
@@ -464,7 +471,8 @@ Result<std::vector<Document>> InspectorService::inspections(const std::optional<
   auto all = store_.heads(kinds::kInspection);
   for (auto& report : store_.heads(kinds::kReport)) all.push_back(std::move(report));
   for (auto& doc : all)
-    if (!status || textField(doc, f::kStatus) == *status || reviewStateCode(reviewState(doc)) == *status)
+    if (!status || textField(doc, f::kStatus) == *status ||
+        inspectionStanding(doc, store_.hasPendingChanges(doc.id)).code == *status)
       out.push_back(std::move(doc));
   std::sort(out.begin(), out.end(), [](const Document& a, const Document& b) { return a.stamp > b.stamp; });
   return out;

@@ -50,7 +50,17 @@ struct InspectionView {
   Document establishment;
   std::shared_ptr<const ChecklistTemplate> checklist;  // shared and immutable: `state` points into it
   ChecklistState state;
+  bool unsent = false;  // it has changes this laptop has not sent yet
 };
+
+/// Where an inspection stands as this laptop knows it: its review state (reviewState), except
+/// that a finalized inspection whose finalizing the server does not have yet is "finalized",
+/// waiting to be sent, not "submitted".
+struct InspectionStanding {
+  std::string_view code;  // draft | finalized | submitted | approved | returned
+  Bilingual label;
+};
+InspectionStanding inspectionStanding(const Document& inspection, bool unsent);
 
 struct StatusSummary {
   std::size_t drafts = 0;

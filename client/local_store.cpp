@@ -4,6 +4,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <algorithm>
+#include <set>
 #include <unordered_map>
 
 #include <nlohmann/json.hpp>
@@ -89,6 +90,16 @@ INSERT OR IGNORE INTO uploads(sha256, size, media_type, seq)
   FROM revisions r, json_each(r.fields) j
   WHERE r.origin = 'local' AND json_type(j.value) = 'object' AND json_extract(j.value, '$.sha256') IS NOT NULL;
 )sql"},
+    {3, "only attachments attached here are uploaded from here", R"sql(
+-- An attachment a pulled revision of the same document named before this laptop's revision did
+-- came from another laptop (a supervisor's review carries the inspector's photos): it is not
+-- this laptop's to upload, nor to report as missing.
+DELETE FROM uploads
+  WHERE done = 0 AND EXISTS (
+    SELECT 1 FROM revisions mine, revisions pulled, json_each(pulled.fields) j
+    WHERE mine.seq = uploads.seq AND pulled.doc_id = mine.doc_id AND pulled.origin = 'shared' AND pulled.seq < mine.seq
+      AND json_type(j.value) = 'object' AND json_extract(j.value, '$.sha256') = uploads.sha256);
+)sql"},
 };
 
 constexpr const char* kSelectHead =
@@ -167,17 +178,28 @@ struct LocalStore::Impl {
     return db.getLastInsertRowid();
   }
 
-  // Saves a revision written here as its document's head (its outbox entry), computing its
-  // revision id; returns its sequence. Serialised once: the text hashed is the text stored.
-  // Its attachments join the uploads.
-  std::int64_t saveLocal(Document& doc) {
+  // Saves a revision written here on top of `previous` (its document's head; nullptr for a new
+  // one) as the document's head (its outbox entry), computing its revision id; returns its
+  // sequence. Serialised once: the text hashed is the text stored. The attachments it names
+  // first join the uploads: those its parents named came from wherever they were attached (a
+  // supervisor's review carries the inspector's photos, which are not this laptop's to send).
+  std::int64_t saveLocal(Document& doc, const Document* previous) {
+    std::set<std::string> named_before;
+    auto collect = [&](const Fields& fields) {
+      for (const auto& [name, value] : fields)
+        if (const auto* ref = value.get<AttachmentRef>()) named_before.insert(ref->sha256);
+    };
+    if (previous) collect(previous->fields);
+    for (const auto& parent : doc.parents)
+      if (!previous || parent != previous->revision)
+        if (const auto other = revisionOf(doc.id, parent)) collect(other->fields);
     const auto fields_json = canonicalFieldsJson(doc.fields);
     doc.revision = computeRevision(doc, fields_json);
     const auto seq = appendRevision(doc, "local", fields_json);
     setHead(doc, seq);
     for (const auto& [name, value] : doc.fields) {
       const auto* ref = value.get<AttachmentRef>();
-      if (!ref) continue;
+      if (!ref || named_before.count(ref->sha256)) continue;
       auto st = statement(insert_upload, "INSERT OR IGNORE INTO uploads(sha256, size, media_type, seq) VALUES (?,?,?,?)");
       st->bind(1, ref->sha256);
       st->bind(2, static_cast<std::int64_t>(ref->size_bytes));
@@ -186,6 +208,17 @@ struct LocalStore::Impl {
       st->exec();
     }
     return seq;
+  }
+
+  // A revision of document `id` this laptop holds (a resolution's other parent, say).
+  std::optional<Document> revisionOf(const std::string& id, const std::string& revision) {
+    SQLite::Statement st(db,
+                         "SELECT doc_id, kind, fields, revision, parents, deleted, author, device, hlc "
+                         "FROM revisions WHERE doc_id = ? AND revision = ? LIMIT 1");
+    st.bind(1, id);
+    st.bind(2, revision);
+    if (!st.executeStep()) return std::nullopt;
+    return readDocumentRow(st);
   }
 
   // Points a document at its new head; with `synced`, also records that the server has it.
@@ -334,7 +367,7 @@ Result<Document> LocalStore::write(const std::string& id, std::string_view kind,
   const auto stamp = clock.tick(wallClockMs());
   Document doc{id, std::string(kind), std::move(fields.value()), {}, {}, false, impl_->user, impl_->device, stamp};
   if (current) doc.parents = {current->revision};
-  const auto seq = impl_->saveLocal(doc);
+  const auto seq = impl_->saveLocal(doc, current ? &*current : nullptr);
   tx.commit();
   impl_->remember(seq, doc);
   return doc;
@@ -351,7 +384,7 @@ Result<Document> LocalStore::writeRevision(const std::string& id, const MakeRevi
   Document doc = std::move(made.value());
   if (doc.id != id || doc.kind != current->kind)
     throw std::logic_error("LocalStore::writeRevision: a revision of another document than " + id);
-  const auto seq = impl_->saveLocal(doc);
+  const auto seq = impl_->saveLocal(doc, &*current);
   tx.commit();
   impl_->remember(seq, doc);
   return doc;
@@ -515,6 +548,12 @@ std::vector<protocol::Refusal> LocalStore::refusals() const {
 
 std::size_t LocalStore::pendingChanges() const {
   return static_cast<std::size_t>(impl_->db.execAndGet("SELECT count(*) FROM outbox").getInt64());
+}
+
+bool LocalStore::hasPendingChanges(std::string_view id) const {
+  SQLite::Statement st(impl_->db, "SELECT 1 FROM outbox WHERE doc_id = ? LIMIT 1");
+  st.bind(1, std::string(id));
+  return st.executeStep();
 }
 
 std::optional<std::string> LocalStore::setting(std::string_view key) const { return impl_->setting(key); }

@@ -68,6 +68,8 @@ class LocalStore {
 
   /// Outbox entries not yet acknowledged by the server.
   std::size_t pendingChanges() const;
+  /// Whether document `id` has outbox entries not yet acknowledged.
+  bool hasPendingChanges(std::string_view id) const;
 
   /// The next push batch: the oldest unacknowledged outbox entries covering at most `max_docs`
   /// entries, each document sent as its latest revision within the batch, with the revision the

@@ -8,6 +8,7 @@
 #include <signal.h>
 
 #include <ctime>
+#include <fstream>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -15,6 +16,7 @@
 #include "fieldcheck/files.h"
 #include "support/laptop.h"
 #include "support/process.h"
+#include "support/sample_images.h"
 #include "support/server_process.h"
 #include "support/temp_dir.h"
 
@@ -526,8 +528,16 @@ TEST_CASE("review: a supervisor returns an inspection offline, the inspector cor
   loginAndSync({&lan, &giam}, server.port());
   const auto establishment = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
   const auto id = completeDraft(lan, establishment);
+  std::ofstream(province.dir / "phong.jpg", std::ios::binary) << sampleJpeg(20'000);
+  REQUIRE(lan.run({"inspect", "attach", id, "photo_premises", (province.dir / "phong.jpg").string()}).exit_code == 0);
   REQUIRE(lan.run({"inspect", "finalize", id}).exit_code == 0);
+  // Finalized but not sent yet: the laptop says so, and does not call it submitted.
+  CHECK(lan.runJson({"inspect", "show", id})["review_state"] == "finalized");
+  CHECK(lan.runJson({"inspect", "list", "--status", "submitted"}).empty());
+  CHECK_THAT(lan.run({"inspect", "show", id}).out, Catch::Contains("finalized, waiting to be sent") &&
+                                                       Catch::Contains("Đã hoàn tất, chờ gửi"));
   REQUIRE(lan.runJson({"sync"})["refused"] == 0);
+  CHECK(lan.runJson({"inspect", "show", id})["review_state"] == "submitted");
   REQUIRE(giam.run({"sync"}).exit_code == 0);
 
   auto waiting = giam.runJson({"inspect", "list", "--status", "submitted"});
@@ -547,6 +557,10 @@ TEST_CASE("review: a supervisor returns an inspection offline, the inspector cor
   CHECK(giam.runJson({"status"})["pending_changes"] == 1);
   CHECK(giam.runJson({"inspect", "show", id})["review_state"] == "returned");
   REQUIRE(giam.runJson({"sync"})["refused"] == 0);
+  // Lan's photo rode along in Giám's revision; it is Lan's to send, not a photo Giám lost.
+  const auto giam_status = giam.runJson({"status"});
+  CHECK(giam_status["pending_uploads"] == 0);
+  CHECK(giam_status["refused_uploads"].empty());
 
   // Back on the inspector's laptop as a draft with the comment; corrected and finalized again.
   REQUIRE(lan.run({"sync"}).exit_code == 0);

@@ -217,6 +217,45 @@ TEST_CASE("store: a pulled revision stamped beyond the server's clock moves this
   CHECK(after.stamp.valid());
 }
 
+TEST_CASE("store: a photo another laptop attached is not this laptop's to upload, even when its revision carries it",
+          "[store][attachments]") {
+  test::TempDir dir;
+  auto store = openStore(dir / "fieldcheck.db");
+  const std::string id = "00000000000000000000000000000001";
+  const AttachmentRef theirs{std::string(64, 'a'), 1'000, "image/jpeg"}, mine{std::string(64, 'b'), 2'000, "image/jpeg"};
+  // Hoa's inspection with her photo, pulled by her supervisor's laptop.
+  const auto pulled = firstRevision(id, "inspection", {{"photo_premises", theirs}, {"workers_total", 3}}, "hoa",
+                                    "0000000000000000000000000000beef", HybridTimestamp{1'000, 0});
+  protocol::SyncResponse page;
+  page.changes = {protocol::PulledChange::of(1, pulled)};
+  page.cursor = 1;
+  page.server_wall_ms = 2'000;
+  REQUIRE(store.applySync(page) == 1);
+
+  // The supervisor amends an answer: the revision carries Hoa's photo, which stays hers to send.
+  REQUIRE(store.write(id, "inspection", setField("workers_total", 4)).ok());
+  CHECK(store.uploads(false).empty());
+  // A photo attached on this laptop is this laptop's to send.
+  REQUIRE(store.write(id, "inspection", setField("photo_documents", mine)).ok());
+  const auto uploads = store.uploads(false);
+  REQUIRE(uploads.size() == 1);
+  CHECK(uploads[0].ref == mine);
+
+  SECTION("a store from before, which listed Hoa's photo among its own, forgets it when opened again") {
+    {
+      SQLite::Database db((dir / "fieldcheck.db").string(), SQLite::OPEN_READWRITE);
+      db.exec("INSERT INTO uploads(sha256, size, media_type, seq, refused_vi, refused_en) "
+              "SELECT '" + theirs.sha256 + "', 1000, 'image/jpeg', min(seq), 'x', 'no longer on this laptop' "
+              "FROM revisions WHERE origin = 'local'; PRAGMA user_version = 2");
+    }
+    REQUIRE(store.uploads(false).size() == 2);
+    auto reopened = openStore(dir / "fieldcheck.db");
+    const auto left = reopened.uploads(false);
+    REQUIRE(left.size() == 1);
+    CHECK(left[0].ref == mine);
+  }
+}
+
 TEST_CASE("store: an older acknowledgement arriving late brings back no change already acknowledged", "[store]") {
   test::TempDir dir;
   auto store = openStore(dir / "fieldcheck.db");
