@@ -52,19 +52,28 @@ Result<AttachmentRef> AttachmentStore::store(const std::string& bytes, const std
   if (fs::exists(target, ec) && fs::file_size(target, ec) == bytes.size()) return ref;
 
   makePrivateDir(target.parent_path());
-  // Write aside, sync, then rename: a crash never leaves a half photo under its hash.
+  // Write aside, sync, then rename: a crash never leaves a half photo under its hash, and a write
+  // that fails (a full disk) leaves nothing behind to fill it further.
   const auto temp = fs::path(target.string() + ".part");
+  auto failed = [&](Problem p) {
+    std::error_code ignored;
+    fs::remove(temp, ignored);
+    return p;
+  };
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out.flush())
-      return problem("Không ghi được ảnh vào " + temp.string() + " (đĩa đầy?).",
-                     "Cannot write the photo to " + temp.string() + " (disk full?).");
+    out.close();
+    if (!out)
+      return failed(problem("Không ghi được ảnh vào " + temp.string() + " (đĩa đầy?); không có gì được lưu.",
+                            "Cannot write the photo to " + temp.string() + " (disk full?); nothing was kept."));
   }
-  if (!platform::syncFile(temp))
-    return problem("Không lưu bền được ảnh vào đĩa.", "Cannot flush the photo to the disk.");
+  fs::permissions(temp, fs::perms::owner_read | fs::perms::owner_write, ec);
+  if (ec || !platform::syncFile(temp))
+    return failed(problem("Không lưu bền được ảnh vào đĩa.", "Cannot flush the photo to the disk."));
   fs::rename(temp, target, ec);
-  if (ec) return problem("Không lưu được ảnh (" + ec.message() + ").", "Cannot store the photo (" + ec.message() + ").");
+  if (ec)
+    return failed(problem("Không lưu được ảnh (" + ec.message() + ").", "Cannot store the photo (" + ec.message() + ")."));
   return ref;
 }
 

@@ -15,9 +15,10 @@ class AttachmentStore {
  public:
   explicit AttachmentStore(std::filesystem::path dir) : dir_(std::move(dir)) {}
 
-  /// Copies `file` into the store, durably, and returns its reference. Refuses a missing or
-  /// unreadable file, one larger than the limit, and anything that is not a JPEG or PNG by its
-  /// content (whatever its name says).
+  /// Copies `file` into the store, durably and readable by this user only, and returns its
+  /// reference. Refuses a missing or unreadable file, one larger than the limit, and anything
+  /// that is not a whole JPEG or PNG by its content (whatever its name says). A write that fails
+  /// (a full disk) leaves nothing behind.
   Result<AttachmentRef> add(const std::filesystem::path& file) const;
 
   /// Stores `bytes` (named `name` in messages) the same way: checked to be a JPEG or PNG.

@@ -2,8 +2,10 @@
 #include <iostream>
 
 #include "cli.h"
+#include "platform.h"
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
+  fieldcheck::client::platform::keepNewFilesPrivate();
   return fieldcheck::client::runCli(argc, argv, std::cin, std::cout, std::cerr);
 }

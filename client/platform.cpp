@@ -9,6 +9,7 @@
 #include <windows.h>
 #else
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 #endif
@@ -71,6 +72,12 @@ bool isTerminal(std::FILE* stream) {
   return _isatty(_fileno(stream)) != 0;
 #else
   return ::isatty(::fileno(stream)) != 0;
+#endif
+}
+
+void keepNewFilesPrivate() {
+#ifndef _WIN32
+  ::umask(S_IRWXG | S_IRWXO);
 #endif
 }
 

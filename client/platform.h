@@ -28,4 +28,9 @@ bool isTerminal(std::FILE* stream);
 /// Flushes a written file's contents to the disk. Returns false on failure.
 bool syncFile(const std::filesystem::path& file);
 
+/// Makes every file and folder this process creates from now on readable by its own user only
+/// (the records name businesses, owners and workers). On Windows the user's profile folders
+/// already are.
+void keepNewFilesPrivate();
+
 }  // namespace fieldcheck::client::platform

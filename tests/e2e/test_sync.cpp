@@ -530,6 +530,12 @@ TEST_CASE("review: a supervisor returns an inspection offline, the inspector cor
   const auto id = completeDraft(lan, establishment);
   std::ofstream(province.dir / "phong.jpg", std::ios::binary) << sampleJpeg(20'000);
   REQUIRE(lan.run({"inspect", "attach", id, "photo_premises", (province.dir / "phong.jpg").string()}).exit_code == 0);
+  // Everything the laptop keeps (its database, the photo) is its user's alone.
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(lan.home)) {
+    INFO(entry.path());
+    CHECK((entry.status().permissions() & (std::filesystem::perms::group_all | std::filesystem::perms::others_all)) ==
+          std::filesystem::perms::none);
+  }
   REQUIRE(lan.run({"inspect", "finalize", id}).exit_code == 0);
   // Finalized but not sent yet: the laptop says so, and does not call it submitted.
   CHECK(lan.runJson({"inspect", "show", id})["review_state"] == "finalized");

@@ -6,6 +6,9 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include "attachment_store.h"
+#include "fieldcheck/crypto.h"
+#include "fieldcheck/files.h"
 #include "fieldcheck/seed.h"
 #include "inspector_service.h"
 #include "local_store.h"
@@ -254,6 +257,29 @@ TEST_CASE("store: a photo another laptop attached is not this laptop's to upload
     REQUIRE(left.size() == 1);
     CHECK(left[0].ref == mine);
   }
+}
+
+TEST_CASE("attachments: a photo that cannot be written whole (a full disk) leaves nothing behind, and what is kept is owner-only",
+          "[store][attachments]") {
+  namespace fs = std::filesystem;
+  test::TempDir dir;
+  const AttachmentStore files(dir / "attachments");
+  const auto jpeg = test::sampleJpeg(5'000);
+  const AttachmentRef ref{sha256Hex(jpeg), jpeg.size(), "image/jpeg"};
+  // The photo's file being written is the device that is always full: every write fails with ENOSPC.
+  const auto part = fs::path(files.pathOf(ref).string() + ".part");
+  fs::create_directories(part.parent_path());
+  fs::create_symlink("/dev/full", part);
+  auto full = files.store(jpeg, "a.jpg");
+  REQUIRE_FALSE(full.ok());
+  CHECK_THAT(full.problem().message.en, Catch::Contains("disk full") && Catch::Contains("nothing was kept"));
+  CHECK_FALSE(fs::exists(fs::symlink_status(part)));
+  CHECK_FALSE(fs::exists(files.pathOf(ref)));
+  // With room again, the same photo is stored, readable by its owner only.
+  REQUIRE(files.store(jpeg, "a.jpg").ok());
+  CHECK(readWholeFile(files.pathOf(ref)) == jpeg);
+  CHECK((fs::status(files.pathOf(ref)).permissions() & (fs::perms::group_all | fs::perms::others_all)) == fs::perms::none);
+  CHECK_FALSE(fs::exists(part));
 }
 
 TEST_CASE("store: an older acknowledgement arriving late brings back no change already acknowledged", "[store]") {
