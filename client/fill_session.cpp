@@ -91,6 +91,12 @@ int runFill(InspectorService& service, const std::string& inspection_ref, std::i
   }
   out << "Phiếu / Inspection " << id.substr(0, 8) << " — " << first.value().checklist->title.vi << " / "
       << first.value().checklist->title.en << "\n" << kHelp;
+  const auto presence = service.enterFill(id);
+  if (!presence.lock)
+    out << "\n! Phiếu này đang được điền ở một phiên khác từ " << presence.other_since
+        << ". Mỗi câu trả lời được lưu ngay; câu trả lời sau cùng cho một câu hỏi sẽ thay câu trước.\n"
+        << "! Another fill is open on this inspection since " << presence.other_since
+        << ". Each answer is saved at once; the later answer to a question replaces the earlier one.\n";
 
   // Resume at the first question that applies and is not answered yet.
   int index = -1;
@@ -144,6 +150,14 @@ int runFill(InspectorService& service, const std::string& inspection_ref, std::i
     if (trimmed.empty() || trimmed == ">") {
       index = nextRelevant(state, index + 1, 1);
       continue;
+    }
+    // The other fill may have answered this question since it was shown: say so, not overwrite unseen.
+    if (auto now = service.view(id)) {
+      for (const auto& q : now.value().state.questions())
+        if (q.question->id == s.question->id && q.value != s.value)
+          out << "   ! Câu này vừa được trả lời ở phiên khác: " << displayAnswer(*q.question, q.value)
+              << "; câu trả lời của bạn thay thế.\n   ! This question was just answered in the other fill: "
+              << displayAnswer(*q.question, q.value) << "; yours replaces it.\n";
     }
     Result<Document> saved = trimmed == "-" ? service.setAnswer(id, s.question->id, Value{})
                              : takesAttachment(s.question->type)

@@ -2,6 +2,7 @@
 #include "inspector_service.h"
 
 #include <algorithm>
+#include <fstream>
 #include <tuple>
 
 #include "fieldcheck/crypto.h"
@@ -322,6 +323,22 @@ Result<InspectionView> InspectorService::viewOf(const Document& inspection) cons
   ChecklistState state(*checklist.value(), answersOf(inspection), est->fields);
   const bool unsent = store_.hasPendingChanges(inspection.id);
   return InspectionView{inspection, *est, checklist.value(), std::move(state), unsent};
+}
+
+FillPresence InspectorService::enterFill(const std::string& id) const {
+  const auto dir = home_.dir / "fills";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  const auto file = dir / (id + ".lock");
+  FillPresence presence;
+  presence.lock = platform::FileLock::tryLock(file);
+  if (presence.lock) {
+    std::ofstream(file, std::ios::trunc) << formatDateTime(DateTime{wallClockMs(), utc_offset_minutes_}).substr(11, 5);
+  } else {
+    std::ifstream in(file);
+    std::getline(in, presence.other_since);
+  }
+  return presence;
 }
 
 InspectionStanding inspectionStanding(const Document& inspection, bool unsent) {

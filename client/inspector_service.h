@@ -20,6 +20,7 @@
 #include "fieldcheck/review.h"
 #include "home.h"
 #include "local_store.h"
+#include "platform.h"
 
 namespace fieldcheck::client {
 
@@ -88,10 +89,22 @@ struct ConflictView {
   bool open() const { return !record.resolved && resolved_here.empty(); }
 };
 
+/// An `inspect fill` of one inspection open on this laptop: the first holds the inspection's fill
+/// lock for as long as it runs (released when it ends, however it ends); one opened meanwhile
+/// learns when the first began, so that it can say two are open rather than let one overwrite
+/// the other's answers unseen.
+struct FillPresence {
+  std::optional<platform::FileLock> lock;  // held: no other fill of the inspection is open
+  std::string other_since;                 // "09:12": when the open one began (when not held)
+};
+
 class InspectorService {
  public:
   /// Opens the store of an initialised home.
   static Result<InspectorService> open(const Home& home);
+
+  /// Enters a fill of inspection `id` (see FillPresence).
+  FillPresence enterFill(const std::string& id) const;
 
   /// Establishments, filtered by district (name or code, accents optional) and by search words
   /// over code, name, address and owner (accents optional): name matches first, then by

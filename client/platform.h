@@ -1,6 +1,7 @@
 // The client's only platform-specific code: folders, terminals, user names, file syncing.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -27,6 +28,24 @@ bool isTerminal(std::FILE* stream);
 
 /// Flushes a written file's contents to the disk. Returns false on failure.
 bool syncFile(const std::filesystem::path& file);
+
+/// An exclusive advisory lock on a file, held while the object lives and released by the system
+/// when the process ends however it ends (so a killed program never leaves a stale lock).
+class FileLock {
+ public:
+  /// Takes the lock on `file` (made when absent) without waiting: nullopt when another process
+  /// holds it, or when the file cannot be opened.
+  static std::optional<FileLock> tryLock(const std::filesystem::path& file);
+  FileLock(FileLock&& other) noexcept;
+  FileLock& operator=(FileLock&& other) noexcept;
+  FileLock(const FileLock&) = delete;
+  ~FileLock();
+
+ private:
+  explicit FileLock(std::intptr_t handle) : handle_(handle) {}
+  void release() noexcept;
+  std::intptr_t handle_;
+};
 
 /// Makes every file and folder this process creates from now on readable by its own user only
 /// (the records name businesses, owners and workers). On Windows the user's profile folders

@@ -1,7 +1,11 @@
 // The real `fieldcheck` program, run as an inspector would: commands, exit codes, piped fill.
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -37,6 +41,34 @@ std::string fileBytes(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
+
+// Waits (at most 20 s) until `file` holds `text`; true when it does.
+bool waitForText(const std::filesystem::path& file, const std::string& text) {
+  for (int i = 0; i < 400; ++i) {
+    if (fileBytes(file).find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+// `fieldcheck inspect fill ID` on `c`'s home, running on: its input is a pipe the test writes to
+// (`input()`, open once the program has started) and its output goes to a file.
+struct OpenFill {
+  std::filesystem::path fifo, output;
+  RunningProcess process;
+  std::ofstream feed;
+
+  OpenFill(const TempDir& dir, const Client& c, const std::string& id, const std::string& name)
+      : fifo(dir / (name + ".in")), output(dir / (name + ".out")), process(start(c, id, fifo, output)), feed(fifo) {}
+
+  static RunningProcess start(const Client& c, const std::string& id, const std::filesystem::path& fifo,
+                              const std::filesystem::path& output) {
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    return RunningProcess({"/bin/sh", "-c", "exec \"$0\" --home \"$1\" inspect fill \"$2\" < \"$3\" > \"$4\" 2>&1",
+                           clientBinary(), c.home, id, fifo.string(), output.string()});
+  }
+  std::string out() const { return fileBytes(output); }
+};
 
 }  // namespace
 
@@ -170,6 +202,39 @@ TEST_CASE("cli: an establishment's record is corrected with checked values", "[c
   REQUIRE(c.run({"establishment", "set", "CS-05", "name=Karaoke Hoa\xCC\x80ng Mai"}).exit_code == 0);
   CHECK(c.runJson({"establishment", "show", "CS-05"})["fields"]["name"] == "Karaoke Ho\xC3\xA0ng Mai");
   CHECK(c.runJson({"establishments", "--search", "hoa\xCC\x80ng mai"}).size() == 1);
+}
+
+TEST_CASE("cli: a second fill of an inspection says another is open, and an answer the other gave meanwhile is not replaced unseen",
+          "[cli][fill]") {
+  TempDir dir;
+  auto c = initClient(dir);
+  const auto id = newInspection(c, c.runJson({"establishments"})[0]["fields"]["code"].get<std::string>());
+  // Two members of a team each open the inspection's fill on the same laptop.
+  OpenFill first(dir, c, id, "first");
+  REQUIRE(waitForText(first.output, "> "));
+  OpenFill second(dir, c, id, "second");
+  REQUIRE(waitForText(second.output, "> "));
+  CHECK_THAT(second.out(), Catch::Contains("Another fill is open on this inspection since") &&
+                               Catch::Contains("Phiếu này đang được điền ở một phiên khác từ"));
+  CHECK_THAT(first.out(), !Catch::Contains("Another fill is open"));
+
+  // The first answers the visit time; then the second, which was shown it empty, answers it too.
+  first.feed << "2019-05-03 10:00\n" << std::flush;
+  REQUIRE(waitForText(first.output, "✓ đã lưu / saved"));
+  second.feed << "2019-05-03 09:15\n:q\n" << std::flush;
+  second.feed.close();
+  CHECK(second.process.wait() == 0);
+  CHECK_THAT(second.out(), Catch::Contains("This question was just answered in the other fill") &&
+                               Catch::Contains("yours replaces it") && Catch::Contains("Câu này vừa được trả lời ở phiên khác"));
+  first.feed << ":q\n" << std::flush;
+  first.feed.close();
+  CHECK(first.process.wait() == 0);
+  CHECK_THAT(c.run({"inspect", "show", id}).out, Catch::Contains("2019-05-03 09:15") || Catch::Contains("2019-05-03T09:15"));
+
+  // Both closed: the next fill is the only one open, and says nothing of another.
+  auto alone = c.run({"inspect", "fill", id}, ":q\n");
+  CHECK(alone.exit_code == 0);
+  CHECK_THAT(alone.out, !Catch::Contains("Another fill is open"));
 }
 
 TEST_CASE("cli: an interactive fill through piped input validates, goes back, skips and resumes", "[cli][fill]") {
