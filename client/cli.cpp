@@ -297,7 +297,9 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
   auto* a_fetch = attachment->add_subcommand(
       "fetch", "Tải một ảnh từ máy chủ (giám sát viên, cán bộ tỉnh) / fetch an attachment from the server (supervisors, provincial staff)");
   std::string fetch_sha, fetch_out;
-  a_fetch->add_option("SHA256", fetch_sha, "Mã ảnh (trong `inspect show`) / the attachment's SHA-256 (see `inspect show`)")->required();
+  a_fetch->add_option("SHA256", fetch_sha,
+                      "Mã ảnh hoặc phần đầu của nó (trong `inspect show`) / the attachment's SHA-256 or its beginning (see `inspect show`)")
+      ->required();
   a_fetch->add_option("--out", fetch_out, "Chép ảnh ra tệp này / also copy it to this file");
 
   auto* conflicts = app.add_subcommand("conflicts", "Xung đột chờ giám sát viên quyết định, làm được khi không có mạng / "
@@ -306,13 +308,13 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
   auto* c_list = conflicts->add_subcommand("list", "Các xung đột chưa giải quyết / open conflicts");
   bool all_conflicts = false;
   c_list->add_flag("--all", all_conflicts, "Cả xung đột đã giải quyết / resolved ones too");
-  std::int64_t conflict_number = 0;
+  std::string conflict_ref;
   auto* c_show = conflicts->add_subcommand("show", "Một xung đột: gốc và hai bên, ai và khi nào / one conflict: base and both sides, who and when");
-  c_show->add_option("ID", conflict_number, "Số xung đột / conflict number")->required();
+  c_show->add_option("ID", conflict_ref, "Số xung đột hoặc mã (id) / the conflict's number or id")->required();
   auto* c_resolve = conflicts->add_subcommand(
       "resolve", "Quyết định: giữ giá trị đang áp dụng, lấy bên kia hoặc nhập giá trị mới / decide: keep the value applied, "
                  "take the other or enter a new value");
-  c_resolve->add_option("ID", conflict_number, "Số xung đột / conflict number")->required();
+  c_resolve->add_option("ID", conflict_ref, "Số xung đột hoặc mã (id) / the conflict's number or id")->required();
   std::vector<std::string> takes, sets;
   c_resolve->add_option("--take", takes, "applied | other | TRƯỜNG/FIELD=applied|other");
   c_resolve->add_option("--set", sets, "TRƯỜNG=GIÁ_TRỊ / FIELD=VALUE");
@@ -636,7 +638,7 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
     if (c_list->parsed() || c_show->parsed()) {
       std::vector<ConflictView> views;
       if (c_show->parsed()) {
-        auto found = svc.findConflict(conflict_number);
+        auto found = svc.findConflict(conflict_ref);
         if (!found) return fail(o, found.problem());
         views.push_back(std::move(found.value()));
       } else {
@@ -660,8 +662,10 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
     }
 
     if (c_resolve->parsed()) {
-      auto resolved = svc.resolveConflict(conflict_number, takes, sets);
+      auto resolved = svc.resolveConflict(conflict_ref, takes, sets);
       if (!resolved) return fail(o, resolved.problem());
+      const auto found = svc.findConflict(conflict_ref);
+      const auto conflict_number = found ? found.value().record.number : 0;
       if (o.json) {
         out << documentJson(resolved.value()).dump(2) << "\n";
         return 0;

@@ -542,21 +542,34 @@ std::vector<ConflictView> InspectorService::conflicts(bool all) const {
   return out;
 }
 
-Result<ConflictView> InspectorService::findConflict(std::int64_t number) const {
+Result<ConflictView> InspectorService::findConflict(std::string_view ref) const {
+  const auto text = std::string(ref.substr(!ref.empty() && ref.front() == '#' ? 1 : 0));
+  const bool number = !text.empty() && text.size() <= 12 && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const bool id_prefix = text.size() >= 4 && std::all_of(text.begin(), text.end(), [](char c) {
+                           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                         });
+  std::vector<ConflictView> found;
   for (auto& view : conflicts(true))
-    if (view.record.number == number) return std::move(view);
-  return problem("Máy này không có xung đột số " + std::to_string(number) + "; xem `fieldcheck conflicts list` (hãy đồng bộ để nhận xung đột mới).",
-                 "This laptop has no conflict number " + std::to_string(number) + "; see `fieldcheck conflicts list` (sync to receive new ones).");
+    if ((number && std::to_string(view.record.number) == text) ||
+        (!number && id_prefix && view.record.id.compare(0, text.size(), text) == 0))
+      found.push_back(std::move(view));
+  if (found.size() == 1) return std::move(found.front());
+  if (found.size() > 1)
+    return problem("“" + text + "” là phần đầu của nhiều xung đột; hãy dùng số xung đột.",
+                   "“" + text + "” begins the ids of several conflicts; use the conflict's number.");
+  return problem("Máy này không có xung đột “" + text + "”; xem `fieldcheck conflicts list` (hãy đồng bộ để nhận xung đột mới).",
+                 "This laptop has no conflict “" + text + "”; see `fieldcheck conflicts list` (sync to receive new ones).");
 }
 
-Result<Document> InspectorService::resolveConflict(std::int64_t number, const std::vector<std::string>& takes,
+Result<Document> InspectorService::resolveConflict(std::string_view ref, const std::vector<std::string>& takes,
                                                    const std::vector<std::string>& sets) {
   if (!supervises())
     return problem("Chỉ giám sát viên, cán bộ tỉnh hoặc quản trị mới giải quyết xung đột.",
                    "Only a supervisor, provincial officer or administrator resolves conflicts.");
-  auto view = findConflict(number);
+  auto view = findConflict(ref);
   if (!view) return view.problem();
   const auto& record = view.value().record;
+  const auto number = record.number;
   if (record.resolved)
     return problem("Xung đột #" + std::to_string(number) + " đã được " + record.resolved_by + " giải quyết.",
                    "Conflict #" + std::to_string(number) + " was already resolved by " + record.resolved_by + ".");

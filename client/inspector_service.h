@@ -168,13 +168,15 @@ class InspectorService {
 
   /// Conflict records this laptop has (supervisors pull them), open ones only unless `all`, by number.
   std::vector<ConflictView> conflicts(bool all) const;
-  Result<ConflictView> findConflict(std::int64_t number) const;
+  /// A conflict record by its number ("3" or "#3") or its id as `conflicts list --json` prints
+  /// it (or an unambiguous beginning of it, 4 hex digits at least).
+  Result<ConflictView> findConflict(std::string_view ref) const;
 
-  /// Resolves conflict `number` offline, as a supervisor decides (see decisionFromInput): a
+  /// Resolves conflict `ref` (see findConflict) offline, as a supervisor decides (see decisionFromInput): a
   /// revision of its document with both heads as parents, saved here and sent with the next
   /// sync. Refuses, changing nothing, on an inspector's laptop, for a conflict already resolved
   /// (here or on the server), and for an incomplete decision.
-  Result<Document> resolveConflict(std::int64_t number, const std::vector<std::string>& takes,
+  Result<Document> resolveConflict(std::string_view ref, const std::vector<std::string>& takes,
                                    const std::vector<std::string>& sets);
 
   /// Every revision of a document, oldest first.

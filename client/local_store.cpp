@@ -98,7 +98,7 @@ DELETE FROM uploads
   WHERE done = 0 AND EXISTS (
     SELECT 1 FROM revisions mine, revisions pulled, json_each(pulled.fields) j
     WHERE mine.seq = uploads.seq AND pulled.doc_id = mine.doc_id AND pulled.origin = 'shared' AND pulled.seq < mine.seq
-      AND json_type(j.value) = 'object' AND json_extract(j.value, '$.sha256') = uploads.sha256);
+      AND CASE WHEN j.type = 'object' THEN json_extract(j.value, '$.sha256') END = uploads.sha256);
 )sql"},
 };
 
@@ -548,6 +548,16 @@ std::vector<protocol::Refusal> LocalStore::refusals() const {
 
 std::size_t LocalStore::pendingChanges() const {
   return static_cast<std::size_t>(impl_->db.execAndGet("SELECT count(*) FROM outbox").getInt64());
+}
+
+std::vector<std::string> LocalStore::attachmentsStartingWith(std::string_view prefix) const {
+  SQLite::Statement st(impl_->db,
+                       "SELECT DISTINCT sha FROM (SELECT CASE WHEN j.type = 'object' THEN json_extract(j.value, '$.sha256') END AS sha "
+                       "FROM revisions r, json_each(r.fields) j) WHERE substr(sha, 1, length(?1)) = ?1 ORDER BY sha");
+  st.bind(1, std::string(prefix));
+  std::vector<std::string> out;
+  while (st.executeStep()) out.push_back(st.getColumn(0).getString());
+  return out;
 }
 
 bool LocalStore::hasPendingChanges(std::string_view id) const {

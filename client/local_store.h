@@ -94,6 +94,9 @@ class LocalStore {
   /// Records that the server holds an attachment whole, or refused it for good.
   void finishUpload(const std::string& sha256, const std::optional<Bilingual>& refused = std::nullopt);
 
+  /// The SHA-256s of the attachments that revisions here name and that begin with `prefix`.
+  std::vector<std::string> attachmentsStartingWith(std::string_view prefix) const;
+
   /// Changes the server refused, newest first.
   std::vector<protocol::Refusal> refusals() const;
 

@@ -238,7 +238,18 @@ Result<SyncCounts> synchronize(LocalStore& store, const std::filesystem::path& a
 }
 
 Result<AttachmentRef> fetchAttachment(LocalStore& store, const std::filesystem::path& attachments_dir,
-                                      const std::string& sha256) {
+                                      std::string sha256) {
+  if (!isSha256Hex(sha256)) {
+    const auto matches = sha256.size() >= 6 ? store.attachmentsStartingWith(sha256) : std::vector<std::string>{};
+    if (matches.size() != 1)
+      return problem("“" + sha256 + "” " + (matches.empty() ? "không là phần đầu mã của ảnh nào trong hồ sơ trên máy này"
+                                                                  : "là phần đầu mã của nhiều ảnh") +
+                         "; hãy gõ thêm chữ số (ít nhất 6), xem mã ảnh trong `inspect show`.",
+                     "“" + sha256 + "” " + (matches.empty() ? "begins no photo's SHA-256 in the records on this laptop"
+                                                                 : "begins the SHA-256 of several photos") +
+                         "; type more digits (6 at least), see the photo's SHA-256 in `inspect show`.");
+    sha256 = matches.front();
+  }
   auto server = loggedInServer(store);
   if (!server) return server.problem();
   HttpConnection connection(server.value().first);

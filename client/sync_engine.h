@@ -50,10 +50,12 @@ struct SyncCounts {
 Result<SyncCounts> synchronize(LocalStore& store, const std::filesystem::path& attachments_dir,
                                const std::function<void(const SyncCounts&)>& progress);
 
-/// Fetches attachment `sha256` from the server this laptop logged in to (supervisors and above, in
-/// their scope) into the laptop's attachments under `attachments_dir`, checked against its name.
+/// Fetches attachment `sha256` (or the one that records on this laptop name whose SHA-256 begins
+/// with it, 6 hex digits at least) from the server this laptop logged in to (supervisors and
+/// above, in their scope) into the laptop's attachments under `attachments_dir`, checked against
+/// its name.
 Result<AttachmentRef> fetchAttachment(LocalStore& store, const std::filesystem::path& attachments_dir,
-                                      const std::string& sha256);
+                                      std::string sha256);
 
 /// Sync with no link: what went into a bundle, and what a receipt did.
 struct BundleSummary {

@@ -301,6 +301,14 @@ TEST_CASE("sync: two inspectors correct the same record offline, a supervisor re
   CHECK(giam.runJson({"status"})["open_conflicts"] == 1);
   auto side_by_side = giam.run({"conflicts", "show", number});
   CHECK_THAT(side_by_side.out, Catch::Contains("Applied") && Catch::Contains("hoa") && Catch::Contains("lan"));
+  // The id that the list prints names it as well as its number, whole or by its beginning.
+  const auto conflict_id = on_giam[0]["id"].get<std::string>();
+  for (const auto& ref : {conflict_id, conflict_id.substr(0, 8), "#" + number}) {
+    INFO(ref);
+    auto by_ref = giam.runJson({"conflicts", "show", ref});
+    CHECK(by_ref["number"] == on_giam[0]["number"]);
+  }
+  CHECK(giam.run({"conflicts", "show", "ffffffff"}).exit_code == 1);
 
   SECTION("the supervisor resolves it offline on the laptop, then every home and the server show it") {
     CHECK(server->stop(SIGTERM) == 0);
@@ -567,6 +575,15 @@ TEST_CASE("review: a supervisor returns an inspection offline, the inspector cor
   const auto giam_status = giam.runJson({"status"});
   CHECK(giam_status["pending_uploads"] == 0);
   CHECK(giam_status["refused_uploads"].empty());
+  // Giám fetches it by the beginning of its SHA-256, as `inspect show` prints it.
+  const auto photo_sha = giam.runJson({"inspect", "show", id})["fields"]["photo_premises"]["sha256"].get<std::string>();
+  const auto fetched_file = province.dir / "fetched.jpg";
+  auto fetched = giam.run({"attachment", "fetch", photo_sha.substr(0, 10), "--out", fetched_file.string()});
+  INFO(fetched.err);
+  CHECK(fetched.exit_code == 0);
+  CHECK(fieldcheck::readWholeFile(fetched_file) == sampleJpeg(20'000));
+  CHECK(giam.run({"attachment", "fetch", photo_sha.substr(0, 3)}).exit_code == 1);
+  CHECK_THAT(giam.run({"attachment", "fetch", "0123456789"}).err, Catch::Contains("begins no photo"));
 
   // Back on the inspector's laptop as a draft with the comment; corrected and finalized again.
   REQUIRE(lan.run({"sync"}).exit_code == 0);

@@ -418,7 +418,7 @@ class World {
           takes.push_back(step.choice == 0 ? "applied" : "other");
         for (std::size_t i = 1; i < record.conflicts.size(); ++i) takes.push_back(record.conflicts[i].field + "=other");
         if (on_laptop) {
-          auto resolved = service(kSupervisor).resolveConflict(record.number, takes, sets);
+          auto resolved = service(kSupervisor).resolveConflict(std::to_string(record.number), takes, sets);
           if (!resolved) return "the supervisor's resolution was refused: " + resolved.problem().message.en;
           ++tally_.resolutions;
           return std::nullopt;
