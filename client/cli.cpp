@@ -265,6 +265,9 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
       ->check(CLI::IsMember({"draft", "finalized", "submitted", "approved", "returned"}));
   auto* i_final = inspect->add_subcommand("finalize", "Hoàn tất phiếu / finalize an inspection");
   i_final->add_option("ID", insp_ref, "Mã phiếu / inspection id or prefix")->required();
+  auto* i_discard = inspect->add_subcommand(
+      "discard", "Bỏ một phiếu nháp (máy chủ vẫn giữ lịch sử) / throw away a draft inspection (the server keeps its history)");
+  i_discard->add_option("ID", insp_ref, "Mã phiếu / inspection id or prefix")->required();
   auto* i_review = inspect->add_subcommand(
       "review", "Giám sát viên duyệt hoặc trả lại phiếu đã hoàn tất, làm được khi không có mạng / a supervisor approves or "
                 "returns a finalized inspection, offline too");
@@ -530,6 +533,16 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
 
     if (i_fill->parsed()) return runFill(svc, insp_ref, in, out);
 
+    if (i_discard->parsed()) {
+      auto gone = svc.discard(insp_ref);
+      if (!gone) return fail(o, gone.problem());
+      if (o.json) out << documentJson(gone.value()).dump(2) << "\n";
+      else
+        out << "Đã bỏ phiếu / Discarded: " << svc.shortId(gone.value().id)
+            << " (gửi khi đồng bộ; lịch sử vẫn còn / sent with the next sync; its history stays)\n";
+      return 0;
+    }
+
     if (i_set->parsed() || i_attach->parsed() || i_final->parsed() || i_review->parsed()) {
       Result<Document> r = [&]() -> Result<Document> {
         if (i_attach->parsed()) return svc.attach(insp_ref, question, attach_file);
@@ -595,7 +608,7 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
     }
 
     if (history->parsed()) {
-      Result<Document> doc = svc.findInspection(history_ref);
+      Result<Document> doc = svc.findInspection(history_ref, true);
       if (!doc) doc = svc.findEstablishment(history_ref);
       if (!doc)
         return fail(o, problem("Không tìm thấy phiếu hay cơ sở “" + history_ref + "”.",

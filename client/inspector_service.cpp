@@ -177,10 +177,14 @@ std::string InspectorService::shortId(const std::string& id) const {
   return id;
 }
 
-Result<Document> InspectorService::findInspection(std::string_view ref) const {
+Result<Document> InspectorService::findInspection(std::string_view ref, bool discarded_too) const {
   // Periodic reports are filled, finalized and reviewed by the same commands, so an id names either.
-  return findById({kinds::kInspection, kinds::kReport}, ref,
-                  {"phiếu kiểm tra", "inspection", "inspections", "fieldcheck inspect list"});
+  auto found = findById({kinds::kInspection, kinds::kReport}, ref,
+                         {"phiếu kiểm tra", "inspection", "inspections", "fieldcheck inspect list"});
+  if (found && found.value().deleted && !discarded_too)
+    return problem("Phiếu “" + std::string(ref) + "” đã bị bỏ (lịch sử vẫn còn: `fieldcheck history " + std::string(ref) + "`).",
+                   "Inspection “" + std::string(ref) + "” was discarded (its history stays: `fieldcheck history " + std::string(ref) + "`).");
+  return found;
 }
 
 Result<std::shared_ptr<const ChecklistTemplate>> InspectorService::templateByPurpose(std::string_view purpose,
@@ -466,6 +470,22 @@ Result<Document> InspectorService::finalize(std::string_view inspection_ref) {
   });
 }
 
+Result<Document> InspectorService::discard(std::string_view inspection_ref) {
+  auto inspection = findInspection(inspection_ref);
+  if (!inspection) return inspection;
+  const bool may_discard_finalized = supervises();
+  return store_.writeRevision(inspection.value().id, [&](const Document& current, HybridTimestamp stamp) -> Result<Document> {
+    // Checked on the head inside the write transaction, not on the one read before.
+    if (current.deleted) return problem("Phiếu này đã bị bỏ.", "This inspection was discarded already.");
+    if (textField(current, f::kStatus) != kStatusDraft && !may_discard_finalized)
+      return problem("Phiếu " + current.id.substr(0, 8) + " đã hoàn tất nên cán bộ kiểm tra không bỏ được; hãy báo giám sát viên.",
+                     "Inspection " + current.id.substr(0, 8) + " is finalized, so an inspector cannot discard it; ask a supervisor.");
+    auto gone = nextRevision(current, current.fields, store_.user(), store_.device(), stamp);
+    gone.deleted = true;
+    return gone;
+  });
+}
+
 Result<Document> InspectorService::review(std::string_view inspection_ref, const ReviewDecision& decision) {
   if (!supervises())
     return problem("Chỉ giám sát viên, cán bộ tỉnh hoặc quản trị mới duyệt phiếu. Nếu bạn giám sát, hãy đăng nhập lại (`fieldcheck login`).",
@@ -487,10 +507,11 @@ Result<std::vector<Document>> InspectorService::inspections(const std::optional<
   std::vector<Document> out;
   auto all = store_.heads(kinds::kInspection);
   for (auto& report : store_.heads(kinds::kReport)) all.push_back(std::move(report));
-  for (auto& doc : all)
-    if (!status || textField(doc, f::kStatus) == *status ||
-        inspectionStanding(doc, store_.hasPendingChanges(doc.id)).code == *status)
+  for (auto& doc : all) {
+    if (doc.deleted) continue;  // discarded
+    if (!status || textField(doc, f::kStatus) == *status || inspectionStanding(doc, store_.hasPendingChanges(doc.id)).code == *status)
       out.push_back(std::move(doc));
+  }
   std::sort(out.begin(), out.end(), [](const Document& a, const Document& b) { return a.stamp > b.stamp; });
   return out;
 }
@@ -498,6 +519,7 @@ Result<std::vector<Document>> InspectorService::inspections(const std::optional<
 StatusSummary InspectorService::status() const {
   StatusSummary s;
   for (const auto& doc : store_.heads(kinds::kInspection)) {
+    if (doc.deleted) continue;
     const auto st = textField(doc, f::kStatus);
     if (st == kStatusDraft) ++s.drafts;
     else if (st == kStatusFinalized) ++s.finalized;

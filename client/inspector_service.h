@@ -119,8 +119,9 @@ class InspectorService {
   /// within a minute share their first 8).
   std::string shortId(const std::string& id) const;
 
-  /// An inspection (or a periodic report) by its id or an unambiguous id prefix.
-  Result<Document> findInspection(std::string_view ref) const;
+  /// An inspection (or a periodic report) by its id or an unambiguous id prefix; one discarded
+  /// only with `discarded_too` (its history).
+  Result<Document> findInspection(std::string_view ref, bool discarded_too = false) const;
 
   /// Corrects an establishment's record as found on the visit. Each value is checked against
   /// the establishment template; code and district are the provincial office's to change.
@@ -157,6 +158,11 @@ class InspectorService {
   /// Finalizes a complete inspection. Refuses, listing every missing or invalid answer, until
   /// the checklist is complete.
   Result<Document> finalize(std::string_view inspection_ref);
+
+  /// Throws away an inspection or periodic report: a deletion, sent with the next sync (the
+  /// server keeps its history). An inspector discards only a draft, and the server takes it only
+  /// from the laptop that last wrote it; a supervisor or above may discard a finalized one.
+  Result<Document> discard(std::string_view inspection_ref);
 
   Result<InspectionView> view(std::string_view inspection_ref) const;
 

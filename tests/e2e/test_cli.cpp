@@ -84,7 +84,7 @@ TEST_CASE("cli: exit code 2 for bad usage, 0 for help, 1 for a user error", "[cl
   const std::vector<std::vector<std::string>> commands = {
       {"init"}, {"establishments"}, {"establishment", "show"}, {"establishment", "set"}, {"inspect", "new"},
       {"inspect", "fill"}, {"inspect", "set"}, {"inspect", "attach"}, {"inspect", "show"}, {"inspect", "list"},
-      {"inspect", "finalize"}, {"history"}, {"status"}, {"login"}, {"sync"}};
+      {"inspect", "finalize"}, {"inspect", "discard"}, {"history"}, {"status"}, {"login"}, {"sync"}};
   for (auto command : commands) {
     command.push_back("--help");
     auto r = c.run(command);

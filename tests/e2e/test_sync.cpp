@@ -416,6 +416,51 @@ TEST_CASE("sync: an inspector's edit of an inspection finalized meanwhile is ref
   CHECK_THAT(hoa.run({"history", id}).out, Catch::Contains("lan") && Catch::Contains("hoa") && Catch::Contains("workers_total = 5"));
 }
 
+TEST_CASE("sync: an inspector discards a draft and the server keeps its history, and a finalized one is a supervisor's to discard",
+          "[sync][e2e]") {
+  Province province;
+  BaoLacTeam team(province);
+  auto& [lan, hoa, giam] = team;
+  ServerProcess server(province.data);
+  loginAndSync({&lan, &giam}, server.port());
+  const auto establishment = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
+  const auto draft = completeDraft(lan, establishment), finalized = completeDraft(lan, establishment);
+  REQUIRE(lan.run({"inspect", "finalize", finalized}).exit_code == 0);
+  REQUIRE(lan.runJson({"sync"})["refused"] == 0);
+
+  auto refused = lan.run({"inspect", "discard", finalized});
+  CHECK(refused.exit_code == 1);
+  CHECK_THAT(refused.err, Catch::Contains("an inspector cannot discard it") && Catch::Contains("cán bộ kiểm tra không bỏ được"));
+  REQUIRE(lan.run({"inspect", "discard", draft}).exit_code == 0);
+  CHECK(lan.inspections().count(draft) == 0);
+  auto shown = lan.run({"inspect", "show", draft});
+  CHECK(shown.exit_code == 1);
+  CHECK_THAT(shown.err, Catch::Contains("was discarded"));
+  CHECK(lan.run({"history", draft}).exit_code == 0);
+  REQUIRE(lan.runJson({"sync"})["refused"] == 0);
+
+  // On the server: the draft's head is its deletion, its history whole.
+  auto serverRows = [&](const std::string& sql, const std::string& id) {
+    SQLite::Database db(province.data + "/provincial.db", SQLite::OPEN_READONLY);
+    SQLite::Statement st(db, sql);
+    st.bind(1, id);
+    REQUIRE(st.executeStep());
+    return st.getColumn(0).getInt64();
+  };
+  CHECK(serverRows("SELECT c.deleted FROM documents d JOIN changes c ON c.seq = d.head_seq WHERE d.id = ?", draft) == 1);
+  CHECK(serverRows("SELECT count(*) FROM changes WHERE doc_id = ?", draft) >= 2);
+
+  // The supervisor sees only the finalized one, and may discard it.
+  REQUIRE(giam.run({"sync"}).exit_code == 0);
+  CHECK(giam.inspections().count(draft) == 0);
+  REQUIRE(giam.inspections().count(finalized) == 1);
+  REQUIRE(giam.run({"inspect", "discard", finalized}).exit_code == 0);
+  REQUIRE(giam.runJson({"sync"})["refused"] == 0);
+  CHECK(serverRows("SELECT c.deleted FROM documents d JOIN changes c ON c.seq = d.head_seq WHERE d.id = ?", finalized) == 1);
+  REQUIRE(lan.run({"sync"}).exit_code == 0);
+  CHECK(lan.inspections().empty());
+}
+
 TEST_CASE("sync: a laptop whose clock is three years behind is warned, and its edits still merge field by field",
           "[sync][e2e]") {
   Province province;
