@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attachment_store.h"
+#include "fieldcheck/cli_usage.h"
 #include "fieldcheck/seed.h"
 #include "fieldcheck/sqlite_database.h"
 #include "fieldcheck/text.h"
@@ -333,8 +334,7 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e, out, err);
-    return rc == 0 ? 0 : 2;
+    return reportUsageError(app, e, out, err);
   }
 
   Output o{g.json, out, err};

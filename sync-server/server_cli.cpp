@@ -13,6 +13,7 @@
 #endif
 
 #include "accounts.h"
+#include "fieldcheck/cli_usage.h"
 #include "bundle_import.h"
 #include "exports.h"
 #include "plan_report.h"
@@ -209,8 +210,7 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e, out, err);
-    return rc == 0 ? 0 : 2;
+    return reportUsageError(app, e, out, err);
   }
 
   if (serve_cmd->parsed()) {

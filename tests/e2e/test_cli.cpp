@@ -72,6 +72,28 @@ struct OpenFill {
 
 }  // namespace
 
+TEST_CASE("cli: a usage error says what is wrong in Vietnamese and English and suggests the closest command or option",
+          "[cli]") {
+  TempDir dir;
+  Client c{(dir / "home").string(), "inspector"};
+  const auto [args, vi, en] = GENERATE(table<std::vector<std::string>, std::string, std::string>({
+      {{"inspct", "list"}, "lệnh “inspct” không có trong “fieldcheck”; có phải ý bạn là “inspect”?",
+       "“inspct” is not a command of “fieldcheck”; did you mean “inspect”?"},
+      {{"inspect", "lsit"}, "lệnh “lsit” không có trong “fieldcheck inspect”; có phải ý bạn là “list”?",
+       "“lsit” is not a command of “fieldcheck inspect”; did you mean “list”?"},
+      {{"inspect", "list", "--stauts", "draft"}, "có phải ý bạn là “--status”?", "did you mean “--status”?"},
+      {{"conflicts", "reslove", "3"}, "có phải ý bạn là “resolve”?", "did you mean “resolve”?"},
+      {{"inspect"}, "“fieldcheck inspect” cần một lệnh: new, fill", "“fieldcheck inspect” needs a command: new, fill"},
+      {{"inspect", "show"}, "“fieldcheck inspect show” thiếu tham số bắt buộc", "is missing what it needs"},
+      {{"frobnicate"}, "lệnh “frobnicate” không có trong “fieldcheck”.", "“frobnicate” is not a command of “fieldcheck”."},
+  }));
+  INFO(args.front());
+  auto r = c.run(args);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains(vi) && Catch::Contains(en) && Catch::Contains("--help"));
+  CHECK_THAT(r.err, !Catch::Contains("A subcommand is required"));
+}
+
 TEST_CASE("cli: exit code 2 for bad usage, 0 for help, 1 for a user error", "[cli]") {
   TempDir dir;
   Client c{(dir / "home").string(), "inspector"};

@@ -36,6 +36,10 @@ TEST_CASE("server cli: init creates the provincial database once, privately", "[
   CHECK(missing.exit_code == 1);
   CHECK_THAT(missing.err, Catch::Contains("Run `fieldcheck-server init"));
   CHECK(runProcess({serverBinary(), "--data", (dir / "data").string(), "serve-everything"}).exit_code == 2);
+  auto typo = server(dir, {"user", "lsit"});
+  CHECK(typo.exit_code == 2);
+  CHECK_THAT(typo.err, Catch::Contains("có phải ý bạn là “list”?") &&
+                           Catch::Contains("“lsit” is not a command of “fieldcheck-server user”; did you mean “list”?"));
 }
 
 TEST_CASE("server cli: users are added with a role and district, listed, and revoked", "[server-cli]") {
