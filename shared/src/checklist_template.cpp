@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -294,6 +296,10 @@ Result<ChecklistTemplate> parseTemplate(std::string_view json_text, const std::s
     faults.template_("không đọc được JSON (byte " + std::to_string(e.byte) + ")",
                      "malformed JSON (at byte " + std::to_string(e.byte) + ")");
     return faults.problem();
+  } catch (const json::exception&) {
+    // The parser reports a number too large for a double (1e999) apart from syntax.
+    faults.template_("JSON có số quá lớn", "the JSON holds a number too large");
+    return faults.problem();
   }
   if (!root.is_object()) {
     faults.template_("tệp phải là một đối tượng JSON", "the file must hold a JSON object");
@@ -306,13 +312,16 @@ Result<ChecklistTemplate> parseTemplate(std::string_view json_text, const std::s
       faults.template_("khóa lạ '" + key + "' (có gõ nhầm không?)", "unknown key '" + key + "' (a typo?)");
 
   ChecklistTemplate t;
-  if (root.value("format", "") != "fieldcheck-template/1")
+  // Each key's type is checked before its value is read: json's value() throws on another type.
+  if (!root.contains("format") || root["format"] != "fieldcheck-template/1")
     faults.template_("'format' phải là \"fieldcheck-template/1\"", "'format' must be \"fieldcheck-template/1\"");
   if (root.contains("id") && root["id"].is_string() && isCode(root["id"].get<std::string>()))
     t.id = root["id"].get<std::string>();
   else
     faults.template_("'id' thiếu hoặc sai dạng", "'id' missing or malformed");
-  if (root.contains("version") && root["version"].is_number_unsigned() && root["version"].get<int>() >= 1)
+  // Compared before it is narrowed to an int, which would wrap 4294967297 around to version 1.
+  if (root.contains("version") && root["version"].is_number_unsigned() && root["version"].get<std::uint64_t>() >= 1 &&
+      root["version"].get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<int>::max()))
     t.version = root["version"].get<int>();
   else
     faults.template_("'version' phải là số nguyên dương", "'version' must be a positive whole number");

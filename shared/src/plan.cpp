@@ -1,6 +1,9 @@
 // Reading a plan definition.
 #include "fieldcheck/plan.h"
 
+#include <cmath>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 namespace fieldcheck {
@@ -20,6 +23,23 @@ std::optional<double> number(const json& j, const char* key) {
   return std::nullopt;
 }
 
+// The entries of a list, each an object; `fault` is told about anything else (a list that is not
+// one, an entry that is not an object), which is left out.
+template <class Fault>
+std::vector<json> objectsIn(const json& root, const char* key, Fault&& fault) {
+  std::vector<json> out;
+  if (!root.contains(key)) return out;
+  if (!root[key].is_array()) {
+    fault(key, "phải là một danh sách", "must be a list");
+    return out;
+  }
+  for (const auto& entry : root[key]) {
+    if (entry.is_object()) out.push_back(entry);
+    else fault(key, "mỗi mục phải là một đối tượng JSON", "each entry must be a JSON object");
+  }
+  return out;
+}
+
 bool isDay(const std::string& s) {
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
   for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
@@ -35,7 +55,11 @@ Result<Plan> parsePlan(std::string_view json_text) {
     root = json::parse(json_text);
   } catch (const json::parse_error& e) {
     return problem("Kế hoạch: JSON hỏng tại byte " + std::to_string(e.byte) + ".", "The plan: malformed JSON at byte " + std::to_string(e.byte) + ".");
+  } catch (const json::exception&) {
+    // The parser reports a number too large for a double (1e999) apart from syntax.
+    return problem("Kế hoạch: JSON có số quá lớn.", "The plan: the JSON holds a number too large.");
   }
+  if (!root.is_object()) return problem("Kế hoạch phải là một đối tượng JSON.", "The plan must be a JSON object.");
   Problem faults = problem("Kế hoạch có lỗi; sửa plan.json.", "The plan has faults; correct plan.json.");
   auto fault = [&](const std::string& where, const std::string& vi, const std::string& en) {
     faults.details.push_back({where + ": " + vi, where + ": " + en});
@@ -43,7 +67,12 @@ Result<Plan> parsePlan(std::string_view json_text) {
   Plan plan;
   plan.code = text(root, "code");
   plan.title = bilingual(root, "title");
-  plan.year = root.value("year", 0);
+  if (root.contains("year")) {
+    // A whole number that fits: a larger one, converted, would be undefined behaviour.
+    const auto year = number(root, "year");
+    if (year && *year == std::floor(*year) && *year >= 0 && *year <= 9999) plan.year = static_cast<int>(*year);
+    else fault("year", "phải là một năm", "must be a year");
+  }
   if (root.contains("period") && root["period"].is_object()) {
     plan.period_start = text(root["period"], "start");
     plan.period_end = text(root["period"], "end");
@@ -57,7 +86,7 @@ Result<Plan> parsePlan(std::string_view json_text) {
       {"distinct_documents", Measure::Kind::kDistinctDocuments}, {"choice_count", Measure::Kind::kChoiceCount},
       {"form_count", Measure::Kind::kFormCount},                 {"form_share_of_communes", Measure::Kind::kFormShareOfCommunes},
       {"form_sum", Measure::Kind::kFormSum},                     {"form_ratio", Measure::Kind::kFormRatio}};
-  for (const auto& t : root.value("targets", json::array())) {
+  for (const auto& t : objectsIn(root, "targets", fault)) {
     PlanTarget target;
     target.code = text(t, "code");
     const auto where = "targets/" + (target.code.empty() ? std::string("?") : target.code);
@@ -71,7 +100,7 @@ Result<Plan> parsePlan(std::string_view json_text) {
     if (target.label.vi.empty() || target.label.en.empty()) fault(where, "cần 'label' {vi, en}", "needs a 'label' {vi, en}");
     if (!target.goal && !target.goal_percent && !target.goal_min)
       fault(where, "cần 'goal', 'goal_percent' hoặc 'goal_min'", "needs 'goal', 'goal_percent' or 'goal_min'");
-    const auto m = t.value("measure", json::object());
+    const auto m = t.contains("measure") ? t["measure"] : json::object();
     const auto kind = text(m, "kind");
     bool known = false;
     for (const auto& [name, k] : kKinds)
@@ -95,8 +124,10 @@ Result<Plan> parsePlan(std::string_view json_text) {
     plan.targets.push_back(std::move(target));
   }
   if (plan.targets.empty()) fault("targets", "kế hoạch cần ít nhất một chỉ tiêu", "a plan needs at least one target");
-  for (const auto& b : root.value("breakdowns", json::array())) {
-    PlanBreakdown breakdown{text(b, "field"), bilingual(b, "label"), b.value("sum", false), text(b, "unit")};
+  for (const auto& b : objectsIn(root, "breakdowns", fault)) {
+    const bool sum = b.contains("sum") && b["sum"].is_boolean() && b["sum"].get<bool>();
+    if (b.contains("sum") && !b["sum"].is_boolean()) fault("breakdowns", "'sum' phải là true hoặc false", "'sum' must be true or false");
+    PlanBreakdown breakdown{text(b, "field"), bilingual(b, "label"), sum, text(b, "unit")};
     if (breakdown.field.empty() || breakdown.label.vi.empty())
       fault("breakdowns", "mỗi mục cần 'field' và 'label'", "each needs 'field' and 'label'");
     plan.breakdowns.push_back(std::move(breakdown));
