@@ -94,6 +94,17 @@ std::string InspectorService::districtName(const std::string& code) const {
   return doc ? textField(*doc, "name") : code;
 }
 
+std::optional<Problem> InspectorService::outsideDistrict(const std::string& district, const std::string& what_vi,
+                                                         const std::string& what_en) const {
+  // The district this laptop's user works in, as the server said at login ("" for the province).
+  const auto mine = store_.setting("district").value_or("");
+  if (mine.empty() || district == mine) return std::nullopt;
+  return problem(what_vi + " thuộc " + districtName(district) + ", ngoài huyện của bạn (" + districtName(mine) +
+                     "); máy chủ sẽ không nhận, nên không ghi gì.",
+                 what_en + " is in " + districtName(district) + ", outside your district (" + districtName(mine) +
+                     "); the server would refuse it, so nothing was written.");
+}
+
 std::string InspectorService::communeName(const std::string& code) const {
   if (code.empty()) return "";
   auto doc = store_.head(seedDocumentId(kinds::kCommune, code));
@@ -213,6 +224,9 @@ Result<Document> InspectorService::correctEstablishment(std::string_view ref,
                                                         const std::vector<Assignment>& changes) {
   auto est = findEstablishment(ref);
   if (!est) return est;
+  const auto code = textField(est.value(), "code");
+  if (auto outside = outsideDistrict(textField(est.value(), "district"), "Cơ sở " + code, "Establishment " + code))
+    return *outside;
   auto record = templateByPurpose("establishment", std::nullopt);
   if (!record) return record.problem();
   Fields updates;
@@ -259,6 +273,9 @@ Result<Document> InspectorService::newInspection(std::string_view establishment_
                                                  const std::optional<std::string>& template_ref) {
   auto est = findEstablishment(establishment_ref);
   if (!est) return est;
+  const auto code = textField(est.value(), "code");
+  if (auto outside = outsideDistrict(textField(est.value(), "district"), "Cơ sở " + code, "Establishment " + code))
+    return *outside;
   auto checklist = templateByPurpose("inspection", template_ref);
   if (!checklist) return checklist.problem();
   Fields fields{{f::kEstablishment, est.value().id},
@@ -292,6 +309,7 @@ Result<Document> InspectorService::newReport(const std::optional<std::string>& t
   } else {
     return problem("Báo cáo định kỳ cần --commune XÃ hoặc --district HUYỆN.", "A periodic report needs --commune NAME or --district NAME.");
   }
+  if (auto outside = outsideDistrict(*fields[f::kDistrict].get<std::string>(), "Nơi báo cáo", "The report's place")) return *outside;
   auto checklist = templateByPurpose(purpose, template_ref);
   if (!checklist) return checklist.problem();
   fields[f::kTemplate] = seedDocumentId(kinds::kTemplate, checklist.value()->id);

@@ -212,6 +212,12 @@ class InspectorService {
   /// unknown one, listing those there are.
   Result<Document> findPlace(std::string_view kind, std::string_view ref) const;
 
+  /// Why a change of something in `district` (`what`, as the message names it) would be refused
+  /// by the server for this laptop's user, who works in another district; nullopt when it would
+  /// not (the user's district, the whole province, or a laptop that never logged in).
+  std::optional<Problem> outsideDistrict(const std::string& district, const std::string& what_vi,
+                                         const std::string& what_en) const;
+
   /// A document of one of `kinds` by its id or an id prefix that names only it among them.
   Result<Document> findById(std::initializer_list<std::string_view> kinds, std::string_view ref, const Noun& noun) const;
 

@@ -416,6 +416,30 @@ TEST_CASE("sync: an inspector's edit of an inspection finalized meanwhile is ref
   CHECK_THAT(hoa.run({"history", id}).out, Catch::Contains("lan") && Catch::Contains("hoa") && Catch::Contains("workers_total = 5"));
 }
 
+TEST_CASE("sync: on a laptop set up from the seed, work outside the inspector's district is refused at once, not at the next sync",
+          "[sync][e2e]") {
+  Province province;
+  Laptop lan{(province.dir / "lan").string(), "lan"};
+  REQUIRE(lan.run({"init", "--seed", sampleSeed().string()}).exit_code == 0);
+  ServerProcess server(province.data);
+  lan.loginTo(server.port());
+  std::string elsewhere;
+  for (const auto& e : lan.runJson({"establishments"}))
+    if (e["fields"]["district"] == "ha-quang") elsewhere = e["fields"]["code"].get<std::string>();
+  REQUIRE_FALSE(elsewhere.empty());
+  for (const auto& args : std::vector<std::vector<std::string>>{{"inspect", "new", "--establishment", elsewhere},
+                                                               {"establishment", "set", elsewhere, "phone=0206 385 9999"},
+                                                               {"inspect", "new", "--district", "ha-quang", "--period", "2019-Q3"}}) {
+    INFO(args[0] << " " << args[1]);
+    auto refused = lan.run(args);
+    CHECK(refused.exit_code == 1);
+    CHECK_THAT(refused.err, Catch::Contains("outside your district (Bảo Lạc)") && Catch::Contains("ngoài huyện của bạn"));
+  }
+  CHECK(lan.runJson({"status"})["pending_changes"] == 0);
+  REQUIRE(lan.runJson({"sync"})["refused"] == 0);
+  CHECK(lan.runJson({"status"})["refused"].empty());
+}
+
 TEST_CASE("sync: an inspector discards a draft and the server keeps its history, and a finalized one is a supervisor's to discard",
           "[sync][e2e]") {
   Province province;
