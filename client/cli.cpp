@@ -669,7 +669,8 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
       }
       for (const auto& v : views)
         printConflict(out, v.record, svc.utcOffsetMinutes(), c_show->parsed(),
-                      v.resolved_here.empty() ? "" : "đã giải quyết trên máy này, chờ đồng bộ / resolved here, waiting to sync");
+                      v.resolved_here.empty() ? "" : "đã giải quyết trên máy này, chờ đồng bộ / resolved here, waiting to sync",
+                      svc.conflictNamesOf(v.record));
       if (c_list->parsed()) out << views.size() << (all_conflicts ? " xung đột / conflicts\n" : " xung đột chưa giải quyết / open conflicts\n");
       return 0;
     }

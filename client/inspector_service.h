@@ -18,6 +18,7 @@
 #include "fieldcheck/conflict_record.h"
 #include "fieldcheck/document.h"
 #include "fieldcheck/review.h"
+#include "fieldcheck/seed.h"
 #include "home.h"
 #include "local_store.h"
 #include "platform.h"
@@ -184,6 +185,11 @@ class InspectorService {
   /// (here or on the server), and for an incomplete decision.
   Result<Document> resolveConflict(std::string_view ref, const std::vector<std::string>& takes,
                                    const std::vector<std::string>& sets);
+
+  /// The names a person knows conflict `record`'s record and fields by (see conflictNames).
+  ConflictNames conflictNamesOf(const ConflictRecord& record) const {
+    return conflictNames(record, [this](const std::string& id) { return store_.head(id); }, store_.heads(kinds::kTemplate));
+  }
 
   /// Every revision of a document, oldest first.
   std::vector<Document> history(const std::string& id) const { return store_.history(id); }

@@ -452,7 +452,10 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
         out << (conflicts_show->parsed() ? list[0] : list).dump(2) << "\n";
         return 0;
       }
-      for (const auto& r : records) printConflict(out, r, offset, conflicts_show->parsed());
+      const auto templates = db.heads(std::string(kinds::kTemplate));
+      const auto lookup = [&db](const std::string& id) { return db.head(id); };
+      for (const auto& r : records)
+        printConflict(out, r, offset, conflicts_show->parsed(), {}, conflictNames(r, lookup, templates));
       if (conflicts_list->parsed()) out << records.size() << (all_conflicts ? " xung đột / conflicts\n" : " xung đột chưa giải quyết / open conflicts\n");
       return 0;
     }

@@ -213,20 +213,47 @@ Result<Document> resolvingRevision(const ConflictRecord& record, const ConflictD
   return resolved;
 }
 
+namespace {
+
+// Of `templates`, the one that asks `doc`'s fields: an inspection's own, or the establishment
+// record template; nullptr when none does.
+const Document* templateAsking(const Document& doc, const std::vector<Document>& templates) {
+  for (const auto& t : templates)
+    if (doc.kind == kinds::kInspection ? t.id == textField(doc, "_template")
+                                       : doc.kind == kinds::kEstablishment && textField(t, "purpose") == "establishment")
+      return &t;
+  return nullptr;
+}
+
+}  // namespace
+
 Result<Value> parseFieldInput(const Document& doc, const std::vector<Document>& templates, const std::string& field,
                               std::string_view input, std::int32_t offset_minutes) {
-  for (const auto& t : templates) {
-    const bool asks = doc.kind == kinds::kInspection ? t.id == textField(doc, "_template")
-                                                      : doc.kind == kinds::kEstablishment && textField(t, "purpose") == "establishment";
-    if (!asks) continue;
-    auto checklist = templateFromDocument(t);
+  if (const auto* t = templateAsking(doc, templates)) {
+    auto checklist = templateFromDocument(*t);
     if (!checklist) return checklist.problem();
     if (const auto* question = checklist.value().find(field))
       return parseAnswerInput(*question, input, offset_minutes, wallClockMs());
-    break;
   }
   if (input.empty()) return Value{};
   return Value{std::string(input)};
+}
+
+ConflictNames conflictNames(const ConflictRecord& record, const std::function<std::optional<Document>(const std::string&)>& lookup,
+                            const std::vector<Document>& templates) {
+  ConflictNames names;
+  const auto head = lookup(record.doc_id);
+  if (!head) return names;
+  const auto establishment = head->kind == kinds::kEstablishment ? head : lookup(textField(*head, "_establishment"));
+  if (establishment) {
+    const auto subject = textField(*establishment, "code") + " " + textField(*establishment, "name");
+    names.record = head->kind == kinds::kEstablishment ? subject : "phiếu kiểm tra / inspection of " + subject;
+  }
+  if (const auto* t = templateAsking(*head, templates))
+    if (auto checklist = templateFromDocument(*t))
+      for (const auto& c : record.conflicts)
+        if (const auto* question = checklist.value().find(c.field)) names.fields[c.field] = question->label;
+  return names;
 }
 
 Result<ConflictDecision> decisionFromInput(const std::vector<std::string>& takes, const std::vector<std::string>& sets,
@@ -281,7 +308,14 @@ nlohmann::json conflictToJson(const ConflictRecord& r, std::int32_t offset_minut
 }
 
 void printConflict(std::ostream& out, const ConflictRecord& r, std::int32_t offset_minutes, bool detailed,
-                   std::string_view state) {
+                   std::string_view state, const ConflictNames& names) {
+  // A field by its question's label (Vietnamese in the one-line form, both in the detailed one).
+  auto label = [&](const std::string& field, bool both) {
+    const auto it = names.fields.find(field);
+    if (it == names.fields.end()) return fieldLabel(field);
+    return both ? it->second.vi + " / " + it->second.en : it->second.vi;
+  };
+  const auto record = names.record.empty() ? r.doc_kind + " " + r.doc_id.substr(0, 8) : names.record;
   std::string status(state);
   if (status.empty())
     status = r.resolved ? "đã giải quyết bởi / resolved by " + r.resolved_by : std::string("chờ quyết định / open");
@@ -289,13 +323,13 @@ void printConflict(std::ostream& out, const ConflictRecord& r, std::int32_t offs
   const auto& o = r.other();
   if (!detailed) {
     std::string fields;
-    for (const auto& c : r.conflicts) fields += (fields.empty() ? "" : ", ") + fieldLabel(c.field);
-    out << "#" << r.number << "  " << r.doc_kind << " " << r.doc_id.substr(0, 8) << "  " << (r.district.empty() ? "*" : r.district)
+    for (const auto& c : r.conflicts) fields += (fields.empty() ? "" : ", ") + label(c.field, false);
+    out << "#" << r.number << "  " << record << "  " << (r.district.empty() ? "*" : r.district)
         << "  " << fields << "  (" << a.author << " / " << o.author << ")  " << status << "\n";
     return;
   }
-  out << "Xung đột / Conflict #" << r.number << "  " << r.doc_kind << " " << r.doc_id << "  "
-      << (r.district.empty() ? "*" : r.district) << "\n"
+  out << "Xung đột / Conflict #" << r.number << "  " << record << "  " << (r.district.empty() ? "*" : r.district) << "\n"
+      << "  Hồ sơ / Record: " << r.doc_kind << " " << r.doc_id << "\n"
       << "  Tình trạng / Status: " << status << "\n"
       << "  Đang áp dụng / Applied: " << a.author << ", " << whenText(a.stamp, offset_minutes) << ", thiết bị / device "
       << a.device.substr(0, 8) << "\n"
@@ -303,7 +337,7 @@ void printConflict(std::ostream& out, const ConflictRecord& r, std::int32_t offs
       << o.device.substr(0, 8) << "\n"
       << "  Trường / Field | Gốc / Base | Đang áp dụng / Applied | Bên kia / Other\n";
   for (const auto& c : r.conflicts)
-    out << "  " << fieldLabel(c.field) << " | " << (c.base ? displayValue(*c.base) : "(không có / none)") << " | "
+    out << "  " << label(c.field, true) << " (" << fieldLabel(c.field) << ") | " << (c.base ? displayValue(*c.base) : "(không có / none)") << " | "
         << sideText(c.winner) << " | " << sideText(c.other) << "\n";
 }
 

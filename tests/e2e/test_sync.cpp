@@ -287,6 +287,11 @@ TEST_CASE("sync: two inspectors correct the same record offline, a supervisor re
   auto shown = runProcess({serverBinary(), "--data", province.data, "conflicts", "show", number});
   REQUIRE(shown.exit_code == 0);
   CHECK_THAT(shown.out, Catch::Contains("workers") && Catch::Contains("lan") && Catch::Contains("hoa"));
+  // Named as people know them: the establishment's code and name, the question's label.
+  const auto name = on_lan["fields"]["name"].get<std::string>();
+  CHECK_THAT(shown.out, Catch::Contains(code + " " + name) && Catch::Contains("Số người lao động / Number of workers"));
+  auto one_line = runProcess({serverBinary(), "--data", province.data, "conflicts", "list"});
+  CHECK_THAT(one_line.out, Catch::Contains(code + " " + name) && Catch::Contains("Số người lao động"));
   auto missing = runProcess({serverBinary(), "--data", province.data, "conflicts", "show", "999"});
   CHECK(missing.exit_code == 1);
   CHECK_THAT(missing.err, Catch::Contains("conflicts list"));
@@ -301,6 +306,7 @@ TEST_CASE("sync: two inspectors correct the same record offline, a supervisor re
   CHECK(giam.runJson({"status"})["open_conflicts"] == 1);
   auto side_by_side = giam.run({"conflicts", "show", number});
   CHECK_THAT(side_by_side.out, Catch::Contains("Applied") && Catch::Contains("hoa") && Catch::Contains("lan"));
+  CHECK_THAT(side_by_side.out, Catch::Contains(code + " " + name) && Catch::Contains("Số người lao động / Number of workers"));
   // The id that the list prints names it as well as its number, whole or by its beginning.
   const auto conflict_id = on_giam[0]["id"].get<std::string>();
   for (const auto& ref : {conflict_id, conflict_id.substr(0, 8), "#" + number}) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <map>
 #include <optional>
@@ -90,10 +91,24 @@ Result<ConflictDecision> decisionFromInput(const std::vector<std::string>& takes
 
 /// The JSON a script reads, and the text a supervisor reads (times at `offset_minutes`).
 nlohmann::json conflictToJson(const ConflictRecord& record, std::int32_t offset_minutes);
+/// What a person reads a conflict by: its record ("CS-43 Karaoke Hoa Hồng", or an inspection of
+/// it) and each field's question label ("Số người lao động / Number of workers").
+struct ConflictNames {
+  std::string record;                         // "" when unknown: the record's kind and id are shown
+  std::map<std::string, Bilingual> fields;     // a field without a label is shown by its name
+};
+
+/// The names of `record`'s record and fields as the documents this replica holds say them:
+/// `lookup` gives a document's head by id (the record, and the establishment an inspection is
+/// of), `templates` the templates that ask the fields.
+ConflictNames conflictNames(const ConflictRecord& record, const std::function<std::optional<Document>(const std::string&)>& lookup,
+                            const std::vector<Document>& templates);
+
 /// One line per record with `detailed` false; the base and both sides, each field a line,
 /// with `detailed` true. `state` replaces "open"/"resolved" when the caller knows better (a
-/// resolution waiting on this laptop to be sent).
+/// resolution waiting on this laptop to be sent). `names` (from conflictNames) names the record
+/// and the fields as people know them.
 void printConflict(std::ostream& out, const ConflictRecord& record, std::int32_t offset_minutes, bool detailed,
-                   std::string_view state = {});
+                   std::string_view state = {}, const ConflictNames& names = {});
 
 }  // namespace fieldcheck
