@@ -511,8 +511,10 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
     return fail(err, problem("Không ghi được kết quả: " + std::string(e.what()) + " (ổ đĩa đầy?).",
                              "Cannot write the output: " + std::string(e.what()) + " (disk full?)."));
   } catch (const std::filesystem::filesystem_error& e) {
-    return fail(err, problem("Không tạo được thư mục " + data_dir + " (" + e.code().message() + ").",
-                             "Cannot create the folder " + data_dir + " (" + e.code().message() + ")."));
+    // The file or folder it failed on, as the system named it.
+    const auto where = e.path1().empty() ? data_dir : e.path1().string();
+    return fail(err, problem("Không ghi hay tạo được " + where + " (" + e.code().message() + ").",
+                             "Cannot write or create " + where + " (" + e.code().message() + ")."));
   }
   return 2;
 }

@@ -36,6 +36,10 @@ TEST_CASE("server cli: init creates the provincial database once, privately", "[
   CHECK(missing.exit_code == 1);
   CHECK_THAT(missing.err, Catch::Contains("Run `fieldcheck-server init"));
   CHECK(runProcess({serverBinary(), "--data", (dir / "data").string(), "serve-everything"}).exit_code == 2);
+  // A file it cannot write is named, not the data folder.
+  auto unwritable = server(dir, {"export", "--kind", "establishment", "--format", "xlsx", "--out", "/dev/null/cs.xlsx"});
+  CHECK(unwritable.exit_code == 1);
+  CHECK_THAT(unwritable.err, Catch::Contains("/dev/null/cs.xlsx") && !Catch::Contains("folder " + (dir / "data").string()));
   auto typo = server(dir, {"user", "lsit"});
   CHECK(typo.exit_code == 2);
   CHECK_THAT(typo.err, Catch::Contains("có phải ý bạn là “list”?") &&
