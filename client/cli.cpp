@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <set>
 
 #include <CLI/CLI.hpp>
 #include <SQLiteCpp/Exception.h>
@@ -68,6 +69,33 @@ json documentJson(const Document& doc) {
 std::string establishmentLine(const InspectorService& service, const Document& est) {
   const auto district = textField(est, "district");  // empty for a district itself
   return textField(est, "code") + " " + textField(est, "name") + (district.empty() ? "" : " — " + service.districtName(district));
+}
+
+// An establishment's record as people read it: each field by its label in the record template's
+// order, choices by their labels, the district and commune by their names; fields the template
+// does not ask (the code, the district) first.
+void printEstablishment(std::ostream& out, const InspectorService& service, const Document& est) {
+  const auto& fields = est.fields;
+  auto text = [&](const std::string& name) { return textField(est, name); };
+  out << "  Mã cơ sở / Code: " << text("code") << "\n";
+  std::set<std::string> shown = {"code"};
+  if (const auto record = service.establishmentTemplate())
+    for (const auto& q : record->questions) {
+      const auto it = fields.find(q.id);
+      if (it == fields.end()) continue;
+      shown.insert(q.id);
+      // Places by their names, with the code their label asks for.
+      const auto value = q.id == "district" ? service.districtName(text("district")) + " (" + text("district") + ")"
+                         : q.id == "commune" ? service.communeName(text("commune")) + " (" + text("commune") + ")"
+                                             : displayAnswer(q, it->second);
+      out << "  " << q.label.vi << " / " << q.label.en << ": " << value << "\n";
+    }
+  if (!shown.count("district")) {
+    out << "  Huyện / District: " << service.districtName(text("district")) << "\n";
+    shown.insert("district");
+  }
+  for (const auto& [name, value] : fields)  // anything the template does not name, as stored
+    if (!shown.count(name)) out << "  " << name << ": " << displayValue(value) << "\n";
 }
 
 struct Globals {
@@ -489,10 +517,20 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
         out << list.dump(2) << "\n";
         return 0;
       }
-      out << pad("Mã/Code", 8) << pad("Tên / Name", 34) << pad("Loại/Kind", 11) << pad("Huyện / District", 22)
+      // Kinds by their Vietnamese label, as the record template names them.
+      const auto record = svc.establishmentTemplate();
+      const auto* kind_question = record ? record->find("kind") : nullptr;
+      auto kindOf = [&](const Document& e) {
+        const auto code = textField(e, "kind");
+        const auto* choice = kind_question ? kind_question->findChoice(code) : nullptr;
+        return choice ? choice->label.vi : code;
+      };
+      std::size_t kind_width = 11;
+      for (const auto& e : r.value()) kind_width = std::max(kind_width, columns(kindOf(e)) + 2);
+      out << pad("Mã/Code", 8) << pad("Tên / Name", 34) << pad("Loại/Kind", kind_width) << pad("Huyện / District", 22)
           << "Xã / Commune\n";
       for (const auto& e : r.value())
-        out << pad(textField(e, "code"), 8) << pad(textField(e, "name"), 34) << pad(textField(e, "kind"), 11)
+        out << pad(textField(e, "code"), 8) << pad(textField(e, "name"), 34) << pad(kindOf(e), kind_width)
             << pad(svc.districtName(textField(e, "district")), 22) << svc.communeName(textField(e, "commune")) << "\n";
       out << r.value().size() << " cơ sở / establishments\n";
       return 0;
@@ -511,12 +549,7 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
         return 0;
       }
       if (est_set->parsed()) out << "Đã lưu / Saved: " << establishmentLine(svc, r.value()) << "\n";
-      for (const auto& [name, value] : r.value().fields) {
-        std::string shown = displayValue(value);
-        if (name == "district") shown = svc.districtName(shown);
-        if (name == "commune") shown = svc.communeName(shown);
-        out << "  " << pad(name, 16) << shown << "\n";
-      }
+      printEstablishment(out, svc, r.value());
       return 0;
     }
 

@@ -194,6 +194,13 @@ class InspectorService {
   /// Every revision of a document, oldest first.
   std::vector<Document> history(const std::string& id) const { return store_.history(id); }
 
+  /// The province's establishment record template (what an establishment's fields are and how
+  /// they read); nullptr when this laptop has none.
+  std::shared_ptr<const ChecklistTemplate> establishmentTemplate() const {
+    auto found = templateByPurpose("establishment", std::nullopt);
+    return found ? found.value() : nullptr;
+  }
+
   /// A district's or commune's display name from its code (the code itself when unknown).
   std::string districtName(const std::string& code) const;
   std::string communeName(const std::string& code) const;

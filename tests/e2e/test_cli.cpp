@@ -210,6 +210,14 @@ TEST_CASE("cli: an establishment's record is corrected with checked values", "[c
   auto shown = c.runJson({"establishment", "show", "cs-05"});
   CHECK(shown["fields"]["workers"] == 14);
   CHECK(shown["fields"]["status"] == "closed");
+  // Read by a person: labels, choice labels and place names, not keys and codes.
+  const auto text = c.run({"establishment", "show", "CS-05"}).out;
+  CHECK_THAT(text, Catch::Contains("Số người lao động / Number of workers: 14") &&
+                       Catch::Contains("Tình trạng hoạt động / Operating status: Đã đóng cửa / Closed") &&
+                       Catch::Contains("Mã cơ sở / Code: CS-05"));
+  CHECK_THAT(text, !Catch::Contains("  status") && !Catch::Contains("  workers"));
+  const auto listed = c.run({"establishments"}).out;
+  CHECK_THAT(listed, Catch::Contains("Xoa bóp, xông hơi") && !Catch::Contains(" massage "));
   auto bad = c.run({"establishment", "set", "CS-05", "workers=-3", "colour=red", "code=X"});
   CHECK(bad.exit_code == 1);
   CHECK_THAT(bad.err, Catch::Contains("must be from 0 to 10,000"));
