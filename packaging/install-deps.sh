@@ -12,6 +12,9 @@ packages=(
   faketime iproute2
   libxlsxwriter-dev
   python3 python3-openpyxl
+  # The fuzz build (tests/fuzz): clang with libFuzzer and the sanitizers' runtimes (which clang-16
+  # only recommends). Not clang-14: it cannot capture a structured binding in a lambda, as the server does.
+  clang-16 libclang-rt-16-dev
 )
 
 missing=()

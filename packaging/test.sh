@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, builds, runs every test (unit, end-to-end, property,
 # the 2G link, benchmark smoke, the harness check), then the unit, end-to-end and property tests again on
-# a second build with AddressSanitizer and UndefinedBehaviorSanitizer.
+# a second build with AddressSanitizer and UndefinedBehaviorSanitizer, then every fuzz target for a while.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash packaging/build.sh
@@ -20,4 +20,57 @@ if [ "${FIELDCHECK_SANITIZE:-1}" != 0 ]; then
   ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     FIELDCHECK_SCHEDULES=300 \
     ctest --test-dir "$sanitize_dir" --output-on-failure -j "$(nproc)" -L 'fast|e2e|slow|property' -E '^harness'
+fi
+
+# The fuzz run: each libFuzzer target of tests/fuzz, built with clang in its own directory, runs over
+# its seed corpus (tests/fuzz/corpus/NAME) for FIELDCHECK_FUZZ_SECONDS (30 by default), then every
+# saved input of tests/fuzz/regressions/NAME runs once. What the fuzzers add to their corpora goes to
+# a temporary folder, never into the repository. A crash, a leak, a timeout or any sanitizer report
+# fails the run and names the input that caused it, kept in BUILD-fuzz/fuzz-artifacts.
+# FIELDCHECK_FUZZ=0 skips this run.
+if [ "${FIELDCHECK_FUZZ:-1}" != 0 ]; then
+  fuzz_dir="${build_dir}-fuzz"
+  fuzz_seconds="${FIELDCHECK_FUZZ_SECONDS:-30}"
+  cmake -S . -B "$fuzz_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFIELDCHECK_FUZZ=ON \
+    -DCMAKE_C_COMPILER=clang-16 -DCMAKE_CXX_COMPILER=clang++-16
+  cmake --build "$fuzz_dir" -j "$(nproc)" --target fieldcheck-fuzzers
+  fuzz_work="$(mktemp -d "${TMPDIR:-/tmp}/fieldcheck-fuzz.XXXXXX")"
+  trap 'rm -rf "$fuzz_work"' EXIT
+  artifacts="$fuzz_dir/fuzz-artifacts"
+  rm -rf "$artifacts"
+  fuzz_failed=()
+  for seeds in tests/fuzz/corpus/*/; do
+    name="$(basename "$seeds")"
+    fuzzer="$fuzz_dir/tests/fuzz/fuzz-$name"
+    mkdir -p "$fuzz_work/$name" "$artifacts/$name"
+    options=(-max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+             -artifact_prefix="$artifacts/$name/")
+    [ -f "tests/fuzz/$name.dict" ] && options+=(-dict="tests/fuzz/$name.dict")
+    log="$fuzz_work/$name.log"
+    if ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        "$fuzzer" "${options[@]}" "$fuzz_work/$name" "$seeds" > "$log" 2>&1; then
+      echo "fuzz: $name: $(grep -o 'number_of_executed_units: [0-9]*' "$log" | grep -o '[0-9]*') runs in ${fuzz_seconds} s," \
+           "$(find "$fuzz_work/$name" "$seeds" -type f | wc -l) inputs in its corpus, nothing found"
+    else
+      tail -n 60 "$log"
+      echo "fuzz: $name FAILED; the input that did it: $(ls -d "$artifacts/$name"/* 2>/dev/null | tr '\n' ' ')"
+      echo "fuzz: rerun it with: $fuzzer INPUT"
+      fuzz_failed+=("$name")
+    fi
+    regressions="tests/fuzz/regressions/$name"
+    if [ -d "$regressions" ] && [ -n "$(ls -A "$regressions")" ]; then
+      if ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+          "$fuzzer" -timeout=10 -rss_limit_mb=2048 "$regressions"/* > "$log" 2>&1; then
+        echo "fuzz: $name: $(ls "$regressions" | wc -l) regression inputs pass"
+      else
+        tail -n 60 "$log"
+        echo "fuzz: $name FAILED on a regression input of $regressions (the last one named above)"
+        fuzz_failed+=("$name regressions")
+      fi
+    fi
+  done
+  if [ ${#fuzz_failed[@]} -ne 0 ]; then
+    echo "fuzz: failed: ${fuzz_failed[*]}"
+    exit 1
+  fi
 fi
