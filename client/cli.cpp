@@ -98,6 +98,22 @@ void printEstablishment(std::ostream& out, const InspectorService& service, cons
     if (!shown.count(name)) out << "  " << name << ": " << displayValue(value) << "\n";
 }
 
+// This laptop's edits a merge set aside for now, one line each in both languages.
+void printWaitingEdits(std::ostream& out, const std::vector<WaitingEdit>& waiting) {
+  for (const auto& w : waiting)
+    out << "  ⧗ " << w.record << ", " << w.field.vi << ": giá trị " << w.mine << " của bạn chờ giám sát viên quyết định "
+        << "(đang áp dụng: " << w.applied << ", của " << w.by << ")\n    " << w.record << ", " << w.field.en << ": your "
+        << w.mine << " waits for a supervisor's decision (applied for now: " << w.applied << ", by " << w.by << ")\n";
+}
+
+json waitingEditsJson(const std::vector<WaitingEdit>& waiting) {
+  json list = json::array();
+  for (const auto& w : waiting)
+    list.push_back({{"record", w.record}, {"field", {{"vi", w.field.vi}, {"en", w.field.en}}}, {"mine", w.mine},
+                    {"applied", w.applied}, {"by", w.by}});
+  return list;
+}
+
 struct Globals {
   std::optional<std::string> home;
   bool json = false;
@@ -437,6 +453,8 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
           out << "; ảnh/photos " << c.attachments_sent << " (" << c.attachment_bytes_sent / 1024 << " KiB)";
         out << "\n";
         if (c.refused + c.attachments_refused > 0) out << "Xem lý do / See why: fieldcheck status\n";
+        // Edits of this laptop that a merge set aside: the inspector hears it here, not by chance.
+        if (auto service = InspectorService::open(home.value())) printWaitingEdits(out, service.value().waitingEdits());
       }
       warnClockSkew(err, c.clock_skew_ms);
       return 0;
@@ -735,7 +753,8 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
         out << json{{"province", s.province}, {"user", s.user}, {"device", s.device}, {"drafts", s.drafts},
                     {"finalized", s.finalized}, {"returned", s.returned}, {"pending_changes", s.pending_changes}, {"server", s.server},
                     {"last_sync", s.last_sync}, {"clock_skew_ms", s.clock_skew_ms}, {"open_conflicts", s.open_conflicts},
-                    {"pending_uploads", s.pending_uploads}, {"refused_uploads", refused_uploads}, {"refused", refused}}
+                    {"pending_uploads", s.pending_uploads}, {"refused_uploads", refused_uploads}, {"refused", refused},
+                    {"waiting_decisions", waitingEditsJson(s.waiting)}}
                    .dump(2)
             << "\n";
       } else {
@@ -756,6 +775,7 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
           out << "  ✗ ảnh/photo " << u.ref.sha256.substr(0, 8) << ": " << u.refused->vi << "\n    " << u.refused->en << "\n";
         for (const auto& r : s.refused)
           out << "  ✗ " << r.doc_id.substr(0, 8) << ": " << r.reason.vi << "\n    " << r.reason.en << "\n";
+        printWaitingEdits(out, s.waiting);
       }
       return 0;
     }

@@ -363,6 +363,57 @@ FillPresence InspectorService::enterFill(const std::string& id) const {
   return presence;
 }
 
+std::vector<WaitingEdit> InspectorService::waitingEdits() const {
+  std::vector<WaitingEdit> out;
+  const auto templates = store_.heads(kinds::kTemplate);
+  for (const auto& merge : store_.serverMerges()) {
+    // This laptop's side of the merge, and what it was edited from.
+    std::optional<Document> mine, theirs;
+    for (const auto& parent : merge.parents) {
+      auto revision = store_.revision(merge.id, parent);
+      if (revision && revision->device == store_.device()) mine = std::move(revision);
+      else theirs = std::move(revision);
+    }
+    if (!mine || !theirs || mine->deleted) continue;
+    const auto base = mine->parents.empty() ? std::nullopt : store_.revision(merge.id, mine->parents.front());
+    const auto head = store_.head(merge.id);
+    if (!head) continue;
+    // Settled once a decision came after the merge: a revision with two parents that is not
+    // another of the server's merges (a supervisor's, from a laptop or written on the server).
+    bool after = false, decided = false;
+    for (const auto& revision : store_.history(merge.id)) {
+      if (revision.revision == merge.revision) after = true;
+      else if (after && revision.parents.size() >= 2 && !(revision.device == "server" && revision.author == "server"))
+        decided = true;
+    }
+    if (decided) continue;
+    auto valueOf = [](const Document& doc, const std::string& field) {
+      const auto it = doc.fields.find(field);
+      return it == doc.fields.end() ? Value{} : it->second;
+    };
+    ConflictRecord named;
+    named.doc_id = merge.id;
+    std::vector<std::string> lost;
+    for (const auto& [field, value] : mine->fields) {
+      if (field.empty() || field.front() == '_') continue;
+      const bool changed_here = !base || valueOf(*base, field) != value;
+      // Still set aside: the head holds the applied value, not this laptop's.
+      if (changed_here && valueOf(merge, field) != value && valueOf(*head, field) == valueOf(merge, field)) {
+        lost.push_back(field);
+        named.conflicts.push_back({field, std::nullopt, {}, {}});
+      }
+    }
+    if (lost.empty()) continue;
+    const auto names = conflictNames(named, [this](const std::string& id) { return store_.head(id); }, templates);
+    for (const auto& field : lost) {
+      const auto label = names.fields.count(field) ? names.fields.at(field) : Bilingual{field, field};
+      out.push_back({names.record.empty() ? merge.id.substr(0, 8) : names.record, label, displayValue(valueOf(*mine, field)),
+                     displayValue(valueOf(merge, field)), theirs->author});
+    }
+  }
+  return out;
+}
+
 InspectionStanding inspectionStanding(const Document& inspection, bool unsent) {
   const auto state = reviewState(inspection);
   if (state == ReviewState::kSubmitted && unsent) return {"finalized", {"Đã hoàn tất, chờ gửi", "finalized, waiting to be sent"}};
@@ -544,6 +595,7 @@ StatusSummary InspectorService::status() const {
     if (reviewState(doc) == ReviewState::kReturned) ++s.returned;
   }
   s.pending_changes = store_.pendingChanges();
+  s.waiting = waitingEdits();
   s.user = store_.user();
   s.device = store_.device();
   s.province = store_.setting("province").value_or("");

@@ -64,6 +64,14 @@ struct InspectionStanding {
 };
 InspectionStanding inspectionStanding(const Document& inspection, bool unsent);
 
+/// An edit made on this laptop that the server's merge set aside for now: another's value of the
+/// same field was applied, and a supervisor decides.
+struct WaitingEdit {
+  std::string record;  // "CS-43 Karaoke Hoa Hồng" (or an inspection of it)
+  Bilingual field;     // the question's label
+  std::string mine, applied, by;
+};
+
 struct StatusSummary {
   std::size_t drafts = 0;
   std::size_t finalized = 0;
@@ -79,6 +87,7 @@ struct StatusSummary {
   std::size_t pending_uploads = 0;  // photos the server does not hold whole yet
   std::vector<protocol::Refusal> refused;
   std::vector<Upload> refused_uploads;  // photos the server will not take, with why
+  std::vector<WaitingEdit> waiting;     // this laptop's edits set aside by a merge, waiting for a decision
 };
 
 /// A conflict record as this laptop knows it: the server's record, and whether this laptop has
@@ -185,6 +194,10 @@ class InspectorService {
   /// (here or on the server), and for an incomplete decision.
   Result<Document> resolveConflict(std::string_view ref, const std::vector<std::string>& takes,
                                    const std::vector<std::string>& sets);
+
+  /// This laptop's edits that the server's merges set aside for now and no decision has settled
+  /// yet: each field where this laptop's value was not applied, and the value that was, by whom.
+  std::vector<WaitingEdit> waitingEdits() const;
 
   /// The names a person knows conflict `record`'s record and fields by (see conflictNames).
   ConflictNames conflictNamesOf(const ConflictRecord& record) const {

@@ -333,6 +333,20 @@ std::vector<Document> LocalStore::heads(std::string_view kind) const {
   return docs;
 }
 
+std::vector<Document> LocalStore::serverMerges() const {
+  SQLite::Statement st(impl_->db,
+                       "SELECT doc_id, kind, fields, revision, parents, deleted, author, device, hlc FROM revisions "
+                       "WHERE origin = 'shared' AND device = 'server' AND author = 'server' AND json_array_length(parents) = 2 "
+                       "ORDER BY seq");
+  std::vector<Document> docs;
+  while (st.executeStep()) docs.push_back(readDocumentRow(st));
+  return docs;
+}
+
+std::optional<Document> LocalStore::revision(std::string_view id, std::string_view revision) const {
+  return impl_->revisionOf(std::string(id), std::string(revision));
+}
+
 std::vector<Document> LocalStore::history(std::string_view id) const {
   SQLite::Statement st(impl_->db,
                        "SELECT doc_id, kind, fields, revision, parents, deleted, author, device, hlc "

@@ -40,6 +40,12 @@ class LocalStore {
   std::optional<Document> head(std::string_view id) const;
   /// The current revisions of every document of `kind`, in id order.
   std::vector<Document> heads(std::string_view kind) const;
+  /// The merges the server wrote (revisions by and from "server" with two parents; a decision
+  /// made on the server is by its supervisor) that this laptop pulled, oldest first.
+  std::vector<Document> serverMerges() const;
+  /// A revision of document `id` this laptop holds.
+  std::optional<Document> revision(std::string_view id, std::string_view revision) const;
+
   /// Every revision of a document, oldest first (by hybrid clock).
   std::vector<Document> history(std::string_view id) const;
   /// Ids of `kind` that start with `prefix`.

@@ -265,6 +265,19 @@ TEST_CASE("sync: two inspectors correct the same record offline, a supervisor re
   CHECK(on_lan["fields"]["workers"] == 9);              // both: Hoa's edit is the later one
   CHECK(hoa.runJson({"status"})["refused"].empty());
   CHECK(lan.runJson({"status"})["pending_changes"] == 0);
+  // Lan's 14 was set aside for Hoa's 9: her laptop tells her, at each sync and in its status, and
+  // Hoa's, whose values stand, says nothing.
+  const auto told = lan.run({"sync"});
+  CHECK_THAT(told.out, Catch::Contains("Số người lao động: giá trị 14 của bạn chờ giám sát viên quyết định (đang áp dụng: 9, của hoa)") &&
+                           Catch::Contains("Number of workers: your 14 waits for a supervisor's decision (applied for now: 9, by hoa)"));
+  const auto waiting = lan.runJson({"status"})["waiting_decisions"];
+  REQUIRE(waiting.size() == 1);
+  CHECK(waiting[0]["mine"] == "14");
+  CHECK(waiting[0]["applied"] == "9");
+  CHECK(waiting[0]["by"] == "hoa");
+  CHECK_THAT(waiting[0]["record"].get<std::string>(), Catch::StartsWith(code));
+  CHECK(hoa.runJson({"status"})["waiting_decisions"].empty());
+  CHECK_THAT(hoa.run({"sync"}).out, !Catch::Contains("waits for a supervisor"));
 
   SQLite::Database db(province.data + "/provincial.db", SQLite::OPEN_READONLY);
   SQLite::Statement head(db, "SELECT h.revision FROM heads h WHERE json_extract(h.fields, '$.code') = ?");
@@ -332,6 +345,7 @@ TEST_CASE("sync: two inspectors correct the same record offline, a supervisor re
     CHECK(giam.runJson({"establishment", "show", code})["fields"]["workers"] == 14);
     CHECK(giam.run({"conflicts", "resolve", number, "--take", "applied"}).exit_code == 1);  // once only
     CHECK(giam.runJson({"status"})["pending_changes"] == 1);
+    CHECK_FALSE(lan.runJson({"status"})["waiting_decisions"].empty());  // not decided until the decision arrives
 
     server.emplace(province.data, port);
     REQUIRE(giam.run({"sync"}).exit_code == 0);
@@ -344,6 +358,7 @@ TEST_CASE("sync: two inspectors correct the same record offline, a supervisor re
       CHECK(shown_now["author"] == "giam");
     }
     CHECK(json::parse(runProcess({serverBinary(), "--data", province.data, "conflicts", "list", "--json"}).out).empty());
+    CHECK(lan.runJson({"status"})["waiting_decisions"].empty());  // decided: nothing waits any more
     const auto all = json::parse(runProcess({serverBinary(), "--data", province.data, "conflicts", "list", "--all", "--json"}).out);
     REQUIRE(all.size() == 1);
     CHECK(all[0]["status"] == "resolved");
@@ -371,6 +386,7 @@ TEST_CASE("sync: two inspectors correct the same record offline, a supervisor re
       CHECK(l->runJson({"establishment", "show", code})["fields"]["workers"] == 12);
     }
     CHECK(giam.runJson({"conflicts", "list"}).empty());
+    CHECK(lan.runJson({"status"})["waiting_decisions"].empty());  // a decision made on the server settles it too
   }
 }
 
