@@ -123,13 +123,29 @@ const Choice* findTypedChoice(const Question& q, const std::string& typed) {
   const auto folded = foldForSearch(typed);
   for (const auto& c : q.choices)
     if (foldForSearch(c.label.vi) == folded || foldForSearch(c.label.en) == folded) return &c;
-  return nullptr;
+  // The beginning of a word of one label, typed with or without accents ("tam" for "Tạm ngừng",
+  // "dong cua" for "Đã đóng cửa"), when it names one choice only: without accents "dong" is a
+  // word of "Đã đóng cửa" and of "Đang hoạt động" both, and the inspector is shown the choices.
+  if (folded.size() < 3) return nullptr;
+  const Choice* found = nullptr;
+  auto beginsWord = [&](const std::string& label) {
+    const auto text = foldForSearch(label);
+    for (auto at = text.find(folded); at != std::string::npos; at = text.find(folded, at + 1))
+      if (at == 0 || text[at - 1] == ' ' || text[at - 1] == '(' || text[at - 1] == ',') return true;
+    return false;
+  };
+  for (const auto& c : q.choices)
+    if (beginsWord(c.label.vi) || beginsWord(c.label.en)) {
+      if (found && found != &c) return nullptr;  // several: the inspector must say which
+      found = &c;
+    }
+  return found;
 }
 
 std::string choiceHint(const Question& q) {
   std::string out;
   for (std::size_t i = 0; i < q.choices.size(); ++i)
-    out += (i ? ", " : "") + std::to_string(i + 1) + "=" + q.choices[i].code;
+    out += (i ? ", " : "") + std::to_string(i + 1) + "=" + q.choices[i].code + " (" + q.choices[i].label.vi + ")";
   return out;
 }
 
@@ -258,8 +274,11 @@ std::optional<Bilingual> checkAnswer(const Question& q, const Value& value) {
       const auto* s = value.get<std::string>();
       if (!s) return wrongType();
       if (!isCleanUtf8(*s)) return bad("văn bản chứa ký tự không hợp lệ", "the text contains invalid characters");
-      if (s->size() > q.max_length)
-        return bad("dài quá " + std::to_string(q.max_length) + " byte", "longer than " + std::to_string(q.max_length) + " bytes");
+      // Characters as a person counts them (a Vietnamese letter is up to four bytes of UTF-8).
+      const auto characters = static_cast<std::size_t>(
+          std::count_if(s->begin(), s->end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+      if (characters > q.max_length)
+        return bad("dài quá " + std::to_string(q.max_length) + " ký tự", "longer than " + std::to_string(q.max_length) + " characters");
       return std::nullopt;
     }
     case QuestionType::kSingleChoice: {

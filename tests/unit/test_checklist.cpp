@@ -200,6 +200,50 @@ TEST_CASE("answers: typed input becomes typed values, Vietnamese style included"
   }
 }
 
+TEST_CASE("answers: a choice is typed as a word of its label without accents, and text is limited in characters, not bytes",
+          "[validation]") {
+  const auto seed = loadSeed(test::sampleSeed()).value();
+  auto templateOf = [&](const std::string& id) {
+    for (const auto& d : seed.documents)
+      if (d.kind == "template" && textField(d, "template_id") == id) return templateFromDocument(d).value();
+    FAIL("no template " << id);
+    throw std::logic_error("unreachable");
+  };
+  const auto record = templateOf("establishment-record");
+  const auto& status = *record.find("status");
+  auto parse = [&](const Question& q, const char* input) { return parseAnswerInput(q, input, 420, 0); };
+  CHECK(parse(status, "dong cua").value() == Value{"closed"});  // “Đã đóng cửa”
+  CHECK(parse(status, "Đóng cửa").value() == Value{"closed"});
+  CHECK(parse(status, "tam").value() == Value{"suspended"});  // “Tạm ngừng”
+  // Without accents “dong” is a word of “Đã đóng cửa” and of “Đang hoạt động”: the choices are shown.
+  const auto both = parse(status, "dong");
+  REQUIRE_FALSE(both.ok());
+  CHECK_THAT(both.problem().message.vi, Catch::Contains("1=open (Đang hoạt động)") && Catch::Contains("3=closed (Đã đóng cửa)"));
+  CHECK(parse(status, "closed").value() == Value{"closed"});
+  CHECK_FALSE(parse(status, "da").ok());      // too short to be a word of a label
+  CHECK(parse(status, "ngung").value() == Value{"suspended"});  // a word inside the label, not only its first
+  CHECK_FALSE(parse(status, "xyz").ok());
+  // A word that begins two labels names neither: the inspector is asked to say which.
+  Question two;
+  two.id = "place";
+  two.type = QuestionType::kSingleChoice;
+  two.label = {"Nơi", "Place"};
+  two.choices = {{"a", {"Nhà nghỉ Bình An", "Guest house Binh An"}}, {"b", {"Nhà hàng Bình Minh", "Restaurant Binh Minh"}}};
+  CHECK_FALSE(parse(two, "binh").ok());
+  CHECK(parse(two, "minh").value() == Value{"b"});
+
+  const auto inspection = templateOf("establishment-inspection");
+  const auto& team = *inspection.find("team_members");  // at most 500 characters
+  std::string long_vietnamese;
+  for (int i = 0; i < 98; ++i) long_vietnamese += "Đoàn ";  // 490 characters, 588 bytes
+  REQUIRE(long_vietnamese.size() > 500);
+  CHECK_FALSE(checkAnswer(team, Value{long_vietnamese}));
+  const auto too_long = checkAnswer(team, Value{long_vietnamese + "Nguyễn Văn A"});  // 502 characters
+  REQUIRE(too_long);
+  CHECK_THAT(too_long->en, Catch::Contains("longer than 500 characters"));
+  CHECK_THAT(too_long->vi, Catch::Contains("dài quá 500 ký tự"));
+}
+
 TEST_CASE("answers: yes/no accepts Vietnamese and English words", "[validation]") {
   Question q;
   q.id = "shown";
