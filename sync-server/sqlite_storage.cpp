@@ -785,30 +785,28 @@ class SqliteStorage final : public ProvincialStorage {
     received += chunk.size();
     bool complete = false;
     if (received == size) {
-      const auto whole = readWholeFile(partial);
-      if (sha256Hex(whole) != sha256) {
+      // A whole that fails its checks drops what this device's copy held, by `sql` on its row
+      // (started again, or ended), and says why.
+      auto dropCopy = [&](const char* sql, Problem why) {
         std::error_code ec;
         fs::remove(partial, ec);
-        SQLite::Statement restart(db_, "UPDATE uploads SET received = 0 WHERE sha256 = ? AND device = ?");
-        restart.bind(1, sha256);
-        restart.bind(2, who.device);
-        restart.exec();
-        tx.commit();
-        return problem("Ảnh nhận được không khớp mã SHA-256 của nó; sẽ gửi lại từ đầu.",
-                       "The photo received does not match its SHA-256; it will be sent again from the start.");
-      }
-      if (!isWholeImage(whole, media_type)) {
-        // Its name matches: sending it again would bring the same bytes. Refused for good.
-        std::error_code ec;
-        fs::remove(partial, ec);
-        SQLite::Statement drop(db_, "DELETE FROM uploads WHERE sha256 = ? AND device = ?");
+        SQLite::Statement drop(db_, sql);
         drop.bind(1, sha256);
         drop.bind(2, who.device);
         drop.exec();
         tx.commit();
-        return problem("Tệp gửi lên không phải ảnh JPEG hay PNG trọn vẹn (hỏng, bị cắt, hoặc chỉ có phần đầu giống ảnh).",
-                       "The upload is not a whole JPEG or PNG image (damaged, cut short, or only its beginning looks like one).");
-      }
+        return why;
+      };
+      const auto whole = readWholeFile(partial);
+      if (sha256Hex(whole) != sha256)
+        return dropCopy("UPDATE uploads SET received = 0 WHERE sha256 = ? AND device = ?",
+                        problem("Ảnh nhận được không khớp mã SHA-256 của nó; sẽ gửi lại từ đầu.",
+                                "The photo received does not match its SHA-256; it will be sent again from the start."));
+      // Its name matches: sending it again would bring the same bytes. Refused for good.
+      if (!isWholeImage(whole, media_type))
+        return dropCopy("DELETE FROM uploads WHERE sha256 = ? AND device = ?",
+                        problem("Tệp gửi lên không phải ảnh JPEG hay PNG trọn vẹn (hỏng, bị cắt, hoặc chỉ có phần đầu giống ảnh).",
+                                "The upload is not a whole JPEG or PNG image (damaged, cut short, or only its beginning looks like one)."));
       const auto target = data_dir_ / "attachments" / sha256.substr(0, 2) / sha256;
       makePrivateDir(target.parent_path());
       std::error_code ec;
