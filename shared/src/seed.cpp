@@ -80,6 +80,10 @@ std::optional<json> readJson(const fs::path& path, SeedFaults& faults) {
     faults.add(path.filename().string(), "JSON hỏng tại byte " + std::to_string(e.byte),
                "malformed JSON at byte " + std::to_string(e.byte));
     return std::nullopt;
+  } catch (const json::exception&) {  // a number too large for a double, which the parser reports apart
+    faults.add(path.filename().string(), "JSON có số quá lớn hoặc giá trị không đọc được",
+               "the JSON holds a number too large or a value that cannot be read");
+    return std::nullopt;
   }
 }
 

@@ -10,6 +10,7 @@
 #include "fieldcheck/answer_validation.h"
 #include "fieldcheck/checklist_template.h"
 #include "fieldcheck/expression.h"
+#include "fieldcheck/files.h"
 #include "fieldcheck/seed.h"
 #include "support/temp_dir.h"
 
@@ -349,6 +350,17 @@ TEST_CASE("seed: a broken seed folder is refused naming the file and the fault",
     auto r = loadSeed(dir.path());
     REQUIRE_FALSE(r.ok());
     CHECK_THAT(allDetails(r.problem()), Catch::Contains("templates/establishment-inspection.json: question 'visit_time'"));
+  }
+  SECTION("a number too large for a double (found by fuzzing the readers beside it)") {
+    auto path = dir / "establishments.json";
+    auto text = fieldcheck::readWholeFile(path);
+    const auto at = text.find("\"workers\"");
+    REQUIRE(at != std::string::npos);
+    text.replace(text.find(':', at) + 1, 0, " 1e999, \"x\":");
+    std::ofstream(path) << text;
+    auto r = loadSeed(dir.path());
+    REQUIRE_FALSE(r.ok());
+    CHECK_THAT(allDetails(r.problem()), Catch::Contains("establishments.json: the JSON holds a number too large"));
   }
   SECTION("a missing file") {
     std::filesystem::remove(dir / "plan.json");
