@@ -2,9 +2,12 @@
 #include "fieldcheck/answer_validation.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <map>
+#include <regex>
+#include <sstream>
 
 #include "fieldcheck/text.h"
 
@@ -112,6 +115,62 @@ std::optional<bool> parseYesNo(std::string_view text) {
   return std::nullopt;
 }
 
+// A decimal number as typed: a point or a Vietnamese comma before the decimals; nothing else.
+std::optional<double> readDecimal(std::string text) {
+  for (auto& c : text) c = c == ',' ? '.' : c;  // a Vietnamese decimal comma
+  if (text.empty() || std::count(text.begin(), text.end(), '.') > 1) return std::nullopt;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+// A point as people type it: decimal degrees "22.6657, 106.2570", "22.6657 106.2570" or, with
+// Vietnamese decimal commas, "22,6657 106,2570" (an accuracy in metres may follow); or degrees,
+// minutes and seconds "22°39'56.5"N 106°15'25.2"E" (S and W for the other hemispheres).
+std::optional<GeoPoint> readGeoPoint(const std::string& input) {
+  if (input.find("\xC2\xB0") != std::string::npos) {  // °
+    static const std::regex kDms(
+        R"(\s*(\d+(?:[.,]\d+)?)\s*°\s*(?:(\d+(?:[.,]\d+)?)\s*(?:'|′)\s*)?(?:(\d+(?:[.,]\d+)?)\s*(?:"|″|'')\s*)?([NSEWnsew])?\s*,?)");
+    std::vector<double> coordinates;
+    std::vector<char> hemispheres;
+    auto at = input.cbegin();
+    std::smatch m;
+    while (coordinates.size() < 2 && std::regex_search(at, input.cend(), m, kDms, std::regex_constants::match_continuous)) {
+      double degrees = *readDecimal(m[1].str());
+      if (m[2].matched) degrees += *readDecimal(m[2].str()) / 60;
+      if (m[3].matched) degrees += *readDecimal(m[3].str()) / 3600;
+      const char h = m[4].matched ? static_cast<char>(std::toupper(static_cast<unsigned char>(m[4].str()[0]))) : ' ';
+      coordinates.push_back(h == 'S' || h == 'W' ? -degrees : degrees);
+      hemispheres.push_back(h);
+      at = m[0].second;
+    }
+    if (coordinates.size() != 2 || at != input.cend()) return std::nullopt;
+    // Latitude first, unless the letters say otherwise.
+    if ((hemispheres[0] == 'E' || hemispheres[0] == 'W') && (hemispheres[1] == 'N' || hemispheres[1] == 'S'))
+      std::swap(coordinates[0], coordinates[1]);
+    return GeoPoint{coordinates[0], coordinates[1], std::nullopt};
+  }
+  // Numbers apart by spaces (a comma after one is a separator); all in one word, apart by commas.
+  std::vector<std::string> words;
+  std::istringstream split(input);
+  for (std::string w; split >> w;) {
+    while (!w.empty() && (w.back() == ',' || w.back() == ';')) w.pop_back();
+    if (!w.empty()) words.push_back(w);
+  }
+  if (words.size() == 1) words = splitList(words.front());
+  if (words.size() != 2 && words.size() != 3) return std::nullopt;
+  std::vector<double> numbers;
+  for (const auto& w : words) {
+    const auto v = readDecimal(w);
+    if (!v) return std::nullopt;
+    numbers.push_back(*v);
+  }
+  GeoPoint p{numbers[0], numbers[1], std::nullopt};
+  if (numbers.size() == 3) p.accuracy_m = numbers[2];
+  return p;
+}
+
 // A choice typed as its number in the list (1-based), its code, or its label in either language.
 const Choice* findTypedChoice(const Question& q, const std::string& typed) {
   std::size_t index = 0;
@@ -217,25 +276,11 @@ Result<Value> parseAnswerInput(const Question& q, std::string_view raw,
       break;
     }
     case QuestionType::kGps: {
-      auto parts = splitList(input);
-      if (parts.size() == 1) {
-        // "22.66 106.25": a space between the two numbers.
-        const auto space = input.find(' ');
-        if (space != std::string::npos) parts = {trim(input.substr(0, space)), trim(input.substr(space + 1))};
-      }
-      std::vector<double> numbers;
-      for (const auto& p : parts) {
-        char* end = nullptr;
-        const double v = std::strtod(p.c_str(), &end);
-        if (end != p.c_str() + p.size() || !std::isfinite(v)) { numbers.clear(); break; }
-        numbers.push_back(v);
-      }
-      if (numbers.size() != 2 && numbers.size() != 3)
-        return invalid(q, "nhập vĩ độ, kinh độ (ví dụ 22.6657, 106.2570)",
-                       "enter latitude, longitude (e.g. 22.6657, 106.2570)");
-      GeoPoint p{numbers[0], numbers[1], std::nullopt};
-      if (numbers.size() == 3) p.accuracy_m = numbers[2];
-      value = p;
+      auto p = readGeoPoint(input);
+      if (!p)
+        return invalid(q, "nhập vĩ độ, kinh độ (ví dụ 22.6657, 106.2570 hoặc 22,6657 106,2570 hoặc 22°39'56\"N 106°15'25\"E)",
+                       "enter latitude, longitude (e.g. 22.6657, 106.2570 or 22,6657 106,2570 or 22°39'56\"N 106°15'25\"E)");
+      value = *p;
       break;
     }
     case QuestionType::kPhoto:

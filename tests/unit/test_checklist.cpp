@@ -245,6 +245,44 @@ TEST_CASE("answers: a choice is typed as a word of its label without accents, an
   CHECK_THAT(too_long->vi, Catch::Contains("dài quá 500 ký tự"));
 }
 
+TEST_CASE("answers: a GPS point is read as people type it, Vietnamese decimal commas and degrees-minutes-seconds included",
+          "[validation]") {
+  Question q;
+  q.id = "location";
+  q.type = QuestionType::kGps;
+  q.label = {"Vị trí", "Location"};
+  auto point = [&](const char* input) { return parseAnswerInput(q, input, 420, 0); };
+  const GeoPoint expected{22.6657, 106.257, std::nullopt};
+  for (const auto* typed : {"22.6657, 106.2570", "22.6657 106.2570", "22,6657 106,2570", "22.6657,106.2570", "  22,6657   106,2570 "}) {
+    INFO(typed);
+    const auto p = point(typed);
+    REQUIRE(p.ok());
+    CHECK(p.value() == Value{expected});
+  }
+  const auto with_accuracy = point("22,6657 106,2570 8");
+  REQUIRE(with_accuracy.ok());
+  CHECK(with_accuracy.value().get<GeoPoint>()->accuracy_m == 8.0);
+
+  // 22°39'56.52" N = 22.6657, 106°15'25.2" E = 106.257.
+  for (const auto* typed : {"22°39'56.52\"N 106°15'25.2\"E", "22° 39′ 56,52″ N, 106° 15′ 25,2″ E", "106°15'25.2\"E 22°39'56.52\"N"}) {
+    INFO(typed);
+    const auto p = point(typed);
+    REQUIRE(p.ok());
+    const auto* g = p.value().get<GeoPoint>();
+    CHECK(g->latitude == Approx(22.6657).epsilon(1e-9));
+    CHECK(g->longitude == Approx(106.257).epsilon(1e-9));
+  }
+  const auto south_west = point("33°52'S 151°12'W");
+  REQUIRE(south_west.ok());
+  CHECK(south_west.value().get<GeoPoint>()->latitude < 0);
+  CHECK(south_west.value().get<GeoPoint>()->longitude < 0);
+
+  for (const auto* bad : {"22,6657,106,2570", "22.6657", "north", "22°39'N", "22.6.657 106.2570", "22.6657 106.2570 8 9"}) {
+    INFO(bad);
+    CHECK_FALSE(point(bad).ok());
+  }
+}
+
 TEST_CASE("answers: yes/no accepts Vietnamese and English words", "[validation]") {
   Question q;
   q.id = "shown";
