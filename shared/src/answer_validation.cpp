@@ -115,6 +115,30 @@ std::optional<bool> parseYesNo(std::string_view text) {
   return std::nullopt;
 }
 
+// A date and time as people in Vietnam write them, day first ("3/5/2019", "03/05/2019 09:30"), or
+// today's and yesterday's ("hôm nay 9:15", "hôm qua", "today", "yesterday"), as the ISO text that
+// parseDateTime reads ("2019-05-03 09:30"); any other text as it is. A date without a time is the
+// start of its day, as an ISO date is.
+std::string isoFromPeople(const std::string& input, std::int32_t offset_minutes, std::int64_t now_ms) {
+  // The day, then an optional time ("9:15", "09:15", "9h15", "9g15").
+  static const std::regex kDayThenTime(R"(\s*(.*?)(?:\s+(\d{1,2})[:hg](\d{2}))?\s*)");
+  static const std::regex kDayFirst(R"((\d{1,2})/(\d{1,2})/(\d{4}))");
+  auto two = [](const std::string& digits) { return digits.size() == 1 ? "0" + digits : digits; };
+  std::smatch m, d;
+  if (!std::regex_match(input, m, kDayThenTime)) return input;
+  const auto day = m[1].str();
+  std::string date;
+  if (std::regex_match(day, d, kDayFirst)) {
+    date = d[3].str() + "-" + two(d[2].str()) + "-" + two(d[1].str());
+  } else {
+    const auto word = foldForSearch(day);
+    const int days_back = word == "hom nay" || word == "today" ? 0 : word == "hom qua" || word == "yesterday" ? 1 : -1;
+    if (days_back < 0) return input;
+    date = formatDateTime(DateTime{now_ms - days_back * 86'400'000LL, offset_minutes}).substr(0, 10);
+  }
+  return m[2].matched ? date + " " + two(m[2].str()) + ":" + m[3].str() : date;
+}
+
 // A decimal number as typed: a point or a Vietnamese comma before the decimals; nothing else.
 std::optional<double> readDecimal(std::string text) {
   for (auto& c : text) c = c == ',' ? '.' : c;  // a Vietnamese decimal comma
@@ -268,10 +292,10 @@ Result<Value> parseAnswerInput(const Question& q, std::string_view raw,
         value = DateTime{now_ms - now_ms % 1000, default_offset_minutes};
         break;
       }
-      auto dt = parseDateTime(input, default_offset_minutes);
+      auto dt = parseDateTime(isoFromPeople(input, default_offset_minutes, now_ms), default_offset_minutes);
       if (!dt)
-        return invalid(q, "“" + input + "” không phải ngày giờ (ví dụ 2019-05-03 14:30, hoặc “bây giờ”)",
-                       "“" + input + "” is not a date and time (e.g. 2019-05-03 14:30, or “now”)");
+        return invalid(q, "“" + input + "” không phải ngày giờ (ví dụ 03/05/2019 14:30, 2019-05-03 14:30, “hôm nay 9:15” hoặc “bây giờ”)",
+                       "“" + input + "” is not a date and time (e.g. 03/05/2019 14:30, 2019-05-03 14:30, “today 9:15” or “now”)");
       value = *dt;
       break;
     }

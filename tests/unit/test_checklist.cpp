@@ -245,6 +245,30 @@ TEST_CASE("answers: a choice is typed as a word of its label without accents, an
   CHECK_THAT(too_long->vi, Catch::Contains("dài quá 500 ký tự"));
 }
 
+TEST_CASE("answers: a date is read as people in Vietnam write it, day first, or as today and yesterday", "[validation]") {
+  Question q;
+  q.id = "visit_time";
+  q.type = QuestionType::kDateTime;
+  q.label = {"Ngày giờ kiểm tra", "Date and time of the inspection"};
+  constexpr std::int32_t kHanoi = 420;
+  auto at = [&](const char* input, std::int64_t now_ms = 0) { return parseAnswerInput(q, input, kHanoi, now_ms); };
+  auto iso = [&](const char* text) { return Value{*parseDateTime(text, kHanoi)}; };
+  CHECK(at("3/5/2019").value() == iso("2019-05-03"));
+  CHECK(at("03/05/2019 09:30").value() == iso("2019-05-03 09:30"));
+  CHECK(at("3/5/2019 9h30").value() == iso("2019-05-03 09:30"));
+  CHECK(at("2019-05-03 09:30").value() == iso("2019-05-03 09:30"));  // ISO as before
+  // 2019-05-03 23:30 in Hà Nội is 16:30 UTC: today is the 3rd there, yesterday the 2nd.
+  const auto now = parseDateTime("2019-05-03 23:30", kHanoi)->epoch_ms;
+  CHECK(at("hôm nay 9:15", now).value() == iso("2019-05-03 09:15"));
+  CHECK(at("Hôm nay", now).value() == iso("2019-05-03"));
+  CHECK(at("hom qua 14:00", now).value() == iso("2019-05-02 14:00"));
+  CHECK(at("yesterday", now).value() == iso("2019-05-02"));
+  for (const auto* bad : {"31/2/2019", "3/13/2019", "3/5/19", "hôm kia", "03/05/2019 25:00"}) {
+    INFO(bad);
+    CHECK_FALSE(at(bad).ok());
+  }
+}
+
 TEST_CASE("answers: a GPS point is read as people type it, Vietnamese decimal commas and degrees-minutes-seconds included",
           "[validation]") {
   Question q;
