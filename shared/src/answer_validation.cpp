@@ -115,6 +115,9 @@ std::optional<bool> parseYesNo(std::string_view text) {
   return std::nullopt;
 }
 
+// The longest date or GPS point a person types, with room to spare.
+constexpr std::size_t kMaxTypedPointOrDate = 100;
+
 // A date and time as people in Vietnam write them, day first ("3/5/2019", "03/05/2019 09:30"), or
 // today's and yesterday's ("hôm nay 9:15", "hôm qua", "today", "yesterday"), as the ISO text that
 // parseDateTime reads ("2019-05-03 09:30"); any other text as it is. A date without a time is the
@@ -124,6 +127,8 @@ std::string isoFromPeople(const std::string& input, std::int32_t offset_minutes,
   static const std::regex kDayThenTime(R"(\s*(.*?)(?:\s+(\d{1,2})[:hg](\d{2}))?\s*)");
   static const std::regex kDayFirst(R"((\d{1,2})/(\d{1,2})/(\d{4}))");
   auto two = [](const std::string& digits) { return digits.size() == 1 ? "0" + digits : digits; };
+  // No date people type is long; std::regex recurses per character, so a long text never meets it.
+  if (input.size() > kMaxTypedPointOrDate) return input;
   std::smatch m, d;
   if (!std::regex_match(input, m, kDayThenTime)) return input;
   const auto day = m[1].str();
@@ -153,6 +158,7 @@ std::optional<double> readDecimal(std::string text) {
 // Vietnamese decimal commas, "22,6657 106,2570" (an accuracy in metres may follow); or degrees,
 // minutes and seconds "22°39'56.5"N 106°15'25.2"E" (S and W for the other hemispheres).
 std::optional<GeoPoint> readGeoPoint(const std::string& input) {
+  if (input.size() > kMaxTypedPointOrDate) return std::nullopt;  // as for dates: std::regex recurses per character
   if (input.find("\xC2\xB0") != std::string::npos) {  // °
     static const std::regex kDms(
         R"(\s*(\d+(?:[.,]\d+)?)\s*°\s*(?:(\d+(?:[.,]\d+)?)\s*(?:'|′)\s*)?(?:(\d+(?:[.,]\d+)?)\s*(?:"|″|'')\s*)?([NSEWnsew])?\s*,?)");

@@ -267,6 +267,8 @@ TEST_CASE("answers: a date is read as people in Vietnam write it, day first, or 
     INFO(bad);
     CHECK_FALSE(at(bad).ok());
   }
+  // A long text is refused, not read character by character by a recursive matcher.
+  CHECK_FALSE(at(std::string(200'000, 'x').append(" 3/5/2019 9:15").c_str()).ok());
 }
 
 TEST_CASE("answers: a GPS point is read as people type it, Vietnamese decimal commas and degrees-minutes-seconds included",
@@ -305,6 +307,7 @@ TEST_CASE("answers: a GPS point is read as people type it, Vietnamese decimal co
     INFO(bad);
     CHECK_FALSE(point(bad).ok());
   }
+  CHECK_FALSE(point(("22°" + std::string(200'000, '1')).c_str()).ok());
 }
 
 TEST_CASE("answers: yes/no accepts Vietnamese and English words", "[validation]") {
