@@ -302,7 +302,7 @@ TEST_CASE("images: a file is a whole JPEG or PNG by its structure, not by its fi
   CHECK_FALSE(isWholeImage(jpeg.substr(0, jpeg.size() - 2), "image/jpeg"));            // no end of image
   CHECK_FALSE(isWholeImage(jpeg.substr(0, 30), "image/jpeg"));                         // cut inside the frame
   CHECK_FALSE(isWholeImage(std::string("\xFF\xD8\xFF\xE0", 4) + "<html></html>", "image/jpeg"));  // a length past the end
-  CHECK_FALSE(isWholeImage(std::string("\xFF\xD8\xFF\x3C\x00\x04ab", 8) + frame + scan_and_rest, "image/jpeg"));  // no such marker
+  CHECK_FALSE(isWholeImage(std::string("\xFF\xD8\xFF\x3C\x00\x04" "ab", 8) + frame + scan_and_rest, "image/jpeg"));  // no such marker
   CHECK_FALSE(isWholeImage(std::string("\xFF\xD8", 2), "image/jpeg"));
   CHECK_FALSE(isWholeImage("", "image/jpeg"));
 
