@@ -108,6 +108,9 @@ void checkValue(const Value& value, const Where& where) {
       constexpr std::int64_t kFirst = -62'135'596'800'000, kLast = 253'402'300'799'000;
       if (v.epoch_ms < kFirst || v.epoch_ms > kLast || v.offset_minutes < -899 || v.offset_minutes > 899)
         throw Malformed{where.text() + " is not a date between years 1 and 9999"};
+      // Whole seconds, as the text form holds them (and every revision id hashes): a binary body
+      // cannot carry a time its JSON form, and the stored record, would not.
+      if (v.epoch_ms % 1000 != 0) throw Malformed{where.text() + " is not a whole second"};
     }
     void operator()(const Choices& v) const {
       for (std::size_t i = 0; i < v.size(); ++i) checkText(v[i], where.item(i), 256);
