@@ -145,12 +145,12 @@ void printInspection(const Output& o, const InspectorService& service, const Ins
   const auto& doc = v.inspection;
   const bool finalized = textField(doc, f::kStatus) == kStatusFinalized;
   const auto state = inspectionStanding(doc, v.unsent).label;
-  o.out << (doc.kind == "report" ? "Báo cáo định kỳ / Periodic report " : "Phiếu kiểm tra / Inspection ") << doc.id << "\n"
+  o.out << (doc.kind == "report" ? "Báo cáo định kỳ / Periodic report " : "Phiếu kiểm tra / Inspection ") << service.recordName(doc) << "\n"
         << "  Trạng thái / Status: " << state.vi << " / " << state.en << "\n";
   if (const auto by = textField(doc, f::kReviewedBy); !by.empty()) {
     o.out << "  Người duyệt / Reviewed by: " << by;
     if (const auto* at = doc.fields.count(f::kReviewedAt) ? doc.fields.at(f::kReviewedAt).get<DateTime>() : nullptr)
-      o.out << ", " << formatDateTime(*at);
+      o.out << ", " << formatDateTimeForPeople(*at);
     o.out << "\n";
   }
   if (const auto comment = textField(doc, f::kReviewComment); !comment.empty())
@@ -174,14 +174,18 @@ void printInspection(const Output& o, const InspectorService& service, const Ins
     const char* mark = s.issue ? "✗" : (s.value.isNull() ? "·" : "✓");
     o.out << " " << mark << " " << n << ". " << q.label.vi << (s.required ? " *" : "") << " [" << q.id << "]\n"
           << "      " << q.label.en << "\n"
-          << "      → " << (s.value.isNull() ? std::string("(chưa trả lời / not answered)") : displayAnswer(q, s.value))
+          << "      → "
+          << (s.value.isNull()             ? std::string("(chưa trả lời / not answered)")
+              : takesAttachment(q.type)    ? service.photoName(doc, q.id) + " — " + displayAnswer(q, s.value)
+                                           : displayAnswer(q, s.value))
           << "\n";
+
     if (s.issue && !s.value.isNull()) o.out << "      ✗ " << s.issue->vi << " / " << s.issue->en << "\n";
   }
   const auto issues = v.state.issues();
   if (!finalized) {
     if (issues.empty())
-      o.out << "\nĐã đủ. Hoàn tất bằng / Complete. Finalize with: fieldcheck inspect finalize " << service.shortId(doc.id) << "\n";
+      o.out << "\nĐã đủ. Hoàn tất bằng / Complete. Finalize with: fieldcheck inspect finalize " << service.recordName(doc) << "\n";
     else
       o.out << "\nCòn " << issues.size() << " câu thiếu hoặc sai / " << issues.size()
             << " answer(s) missing or invalid (*: bắt buộc / required)\n";
@@ -201,6 +205,7 @@ json inspectionJson(const InspectorService& service, const InspectionView& v) {
     questions.push_back(std::move(q));
   }
   auto j = documentJson(v.inspection);
+  j["number"] = textField(v.inspection, f::kNumber);
   j["status"] = textField(v.inspection, f::kStatus);
   j["review_state"] = inspectionStanding(v.inspection, v.unsent).code;
   j["unsent"] = v.unsent;
@@ -214,6 +219,14 @@ json inspectionJson(const InspectorService& service, const InspectionView& v) {
   j["complete"] = v.state.complete();
   j["questions"] = std::move(questions);
   return j;
+}
+
+// When the last sync ended (kept in UTC), in the province's local time as people read it.
+std::string lastSync(const InspectorService& service, const std::string& utc) {
+  auto at = parseDateTime(utc, 0);
+  if (!at) return utc;
+  at->offset_minutes = service.utcOffsetMinutes();
+  return formatDateTimeForPeople(*at);
 }
 
 // Warns when this laptop's clock was found off the server's (at the last sync) by more than
@@ -345,8 +358,9 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
   auto* a_fetch = attachment->add_subcommand(
       "fetch", "Tải một ảnh từ máy chủ (giám sát viên, cán bộ tỉnh) / fetch an attachment from the server (supervisors, provincial staff)");
   std::string fetch_sha, fetch_out;
-  a_fetch->add_option("SHA256", fetch_sha,
-                      "Mã ảnh hoặc phần đầu của nó (trong `inspect show`) / the attachment's SHA-256 or its beginning (see `inspect show`)")
+  a_fetch->add_option("PHOTO", fetch_sha,
+                      "Tên ảnh (HA-2-0007-photo_front-1), hoặc mã SHA-256 hay phần đầu của nó, như `inspect show` hiện / "
+                      "the photo's name (HA-2-0007-photo_front-1), or its SHA-256 or the start of it, as `inspect show` shows them")
       ->required();
   a_fetch->add_option("--out", fetch_out, "Chép ảnh ra tệp này / also copy it to this file");
 
@@ -412,12 +426,25 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
       if (!r) return fail(o, r.problem());
       const auto& l = r.value();
       if (o.json) {
-        out << json{{"server", l.server}, {"user", l.user}, {"role", l.role}, {"district", l.district}, {"device", l.device}}.dump(2)
+        out << json{{"server", l.server}, {"user", l.user},     {"role", l.role},
+                    {"district", l.district}, {"device", l.device}, {"laptop_number", l.laptop_number},
+                    {"removed_outside", l.removed_outside}}
+                       .dump(2)
             << "\n";
       } else {
         out << "Đã đăng nhập / Logged in: " << l.user << " (" << l.role << (l.district.empty() ? "" : ", " + l.district)
-            << ") @ " << l.server << "\nTiếp theo / Next: fieldcheck sync\n";
+            << ") @ " << l.server << "\n";
+        if (!l.laptop_number.empty())
+          out << "Số máy / Laptop number: " << l.laptop_number
+              << " (phiếu mới của máy này mang số như / new records made here are numbered like "
+              << (l.district.empty() ? "HA-" : "") << l.laptop_number << "-0001)\n";
+        if (l.removed_outside > 0)
+          out << "Đã bỏ " << l.removed_outside << " hồ sơ ngoài huyện của bạn khỏi máy này / Removed " << l.removed_outside
+              << " records outside your district from this laptop\n";
+        out << "Tiếp theo / Next: fieldcheck sync\n";
+
       }
+
       return 0;
     }
 
@@ -501,6 +528,12 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
       if (!home) return fail(o, home.problem());
       auto store = LocalStore::open(home.value().database(), false);
       if (!store) return fail(o, store.problem());
+      // A photo's name ("HA-2-0007-photo_front-1") stands for the hash its record holds.
+      if (auto service = InspectorService::open(home.value()))
+        if (auto named = service.value().photoByName(fetch_sha)) {
+          if (!*named) return fail(o, named->problem());
+          fetch_sha = named->value().sha256;
+        }
       auto fetched = fetchAttachment(store.value(), home.value().attachments(), fetch_sha);
       if (!fetched) return fail(o, fetched.problem());
       const auto path = AttachmentStore(home.value().attachments()).pathOf(fetched.value());
@@ -577,8 +610,18 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
       auto r = establishment_ref.empty() ? svc.newReport(template_ref, report_commune, report_district, report_period)
                                          : svc.newInspection(establishment_ref, template_ref);
       if (!r) return fail(o, r.problem());
-      if (o.json) out << documentJson(r.value()).dump(2) << "\n";
-      else out << r.value().id << "\n";
+      if (o.json) {
+        auto j = documentJson(r.value());
+        j["number"] = textField(r.value(), f::kNumber);
+        out << j.dump(2) << "\n";
+        return 0;
+      }
+      const auto name = svc.recordName(r.value());
+      auto v = svc.view(r.value().id);
+      if (!v) return fail(o, v.problem());
+      out << (r.value().kind == "report" ? "Báo cáo mới / New periodic report " : "Phiếu mới / New inspection ") << name
+          << ": " << establishmentLine(svc, v.value().establishment) << "\n"
+          << "Tiếp theo / Next: fieldcheck inspect fill " << name << "\n";
       return 0;
     }
 
@@ -589,7 +632,7 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
       if (!gone) return fail(o, gone.problem());
       if (o.json) out << documentJson(gone.value()).dump(2) << "\n";
       else
-        out << "Đã bỏ phiếu / Discarded: " << svc.shortId(gone.value().id)
+        out << "Đã bỏ phiếu / Discarded: " << svc.recordName(gone.value())
             << " (gửi khi đồng bộ; lịch sử vẫn còn / sent with the next sync; its history stays)\n";
       return 0;
     }
@@ -615,10 +658,10 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
       if (o.json) {
         out << inspectionJson(svc, v.value()).dump(2) << "\n";
       } else if (i_final->parsed()) {
-        out << "Đã hoàn tất phiếu / Inspection finalized: " << r.value().id << "\n";
+        out << "Đã hoàn tất phiếu / Inspection finalized: " << svc.recordName(r.value()) << "\n";
       } else if (i_review->parsed()) {
         const auto state = reviewStateLabel(reviewState(r.value()));
-        out << state.vi << " / " << state.en << ": " << r.value().id << " (gửi khi đồng bộ / sent with the next sync)\n";
+        out << state.vi << " / " << state.en << ": " << svc.recordName(r.value()) << " (gửi khi đồng bộ / sent with the next sync)\n";
       } else {
         out << "Đã lưu / Saved. Đã trả lời / Answered " << v.value().state.answeredCount() << "/"
             << v.value().state.relevantCount() << "; còn thiếu / still missing: " << v.value().state.issues().size()
@@ -640,7 +683,7 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
       if (!r) return fail(o, r.problem());
       json list = json::array();
       if (!o.json)
-        out << pad("Mã / Id", 10) << pad("Trạng thái/Status", 19) << pad("Trả lời/Answered", 18) << "Cơ sở / Establishment\n";
+        out << pad("Số / Number", 14) << pad("Trạng thái/Status", 19) << pad("Trả lời/Answered", 18) << "Cơ sở / Establishment\n";
       for (const auto& doc : r.value()) {
         auto v = svc.view(doc.id);
         if (!v) return fail(o, v.problem());
@@ -648,8 +691,9 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
           list.push_back(inspectionJson(svc, v.value()));
           continue;
         }
-        const auto shown = svc.shortId(doc.id);
-        out << pad(shown, std::max<std::size_t>(10, shown.size() + 2)) << pad(std::string(inspectionStanding(doc, v.value().unsent).code), 19)
+        const auto shown = svc.recordName(doc);
+        out << pad(shown, std::max<std::size_t>(14, shown.size() + 2)) << pad(std::string(inspectionStanding(doc, v.value().unsent).code), 19)
+
             << pad(std::to_string(v.value().state.answeredCount()) + "/" + std::to_string(v.value().state.relevantCount()), 18)
             << establishmentLine(svc, v.value().establishment) << "\n";
       }
@@ -671,13 +715,15 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
         out << list.dump(2) << "\n";
         return 0;
       }
+      out << "Lịch sử / History: " << svc.documentName(doc.value().id) << "\n";
       // Each revision shows what it changed against its first parent (the revision it was made
       // on), or against the one before it when that parent never reached this laptop.
+
       std::map<std::string, const Document*> by_revision;
       const Document* previous = nullptr;
       for (const auto& r : revisions) {
         out << r.revision.substr(0, 12) << "  " << r.author << "  "
-            << formatDateTime(DateTime{r.stamp.wall_ms, svc.utcOffsetMinutes()}) << "  device " << r.device.substr(0, 8);
+            << formatDateTimeForPeople(DateTime{r.stamp.wall_ms / 1000 * 1000, svc.utcOffsetMinutes()}) << "  device " << r.device.substr(0, 8);
         if (r.parents.size() > 1)
           out << (r.device == "server" ? "  gộp tự động / automatic merge" : "  giải quyết xung đột / conflict resolution");
         if (r.deleted) out << "  (đã xóa / deleted)";
@@ -754,7 +800,8 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
                     {"finalized", s.finalized}, {"returned", s.returned}, {"pending_changes", s.pending_changes}, {"server", s.server},
                     {"last_sync", s.last_sync}, {"clock_skew_ms", s.clock_skew_ms}, {"open_conflicts", s.open_conflicts},
                     {"pending_uploads", s.pending_uploads}, {"refused_uploads", refused_uploads}, {"refused", refused},
-                    {"waiting_decisions", waitingEditsJson(s.waiting)}}
+                    {"waiting_decisions", waitingEditsJson(s.waiting)}, {"outside_district", s.outside}}
+
                    .dump(2)
             << "\n";
       } else {
@@ -765,17 +812,20 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
                            : std::string())
             << "\nThay đổi chờ gửi / Changes waiting to be sent: " << s.pending_changes
             << "\nMáy chủ / Server: " << (s.server.empty() ? "(chưa đăng nhập / not logged in)" : s.server)
-            << "\nĐồng bộ lần cuối / Last sync: " << (s.last_sync.empty() ? "(chưa / never)" : s.last_sync) << "\n";
+            << "\nĐồng bộ lần cuối / Last sync: " << (s.last_sync.empty() ? "(chưa / never)" : lastSync(svc, s.last_sync)) << "\n";
         warnClockSkew(out, s.clock_skew_ms);
         if (s.open_conflicts > 0)
           out << "Xung đột chờ quyết định / Conflicts waiting for a decision: " << s.open_conflicts
               << " (fieldcheck conflicts list)\n";
         if (s.pending_uploads > 0) out << "Ảnh chờ gửi / Photos waiting to be sent: " << s.pending_uploads << "\n";
         for (const auto& u : s.refused_uploads)
-          out << "  ✗ ảnh/photo " << u.ref.sha256.substr(0, 8) << ": " << u.refused->vi << "\n    " << u.refused->en << "\n";
+          out << "  ✗ ảnh/photo " << svc.photoName(u.ref.sha256) << ": " << u.refused->vi << "\n    " << u.refused->en << "\n";
         for (const auto& r : s.refused)
-          out << "  ✗ " << r.doc_id.substr(0, 8) << ": " << r.reason.vi << "\n    " << r.reason.en << "\n";
+          out << "  ✗ " << svc.documentName(r.doc_id) << ": " << r.reason.vi << "\n    " << r.reason.en << "\n";
         printWaitingEdits(out, s.waiting);
+        for (const auto& name : s.outside)
+          out << "  ⚠ " << name << ": chưa gửi và ngoài huyện của bạn, máy chủ sẽ không nhận; vẫn giữ trên máy để không mất\n"
+              << "    " << name << ": not sent and outside your district, so the server will not take it; kept on this laptop so nothing is lost\n";
       }
       return 0;
     }

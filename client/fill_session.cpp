@@ -84,12 +84,13 @@ int runFill(InspectorService& service, const std::string& inspection_ref, std::i
     return 1;
   }
   const std::string id = first.value().inspection.id;
+  const std::string name = service.recordName(first.value().inspection);
   if (auto it = first.value().inspection.fields.find(inspection_fields::kStatus);
       it != first.value().inspection.fields.end() && it->second != Value{std::string(kStatusDraft)}) {
     out << "Phiếu này đã hoàn tất, không sửa được nữa.\nThis inspection is finalized and can no longer be edited.\n";
     return 1;
   }
-  out << "Phiếu / Inspection " << id.substr(0, 8) << " — " << first.value().checklist->title.vi << " / "
+  out << "Phiếu / Inspection " << name << " — " << first.value().checklist->title.vi << " / "
       << first.value().checklist->title.en << "\n" << kHelp;
   const auto presence = service.enterFill(id);
   if (!presence.lock)
@@ -128,8 +129,8 @@ int runFill(InspectorService& service, const std::string& inspection_ref, std::i
     printQuestion(out, s, position, static_cast<int>(state.relevantCount()));
 
     if (!readLine(in, line)) {
-      out << "\nĐã lưu bản nháp. Tiếp tục sau bằng `fieldcheck inspect fill " << id.substr(0, 8) << "`.\n"
-          << "Draft saved. Continue later with `fieldcheck inspect fill " << id.substr(0, 8) << "`.\n";
+      out << "\nĐã lưu bản nháp. Tiếp tục sau bằng `fieldcheck inspect fill " << name << "`.\n"
+          << "Draft saved. Continue later with `fieldcheck inspect fill " << name << "`.\n";
       return 0;
     }
     const std::string trimmed = trim(line);
@@ -185,7 +186,7 @@ int runFill(InspectorService& service, const std::string& inspection_ref, std::i
     out << "\nĐã lưu bản nháp; còn " << issues.size() << " câu thiếu hoặc sai:\n"
         << "Draft saved; " << issues.size() << " answer(s) missing or invalid:\n";
     for (const auto* i : issues) out << "  - " << i->issue->vi << " / " << i->issue->en << "\n";
-    out << "Chạy lại / run again: fieldcheck inspect fill " << id.substr(0, 8) << "\n";
+    out << "Chạy lại / run again: fieldcheck inspect fill " << name << "\n";
     return 0;
   }
   out << "\nĐã trả lời đủ. Hoàn tất phiếu ngay? (c/k)\nAll answered. Finalize now? (y/n)\n> " << std::flush;
@@ -197,12 +198,12 @@ int runFill(InspectorService& service, const std::string& inspection_ref, std::i
         out << done.problem().message.vi << "\n" << done.problem().message.en << "\n";
         return 1;
       }
-      out << "Đã hoàn tất phiếu " << id.substr(0, 8) << ". / Inspection finalized.\n";
+      out << "Đã hoàn tất phiếu " << name << ". / Inspection finalized.\n";
       return 0;
     }
   }
-  out << "Đã lưu bản nháp. Hoàn tất sau bằng `fieldcheck inspect finalize " << id.substr(0, 8) << "`.\n"
-      << "Draft saved. Finalize later with `fieldcheck inspect finalize " << id.substr(0, 8) << "`.\n";
+  out << "Đã lưu bản nháp. Hoàn tất sau bằng `fieldcheck inspect finalize " << name << "`.\n"
+      << "Draft saved. Finalize later with `fieldcheck inspect finalize " << name << "`.\n";
   return 0;
 }
 

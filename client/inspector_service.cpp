@@ -7,6 +7,7 @@
 
 #include "fieldcheck/crypto.h"
 #include "fieldcheck/files.h"
+#include "fieldcheck/record_number.h"
 #include "fieldcheck/seed.h"
 #include "fieldcheck/text.h"
 #include "tuning.h"
@@ -25,10 +26,10 @@ Fields answersOf(const Document& inspection) {
   return answers;
 }
 
-Problem finalizedProblem(const Document& inspection) {
-  return problem("Phiếu " + inspection.id.substr(0, 8) + " đã hoàn tất nên không sửa được nữa; "
+Problem finalizedProblem(const std::string& name) {
+  return problem("Phiếu " + name + " đã hoàn tất nên không sửa được nữa; "
                  "nếu cần sửa, hãy báo giám sát viên.",
-                 "Inspection " + inspection.id.substr(0, 8) + " is finalized and can no longer be edited; "
+                 "Inspection " + name + " is finalized and can no longer be edited; "
                  "ask a supervisor if it needs an amendment.");
 }
 
@@ -188,10 +189,100 @@ std::string InspectorService::shortId(const std::string& id) const {
   return id;
 }
 
+std::string InspectorService::recordName(const Document& record) const {
+  const auto number = textField(record, f::kNumber);
+  return number.empty() ? shortId(record.id) : number;
+}
+
+std::string InspectorService::documentName(const std::string& id) const {
+  const auto doc = store_.head(id);
+  if (doc && (doc->kind == kinds::kInspection || doc->kind == kinds::kReport)) return recordName(*doc);
+  if (doc && doc->kind == kinds::kEstablishment) return textField(*doc, "code") + " " + textField(*doc, "name");
+  return id.substr(0, 8);
+}
+
+std::string InspectorService::photoName(const std::string& sha256) const {
+  for (const auto kind : {kinds::kInspection, kinds::kReport})
+    for (const auto& doc : store_.heads(kind))
+      for (const auto& [field, value] : doc.fields)
+        if (const auto* ref = value.get<AttachmentRef>(); ref && ref->sha256 == sha256) return photoName(doc, field);
+  return sha256.substr(0, 12);
+}
+
+std::optional<Result<AttachmentRef>> InspectorService::photoByName(std::string_view name) const {
+  // NUMBER-QUESTION[-POSITION]: a question id has no '-', a number has two.
+  std::string_view rest = name;
+  int position = 1;
+  if (const auto dash = rest.rfind('-'); dash != std::string_view::npos && dash + 1 < rest.size() &&
+                                         std::all_of(rest.begin() + dash + 1, rest.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    position = rest.size() - dash - 1 <= 3 ? std::stoi(std::string(rest.substr(dash + 1))) : 0;
+    rest = rest.substr(0, dash);
+  }
+  const auto dash = rest.rfind('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  const std::string question(rest.substr(dash + 1));
+  if (!isValidQuestionId(question) || !parseRecordNumber(rest.substr(0, dash))) return std::nullopt;
+  auto record = findInspection(rest.substr(0, dash), true);
+  if (!record) return Result<AttachmentRef>(record.problem());
+  const auto it = record.value().fields.find(question);
+  const auto* ref = it == record.value().fields.end() ? nullptr : it->second.get<AttachmentRef>();
+  if (!ref || position != 1)
+    return Result<AttachmentRef>(problem("Phiếu " + recordName(record.value()) + " không có ảnh “" + std::string(name) + "” (xem `fieldcheck inspect show " + recordName(record.value()) + "`).",
+                                         "Record " + recordName(record.value()) + " has no photo “" + std::string(name) + "” (see `fieldcheck inspect show " + recordName(record.value()) + "`)."));
+  return Result<AttachmentRef>(*ref);
+}
+
+std::string InspectorService::newNumber(const std::string& district) {
+  const auto place = store_.head(seedDocumentId(kinds::kDistrict, district));
+  RecordNumber number;
+  number.district = districtAbbreviation(district, place ? textField(*place, "abbreviation") : "");
+  // The server's number for this laptop once it logged in, its marker until then.
+  const auto given = store_.setting("laptop_number").value_or("");
+  number.laptop = isLaptopTag(given) ? given : laptopMarker(store_.device());
+  number.counter = static_cast<int>(store_.nextCount("number_count " + number.prefix()));
+  return number.text();
+}
+
 Result<Document> InspectorService::findInspection(std::string_view ref, bool discarded_too) const {
-  // Periodic reports are filled, finalized and reviewed by the same commands, so an id names either.
-  auto found = findById({kinds::kInspection, kinds::kReport}, ref,
-                         {"phiếu kiểm tra", "inspection", "inspections", "fieldcheck inspect list"});
+  // Periodic reports are filled, finalized and reviewed by the same commands, so an id or a
+  // number names either.
+  const std::initializer_list<std::string_view> filled = {kinds::kInspection, kinds::kReport};
+  const std::string text(ref);
+  auto found = [&]() -> Result<Document> {
+    if (const auto number = parseRecordNumber(ref)) {
+      std::vector<std::string> ids;
+      for (const auto kind : filled)
+        for (auto& id : store_.idsWhere(kind, f::kNumber, number->text())) ids.push_back(std::move(id));
+      if (ids.size() == 1) return *store_.head(ids[0]);
+      if (ids.size() > 1)  // two laptops that never logged in drew the same marker (record_number.h)
+        return problem("Có " + std::to_string(ids.size()) + " phiếu số " + number->text() + "; hãy dùng id: " + ids[0] + ", " + ids[1] + ".",
+                       "There are " + std::to_string(ids.size()) + " records numbered " + number->text() + "; use an id: " + ids[0] + ", " + ids[1] + ".");
+      return problem("Không có phiếu số " + number->text() + " trên máy này. Dùng `fieldcheck inspect list` để xem danh sách.",
+                     "There is no record numbered " + number->text() + " on this laptop. Use `fieldcheck inspect list` to list them.");
+    }
+    // An establishment's code: its inspection, when it has one here (or a list to choose from).
+    const auto wanted = foldForSearch(ref);
+    for (const auto& est : store_.heads(kinds::kEstablishment)) {
+      if (wanted.empty() || foldForSearch(textField(est, "code")) != wanted) continue;
+      std::vector<Document> kept, gone;
+      for (const auto& id : store_.idsWhere(kinds::kInspection, f::kEstablishment, est.id)) {
+        auto doc = *store_.head(id);
+        (doc.deleted ? gone : kept).push_back(std::move(doc));
+      }
+      if (kept.size() == 1) return kept.front();
+      const auto code = textField(est, "code");
+      if (kept.empty())
+        return problem("Cơ sở " + code + " chưa có phiếu kiểm tra nào trên máy này; bắt đầu bằng `fieldcheck inspect new --establishment " + code + "`.",
+                       "Establishment " + code + " has no inspection on this laptop; start one with `fieldcheck inspect new --establishment " + code + "`.");
+      std::string list;
+      for (const auto& doc : kept)
+        list += (list.empty() ? "" : ", ") + recordName(doc) + " (" + std::string(inspectionStanding(doc, store_.hasPendingChanges(doc.id)).code) + ")";
+      return problem("Cơ sở " + code + " có " + std::to_string(kept.size()) + " phiếu kiểm tra: " + list + "; hãy chọn một số phiếu.",
+                     "Establishment " + code + " has " + std::to_string(kept.size()) + " inspections: " + list + "; choose one by its number.");
+    }
+    return findById(filled, ref, {"phiếu kiểm tra", "inspection", "inspections", "fieldcheck inspect list"});
+  }();
+
   if (found && found.value().deleted && !discarded_too)
     return problem("Phiếu “" + std::string(ref) + "” đã bị bỏ (lịch sử vẫn còn: `fieldcheck history " + std::string(ref) + "`).",
                    "Inspection “" + std::string(ref) + "” was discarded (its history stays: `fieldcheck history " + std::string(ref) + "`).");
@@ -284,8 +375,10 @@ Result<Document> InspectorService::newInspection(std::string_view establishment_
                 {f::kDistrict, textField(est.value(), "district")},
                 {f::kStatus, std::string(kStatusDraft)},
                 {f::kStartedAt, DateTime{wallClockMs() / 1000 * 1000, utc_offset_minutes_}}};
-  return store_.write(newDocumentId(), kinds::kInspection,
-                      [&](const Document*) -> Result<Fields> { return fields; });
+  return store_.write(newDocumentId(), kinds::kInspection, [&](const Document*) -> Result<Fields> {
+    fields[f::kNumber] = newNumber(textField(est.value(), "district"));  // counted only when the write commits
+    return fields;
+  });
 }
 
 Result<Document> InspectorService::newReport(const std::optional<std::string>& template_ref, const std::optional<std::string>& commune,
@@ -317,7 +410,11 @@ Result<Document> InspectorService::newReport(const std::optional<std::string>& t
   fields[f::kPeriod] = period;
   fields[f::kStatus] = std::string(kStatusDraft);
   fields[f::kStartedAt] = DateTime{wallClockMs() / 1000 * 1000, utc_offset_minutes_};
-  return store_.write(newDocumentId(), kinds::kReport, [&](const Document*) -> Result<Fields> { return fields; });
+  return store_.write(newDocumentId(), kinds::kReport, [&](const Document*) -> Result<Fields> {
+    fields[f::kNumber] = newNumber(*fields[f::kDistrict].get<std::string>());  // counted only when the write commits
+    return fields;
+  });
+
 }
 
 Result<std::shared_ptr<const ChecklistTemplate>> InspectorService::parsedTemplate(const Document& template_doc) const {
@@ -338,8 +435,8 @@ Result<InspectionView> InspectorService::viewOf(const Document& inspection) cons
                                               : store_.head(seedDocumentId(kinds::kDistrict, textField(inspection, f::kDistrict)));
   auto template_doc = store_.head(textField(inspection, f::kTemplate));
   if (!est || !template_doc)
-    return problem("Phiếu " + inspection.id.substr(0, 8) + " tham chiếu cơ sở hoặc mẫu phiếu không có trên máy này.",
-                   "Inspection " + inspection.id.substr(0, 8) + " refers to an establishment or template not on this laptop.");
+    return problem("Phiếu " + recordName(inspection) + " tham chiếu cơ sở hoặc mẫu phiếu không có trên máy này.",
+                   "Inspection " + recordName(inspection) + " refers to an establishment or template not on this laptop.");
   auto checklist = parsedTemplate(*template_doc);
   if (!checklist) return checklist.problem();
   ChecklistState state(*checklist.value(), answersOf(inspection), est->fields);
@@ -432,7 +529,7 @@ Result<Document> InspectorService::editDraft(
   return store_.write(inspection.id, inspection.kind, [&](const Document* current) -> Result<Fields> {
     // The check runs on the revision inside the write transaction, not on the one read before.
     const bool finalized = textField(*current, f::kStatus) != kStatusDraft;
-    if (finalized && !may_amend) return finalizedProblem(*current);
+    if (finalized && !may_amend) return finalizedProblem(recordName(*current));
     auto view = viewOf(*current);
     if (!view) return view.problem();
     auto fields = change(view.value());
@@ -460,9 +557,9 @@ Result<Document> InspectorService::setAnswers(std::string_view inspection_ref, c
       const auto* q = view.checklist->find(qid);
       if (!q) {
         faults.push_back({"không có câu hỏi “" + qid + "” trong mẫu " + view.checklist->id +
-                              " (xem `fieldcheck inspect show " + view.inspection.id.substr(0, 8) + "`)",
+                              " (xem `fieldcheck inspect show " + recordName(view.inspection) + "`)",
                           "there is no question “" + qid + "” in template " + view.checklist->id +
-                              " (see `fieldcheck inspect show " + view.inspection.id.substr(0, 8) + "`)"});
+                              " (see `fieldcheck inspect show " + recordName(view.inspection) + "`)"});
         continue;
       }
       auto value = parseAnswerInput(*q, input, utc_offset_minutes_, wallClockMs());
@@ -504,7 +601,7 @@ Result<Document> InspectorService::attach(std::string_view inspection_ref, const
   if (!q || !takesAttachment(q->type))
     return problem("“" + question_id + "” không phải câu hỏi ảnh hay chữ ký của mẫu phiếu này.",
                    "“" + question_id + "” is not a photo or signature question of this checklist.");
-  if (textField(v.value().inspection, f::kStatus) != kStatusDraft) return finalizedProblem(v.value().inspection);
+  if (textField(v.value().inspection, f::kStatus) != kStatusDraft) return finalizedProblem(recordName(v.value().inspection));
   auto ref = attachments_.add(file);
   if (!ref) return ref.problem();
   return setAnswer(v.value().inspection.id, question_id, Value{ref.value()});
@@ -514,16 +611,16 @@ Result<Document> InspectorService::finalize(std::string_view inspection_ref) {
   auto inspection = findInspection(inspection_ref);
   if (!inspection) return inspection;
   if (textField(inspection.value(), f::kStatus) == kStatusFinalized)
-    return problem("Phiếu " + inspection.value().id.substr(0, 8) + " đã hoàn tất rồi.",
-                   "Inspection " + inspection.value().id.substr(0, 8) + " is already finalized.");
+    return problem("Phiếu " + recordName(inspection.value()) + " đã hoàn tất rồi.",
+                   "Inspection " + recordName(inspection.value()) + " is already finalized.");
   return editDraft(inspection.value(), [&](const InspectionView& view) -> Result<Fields> {
     const auto issues = view.state.issues();
     if (!issues.empty()) {
       Problem p{{"Chưa hoàn tất được phiếu: còn " + std::to_string(issues.size()) +
-                     " câu thiếu hoặc sai. Sửa bằng `fieldcheck inspect fill " + view.inspection.id.substr(0, 8) + "`.",
+                     " câu thiếu hoặc sai. Sửa bằng `fieldcheck inspect fill " + recordName(view.inspection) + "`.",
                  "The inspection cannot be finalized yet: " + std::to_string(issues.size()) +
                      " answer(s) missing or invalid. Fix them with `fieldcheck inspect fill " +
-                     view.inspection.id.substr(0, 8) + "`."},
+                     recordName(view.inspection) + "`."},
                 {}};
       for (const auto* s : issues) p.details.push_back(*s->issue);
       return p;
@@ -547,8 +644,8 @@ Result<Document> InspectorService::discard(std::string_view inspection_ref) {
     // Checked on the head inside the write transaction, not on the one read before.
     if (current.deleted) return problem("Phiếu này đã bị bỏ.", "This inspection was discarded already.");
     if (textField(current, f::kStatus) != kStatusDraft && !may_discard_finalized)
-      return problem("Phiếu " + current.id.substr(0, 8) + " đã hoàn tất nên cán bộ kiểm tra không bỏ được; hãy báo giám sát viên.",
-                     "Inspection " + current.id.substr(0, 8) + " is finalized, so an inspector cannot discard it; ask a supervisor.");
+      return problem("Phiếu " + recordName(current) + " đã hoàn tất nên cán bộ kiểm tra không bỏ được; hãy báo giám sát viên.",
+                     "Inspection " + recordName(current) + " is finalized, so an inspector cannot discard it; ask a supervisor.");
     auto gone = nextRevision(current, current.fields, store_.user(), store_.device(), stamp);
     gone.deleted = true;
     return gone;
@@ -596,6 +693,13 @@ StatusSummary InspectorService::status() const {
   }
   s.pending_changes = store_.pendingChanges();
   s.waiting = waitingEdits();
+  if (const auto mine = store_.setting("district").value_or(""); !mine.empty())
+    for (const auto& id : store_.unsentOutside(mine)) {
+      const auto doc = store_.head(id);
+      const auto place = doc->kind == kinds::kEstablishment ? textField(*doc, "district") : textField(*doc, f::kDistrict);
+      s.outside.push_back(documentName(id) + " (" + districtName(place) + ")");
+    }
+
   s.user = store_.user();
   s.device = store_.device();
   s.province = store_.setting("province").value_or("");

@@ -88,7 +88,9 @@ struct StatusSummary {
   std::vector<protocol::Refusal> refused;
   std::vector<Upload> refused_uploads;  // photos the server will not take, with why
   std::vector<WaitingEdit> waiting;     // this laptop's edits set aside by a merge, waiting for a decision
+  std::vector<std::string> outside;     // unsent work outside the user's district, named ("CS-12 … (Hòa An)")
 };
+
 
 /// A conflict record as this laptop knows it: the server's record, and whether this laptop has
 /// already resolved it in a revision the server has not received yet.
@@ -128,9 +130,32 @@ class InspectorService {
   /// that names only it on this laptop (ids begin with the time they were made, so two started
   /// within a minute share their first 8).
   std::string shortId(const std::string& id) const;
+  /// How people name an inspection or periodic report: its number ("HA-2-0007"), or for a record
+  /// made by an older program without one, its shortId.
+  std::string recordName(const Document& record) const;
+  /// How people name document `id`: an inspection or report by recordName, an establishment by
+  /// its code and name; the start of the id for anything else or unknown here.
+  std::string documentName(const std::string& id) const;
 
-  /// An inspection (or a periodic report) by its id or an unambiguous id prefix; one discarded
-  /// only with `discarded_too` (its history).
+  /// The name of the photo of `record`'s question `question_id` ("HA-2-0007-photo_front-1": the
+  /// record's name, the question, the photo's position in it).
+  std::string photoName(const Document& record, const std::string& question_id) const {
+    return recordName(record) + "-" + question_id + "-1";
+  }
+  /// The name of photo `sha256` by the first record here that holds it; its first 12 hex digits
+  /// when none does.
+  std::string photoName(const std::string& sha256) const;
+  /// A photo by its name (photoName; the position may be left out): the attachment its record's
+  /// question holds. nullopt when `name` is not of that form; a Problem when no such photo is here.
+  std::optional<Result<AttachmentRef>> photoByName(std::string_view name) const;
+
+
+
+  /// An inspection (or a periodic report) by its number ("HA-2-0007", any case), its
+  /// establishment's code ("CS-31": the one inspection of it here; when there are several, a
+  /// Problem listing them), its id or an unambiguous id prefix; one discarded only with
+  /// `discarded_too` (its history).
+
   Result<Document> findInspection(std::string_view ref, bool discarded_too = false) const;
 
   /// Corrects an establishment's record as found on the visit. Each value is checked against
@@ -247,7 +272,12 @@ class InspectorService {
   /// A document of one of `kinds` by its id or an id prefix that names only it among them.
   Result<Document> findById(std::initializer_list<std::string_view> kinds, std::string_view ref, const Noun& noun) const;
 
+  /// The number of a record of `district` made now (record_number.h); counts it, so call it
+  /// inside the write that saves the record.
+  std::string newNumber(const std::string& district);
+
   Result<std::shared_ptr<const ChecklistTemplate>> templateByPurpose(std::string_view purpose,
+
                                               const std::optional<std::string>& template_id) const;
   Result<InspectionView> viewOf(const Document& inspection) const;
   /// Writes an inspection's new fields after refusing edits to a finalized one, except a

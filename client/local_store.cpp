@@ -368,7 +368,24 @@ std::vector<std::string> LocalStore::idsWithPrefix(std::string_view kind, std::s
   return ids;
 }
 
+std::vector<std::string> LocalStore::idsWhere(std::string_view kind, std::string_view field, std::string_view text) const {
+  SQLite::Statement st(impl_->db, "SELECT id FROM heads WHERE kind = ? AND json_extract(fields, ?) = ? ORDER BY id");
+  st.bind(1, std::string(kind));
+  st.bind(2, "$.\"" + std::string(field) + "\"");
+  st.bind(3, std::string(text));
+  std::vector<std::string> ids;
+  while (st.executeStep()) ids.push_back(st.getColumn(0).getString());
+  return ids;
+}
+
+std::int64_t LocalStore::nextCount(std::string_view key) {
+  const auto next = std::stoll(impl_->setting(key).value_or("0")) + 1;
+  impl_->setSetting(key, std::to_string(next));
+  return next;
+}
+
 Result<Document> LocalStore::write(const std::string& id, std::string_view kind, const Edit& edit) {
+
   SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
   auto current = impl_->head(id);
   if (current && current->kind != kind)
@@ -402,6 +419,48 @@ Result<Document> LocalStore::writeRevision(const std::string& id, const MakeRevi
   tx.commit();
   impl_->remember(seq, doc);
   return doc;
+}
+
+// The district that scopes a document on this laptop as on the server (the server's scopeOf):
+// NULL for what the whole province shares and for conflict records.
+constexpr const char* kScopeOfHead =
+    "CASE kind WHEN 'district' THEN json_extract(fields, '$.code') "
+    "WHEN 'commune' THEN json_extract(fields, '$.district') "
+    "WHEN 'establishment' THEN json_extract(fields, '$.district') "
+    "WHEN 'inspection' THEN json_extract(fields, '$._district') "
+    "WHEN 'report' THEN json_extract(fields, '$._district') END";
+
+std::size_t LocalStore::keepOnlyDistrict(const std::string& district) {
+  SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+  impl_->db.exec("CREATE TEMP TABLE IF NOT EXISTS leaving(id TEXT PRIMARY KEY) WITHOUT ROWID; DELETE FROM leaving;");
+  // Unsent work stays, with what it needs to be shown: the establishment it inspects, and the
+  // district and communes of its district.
+  const std::string scope = kScopeOfHead;
+  SQLite::Statement pick(
+      impl_->db,
+      "WITH unsent AS (SELECT kind, fields FROM heads WHERE id IN (SELECT doc_id FROM outbox)), "
+      "needed AS (SELECT json_extract(fields, '$._establishment') AS id FROM unsent WHERE id IS NOT NULL), "
+      "places AS (SELECT " + scope + " AS district FROM unsent WHERE district IS NOT NULL) "
+      "INSERT INTO leaving(id) SELECT id FROM heads WHERE " + scope + " <> ? "
+      "AND id NOT IN (SELECT doc_id FROM outbox) AND id NOT IN (SELECT id FROM needed) "
+      "AND NOT (kind IN ('district', 'commune') AND " + scope + " IN (SELECT district FROM places))");
+
+  pick.bind(1, district);
+  const auto leaving = pick.exec();
+  impl_->db.exec("DELETE FROM documents WHERE id IN (SELECT id FROM leaving)");
+  impl_->db.exec("DELETE FROM revisions WHERE doc_id IN (SELECT id FROM leaving)");
+  impl_->db.exec("DELETE FROM leaving");
+  tx.commit();
+  return static_cast<std::size_t>(leaving);
+}
+
+std::vector<std::string> LocalStore::unsentOutside(const std::string& district) const {
+  SQLite::Statement st(impl_->db, std::string("SELECT id FROM heads WHERE ") + kScopeOfHead +
+                                      " <> ? AND id IN (SELECT doc_id FROM outbox) ORDER BY id");
+  st.bind(1, district);
+  std::vector<std::string> ids;
+  while (st.executeStep()) ids.push_back(st.getColumn(0).getString());
+  return ids;
 }
 
 void LocalStore::importShared(const std::vector<Document>& docs) {

@@ -50,6 +50,13 @@ class LocalStore {
   std::vector<Document> history(std::string_view id) const;
   /// Ids of `kind` that start with `prefix`.
   std::vector<std::string> idsWithPrefix(std::string_view kind, std::string_view prefix) const;
+  /// Ids of `kind` whose head's field `field` holds the text `text`, in id order.
+  std::vector<std::string> idsWhere(std::string_view kind, std::string_view field, std::string_view text) const;
+
+  /// Adds one to the count kept under setting `key` (0 when new) and returns it. Called inside a
+  /// write's `edit`, the count moves only when the write commits.
+  std::int64_t nextCount(std::string_view key);
+
 
   /// Computes a document's new fields from its current revision (nullptr when new) and saves
   /// them as a new revision, with its history row and an outbox entry, in one durable
@@ -71,6 +78,16 @@ class LocalStore {
   /// Stores documents that every replica already shares (a seed), without outbox entries.
   /// Documents already present are left as they are. One transaction.
   void importShared(const std::vector<Document>& docs);
+
+  /// After a login as a user of `district`: removes every document of another district (its
+  /// districts, communes, establishments, inspections and reports, as the server scopes them)
+  /// except those with changes not yet sent, which stay (see unsentOutside). One transaction;
+  /// returns how many documents went.
+  std::size_t keepOnlyDistrict(const std::string& district);
+  /// Documents of a district other than `district` with changes not yet sent: the server will
+  /// refuse them; they stay here so nothing typed is lost.
+  std::vector<std::string> unsentOutside(const std::string& district) const;
+
 
   /// Outbox entries not yet acknowledged by the server.
   std::size_t pendingChanges() const;

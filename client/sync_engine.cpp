@@ -11,6 +11,7 @@
 #include "fieldcheck/crypto.h"
 #include "fieldcheck/files.h"
 #include "fieldcheck/protocol.h"
+#include "fieldcheck/record_number.h"
 #include "http_client.h"
 #include "tuning.h"
 
@@ -179,6 +180,14 @@ Result<LoginResult> login(const Home& home, const std::string& server_url, const
     s.setSetting("token", j.at("token").get<std::string>());
     s.setSetting("role", result.role);
     s.setSetting("district", result.district);
+    // The number this laptop's records carry from now on (record_number.h); an older server gives none.
+    result.laptop_number = j.value("laptop_number", std::string());
+    if (isLaptopTag(result.laptop_number)) s.setSetting("laptop_number", result.laptop_number);
+    // A home set up from the province's seed holds every district: it keeps what the server's
+    // scope gives this user, and work not sent yet wherever it is.
+    if (!result.district.empty()) result.removed_outside = s.keepOnlyDistrict(result.district);
+
+
     s.setSetting("server_sealing_key", j.at("sealing_key").get<std::string>());
     s.setSetting("server_signing_key", j.at("signing_key").get<std::string>());
   } catch (const std::exception&) {

@@ -18,7 +18,11 @@ struct LoginResult {
   std::string role;
   std::string district;  // empty for the whole province
   std::string device;
+  std::string laptop_number;  // "2" (in its district) or "T3" (province-wide): begins its records' numbers
+  std::size_t removed_outside = 0;  // documents of other districts removed from this home
+
 };
+
 
 /// Enrols this laptop (its store's device id) with the server and keeps the token in the home's
 /// database, readable by its owner only. Creates the home when it does not exist: a fresh home

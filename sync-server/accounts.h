@@ -1,9 +1,11 @@
 // Accounts: users with a role and a district, enrolled devices, and their tokens.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "fieldcheck/result.h"
@@ -29,7 +31,16 @@ struct Identity {
   Role role = Role::kInspector;
   std::optional<std::string> district;
   std::string device;
+  /// The device's laptop numbers (record_number.h), each with its scope (a district's code, or
+  /// "" province-wide) and as a record number carries it ("2", "T3").
+  std::vector<std::pair<std::string, std::string>> laptop_numbers;
 };
+
+/// A laptop number as a record number carries it: "2" in a district, "T2" province-wide.
+inline std::string laptopTag(const std::string& scope, std::int64_t number) {
+  return (scope.empty() ? "T" : "") + std::to_string(number);
+}
+
 
 /// A memory-hard hash of `password` (argon2id, salted, with its parameters in the string).
 /// Throws std::runtime_error if hashing fails (out of memory).

@@ -197,10 +197,15 @@ ApiResponse login(const ApiRequest& r, ProvincialStorage& storage, LoginBudget& 
   const auto token = newToken();
   const auto device = storage.enrolDevice(user.name, device_id, toNfc(device_name), token.hash);
   if (!device) return error(409, "device_refused", device.problem().message.vi, device.problem().message.en);
-  storage.audit(user.name, device.value(), "login", r.peer + " " + device_name);
+  // The laptop's number in its user's district (or province-wide), that begins the numbers of
+  // the records it makes from now on.
+  const auto laptop_number = storage.laptopNumber(device.value(), user.district.value_or(""));
+  storage.audit(user.name, device.value(), "login", r.peer + " " + device_name + " laptop " + laptop_number);
   const auto keys = storage.serverKeys();
   return jsonResponse(200, json{{"token", token.token},
                                 {"device", device.value()},
+                                {"laptop_number", laptop_number},
+
                                 {"user", user.name},
                                 {"role", roleName(user.role)},
                                 {"district", user.district ? json(*user.district) : json()},

@@ -185,6 +185,11 @@ class ProvincialStorage {
   virtual Result<std::string> enrolDevice(const std::string& user, const std::string& device_id,
                                           const std::string& device_name, const std::string& token_hash) = 0;
   virtual std::vector<DeviceRecord> devices(const std::string& user) = 0;
+  /// The laptop number of a device in `scope` (a district's code, or "" for province-wide users),
+  /// as record numbers carry it ("2", "T3"): the one it was given before, or the next free one,
+  /// given to it for good (record_number.h).
+  virtual std::string laptopNumber(const std::string& device_id, const std::string& scope) = 0;
+
   /// Who holds a token: nullopt when the token is unknown or its user or device is revoked.
   virtual std::optional<Identity> identityForToken(const std::string& token_hash) = 0;
 

@@ -2,6 +2,7 @@
 #include "push_rules.h"
 
 #include "fieldcheck/answer_validation.h"
+#include "fieldcheck/record_number.h"
 #include "fieldcheck/review.h"
 #include "fieldcheck/seed.h"
 
@@ -72,6 +73,33 @@ PushDecision judgeFilled(const Identity& who, const protocol::PushEntry& e, cons
   if (auto bad = reviewFieldsProblem(e.doc, head ? &*head : nullptr, decidesConflicts(who)))
     return refuse(e, "review", bad->vi, bad->en);
   return accept(who, district, concurrent);
+}
+
+// A record's number (record_number.h) is given once, by the laptop that creates the record, and
+// never changes: a new record's number is of its district and of the sending device (one of its
+// laptop numbers in that district or province-wide, or its marker from before its first login),
+// and every later revision carries the same. A record without one was made by an older program.
+std::optional<PushDecision> numberRefusal(const Identity& who, const protocol::PushEntry& e,
+                                          const std::optional<Document>& head, const std::string& district,
+                                          const HeadLookup& lookup) {
+  const auto number = e.doc.fields.count(f::kNumber) ? textField(e.doc, f::kNumber) : std::string();
+  if (head) {
+    if (number == textField(*head, f::kNumber) && (number.empty() == !head->fields.count(f::kNumber))) return std::nullopt;
+    return refuse(e, "number", "Số phiếu đã cấp thì không đổi được.", "A record's number, once given, cannot change.");
+  }
+  if (!e.doc.fields.count(f::kNumber)) return std::nullopt;
+  const auto parsed = parseRecordNumber(number);
+  const auto place = lookup(seedDocumentId(kinds::kDistrict, district));
+  const bool laptop_ok =
+      parsed && (parsed->laptop == laptopMarker(who.device) ||
+                 std::any_of(who.laptop_numbers.begin(), who.laptop_numbers.end(), [&](const auto& n) {
+                   return n.second == parsed->laptop && (n.first == district || n.first.empty());
+                 }));
+  if (!parsed || parsed->text() != number || !place ||
+      parsed->district != districtAbbreviation(district, textField(*place, "abbreviation")) || !laptop_ok)
+    return refuse(e, "number", "Số phiếu “" + number + "” không phải số máy này cấp cho một phiếu của huyện này.",
+                  "The record number “" + number + "” is not one this laptop gives to a record of this district.");
+  return std::nullopt;
 }
 
 }  // namespace
@@ -221,6 +249,7 @@ PushDecision judgePush(const Identity& who, const protocol::PushEntry& e, const 
       return refuse(e, "scope", "Báo cáo của xã hoặc huyện ngoài phạm vi của bạn.", "The report is of a commune or district outside your scope.");
     if (head && (textField(*head, f::kCommune) != commune_code || textField(*head, f::kDistrict) != district))
       return refuse(e, "scope", "Không được chuyển báo cáo sang xã, huyện khác.", "A report cannot be moved to another commune or district.");
+    if (auto refused = numberRefusal(who, e, head, district, lookup)) return *refused;
     return judgeFilled(who, e, head, district, concurrent);
   }
 
@@ -238,6 +267,8 @@ PushDecision judgePush(const Identity& who, const protocol::PushEntry& e, const 
   if (head && textField(*head, f::kEstablishment) != textField(doc, f::kEstablishment))
     return refuse(e, "scope", "Không được chuyển phiếu kiểm tra sang cơ sở khác.",
                   "An inspection cannot be moved to another establishment.");
+  if (auto refused = numberRefusal(who, e, head, district, lookup)) return *refused;
+
   return judgeFilled(who, e, head, district, concurrent);
 }
 

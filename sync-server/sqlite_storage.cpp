@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -242,6 +243,18 @@ INSERT OR IGNORE INTO attachment_holders(sha256, device)
   FROM uploads u
   WHERE u.complete = 1 AND u.device = '' AND EXISTS (SELECT 1 FROM attachment_refs r WHERE r.sha256 = u.sha256);
 )sql"},
+    {9, "laptop numbers, given at login, that begin the numbers of the records a laptop makes", R"sql(
+-- A laptop's number among those of its scope: a district's code, or '' for laptops whose user
+-- works province-wide (shown "T3"). Given once, to one device, never again.
+CREATE TABLE laptop_numbers(
+  scope  TEXT NOT NULL,
+  number INTEGER NOT NULL,
+  device TEXT NOT NULL REFERENCES devices(id),
+  PRIMARY KEY (scope, number),
+  UNIQUE (scope, device)
+) WITHOUT ROWID;
+CREATE INDEX laptop_numbers_by_device ON laptop_numbers(device);
+)sql"},
 };
 
 // The district that scopes a seed document; empty for what the whole province shares.
@@ -467,9 +480,34 @@ class SqliteStorage final : public ProvincialStorage {
     return out;
   }
 
+  std::string laptopNumber(const std::string& device_id, const std::string& scope) override {
+    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement known(db_, "SELECT number FROM laptop_numbers WHERE scope = ? AND device = ?");
+    known.bind(1, scope);
+    known.bind(2, device_id);
+    std::int64_t number = 0;
+    if (known.executeStep()) {
+      number = known.getColumn(0).getInt64();
+    } else {
+      SQLite::Statement give(db_,
+                             "INSERT INTO laptop_numbers(scope, number, device) "
+                             "SELECT ?1, coalesce(max(number), 0) + 1, ?2 FROM laptop_numbers WHERE scope = ?1 "
+                             "RETURNING number");
+      give.bind(1, scope);
+      give.bind(2, device_id);
+      give.executeStep();
+      number = give.getColumn(0).getInt64();
+    }
+    known.reset();
+    tx.commit();
+    return laptopTag(scope, number);
+  }
+
   std::optional<Identity> identityForToken(const std::string& token_hash) override {
     SQLite::Statement st(db_,
-                         "SELECT u.name, u.role, u.district, d.id FROM devices d JOIN users u ON u.name = d.user_name "
+                         "SELECT u.name, u.role, u.district, d.id, "
+                         "(SELECT group_concat(n.scope || ' ' || n.number, ',') FROM laptop_numbers n WHERE n.device = d.id) "
+                         "FROM devices d JOIN users u ON u.name = d.user_name "
                          "WHERE d.token_hash = ? AND d.revoked = 0 AND u.revoked = 0");
     st.bind(1, token_hash);
     if (!st.executeStep()) return std::nullopt;
@@ -478,7 +516,15 @@ class SqliteStorage final : public ProvincialStorage {
     id.role = parseRole(st.getColumn(1).getString()).value_or(Role::kInspector);
     if (!st.getColumn(2).isNull()) id.district = st.getColumn(2).getString();
     id.device = st.getColumn(3).getString();
+    // "hoa-an 2,  3": scope and number of each laptop number of the device.
+    std::istringstream numbers(st.getColumn(4).isNull() ? "" : st.getColumn(4).getString());
+    for (std::string item; std::getline(numbers, item, ',');) {
+      const auto space = item.rfind(' ');
+      if (space != std::string::npos)
+        id.laptop_numbers.emplace_back(item.substr(0, space), laptopTag(item.substr(0, space), std::stoll(item.substr(space + 1))));
+    }
     return id;
+
   }
 
   void audit(const std::string& user, const std::string& device, const std::string& action,

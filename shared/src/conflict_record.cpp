@@ -61,7 +61,7 @@ std::string sideText(const ConflictSide& side) {
 }
 
 std::string whenText(const HybridTimestamp& stamp, std::int32_t offset_minutes) {
-  return formatDateTime(DateTime{stamp.wall_ms / 1000 * 1000, offset_minutes});
+  return formatDateTimeForPeople(DateTime{stamp.wall_ms / 1000 * 1000, offset_minutes});
 }
 
 }  // namespace
@@ -219,7 +219,7 @@ namespace {
 // record template; nullptr when none does.
 const Document* templateAsking(const Document& doc, const std::vector<Document>& templates) {
   for (const auto& t : templates)
-    if (doc.kind == kinds::kInspection ? t.id == textField(doc, "_template")
+    if (doc.kind == kinds::kInspection || doc.kind == kinds::kReport ? t.id == textField(doc, "_template")
                                        : doc.kind == kinds::kEstablishment && textField(t, "purpose") == "establishment")
       return &t;
   return nullptr;
@@ -244,11 +244,21 @@ ConflictNames conflictNames(const ConflictRecord& record, const std::function<st
   ConflictNames names;
   const auto head = lookup(record.doc_id);
   if (!head) return names;
+  // An inspection or periodic report by its number (record_number.h), then what it is of.
+  const auto number = textField(*head, "_number");
+  const auto numbered = number.empty() ? std::string() : number + " ";
+  if (head->kind == kinds::kReport) {
+    const auto commune = textField(*head, "_commune");
+    const auto place = lookup(seedDocumentId(commune.empty() ? kinds::kDistrict : kinds::kCommune,
+                                             commune.empty() ? textField(*head, "_district") : commune));
+    if (place) names.record = numbered + "báo cáo / report of " + textField(*place, "name") + " " + textField(*head, "_period");
+  }
   const auto establishment = head->kind == kinds::kEstablishment ? head : lookup(textField(*head, "_establishment"));
   if (establishment) {
     const auto subject = textField(*establishment, "code") + " " + textField(*establishment, "name");
-    names.record = head->kind == kinds::kEstablishment ? subject : "phiếu kiểm tra / inspection of " + subject;
+    names.record = head->kind == kinds::kEstablishment ? subject : numbered + "phiếu kiểm tra / inspection of " + subject;
   }
+
   if (const auto* t = templateAsking(*head, templates))
     if (auto checklist = templateFromDocument(*t))
       for (const auto& c : record.conflicts)

@@ -12,6 +12,7 @@
 
 #include "fieldcheck/answer_validation.h"
 #include "fieldcheck/crypto.h"
+#include "fieldcheck/record_number.h"
 #include "fieldcheck/text.h"
 
 namespace fieldcheck {
@@ -120,6 +121,7 @@ Result<Seed> loadSeed(const fs::path& dir) {
 
   // Province and districts.
   std::set<std::string> districts;
+  std::map<std::string, std::string> abbreviations;  // abbreviation → district code
   if (auto p = readJson(dir / "province.json", faults)) {
     if (p->value("format", "") != "fieldcheck-seed/1")
       faults.add("province.json", "'format' phải là \"fieldcheck-seed/1\"", "'format' must be \"fieldcheck-seed/1\"");
@@ -141,7 +143,22 @@ Result<Seed> loadSeed(const fs::path& dir) {
         faults.add("province.json", "mỗi huyện cần 'code' riêng và 'name'", "each district needs a unique 'code' and a 'name'");
         continue;
       }
-      seed.documents.push_back(seedDocument(kinds::kDistrict, dcode, {{"code", dcode}, {"name", name}}));
+      // The letters that begin its records' numbers (record_number.h): unique in the province,
+      // or two districts' laptops could make the same number.
+      const auto given = text(d, "abbreviation");
+      const auto abbreviation = districtAbbreviation(dcode, given);
+      if (!given.empty() && !isDistrictAbbreviation(given))
+        faults.add("province.json", "huyện '" + dcode + "': 'abbreviation' phải là 1 đến 4 chữ in hoa A-Z",
+                   "district '" + dcode + "': 'abbreviation' must be 1 to 4 capital letters A-Z");
+      else if (auto [it, fresh] = abbreviations.emplace(abbreviation, dcode); !fresh)
+        faults.add("province.json",
+                   "huyện '" + dcode + "' và '" + it->second + "' có cùng chữ viết tắt " + abbreviation +
+                       " (dùng trong số phiếu); hãy cho mỗi huyện một 'abbreviation' riêng",
+                   "districts '" + dcode + "' and '" + it->second + "' have the same abbreviation " + abbreviation +
+                       " (used in record numbers); give each its own 'abbreviation'");
+      seed.documents.push_back(
+          seedDocument(kinds::kDistrict, dcode, {{"code", dcode}, {"name", name}, {"abbreviation", abbreviation}}));
+
     }
   }
 

@@ -607,6 +607,21 @@ std::optional<DateTime> parseDateTime(std::string_view text, std::int32_t defaul
   return DateTime{local_ms - std::int64_t{offset} * 60'000, offset};
 }
 
+std::string formatDateForPeople(std::string_view iso_date) {
+  const auto digit = [&](std::size_t i) { return i < iso_date.size() && iso_date[i] >= '0' && iso_date[i] <= '9'; };
+  if (iso_date.size() < 10 || iso_date[4] != '-' || iso_date[7] != '-' || !digit(0) || !digit(1) || !digit(2) ||
+      !digit(3) || !digit(5) || !digit(6) || !digit(8) || !digit(9))
+    return std::string(iso_date);
+  return std::string(iso_date.substr(8, 2)) + "/" + std::string(iso_date.substr(5, 2)) + "/" +
+         std::string(iso_date.substr(0, 4));
+}
+
+std::string formatDateTimeForPeople(const DateTime& value) {
+  const auto iso = formatDateTime(value);  // YYYY-MM-DDTHH:MM:SS then the offset
+  if (iso.size() < 19 || iso[10] != 'T') return iso;
+  return formatDateForPeople(iso) + " " + iso.substr(11, iso.compare(17, 2, "00") == 0 ? 5 : 8);
+}
+
 std::string displayValue(const Value& value) {
   struct Visitor {
     std::string operator()(std::monostate) const { return "—"; }
@@ -618,7 +633,8 @@ std::string displayValue(const Value& value) {
       return buf;
     }
     std::string operator()(const std::string& v) const { return v; }
-    std::string operator()(const DateTime& v) const { return formatDateTime(v); }
+    std::string operator()(const DateTime& v) const { return formatDateTimeForPeople(v); }
+
     std::string operator()(const Choices& v) const {
       std::string out;
       for (const auto& c : v) out += (out.empty() ? "" : ", ") + c;

@@ -54,9 +54,9 @@ TEST_CASE("bundle: work carried on a USB stick is applied once, and the signed r
 
   // Weeks without a link: an inspection with its photo.
   const auto establishment = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
-  auto created = lan.run({"inspect", "new", "--establishment", establishment});
+  auto created = lan.run({"--json", "inspect", "new", "--establishment", establishment});
   REQUIRE(created.exit_code == 0);
-  const auto id = created.out.substr(0, 32);
+  const auto id = nlohmann::json::parse(created.out)["id"].get<std::string>();
   REQUIRE(lan.run({"inspect", "set", id, "team_members=Đoàn liên ngành số 2", "workers_total=6"}).exit_code == 0);
   const auto photo = samplePng(300'000);
   writeFile(dir / "giay-phep.png", photo);
@@ -144,9 +144,9 @@ TEST_CASE("attachments: a photo that cannot be sent is listed with why, and the 
   lan.loginTo(server.port());
   REQUIRE(lan.run({"sync"}).exit_code == 0);
   const auto establishment = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
-  auto created = lan.run({"inspect", "new", "--establishment", establishment});
+  auto created = lan.run({"--json", "inspect", "new", "--establishment", establishment});
   REQUIRE(created.exit_code == 0);
-  const auto id = created.out.substr(0, 32);
+  const auto id = nlohmann::json::parse(created.out)["id"].get<std::string>();
   const auto kept = sampleJpeg(100'004, 1), lost = sampleJpeg(100'004, 2);
   writeFile(dir / "kept.jpg", kept);
   writeFile(dir / "lost.jpg", lost);

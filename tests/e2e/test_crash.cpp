@@ -19,9 +19,9 @@ TEST_CASE("crash: saves killed at random moments leave every completed save and 
   TempDir dir;
   const std::string home = (dir / "home").string();
   REQUIRE(runProcess({clientBinary(), "--home", home, "init", "--seed", sampleSeed().string()}).exit_code == 0);
-  auto created = runProcess({clientBinary(), "--home", home, "inspect", "new", "--establishment", "CS-01"});
+  auto created = runProcess({clientBinary(), "--home", home, "--json", "inspect", "new", "--establishment", "CS-01"});
   REQUIRE(created.exit_code == 0);
-  const std::string id = created.out.substr(0, 32);
+  const std::string id = nlohmann::json::parse(created.out)["id"].get<std::string>();
 
   const std::uint64_t seed = 632;
   INFO("seed " << seed);

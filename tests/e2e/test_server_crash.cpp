@@ -56,9 +56,9 @@ TEST_CASE("server crash: SIGKILL during concurrent pushes loses and duplicates n
       const auto establishments = json::parse(runProcess(client(name, {"establishments", "--json"})).out);
       for (int k = 0; k < 4; ++k) {
         const auto code = establishments[static_cast<std::size_t>(k % establishments.size())]["fields"]["code"].get<std::string>();
-        auto made = runProcess(client(name, {"inspect", "new", "--establishment", code}));
+        auto made = runProcess(client(name, {"--json", "inspect", "new", "--establishment", code}));
         REQUIRE(made.exit_code == 0);
-        REQUIRE(runProcess(client(name, {"inspect", "set", made.out.substr(0, 32), "workers_total=" + std::to_string(k)}))
+        REQUIRE(runProcess(client(name, {"inspect", "set", nlohmann::json::parse(made.out)["id"].get<std::string>(), "workers_total=" + std::to_string(k)}))
                     .exit_code == 0);
         ++created;
       }

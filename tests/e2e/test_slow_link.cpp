@@ -51,9 +51,9 @@ TEST_CASE("attachments: a 2 MB photo over a 64 kbit/s, 300 ms link cut at 90% re
   lan.loginTo(server.port());
   REQUIRE(lan.run({"sync"}).exit_code == 0);
   const auto establishment = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
-  auto created = lan.run({"inspect", "new", "--establishment", establishment});
+  auto created = lan.run({"--json", "inspect", "new", "--establishment", establishment});
   REQUIRE(created.exit_code == 0);
-  const auto id = created.out.substr(0, 32);
+  const auto id = nlohmann::json::parse(created.out)["id"].get<std::string>();
   const auto photo = fakePhoto(kPhotoBytes, 632);
   const auto photo_file = dir / "phong-hat.jpg";
   { std::ofstream(photo_file, std::ios::binary) << photo; }
@@ -186,11 +186,11 @@ TEST_CASE("attachments: over a real 64 kbit/s link (tc tbf on a veth pair betwee
     REQUIRE(lan.run({"sync"}).exit_code == 0);
   }
   const auto establishment = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
-  auto created = lan.run({"inspect", "new", "--establishment", establishment});
+  auto created = lan.run({"--json", "inspect", "new", "--establishment", establishment});
   REQUIRE(created.exit_code == 0);
   const auto photo = fakePhoto(kSmallPhotoBytes, 2019);
   { std::ofstream(dir / "phong.jpg", std::ios::binary) << photo; }
-  REQUIRE(lan.run({"inspect", "attach", created.out.substr(0, 32), "photo_premises", (dir / "phong.jpg").string()}).exit_code == 0);
+  REQUIRE(lan.run({"inspect", "attach", nlohmann::json::parse(created.out)["id"].get<std::string>(), "photo_premises", (dir / "phong.jpg").string()}).exit_code == 0);
 
   RunningProcess server({"/usr/sbin/ip", "netns", "exec", link.serverNs(), serverBinary(), "--data", data, "serve", "--listen",
                          link.serverIp() + ":8470"});

@@ -66,9 +66,9 @@ void workOverBadLink(const FaultPlan& plan, int rounds, std::uint64_t min_cuts) 
       REQUIRE_FALSE(establishments.empty());
       for (int k = 0; k < 2; ++k) {
         const auto code = establishments[static_cast<std::size_t>((round + k) % establishments.size())]["fields"]["code"];
-        auto made = l.run({"inspect", "new", "--establishment", code.get<std::string>()});
+        auto made = l.run({"--json", "inspect", "new", "--establishment", code.get<std::string>()});
         REQUIRE(made.exit_code == 0);
-        REQUIRE(l.run({"inspect", "set", made.out.substr(0, 32), "workers_total=" + std::to_string(round)}).exit_code == 0);
+        REQUIRE(l.run({"inspect", "set", nlohmann::json::parse(made.out)["id"].get<std::string>(), "workers_total=" + std::to_string(round)}).exit_code == 0);
         ++created;
       }
       // Edit an older draft too, so that documents already on the server change again.

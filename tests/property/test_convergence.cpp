@@ -184,6 +184,7 @@ class CrashingStorage final : public ProvincialStorage {
     return inner_.enrolDevice(u, d, n, h);
   }
   std::vector<DeviceRecord> devices(const std::string& u) override { return inner_.devices(u); }
+  std::string laptopNumber(const std::string& d, const std::string& s) override { return inner_.laptopNumber(d, s); }
   std::optional<Identity> identityForToken(const std::string& h) override { return inner_.identityForToken(h); }
   void audit(const std::string& u, const std::string& d, const std::string& a, const std::string& x) override {
     inner_.audit(u, d, a, x);

@@ -705,7 +705,8 @@ TEST_CASE("storage: a photo a schema-7 database holds is read through the record
     f.storage.reset();
     SQLite::Database db((f.dir / "provincial.db").string(), SQLite::OPEN_READWRITE);
     db.exec("DROP TABLE attachment_holders; ALTER TABLE attachment_refs DROP COLUMN device; "
-            "UPDATE uploads SET device = ''; PRAGMA user_version = 7");
+            "UPDATE uploads SET device = ''; DROP TABLE laptop_numbers; PRAGMA user_version = 7");
+
   }
   // A file of an upload in progress under schema 5's rule (its row went with schema 6), and one of
   // today's.

@@ -28,6 +28,7 @@ inline constexpr const char* kReview = "_review";  // absent, "approved" or "ret
 inline constexpr const char* kReviewComment = "_review_comment";
 inline constexpr const char* kReviewedBy = "_reviewed_by";
 inline constexpr const char* kReviewedAt = "_reviewed_at";
+inline constexpr const char* kNumber = "_number";  // "HA-2-0007" (record_number.h), given when created
 }  // namespace inspection_fields
 
 inline constexpr std::string_view kStatusDraft = "draft";

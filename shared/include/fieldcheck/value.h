@@ -122,6 +122,13 @@ Fields fieldsFromJson(const nlohmann::json& json);
 /// ISO 8601 with the recorded offset, e.g. "2019-05-03T14:30:00+07:00".
 std::string formatDateTime(const DateTime& value);
 
+/// As people in Vietnam read it, in the recorded offset's local time: "03/05/2019 14:30" (day
+/// first; seconds only when there are some). ISO (formatDateTime) stays in JSON and the database.
+std::string formatDateTimeForPeople(const DateTime& value);
+/// "2019-05-03" (or any ISO text starting with a date) as "03/05/2019"; other text unchanged.
+std::string formatDateForPeople(std::string_view iso_date);
+
+
 /// Parses "YYYY-MM-DD", "YYYY-MM-DD HH:MM[:SS]" or "YYYY-MM-DDTHH:MM[:SS]", optionally followed
 /// by "Z" or "+HH:MM"/"-HH:MM". Without an offset, `default_offset_minutes` applies.
 /// Returns nullopt for anything else, including impossible dates such as 2019-02-30.
