@@ -16,12 +16,13 @@ namespace f = inspection_fields;
 
 struct Column {
   std::string header;
-  std::function<Cell(const Document& doc, const std::string& district, const std::string& received_at)> cell;
+  std::function<Cell(const HeadRow& row)> cell;
 };
 
 const std::string& pick(const Bilingual& text, bool english) { return english ? text.en : text.vi; }
 
-// What a person reads in a cell for an answer to `q`.
+// What a person reads in a cell for an answer to `q` (GPS positions and photos have their own
+// columns and cells: gpsColumns, photoCell).
 Cell answerCell(const Question* q, const Value& value, bool english) {
   if (value.isNull()) return {};
   if (const auto* yes = value.get<bool>()) return std::string(*yes ? (english ? "Yes" : "Có") : (english ? "No" : "Không"));
@@ -42,12 +43,17 @@ Cell answerCell(const Question* q, const Value& value, bool english) {
     return out;
   }
   if (const auto* ref = value.get<AttachmentRef>()) return ref->sha256;
-  return displayValue(value);  // a GPS position
+  return displayValue(value);
+}
+
+const Value* fieldOf(const Document& doc, const std::string& name) {
+  auto it = doc.fields.find(name);
+  return it == doc.fields.end() ? nullptr : &it->second;
 }
 
 Cell fieldCell(const Document& doc, const char* name, const Question* q, bool english) {
-  auto it = doc.fields.find(name);
-  return it == doc.fields.end() ? Cell{} : answerCell(q, it->second, english);
+  const auto* v = fieldOf(doc, name);
+  return v ? answerCell(q, *v, english) : Cell{};
 }
 
 // The server's "2019-05-03T02:00:00.123Z" as a date in the province's offset.
@@ -72,19 +78,47 @@ std::vector<Question> questionsOf(ProvincialStorage& db, const std::string& purp
   return out;
 }
 
+// How a record is named in the file names of its photos, until records have numbers.
+std::string recordLabel(const Document& doc) { return doc.id.substr(0, 8); }
+
 void addQuestionColumns(std::vector<Column>& columns, const std::vector<Question>& questions, bool english) {
   std::map<std::string, int> seen;
   for (const auto& q : questions) {
     auto header = pick(q.label, english);
     if (q.unit) header += " (" + *q.unit + ")";
     if (seen[header]++) header += " [" + q.id + "]";  // two questions with one wording stay apart
-    columns.push_back({header, [q, english](const Document& doc, const std::string&, const std::string&) {
-                         return fieldCell(doc, q.id.c_str(), &q, english);
-                       }});
+    if (q.type == QuestionType::kGps) {
+      // Two number columns, so a spreadsheet or a map tool reads them without parsing text.
+      for (const bool latitude : {true, false})
+        columns.push_back({header + (latitude ? (english ? " — latitude" : " — vĩ độ") : (english ? " — longitude" : " — kinh độ")),
+                           [id = q.id, latitude](const HeadRow& row) -> Cell {
+                             const auto* v = fieldOf(row.doc, id);
+                             const auto* point = v ? v->get<GeoPoint>() : nullptr;
+                             if (!point) return {};
+                             return latitude ? point->latitude : point->longitude;
+                           }});
+    } else if (q.type == QuestionType::kPhoto || q.type == QuestionType::kSignature) {
+      columns.push_back({header, [id = q.id](const HeadRow& row) -> Cell {
+                           const auto* v = fieldOf(row.doc, id);
+                           const auto* ref = v ? v->get<AttachmentRef>() : nullptr;
+                           if (!ref) return {};
+                           return photoDisplayName(recordLabel(row.doc), id, 1, ref->media_type);  // one image per question
+                         }});
+    } else {
+      columns.push_back({header, [q, english](const HeadRow& row) { return fieldCell(row.doc, q.id.c_str(), &q, english); }});
+    }
   }
 }
 
 }  // namespace
+
+std::string photoDisplayName(const std::string& record_label, const std::string& question_id, int position,
+                             const std::string& media_type) {
+  // TODO(numbers): once records have numbers (HA-2-0007), callers pass the number here instead
+  // of the id's first characters (recordLabel above), and the photo is "HA-2-0007-photo_front-1.jpg".
+  const std::string extension = media_type == "image/png" ? ".png" : media_type == "image/jpeg" ? ".jpg" : "";
+  return record_label + "-" + question_id + "-" + std::to_string(position) + extension;
+}
 
 Result<std::size_t> exportRecords(ProvincialStorage& db, const ExportOptions& o, TableWriter& table) {
   const bool en = o.english;
@@ -107,8 +141,8 @@ Result<std::size_t> exportRecords(ProvincialStorage& db, const ExportOptions& o,
 
   std::vector<Column> columns;
   auto text = [](const std::string& s) { return s.empty() ? Cell{} : Cell{s}; };
-  columns.push_back({L("Mã", "Id"), [](const Document& d, const auto&, const auto&) { return Cell{d.id}; }});
-  columns.push_back({L("Huyện", "District"), [=](const Document&, const std::string& dist, const auto&) { return text(districtName(dist)); }});
+  columns.push_back({L("Mã", "Id"), [](const HeadRow& r) { return Cell{r.doc.id}; }});
+  columns.push_back({L("Huyện", "District"), [=](const HeadRow& r) { return text(districtName(r.district)); }});
   std::string kind = o.kind;
   if (o.kind == "inspection" || o.kind == "report") {
     // The establishments (or communes) inspections and reports are of, read once.
@@ -121,28 +155,42 @@ Result<std::size_t> exportRecords(ProvincialStorage& db, const ExportOptions& o,
       return it == subjects.end() ? std::pair<std::string, std::string>{} : it->second;
     };
     if (o.kind == "inspection") {
-      columns.push_back({L("Mã cơ sở", "Establishment code"), [=](const Document& d, const auto&, const auto&) { return text(subject(d).first); }});
-      columns.push_back({L("Tên cơ sở", "Establishment"), [=](const Document& d, const auto&, const auto&) { return text(subject(d).second); }});
+      columns.push_back({L("Mã cơ sở", "Establishment code"), [=](const HeadRow& r) { return text(subject(r.doc).first); }});
+      columns.push_back({L("Tên cơ sở", "Establishment"), [=](const HeadRow& r) { return text(subject(r.doc).second); }});
     } else {
-      columns.push_back({L("Xã", "Commune"), [=](const Document& d, const auto&, const auto&) { return text(subject(d).second); }});
-      columns.push_back({L("Kỳ báo cáo", "Period"), [](const Document& d, const auto&, const auto&) { return Cell{textField(d, f::kPeriod)}; }});
+      columns.push_back({L("Xã", "Commune"), [=](const HeadRow& r) { return text(subject(r.doc).second); }});
+      columns.push_back({L("Kỳ báo cáo", "Period"), [](const HeadRow& r) { return Cell{textField(r.doc, f::kPeriod)}; }});
     }
-    columns.push_back({L("Tình trạng", "State"), [en](const Document& d, const auto&, const auto&) {
-                         return Cell{pick(reviewStateLabel(reviewState(d)), en)};
-                       }});
-    columns.push_back({L("Người sửa cuối", "Last changed by"), [](const Document& d, const auto&, const auto&) { return Cell{d.author}; }});
-    columns.push_back({L("Bắt đầu", "Started"), [en](const Document& d, const auto&, const auto&) { return fieldCell(d, f::kStartedAt, nullptr, en); }});
-    columns.push_back({L("Hoàn tất", "Finalized"), [en](const Document& d, const auto&, const auto&) { return fieldCell(d, f::kFinalizedAt, nullptr, en); }});
-    columns.push_back({L("Người duyệt", "Reviewed by"), [en](const Document& d, const auto&, const auto&) { return fieldCell(d, f::kReviewedBy, nullptr, en); }});
-    columns.push_back({L("Ngày duyệt", "Reviewed at"), [en](const Document& d, const auto&, const auto&) { return fieldCell(d, f::kReviewedAt, nullptr, en); }});
-    columns.push_back({L("Nhận xét duyệt", "Review comment"), [en](const Document& d, const auto&, const auto&) { return fieldCell(d, f::kReviewComment, nullptr, en); }});
+    columns.push_back({L("Tình trạng", "State"), [en](const HeadRow& r) { return Cell{pick(reviewStateLabel(reviewState(r.doc)), en)}; }});
+    // Who made the record, apart from who reviewed it and who changed it last (a supervisor's
+    // amendment, a merge, a review).
+    columns.push_back({o.kind == "inspection" ? L("Người kiểm tra", "Inspector") : L("Người lập", "Prepared by"),
+                       [=](const HeadRow& r) { return text(r.created_by); }});
+    columns.push_back({L("Người sửa cuối", "Last changed by"), [](const HeadRow& r) { return Cell{r.doc.author}; }});
+    columns.push_back({L("Bắt đầu", "Started"), [en](const HeadRow& r) { return fieldCell(r.doc, f::kStartedAt, nullptr, en); }});
+    columns.push_back({L("Hoàn tất", "Finalized"), [en](const HeadRow& r) { return fieldCell(r.doc, f::kFinalizedAt, nullptr, en); }});
+    columns.push_back({L("Người duyệt", "Reviewed by"), [en](const HeadRow& r) { return fieldCell(r.doc, f::kReviewedBy, nullptr, en); }});
+    columns.push_back({L("Ngày duyệt", "Reviewed at"), [en](const HeadRow& r) { return fieldCell(r.doc, f::kReviewedAt, nullptr, en); }});
+    columns.push_back({L("Nhận xét duyệt", "Review comment"), [en](const HeadRow& r) { return fieldCell(r.doc, f::kReviewComment, nullptr, en); }});
     auto questions = questionsOf(db, o.kind == "inspection" ? "inspection" : "commune_report");
     if (o.kind == "report")
       for (auto& q : questionsOf(db, "district_report"))
         if (std::none_of(questions.begin(), questions.end(), [&](const Question& x) { return x.id == q.id; })) questions.push_back(std::move(q));
     addQuestionColumns(columns, questions, en);
   } else if (o.kind == "establishment") {
-    addQuestionColumns(columns, questionsOf(db, "establishment"), en);
+    // The code people say (CS-43) and the commune by its name; the record's district and commune
+    // are stored as codes, shown here by name (the district in the second column).
+    std::map<std::string, std::string> commune_names;
+    for (const auto& c : db.heads(std::string(kinds::kCommune))) commune_names[textField(c, "code")] = textField(c, "name");
+    columns.push_back({L("Mã cơ sở", "Establishment code"), [=](const HeadRow& r) { return text(textField(r.doc, "code")); }});
+    columns.push_back({L("Xã, phường, thị trấn", "Commune, ward or town"), [=](const HeadRow& r) {
+                         const auto code = textField(r.doc, "commune");
+                         const auto it = commune_names.find(code);
+                         return text(it == commune_names.end() ? code : it->second);
+                       }});
+    auto questions = questionsOf(db, "establishment");
+    std::erase_if(questions, [](const Question& q) { return q.id == "district" || q.id == "commune"; });
+    addQuestionColumns(columns, questions, en);
   } else if (o.kind == "conflict") {
     // One row per record; the fields in conflict listed in one cell each way.
     auto sideText = [](const ConflictRecord& r, bool applied) {
@@ -161,37 +209,36 @@ Result<std::size_t> exportRecords(ProvincialStorage& db, const ExportOptions& o,
         *last = {d.id + d.revision, ConflictRecord::fromDocument(d).value_or(ConflictRecord{})};
       return last->second;
     };
-    columns.push_back({L("Số", "Number"), [=](const Document& d, const auto&, const auto&) { return Cell{record(d).number}; }});
-    columns.push_back({L("Tình trạng", "State"), [=](const Document& d, const auto&, const auto&) {
-                         return Cell{record(d).resolved ? L("Đã giải quyết", "resolved") : L("Chờ quyết định", "open")};
+    columns.push_back({L("Số", "Number"), [=](const HeadRow& r) { return Cell{record(r.doc).number}; }});
+    columns.push_back({L("Tình trạng", "State"), [=](const HeadRow& r) {
+                         return Cell{record(r.doc).resolved ? L("Đã giải quyết", "resolved") : L("Chờ quyết định", "open")};
                        }});
-    columns.push_back({L("Hồ sơ", "Record"), [=](const Document& d, const auto&, const auto&) { return Cell{record(d).doc_id}; }});
-    columns.push_back({L("Loại hồ sơ", "Kind"), [=](const Document& d, const auto&, const auto&) { return Cell{record(d).doc_kind}; }});
-    columns.push_back({L("Giá trị đang áp dụng", "Applied values"), [=](const Document& d, const auto&, const auto&) { return Cell{sideText(record(d), true)}; }});
-    columns.push_back({L("Người ghi (áp dụng)", "Applied by"), [=](const Document& d, const auto&, const auto&) {
-                         const auto& r = record(d);
-                         return r.conflicts.empty() ? Cell{} : Cell{r.applied().author};
+    columns.push_back({L("Hồ sơ", "Record"), [=](const HeadRow& r) { return Cell{record(r.doc).doc_id}; }});
+    columns.push_back({L("Loại hồ sơ", "Kind"), [=](const HeadRow& r) { return Cell{record(r.doc).doc_kind}; }});
+    columns.push_back({L("Giá trị đang áp dụng", "Applied values"), [=](const HeadRow& r) { return Cell{sideText(record(r.doc), true)}; }});
+    columns.push_back({L("Người ghi (áp dụng)", "Applied by"), [=](const HeadRow& r) {
+                         const auto& c = record(r.doc);
+                         return c.conflicts.empty() ? Cell{} : Cell{c.applied().author};
                        }});
-    columns.push_back({L("Giá trị bên kia", "Other values"), [=](const Document& d, const auto&, const auto&) { return Cell{sideText(record(d), false)}; }});
-    columns.push_back({L("Người ghi (bên kia)", "Other by"), [=](const Document& d, const auto&, const auto&) {
-                         const auto& r = record(d);
-                         return r.conflicts.empty() ? Cell{} : Cell{r.other().author};
+    columns.push_back({L("Giá trị bên kia", "Other values"), [=](const HeadRow& r) { return Cell{sideText(record(r.doc), false)}; }});
+    columns.push_back({L("Người ghi (bên kia)", "Other by"), [=](const HeadRow& r) {
+                         const auto& c = record(r.doc);
+                         return c.conflicts.empty() ? Cell{} : Cell{c.other().author};
                        }});
-    columns.push_back({L("Người giải quyết", "Resolved by"), [=](const Document& d, const auto&, const auto&) { return text(record(d).resolved_by); }});
+    columns.push_back({L("Người giải quyết", "Resolved by"), [=](const HeadRow& r) { return text(record(r.doc).resolved_by); }});
   } else {
     return problem("Loại “" + o.kind + "” không xuất được; chọn inspection, report, establishment hoặc conflict.",
                    "Cannot export “" + o.kind + "”; choose inspection, report, establishment or conflict.");
   }
-  columns.push_back({L("Máy chủ nhận lúc", "Received by the server"),
-                     [offset](const Document&, const auto&, const std::string& at) { return receivedCell(at, offset); }});
+  columns.push_back({L("Máy chủ nhận lúc", "Received by the server"), [offset](const HeadRow& r) { return receivedCell(r.received_at, offset); }});
 
   std::vector<std::string> headers;
   for (const auto& c : columns) headers.push_back(c.header);
   table.header(headers);
   std::size_t rows = 0;
   std::vector<Cell> cells(columns.size());
-  db.scanHeads({kind, district, o.changed_since}, [&](const Document& doc, const std::string& dist, const std::string& at) {
-    for (std::size_t i = 0; i < columns.size(); ++i) cells[i] = columns[i].cell(doc, dist, at);
+  db.scanHeads({kind, district, o.changed_since}, [&](const HeadRow& row) {
+    for (std::size_t i = 0; i < columns.size(); ++i) cells[i] = columns[i].cell(row);
     table.row(cells);
     ++rows;
   });

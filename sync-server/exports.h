@@ -1,5 +1,6 @@
 // Exports of the provincial record for spreadsheets: one row per record, one column per question
-// with its label as the header, choice labels rather than codes, dates as dates.
+// with its label as the header, choice labels rather than codes, dates as dates, GPS positions
+// as two numbers, photos by their names, people by their user names.
 #pragma once
 
 #include <string>
@@ -15,6 +16,12 @@ struct ExportOptions {
   std::string changed_since;  // "YYYY-MM-DD": only records changed on or after it; empty: all
   bool english = false;       // headers and labels in English instead of Vietnamese
 };
+
+/// The file name a photo of a record goes by in exports: "<record>-<question>-<position>.<ext>"
+/// ("3f2a9c01-photo_premises-1.jpg"), `position` counting from 1, the extension from the media
+/// type (none for an unknown type). One place, so that the record's label can become its number.
+std::string photoDisplayName(const std::string& record_label, const std::string& question_id, int position,
+                             const std::string& media_type);
 
 /// Writes the current records of `options.kind` to `table`, one at a time (memory does not grow
 /// with the rows). Returns how many rows it wrote. Refuses an unknown kind, district or date.

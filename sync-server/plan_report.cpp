@@ -57,6 +57,8 @@ struct Tally {
   std::vector<std::vector<std::set<std::string, std::less<>>>> distinct;  // per target, per district: ids
   std::vector<std::vector<double>> counted;                               // per target, per district
   std::vector<std::map<std::string, std::vector<double>, std::less<>>> breakdowns;  // per breakdown: code → per district
+  LeftOut left_out;
+  std::set<std::string, std::less<>> visited;  // establishments a finalized inspection in the period visited
   std::size_t last = 0;
 
   explicit Tally(const Plan& p) : distinct(p.targets.size()), counted(p.targets.size()), breakdowns(p.breakdowns.size()) {}
@@ -88,7 +90,12 @@ struct Tally {
     else if (r.state == "submitted") ++s.submitted, ++all_states.submitted;
     else if (r.state == "approved") ++s.approved, ++all_states.approved;
     else ++s.returned, ++all_states.returned;
-    if (r.day < p.period_start || r.day > p.period_end) return;
+    const bool in_period = r.day >= p.period_start && r.day <= p.period_end;
+    if (r.state == "draft") ++left_out.drafts;
+    else if (r.state == "returned") ++left_out.returned;
+    else if (!in_period) ++left_out.outside_period;
+    if (!in_period) return;
+    if (counts(r.state, "finalized") && visited.find(r.subject) == visited.end()) visited.emplace(r.subject);
     for (std::size_t i = 0; i < p.targets.size(); ++i) {
       const auto& m = p.targets[i].measure;
       if (m.of != r.kind || !counts(r.state, m.status)) continue;
@@ -125,6 +132,9 @@ struct Tally {
     }
     all_states.draft += other.all_states.draft, all_states.submitted += other.all_states.submitted;
     all_states.approved += other.all_states.approved, all_states.returned += other.all_states.returned;
+    left_out.drafts += other.left_out.drafts, left_out.returned += other.left_out.returned;
+    left_out.outside_period += other.left_out.outside_period;
+    visited.merge(other.visited);
   }
 };
 
@@ -164,11 +174,55 @@ std::string htmlEscape(std::string_view s) {
   return out;
 }
 
+// "2019-03-04" as Vietnamese readers write a date: "04/03/2019".
+std::string dayText(std::string_view iso) {
+  if (iso.size() < 10) return std::string(iso);
+  return std::string(iso.substr(8, 2)) + "/" + std::string(iso.substr(5, 2)) + "/" + std::string(iso.substr(0, 4));
+}
+
+// "2026-11-30 10:15" as "30/11/2026 10:15".
+std::string dayTimeText(std::string_view iso) { return dayText(iso) + std::string(iso.size() > 10 ? iso.substr(10) : ""); }
+
+// The place-date line of an administrative document: "Cao Bằng, ngày 30 tháng 11 năm 2026".
+// As the rules for such documents write it, a day below 10 and the months 1 and 2 take a
+// leading zero ("ngày 05 tháng 02"), other months none ("tháng 3").
+std::string placeDateLine(const std::string& place, std::string_view iso_day) {
+  if (iso_day.size() < 10) return place;
+  const auto month = std::stoi(std::string(iso_day.substr(5, 2)));
+  return place + ", ngày " + std::string(iso_day.substr(8, 2)) + " tháng " +
+         (month <= 2 ? std::string(iso_day.substr(5, 2)) : std::to_string(month)) + " năm " + std::string(iso_day.substr(0, 4));
+}
+
+// The line saying how many records the figures leave out and why, in one language.
+std::string leftOutText(const LeftOut& l, bool english) {
+  if (l.total() == 0)
+    return english ? "The figures leave no record out: no draft, no returned record, none outside the period."
+                   : "Số liệu không bỏ sót hồ sơ nào: không có bản nháp, hồ sơ bị trả lại hay ngoài kỳ báo cáo.";
+  auto count = [english](std::size_t n, const char* vi, const char* one, const char* many) {
+    return std::to_string(n) + " " + (english ? (n == 1 ? one : many) : vi);
+  };
+  std::vector<std::string> parts;
+  if (l.drafts) parts.push_back(count(l.drafts, "bản nháp", "draft", "drafts"));
+  if (l.returned) parts.push_back(count(l.returned, "bị trả lại chờ sửa", "returned for correction", "returned for correction"));
+  if (l.outside_period) parts.push_back(count(l.outside_period, "ngoài kỳ báo cáo", "outside the period", "outside the period"));
+  std::string out = english ? "The figures leave out " + count(l.total(), "", "record", "records") + ": "
+                            : "Số liệu không tính " + std::to_string(l.total()) + " hồ sơ: ";
+  for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? ", " : "") + parts[i];
+  return out + ".";
+}
+
+const std::vector<PendingEstablishment>& pendingIn(const PlanReport& r, const std::string& district) {
+  static const std::vector<PendingEstablishment> kNone;
+  const auto it = r.not_inspected.find(district);
+  return it == r.not_inspected.end() ? kNone : it->second;
+}
+
 void writeText(std::ostream& out, const PlanReport& r) {
   out << r.plan.title.vi << "\n" << r.plan.title.en << "\n"
-      << "Kỳ / Period: " << r.plan.period_start << " → " << r.plan.period_end << "   Phạm vi / Scope: "
+      << "Kỳ / Period: " << dayText(r.plan.period_start) << " – " << dayText(r.plan.period_end) << "   Phạm vi / Scope: "
       << (r.only_district.empty() ? r.province + " (toàn tỉnh / whole province)" : districtName(r, r.only_district))
-      << "\nLập lúc / Generated: " << r.generated_at << "\n\n";
+      << "\nLập lúc / Generated: " << dayTimeText(r.generated_at) << "\n" << leftOutText(r.left_out, false) << "\n"
+      << leftOutText(r.left_out, true) << "\n\n";
   out << "CHỈ TIÊU / TARGETS\n";
   for (const auto& t : r.targets) {
     out << (t.met ? " ✓ " : " · ") << t.target.label.vi << "\n   " << t.target.label.en << "\n   Kết quả / Figure: "
@@ -183,8 +237,12 @@ void writeText(std::ostream& out, const PlanReport& r) {
         << s.approved << ", trả lại/returned " << s.returned << "\n";
     for (const auto& t : r.targets) {
       const auto it = t.by_district.find(code);
-      out << "   " << t.target.code << ": " << figureText(t, it == t.by_district.end() ? 0 : it->second) << "\n";
+      out << "   " << t.target.label.vi << ": " << figureText(t, it == t.by_district.end() ? 0 : it->second) << "\n";
     }
+    const auto& pending = pendingIn(r, code);
+    out << "   Cơ sở chưa kiểm tra trong kỳ / Not yet inspected: " << pending.size();
+    for (std::size_t i = 0; i < pending.size(); ++i) out << (i ? ", " : " (") << pending[i].code << (i + 1 == pending.size() ? ")" : "");
+    out << "\n";
   }
   for (const auto& b : r.breakdowns) {
     out << "\n" << b.breakdown.label.vi << " / " << b.breakdown.label.en << (b.breakdown.unit.empty() ? "" : " (" + b.breakdown.unit + ")")
@@ -193,27 +251,27 @@ void writeText(std::ostream& out, const PlanReport& r) {
   }
 }
 
+// For a person with a spreadsheet: labels, never the plan's codes (JSON keeps those for tools).
 void writeCsv(std::ostream& out, const PlanReport& r) {
   auto table = csvWriter(out);
-  table->header({"muc/section", "ma/code", "chi_tieu_vi", "target_en", "huyen_ma/district_code", "huyen/district", "ket_qua/figure",
-                 "muc_tieu/goal", "don_vi/unit"});
-  auto put = [&](const std::string& section, const std::string& code, const Bilingual& label, const std::string& district,
-                 double value, const std::string& goal, const std::string& unit) {
-    table->row({section, code, label.vi, label.en, district, district.empty() ? std::string("Toàn bộ / All") : districtName(r, district),
-                value, goal, unit});
+  table->header({"Mục / Section", "Chỉ tiêu / Item", "Item (English)", "Huyện / District", "Kết quả / Figure", "Mục tiêu / Goal",
+                 "Đơn vị / Unit"});
+  auto put = [&](const std::string& section, const Bilingual& label, const std::string& district, double value,
+                 const std::string& goal, const std::string& unit) {
+    table->row({section, label.vi, label.en, district.empty() ? std::string("Toàn bộ / All") : districtName(r, district), value, goal, unit});
   };
+  const std::string targets = "Chỉ tiêu / Targets";
   for (const auto& t : r.targets) {
-    put("target", t.target.code, t.target.label, "", t.total, goalText(t.target), t.percent ? "%" : t.target.unit);
+    put(targets, t.target.label, "", t.total, goalText(t.target), t.percent ? "%" : t.target.unit);
     for (const auto& [code, name] : r.districts)
-      put("target", t.target.code, t.target.label, code, t.by_district.count(code) ? t.by_district.at(code) : 0, "",
-          t.percent ? "%" : t.target.unit);
+      put(targets, t.target.label, code, t.by_district.count(code) ? t.by_district.at(code) : 0, "", t.percent ? "%" : t.target.unit);
   }
   for (const auto& b : r.breakdowns)
     for (const auto& row : b.rows) {
-      const auto code = b.breakdown.field + (row.code.empty() ? "" : ":" + row.code);
-      put("breakdown", code, row.label, "", row.total, "", b.breakdown.unit);
+      const auto section = b.breakdown.label.vi + " / " + b.breakdown.label.en;
+      put(section, row.label, "", row.total, "", b.breakdown.unit);
       for (const auto& [d, name] : r.districts)
-        put("breakdown", code, row.label, d, row.by_district.count(d) ? row.by_district.at(d) : 0, "", b.breakdown.unit);
+        put(section, row.label, d, row.by_district.count(d) ? row.by_district.at(d) : 0, "", b.breakdown.unit);
     }
   table->finish();
 }
@@ -243,10 +301,18 @@ json toJson(const PlanReport& r) {
     states[code] = {{"draft", s.draft}, {"submitted", s.submitted}, {"approved", s.approved}, {"returned", s.returned}};
   json districts = json::array();
   for (const auto& [code, name] : r.districts) districts.push_back({{"code", code}, {"name", name}});
+  json pending = json::object();
+  for (const auto& [code, list] : r.not_inspected) {
+    auto& slot = pending[code] = json::array();
+    for (const auto& e : list) slot.push_back({{"code", e.code}, {"name", e.name}});
+  }
   return {{"plan", r.plan.code}, {"title", {{"vi", r.plan.title.vi}, {"en", r.plan.title.en}}},
           {"period", {{"start", r.plan.period_start}, {"end", r.plan.period_end}}}, {"province", r.province},
           {"district", r.only_district}, {"generated_at", r.generated_at}, {"districts", districts}, {"targets", targets},
-          {"breakdowns", breakdowns}, {"inspections", states}};
+          {"breakdowns", breakdowns}, {"inspections", states},
+          {"left_out", {{"total", r.left_out.total()}, {"drafts", r.left_out.drafts}, {"returned", r.left_out.returned},
+                        {"outside_period", r.left_out.outside_period}}},
+          {"not_inspected", pending}};
 }
 
 // A horizontal bar chart of one target per district, as inline SVG (no script, no network).
@@ -271,24 +337,51 @@ void writeChart(std::ostream& out, const PlanReport& r, const TargetFigure& t) {
   out << "</svg>\n";
 }
 
+// The page, laid out as a Vietnamese administrative report (the layout of Decree 30/2020/NĐ-CP):
+// the issuing body and the number line top left, the national name (Quốc hiệu) and motto (Tiêu
+// ngữ, underlined) top right with the place-date line in italics under them, the title, the
+// body, then "Nơi nhận" on the left and the signature block on the right.
 void writeHtml(std::ostream& out, const PlanReport& r) {
-  out << "<!DOCTYPE html>\n<html lang=\"vi\">\n<head>\n<meta charset=\"utf-8\">\n<title>" << htmlEscape(r.plan.title.vi)
+  const auto& h = r.heading;
+  out << "<!DOCTYPE html>\n<html lang=\"vi\">\n<head>\n<meta charset=\"utf-8\">\n<title>Báo cáo — " << htmlEscape(r.plan.title.vi)
       << "</title>\n<style>\n"
-         "@page { size: A4; margin: 15mm 12mm; }\n"
-         "body { font-family: 'Times New Roman', 'DejaVu Serif', serif; font-size: 11pt; color: #000; max-width: 186mm; margin: auto; }\n"
-         "h1 { font-size: 14pt; text-align: center; } h2 { font-size: 12pt; margin-top: 1.2em; page-break-after: avoid; }\n"
-         "table { border-collapse: collapse; width: 100%; margin: .4em 0; page-break-inside: auto; }\n"
-         "th, td { border: 1px solid #444; padding: 2px 5px; } th { background: #e8e8e8; } td.n { text-align: right; }\n"
-         "tr { page-break-inside: avoid; } .met { font-weight: bold; } .meta { text-align: center; font-style: italic; }\n"
+         "@page { size: A4; margin: 20mm 15mm 20mm 30mm; }\n"
+         "body { font-family: 'Times New Roman', 'DejaVu Serif', serif; font-size: 13pt; color: #000; max-width: 165mm; margin: auto; }\n"
+         "table.heading, table.signing { width: 100%; border: 0; margin: 0; } table.heading td, table.signing td { border: 0; vertical-align: top; }\n"
+         "td.issuer { width: 42%; text-align: center; } td.nation { text-align: center; }\n"
+         ".issuer-line, .quoc-hieu { text-transform: none; font-size: 12pt; } .issuer-body, .quoc-hieu, .tieu-ngu { font-weight: bold; }\n"
+         ".tieu-ngu { font-size: 13pt; } .tieu-ngu u { text-underline-offset: 3px; }\n"
+         ".number { margin-top: .6em; font-size: 13pt; } .place-date { font-style: italic; margin-top: .8em; }\n"
+         "h1.title { font-size: 14pt; text-align: center; margin: 1.2em 0 0; } p.subject { text-align: center; font-weight: bold; margin: .2em 0 1em; }\n"
+         "h2 { font-size: 13pt; margin-top: 1.2em; page-break-after: avoid; } h3 { font-size: 13pt; font-style: italic; }\n"
+         "table.data { border-collapse: collapse; width: 100%; margin: .4em 0; page-break-inside: auto; font-size: 11.5pt; }\n"
+         "table.data th, table.data td { border: 1px solid #444; padding: 2px 5px; } table.data th { background: #e8e8e8; } td.n { text-align: right; }\n"
+         "tr { page-break-inside: avoid; } .met { font-weight: bold; } p.left-out { font-style: italic; }\n"
          "svg.chart { width: 100%; height: auto; font-size: 11px; page-break-inside: avoid; } .bar { fill: #2f5f8f; }\n"
-         "section.target { page-break-inside: avoid; }\n"
+         "section.target, section.district-pending { page-break-inside: avoid; }\n"
+         "td.recipients { width: 50%; font-size: 11pt; } td.recipients ul { list-style: none; padding: 0; margin: 0; }\n"
+         "td.signature { text-align: center; font-weight: bold; } .sign-hint { font-weight: normal; font-style: italic; }\n"
+         ".sign-space { height: 25mm; } table.signing { margin-top: 1.5em; page-break-inside: avoid; }\n"
          "@media print { body { max-width: none; } }\n"
          "</style>\n</head>\n<body>\n";
-  out << "<h1>" << htmlEscape(r.plan.title.vi) << "</h1>\n<p class=\"meta\">Báo cáo tiến độ thực hiện kế hoạch — "
-      << htmlEscape(r.only_district.empty() ? "toàn tỉnh " + r.province : "huyện " + districtName(r, r.only_district))
-      << "<br>Kỳ kế hoạch: " << r.plan.period_start << " đến " << r.plan.period_end << " · Lập lúc " << htmlEscape(r.generated_at)
-      << "<br>Chỉ tính phiếu đã hoàn tất (đã nộp hoặc đã duyệt).</p>\n";
-  out << "<h2>1. Kết quả thực hiện các chỉ tiêu</h2>\n<table>\n<tr><th>Chỉ tiêu</th><th>Kết quả</th><th>Mục tiêu</th><th>Đánh giá</th></tr>\n";
+  // Heading.
+  out << "<table class=\"heading\"><tr>\n<td class=\"issuer\">";
+  for (std::size_t i = 0; i < h.issuer.size(); ++i)
+    out << "<div class=\"" << (i + 1 == h.issuer.size() ? "issuer-body" : "issuer-line") << "\">" << htmlEscape(h.issuer[i]) << "</div>";
+  out << "\n<div class=\"number\">Số: &nbsp;&nbsp;&nbsp;&nbsp;&nbsp;/" << htmlEscape(h.number_suffix) << "</div></td>\n"
+      << "<td class=\"nation\"><div class=\"quoc-hieu\">CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</div>"
+      << "<div class=\"tieu-ngu\"><u>Độc lập - Tự do - Hạnh phúc</u></div>\n<p class=\"place-date\"><i>"
+      << htmlEscape(placeDateLine(h.place, r.generated_at)) << "</i></p></td>\n</tr></table>\n";
+  out << "<h1 class=\"title\">BÁO CÁO</h1>\n<p class=\"subject\">Kết quả thực hiện " << htmlEscape(r.plan.title.vi) << "<br>"
+      << htmlEscape(r.only_district.empty() ? "Phạm vi: toàn tỉnh " + r.province : "Phạm vi: huyện " + districtName(r, r.only_district))
+      << " · Kỳ báo cáo: " << dayText(r.plan.period_start) << " – " << dayText(r.plan.period_end) << "</p>\n";
+  out << "<p class=\"basis\">Số liệu tổng hợp lúc " << htmlEscape(dayTimeText(r.generated_at))
+      << " từ các phiếu kiểm tra và báo cáo định kỳ đã hoàn tất (đã nộp hoặc đã duyệt) trong kỳ.</p>\n"
+      << "<p class=\"left-out\">" << htmlEscape(leftOutText(r.left_out, false)) << " <span lang=\"en\">("
+      << htmlEscape(leftOutText(r.left_out, true)) << ")</span></p>\n";
+  // Body.
+  out << "<h2>1. Kết quả thực hiện các chỉ tiêu</h2>\n<table class=\"data targets\">\n"
+         "<tr><th>Chỉ tiêu</th><th>Kết quả</th><th>Mục tiêu</th><th>Đánh giá</th></tr>\n";
   for (const auto& t : r.targets)
     out << "<tr><td>" << htmlEscape(t.target.label.vi) << "</td><td class=\"n\">" << htmlEscape(figureText(t, t.total))
         << "</td><td class=\"n\">" << htmlEscape(goalText(t.target)) << "</td><td" << (t.met ? " class=\"met\">Đạt" : ">Chưa đạt")
@@ -299,7 +392,8 @@ void writeHtml(std::ostream& out, const PlanReport& r) {
     writeChart(out, r, t);
     out << "</section>\n";
   }
-  out << "<h2>3. Phiếu kiểm tra theo huyện</h2>\n<table>\n<tr><th>Huyện</th><th>Nháp</th><th>Đã nộp</th><th>Đã duyệt</th><th>Trả lại</th></tr>\n";
+  out << "<h2>3. Phiếu kiểm tra theo huyện</h2>\n<table class=\"data states\">\n"
+         "<tr><th>Huyện</th><th>Nháp</th><th>Đã nộp</th><th>Đã duyệt</th><th>Trả lại</th></tr>\n";
   for (const auto& [code, name] : r.districts) {
     const auto s = r.states.count(code) ? r.states.at(code) : StateCounts{};
     out << "<tr><td>" << htmlEscape(name) << "</td><td class=\"n\">" << s.draft << "</td><td class=\"n\">" << s.submitted
@@ -309,7 +403,7 @@ void writeHtml(std::ostream& out, const PlanReport& r) {
   int section = 4;
   for (const auto& b : r.breakdowns) {
     out << "<h2>" << section++ << ". " << htmlEscape(b.breakdown.label.vi) << (b.breakdown.unit.empty() ? "" : " (" + b.breakdown.unit + ")")
-        << "</h2>\n<table>\n<tr><th>Huyện</th>";
+        << "</h2>\n<table class=\"data breakdown\">\n<tr><th>Huyện</th>";
     for (const auto& row : b.rows) out << "<th>" << htmlEscape(row.label.vi) << "</th>";
     out << "</tr>\n";
     for (const auto& [code, name] : r.districts) {
@@ -322,6 +416,28 @@ void writeHtml(std::ostream& out, const PlanReport& r) {
     for (const auto& row : b.rows) out << "<th class=\"n\">" << figureNumber(row.total) << "</th>";
     out << "</tr>\n</table>\n";
   }
+  out << "<h2>" << section++ << ". Cơ sở chưa được kiểm tra trong kỳ</h2>\n"
+      << "<p>Cơ sở chưa có phiếu kiểm tra nào đã hoàn tất trong kỳ báo cáo, theo từng huyện.</p>\n";
+  for (const auto& [code, name] : r.districts) {
+    const auto& pending = pendingIn(r, code);
+    out << "<section class=\"district-pending\"><h3>" << htmlEscape(name) << " (" << pending.size() << ")</h3>\n";
+    if (pending.empty()) {
+      out << "<p>Đã kiểm tra tất cả các cơ sở.</p>\n";
+    } else {
+      out << "<ul>\n";
+      for (const auto& e : pending)
+        out << "<li><span class=\"code\">" << htmlEscape(e.code) << "</span> " << htmlEscape(e.name) << "</li>\n";
+      out << "</ul>\n";
+    }
+    out << "</section>\n";
+  }
+  // Recipients and signature.
+  out << "<table class=\"signing\"><tr>\n<td class=\"recipients\"><b><i>Nơi nhận:</i></b>\n<ul>\n";
+  for (const auto& line : h.recipients) out << "<li>- " << htmlEscape(line) << "</li>\n";
+  out << "</ul></td>\n<td class=\"signature\">";
+  if (!h.signer_authority.empty()) out << "<div class=\"signer-authority\">" << htmlEscape(h.signer_authority) << "</div>";
+  out << "<div class=\"signer-title\">" << htmlEscape(h.signer_title) << "</div>"
+      << "<div class=\"sign-hint\">(Ký, ghi rõ họ tên)</div><div class=\"sign-space\"></div></td>\n</tr></table>\n";
   out << "</body>\n</html>\n";
 }
 
@@ -350,6 +466,14 @@ Result<PlanReport> buildPlanReport(ProvincialStorage& db, const std::string& pla
   }
   for (const auto& d : db.districts())
     if (report.only_district.empty() || d.first == report.only_district) report.districts.push_back(d);
+  sortVietnamese(report.districts, [](const auto& d) -> const std::string& { return d.second; });
+  report.heading = report.plan.heading;
+  auto& heading = report.heading;
+  if (heading.issuer.empty()) heading.issuer = {"UBND TỈNH " + toUpperVietnamese(report.province)};
+  if (heading.place.empty()) heading.place = report.province;
+  if (heading.number_suffix.empty()) heading.number_suffix = "BC-UBND";
+  if (heading.recipients.empty()) heading.recipients = {"Như trên;", "Lưu: VT."};
+  if (heading.signer_title.empty()) heading.signer_authority = "TM. ỦY BAN NHÂN DÂN", heading.signer_title = "CHỦ TỊCH";
   const auto offset = static_cast<std::int32_t>(std::stoi(db.setting("utc_offset_minutes").value_or("0")));
   report.generated_at = spreadsheetDateTime(DateTime{wallClockMs(), offset}).substr(0, 16);
 
@@ -382,6 +506,23 @@ Result<PlanReport> buildPlanReport(ProvincialStorage& db, const std::string& pla
   report.targets.resize(p.targets.size());
   for (std::size_t d = 0; d < all.districts.size(); ++d) report.states[all.districts[d]] = all.states[d];
   report.all_states = all.all_states;
+  report.left_out = all.left_out;
+  // Periodic reports the figures leave out: drafts, returned ones, and those of another period.
+  // (A commune's earlier report in the period is replaced by its latest, not left out.)
+  db.scanFilled({std::string(kinds::kReport), report.only_district}, [&](const FilledRow& r) {
+    if (r.state == "draft") ++report.left_out.drafts;
+    else if (r.state == "returned") ++report.left_out.returned;
+    else if (const auto days = periodDays(r.period); !days || days->second < p.period_start || days->first > p.period_end)
+      ++report.left_out.outside_period;
+  });
+  // Establishments no finalized inspection in the period visited, per district, by code.
+  for (const auto& e : db.heads(std::string(kinds::kEstablishment))) {
+    const auto district_code = textField(e, "district");
+    if (e.deleted || (!report.only_district.empty() && district_code != report.only_district)) continue;
+    if (all.visited.find(e.id) == all.visited.end())
+      report.not_inspected[district_code].push_back({textField(e, "code"), textField(e, "name")});
+  }
+  for (auto& [d, list] : report.not_inspected) sortVietnamese(list, [](const PendingEstablishment& e) -> const std::string& { return e.code; });
   std::vector<std::map<std::string, std::map<std::string, double>>> breakdown_counts(p.breakdowns.size());
   for (std::size_t i = 0; i < p.breakdowns.size(); ++i)
     for (const auto& [code, by] : all.breakdowns[i])

@@ -39,28 +39,49 @@ struct StateCounts {
   std::size_t draft = 0, submitted = 0, approved = 0, returned = 0;
 };
 
+/// The records the figures leave out, and why: each counted once, under its first reason.
+struct LeftOut {
+  std::size_t drafts = 0;          // not finalized
+  std::size_t returned = 0;        // returned by a reviewer, waiting for correction
+  std::size_t outside_period = 0;  // finalized, but their visit or period falls outside the plan's
+  std::size_t total() const { return drafts + returned + outside_period; }
+};
+
+/// An establishment of the report's scope that no finalized inspection in the period visited.
+struct PendingEstablishment {
+  std::string code;  // "CS-43"
+  std::string name;
+};
+
 struct PlanReport {
   Plan plan;
-  std::vector<std::pair<std::string, std::string>> districts;  // (code, name) the report covers, in order
+  std::vector<std::pair<std::string, std::string>> districts;  // (code, name) the report covers, in Vietnamese order of names
   std::string only_district;                                   // empty: the whole province
   std::string province;
   std::string generated_at;  // local time, "YYYY-MM-DD HH:MM"
+  PlanReportHeading heading;  // the plan's, completed from the province where the plan says nothing
   std::vector<TargetFigure> targets;
   std::vector<BreakdownFigures> breakdowns;
   std::map<std::string, StateCounts> states;  // district code → counts
   StateCounts all_states;
+  LeftOut left_out;  // inspections and periodic reports of the scope that no figure counts
+  std::map<std::string, std::vector<PendingEstablishment>> not_inspected;  // district code → by code
 };
 
 /// Computes the report of plan `plan_ref` (its code, or empty for the only plan) over the whole
-/// province or `district` (a code or a name), from the reports' index (refreshed first). Refuses
+/// province or `district` (a code or a name), from the reports' index (refreshed first), as of
+/// the server's clock (the generation time, in the province's offset). Refuses
 /// an unknown plan or district, and a plan whose definition has faults.
 Result<PlanReport> buildPlanReport(ProvincialStorage& db, const std::string& plan_ref, const std::string& district);
 
 enum class ReportFormat { kText, kCsv, kJson, kHtml };
 
 /// Writes the report in `format`: text for a terminal, CSV (UTF-8 with a byte-order mark, one row
-/// per target or breakdown and district) and JSON for tools, HTML as one self-contained page in
-/// Vietnamese that prints on A4.
+/// per target or breakdown and district, named by labels) for a spreadsheet, JSON (with the
+/// plan's codes) for tools, HTML as one self-contained page in Vietnamese laid out as a
+/// Vietnamese administrative report (Quốc hiệu and Tiêu ngữ, issuing body, number and
+/// place-date lines, "Nơi nhận", signature block) that prints on A4. Only JSON carries the
+/// plan's internal codes; what people read names targets by their labels.
 void writePlanReport(std::ostream& out, const PlanReport& report, ReportFormat format);
 
 }  // namespace fieldcheck::server

@@ -140,6 +140,14 @@ struct HeadQuery {
   std::string changed_since;  // "YYYY-MM-DD" (UTC) or empty
 };
 
+/// A current head as an export reads it; valid during the call that hands it out.
+struct HeadRow {
+  const Document& doc;
+  const std::string& district;
+  const std::string& received_at;  // "2019-05-03T02:00:00.123Z"
+  const std::string& created_by;   // the user who made the document: its first revision's author
+};
+
 /// Thread-safety: one object per thread (each holds its own connection); any number of objects
 /// and processes may share the database.
 class ProvincialStorage {
@@ -276,11 +284,10 @@ class ProvincialStorage {
   /// once (each scan reads through a read-only connection of its own).
   virtual void scanFilled(const FilledQuery& query, const std::function<void(const FilledRow&)>& row) = 0;
 
-  /// Calls `row` for each current head of `query`, oldest change first, with its district and the
-  /// time the server received it, one at a time (constant memory, for exports of any size).
-  virtual void scanHeads(const HeadQuery& query,
-                         const std::function<void(const Document& doc, const std::string& district,
-                                                  const std::string& received_at)>& row) = 0;
+  /// Calls `row` for each current head of `query`, oldest change first, with its district, the
+  /// time the server received it and who made the document (the author of its first revision the
+  /// server received), one at a time (constant memory, for exports of any size).
+  virtual void scanHeads(const HeadQuery& query, const std::function<void(const HeadRow& row)>& row) = 0;
 
   /// The current head of a document, or nullopt.
   virtual std::optional<Document> head(const std::string& id) = 0;

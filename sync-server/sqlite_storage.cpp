@@ -571,11 +571,14 @@ class SqliteStorage final : public ProvincialStorage {
     server::scanFilled(data_dir_ / "provincial.db", query, row);
   }
 
-  void scanHeads(const HeadQuery& query,
-                 const std::function<void(const Document&, const std::string&, const std::string&)>& row) override {
+  void scanHeads(const HeadQuery& query, const std::function<void(const HeadRow&)>& row) override {
+    // The maker: the author of the document's first change in the log (found through the index
+    // on (doc_id, revision), a few rows per document).
     SQLite::Statement st(db_,
                          "SELECT c.doc_id, c.kind, c.fields, c.revision, c.parents, c.deleted, c.author, c.device, c.hlc, "
-                         "coalesce(d.district, ''), c.received_at FROM changes c CROSS JOIN documents d "
+                         "coalesce(d.district, ''), c.received_at, "
+                         "(SELECT f.author FROM changes f WHERE f.doc_id = c.doc_id ORDER BY f.seq LIMIT 1) "
+                         "FROM changes c CROSS JOIN documents d "
                          "ON d.id = c.doc_id AND d.head_seq = c.seq "
                          "WHERE c.kind = ?1 AND (?2 = '' OR d.district = ?2) AND (?3 = '' OR c.received_at >= ?3) "
                          "AND c.deleted = 0 ORDER BY c.seq");
@@ -584,7 +587,12 @@ class SqliteStorage final : public ProvincialStorage {
     st.bind(1, query.kind);
     st.bind(2, query.district);
     st.bind(3, query.changed_since);
-    while (st.executeStep()) row(readDocumentRow(st), st.getColumn(9).getString(), st.getColumn(10).getString());
+    while (st.executeStep()) {
+      const auto doc = readDocumentRow(st);
+      const auto district = st.getColumn(9).getString(), received_at = st.getColumn(10).getString(),
+                 created_by = st.getColumn(11).getString();
+      row(HeadRow{doc, district, received_at, created_by});
+    }
   }
 
   std::vector<std::string> idsWithPrefix(const std::string& kind, const std::string& prefix, std::size_t limit) override {

@@ -1,6 +1,8 @@
 // CSV, XLSX and JSON Lines tables.
 #include "table_writer.h"
 
+#include <algorithm>
+#include <charconv>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -91,14 +93,33 @@ class JsonlWriter final : public TableWriter {
 
 // Excel's limit of rows on one sheet.
 constexpr lxw_row_t kMaxSheetRows = 1'048'576;
+// Column widths, in characters of the default font: fitted to the longest cell seen, within
+// these bounds (a long note wraps in Excel rather than making a column a screen wide).
+constexpr double kMinColumnChars = 8;
+constexpr double kMaxColumnChars = 50;
+// The paper an office prints on.
+constexpr std::uint8_t kPaperA4 = 9;
+
+// How many characters a text shows (code points of UTF-8: "Hòa An" is 6).
+double shownChars(std::string_view text) {
+  double n = 0;
+  for (const unsigned char c : text)
+    if ((c & 0xC0) != 0x80) n += 1;
+  return n;
+}
 
 class XlsxWriter final : public TableWriter {
  public:
   XlsxWriter(lxw_workbook* book, std::string sheet) : book_(book), sheet_name_(std::move(sheet)) {
+    // A real date cell, shown as people in Vietnam read dates (the CSV keeps ISO text instead:
+    // Excel reads "2019-05-03 09:00" as a date in any locale, but "03/05/2019" as March 5th in
+    // some); JSON Lines, for machines, keeps ISO 8601 with the offset.
     date_format_ = workbook_add_format(book_);
-    format_set_num_format(date_format_, "yyyy-mm-dd hh:mm");
+    format_set_num_format(date_format_, "dd/mm/yyyy hh:mm");
     header_format_ = workbook_add_format(book_);
     format_set_bold(header_format_);
+    format_set_text_wrap(header_format_);
+    format_set_align(header_format_, LXW_ALIGN_VERTICAL_TOP);
   }
   ~XlsxWriter() override {
     if (book_) workbook_close(book_);
@@ -109,23 +130,34 @@ class XlsxWriter final : public TableWriter {
   }
   void row(const std::vector<Cell>& cells) override {
     if (next_row_ >= kMaxSheetRows) newSheet();
+    if (widths_.size() < cells.size()) widths_.resize(cells.size(), kMinColumnChars);
     for (std::size_t i = 0; i < cells.size(); ++i) {
       const auto col = static_cast<lxw_col_t>(i);
       const auto& c = cells[i];
-      if (const auto* s = std::get_if<std::string>(&c)) worksheet_write_string(sheet_, next_row_, col, s->c_str(), nullptr);
-      else if (const auto* n = std::get_if<std::int64_t>(&c))
+      double chars = 0;
+      if (const auto* s = std::get_if<std::string>(&c)) {
+        worksheet_write_string(sheet_, next_row_, col, s->c_str(), nullptr);
+        chars = shownChars(*s);
+      } else if (const auto* n = std::get_if<std::int64_t>(&c)) {
         worksheet_write_number(sheet_, next_row_, col, static_cast<double>(*n), nullptr);
-      else if (const auto* d = std::get_if<double>(&c)) worksheet_write_number(sheet_, next_row_, col, *d, nullptr);
-      else if (const auto* t = std::get_if<DateTime>(&c)) {
+        chars = static_cast<double>(std::to_string(*n).size());
+      } else if (const auto* d = std::get_if<double>(&c)) {
+        worksheet_write_number(sheet_, next_row_, col, *d, nullptr);
+        char digits[32];
+        chars = static_cast<double>(std::to_chars(digits, digits + sizeof digits, *d).ptr - digits);
+      } else if (const auto* t = std::get_if<DateTime>(&c)) {
+        chars = 16;  // dd/mm/yyyy hh:mm
         const auto text = spreadsheetDateTime(*t);  // YYYY-MM-DD HH:MM:SS, local to the date
         lxw_datetime when{std::stoi(text.substr(0, 4)), std::stoi(text.substr(5, 2)), std::stoi(text.substr(8, 2)),
                           std::stoi(text.substr(11, 2)), std::stoi(text.substr(14, 2)), std::stod(text.substr(17, 2))};
         worksheet_write_datetime(sheet_, next_row_, col, &when, date_format_);
       }
+      widths_[i] = std::max(widths_[i], chars + 1);
     }
     ++next_row_;
   }
   void finish() override {
+    fitColumns();
     auto* book = book_;
     book_ = nullptr;
     if (const auto error = workbook_close(book); error != LXW_NO_ERROR)
@@ -133,17 +165,48 @@ class XlsxWriter final : public TableWriter {
   }
 
  private:
+  // Each sheet prints as an office files it: A4 landscape, as wide as one page, the header row
+  // repeated on every page and frozen on screen.
   void newSheet() {
+    fitColumns();
     ++sheets_;
     const auto name = sheets_ == 1 ? sheet_name_ : sheet_name_ + " (" + std::to_string(sheets_) + ")";
     sheet_ = workbook_add_worksheet(book_, name.c_str());
     if (!sheet_) throw TableWriteError("the XLSX sheet could not be added");
+    widths_.assign(names_.size(), kMinColumnChars);
     for (std::size_t i = 0; i < names_.size(); ++i) {
       worksheet_write_string(sheet_, 0, static_cast<lxw_col_t>(i), names_[i].c_str(), header_format_);
-      worksheet_set_column(sheet_, static_cast<lxw_col_t>(i), static_cast<lxw_col_t>(i), 18, nullptr);
+      // A header wraps onto a few lines rather than widening its column past its content: its
+      // longest word is what it needs at least.
+      double longest = 0;
+      for (const auto& piece : splitWords(names_[i])) longest = std::max(longest, shownChars(piece));
+      widths_[i] = std::max(widths_[i], longest + 2);
     }
     worksheet_freeze_panes(sheet_, 1, 0);
+    worksheet_set_landscape(sheet_);
+    worksheet_set_paper(sheet_, kPaperA4);
+    worksheet_fit_to_pages(sheet_, 1, 0);  // one page wide, as many pages tall as the rows need
+    worksheet_repeat_rows(sheet_, 0, 0);
     next_row_ = 1;
+  }
+
+  // Sets the current sheet's column widths to what its cells showed (libxlsxwriter writes
+  // column widths when the workbook closes, so streamed rows can still decide them).
+  void fitColumns() {
+    if (!sheet_) return;
+    for (std::size_t i = 0; i < widths_.size(); ++i)
+      worksheet_set_column(sheet_, static_cast<lxw_col_t>(i), static_cast<lxw_col_t>(i), std::min(widths_[i], kMaxColumnChars), nullptr);
+  }
+
+  static std::vector<std::string_view> splitWords(std::string_view text) {
+    std::vector<std::string_view> out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+      const auto end = std::min(text.find(' ', start), text.size());
+      if (end > start) out.push_back(text.substr(start, end - start));
+      start = end + 1;
+    }
+    return out;
   }
 
   lxw_workbook* book_;
@@ -152,6 +215,7 @@ class XlsxWriter final : public TableWriter {
   lxw_format* date_format_ = nullptr;
   lxw_format* header_format_ = nullptr;
   std::vector<std::string> names_;
+  std::vector<double> widths_;  // per column of the current sheet, in characters
   lxw_row_t next_row_ = 0;
   int sheets_ = 0;
 };

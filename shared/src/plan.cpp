@@ -132,6 +132,33 @@ Result<Plan> parsePlan(std::string_view json_text) {
       fault("breakdowns", "mỗi mục cần 'field' và 'label'", "each needs 'field' and 'label'");
     plan.breakdowns.push_back(std::move(breakdown));
   }
+  if (root.contains("report")) {
+    const auto& r = root["report"];
+    auto lines = [&](const char* key, std::vector<std::string>& out) {
+      if (!r.contains(key)) return;
+      if (!r[key].is_array()) return fault(std::string("report/") + key, "phải là danh sách các dòng chữ", "must be a list of lines of text");
+      for (const auto& line : r[key]) {
+        if (line.is_string()) out.push_back(line.get<std::string>());
+        else fault(std::string("report/") + key, "mỗi dòng phải là chữ", "each line must be text");
+      }
+    };
+    auto line = [&](const char* key, std::string& out) {
+      if (!r.contains(key)) return;
+      if (r[key].is_string()) out = r[key].get<std::string>();
+      else fault(std::string("report/") + key, "phải là chữ", "must be text");
+    };
+    if (!r.is_object()) {
+      fault("report", "phải là một đối tượng JSON", "must be a JSON object");
+    } else {
+      auto& h = plan.heading;
+      lines("issuer", h.issuer);
+      line("number_suffix", h.number_suffix);
+      line("place", h.place);
+      lines("recipients", h.recipients);
+      line("signer_authority", h.signer_authority);
+      line("signer_title", h.signer_title);
+    }
+  }
   if (!faults.details.empty()) return faults;
   return plan;
 }

@@ -1,9 +1,11 @@
-// Vietnamese-aware text handling on ICU: NFC, diacritic folding, UTF-8 checks.
+// Vietnamese-aware text handling on ICU: NFC, diacritic folding, UTF-8 checks, collation.
 #include "fieldcheck/text.h"
 
 #include <cstdint>
 #include <cstring>
 
+#include <unicode/coll.h>
+#include <unicode/locid.h>
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
@@ -120,6 +122,38 @@ bool searchMatches(std::string_view text, std::string_view query) {
   for (const auto& word : words(foldForSearch(query)))
     if (haystack.find(" " + word) == std::string::npos) return false;
   return true;
+}
+
+struct VietnameseCollator::Impl {
+  std::unique_ptr<icu::Collator> collator;
+};
+
+VietnameseCollator::VietnameseCollator() : impl_(std::make_unique<Impl>()) {
+  UErrorCode status = U_ZERO_ERROR;
+  impl_->collator.reset(icu::Collator::createInstance(icu::Locale("vi"), status));
+  if (U_FAILURE(status) || !impl_->collator)
+    throw std::runtime_error(std::string("ICU has no Vietnamese collator: ") + u_errorName(status));
+  // Establishment codes and numbered names sort as people count: CS-9 before CS-10.
+  impl_->collator->setAttribute(UCOL_NUMERIC_COLLATION, UCOL_ON, status);
+  if (U_FAILURE(status)) throw std::runtime_error(std::string("ICU collator attribute refused: ") + u_errorName(status));
+}
+
+VietnameseCollator::~VietnameseCollator() = default;
+
+bool VietnameseCollator::operator()(std::string_view a, std::string_view b) const {
+  UErrorCode status = U_ZERO_ERROR;
+  const auto order = impl_->collator->compareUTF8(icu::StringPiece(a.data(), static_cast<int32_t>(a.size())),
+                                                  icu::StringPiece(b.data(), static_cast<int32_t>(b.size())), status);
+  if (U_FAILURE(status)) return a < b;  // malformed UTF-8: an order all the same, never a throw mid-sort
+  return order == UCOL_LESS;
+}
+
+std::string toUpperVietnamese(std::string_view text) {
+  auto s = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
+  s.toUpper(icu::Locale("vi"));
+  std::string out;
+  s.toUTF8String(out);
+  return out;
 }
 
 }  // namespace fieldcheck

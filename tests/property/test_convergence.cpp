@@ -203,8 +203,7 @@ class CrashingStorage final : public ProvincialStorage {
   }
   std::size_t refreshReportIndex() override { return inner_.refreshReportIndex(); }
   void scanFilled(const FilledQuery& q, const std::function<void(const FilledRow&)>& row) override { inner_.scanFilled(q, row); }
-  void scanHeads(const HeadQuery& q,
-                 const std::function<void(const Document&, const std::string&, const std::string&)>& row) override {
+  void scanHeads(const HeadQuery& q, const std::function<void(const HeadRow&)>& row) override {
     inner_.scanHeads(q, row);
   }
   Keys serverKeys() override { return inner_.serverKeys(); }

@@ -10,8 +10,10 @@
 
 #include "exports.h"
 #include "fieldcheck/crypto.h"
+#include "fieldcheck/files.h"
 #include "fieldcheck/review.h"
 #include "fieldcheck/seed.h"
+#include "fieldcheck/text.h"
 #include "plan_report.h"
 #include "push_rules.h"
 #include "support/process.h"
@@ -271,13 +273,20 @@ TEST_CASE("report: each target's figure matches the hand-counted province, per d
     const auto csv_file = p.dir / "report.csv";
     std::ofstream(csv_file, std::ios::binary) << csv.str();
     bool found = false;
+    const auto& label = target(r, "establishments_inspected").target.label;
     for (const auto& row : readBack("csv", csv_file))
-      if (row[1] == "establishments_inspected" && row[4] == "") {
-        CHECK(std::stod(row[6].get<std::string>()) == 2);
-        CHECK(row[7] == "47");
+      if (row[1] == label.vi && row[2] == label.en && row[3] == "Toàn bộ / All") {
+        CHECK(std::stod(row[4].get<std::string>()) == 2);
+        CHECK(row[5] == "47");
         found = true;
       }
     CHECK(found);
+    // What people read names targets by their labels, never by the plan's codes (JSON keeps them).
+    for (const auto& t : r.targets) {
+      INFO(t.target.code);
+      CHECK_THAT(text.str() + csv.str() + html.str(), !Catch::Contains(t.target.code));
+      CHECK_THAT(js.str(), Catch::Contains("\"" + t.target.code + "\""));
+    }
     // One self-contained page: no script, nothing fetched from the network; a chart per target.
     const auto page = html.str();
     CHECK_THAT(page, Catch::Contains("<html lang=\"vi\">") && Catch::Contains("size: A4") && Catch::Contains("<svg"));
@@ -432,4 +441,235 @@ TEST_CASE("export: establishments and conflicts as JSON Lines, one object per re
   CHECK_FALSE(exportRecords(*p.db, {"inspection", "Atlantis", "", false}, *bad).ok());
   CHECK_FALSE(exportRecords(*p.db, {"inspection", "", "yesterday", false}, *bad).ok());
   CHECK_FALSE(exportRecords(*p.db, {"photo", "", "", false}, *bad).ok());
+}
+
+TEST_CASE("text: Vietnamese order puts Hạ Lang before Hòa An and each letter where the alphabet has it, unlike byte order", "[text]") {
+  const VietnameseCollator before;
+  // (earlier, later) in Vietnamese; byte order has each pair the other way round.
+  const std::vector<std::pair<std::string, std::string>> pairs = {
+      {"Hạ Lang", "Hòa An"},        // a before o; tones weigh only after the letters
+      {"Thạch An", "Thông Nông"},   // a before ô
+      {"Ân Thi", "Bắc Mê"},         // â is an a, before b
+      {"Đà Lạt", "Em"},             // đ comes after d and before e
+      {"Ưng Hòa", "Vĩnh Yên"},      // ư after u, before v
+      {"Ơn", "Phú Thọ"},            // ơ after o, before p
+  };
+  for (const auto& [a, b] : pairs) {
+    INFO(a << " / " << b);
+    CHECK(b < a);  // bytes: the later one first
+    CHECK(before(a, b));
+    CHECK_FALSE(before(b, a));
+  }
+  // Letters that byte order already places: d before đ, a before ă before â, o before ô before ơ.
+  CHECK(before("Dương", "Đông"));
+  CHECK(before("Hà", "Hăng"));
+  CHECK(before("Hăng", "Hâm"));
+  CHECK(before("Cô", "Cơ"));
+  CHECK(before("Hà Quảng", "Hà Giang") == false);
+  CHECK(before("CS-9", "CS-10"));  // numbers as numbers
+  CHECK_FALSE(before("Hòa An", "Hòa An"));
+
+  std::vector<std::string> districts = {"Trùng Khánh", "Hòa An", "Thông Nông", "Hạ Lang", "Bảo Lâm", "Thạch An", "Hà Quảng",
+                                        "Thành phố Cao Bằng", "Bảo Lạc"};
+  sortVietnamese(districts, [](const std::string& s) -> const std::string& { return s; });
+  CHECK(districts == std::vector<std::string>{"Bảo Lạc", "Bảo Lâm", "Hạ Lang", "Hà Quảng", "Hòa An", "Thạch An", "Thành phố Cao Bằng",
+                                              "Thông Nông", "Trùng Khánh"});
+  CHECK(toUpperVietnamese("Ủy ban nhân dân tỉnh Cao Bằng") == "ỦY BAN NHÂN DÂN TỈNH CAO BẰNG");
+}
+
+TEST_CASE("report: districts in Vietnamese order, the establishments not yet inspected, and the records the figures leave out", "[report]") {
+  Province p;
+  const auto r = p.report();
+  // Districts by their names in Vietnamese order (the seed lists them otherwise).
+  std::vector<std::string> names;
+  for (const auto& d : r.districts) names.push_back(d.second);
+  CHECK(names == std::vector<std::string>{"Bảo Lạc", "Bảo Lâm", "Hạ Lang", "Hà Quảng", "Hòa An", "Nguyên Bình", "Phục Hòa",
+                                          "Quảng Uyên", "Thạch An", "Thành phố Cao Bằng", "Thông Nông", "Trà Lĩnh", "Trùng Khánh"});
+
+  // Left out: inspections #4 (draft), #7 (returned), #5 (before the period); periodic reports of
+  // Xã Trường Hà (draft) and Xã Cô Ba (2018). Each once, under its first reason.
+  CHECK(r.left_out.drafts == 2);
+  CHECK(r.left_out.returned == 1);
+  CHECK(r.left_out.outside_period == 2);
+  CHECK(r.left_out.total() == 5);
+
+  // Not yet inspected: each establishment of a district without a finalized inspection in the
+  // period. Visited: CS-15 (#1, #2), CS-27 (#3, submitted), CS-17 (#6); CS-39 had only a draft
+  // and one before the period.
+  const std::set<std::string> visited = {"CS-15", "CS-27", "CS-17"};
+  std::map<std::string, std::vector<std::string>> expected;
+  for (const auto& e : p.db->heads("establishment"))
+    if (!visited.count(textField(e, "code"))) expected[textField(e, "district")].push_back(textField(e, "code"));
+  std::map<std::string, std::vector<std::string>> listed;
+  for (const auto& [d, list] : r.not_inspected)
+    for (const auto& e : list) listed[d].push_back(e.code);
+  for (auto& [d, codes] : expected) std::sort(codes.begin(), codes.end());  // CS-01..CS-47: zero-padded, byte order is number order
+  CHECK(listed == expected);
+  CHECK(std::find(listed["bao-lac"].begin(), listed["bao-lac"].end(), "CS-39") != listed["bao-lac"].end());
+  CHECK(std::find(listed["bao-lac"].begin(), listed["bao-lac"].end(), "CS-15") == listed["bao-lac"].end());
+
+  SECTION("one district's report leaves out that district's records only") {
+    const auto one = p.report("Hà Quảng");
+    CHECK(one.left_out.drafts == 1);  // Xã Trường Hà's report
+    CHECK(one.left_out.returned == 1);
+    CHECK(one.left_out.outside_period == 0);
+    CHECK(one.not_inspected.size() == 1);
+  }
+
+  SECTION("the HTML page is headed, dated and signed as an administrative report") {
+    auto pinned = r;
+    const std::vector<std::pair<std::string, std::string>> dates = {
+        {"2026-11-30 10:15", "Cao Bằng, ngày 30 tháng 11 năm 2026"},
+        {"2026-02-05 08:00", "Cao Bằng, ngày 05 tháng 02 năm 2026"},  // day below 10, months 1 and 2: a leading zero
+        {"2027-03-04 08:00", "Cao Bằng, ngày 04 tháng 3 năm 2027"}};
+    for (const auto& [at, line] : dates) {
+      pinned.generated_at = at;
+      std::ostringstream html;
+      writePlanReport(html, pinned, ReportFormat::kHtml);
+      CHECK_THAT(html.str(), Catch::Contains("<i>" + line + "</i>"));
+    }
+    std::ostringstream html;
+    writePlanReport(html, pinned, ReportFormat::kHtml);
+    const auto page = html.str();
+    CHECK_THAT(page, Catch::Contains("UBND TỈNH CAO BẰNG") && Catch::Contains("/BC-SLĐTBXH") && Catch::Contains("Nơi nhận:") &&
+                         Catch::Contains("Số liệu không tính 5 hồ sơ: 2 bản nháp, 1 bị trả lại chờ sửa, 2 ngoài kỳ báo cáo.") &&
+                         Catch::Contains("The figures leave out 5 records: 2 drafts, 1 returned for correction, 2 outside the period.") &&
+                         Catch::Contains("04/03/2019 – 31/12/2019"));
+    // Hạ Lang's section comes before Hòa An's.
+    CHECK(page.find("<h3>Hạ Lang (") < page.find("<h3>Hòa An ("));
+  }
+
+  SECTION("a plan without a report heading is headed by its province") {
+    const auto plan_id = seedDocumentId("plan", kPlan);
+    REQUIRE(p.db->amend(plan_id, [](const Document& plan) -> Result<Fields> {
+                  auto definition = json::parse(textField(plan, "definition"));
+                  definition.erase("report");
+                  auto fields = plan.fields;
+                  fields["definition"] = definition.dump();
+                  return fields;
+                }, "admin").ok());
+    const auto plain = p.report();
+    CHECK(plain.heading.issuer == std::vector<std::string>{"UBND TỈNH CAO BẰNG"});
+    CHECK(plain.heading.place == "Cao Bằng");
+    CHECK_FALSE(plain.heading.signer_title.empty());
+  }
+}
+
+TEST_CASE("export: an inspection names who made it apart from its reviewer and last editor, GPS as two numbers, photos by name", "[export]") {
+  Province p;
+  // #1: made by Lan, approved by Giám, then amended by the province's officer.
+  REQUIRE(p.db->amend(p.ids[1], [](const Document& head) -> Result<Fields> {
+                auto fields = head.fields;
+                fields["notes"] = std::string("Bổ sung sau khi duyệt");
+                fields["photo_premises"] = AttachmentRef{std::string(64, 'a'), 1234, "image/jpeg"};
+                return fields;
+              }, "tinh").ok());
+  const std::string format = GENERATE("csv", "xlsx");
+  const auto file = p.dir / ("inspections." + format);
+  if (format == "xlsx") {
+    auto table = xlsxWriter(file, "Hồ sơ");
+    REQUIRE(table.ok());
+    REQUIRE(exportRecords(*p.db, {"inspection", "", "", false}, *table.value()).value() == 7);
+  } else {
+    std::ofstream out(file, std::ios::binary);
+    auto table = csvWriter(out);
+    REQUIRE(exportRecords(*p.db, {"inspection", "", "", false}, *table).value() == 7);
+  }
+  const auto table = readBack(format, file);
+  const auto& header = table[0];
+  auto column = [&](const std::string& name) -> std::size_t {
+    for (std::size_t i = 0; i < header.size(); ++i)
+      if (header[i] == name) return i;
+    FAIL("no column " << name);
+    return 0;
+  };
+  const auto id = column("Mã"), inspector = column("Người kiểm tra"), reviewer = column("Người duyệt"),
+             last = column("Người sửa cuối"), lat = column("Vị trí GPS — vĩ độ"), lon = column("Vị trí GPS — kinh độ"),
+             photo = column("Ảnh cơ sở");
+  auto number = [&](const json& cell) { return cell.is_number() ? cell.get<double>() : std::stod(cell.get<std::string>()); };
+  bool seen = false;
+  for (std::size_t i = 1; i < table.size(); ++i) {
+    const auto& row = table[i];
+    const auto head = p.db->head(row[id].get<std::string>()).value();
+    INFO(head.id);
+    const auto* point = head.fields.at("location").get<GeoPoint>();
+    REQUIRE(point);
+    if (format == "xlsx") CHECK(row[lat].is_number());
+    CHECK(number(row[lat]) == Approx(point->latitude));
+    CHECK(number(row[lon]) == Approx(point->longitude));
+    CHECK(row[last] == head.author);
+    if (head.id == p.ids[1]) {
+      seen = true;
+      CHECK(row[inspector] == "lan");
+      CHECK(row[reviewer] == "giam");
+      CHECK(row[last] == "tinh");
+      CHECK(row[photo] == head.id.substr(0, 8) + "-photo_premises-1.jpg");
+    } else {
+      CHECK(row[inspector] == (head.id == p.ids[6] || head.id == p.ids[7] ? "minh" : "lan"));  // #1-#5 Lan's, #6-#7 Minh's
+    }
+  }
+  CHECK(seen);
+  CHECK(photoDisplayName("HA-2-0007", "photo_front", 2, "image/png") == "HA-2-0007-photo_front-2.png");
+}
+
+TEST_CASE("export: establishments carry their code and their commune's and district's names, and XLSX prints as an office files it", "[export]") {
+  Province p;
+  const std::string format = GENERATE("csv", "xlsx");
+  const auto file = p.dir / ("establishments." + format);
+  if (format == "xlsx") {
+    auto table = xlsxWriter(file, "Cơ sở");
+    REQUIRE(table.ok());
+    REQUIRE(exportRecords(*p.db, {"establishment", "", "", false}, *table.value()).value() == 47);
+  } else {
+    std::ofstream out(file, std::ios::binary);
+    auto table = csvWriter(out);
+    REQUIRE(exportRecords(*p.db, {"establishment", "", "", false}, *table).value() == 47);
+  }
+  const auto table = readBack(format, file);
+  REQUIRE(table.size() == 48);
+  const auto& header = table[0];
+  auto column = [&](const std::string& name) -> std::size_t {
+    for (std::size_t i = 0; i < header.size(); ++i)
+      if (header[i] == name) return i;
+    FAIL("no column " << name);
+    return 0;
+  };
+  const auto code = column("Mã cơ sở"), commune = column("Xã, phường, thị trấn"), district = column("Huyện"), name = column("Tên cơ sở");
+  std::map<std::string, std::string> communes, districts;
+  for (const auto& c : p.db->heads("commune")) communes[textField(c, "code")] = textField(c, "name");
+  for (const auto& [c, n] : p.db->districts()) districts[c] = n;
+  std::set<std::string> codes;
+  for (std::size_t i = 1; i < table.size(); ++i) {
+    const auto& row = table[i];
+    const auto e = p.db->head(establishment(row[code].get<std::string>())).value();
+    INFO(row[code]);
+    codes.insert(row[code].get<std::string>());
+    CHECK(row[name] == textField(e, "name"));
+    CHECK(row[district] == districts.at(textField(e, "district")));
+    if (!textField(e, "commune").empty()) CHECK(row[commune] == communes.at(textField(e, "commune")));
+  }
+  CHECK(codes.size() == 47);
+  CHECK(codes.count("CS-43") == 1);
+  // No slug where a person reads names, no question id in a header.
+  for (const auto& h : header) CHECK_THAT(h.get<std::string>(), !Catch::Contains("_") && !Catch::Contains("(mã)"));
+  if (format == "csv") {
+    CHECK_THAT(fieldcheck::readWholeFile(file), !Catch::Contains("thanh-pho-cao-bang/"));
+    return;
+  }
+  auto layout = test::runProcess({"/usr/bin/python3", std::string(FIELDCHECK_TEST_DIR) + "/support/read_table.py", "xlsx-layout", file.string()});
+  INFO(layout.err);
+  REQUIRE(layout.exit_code == 0);
+  const auto sheet = json::parse(layout.out)["sheets"][0];
+  CHECK(sheet["orientation"] == "landscape");
+  CHECK(sheet["paper"] == 9);  // A4
+  CHECK(sheet["fit_to_page"] == true);
+  CHECK(sheet["fit_width"] == 1);
+  CHECK(sheet["fit_height"] == 0);
+  CHECK(sheet["print_title_rows"] == "$1:$1");
+  CHECK(sheet["freeze_panes"] == "A2");
+  // Widths follow the content: the address column is wider than the code column, none past the cap.
+  const auto widths = sheet["widths"];
+  REQUIRE(widths.size() == header.size());
+  for (const auto& w : widths) CHECK((w.is_number() && w.get<double>() <= 51));
+  CHECK(widths[column("Địa chỉ")].get<double>() > widths[code].get<double>() + 10);
 }

@@ -49,6 +49,19 @@ struct PlanBreakdown {
   std::string unit;
 };
 
+/// How the plan's report is headed and signed, as a Vietnamese administrative report is: the
+/// issuing body top left, the number line under it, the place of the date line, who receives
+/// it ("Nơi nhận") and who signs. Every part is optional; the report fills what is missing from
+/// the province (an issuer "UBND TỈNH <PROVINCE>", the province as the place).
+struct PlanReportHeading {
+  std::vector<std::string> issuer;      // top left, each line as printed: the parent body, then the issuing one
+  std::string number_suffix;            // "BC-SLĐTBXH": the number line reads "Số: ....../BC-SLĐTBXH"
+  std::string place;                    // "Cao Bằng": "Cao Bằng, ngày 30 tháng 11 năm 2026"
+  std::vector<std::string> recipients;  // the lines of "Nơi nhận:"
+  std::string signer_authority;         // "KT. GIÁM ĐỐC" (empty when the signer signs in their own right)
+  std::string signer_title;             // "PHÓ GIÁM ĐỐC"
+};
+
 struct Plan {
   std::string code;
   Bilingual title;
@@ -57,10 +70,12 @@ struct Plan {
   std::string period_end;
   std::vector<PlanTarget> targets;
   std::vector<PlanBreakdown> breakdowns;
+  PlanReportHeading heading;  // "report" in plan.json
 };
 
 /// Reads a plan definition (plan.json). Refuses, listing each fault, unknown measure kinds,
-/// targets without a goal or a label, and a period that is not two dates in order.
+/// targets without a goal or a label, a period that is not two dates in order, and a "report"
+/// heading whose parts are not text (or lists of text).
 Result<Plan> parsePlan(std::string_view json_text);
 
 }  // namespace fieldcheck

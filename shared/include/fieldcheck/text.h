@@ -1,8 +1,12 @@
-// Vietnamese-aware text handling: UTF-8 checks, NFC normalisation and folding for search.
+// Vietnamese-aware text handling: UTF-8 checks, NFC normalisation, folding for search, and
+// sorting in Vietnamese alphabetical order.
 #pragma once
 
+#include <algorithm>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace fieldcheck {
 
@@ -19,5 +23,36 @@ std::string foldForSearch(std::string_view text);
 
 /// True when every word of `query` begins a word of `text`, both folded.
 bool searchMatches(std::string_view text, std::string_view query);
+
+/// Orders text as a Vietnamese reader expects (ICU's collator for the locale "vi"): a, ă, â,
+/// b, ..., d, đ, e, ê, ..., o, ô, ơ, ..., u, ư, ...; tones weigh only between words otherwise
+/// equal; digits in numeric order ("CS-9" before "CS-10"). "Hạ Lang" comes before "Hòa An",
+/// which byte order puts the other way round. Throws std::runtime_error when ICU has no
+/// collator (a broken installation). Not thread-safe: one object per thread.
+class VietnameseCollator {
+ public:
+  VietnameseCollator();
+  ~VietnameseCollator();
+  VietnameseCollator(const VietnameseCollator&) = delete;
+  VietnameseCollator& operator=(const VietnameseCollator&) = delete;
+
+  /// True when `a` sorts before `b`.
+  bool operator()(std::string_view a, std::string_view b) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Sorts `items` in Vietnamese alphabetical order of `key(item)`, stably.
+template <class T, class Key>
+void sortVietnamese(std::vector<T>& items, Key&& key) {
+  const VietnameseCollator before;
+  std::stable_sort(items.begin(), items.end(), [&](const T& a, const T& b) { return before(key(a), key(b)); });
+}
+
+/// `text` in capitals as Vietnamese writes them ("Ủy ban nhân dân tỉnh Cao Bằng" ->
+/// "ỦY BAN NHÂN DÂN TỈNH CAO BẰNG").
+std::string toUpperVietnamese(std::string_view text);
 
 }  // namespace fieldcheck
