@@ -210,8 +210,13 @@ std::string InspectorService::photoName(const std::string& sha256) const {
 }
 
 std::optional<Result<AttachmentRef>> InspectorService::photoByName(std::string_view name) const {
-  // NUMBER-QUESTION[-POSITION]: a question id has no '-', a number has two.
+  // NUMBER-QUESTION[-POSITION][.jpg|.png] (an export's file name): a question id has no '-', a
+  // number has two.
   std::string_view rest = name;
+  for (const std::string_view extension : {".jpg", ".png"})
+    if (rest.size() > extension.size() && rest.substr(rest.size() - extension.size()) == extension)
+      rest.remove_suffix(extension.size());
+
   int position = 1;
   if (const auto dash = rest.rfind('-'); dash != std::string_view::npos && dash + 1 < rest.size() &&
                                          std::all_of(rest.begin() + dash + 1, rest.end(), [](char c) { return c >= '0' && c <= '9'; })) {

@@ -17,6 +17,7 @@
 #include "fieldcheck/checklist_template.h"
 #include "fieldcheck/conflict_record.h"
 #include "fieldcheck/document.h"
+#include "fieldcheck/record_number.h"
 #include "fieldcheck/review.h"
 #include "fieldcheck/seed.h"
 #include "home.h"
@@ -140,7 +141,7 @@ class InspectorService {
   /// The name of the photo of `record`'s question `question_id` ("HA-2-0007-photo_front-1": the
   /// record's name, the question, the photo's position in it).
   std::string photoName(const Document& record, const std::string& question_id) const {
-    return recordName(record) + "-" + question_id + "-1";
+    return fieldcheck::photoName(recordName(record), question_id, 1);  // one image per question
   }
   /// The name of photo `sha256` by the first record here that holds it; its first 12 hex digits
   /// when none does.

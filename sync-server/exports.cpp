@@ -6,6 +6,7 @@
 
 #include "fieldcheck/checklist_template.h"
 #include "fieldcheck/conflict_record.h"
+#include "fieldcheck/record_number.h"
 #include "fieldcheck/review.h"
 #include "fieldcheck/seed.h"
 
@@ -79,7 +80,12 @@ std::vector<Question> questionsOf(ProvincialStorage& db, const std::string& purp
 }
 
 // How a record is named in the file names of its photos, until records have numbers.
-std::string recordLabel(const Document& doc) { return doc.id.substr(0, 8); }
+// How people name a record: its number (record_number.h); the id's first characters for one an
+// older program made without a number.
+std::string recordLabel(const Document& doc) {
+  const auto number = textField(doc, inspection_fields::kNumber);
+  return number.empty() ? doc.id.substr(0, 8) : number;
+}
 
 void addQuestionColumns(std::vector<Column>& columns, const std::vector<Question>& questions, bool english) {
   std::map<std::string, int> seen;
@@ -102,7 +108,7 @@ void addQuestionColumns(std::vector<Column>& columns, const std::vector<Question
                            const auto* v = fieldOf(row.doc, id);
                            const auto* ref = v ? v->get<AttachmentRef>() : nullptr;
                            if (!ref) return {};
-                           return photoDisplayName(recordLabel(row.doc), id, 1, ref->media_type);  // one image per question
+                           return photoName(recordLabel(row.doc), id, 1, ref->media_type);  // one image per question
                          }});
     } else {
       columns.push_back({header, [q, english](const HeadRow& row) { return fieldCell(row.doc, q.id.c_str(), &q, english); }});
@@ -112,13 +118,6 @@ void addQuestionColumns(std::vector<Column>& columns, const std::vector<Question
 
 }  // namespace
 
-std::string photoDisplayName(const std::string& record_label, const std::string& question_id, int position,
-                             const std::string& media_type) {
-  // TODO(numbers): once records have numbers (HA-2-0007), callers pass the number here instead
-  // of the id's first characters (recordLabel above), and the photo is "HA-2-0007-photo_front-1.jpg".
-  const std::string extension = media_type == "image/png" ? ".png" : media_type == "image/jpeg" ? ".jpg" : "";
-  return record_label + "-" + question_id + "-" + std::to_string(position) + extension;
-}
 
 Result<std::size_t> exportRecords(ProvincialStorage& db, const ExportOptions& o, TableWriter& table) {
   const bool en = o.english;
@@ -141,6 +140,7 @@ Result<std::size_t> exportRecords(ProvincialStorage& db, const ExportOptions& o,
 
   std::vector<Column> columns;
   auto text = [](const std::string& s) { return s.empty() ? Cell{} : Cell{s}; };
+  columns.push_back({L("Số phiếu", "Number"), [](const HeadRow& r) { return Cell{recordLabel(r.doc)}; }});
   columns.push_back({L("Mã", "Id"), [](const HeadRow& r) { return Cell{r.doc.id}; }});
   columns.push_back({L("Huyện", "District"), [=](const HeadRow& r) { return text(districtName(r.district)); }});
   std::string kind = o.kind;

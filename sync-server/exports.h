@@ -17,12 +17,6 @@ struct ExportOptions {
   bool english = false;       // headers and labels in English instead of Vietnamese
 };
 
-/// The file name a photo of a record goes by in exports: "<record>-<question>-<position>.<ext>"
-/// ("3f2a9c01-photo_premises-1.jpg"), `position` counting from 1, the extension from the media
-/// type (none for an unknown type). One place, so that the record's label can become its number.
-std::string photoDisplayName(const std::string& record_label, const std::string& question_id, int position,
-                             const std::string& media_type);
-
 /// Writes the current records of `options.kind` to `table`, one at a time (memory does not grow
 /// with the rows). Returns how many rows it wrote. Refuses an unknown kind, district or date.
 Result<std::size_t> exportRecords(ProvincialStorage& db, const ExportOptions& options, TableWriter& table);

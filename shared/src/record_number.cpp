@@ -85,4 +85,10 @@ std::string districtAbbreviation(std::string_view code, std::string_view abbrevi
   return out.empty() ? "X" : out;
 }
 
+std::string photoName(const std::string& record_name, const std::string& question_id, int position,
+                      const std::string& media_type) {
+  const std::string extension = media_type == "image/png" ? ".png" : media_type == "image/jpeg" ? ".jpg" : "";
+  return record_name + "-" + question_id + "-" + std::to_string(position) + extension;
+}
+
 }  // namespace fieldcheck

@@ -176,6 +176,12 @@ TEST_CASE("numbers: commands name records by number and establishments by code, 
   INFO(fetched.err);
   CHECK(fetched.exit_code == 0);
   CHECK(readWholeFile(files / "out.jpg") == sampleJpeg(40'000));
+  // The export names the record and its photo the same way.
+  auto exported = runProcess({serverBinary(), "--data", p.data, "export", "--kind", "inspection", "--format", "csv"});
+  REQUIRE(exported.exit_code == 0);
+  CHECK(exported.out.find("BLC-1-0001,") != std::string::npos);
+  CHECK(exported.out.find("BLC-1-0001-photo_documents-1.jpg") != std::string::npos);
+  CHECK(p.giam.run({"attachment", "fetch", "BLC-1-0001-photo_documents-1.jpg"}).exit_code == 0);
   auto wrong = p.giam.run({"attachment", "fetch", "BLC-1-0001-photo_premises-1"});
   CHECK(wrong.exit_code == 1);
   CHECK(wrong.err.find("BLC-1-0001-photo_premises-1") != std::string::npos);

@@ -128,9 +128,9 @@ TEST_CASE("server cli: the report reads as a Vietnamese administrative report an
     REQUIRE(codes.size() >= 3);
     auto inspect = [&](const std::string& what, const std::string& code, const std::string& visit, bool finalize) {
       const auto kind = lan.runJson({"establishment", "show", code})["fields"]["kind"].get<std::string>();
-      auto created = lan.run({"inspect", "new", "--establishment", code});
+      auto created = lan.run({"--json", "inspect", "new", "--establishment", code});
       REQUIRE(created.exit_code == 0);
-      const auto id = created.out.substr(0, 32);
+      const auto id = nlohmann::json::parse(created.out)["id"].get<std::string>();
       std::vector<std::string> answers = {"inspect", "set", id, "visit_time=" + visit, "team_members=Đoàn 1",
                                           "business_registration=c", "security_certificate=c", "worker_register=c",
                                           "workers_total=4", "workers_women=2", "workers_under_18=0", "prostitution_signs=k",

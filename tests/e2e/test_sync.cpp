@@ -805,9 +805,12 @@ TEST_CASE("consolidation: what laptops sent becomes the plan report and exports 
   REQUIRE(read.exit_code == 0);
   const auto rows = json::parse(read.out)["rows"];
   REQUIRE(rows.size() == 3);
-  CHECK(rows[0][0] == "Mã");
-  std::set<std::string> exported{rows[1][0].get<std::string>(), rows[2][0].get<std::string>()};
+  CHECK(rows[0][0] == "Số phiếu");
+  CHECK(rows[0][1] == "Mã");
+  std::set<std::string> exported{rows[1][1].get<std::string>(), rows[2][1].get<std::string>()};
   CHECK(exported == std::set<std::string>(ids.begin(), ids.end()));
+  for (int row = 1; row <= 2; ++row)  // each record by the number its laptop gave it
+    CHECK(rows[row][0] == lan.runJson({"inspect", "show", rows[row][1].get<std::string>()})["number"]);
   // Reports and exports name businesses and their owners: only their owner may read them.
   for (const auto& file : {html, xlsx}) {
     INFO(file);

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "exports.h"
+#include "fieldcheck/record_number.h"
 #include "fieldcheck/crypto.h"
 #include "fieldcheck/files.h"
 #include "fieldcheck/review.h"
@@ -609,7 +610,7 @@ TEST_CASE("export: an inspection names who made it apart from its reviewer and l
     }
   }
   CHECK(seen);
-  CHECK(photoDisplayName("HA-2-0007", "photo_front", 2, "image/png") == "HA-2-0007-photo_front-2.png");
+  CHECK(photoName("HA-2-0007", "photo_front", 2, "image/png") == "HA-2-0007-photo_front-2.png");
 }
 
 TEST_CASE("export: establishments carry their code and their commune's and district's names, and XLSX prints as an office files it", "[export]") {

@@ -51,4 +51,10 @@ std::string districtAbbreviation(std::string_view code, std::string_view abbrevi
 /// Whether `text` can be a district's abbreviation: 1 to 4 capital letters A-Z.
 bool isDistrictAbbreviation(std::string_view text);
 
+/// How people name a photo: its record's name (its number), the question and its position
+/// there, "HA-2-0007-photo_front-1"; with `media_type`, as a file: "HA-2-0007-photo_front-1.jpg".
+std::string photoName(const std::string& record_name, const std::string& question_id, int position,
+                      const std::string& media_type = "");
+
+
 }  // namespace fieldcheck
