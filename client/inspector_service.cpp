@@ -99,7 +99,7 @@ std::optional<Problem> InspectorService::outsideDistrict(const std::string& dist
                                                          const std::string& what_en) const {
   // The district this laptop's user works in, as the server said at login ("" for the province).
   const auto mine = store_.setting("district").value_or("");
-  if (mine.empty() || district == mine) return std::nullopt;
+  if (worksIn(mine, district)) return std::nullopt;
   return problem(what_vi + " thuộc " + districtName(district) + ", ngoài huyện của bạn (" + districtName(mine) +
                      "); máy chủ sẽ không nhận, nên không ghi gì.",
                  what_en + " is in " + districtName(district) + ", outside your district (" + districtName(mine) +
@@ -530,7 +530,7 @@ Result<InspectionView> InspectorService::view(std::string_view inspection_ref) c
 
 Result<Document> InspectorService::editDraft(
     const Document& inspection, const std::function<Result<Fields>(const InspectionView&)>& change) {
-  const bool may_amend = supervises();
+  const bool may_amend = mayAmendFinalized(role());
   return store_.write(inspection.id, inspection.kind, [&](const Document* current) -> Result<Fields> {
     // The check runs on the revision inside the write transaction, not on the one read before.
     const bool finalized = textField(*current, f::kStatus) != kStatusDraft;
@@ -644,7 +644,7 @@ Result<Document> InspectorService::finalize(std::string_view inspection_ref) {
 Result<Document> InspectorService::discard(std::string_view inspection_ref) {
   auto inspection = findInspection(inspection_ref);
   if (!inspection) return inspection;
-  const bool may_discard_finalized = supervises();
+  const bool may_discard_finalized = mayDiscardOthersWork(role());
   return store_.writeRevision(inspection.value().id, [&](const Document& current, HybridTimestamp stamp) -> Result<Document> {
     // Checked on the head inside the write transaction, not on the one read before.
     if (current.deleted) return problem("Phiếu này đã bị bỏ.", "This inspection was discarded already.");
@@ -658,7 +658,7 @@ Result<Document> InspectorService::discard(std::string_view inspection_ref) {
 }
 
 Result<Document> InspectorService::review(std::string_view inspection_ref, const ReviewDecision& decision) {
-  if (!supervises())
+  if (!mayReview(role()))
     return problem("Chỉ giám sát viên, cán bộ tỉnh hoặc quản trị mới duyệt phiếu. Nếu bạn giám sát, hãy đăng nhập lại (`fieldcheck login`).",
                    "Only a supervisor, provincial officer or administrator reviews inspections. If you supervise, log in again "
                    "(`fieldcheck login`).");
@@ -719,9 +719,9 @@ StatusSummary InspectorService::status() const {
   return s;
 }
 
-bool InspectorService::supervises() const {
-  const auto role = store_.setting("role").value_or("");
-  return !role.empty() && role != "inspector";
+Role InspectorService::role() const {
+  // Before its first login a laptop's user is an inspector, whatever they may be on the server.
+  return parseRole(store_.setting("role").value_or("")).value_or(Role::kInspector);
 }
 
 std::vector<ConflictView> InspectorService::conflicts(bool all) const {
@@ -764,7 +764,7 @@ Result<ConflictView> InspectorService::findConflict(std::string_view ref) const 
 
 Result<Document> InspectorService::resolveConflict(std::string_view ref, const std::vector<std::string>& takes,
                                                    const std::vector<std::string>& sets) {
-  if (!supervises())
+  if (!mayResolveConflicts(role()))
     return problem("Chỉ giám sát viên, cán bộ tỉnh hoặc quản trị mới giải quyết xung đột.",
                    "Only a supervisor, provincial officer or administrator resolves conflicts.");
   auto view = findConflict(ref);

@@ -19,6 +19,7 @@
 #include "fieldcheck/document.h"
 #include "fieldcheck/record_number.h"
 #include "fieldcheck/review.h"
+#include "fieldcheck/roles.h"
 #include "fieldcheck/seed.h"
 #include "home.h"
 #include "local_store.h"
@@ -249,9 +250,8 @@ class InspectorService {
  private:
   InspectorService(LocalStore store, Home home);
 
-  /// Whether this laptop's user (as the server told it at login) supervises: a supervisor,
-  /// provincial officer or administrator, who amends finalized inspections and resolves conflicts.
-  bool supervises() const;
+  /// This laptop's user's role, as the server told it at login (roles.h says what each may do).
+  Role role() const;
 
   /// How messages name a kind of document.
   struct Noun {

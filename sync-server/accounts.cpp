@@ -12,22 +12,6 @@
 
 namespace fieldcheck::server {
 
-std::string_view roleName(Role role) {
-  switch (role) {
-    case Role::kInspector: return "inspector";
-    case Role::kSupervisor: return "supervisor";
-    case Role::kProvincial: return "provincial";
-    case Role::kAdmin: return "admin";
-  }
-  return "inspector";
-}
-
-std::optional<Role> parseRole(std::string_view name) {
-  for (Role r : {Role::kInspector, Role::kSupervisor, Role::kProvincial, Role::kAdmin})
-    if (roleName(r) == name) return r;
-  return std::nullopt;
-}
-
 std::string hashPassword(std::string_view password) {
   ensureSodium();
   std::array<char, crypto_pwhash_argon2id_STRBYTES> out{};

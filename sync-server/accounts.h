@@ -9,13 +9,10 @@
 #include <vector>
 
 #include "fieldcheck/result.h"
+#include "fieldcheck/roles.h"
 
 namespace fieldcheck::server {
 
-enum class Role { kInspector, kSupervisor, kProvincial, kAdmin };
-
-std::string_view roleName(Role role);
-std::optional<Role> parseRole(std::string_view name);
 
 struct User {
   std::string name;
@@ -33,7 +30,7 @@ struct Identity {
   std::string device;
   /// The device's laptop numbers (record_number.h), each with its scope (a district's code, or
   /// "" province-wide) and as a record number carries it ("2", "T3").
-  std::vector<std::pair<std::string, std::string>> laptop_numbers;
+  std::vector<std::pair<std::string, std::string>> laptop_numbers = {};
 };
 
 /// A laptop number as a record number carries it: "2" in a district, "T2" province-wide.

@@ -162,6 +162,10 @@ class ProvincialStorage {
 
   /// The code of a district given its code or its name (accents optional); nullopt if unknown.
   virtual std::optional<std::string> findDistrict(const std::string& code_or_name) = 0;
+  /// The inspections and periodic reports numbered `number` ("HA-2-0007", as record_number.h
+  /// writes it): one, or none; two only if two laptops that never logged in drew the same marker.
+  virtual std::vector<std::string> idsWithNumber(const std::string& number) = 0;
+
   /// Every district as (code, name).
   virtual std::vector<std::pair<std::string, std::string>> districts() = 0;
 

@@ -595,7 +595,18 @@ class SqliteStorage final : public ProvincialStorage {
     }
   }
 
+  std::vector<std::string> idsWithNumber(const std::string& number) override {
+    SQLite::Statement st(db_,
+                         "SELECT id FROM heads WHERE kind IN ('inspection', 'report') AND json_extract(fields, '$._number') = ? "
+                         "ORDER BY id LIMIT 10");
+    st.bind(1, number);
+    std::vector<std::string> ids;
+    while (st.executeStep()) ids.push_back(st.getColumn(0).getString());
+    return ids;
+  }
+
   std::vector<std::string> idsWithPrefix(const std::string& kind, const std::string& prefix, std::size_t limit) override {
+
     SQLite::Statement st(db_, "SELECT id FROM documents WHERE kind = ? AND id >= ? AND id < ? ORDER BY id LIMIT ?");
     st.bind(1, kind);
     st.bind(2, prefix);

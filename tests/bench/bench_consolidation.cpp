@@ -160,8 +160,8 @@ int main(int argc, char** argv) {
     for (const auto& [code, name] : db.districts()) {
       DistrictTeam t;
       t.district = code;
-      t.inspector = {"insp-" + code, server::Role::kInspector, code, newDocumentId()};
-      t.supervisor = {"sup-" + code, server::Role::kSupervisor, code, newDocumentId()};
+      t.inspector = {"insp-" + code, Role::kInspector, code, newDocumentId()};
+      t.supervisor = {"sup-" + code, Role::kSupervisor, code, newDocumentId()};
       for (const auto* who : {&t.inspector, &t.supervisor}) {
         if (!db.addUser({who->user, who->role, code, false, ""}, hash).ok()) return 1;
         if (!db.enrolDevice(who->user, who->device, "bench", server::newToken().hash).ok()) return 1;
@@ -174,7 +174,7 @@ int main(int argc, char** argv) {
     for (const auto& c : db.heads("commune"))
       for (auto& t : teams)
         if (t.district == textField(c, "district")) t.communes.push_back(textField(c, "code"));
-    if (!db.addUser({"tinh", server::Role::kProvincial, std::nullopt, false, ""}, hash).ok()) return 1;
+    if (!db.addUser({"tinh", Role::kProvincial, std::nullopt, false, ""}, hash).ok()) return 1;
     const auto token = server::newToken();
     provincial_token = token.token;
     if (!db.enrolDevice("tinh", newDocumentId(), "bench", token.hash).ok()) return 1;

@@ -169,6 +169,7 @@ class CrashingStorage final : public ProvincialStorage {
   Result<std::size_t> importSeed(const Seed& seed) override { return inner_.importSeed(seed); }
   std::optional<std::string> setting(const std::string& key) override { return inner_.setting(key); }
   std::optional<std::string> findDistrict(const std::string& c) override { return inner_.findDistrict(c); }
+  std::vector<std::string> idsWithNumber(const std::string& n) override { return inner_.idsWithNumber(n); }
   std::vector<std::pair<std::string, std::string>> districts() override { return inner_.districts(); }
   Result<User> addUser(const User& u, const std::string& h) override { return inner_.addUser(u, h); }
   std::vector<User> users() override { return inner_.users(); }

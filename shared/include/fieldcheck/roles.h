@@ -1,0 +1,32 @@
+// Who may do what: the roles and the rules of each, in one place that the laptop (what it offers
+// and refuses offline), the server's API and push rules, and the server's command line share.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace fieldcheck {
+
+enum class Role { kInspector, kSupervisor, kProvincial, kAdmin };
+
+/// "inspector", "supervisor", "provincial", "admin".
+std::string_view roleName(Role role);
+std::optional<Role> parseRole(std::string_view name);
+
+/// Approves or returns a finalized inspection or periodic report (a supervisor, a provincial
+/// officer or an administrator; never an inspector, not even their own work).
+bool mayReview(Role role);
+/// Decides a conflict between two edits made offline.
+bool mayResolveConflicts(Role role);
+/// Amends a finalized record, keeping it complete; an inspector's finalized work is no longer theirs
+/// to edit.
+bool mayAmendFinalized(Role role);
+/// Discards a finalized record, or a draft another laptop wrote last, or deletes an establishment.
+bool mayDiscardOthersWork(Role role);
+
+/// Whether a user who works in `user_district` (nullopt or "": the whole province) may read and
+/// write what belongs to `district`.
+bool worksIn(const std::optional<std::string>& user_district, const std::string& district);
+
+}  // namespace fieldcheck
