@@ -2,6 +2,7 @@
 #include "push_rules.h"
 
 #include "fieldcheck/answer_validation.h"
+#include "fieldcheck/hybrid_clock.h"
 #include "fieldcheck/review.h"
 #include "fieldcheck/seed.h"
 
@@ -87,7 +88,8 @@ PullScope pullScope(const Identity& who) {
 
 std::optional<protocol::Refusal> precheckPush(const Identity& who, const protocol::PushEntry& e,
                                               std::string_view fields_json, const HeadLookup& lookup,
-                                              const ChecklistTemplate* record_template) {
+                                              const ChecklistTemplate* record_template,
+                                              const ConstraintContext& context) {
   auto refused = [&](std::string code, std::string vi, std::string en) {
     return std::optional<protocol::Refusal>(refuse(e, std::move(code), std::move(vi), std::move(en)).refusal);
   };
@@ -141,6 +143,23 @@ std::optional<protocol::Refusal> precheckPush(const Identity& who, const protoco
     if (!q) return refused("invalid", "Câu trả lời cho câu hỏi lạ “" + name + "”.", "An answer to an unknown question “" + name + "”.");
     if (auto issue = checkAnswer(*q, value)) return refused("invalid", issue->vi, issue->en);
   }
+  // A finalized record holds to its template's error constraints; drafts may be half-way.
+  if (status == kStatusFinalized && !doc.deleted && !checklist->constraints.empty()) {
+    const auto commune = textField(doc, f::kCommune);
+    const auto subject = lookup(doc.kind != kinds::kReport ? textField(doc, f::kEstablishment)
+                                : !commune.empty()       ? seedDocumentId(kinds::kCommune, commune)
+                                                         : seedDocumentId(kinds::kDistrict, textField(doc, f::kDistrict)));
+    const Fields& about = subject ? subject->fields : Fields{};
+    Fields answers;
+    for (const auto& [name, value] : doc.fields)
+      if (!name.empty() && name[0] != '_') answers.emplace(name, value);
+    const ChecklistState state(*checklist, answers, about);
+    for (const auto& failure : failedConstraints(*checklist, state, about, context, doc.fields))
+      if (failure.constraint->level == ConstraintLevel::kError)
+        return refused("constraint",
+                       "Phiếu đã hoàn tất không đạt kiểm tra “" + failure.constraint->id + "”: " + failure.constraint->message.vi,
+                       "The finalized record fails check “" + failure.constraint->id + "”: " + failure.constraint->message.en);
+  }
   return std::nullopt;
 }
 
@@ -153,12 +172,23 @@ PushOutcome pushBatch(const Identity& who, std::vector<protocol::PushEntry> entr
   if (std::any_of(entries.begin(), entries.end(), [](const auto& e) { return e.doc.kind == kinds::kEstablishment; }))
     for (const auto& t : storage.heads(std::string(kinds::kTemplate)))
       if (textField(t, "purpose") == "establishment") record_template = parsedTemplate(t);
+  // What constraints read besides the record, on the server's own clock; only a batch that
+  // carries a finalized record needs it.
+  ConstraintContext context;
+  context.now_ms = wallClockMs();
+  if (std::any_of(entries.begin(), entries.end(), [](const auto& e) {
+        return e.doc.kind != kinds::kEstablishment && textField(e.doc, f::kStatus) == kStatusFinalized;
+      })) {
+    const auto provinces = storage.heads(std::string(kinds::kProvince));
+    context = constraintContext(context.now_ms, provinces.empty() ? nullptr : &provinces.front(),
+                                storage.heads(std::string(kinds::kPlan)));
+  }
   std::vector<CheckedEntry> checked;
   checked.reserve(entries.size());
   for (auto& entry : entries) {
     CheckedEntry c{std::move(entry), {}, std::nullopt};
     c.fields_json = canonicalFieldsJson(c.entry.doc.fields);
-    c.refusal = precheckPush(who, c.entry, c.fields_json, lookup, record_template.get());
+    c.refusal = precheckPush(who, c.entry, c.fields_json, lookup, record_template.get(), context);
     checked.push_back(std::move(c));
   }
   return storage.applyPush(who, checked, [&](const protocol::PushEntry& entry, const std::optional<Document>& head,
