@@ -1,6 +1,7 @@
 // The `fieldcheck` command line.
 #include "cli.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -141,6 +142,30 @@ Problem badAssignments(const std::vector<std::string>& bad) {
   return p;
 }
 
+// The constraints an inspection breaks, one entry each in both languages: level, message, id,
+// and for a warning whether (and by whom) it is confirmed.
+void printFailures(std::ostream& out, const std::vector<ConstraintFailure>& failures) {
+  for (const auto& failure : failures) {
+    const auto line = describeFailure(failure);
+    out << "  " << (failure.constraint->level == ConstraintLevel::kError ? "✗ " : "⚠ ") << line.vi << "\n    "
+        << line.en << "\n";
+  }
+}
+
+json failuresJson(const std::vector<ConstraintFailure>& failures) {
+  json list = json::array();
+  for (const auto& failure : failures) {
+    const auto& c = *failure.constraint;
+    list.push_back({{"id", c.id},
+                    {"level", constraintLevelName(c.level)},
+                    {"message", {{"vi", c.message.vi}, {"en", c.message.en}}},
+                    {"questions", c.questions},
+                    {"confirmed", failure.confirmed},
+                    {"confirmed_by", failure.confirmed ? json(failure.confirmed_by) : json()}});
+  }
+  return list;
+}
+
 void printInspection(const Output& o, const InspectorService& service, const InspectionView& v) {
   const auto& doc = v.inspection;
   const bool finalized = textField(doc, f::kStatus) == kStatusFinalized;
@@ -182,11 +207,20 @@ void printInspection(const Output& o, const InspectorService& service, const Ins
 
     if (s.issue && !s.value.isNull()) o.out << "      ✗ " << s.issue->vi << " / " << s.issue->en << "\n";
   }
+  if (!v.failures.empty()) {
+    o.out << "\n== Kiểm tra giữa các câu trả lời / Checks across answers ==\n";
+    printFailures(o.out, v.failures);
+  }
   const auto issues = v.state.issues();
+  const auto open = std::count_if(v.failures.begin(), v.failures.end(), [](const ConstraintFailure& f) { return !f.confirmed; });
   if (!finalized) {
-    if (issues.empty())
+    if (open > 0)
+      o.out << "\nCòn " << open << " kiểm tra chưa đạt: lỗi phải sửa; cảnh báo sửa hoặc xác nhận bằng `fieldcheck inspect confirm "
+            << service.recordName(doc) << " MÃ` / " << open << " check(s) not met: correct errors; correct warnings or confirm them with "
+            << "`fieldcheck inspect confirm " << service.recordName(doc) << " ID`\n";
+    if (issues.empty() && open == 0)
       o.out << "\nĐã đủ. Hoàn tất bằng / Complete. Finalize with: fieldcheck inspect finalize " << service.recordName(doc) << "\n";
-    else
+    else if (!issues.empty())
       o.out << "\nCòn " << issues.size() << " câu thiếu hoặc sai / " << issues.size()
             << " answer(s) missing or invalid (*: bắt buộc / required)\n";
   }
@@ -218,6 +252,7 @@ json inspectionJson(const InspectorService& service, const InspectionView& v) {
   j["applicable"] = v.state.relevantCount();
   j["complete"] = v.state.complete();
   j["questions"] = std::move(questions);
+  j["constraints"] = failuresJson(v.failures);
   return j;
 }
 
@@ -323,6 +358,12 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
       ->check(CLI::IsMember({"draft", "finalized", "submitted", "approved", "returned"}));
   auto* i_final = inspect->add_subcommand("finalize", "Hoàn tất phiếu / finalize an inspection");
   i_final->add_option("ID", insp_ref, "Mã phiếu / inspection id or prefix")->required();
+  auto* i_confirm = inspect->add_subcommand(
+      "confirm", "Xác nhận một cảnh báo cho các câu trả lời hiện có / confirm a warning for the current answers");
+  i_confirm->add_option("ID", insp_ref, "Mã phiếu / inspection id or prefix")->required();
+  std::string confirm_constraint;
+  i_confirm->add_option("CHECK", confirm_constraint, "Mã cảnh báo như `inspect show` hiện / the warning's id as `inspect show` shows it")
+      ->required();
   auto* i_discard = inspect->add_subcommand(
       "discard", "Bỏ một phiếu nháp (máy chủ vẫn giữ lịch sử) / throw away a draft inspection (the server keeps its history)");
   i_discard->add_option("ID", insp_ref, "Mã phiếu / inspection id or prefix")->required();
@@ -637,9 +678,10 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
       return 0;
     }
 
-    if (i_set->parsed() || i_attach->parsed() || i_final->parsed() || i_review->parsed()) {
+    if (i_set->parsed() || i_attach->parsed() || i_final->parsed() || i_review->parsed() || i_confirm->parsed()) {
       Result<Document> r = [&]() -> Result<Document> {
         if (i_attach->parsed()) return svc.attach(insp_ref, question, attach_file);
+        if (i_confirm->parsed()) return svc.confirm(insp_ref, confirm_constraint);
         if (i_final->parsed()) return svc.finalize(insp_ref);
         if (i_review->parsed()) {
           if (!review_approve && !review_return)
@@ -662,10 +704,20 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
       } else if (i_review->parsed()) {
         const auto state = reviewStateLabel(reviewState(r.value()));
         out << state.vi << " / " << state.en << ": " << svc.recordName(r.value()) << " (gửi khi đồng bộ / sent with the next sync)\n";
+      } else if (i_confirm->parsed()) {
+        out << "Đã xác nhận / Confirmed: " << confirm_constraint << " (" << svc.recordName(r.value())
+            << "; gửi khi đồng bộ / sent with the next sync)\n";
+        printFailures(out, v.value().failures);
       } else {
         out << "Đã lưu / Saved. Đã trả lời / Answered " << v.value().state.answeredCount() << "/"
             << v.value().state.relevantCount() << "; còn thiếu / still missing: " << v.value().state.issues().size()
             << "\n";
+        // Saved all the same: the inspector may be half-way; finalize refuses until they are resolved.
+        if (!v.value().failures.empty()) {
+          out << "Kiểm tra giữa các câu trả lời (đã lưu; phải xử lý trước khi hoàn tất) / "
+                 "Checks across answers (saved; resolve them before finalizing):\n";
+          printFailures(out, v.value().failures);
+        }
       }
       return 0;
     }

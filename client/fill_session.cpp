@@ -1,6 +1,7 @@
 // The interactive fill of an inspection checklist.
 #include "fill_session.h"
 
+#include <algorithm>
 #include <istream>
 #include <ostream>
 
@@ -176,6 +177,19 @@ int runFill(InspectorService& service, const std::string& inspection_ref, std::i
     out << "   ✓ đã lưu / saved\n";
     // The answer may make later questions apply or not: recompute before moving on.
     auto after = service.view(id);
+    // Checks across answers that this answer bears on, or that it made fail, right after it.
+    if (after) {
+      for (const auto& failure : after.value().failures) {
+        const auto& concerned = failure.constraint->questions;
+        const bool about_this = std::find(concerned.begin(), concerned.end(), s.question->id) != concerned.end();
+        const bool is_new = std::none_of(current.value().failures.begin(), current.value().failures.end(),
+                                         [&](const ConstraintFailure& f) { return f.constraint->id == failure.constraint->id; });
+        if (failure.confirmed || (!about_this && !is_new)) continue;
+        const auto line = describeFailure(failure);
+        out << "   " << (failure.constraint->level == ConstraintLevel::kError ? "✗ " : "⚠ ") << line.vi << "\n     "
+            << line.en << "\n";
+      }
+    }
     index = after ? nextRelevant(after.value().state, index + 1, 1) : -1;
   }
 
@@ -189,6 +203,19 @@ int runFill(InspectorService& service, const std::string& inspection_ref, std::i
     out << "Chạy lại / run again: fieldcheck inspect fill " << name << "\n";
     return 0;
   }
+  const auto& failures = final_view.value().failures;
+  if (std::any_of(failures.begin(), failures.end(), [](const ConstraintFailure& f) { return !f.confirmed; })) {
+    out << "\nĐã lưu bản nháp; các câu trả lời chưa đạt kiểm tra sau (lỗi phải sửa; cảnh báo sửa hoặc xác nhận bằng "
+        << "`fieldcheck inspect confirm " << name << " MÃ`):\n"
+        << "Draft saved; the answers do not pass these checks (correct errors; correct warnings or confirm them with "
+        << "`fieldcheck inspect confirm " << name << " ID`):\n";
+    for (const auto& failure : failures) {
+      if (failure.confirmed) continue;
+      const auto line = describeFailure(failure);
+      out << "  - " << line.vi << "\n    " << line.en << "\n";
+    }
+    return 0;
+  }
   out << "\nĐã trả lời đủ. Hoàn tất phiếu ngay? (c/k)\nAll answered. Finalize now? (y/n)\n> " << std::flush;
   if (readLine(in, line)) {
     const auto folded = foldForSearch(line);
@@ -196,6 +223,7 @@ int runFill(InspectorService& service, const std::string& inspection_ref, std::i
       auto done = service.finalize(id);
       if (!done) {
         out << done.problem().message.vi << "\n" << done.problem().message.en << "\n";
+        for (const auto& d : done.problem().details) out << "  - " << d.vi << "\n    " << d.en << "\n";
         return 1;
       }
       out << "Đã hoàn tất phiếu " << name << ". / Inspection finalized.\n";

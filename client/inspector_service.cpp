@@ -446,7 +446,19 @@ Result<InspectionView> InspectorService::viewOf(const Document& inspection) cons
   if (!checklist) return checklist.problem();
   ChecklistState state(*checklist.value(), answersOf(inspection), est->fields);
   const bool unsent = store_.hasPendingChanges(inspection.id);
-  return InspectionView{inspection, *est, checklist.value(), std::move(state), unsent};
+  auto failures = constraintFailures(*checklist.value(), state, est->fields, inspection.fields);
+  return InspectionView{inspection, *est, checklist.value(), std::move(state), unsent, std::move(failures)};
+}
+
+std::vector<ConstraintFailure> InspectorService::constraintFailures(const ChecklistTemplate& checklist,
+                                                                    const ChecklistState& state,
+                                                                    const Fields& establishment,
+                                                                    const Fields& record) const {
+  if (checklist.constraints.empty()) return {};
+  const auto provinces = store_.heads(kinds::kProvince);
+  const auto context = constraintContext(wallClockMs(), provinces.empty() ? nullptr : &provinces.front(),
+                                         store_.heads(kinds::kPlan));
+  return failedConstraints(checklist, state, establishment, context, record);
 }
 
 FillPresence InspectorService::enterFill(const std::string& id) const {
@@ -542,10 +554,16 @@ Result<Document> InspectorService::editDraft(
     // A supervisor's amendment keeps the finalized record complete.
     const auto establishment = store_.head(textField(*current, f::kEstablishment));
     const ChecklistState amended(*view.value().checklist, fields.value(), establishment ? establishment->fields : Fields{});
-    if (!amended.complete()) {
+    // ... and breaking no error constraint, which the server refuses in a finalized record.
+    std::vector<Bilingual> broken;
+    for (const auto& failure : constraintFailures(*view.value().checklist, amended,
+                                                  establishment ? establishment->fields : Fields{}, fields.value()))
+      if (failure.constraint->level == ConstraintLevel::kError) broken.push_back(describeFailure(failure));
+    if (!amended.complete() || !broken.empty()) {
       Problem p = problem("Sửa đổi này làm phiếu đã hoàn tất thiếu hoặc sai câu trả lời; không lưu.",
                           "This amendment would leave the finalized inspection with missing or invalid answers; not saved.");
       for (const auto* issue : amended.issues()) p.details.push_back(*issue->issue);
+      p.details.insert(p.details.end(), broken.begin(), broken.end());
       return p;
     }
     return fields;
@@ -618,6 +636,7 @@ Result<Document> InspectorService::finalize(std::string_view inspection_ref) {
   if (textField(inspection.value(), f::kStatus) == kStatusFinalized)
     return problem("Phiếu " + recordName(inspection.value()) + " đã hoàn tất rồi.",
                    "Inspection " + recordName(inspection.value()) + " is already finalized.");
+  const auto name = recordName(inspection.value());
   return editDraft(inspection.value(), [&](const InspectionView& view) -> Result<Fields> {
     const auto issues = view.state.issues();
     if (!issues.empty()) {
@@ -630,6 +649,26 @@ Result<Document> InspectorService::finalize(std::string_view inspection_ref) {
       for (const auto* s : issues) p.details.push_back(*s->issue);
       return p;
     }
+    // Errors are corrected; warnings are corrected or confirmed for the values they fire for.
+    std::vector<Bilingual> open;
+    for (const auto& failure : view.failures) {
+      if (failure.confirmed) continue;
+      auto line = describeFailure(failure);
+      if (failure.constraint->level == ConstraintLevel::kError) {
+        line.vi += ": sửa bằng `fieldcheck inspect set " + name + " ...`";
+        line.en += ": correct it with `fieldcheck inspect set " + name + " ...`";
+      } else {
+        line.vi += ": sửa, hoặc xác nhận bằng `fieldcheck inspect confirm " + name + " " + failure.constraint->id + "`";
+        line.en += ": correct it, or confirm it with `fieldcheck inspect confirm " + name + " " + failure.constraint->id + "`";
+      }
+      open.push_back(std::move(line));
+    }
+    if (!open.empty())
+      return Problem{{"Chưa hoàn tất được phiếu: " + std::to_string(open.size()) +
+                          " kiểm tra giữa các câu trả lời chưa đạt (lỗi phải sửa; cảnh báo phải sửa hoặc xác nhận).",
+                      "The inspection cannot be finalized yet: " + std::to_string(open.size()) +
+                          " check(s) across answers not met (errors must be corrected; warnings corrected or confirmed)."},
+                     std::move(open)};
     Fields fields = view.inspection.fields;
     // Answers to questions that do not apply are not part of the finalized record.
     for (const auto& s : view.state.questions())
@@ -638,6 +677,31 @@ Result<Document> InspectorService::finalize(std::string_view inspection_ref) {
     fields[f::kStatus] = std::string(kStatusFinalized);
     fields[f::kFinalizedAt] = DateTime{wallClockMs() / 1000 * 1000, utc_offset_minutes_};
     return fields;
+  });
+}
+
+Result<Document> InspectorService::confirm(std::string_view inspection_ref, const std::string& constraint_id) {
+  auto inspection = findInspection(inspection_ref);
+  if (!inspection) return inspection;
+  const auto user = store_.user();
+  return editDraft(inspection.value(), [&](const InspectionView& view) -> Result<Fields> {
+    const auto& constraints = view.checklist->constraints;
+    const auto it = std::find_if(constraints.begin(), constraints.end(),
+                                 [&](const Constraint& c) { return c.id == constraint_id; });
+    if (it == constraints.end()) {
+      std::string known;
+      for (const auto& c : constraints)
+        if (c.level == ConstraintLevel::kWarning) known += (known.empty() ? "" : ", ") + c.id;
+      return problem("Mẫu phiếu không có kiểm tra “" + constraint_id + "” (các cảnh báo: " + known + ").",
+                     "The template has no check “" + constraint_id + "” (its warnings: " + known + ").");
+    }
+    if (it->level == ConstraintLevel::kError)
+      return problem("“" + constraint_id + "” là lỗi, không xác nhận được; hãy sửa câu trả lời: " + it->message.vi,
+                     "“" + constraint_id + "” is an error, which cannot be confirmed; correct the answers: " + it->message.en);
+    for (const auto& failure : view.failures)
+      if (failure.constraint == &*it) return withConfirmation(view.inspection.fields, failure, user);
+    return problem("Cảnh báo “" + constraint_id + "” không xuất hiện với các câu trả lời hiện có; không cần xác nhận.",
+                   "Warning “" + constraint_id + "” does not fire for the current answers; there is nothing to confirm.");
   });
 }
 

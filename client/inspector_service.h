@@ -55,6 +55,9 @@ struct InspectionView {
   std::shared_ptr<const ChecklistTemplate> checklist;  // shared and immutable: `state` points into it
   ChecklistState state;
   bool unsent = false;  // it has changes this laptop has not sent yet
+  /// The template's constraints its answers break (errors and warnings, confirmed or not),
+  /// checked against this laptop's clock, the plan and the province.
+  std::vector<ConstraintFailure> failures;
 };
 
 /// Where an inspection stands as this laptop knows it: its review state (reviewState), except
@@ -177,7 +180,9 @@ class InspectorService {
                              const std::optional<std::string>& district, const std::string& period);
 
   /// Sets answers from typed text ("QUESTION=VALUE"; an empty value clears the answer). All
-  /// are checked first; if any is wrong nothing is saved and each fault is listed.
+  /// are checked first; if any is wrong nothing is saved and each fault is listed. An answer that
+  /// makes a constraint fail is saved all the same (the inspector may be half-way through): the
+  /// view lists the failure, and finalize refuses until it is resolved.
   Result<Document> setAnswers(std::string_view inspection_ref, const std::vector<Assignment>& answers);
 
   /// Sets one answer to a value (null clears it), saved at once. Used by the interactive fill.
@@ -192,9 +197,16 @@ class InspectorService {
   /// with the next sync. Refuses on an inspector's laptop and for a draft.
   Result<Document> review(std::string_view inspection_ref, const ReviewDecision& decision);
 
-  /// Finalizes a complete inspection. Refuses, listing every missing or invalid answer, until
-  /// the checklist is complete.
+  /// Finalizes a complete inspection. Refuses, listing every missing or invalid answer, every
+  /// constraint an error breaks and every warning not confirmed for its current values (each
+  /// with what to do), until none is left.
   Result<Document> finalize(std::string_view inspection_ref);
+
+  /// Confirms warning `constraint_id` of an inspection for the values it fires for now (see
+  /// ConstraintFailure): recorded in the record's kConfirmedField with this laptop's user, saved
+  /// at once and sent with the next sync. Refuses an unknown constraint, an error (those are
+  /// corrected, not confirmed) and a warning that does not fire.
+  Result<Document> confirm(std::string_view inspection_ref, const std::string& constraint_id);
 
   /// Throws away an inspection or periodic report: a deletion, sent with the next sync (the
   /// server keeps its history). An inspector discards only a draft, and the server takes it only
@@ -281,6 +293,9 @@ class InspectorService {
 
                                               const std::optional<std::string>& template_id) const;
   Result<InspectionView> viewOf(const Document& inspection) const;
+  /// The constraints `record`'s answers (as `state`) break, on this laptop's clock, plan and province.
+  std::vector<ConstraintFailure> constraintFailures(const ChecklistTemplate& checklist, const ChecklistState& state,
+                                                    const Fields& establishment, const Fields& record) const;
   /// Writes an inspection's new fields after refusing edits to a finalized one, except a
   /// supervisor's (or provincial officer's, or administrator's) amendment that keeps it complete.
   Result<Document> editDraft(const Document& inspection,

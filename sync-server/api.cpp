@@ -298,7 +298,7 @@ ApiResponse upload(const ApiRequest& r, const Identity& who, ProvincialStorage& 
 // GET /v1/attachments/SHA256: the file, for those who review (supervisors and up) in their scope.
 ApiResponse attachment(const ApiRequest& r, const Identity& who, ProvincialStorage& storage, const std::string& sha256) {
   if (r.method != "GET") return error(405, "method", "Chỉ dùng GET.", "Use GET.");
-  if (who.role == Role::kInspector)
+  if (!mayReview(who.role))
     return error(403, "role", "Chỉ giám sát viên và cán bộ tỉnh xem được ảnh từ máy chủ.",
                  "Only supervisors and provincial staff fetch attachments from the server.");
   const auto file = storage.attachmentFile(pullScope(who), sha256);

@@ -3,7 +3,9 @@
 
 #include "fieldcheck/answer_validation.h"
 #include "fieldcheck/record_number.h"
+#include "fieldcheck/hybrid_clock.h"
 #include "fieldcheck/review.h"
+#include "fieldcheck/roles.h"
 #include "fieldcheck/seed.h"
 
 #include <algorithm>
@@ -19,22 +21,16 @@ PushDecision refuse(const protocol::PushEntry& e, std::string code, std::string 
   return d;
 }
 
-// Supervisors, provincial officers and administrators: they resolve conflicts, review, and may
-// delete records in their scope.
-bool decidesConflicts(const Identity& who) { return who.role != Role::kInspector; }
-
 PushDecision accept(const Identity& who, std::string district, bool merge) {
   PushDecision d;
   d.accept = true;
   d.district = std::move(district);
   d.merge = merge;
-  d.may_resolve = decidesConflicts(who);
+  d.may_resolve = mayResolveConflicts(who.role);
   return d;
 }
 
-bool inScope(const Identity& who, const std::string& district) {
-  return !who.district || *who.district == district;
-}
+bool inScope(const Identity& who, const std::string& district) { return worksIn(who.district, district); }
 
 // Templates parsed once per serving thread and template revision (revisions are immutable).
 std::shared_ptr<const ChecklistTemplate> parsedTemplate(const Document& template_doc) {
@@ -62,15 +58,15 @@ std::string_view reportPurpose(const Document& report) {
 // inspector's to edit, and only supervisors review.
 PushDecision judgeFilled(const Identity& who, const protocol::PushEntry& e, const std::optional<Document>& head,
                          const std::string& district, bool concurrent) {
-  if (head && textField(*head, f::kStatus) == kStatusFinalized && who.role == Role::kInspector)
+  if (head && textField(*head, f::kStatus) == kStatusFinalized && !mayAmendFinalized(who.role))
     return refuse(e, "finalized", "Phiếu đã hoàn tất nên cán bộ kiểm tra không sửa được; hãy báo giám sát viên.",
                   "The inspection is finalized and an inspector cannot edit it; ask a supervisor.");
   // An inspector deletes only a draft whose last revision their own laptop wrote (the device is
   // what the server can check, not the name a laptop claims); someone else's is a supervisor's.
-  if (e.doc.deleted && head && !head->deleted && !decidesConflicts(who) && head->device != who.device)
+  if (e.doc.deleted && head && !head->deleted && !mayDiscardOthersWork(who.role) && head->device != who.device)
     return refuse(e, "role", "Cán bộ kiểm tra chỉ xóa được phiếu nháp do chính máy mình ghi; hãy báo giám sát viên.",
                   "An inspector may delete only a draft last written on their own laptop; ask a supervisor.");
-  if (auto bad = reviewFieldsProblem(e.doc, head ? &*head : nullptr, decidesConflicts(who)))
+  if (auto bad = reviewFieldsProblem(e.doc, head ? &*head : nullptr, mayReview(who.role)))
     return refuse(e, "review", bad->vi, bad->en);
   return accept(who, district, concurrent);
 }
@@ -109,13 +105,14 @@ PullScope pullScope(const Identity& who) {
   scope.device = who.device;
   scope.whole_province = !who.district.has_value();
   if (who.district) scope.district = *who.district;
-  scope.conflicts = decidesConflicts(who);
+  scope.conflicts = mayResolveConflicts(who.role);
   return scope;
 }
 
 std::optional<protocol::Refusal> precheckPush(const Identity& who, const protocol::PushEntry& e,
                                               std::string_view fields_json, const HeadLookup& lookup,
-                                              const ChecklistTemplate* record_template) {
+                                              const ChecklistTemplate* record_template,
+                                              const ConstraintContext& context) {
   auto refused = [&](std::string code, std::string vi, std::string en) {
     return std::optional<protocol::Refusal>(refuse(e, std::move(code), std::move(vi), std::move(en)).refusal);
   };
@@ -169,6 +166,23 @@ std::optional<protocol::Refusal> precheckPush(const Identity& who, const protoco
     if (!q) return refused("invalid", "Câu trả lời cho câu hỏi lạ “" + name + "”.", "An answer to an unknown question “" + name + "”.");
     if (auto issue = checkAnswer(*q, value)) return refused("invalid", issue->vi, issue->en);
   }
+  // A finalized record holds to its template's error constraints; drafts may be half-way.
+  if (status == kStatusFinalized && !doc.deleted && !checklist->constraints.empty()) {
+    const auto commune = textField(doc, f::kCommune);
+    const auto subject = lookup(doc.kind != kinds::kReport ? textField(doc, f::kEstablishment)
+                                : !commune.empty()       ? seedDocumentId(kinds::kCommune, commune)
+                                                         : seedDocumentId(kinds::kDistrict, textField(doc, f::kDistrict)));
+    const Fields& about = subject ? subject->fields : Fields{};
+    Fields answers;
+    for (const auto& [name, value] : doc.fields)
+      if (!name.empty() && name[0] != '_') answers.emplace(name, value);
+    const ChecklistState state(*checklist, answers, about);
+    for (const auto& failure : failedConstraints(*checklist, state, about, context, doc.fields))
+      if (failure.constraint->level == ConstraintLevel::kError)
+        return refused("constraint",
+                       "Phiếu đã hoàn tất không đạt kiểm tra “" + failure.constraint->id + "”: " + failure.constraint->message.vi,
+                       "The finalized record fails check “" + failure.constraint->id + "”: " + failure.constraint->message.en);
+  }
   return std::nullopt;
 }
 
@@ -181,12 +195,23 @@ PushOutcome pushBatch(const Identity& who, std::vector<protocol::PushEntry> entr
   if (std::any_of(entries.begin(), entries.end(), [](const auto& e) { return e.doc.kind == kinds::kEstablishment; }))
     for (const auto& t : storage.heads(std::string(kinds::kTemplate)))
       if (textField(t, "purpose") == "establishment") record_template = parsedTemplate(t);
+  // What constraints read besides the record, on the server's own clock; only a batch that
+  // carries a finalized record needs it.
+  ConstraintContext context;
+  context.now_ms = wallClockMs();
+  if (std::any_of(entries.begin(), entries.end(), [](const auto& e) {
+        return e.doc.kind != kinds::kEstablishment && textField(e.doc, f::kStatus) == kStatusFinalized;
+      })) {
+    const auto provinces = storage.heads(std::string(kinds::kProvince));
+    context = constraintContext(context.now_ms, provinces.empty() ? nullptr : &provinces.front(),
+                                storage.heads(std::string(kinds::kPlan)));
+  }
   std::vector<CheckedEntry> checked;
   checked.reserve(entries.size());
   for (auto& entry : entries) {
     CheckedEntry c{std::move(entry), {}, std::nullopt};
     c.fields_json = canonicalFieldsJson(c.entry.doc.fields);
-    c.refusal = precheckPush(who, c.entry, c.fields_json, lookup, record_template.get());
+    c.refusal = precheckPush(who, c.entry, c.fields_json, lookup, record_template.get(), context);
     checked.push_back(std::move(c));
   }
   return storage.applyPush(who, checked, [&](const protocol::PushEntry& entry, const std::optional<Document>& head,
@@ -221,7 +246,7 @@ PushDecision judgePush(const Identity& who, const protocol::PushEntry& e, const 
     if (!inScope(who, district))
       return refuse(e, "scope", "Cơ sở này không thuộc huyện của bạn.", "This establishment is not in your district.");
     if (doc.deleted && !head->deleted) {
-      if (!decidesConflicts(who))
+      if (!mayDiscardOthersWork(who.role))
         return refuse(e, "role", "Chỉ giám sát viên hoặc văn phòng tỉnh mới xóa được cơ sở.",
                       "Only a supervisor or the provincial office may delete an establishment.");
       return accept(who, district, concurrent);

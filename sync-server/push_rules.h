@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "accounts.h"
+#include "fieldcheck/answer_validation.h"
 #include "fieldcheck/checklist_template.h"
 #include "provincial_storage.h"
 
@@ -19,10 +20,15 @@ namespace fieldcheck::server {
 /// transaction); an establishment whose
 /// record does not hold to `record_template` (the province's establishment record template;
 /// nullptr when it has none): a field it does not have, an answer out of bounds or choices, a
-/// required one missing.
+/// required one missing. A finalized inspection or report that breaks an error constraint of its
+/// template (checked with `context`: the server's own clock, plan and province) is refused with
+/// code "constraint" and the constraint's message; warnings are never refused (their
+/// confirmations travel in the record), nor are drafts, which may be half-way. The server's own
+/// merges are not pushes and are never checked here, so no merge is refused or lost for it.
 std::optional<protocol::Refusal> precheckPush(const Identity& who, const protocol::PushEntry& entry,
                                               std::string_view fields_json, const HeadLookup& lookup,
-                                              const ChecklistTemplate* record_template);
+                                              const ChecklistTemplate* record_template,
+                                              const ConstraintContext& context);
 
 /// The rest, inside the push transaction, against the server's current head of the document.
 /// Never trusts the client for scope: the district of an inspection is its establishment's

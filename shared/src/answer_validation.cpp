@@ -9,6 +9,8 @@
 #include <regex>
 #include <sstream>
 
+#include "fieldcheck/crypto.h"
+#include "fieldcheck/plan.h"
 #include "fieldcheck/text.h"
 
 namespace fieldcheck {
@@ -370,6 +372,12 @@ std::optional<Bilingual> checkAnswer(const Question& q, const Value& value) {
         if (std::find(list->begin(), list->begin() + static_cast<long>(i), (*list)[i]) != list->begin() + static_cast<long>(i))
           return bad("lựa chọn “" + (*list)[i] + "” bị lặp", "choice “" + (*list)[i] + "” repeated");
       }
+      if (list->size() > 1)
+        for (const auto& code : q.exclusive)
+          if (std::find(list->begin(), list->end(), code) != list->end()) {
+            const auto& label = q.findChoice(code)->label;
+            return bad("“" + label.vi + "” không chọn cùng lựa chọn khác", "“" + label.en + "” cannot be picked with another choice");
+          }
       return std::nullopt;
     }
     case QuestionType::kDateTime:
@@ -447,6 +455,135 @@ std::vector<Bilingual> recordIssues(const ChecklistTemplate& record, const Field
       out.push_back({"trường lạ “" + name + "”", "unknown field “" + name + "”"});
   const ChecklistState state(record, fields, {});
   for (const auto* question : state.issues()) out.push_back(*question->issue);
+  return out;
+}
+
+Value ChecklistState::effective(std::string_view question_id) const {
+  for (const auto& s : questions_)
+    if (s.question->id == question_id) return s.relevant && !s.issue ? s.value : Value{};
+  return Value{};
+}
+
+ConstraintContext constraintContext(std::int64_t now_ms, const Document* province, const std::vector<Document>& plans) {
+  ConstraintContext context;
+  context.now_ms = now_ms;
+  if (province) {
+    context.offset_minutes = parseUtcOffset(textField(*province, "utc_offset")).value_or(0);
+    std::vector<std::pair<std::string, double>> bounds;
+    for (const char* name : {"lat_min", "lat_max", "lon_min", "lon_max"}) {
+      const auto it = province->fields.find(name);
+      if (it == province->fields.end() || !it->second.asNumber()) break;
+      bounds.emplace_back(std::string("province.") + name, *it->second.asNumber());
+    }
+    if (bounds.size() == 4)
+      for (auto& [name, v] : bounds) context.names[name] = v;
+  }
+  // The plan in force: the latest to have begun by now, else the first to begin.
+  std::optional<std::pair<DateTime, DateTime>> chosen;
+  for (const auto& doc : plans) {
+    const auto definition = textField(doc, "definition");
+    if (definition.empty() || doc.deleted) continue;
+    auto plan = parsePlan(definition);
+    if (!plan) continue;
+    const auto start = parseDateTime(plan.value().period_start + "T00:00:00", context.offset_minutes);
+    const auto end = parseDateTime(plan.value().period_end + "T23:59:59", context.offset_minutes);
+    if (!start || !end) continue;
+    const bool begun = start->epoch_ms <= now_ms;
+    if (!chosen) {
+      chosen = {{*start, *end}};
+      continue;
+    }
+    const bool chosen_begun = chosen->first.epoch_ms <= now_ms;
+    if ((begun && (!chosen_begun || start->epoch_ms > chosen->first.epoch_ms)) ||
+        (!begun && !chosen_begun && start->epoch_ms < chosen->first.epoch_ms))
+      chosen = {{*start, *end}};
+  }
+  if (chosen) {
+    context.names["plan.start"] = chosen->first;
+    context.names["plan.end"] = chosen->second;
+  }
+  return context;
+}
+
+namespace {
+
+struct Confirmation {
+  std::string constraint, fingerprint, user;
+};
+
+std::optional<Confirmation> readConfirmation(const std::string& entry) {
+  const auto first = entry.find(':');
+  if (first == std::string::npos) return std::nullopt;
+  const auto second = entry.find(':', first + 1);
+  if (second == std::string::npos) return std::nullopt;
+  return Confirmation{entry.substr(0, first), entry.substr(first + 1, second - first - 1), entry.substr(second + 1)};
+}
+
+}  // namespace
+
+std::vector<ConstraintFailure> failedConstraints(const ChecklistTemplate& checklist, const ChecklistState& state,
+                                                 const Fields& establishment, const ConstraintContext& context,
+                                                 const Fields& record) {
+  std::vector<ConstraintFailure> out;
+  if (checklist.constraints.empty()) return out;
+  const NameLookup lookup = [&](std::string_view name) -> Value {
+    constexpr std::string_view kPrefix = "establishment.";
+    if (name == "now()") return DateTime{context.now_ms, context.offset_minutes};
+    if (name.substr(0, kPrefix.size()) == kPrefix) {
+      auto it = establishment.find(std::string(name.substr(kPrefix.size())));
+      return it == establishment.end() ? Value{} : it->second;
+    }
+    if (auto it = context.names.find(std::string(name)); it != context.names.end()) return it->second;
+    return state.effective(name);
+  };
+  std::vector<Confirmation> confirmations;
+  if (auto it = record.find(kConfirmedField); it != record.end())
+    if (const auto* list = it->second.get<Choices>())
+      for (const auto& entry : *list)
+        if (auto c = readConfirmation(entry)) confirmations.push_back(std::move(*c));
+  for (const auto& constraint : checklist.constraints) {
+    if (constraint.check.holds(lookup) != false) continue;
+    ConstraintFailure failure;
+    failure.constraint = &constraint;
+    Fields read;
+    for (const auto& name : constraint.check.names()) read[name] = lookup(name);
+    failure.fingerprint = blake2b128Hex({constraint.id, canonicalFieldsJson(read)}).substr(0, 12);
+    if (constraint.level == ConstraintLevel::kWarning)
+      for (const auto& c : confirmations)
+        if (c.constraint == constraint.id && c.fingerprint == failure.fingerprint) {
+          failure.confirmed = true;
+          failure.confirmed_by = c.user;
+        }
+    out.push_back(std::move(failure));
+  }
+  return out;
+}
+
+Fields withConfirmation(Fields record, const ConstraintFailure& failure, const std::string& user) {
+  Choices list;
+  if (auto it = record.find(kConfirmedField); it != record.end())
+    if (const auto* old = it->second.get<Choices>())
+      for (const auto& entry : *old) {
+        const auto c = readConfirmation(entry);
+        if (!c || c->constraint != failure.constraint->id) list.push_back(entry);
+      }
+  list.push_back(failure.constraint->id + ":" + failure.fingerprint + ":" + user);
+  record[kConfirmedField] = std::move(list);
+  return record;
+}
+
+Bilingual describeFailure(const ConstraintFailure& failure) {
+  const auto& c = *failure.constraint;
+  const bool warning = c.level == ConstraintLevel::kWarning;
+  Bilingual out{std::string(warning ? "[cảnh báo] " : "[lỗi] ") + c.message.vi + " (" + c.id + ")",
+                std::string(warning ? "[warning] " : "[error] ") + c.message.en + " (" + c.id + ")"};
+  if (warning && failure.confirmed) {
+    out.vi += " — đã xác nhận bởi " + failure.confirmed_by;
+    out.en += " — confirmed by " + failure.confirmed_by;
+  } else if (warning) {
+    out.vi += " — chưa xác nhận";
+    out.en += " — not confirmed";
+  }
   return out;
 }
 

@@ -19,6 +19,11 @@ using nlohmann::json;
 constexpr std::size_t kDefaultTextMaxLength = 2000;
 constexpr std::size_t kMaxQuestions = 500;
 constexpr std::size_t kMaxChoices = 200;
+constexpr std::size_t kMaxConstraints = 200;
+
+// The dotted names a constraint may read besides questions: what the caller supplies.
+constexpr std::string_view kConstraintContextNames[] = {"plan.start",       "plan.end",         "province.lat_min",
+                                                        "province.lat_max", "province.lon_min", "province.lon_max"};
 
 struct TypeName {
   QuestionType type;
@@ -123,7 +128,7 @@ std::optional<Question> readQuestion(const json& j, std::size_t index,
   static const std::set<std::string> kKeys = {"id",       "type",        "label",    "hint",
                                               "section",  "unit",        "required", "required_if",
                                               "relevant", "min",         "max",      "max_length",
-                                              "choices"};
+                                              "choices",  "exclusive"};
   const std::string position = "#" + std::to_string(index + 1);
   if (!j.is_object()) {
     faults.add("câu hỏi " + position + ": ", "question " + position + ": ", "phải là một đối tượng JSON",
@@ -235,6 +240,25 @@ std::optional<Question> readQuestion(const json& j, std::size_t index,
     faults.question(q.id, "'choices' chỉ dùng cho câu hỏi lựa chọn",
                     "'choices' applies to choice questions only");
   }
+  if (j.contains("exclusive")) {
+    if (q.type != QuestionType::kMultipleChoice) {
+      faults.question(q.id, "'exclusive' chỉ dùng cho câu hỏi chọn nhiều",
+                      "'exclusive' applies to multiple-choice questions only");
+    } else if (!j["exclusive"].is_array() || j["exclusive"].empty() || j["exclusive"].size() > kMaxChoices) {
+      faults.question(q.id, "'exclusive' phải là danh sách mã lựa chọn", "'exclusive' must be a list of choice codes");
+    } else {
+      for (const auto& c : j["exclusive"]) {
+        const auto code = c.is_string() ? c.get<std::string>() : std::string();
+        if (!c.is_string() || !q.findChoice(code))
+          faults.question(q.id, "'exclusive': '" + (c.is_string() ? code : c.dump()) + "' không phải lựa chọn của câu này",
+                          "'exclusive': '" + (c.is_string() ? code : c.dump()) + "' is not a choice of this question");
+        else if (std::find(q.exclusive.begin(), q.exclusive.end(), code) != q.exclusive.end())
+          faults.question(q.id, "'exclusive': '" + code + "' bị trùng", "'exclusive': '" + code + "' appears twice");
+        else
+          q.exclusive.push_back(code);
+      }
+    }
+  }
 
   for (const char* key : {"relevant", "required_if"}) {
     if (!j.contains(key)) continue;
@@ -260,12 +284,114 @@ std::optional<Question> readQuestion(const json& j, std::size_t index,
   return q;
 }
 
+// Reads the template's "constraints" against its questions (all of them: a constraint may
+// compare any two answers), one fault per problem naming the constraint.
+std::vector<Constraint> readConstraints(const json& list, const std::vector<Question>& questions, Faults& faults) {
+  std::vector<Constraint> out;
+  if (!list.is_array() || list.size() > kMaxConstraints) {
+    faults.template_("'constraints' phải là danh sách (tối đa 200 ràng buộc)",
+                     "'constraints' must be a list (200 constraints at most)");
+    return out;
+  }
+  static const std::set<std::string> kKeys = {"id", "level", "check", "message", "questions"};
+  std::set<std::string> ids;
+  const auto find = [&](const std::string& id) -> const Question* {
+    for (const auto& q : questions)
+      if (q.id == id) return &q;
+    return nullptr;
+  };
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const auto& j = list[i];
+    const std::string position = "#" + std::to_string(i + 1);
+    if (!j.is_object() || !j.contains("id") || !j["id"].is_string() || !isValidQuestionId(j["id"].get<std::string>())) {
+      faults.add("ràng buộc " + position + ": ", "constraint " + position + ": ",
+                 "thiếu 'id' hoặc 'id' sai dạng (chữ thường, số, '_', bắt đầu bằng chữ)",
+                 "'id' missing or malformed (lowercase letters, digits, '_', starting with a letter)");
+      continue;
+    }
+    const auto id = j["id"].get<std::string>();
+    const auto fault = [&](const std::string& vi, const std::string& en) {
+      faults.add("ràng buộc '" + id + "': ", "constraint '" + id + "': ", vi, en);
+    };
+    const std::size_t faults_before = faults.problem().details.size();
+    if (!ids.insert(id).second) fault("mã ràng buộc bị trùng", "constraint id appears twice");
+    for (const auto& [key, _] : j.items())
+      if (!kKeys.count(key)) fault("khóa lạ '" + key + "' (có gõ nhầm không?)", "unknown key '" + key + "' (a typo?)");
+
+    const auto level_name = j.contains("level") && j["level"].is_string() ? j["level"].get<std::string>() : "";
+    const auto level = level_name == "error" ? ConstraintLevel::kError : ConstraintLevel::kWarning;
+    if (level_name != "error" && level_name != "warning")
+      fault("'level' phải là \"error\" hoặc \"warning\"", "'level' must be \"error\" or \"warning\"");
+
+    const auto message = j.contains("message") ? readBilingual(j["message"]) : std::nullopt;
+    if (!message)
+      fault("'message' phải có 'vi' và 'en' (không rỗng)", "'message' must have non-empty 'vi' and 'en'");
+
+    std::optional<Expression> check;
+    if (!j.contains("check") || !j["check"].is_string()) {
+      fault("'check' phải là biểu thức dạng chuỗi", "'check' must be an expression in a string");
+    } else if (auto parsed = Expression::parse(j["check"].get<std::string>()); !parsed) {
+      fault("check: " + parsed.problem().message.vi, "check: " + parsed.problem().message.en);
+    } else {
+      check = parsed.value();
+      for (const auto& name : check->names()) {
+        if (name.rfind("establishment.", 0) == 0 && name.size() > 14) continue;
+        if (std::find(std::begin(kConstraintContextNames), std::end(kConstraintContextNames), name) !=
+            std::end(kConstraintContextNames))
+          continue;
+        if (!find(name))
+          fault("check tham chiếu '" + name + "', không phải câu hỏi của mẫu phiếu",
+                "check refers to '" + name + "', which is not a question of the template");
+      }
+      for (const auto& [qid, code] : check->selectedCodes()) {
+        const auto* q = find(qid);
+        if (!q) continue;  // reported above
+        if (!hasChoices(q->type))
+          fault("check: selected() cần câu hỏi lựa chọn, '" + qid + "' thì không",
+                "check: selected() needs a choice question, '" + qid + "' is not one");
+        else if (!q->findChoice(code))
+          fault("check: '" + qid + "' không có lựa chọn '" + code + "'", "check: '" + qid + "' has no choice '" + code + "'");
+      }
+    }
+
+    // The questions it concerns: as listed, else those its check reads; in template order.
+    std::vector<std::string> concerned;
+    if (j.contains("questions")) {
+      if (!j["questions"].is_array() || j["questions"].empty()) {
+        fault("'questions' phải là danh sách mã câu hỏi", "'questions' must be a list of question ids");
+      } else {
+        for (const auto& q : j["questions"]) {
+          const auto qid = q.is_string() ? q.get<std::string>() : q.dump();
+          if (!q.is_string() || !find(qid))
+            fault("'questions': '" + qid + "' không phải câu hỏi của mẫu phiếu",
+                  "'questions': '" + qid + "' is not a question of the template");
+          else
+            concerned.push_back(qid);
+        }
+      }
+    } else if (check) {
+      for (const auto& name : check->names())
+        if (find(name)) concerned.push_back(name);
+    }
+    if (faults.problem().details.size() != faults_before || !check || !message) continue;
+    std::vector<std::string> ordered;
+    for (const auto& q : questions)
+      if (std::find(concerned.begin(), concerned.end(), q.id) != concerned.end()) ordered.push_back(q.id);
+    out.push_back(Constraint{id, level, *check, *message, std::move(ordered)});
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string_view questionTypeName(QuestionType type) {
   for (const auto& t : kTypeNames)
     if (t.type == type) return t.name;
   return "unknown";
+}
+
+std::string_view constraintLevelName(ConstraintLevel level) {
+  return level == ConstraintLevel::kError ? "error" : "warning";
 }
 
 const Choice* Question::findChoice(std::string_view code) const {
@@ -306,7 +432,8 @@ Result<ChecklistTemplate> parseTemplate(std::string_view json_text, const std::s
     return faults.problem();
   }
   static const std::set<std::string> kKeys = {"format", "id",          "version",  "purpose",
-                                              "title",  "description", "synthetic", "questions"};
+                                              "title",  "description", "synthetic", "questions",
+                                              "constraints"};
   for (const auto& [key, _] : root.items())
     if (!kKeys.count(key))
       faults.template_("khóa lạ '" + key + "' (có gõ nhầm không?)", "unknown key '" + key + "' (a typo?)");
@@ -352,6 +479,7 @@ Result<ChecklistTemplate> parseTemplate(std::string_view json_text, const std::s
     }
     t.questions.push_back(std::move(*q));
   }
+  if (root.contains("constraints")) t.constraints = readConstraints(root["constraints"], t.questions, faults);
   if (faults.any()) return faults.problem();
   return t;
 }

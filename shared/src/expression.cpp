@@ -15,8 +15,14 @@ constexpr std::size_t kMaxExpressionBytes = 2000;
 constexpr int kMaxNestingDepth = 32;
 }  // namespace limits
 
-enum class NodeKind { kLiteral, kName, kNot, kAnd, kOr, kCompare, kCall };
+enum class NodeKind { kLiteral, kName, kNot, kAnd, kOr, kCompare, kCall, kAdd, kSubtract };
 enum class CompareOp { kEq, kNe, kLt, kLe, kGt, kGe };
+
+namespace {
+constexpr std::int64_t kDayMs = 86'400'000;
+// Days added to a date: beyond this (about 2,700 years) the result is unknown, not an overflow.
+constexpr double kMaxDaysAdded = 1'000'000;
+}  // namespace
 
 struct ExpressionNode {
   NodeKind kind = NodeKind::kLiteral;
@@ -62,7 +68,20 @@ class Parser {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.';
   }
 
+  // A '-' right after a value subtracts ("now() - 1"); elsewhere it starts a number ("= -1").
+  bool afterOperand() const {
+    switch (token_.kind) {
+      case Token::kNumber:
+      case Token::kString:
+      case Token::kRParen: return true;
+      case Token::kIdent:
+        return !isKeyword(token_, "and") && !isKeyword(token_, "or") && !isKeyword(token_, "not");
+      default: return false;
+    }
+  }
+
   void advance() {
+    const bool after_operand = afterOperand();
     while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
     token_ = Token{};
     token_.pos = pos_;
@@ -93,7 +112,7 @@ class Parser {
       token_.kind = Token::kString;
       token_.text = toNfc(value);
     } else if (std::isdigit(static_cast<unsigned char>(c)) ||
-               (c == '-' && pos_ + 1 < text_.size() &&
+               (c == '-' && !after_operand && pos_ + 1 < text_.size() &&
                 std::isdigit(static_cast<unsigned char>(text_[pos_ + 1])))) {
       const std::size_t start = pos_++;
       while (pos_ < text_.size() &&
@@ -107,7 +126,7 @@ class Parser {
       token_.kind = Token::kIdent;
       token_.text = std::string(text_.substr(start, pos_ - start));
     } else {
-      static constexpr std::string_view kOps[] = {"!=", "<>", "<=", ">=", "==", "=", "<", ">"};
+      static constexpr std::string_view kOps[] = {"!=", "<>", "<=", ">=", "==", "=", "<", ">", "+", "-"};
       for (auto op : kOps) {
         if (text_.substr(pos_, op.size()) == op) {
           token_.kind = Token::kOp;
@@ -171,9 +190,22 @@ class Parser {
     return parseCompare(depth);
   }
 
-  NodePtr parseCompare(int depth) {
+  static bool isAdditive(const Token& t) { return t.kind == Token::kOp && (t.text == "+" || t.text == "-"); }
+
+  NodePtr parseSum(int depth) {
     auto lhs = parseOperand(depth);
+    while (isAdditive(token_)) {
+      const auto kind = token_.text == "+" ? NodeKind::kAdd : NodeKind::kSubtract;
+      advance();
+      lhs = binary(kind, lhs, parseOperand(depth));
+    }
+    return lhs;
+  }
+
+  NodePtr parseCompare(int depth) {
+    auto lhs = parseSum(depth);
     if (token_.kind != Token::kOp) return lhs;
+    if (isAdditive(token_)) fail("unexpected '" + token_.text + "'", "không mong đợi '" + token_.text + "'");
     auto node = std::make_shared<ExpressionNode>();
     node->kind = NodeKind::kCompare;
     const auto& op = token_.text;
@@ -184,7 +216,7 @@ class Parser {
                : op == ">"                  ? CompareOp::kGt
                                             : CompareOp::kGe;
     advance();
-    node->children = {lhs, parseOperand(depth)};
+    node->children = {lhs, parseSum(depth)};
     return node;
   }
 
@@ -260,14 +292,17 @@ class Parser {
 
   void checkCall(const ExpressionNode& call) {
     const auto& fn = call.name;
-    const std::size_t want = fn == "selected" ? 2 : (fn == "answered" || fn == "count") ? 1 : 0;
-    if (want == 0)
-      fail("unknown function " + fn + "() (known: selected, answered, count)",
-           "không có hàm " + fn + "() (các hàm: selected, answered, count)");
-    if (call.children.size() != want)
+    const int want = fn == "selected"                                              ? 2
+                     : (fn == "answered" || fn == "count" || fn == "lat" || fn == "lon") ? 1
+                     : fn == "now"                                                 ? 0
+                                                                                   : -1;
+    if (want < 0)
+      fail("unknown function " + fn + "() (known: selected, answered, count, lat, lon, now)",
+           "không có hàm " + fn + "() (các hàm: selected, answered, count, lat, lon, now)");
+    if (call.children.size() != static_cast<std::size_t>(want))
       fail(fn + "() takes " + std::to_string(want) + " argument(s)",
            fn + "() cần " + std::to_string(want) + " đối số");
-    if (call.children[0]->kind != NodeKind::kName)
+    if (want > 0 && call.children[0]->kind != NodeKind::kName)
       fail(fn + "() needs a question id as its first argument",
            fn + "() cần mã câu hỏi làm đối số đầu");
     if (fn == "selected" && (call.children[1]->kind != NodeKind::kLiteral ||
@@ -317,26 +352,90 @@ bool isTrue(const Value& v) {
   return b != nullptr && *b;
 }
 
-Value evaluateNode(const ExpressionNode& node, const NameLookup& lookup) {
+// Addition and subtraction: of numbers (whole numbers stay whole; an overflow is unknown), of a
+// number of days to or from a date (now() + 1 is this time tomorrow), and of two dates (the
+// days between them). Anything else, or an unanswered side, is unknown (null).
+Value arithmetic(const Value& a, const Value& b, bool add) {
+  if (a.isNull() || b.isNull()) return Value{};
+  const auto* x = a.get<std::int64_t>();
+  const auto* y = b.get<std::int64_t>();
+  if (x && y) {
+    std::int64_t out = 0;
+    if (add ? __builtin_add_overflow(*x, *y, &out) : __builtin_sub_overflow(*x, *y, &out)) return Value{};
+    return Value{out};
+  }
+  const auto* da = a.get<DateTime>();
+  const auto* db = b.get<DateTime>();
+  if (da && db) {
+    if (add) return Value{};
+    return Value{(static_cast<double>(da->epoch_ms) - static_cast<double>(db->epoch_ms)) / kDayMs};
+  }
+  if (da || db) {
+    const auto* date = da ? da : db;
+    const auto days = (da ? b : a).asNumber();
+    if (!days || (db && !add) || !std::isfinite(*days) || std::fabs(*days) > kMaxDaysAdded) return Value{};
+    const auto shift = static_cast<std::int64_t>(std::llround(*days * kDayMs)) * (add ? 1 : -1);
+    std::int64_t out = 0;
+    if (__builtin_add_overflow(date->epoch_ms, shift, &out)) return Value{};
+    return Value{DateTime{out, date->offset_minutes}};
+  }
+  const auto p = a.asNumber(), q = b.asNumber();
+  if (!p || !q) return Value{};
+  const double out = add ? *p + *q : *p - *q;
+  return std::isfinite(out) ? Value{out} : Value{};
+}
+
+// Evaluates a node. In two-valued mode (conditions) a comparison with an unknown side is false;
+// in three-valued mode (constraints) unknown (null) propagates: "not unknown" is unknown, "and"
+// is false when either side is false, "or" true when either side is true, else unknown.
+Value evaluateNode(const ExpressionNode& node, const NameLookup& lookup, bool three_valued) {
+  const auto known = [](const Value& v) { return v.get<bool>() != nullptr; };
   switch (node.kind) {
     case NodeKind::kLiteral: return node.literal;
     case NodeKind::kName: return lookup(node.name);
-    case NodeKind::kNot: return Value{!isTrue(evaluateNode(*node.children[0], lookup))};
+    case NodeKind::kNot: {
+      const Value v = evaluateNode(*node.children[0], lookup, three_valued);
+      if (three_valued && !known(v)) return Value{};
+      return Value{!isTrue(v)};
+    }
     case NodeKind::kAnd:
-      return Value{isTrue(evaluateNode(*node.children[0], lookup)) &&
-                   isTrue(evaluateNode(*node.children[1], lookup))};
-    case NodeKind::kOr:
-      return Value{isTrue(evaluateNode(*node.children[0], lookup)) ||
-                   isTrue(evaluateNode(*node.children[1], lookup))};
-    case NodeKind::kCompare:
-      return Value{compare(evaluateNode(*node.children[0], lookup),
-                           evaluateNode(*node.children[1], lookup), node.op)};
+    case NodeKind::kOr: {
+      const bool is_and = node.kind == NodeKind::kAnd;
+      const Value l = evaluateNode(*node.children[0], lookup, three_valued);
+      const Value r = evaluateNode(*node.children[1], lookup, three_valued);
+      if (!three_valued) return Value{is_and ? isTrue(l) && isTrue(r) : isTrue(l) || isTrue(r)};
+      // The deciding value wins over unknown: false for "and", true for "or".
+      const auto decides = [&](const Value& v) { return known(v) && isTrue(v) != is_and; };
+      if (decides(l) || decides(r)) return Value{!is_and};
+      if (!known(l) || !known(r)) return Value{};
+      return Value{is_and};
+    }
+    case NodeKind::kCompare: {
+      const Value l = evaluateNode(*node.children[0], lookup, three_valued);
+      const Value r = evaluateNode(*node.children[1], lookup, three_valued);
+      if (three_valued && (l.isNull() || r.isNull())) return Value{};
+      return Value{compare(l, r, node.op)};
+    }
+    case NodeKind::kAdd:
+    case NodeKind::kSubtract:
+      return arithmetic(evaluateNode(*node.children[0], lookup, three_valued),
+                        evaluateNode(*node.children[1], lookup, three_valued), node.kind == NodeKind::kAdd);
     case NodeKind::kCall: {
-      const Value arg = evaluateNode(*node.children[0], lookup);
+      // now() is the caller's clock, asked of the lookup by that name.
+      if (node.name == "now") {
+        Value v = lookup("now()");
+        return v.get<DateTime>() ? v : Value{};
+      }
+      const Value arg = evaluateNode(*node.children[0], lookup, three_valued);
       if (node.name == "answered") return Value{!arg.isNull()};
       if (node.name == "count") {
         if (const auto* c = arg.get<Choices>()) return Value{static_cast<std::int64_t>(c->size())};
         return Value{static_cast<std::int64_t>(arg.isNull() ? 0 : 1)};
+      }
+      if (node.name == "lat" || node.name == "lon") {
+        const auto* p = arg.get<GeoPoint>();
+        if (!p) return Value{};
+        return Value{node.name == "lat" ? p->latitude : p->longitude};
       }
       const auto& code = *node.children[1]->literal.get<std::string>();
       if (const auto* s = arg.get<std::string>()) return Value{*s == code};
@@ -379,7 +478,13 @@ Result<Expression> Expression::parse(std::string_view text) {
 }
 
 bool Expression::evaluate(const NameLookup& lookup) const {
-  return isTrue(evaluateNode(*root_, lookup));
+  return isTrue(evaluateNode(*root_, lookup, false));
+}
+
+std::optional<bool> Expression::holds(const NameLookup& lookup) const {
+  const Value v = evaluateNode(*root_, lookup, true);
+  if (const auto* b = v.get<bool>()) return *b;
+  return std::nullopt;
 }
 
 std::vector<std::string> Expression::names() const {

@@ -132,9 +132,29 @@ Result<Seed> loadSeed(const fs::path& dir) {
       faults.add("province.json", "cần 'province', 'code' và 'utc_offset' (ví dụ \"+07:00\")",
                  "needs 'province', 'code' and 'utc_offset' (e.g. \"+07:00\")");
     seed.utc_offset_minutes = offset.value_or(0);
-    seed.documents.push_back(seedDocument(kinds::kProvince, code,
-                                          {{"code", code}, {"name", seed.province},
-                                           {"utc_offset", text(*p, "utc_offset")}}));
+    Fields province{{"code", code}, {"name", seed.province}, {"utc_offset", text(*p, "utc_offset")}};
+    // The province's bounding box, which constraints read (province.lat_min ...): optional.
+    if (p->contains("bounds")) {
+      const auto& b = (*p)["bounds"];
+      const auto number = [&](const char* key) -> std::optional<double> {
+        if (!b.is_object() || !b.contains(key) || !b[key].is_number()) return std::nullopt;
+        return b[key].get<double>();
+      };
+      const auto lat_min = number("lat_min"), lat_max = number("lat_max"), lon_min = number("lon_min"),
+                 lon_max = number("lon_max");
+      if (!b.is_object() || b.size() != 4 || !lat_min || !lat_max || !lon_min || !lon_max || *lat_min < -90 ||
+          *lat_max > 90 || *lat_min >= *lat_max || *lon_min < -180 || *lon_max > 180 || *lon_min >= *lon_max) {
+        faults.add("province.json",
+                   "'bounds' cần đúng lat_min < lat_max (-90 đến 90) và lon_min < lon_max (-180 đến 180)",
+                   "'bounds' needs exactly lat_min < lat_max (-90 to 90) and lon_min < lon_max (-180 to 180)");
+      } else {
+        province["lat_min"] = *lat_min;
+        province["lat_max"] = *lat_max;
+        province["lon_min"] = *lon_min;
+        province["lon_max"] = *lon_max;
+      }
+    }
+    seed.documents.push_back(seedDocument(kinds::kProvince, code, std::move(province)));
     if (!p->contains("districts") || !(*p)["districts"].is_array() || (*p)["districts"].empty())
       faults.add("province.json", "cần danh sách 'districts'", "needs a 'districts' list");
     for (const auto& d : p->value("districts", json::array())) {

@@ -118,7 +118,10 @@ Document inspectionOf(const DistrictTeam& team, long n, bool& by_supervisor) {
   f["_finalized_at"] = visit;
   f["violations"] = kViolations[n % 7];
   f["actions"] = kActions[n % 6];
-  if (n % 6 == 2 || n % 6 == 3 || n % 6 == 4) f["fine_amount"] = 1'000'000 + (n % 20) * 500'000;
+  const bool fined = n % 6 == 2 || n % 6 == 3 || n % 6 == 4;
+  // No fine where no violation was found: the server refuses such a finalized record.
+  if (fined && n % 7 == 0) f["actions"] = Choices{"reminder"};
+  if (fined && n % 7 != 0) f["fine_amount"] = 1'000'000 + (n % 20) * 500'000;
   else f.erase("fine_amount");
   if (k == 0) f["_status"] = "draft";
   if (by_supervisor) {

@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <thread>
@@ -172,7 +173,7 @@ TEST_CASE("cli: an inspection is set, shown, refused while incomplete, then fina
   CHECK_THAT(refused.err, Catch::Contains("not answered (required)"));
 
   const auto kind = c.runJson({"establishment", "show", "CS-02"})["fields"]["kind"].get<std::string>();
-  std::vector<std::string> answers = {"inspect", "set", shortId, "visit_time=now", "team_members=Đoàn liên ngành",
+  std::vector<std::string> answers = {"inspect", "set", shortId, "visit_time=03/05/2019 09:30", "team_members=Đoàn liên ngành",
                                       "business_registration=có", "security_certificate=có", "worker_register=có",
                                       "workers_total=6", "workers_women=4", "workers_under_18=0",
                                       "prostitution_signs=không", "prevention_material=1,2,3", "workers_informed=có",
@@ -343,4 +344,132 @@ TEST_CASE("cli: a damaged or foreign database file gets a clear message and stay
   auto j = c.run({"status", "--json"});
   CHECK(j.exit_code == 1);
   CHECK(json::parse(j.out)["error"]["en"].get<std::string>().find("damaged") != std::string::npos);
+}
+
+namespace {
+
+// Every answer CS-02's checklist needs, consistent, with `changes` ("QUESTION=VALUE") replacing
+// or adding to them.
+std::vector<std::string> completeAnswers(const Client& c, const std::string& id, const std::vector<std::string>& changes) {
+  std::vector<std::string> answers = {"visit_time=03/05/2019 09:30", "team_members=Đoàn liên ngành",
+                                      "business_registration=có", "security_certificate=có", "worker_register=có",
+                                      "workers_total=12", "workers_women=8", "workers_under_18=0",
+                                      "prostitution_signs=không", "prevention_material=1,2", "workers_informed=có",
+                                      "violations=none", "actions=reminder", "conclusion=compliant",
+                                      "location=22.6657 106.2570"};
+  const auto kind = c.runJson({"establishment", "show", "CS-02"})["fields"]["kind"].get<std::string>();
+  if (kind == "karaoke")
+    for (auto a : {"karaoke_doors_transparent=c", "karaoke_no_inner_locks=c", "karaoke_smallest_room_m2=25"}) answers.push_back(a);
+  if (kind == "lodging") answers.push_back("guest_register=c");
+  for (const auto& change : changes) {
+    const auto name = change.substr(0, change.find('='));
+    answers.erase(std::remove_if(answers.begin(), answers.end(), [&](const std::string& a) { return a.rfind(name + "=", 0) == 0; }),
+                  answers.end());
+    answers.push_back(change);
+  }
+  answers.insert(answers.begin(), {"inspect", "set", id});
+  return answers;
+}
+
+}  // namespace
+
+TEST_CASE("cli: 15 women among 12 workers is saved and named at once, and finalize refuses it in both languages",
+          "[cli][constraint]") {
+  TempDir dir;
+  auto c = initClient(dir);
+  const auto id = c.runJson({"inspect", "show", newInspection(c, "CS-02")})["number"].get<std::string>();  // as people name it
+
+  auto set = c.run(completeAnswers(c, id, {"workers_women=15"}));
+  INFO(set.err);
+  REQUIRE(set.exit_code == 0);  // saved: the inspector may be half-way
+  CHECK_THAT(set.out, Catch::Contains("Saved") && Catch::Contains("[error] The women workers cannot outnumber the workers") &&
+                          Catch::Contains("[lỗi] Số lao động nữ không thể nhiều hơn tổng số người lao động") &&
+                          Catch::Contains("women_within_workers"));
+  auto shown = c.runJson({"inspect", "show", id});
+  CHECK(shown["complete"] == true);  // every answer is there and valid on its own
+  REQUIRE(shown["constraints"].size() == 1);
+  CHECK(shown["constraints"][0]["id"] == "women_within_workers");
+  CHECK(shown["constraints"][0]["level"] == "error");
+  CHECK(shown["constraints"][0]["questions"] == json({"workers_total", "workers_women"}));
+  CHECK_THAT(c.run({"inspect", "show", id}).out, Catch::Contains("Checks across answers") && Catch::Contains("✗ [lỗi]"));
+
+  auto refused = c.run({"inspect", "finalize", id});
+  CHECK(refused.exit_code == 1);
+  CHECK_THAT(refused.err, Catch::Contains("women_within_workers") &&
+                              Catch::Contains("The women workers cannot outnumber the workers; correct one of the two figures") &&
+                              Catch::Contains("Số lao động nữ không thể nhiều hơn tổng số người lao động; hãy sửa một trong hai số") &&
+                              Catch::Contains("fieldcheck inspect set " + id));
+  auto confirm = c.run({"inspect", "confirm", id, "women_within_workers"});
+  CHECK(confirm.exit_code == 1);
+  CHECK_THAT(confirm.err, Catch::Contains("is an error, which cannot be confirmed"));
+  CHECK(c.runJson({"inspect", "show", id})["status"] == "draft");
+
+  SECTION("none with another prevention material is refused as an answer, and nothing is saved") {
+    auto both = c.run({"inspect", "set", id, "workers_women=5", "prevention_material=prostitution,none"});
+    CHECK(both.exit_code == 1);
+    CHECK_THAT(both.err, Catch::Contains("“Prevention material displayed”: “None” cannot be picked with another choice"));
+    CHECK(c.runJson({"inspect", "show", id})["constraints"].size() == 1);
+  }
+  SECTION("corrected, it finalizes") {
+    REQUIRE(c.run({"inspect", "set", id, "workers_women=5"}).exit_code == 0);
+    CHECK(c.runJson({"inspect", "show", id})["constraints"].empty());
+    auto done = c.run({"inspect", "finalize", id});
+    INFO(done.err);
+    CHECK(done.exit_code == 0);
+  }
+  SECTION("the interactive fill names the check right after the answer that breaks it") {
+    const auto other = newInspection(c, "CS-02");  // whole: two made within a minute share their first 8
+    auto fill = c.run({"inspect", "fill", other}, "2019-05-03 09:15\nĐoàn 1\nc\nc\nc\n12\n15\n");
+    INFO(fill.out);
+    REQUIRE(fill.exit_code == 0);
+    const auto women = fill.out.find("Number of women workers");
+    const auto named = fill.out.find("[error] The women workers cannot outnumber the workers");
+    REQUIRE(women != std::string::npos);
+    REQUIRE(named != std::string::npos);
+    CHECK(named > women);
+    CHECK(named < fill.out.find("Number of workers under 18"));
+  }
+}
+
+TEST_CASE("cli: a visit outside the plan's period holds finalize until confirmed, again after the date changes, and the "
+          "confirmation shows in show and history",
+          "[cli][constraint]") {
+  TempDir dir;
+  auto c = initClient(dir);
+  const auto id = c.runJson({"inspect", "show", newInspection(c, "CS-02")})["number"].get<std::string>();  // as people name it
+  auto set = c.run(completeAnswers(c, id, {"visit_time=03/01/2019 09:00"}));  // before the plan began on 4 March 2019
+  INFO(set.err);
+  REQUIRE(set.exit_code == 0);
+  CHECK_THAT(set.out, Catch::Contains("[warning] The date of the inspection is outside the plan's period") &&
+                          Catch::Contains("not confirmed"));
+
+  auto refused = c.run({"inspect", "finalize", id});
+  CHECK(refused.exit_code == 1);
+  CHECK_THAT(refused.err, Catch::Contains("fieldcheck inspect confirm " + id + " visit_within_plan") &&
+                              Catch::Contains("Ngày kiểm tra nằm ngoài thời gian của kế hoạch"));
+
+  auto confirmed = c.run({"inspect", "confirm", id, "visit_within_plan"});
+  INFO(confirmed.err);
+  REQUIRE(confirmed.exit_code == 0);
+  auto shown = c.runJson({"inspect", "show", id});
+  REQUIRE(shown["constraints"].size() == 1);
+  CHECK(shown["constraints"][0]["level"] == "warning");
+  CHECK(shown["constraints"][0]["confirmed"] == true);
+  CHECK(shown["constraints"][0]["confirmed_by"] == "Nông Văn Kiểm");
+
+  // Another date outside the period: the confirmation was for the first one.
+  REQUIRE(c.run({"inspect", "set", id, "visit_time=05/01/2019 09:00"}).exit_code == 0);
+  CHECK(c.runJson({"inspect", "show", id})["constraints"][0]["confirmed"] == false);
+  CHECK(c.run({"inspect", "finalize", id}).exit_code == 1);
+  REQUIRE(c.run({"inspect", "confirm", id, "visit_within_plan"}).exit_code == 0);
+  auto done = c.run({"inspect", "finalize", id});
+  INFO(done.err);
+  REQUIRE(done.exit_code == 0);
+
+  CHECK_THAT(c.run({"inspect", "show", id}).out,
+             Catch::Contains("⚠ [cảnh báo]") && Catch::Contains("confirmed by Nông Văn Kiểm"));
+  const auto history = c.run({"history", id}).out;
+  CHECK_THAT(history, Catch::Contains("_confirmed = ") && Catch::Contains("visit_within_plan:") &&
+                          Catch::Contains(":Nông Văn Kiểm"));
+  CHECK(c.run({"inspect", "confirm", id, "visit_within_plan"}).exit_code == 1);  // finalized: no longer the inspector's
 }

@@ -142,6 +142,8 @@ TEST_CASE("server cli: the report reads as a Vietnamese administrative report an
       auto set = lan.run(answers);
       INFO(set.err);
       REQUIRE(set.exit_code == 0);
+      // A visit before the plan's period is a warning the inspector confirms before finalizing.
+      if (finalize && visit < "2019") REQUIRE(lan.run({"inspect", "confirm", id, "visit_within_plan"}).exit_code == 0);
       if (finalize) REQUIRE(lan.run({"inspect", "finalize", id}).exit_code == 0);
       ids[what] = id;
     };

@@ -845,3 +845,30 @@ TEST_CASE("consolidation: what laptops sent becomes the plan report and exports 
                            "SELECT group_concat(DISTINCT action) FROM audit WHERE action IN ('report', 'export');"});
   CHECK_THAT(audit.out, Catch::Contains("report") && Catch::Contains("export"));
 }
+
+TEST_CASE("sync: an inspector's confirmation of a warning reaches the supervisor's laptop with who confirmed it",
+          "[sync][e2e][constraint]") {
+  Province province;
+  BaoLacTeam team(province);
+  auto& [lan, hoa, giam] = team;
+  ServerProcess server(province.data);
+  loginAndSync({&lan, &giam}, server.port());
+  const auto establishment = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
+  const auto id = completeDraft(lan, establishment);
+  // Far from Cao Bằng: a warning, which Lan confirms before she finalizes.
+  REQUIRE(lan.run({"inspect", "set", id, "location=21.0278, 105.8342"}).exit_code == 0);
+  CHECK(lan.run({"inspect", "finalize", id}).exit_code == 1);
+  REQUIRE(lan.run({"inspect", "confirm", id, "location_in_province"}).exit_code == 0);
+  REQUIRE(lan.run({"inspect", "finalize", id}).exit_code == 0);
+  const auto synced = lan.runJson({"sync"});
+  CHECK(synced["refused"] == 0);
+
+  REQUIRE(giam.run({"sync"}).exit_code == 0);
+  const auto shown = giam.runJson({"inspect", "show", id});
+  CHECK(shown["status"] == "finalized");
+  REQUIRE(shown["constraints"].size() == 1);
+  CHECK(shown["constraints"][0]["id"] == "location_in_province");
+  CHECK(shown["constraints"][0]["confirmed"] == true);
+  CHECK(shown["constraints"][0]["confirmed_by"] == "lan");
+  CHECK_THAT(giam.run({"inspect", "show", id}).out, Catch::Contains("confirmed by lan") && Catch::Contains("đã xác nhận bởi lan"));
+}

@@ -120,6 +120,8 @@ int main(int argc, char** argv) {
     for (const auto& q : t.questions) {
       if (q.relevant) write("template_plan", "expression-" + q.id, withSelector(2, q.relevant->text()));
     }
+  for (const auto& t : templates)
+    for (const auto& c : t.constraints) write("template_plan", "constraint-" + c.id, withSelector(2, c.check.text()));
   write("template_plan", "expression-functions",
         withSelector(2, "(selected(violations, 'fine') and count(actions) >= 2) or not answered(notes) != false"));
   write("template_plan", "expression-compare", withSelector(2, "workers_total > 3.5 and establishment.kind = \"bar\" or x <= null"));

@@ -1,7 +1,7 @@
 // Fuzz target: what a province's office writes and every laptop reads — checklist templates,
 // plans, the expression language of their conditions — and what an inspector types as an answer.
 // The first byte picks the reader: 0 a template (parseTemplate; its conditions then evaluated
-// over empty and sample answers), 1 a plan (parsePlan), 2 an expression (parsed, evaluated, its
+// and constraints evaluated over empty and sample answers), 1 a plan (parsePlan), 2 an expression (parsed, evaluated, its
 // names and codes listed), 3 an answer typed for a question of the sample seed's templates
 // (parseAnswerInput; the second byte picks the question).
 // Checks: readers return problems as values; an answer read is valid for its question
@@ -77,6 +77,8 @@ Value sampleValue(std::string_view name) {
 void useExpression(const Expression& e) {
   e.evaluate([](std::string_view) { return Value{}; });
   e.evaluate(sampleValue);
+  (void)e.holds([](std::string_view) { return Value{}; });
+  (void)e.holds(sampleValue);
   (void)e.names();
   (void)e.selectedCodes();
 }
@@ -95,6 +97,13 @@ void readTemplate(std::string_view text) {
   (void)empty.complete();
   const ChecklistState answered(checklist, sample, sample);
   (void)answered.issues();
+  // Constraints over the sample answers, with a plan's and a province's names of every type.
+  ConstraintContext context;
+  context.now_ms = kNowMs;
+  for (const auto* name : {"plan.start", "plan.end", "province.lat_min", "province.lat_max", "province.lon_min", "province.lon_max"})
+    context.names[name] = sampleValue(name);
+  for (const auto& failure : failedConstraints(checklist, answered, sample, context, sample))
+    (void)withConfirmation(sample, failure, "fuzz");
   (void)recordIssues(checklist, sample, {"code"});
 }
 

@@ -3,7 +3,9 @@
 
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
@@ -433,4 +435,340 @@ TEST_CASE("seed: a broken seed folder is refused naming the file and the fault",
     REQUIRE_FALSE(r.ok());
     CHECK_THAT(allDetails(r.problem()), Catch::Contains("plan.json: cannot read the file"));
   }
+}
+
+namespace {
+
+std::optional<bool> holds(const std::string& text, const Fields& fields) {
+  auto e = Expression::parse(text);
+  INFO(text << (e.ok() ? std::string() : ": " + e.problem().message.en));
+  REQUIRE(e.ok());
+  return e.value().holds(lookupIn(fields));
+}
+
+// The minimal template with constraints and an exclusive choice added.
+json constrainedTemplate() {
+  auto t = minimalTemplate();
+  t["questions"][1]["choices"].push_back({{"code", "none"}, {"label", {{"vi", "Không"}, {"en", "None"}}}});
+  t["questions"][1]["exclusive"] = {"none"};
+  t["questions"].push_back(json::parse(R"({"id": "workers", "type": "integer", "label": {"vi": "Lao động", "en": "Workers"}})"));
+  t["questions"].push_back(json::parse(R"({"id": "women", "type": "integer", "label": {"vi": "Lao động nữ", "en": "Women"}})"));
+  t["constraints"] = json::parse(R"json([
+    {"id": "women_within_workers", "level": "error", "check": "women <= workers",
+     "message": {"vi": "Số nữ nhiều hơn tổng số", "en": "More women than workers"}},
+    {"id": "fine_when_fined", "level": "warning", "check": "not answered(fine_amount) or selected(actions, 'fine')",
+     "questions": ["fine_amount", "actions"],
+     "message": {"vi": "Có tiền phạt mà không phạt", "en": "A fine amount without a fine"}}
+  ])json");
+  return t;
+}
+
+// The sample seed's inspection template, and the context its province and plan give at `now_ms`.
+struct SampleChecklist {
+  Seed seed = loadSeed(test::sampleSeed()).value();
+  ChecklistTemplate checklist = [this] {
+    for (const auto& d : seed.documents)
+      if (d.kind == "template" && d.fields.at("purpose") == Value{"inspection"}) return templateFromDocument(d).value();
+    throw std::runtime_error("no inspection template in the sample seed");
+  }();
+
+  ConstraintContext context(std::int64_t now_ms) const {
+    const Document* province = nullptr;
+    std::vector<Document> plans;
+    for (const auto& d : seed.documents) {
+      if (d.kind == "province") province = &d;
+      if (d.kind == "plan") plans.push_back(d);
+    }
+    return constraintContext(now_ms, province, plans);
+  }
+
+  // The ids of the constraints `answers` break (of a bar, so no karaoke or lodging question applies).
+  std::vector<std::string> broken(const Fields& answers, std::int64_t now_ms, const Fields& record = {}) const {
+    const Fields bar{{"kind", "bar"}};
+    const ChecklistState state(checklist, answers, bar);
+    std::vector<std::string> out;
+    for (const auto& failure : failedConstraints(checklist, state, bar, context(now_ms), record))
+      out.push_back(failure.constraint->id);
+    return out;
+  }
+};
+
+// 2019-05-03T14:30:00+07:00, within the sample plan's period.
+constexpr std::int64_t kMay2019Ms = 1'556'868'600'000;
+
+// A complete, consistent inspection of a bar as the sample checklist asks it.
+Fields goodAnswers() {
+  return {{"visit_time", DateTime{kMay2019Ms - 3'600'000, 420}},
+          {"team_members", "Nông Văn An"},
+          {"business_registration", true},
+          {"security_certificate", true},
+          {"worker_register", true},
+          {"workers_total", 12},
+          {"workers_women", 8},
+          {"workers_under_18", 0},
+          {"prostitution_signs", false},
+          {"prevention_material", Choices{"prostitution", "hiv_aids"}},
+          {"workers_informed", true},
+          {"violations", Choices{"none"}},
+          {"actions", Choices{"reminder"}},
+          {"conclusion", "compliant"},
+          {"location", GeoPoint{22.6657, 106.2570, 8.0}}};
+}
+
+}  // namespace
+
+TEST_CASE("expressions: a constraint is unknown while a question it compares is unanswered, and fails only when known false",
+          "[expression][constraint]") {
+  const Fields f{{"women", 15}, {"workers", 12}, {"actions", Choices{"reminder"}}, {"fine", 500'000}};
+  CHECK(holds("women <= workers", f) == false);
+  CHECK(holds("women <= workers + 3", f) == true);
+  CHECK(holds("women - 3 = workers", f) == true);
+  CHECK(holds("women <= missing", f) == std::nullopt);
+  CHECK(holds("not (women <= missing)", f) == std::nullopt);
+  SECTION("and is false once a side is false, or is true once a side is true, whatever the unknown side") {
+    CHECK(holds("women <= missing and women < 0", f) == false);
+    CHECK(holds("women <= missing or women > 0", f) == true);
+    CHECK(holds("women <= missing and women > 0", f) == std::nullopt);
+  }
+  SECTION("answered and selected are always known") {
+    CHECK(holds("not answered(fine) or selected(actions, 'fine')", f) == false);
+    CHECK(holds("not answered(missing) or selected(actions, 'fine')", f) == true);
+    CHECK(holds("selected(missing, 'fine')", f) == false);
+  }
+  SECTION("conditions keep their two values: a comparison with an unanswered side is false") {
+    CHECK(eval("not (women <= missing)", f));
+  }
+}
+
+TEST_CASE("expressions: dates take and give days, now() is the caller's clock, lat() and lon() read a GPS answer",
+          "[expression][constraint]") {
+  const DateTime visit{kMay2019Ms, 420};
+  const Fields f{{"visit", visit},
+                 {"now()", DateTime{kMay2019Ms - 3 * 3'600'000, 420}},  // the clock, three hours before the visit
+                 {"start", DateTime{kMay2019Ms - 86'400'000, 420}},
+                 {"where", GeoPoint{22.6657, 106.2570, std::nullopt}}};
+  CHECK(holds("visit <= now()", f) == false);
+  CHECK(holds("visit <= now() + 1", f) == true);  // a day's allowance for clocks and time zones
+  CHECK(holds("visit - 1 < now()", f) == true);
+  CHECK(holds("visit - start = 1", f) == true);
+  CHECK(holds("lat(where) > 22.3 and lat(where) < 23.1 and lon(where) > 105.3 and lon(where) < 106.9", f) == true);
+  CHECK(holds("lat(where) < 22", f) == false);
+  CHECK(holds("lat(nowhere) < 22", f) == std::nullopt);
+  SECTION("sums that overflow or make no sense are unknown, not wrong") {
+    CHECK(holds("9223372036854775807 + 1 > 0", f) == std::nullopt);
+    CHECK(holds("visit + visit > start", f) == std::nullopt);
+    CHECK(holds("visit + 'x' > start", f) == std::nullopt);
+    CHECK(holds("visit + 100000000 > start", f) == std::nullopt);
+  }
+  SECTION("a minus after a value subtracts, elsewhere it is a sign") {
+    CHECK(holds("-1 < 0", f) == true);
+    CHECK(holds("2-1 = 1", f) == true);
+    CHECK(holds("(3)-1 = 2", f) == true);
+  }
+  SECTION("the new functions are checked like the others") {
+    CHECK_FALSE(Expression::parse("now(visit)").ok());
+    CHECK_FALSE(Expression::parse("lat()").ok());
+    CHECK_FALSE(Expression::parse("lat('where')").ok());
+    CHECK_FALSE(Expression::parse("1 + + 1").ok());
+    CHECK_FALSE(Expression::parse("visit < 1 -").ok());
+  }
+}
+
+TEST_CASE("templates: constraints load with their level, message and questions, and a choice can be exclusive", "[template][constraint]") {
+  const auto t = load(constrainedTemplate());
+  REQUIRE(t.constraints.size() == 2);
+  CHECK(t.constraints[0].id == "women_within_workers");
+  CHECK(t.constraints[0].level == ConstraintLevel::kError);
+  CHECK(t.constraints[0].message.en == "More women than workers");
+  CHECK(t.constraints[0].questions == std::vector<std::string>{"workers", "women"});  // from the check, in template order
+  CHECK(t.constraints[1].level == ConstraintLevel::kWarning);
+  CHECK(t.constraints[1].questions == std::vector<std::string>{"actions", "fine_amount"});
+  CHECK(t.find("actions")->exclusive == std::vector<std::string>{"none"});
+}
+
+TEST_CASE("templates: a bad constraint or exclusive list is refused naming the file, the constraint and the fault",
+          "[template][constraint]") {
+  auto t = constrainedTemplate();
+  auto& c = t["constraints"][0];
+  std::string expected;
+  SECTION("a check that does not parse") {
+    c["check"] = "women <= ";
+    expected = "test.json: constraint 'women_within_workers': check: expression error at character";
+  }
+  SECTION("a check naming an unknown question") {
+    c["check"] = "wommen <= workers";
+    expected = "test.json: constraint 'women_within_workers': check refers to 'wommen', which is not a question of the template";
+  }
+  SECTION("a check naming a code the question does not offer") {
+    c["check"] = "not selected(actions, 'fien')";
+    expected = "test.json: constraint 'women_within_workers': check: 'actions' has no choice 'fien'";
+  }
+  SECTION("a message without English") {
+    c["message"].erase("en");
+    expected = "test.json: constraint 'women_within_workers': 'message' must have non-empty 'vi' and 'en'";
+  }
+  SECTION("an empty Vietnamese message") {
+    c["message"]["vi"] = "";
+    expected = "test.json: constraint 'women_within_workers': 'message' must have non-empty 'vi' and 'en'";
+  }
+  SECTION("an unknown level") {
+    c["level"] = "fatal";
+    expected = "test.json: constraint 'women_within_workers': 'level' must be \"error\" or \"warning\"";
+  }
+  SECTION("an id used twice") {
+    t["constraints"][1]["id"] = "women_within_workers";
+    expected = "test.json: constraint 'women_within_workers': constraint id appears twice";
+  }
+  SECTION("an unknown question in its list") {
+    c["questions"] = {"women", "ghosts"};
+    expected = "test.json: constraint 'women_within_workers': 'questions': 'ghosts' is not a question of the template";
+  }
+  SECTION("an unknown key") {
+    c["levle"] = "error";
+    expected = "test.json: constraint 'women_within_workers': unknown key 'levle' (a typo?)";
+  }
+  SECTION("an exclusive code that is not a choice") {
+    t["questions"][1]["exclusive"] = {"nothing"};
+    expected = "test.json: question 'actions': 'exclusive': 'nothing' is not a choice of this question";
+  }
+  SECTION("exclusive codes on a single-choice question") {
+    t["questions"][0]["exclusive"] = {"bar"};
+    expected = "test.json: question 'kind': 'exclusive' applies to multiple-choice questions only";
+  }
+  auto r = parseTemplate(t.dump(), "test.json");
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(allDetails(r.problem()), Catch::Contains(expected));
+}
+
+TEST_CASE("answers: an exclusive choice picked with another is refused, alone it is taken", "[validation][constraint]") {
+  const auto t = load(constrainedTemplate());
+  const auto& actions = *t.find("actions");
+  CHECK_FALSE(checkAnswer(actions, Choices{"none"}));
+  CHECK_FALSE(checkAnswer(actions, Choices{"fine", "reminder"}));
+  const auto both = checkAnswer(actions, Choices{"fine", "none"});
+  REQUIRE(both);
+  CHECK(both->en == "“Action”: “None” cannot be picked with another choice");
+  auto typed = parseAnswerInput(actions, "reminder, none", 420, kMay2019Ms);
+  REQUIRE_FALSE(typed.ok());
+  CHECK_THAT(typed.problem().message.vi, Catch::Contains("“Không” không chọn cùng lựa chọn khác"));
+}
+
+TEST_CASE("constraints: the sample checklist catches each inconsistency users got through", "[seed][constraint]") {
+  const SampleChecklist sample;
+  auto answers = goodAnswers();
+  REQUIRE(ChecklistState(sample.checklist, answers, {{"kind", "bar"}}).complete());
+  CHECK(sample.broken(answers, kMay2019Ms).empty());
+
+  using Ids = std::vector<std::string>;
+  SECTION("15 women among 12 workers") {
+    answers["workers_women"] = 15;
+    CHECK(sample.broken(answers, kMay2019Ms) == Ids{"women_within_workers"});
+  }
+  SECTION("no violation, yet a fine") {
+    answers["actions"] = Choices{"reminder", "fine"};
+    answers["fine_amount"] = 2'000'000;
+    CHECK(sample.broken(answers, kMay2019Ms) == Ids{"no_violation_no_fine"});
+  }
+  SECTION("compliant with workers under 18") {
+    answers["workers_under_18"] = 2;
+    answers["violations"] = Choices{"underage_worker"};
+    CHECK(sample.broken(answers, kMay2019Ms) == Ids{"compliant_without_minors"});
+  }
+  SECTION("a fine amount without the fine action") {
+    answers["violations"] = Choices{"no_worker_register"};
+    answers["fine_amount"] = 2'000'000;
+    CHECK(sample.broken(answers, kMay2019Ms) == Ids{"fine_amount_needs_fine"});
+  }
+  SECTION("prevention material: prostitution and none") {
+    const auto issue = checkAnswer(*sample.checklist.find("prevention_material"), Choices{"prostitution", "none"});
+    REQUIRE(issue);
+    CHECK_THAT(issue->en, Catch::Contains("“None” cannot be picked with another choice"));
+  }
+  SECTION("a visit more than a day after now is an error") {
+    answers["visit_time"] = DateTime{kMay2019Ms + 2 * 86'400'000, 420};
+    CHECK(sample.broken(answers, kMay2019Ms) == Ids{"visit_not_in_future"});
+    answers["visit_time"] = DateTime{kMay2019Ms + 3'600'000, 420};  // an hour ahead: a clock's error, allowed
+    CHECK(sample.broken(answers, kMay2019Ms).empty());
+  }
+  SECTION("a visit outside the plan's period is a warning, its last day included in the period") {
+    answers["visit_time"] = *parseDateTime("2019-03-03T23:00:00", 420);
+    CHECK(sample.broken(answers, kMay2019Ms) == Ids{"visit_within_plan"});
+    answers["visit_time"] = *parseDateTime("2020-01-01T08:00:00", 420);
+    const auto june2020 = parseDateTime("2020-06-01T08:00:00", 420)->epoch_ms;
+    CHECK(sample.broken(answers, june2020) == Ids{"visit_within_plan"});
+    answers["visit_time"] = *parseDateTime("2019-12-31T17:00:00", 420);
+    CHECK(sample.broken(answers, june2020).empty());
+  }
+  SECTION("a GPS position outside the province is a warning") {
+    answers["location"] = GeoPoint{21.0278, 105.8342, std::nullopt};  // Hà Nội
+    CHECK(sample.broken(answers, kMay2019Ms) == Ids{"location_in_province"});
+    answers["location"] = GeoPoint{23.5, 106.2570, std::nullopt};  // north of the border
+    CHECK(sample.broken(answers, kMay2019Ms) == Ids{"location_in_province"});
+  }
+  SECTION("a half-filled checklist is not flagged for what is missing") {
+    CHECK(sample.broken({{"workers_women", 3}}, kMay2019Ms).empty());
+  }
+  SECTION("the levels are as the stories need them") {
+    for (const auto& c : sample.checklist.constraints)
+      CHECK(c.level == (c.id == "visit_within_plan" || c.id == "location_in_province" ? ConstraintLevel::kWarning
+                                                                                        : ConstraintLevel::kError));
+  }
+}
+
+TEST_CASE("constraints: a warning's confirmation holds for the values it was given for, and a change needs it again",
+          "[constraint]") {
+  const SampleChecklist sample;
+  const Fields bar{{"kind", "bar"}};
+  auto answers = goodAnswers();
+  answers["visit_time"] = *parseDateTime("2019-01-15T09:00:00", 420);
+  const auto failures = [&](const Fields& record) {
+    const ChecklistState state(sample.checklist, answers, bar);
+    return failedConstraints(sample.checklist, state, bar, sample.context(kMay2019Ms), record);
+  };
+  auto first = failures({});
+  REQUIRE(first.size() == 1);
+  CHECK_FALSE(first[0].confirmed);
+
+  const Fields record = withConfirmation(answers, first[0], "lan");
+  REQUIRE(record.count(kConfirmedField));
+  auto confirmed = failures(record);
+  REQUIRE(confirmed.size() == 1);
+  CHECK(confirmed[0].confirmed);
+  CHECK(confirmed[0].confirmed_by == "lan");
+  CHECK_THAT(describeFailure(confirmed[0]).en, Catch::Contains("confirmed by lan"));
+
+  SECTION("another answer that the warning does not read leaves it confirmed") {
+    answers["notes"] = "thêm ghi chú";
+    CHECK(failures(record)[0].confirmed);
+  }
+  SECTION("another date outside the period fires it again, unconfirmed") {
+    answers["visit_time"] = *parseDateTime("2019-01-16T09:00:00", 420);
+    auto again = failures(record);
+    REQUIRE(again.size() == 1);
+    CHECK_FALSE(again[0].confirmed);
+    SECTION("and confirming again replaces the old confirmation") {
+      const auto twice = withConfirmation(record, again[0], "giam");
+      CHECK(twice.at(kConfirmedField).get<Choices>()->size() == 1);
+      CHECK(failures(twice)[0].confirmed_by == "giam");
+    }
+  }
+}
+
+TEST_CASE("seed: the province's bounding box is read into its record, and a bad one is refused", "[seed][constraint]") {
+  const SampleChecklist sample;
+  const auto context = sample.context(kMay2019Ms);
+  CHECK(context.names.at("province.lat_min") == Value{22.3});
+  CHECK(context.names.at("province.lon_max") == Value{106.9});
+  CHECK(context.names.at("plan.start") == Value{*parseDateTime("2019-03-04T00:00:00", 420)});
+  CHECK(context.names.at("plan.end") == Value{*parseDateTime("2019-12-31T23:59:59", 420)});
+
+  test::TempDir dir;
+  std::filesystem::copy(test::sampleSeed(), dir.path(), std::filesystem::copy_options::recursive);
+  auto path = dir / "province.json";
+  json j = json::parse(std::ifstream(path));
+  j["bounds"]["lat_min"] = 24.0;  // above lat_max
+  std::ofstream(path) << j.dump();
+  auto r = loadSeed(dir.path());
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(allDetails(r.problem()), Catch::Contains("province.json: 'bounds' needs exactly lat_min < lat_max"));
 }

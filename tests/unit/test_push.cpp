@@ -15,7 +15,9 @@
 #include "provincial_storage.h"
 #include "group_commit.h"
 #include "push_rules.h"
+#include "fieldcheck/hybrid_clock.h"
 #include "support/sample_images.h"
+#include "support/sample_inspection.h"
 #include "support/temp_dir.h"
 
 using namespace fieldcheck;
@@ -724,4 +726,54 @@ TEST_CASE("storage: a photo a schema-7 database holds is read through the record
   CHECK_FALSE(f.storage->attachmentFile(ha_quang, ref.sha256));
   CHECK(f.storage->uploadState(ref.sha256, f.lan.device).complete);
   CHECK_FALSE(f.storage->uploadState(ref.sha256, minh.device).complete);
+}
+
+TEST_CASE("push: a finalized record that breaks an error constraint is refused with the reason, a draft or a warning is not",
+          "[push][constraint]") {
+  Fixture f;
+  const auto& est = f.seedDoc("establishment", "bao-lac");
+  auto finalized = [&](Fields changes) {
+    auto doc = test::sampleInspection("lan", kDevice, "bao-lac", {est.id}, 1);
+    for (auto& [name, value] : changes) {
+      if (value.isNull()) doc.fields.erase(name);
+      else doc.fields[name] = value;
+    }
+    return firstRevision(doc.id, doc.kind, doc.fields, doc.author, doc.device, doc.stamp);
+  };
+  const auto pushOne = [&](const Document& doc) { return f.push({{1, "", doc}}); };
+
+  SECTION("a consistent finalized record is taken") { CHECK(pushOne(finalized({})).refused.empty()); }
+  SECTION("15 women among 12 workers") {
+    const auto outcome = pushOne(finalized({{"workers_total", 12}, {"workers_women", 15}}));
+    REQUIRE(outcome.refused.size() == 1);
+    CHECK(outcome.refused[0].code == "constraint");
+    CHECK_THAT(outcome.refused[0].reason.en, Catch::Contains("women_within_workers") &&
+                                                 Catch::Contains("The women workers cannot outnumber the workers"));
+    CHECK_THAT(outcome.refused[0].reason.vi, Catch::Contains("Số lao động nữ không thể nhiều hơn"));
+  }
+  SECTION("a fine amount without the fine action") {
+    const auto outcome = pushOne(finalized({{"actions", Choices{"reminder"}}}));
+    REQUIRE(outcome.refused.size() == 1);
+    CHECK_THAT(outcome.refused[0].reason.en, Catch::Contains("fine_amount_needs_fine"));
+  }
+  SECTION("a visit in the future, by the server's own clock") {
+    const auto outcome = pushOne(finalized({{"visit_time", DateTime{wallClockMs() + 3 * 86'400'000LL, 420}}}));
+    REQUIRE(outcome.refused.size() == 1);
+    CHECK_THAT(outcome.refused[0].reason.en, Catch::Contains("visit_not_in_future"));
+  }
+  SECTION("prevention material none with another is refused as an invalid answer, draft or not") {
+    auto doc = finalized({{"prevention_material", Choices{"prostitution", "none"}}, {"_status", "draft"}});
+    const auto outcome = pushOne(doc);
+    REQUIRE(outcome.refused.size() == 1);
+    CHECK(outcome.refused[0].code == "invalid");
+    CHECK_THAT(outcome.refused[0].reason.en, Catch::Contains("cannot be picked with another choice"));
+  }
+  SECTION("a draft may be half-way: it is taken") {
+    CHECK(pushOne(finalized({{"workers_total", 12}, {"workers_women", 15}, {"_status", "draft"}})).refused.empty());
+  }
+  SECTION("a warning, confirmed or not, is never refused: a visit outside the plan's period, GPS outside the province") {
+    CHECK(pushOne(finalized({{"visit_time", *parseDateTime("2018-11-02T09:00:00", 420)},
+                             {"location", GeoPoint{21.0278, 105.8342, std::nullopt}}}))
+              .refused.empty());
+  }
 }

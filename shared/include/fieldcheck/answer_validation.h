@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "fieldcheck/checklist_template.h"
+#include "fieldcheck/document.h"
 #include "fieldcheck/result.h"
 #include "fieldcheck/value.h"
 
@@ -24,7 +25,8 @@ Result<Value> parseAnswerInput(const Question& question, std::string_view input,
                                std::int32_t default_offset_minutes, std::int64_t now_ms);
 
 /// One clear message when `value` is not a valid answer to `question` (wrong type, out of
-/// bounds, unknown choice, text too long or not clean UTF-8); nullopt when it is valid.
+/// bounds, unknown choice, an exclusive choice ("none") picked with another, text too long or not
+/// clean UTF-8); nullopt when it is valid.
 /// A null value is valid here: whether an answer is needed is checked by ChecklistState.
 std::optional<Bilingual> checkAnswer(const Question& question, const Value& value);
 
@@ -50,10 +52,60 @@ class ChecklistState {
   bool complete() const { return issues().empty(); }
   std::size_t relevantCount() const;
   std::size_t answeredCount() const;
+  /// The value of a question as conditions and constraints see it: null when it does not apply,
+  /// is unanswered or is invalid.
+  Value effective(std::string_view question_id) const;
 
  private:
   std::vector<QuestionState> questions_;
 };
+
+/// The reserved field of an inspection or report holding the confirmations of warnings: a
+/// choice list of "CONSTRAINT:FINGERPRINT:USER" entries (see ConstraintFailure). It syncs, merges
+/// and shows in history like any field.
+inline constexpr const char* kConfirmedField = "_confirmed";
+
+/// What constraints read besides the answers and the establishment: the checker's clock
+/// (now(): the laptop's when filling, the server's own on push), and the named values of the plan
+/// and the province ("plan.start", "plan.end", "province.lat_min", ...; absent ones are unknown,
+/// so a constraint that reads them neither fails nor holds).
+struct ConstraintContext {
+  std::int64_t now_ms = 0;
+  std::int32_t offset_minutes = 0;
+  Fields names;
+};
+
+/// The context for a province: `province` its document (bounds in fields lat_min, lat_max,
+/// lon_min, lon_max, read when all four are numbers; its utc_offset for the plan's dates), `plans`
+/// its plan documents (their "definition"). The plan is the latest whose period has begun by
+/// `now_ms`, else the first to begin; "plan.start" is the first moment of its first day and
+/// "plan.end" the last second of its last day, on the province's clock.
+ConstraintContext constraintContext(std::int64_t now_ms, const Document* province, const std::vector<Document>& plans);
+
+/// A constraint that fails for an inspection's answers.
+struct ConstraintFailure {
+  const Constraint* constraint = nullptr;
+  /// Of the values the constraint reads (answers, establishment, plan, province): a confirmation
+  /// holds only for the values it was given for, so a change that makes the warning fire for
+  /// other values needs confirming again.
+  std::string fingerprint;
+  bool confirmed = false;     // a warning confirmed for these very values
+  std::string confirmed_by;   // who confirmed it, when confirmed
+};
+
+/// Every constraint of `checklist` that fails for `state`'s answers (only answers that apply and
+/// are valid count; see Constraint), in template order, each warning marked confirmed when
+/// `record`'s kConfirmedField holds its confirmation for the same values.
+std::vector<ConstraintFailure> failedConstraints(const ChecklistTemplate& checklist, const ChecklistState& state,
+                                                 const Fields& establishment, const ConstraintContext& context,
+                                                 const Fields& record);
+
+/// `record` with `failure` (a warning) confirmed by `user`: the kConfirmedField list with its
+/// earlier confirmation of the same constraint replaced.
+Fields withConfirmation(Fields record, const ConstraintFailure& failure, const std::string& user);
+
+/// One line for a failure: "[lỗi] message" / "[error] message", with whether it is confirmed.
+Bilingual describeFailure(const ConstraintFailure& failure);
 
 /// What is wrong with a record's fields against the template that describes them (an
 /// establishment's record, say): a field the template does not have, other than `keys` (fields

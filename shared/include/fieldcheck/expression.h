@@ -1,21 +1,35 @@
-// The small expression language of checklist templates: relevance and required-if conditions.
+// The small expression language of checklist templates: relevance and required-if conditions,
+// and the constraints across questions.
 //
 //   expr    := or
 //   or      := and ("or" and)*
 //   and     := not ("and" not)*
 //   not     := "not" not | compare
-//   compare := operand (("=" | "!=" | "<" | "<=" | ">" | ">=") operand)?
+//   compare := sum (("=" | "!=" | "<" | "<=" | ">" | ">=") sum)?
+//   sum     := operand (("+" | "-") operand)*
 //   operand := number | 'text' | "text" | true | false | null | "(" expr ")"
 //            | name | name "(" [expr ("," expr)*] ")"
-//   name    := a question id, or "establishment.<field>" for the inspected establishment
+//   name    := a question id, or a dotted name the caller supplies: "establishment.<field>" for
+//              the inspected establishment; for constraints also "plan.start", "plan.end",
+//              "province.lat_min", "province.lat_max", "province.lon_min", "province.lon_max"
 //
 // Functions: selected(q, 'code') (a choice is selected), answered(q), count(q) (choices
-// selected). A comparison with an unanswered (null) side is false, so a question that depends
-// on an unanswered one is not asked. Parsing is bounded in length and depth; nothing is executed.
+// selected), lat(q) and lon(q) (a GPS answer's latitude and longitude, in degrees), now() (the
+// caller's clock: the lookup is asked for the name "now()"). "+" and "-" add numbers, add or take
+// a number of days to or from a date-time (now() + 1 is this time tomorrow), and give the days
+// between two date-times.
+//
+// Two ways to evaluate. evaluate() (conditions): a comparison with an unanswered (null) side is
+// false, so a question that depends on an unanswered one is not asked. holds() (constraints):
+// three-valued, so a comparison with an unanswered side is unknown, "not" of unknown is unknown,
+// "and" is false as soon as one side is false, "or" true as soon as one side is true; a
+// constraint fails only when its expression is known to be false. Parsing is bounded in length
+// and depth; there are no loops, no I/O, and nothing is executed.
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -39,6 +53,10 @@ class Expression {
 
   /// Evaluates to true or false. Never throws for any values the lookup returns.
   bool evaluate(const NameLookup& lookup) const;
+
+  /// Evaluates three-valued (see the file's comment): true or false, or nullopt when unknown
+  /// (an unanswered question decides it, or the result is not a yes/no). Never throws.
+  std::optional<bool> holds(const NameLookup& lookup) const;
 
   /// Every name the expression reads, in order of appearance (duplicates removed).
   std::vector<std::string> names() const;
