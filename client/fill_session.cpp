@@ -50,6 +50,7 @@ std::string inputHint(const Question& q) {
     case QuestionType::kSingleChoice: return "chọn một số / pick one number";
     case QuestionType::kMultipleChoice: return "chọn một hay nhiều số, cách bằng dấu phẩy / one or more numbers, comma-separated";
     case QuestionType::kDateTime: return "03/05/2019 09:30 · hôm nay 9:15 · hôm qua · 2019-05-03 09:30 · “bây giờ”/“now”";
+    case QuestionType::kDate: return "03/05/2019 · hôm nay · hôm qua · 2019-05-03";
     case QuestionType::kGps: return "vĩ độ, kinh độ / latitude, longitude: 22,6657 106,2570 · 22.6657, 106.2570 · 22°39'56\"N 106°15'25\"E";
     case QuestionType::kPhoto:
     case QuestionType::kSignature: return "đường dẫn tệp ảnh JPEG/PNG / path to a JPEG/PNG file";

@@ -18,8 +18,8 @@ struct LoginResult {
   std::string role;
   std::string district;  // empty for the whole province
   std::string device;
-  std::string laptop_number;  // "2" (in its district) or "T3" (province-wide): begins its records' numbers
-  std::size_t removed_outside = 0;  // documents of other districts removed from this home
+  std::string laptop_number = {};  // "2" (in its district) or "T3" (province-wide): begins its records' numbers
+  std::size_t removed_outside = 0;   // documents of other districts removed from this home
 
 };
 

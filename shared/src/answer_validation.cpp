@@ -307,6 +307,16 @@ Result<Value> parseAnswerInput(const Question& q, std::string_view raw,
       value = *dt;
       break;
     }
+    case QuestionType::kDate: {
+      // The day as typed (day first, ISO, today, yesterday), kept as its ISO text: a time is not
+      // part of the answer, so one typed with it is refused rather than dropped unseen.
+      const auto iso = isoFromPeople(input, default_offset_minutes, now_ms);
+      if (!isIsoDate(iso))
+        return invalid(q, "“" + input + "” không phải một ngày (ví dụ 03/05/2019, 2019-05-03 hoặc “hôm nay”)",
+                       "“" + input + "” is not a date (e.g. 03/05/2019, 2019-05-03 or “today”)");
+      value = iso;
+      break;
+    }
     case QuestionType::kGps: {
       auto p = readGeoPoint(input);
       if (!p)
@@ -383,6 +393,12 @@ std::optional<Bilingual> checkAnswer(const Question& q, const Value& value) {
     case QuestionType::kDateTime:
       if (!value.get<DateTime>()) return wrongType();
       return std::nullopt;
+    case QuestionType::kDate: {
+      const auto* day = value.get<std::string>();
+      if (!day) return wrongType();
+      if (!isIsoDate(*day)) return bad("cần một ngày dạng YYYY-MM-DD có thật", "needs a real date as YYYY-MM-DD");
+      return std::nullopt;
+    }
     case QuestionType::kGps: {
       const auto* p = value.get<GeoPoint>();
       if (!p) return wrongType();
@@ -610,6 +626,7 @@ std::string displayAnswer(const Question& q, const Value& value) {
     }
     return out.empty() ? "(không chọn / none)" : out;
   }
+  if (const auto* day = value.get<std::string>(); day && q.type == QuestionType::kDate) return formatDateForPeople(*day);
   std::string shown = displayValue(value);
   if (q.unit && value.asNumber()) shown += " " + *q.unit;
   return shown;

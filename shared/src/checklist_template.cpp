@@ -40,6 +40,7 @@ constexpr TypeName kTypeNames[] = {
     {QuestionType::kGps, "gps"},
     {QuestionType::kPhoto, "photo"},
     {QuestionType::kSignature, "signature"},
+    {QuestionType::kDate, "date"},
 };
 
 bool hasChoices(QuestionType t) {

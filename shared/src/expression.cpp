@@ -316,8 +316,16 @@ class Parser {
   Token token_;
 };
 
-bool compare(const Value& a, const Value& b, CompareOp op) {
-  if (a.isNull() || b.isNull()) return false;
+bool compare(const Value& a_in, const Value& b_in, CompareOp op) {
+  if (a_in.isNull() || b_in.isNull()) return false;
+  // A date question's answer ("2019-05-03") against a date and time compares by the day: the
+  // date and time becomes its day in its own offset.
+  auto byDay = [](const Value& day, const Value& other) {
+    const auto* text = day.get<std::string>();
+    const auto* at = other.get<DateTime>();
+    return text && at && isIsoDate(*text) ? Value{formatDateTime(*at).substr(0, 10)} : other;
+  };
+  const Value a = byDay(b_in, a_in), b = byDay(a_in, b_in);
   int order = 0;
   if (auto x = a.asNumber(), y = b.asNumber(); x && y) {
     order = *x < *y ? -1 : (*x > *y ? 1 : 0);

@@ -616,6 +616,12 @@ std::string formatDateForPeople(std::string_view iso_date) {
          std::string(iso_date.substr(0, 4));
 }
 
+bool isIsoDate(std::string_view text) {
+  if (text.size() != 10) return false;
+  const auto day = parseDateTime(text, 0);
+  return day && formatDateTime(*day).compare(0, 10, text) == 0;
+}
+
 std::string formatDateTimeForPeople(const DateTime& value) {
   const auto iso = formatDateTime(value);  // YYYY-MM-DDTHH:MM:SS then the offset
   if (iso.size() < 19 || iso[10] != 'T') return iso;

@@ -302,6 +302,7 @@ TEST_CASE("cli: an interactive fill through piped input validates, goes back, sk
       "3\n"            // actions: fine, so the amount is asked
       "5\n"            // fine too small: re-asked
       "7.500.000\n"
+      "15/6/2019\n"    // the deadline to correct: a date alone, day first
       "2\n"            // conclusion: to be corrected
       ">\n"            // notes: skipped
       "22.6657, 106.2570\n"
@@ -316,6 +317,8 @@ TEST_CASE("cli: an interactive fill through piped input validates, goes back, sk
 
   auto done = c.runJson({"inspect", "show", id});
   CHECK(done["status"] == "finalized");
+  CHECK(done["fields"]["correction_deadline"] == "2019-06-15");  // a date, not midnight of one
+  CHECK_THAT(c.run({"inspect", "show", id}).out, Catch::Contains("→ 15/06/2019\n"));
   auto value = [&](const std::string& qid) {
     for (const auto& q : done["questions"])
       if (q["id"] == qid) return q["value"];

@@ -273,6 +273,37 @@ TEST_CASE("answers: a date is read as people in Vietnam write it, day first, or 
   CHECK_FALSE(at(std::string(200'000, 'x').append(" 3/5/2019 9:15").c_str()).ok());
 }
 
+TEST_CASE("answers: a date question keeps the day, not midnight, reads it day first and shows it so", "[validation]") {
+  Question q;
+  q.id = "correction_deadline";
+  q.type = QuestionType::kDate;
+  q.label = {"Hạn khắc phục vi phạm", "Deadline to correct the violations"};
+  constexpr std::int32_t kHanoi = 420;
+  const auto now = parseDateTime("2019-05-03 23:30", kHanoi)->epoch_ms;  // the 2nd in UTC: the day is Hà Nội's
+  auto at = [&](const char* input) { return parseAnswerInput(q, input, kHanoi, now); };
+  CHECK(at("15/6/2019").value() == Value{"2019-06-15"});
+  CHECK(at("2019-06-15").value() == Value{"2019-06-15"});
+  CHECK(at("hôm nay").value() == Value{"2019-05-03"});
+  CHECK(at("hôm qua").value() == Value{"2019-05-02"});
+  for (const auto* bad : {"15/6/2019 09:00", "2019-06-15T09:00", "31/6/2019", "2019-02-29", "mai"}) {
+    INFO(bad);
+    CHECK_FALSE(at(bad).ok());
+  }
+  CHECK_FALSE(checkAnswer(q, Value{"2019-06-15"}));
+  CHECK(checkAnswer(q, Value{"2019-06-31"}));                               // no such day
+  CHECK(checkAnswer(q, Value{"15/06/2019"}));                               // kept only as ISO
+  CHECK(checkAnswer(q, Value{*parseDateTime("2019-06-15", kHanoi)}));       // a date and time is not a date
+  CHECK(displayAnswer(q, Value{"2019-06-15"}) == "15/06/2019");
+  // Against a date and time, a date compares by the day in that time's offset.
+  Fields fields{{"deadline", "2019-05-03"}, {"visit", *parseDateTime("2019-05-03 23:30", kHanoi)}};
+  auto holds = [&](const char* text) { return Expression::parse(text).value().holds(lookupIn(fields)); };
+  CHECK(holds("deadline >= visit") == std::optional<bool>(true));
+  CHECK(holds("deadline > visit") == std::optional<bool>(false));
+  CHECK(holds("visit <= deadline") == std::optional<bool>(true));
+  fields["deadline"] = "2019-05-02";
+  CHECK(holds("deadline >= visit") == std::optional<bool>(false));
+}
+
 TEST_CASE("answers: a GPS point is read as people type it, Vietnamese decimal commas and degrees-minutes-seconds included",
           "[validation]") {
   Question q;
@@ -379,7 +410,7 @@ TEST_CASE("seed: the inspection template covers every item of the checklist", "[
   REQUIRE(inspection);
   std::set<QuestionType> types;
   for (const auto& q : inspection->questions) types.insert(q.type);
-  CHECK(types.size() == 10);  // every question type is exercised, the signature too
+  CHECK(types.size() == 11);  // every question type is exercised, the signature and the date too
   for (auto id : {"business_registration", "security_certificate", "worker_register", "workers_total", "workers_women",
                   "workers_under_18", "karaoke_doors_transparent", "karaoke_no_inner_locks", "karaoke_smallest_room_m2",
                   "guest_register", "prostitution_signs", "prostitution_signs_description", "prevention_material",
@@ -412,7 +443,7 @@ TEST_CASE("seed: a broken seed folder is refused naming the file and the fault",
   SECTION("a template with a fault") {
     auto path = dir / "templates" / "establishment-inspection.json";
     json j = json::parse(std::ifstream(path));
-    j["questions"][0]["type"] = "date";
+    j["questions"][0]["type"] = "time_of_day";  // no such type
     std::ofstream(path) << j.dump();
     auto r = loadSeed(dir.path());
     REQUIRE_FALSE(r.ok());

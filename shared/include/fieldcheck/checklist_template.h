@@ -23,6 +23,7 @@ enum class QuestionType {
   kGps,
   kPhoto,
   kSignature,  // a signature drawn or photographed: an image file, as a photo
+  kDate,       // a day without a time: its ISO text "2019-05-03" (not midnight of a date and time)
 };
 
 /// The name a template file uses for a type ("yes_no", "integer", ...).

@@ -127,6 +127,8 @@ std::string formatDateTime(const DateTime& value);
 std::string formatDateTimeForPeople(const DateTime& value);
 /// "2019-05-03" (or any ISO text starting with a date) as "03/05/2019"; other text unchanged.
 std::string formatDateForPeople(std::string_view iso_date);
+/// Whether `text` is exactly a day that exists, as "YYYY-MM-DD" (how a date question's answer is kept).
+bool isIsoDate(std::string_view text);
 
 
 /// Parses "YYYY-MM-DD", "YYYY-MM-DD HH:MM[:SS]" or "YYYY-MM-DDTHH:MM[:SS]", optionally followed
