@@ -140,6 +140,15 @@ int userRevokeCommand(ProvincialStorage& db, const Io& io, const std::string& na
   return 0;
 }
 
+// A time the database keeps in UTC ("2019-05-03T02:00:00Z"), as people in the province read it
+// ("03/05/2019 09:00"); the text as it is when it is not such a time.
+std::string peopleTime(ProvincialStorage& db, const std::string& utc) {
+  auto at = parseDateTime(utc, 0);
+  if (!at) return utc;
+  at->offset_minutes = provinceOffsetMinutes(db);
+  return formatDateTimeForPeople(*at);
+}
+
 int deviceListCommand(ProvincialStorage& db, const Io& io, const std::string& user, bool json_out) {
   auto devices = listDevices(db, user);
   if (!devices) return fail(io.err, devices.problem());
@@ -151,7 +160,8 @@ int deviceListCommand(ProvincialStorage& db, const Io& io, const std::string& us
     return 0;
   }
   for (const auto& d : devices.value())
-    io.out << d.id << "  " << d.user << "  " << d.name << "  " << d.enrolled_at << (d.revoked ? "  ĐÃ THU HỒI / REVOKED" : "") << "\n";
+    io.out << d.id << "  " << d.user << "  " << d.name << "  " << peopleTime(db, d.enrolled_at)
+           << (d.revoked ? "  ĐÃ THU HỒI / REVOKED" : "") << "\n";
   io.out << devices.value().size() << " máy / devices\n";
   return 0;
 }
