@@ -168,6 +168,30 @@ json readBack(const std::string& kind, const std::filesystem::path& file) {
   return json::parse(r.out)["rows"];
 }
 
+// Exports the records of `kind` in `format` ("csv" or "xlsx") to `file`, requires `rows` of them,
+// and reads the file back as a person's spreadsheet would (read_table.py).
+json exportedTable(ProvincialStorage& db, const std::string& kind, const std::string& format,
+                   const std::filesystem::path& file, std::size_t rows) {
+  if (format == "xlsx") {
+    auto table = xlsxWriter(file, "Hồ sơ");
+    REQUIRE(table.ok());
+    REQUIRE(exportRecords(db, {kind, "", "", false}, *table.value()).value() == rows);
+  } else {
+    std::ofstream out(file, std::ios::binary);
+    auto table = csvWriter(out);
+    REQUIRE(exportRecords(db, {kind, "", "", false}, *table).value() == rows);
+  }
+  return readBack(format, file);
+}
+
+// The position of the column headed `name` in a table's first row.
+std::size_t columnOf(const json& header, const std::string& name) {
+  for (std::size_t i = 0; i < header.size(); ++i)
+    if (header[i] == name) return i;
+  FAIL("no column " << name);
+  return 0;
+}
+
 }  // namespace
 
 TEST_CASE("report: each target's figure matches the hand-counted province, per district and in all", "[report]") {
@@ -567,23 +591,9 @@ TEST_CASE("export: an inspection names who made it apart from its reviewer and l
               }, "tinh").ok());
   const std::string format = GENERATE("csv", "xlsx");
   const auto file = p.dir / ("inspections." + format);
-  if (format == "xlsx") {
-    auto table = xlsxWriter(file, "Hồ sơ");
-    REQUIRE(table.ok());
-    REQUIRE(exportRecords(*p.db, {"inspection", "", "", false}, *table.value()).value() == 7);
-  } else {
-    std::ofstream out(file, std::ios::binary);
-    auto table = csvWriter(out);
-    REQUIRE(exportRecords(*p.db, {"inspection", "", "", false}, *table).value() == 7);
-  }
-  const auto table = readBack(format, file);
+  const auto table = exportedTable(*p.db, "inspection", format, file, 7);
   const auto& header = table[0];
-  auto column = [&](const std::string& name) -> std::size_t {
-    for (std::size_t i = 0; i < header.size(); ++i)
-      if (header[i] == name) return i;
-    FAIL("no column " << name);
-    return 0;
-  };
+  auto column = [&](const std::string& name) { return columnOf(header, name); };
   const auto id = column("Mã"), inspector = column("Người kiểm tra"), reviewer = column("Người duyệt"),
              last = column("Người sửa cuối"), lat = column("Vị trí GPS — vĩ độ"), lon = column("Vị trí GPS — kinh độ"),
              photo = column("Ảnh cơ sở");
@@ -617,24 +627,10 @@ TEST_CASE("export: establishments carry their code and their commune's and distr
   Province p;
   const std::string format = GENERATE("csv", "xlsx");
   const auto file = p.dir / ("establishments." + format);
-  if (format == "xlsx") {
-    auto table = xlsxWriter(file, "Cơ sở");
-    REQUIRE(table.ok());
-    REQUIRE(exportRecords(*p.db, {"establishment", "", "", false}, *table.value()).value() == 47);
-  } else {
-    std::ofstream out(file, std::ios::binary);
-    auto table = csvWriter(out);
-    REQUIRE(exportRecords(*p.db, {"establishment", "", "", false}, *table).value() == 47);
-  }
-  const auto table = readBack(format, file);
+  const auto table = exportedTable(*p.db, "establishment", format, file, 47);
   REQUIRE(table.size() == 48);
   const auto& header = table[0];
-  auto column = [&](const std::string& name) -> std::size_t {
-    for (std::size_t i = 0; i < header.size(); ++i)
-      if (header[i] == name) return i;
-    FAIL("no column " << name);
-    return 0;
-  };
+  auto column = [&](const std::string& name) { return columnOf(header, name); };
   const auto code = column("Mã cơ sở"), commune = column("Xã, phường, thị trấn"), district = column("Huyện"), name = column("Tên cơ sở");
   std::map<std::string, std::string> communes, districts;
   for (const auto& c : p.db->heads("commune")) communes[textField(c, "code")] = textField(c, "name");
