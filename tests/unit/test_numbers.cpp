@@ -7,6 +7,7 @@
 #include <regex>
 #include <set>
 
+#include "fieldcheck/conflict_record.h"
 #include "fieldcheck/crypto.h"
 #include "fieldcheck/files.h"
 #include "fieldcheck/record_number.h"
@@ -179,4 +180,44 @@ TEST_CASE("numbers: the server takes a new record's number only from the laptop 
     edited.revision = computeRevision(edited);
     CHECK(refusedCode(pushOne(hoa, edited, first.revision)).empty());
   }
+}
+
+TEST_CASE("numbers: a conflict on an inspection or a periodic report names it by its number and what it is of", "[numbers][conflicts]") {
+  const auto seed = loadSeed(test::sampleSeed()).value();
+  std::map<std::string, Document> docs;
+  std::vector<Document> templates;
+  const Document* establishment = nullptr;
+  for (const auto& d : seed.documents) {
+    docs[d.id] = d;
+    if (d.kind == "template") templates.push_back(d);
+    if (d.kind == "establishment" && textField(d, "code") == "CS-15") establishment = &docs[d.id];
+  }
+  REQUIRE(establishment);
+  auto lookup = [&](const std::string& id) -> std::optional<Document> {
+    const auto it = docs.find(id);
+    return it == docs.end() ? std::nullopt : std::optional<Document>(it->second);
+  };
+  const auto inspection = firstRevision(newDocumentId(), "inspection",
+                                        {{"_establishment", establishment->id},
+                                         {"_template", seedDocumentId("template", "establishment-inspection")},
+                                         {"_district", "bao-lac"}, {"_status", "draft"}, {"_number", "BLC-2-0007"},
+                                         {"workers_total", 4}},
+                                        "lan", kLan, HybridTimestamp{1, 0});
+  const auto report = firstRevision(newDocumentId(), "report",
+                                    {{"_template", seedDocumentId("template", "district-report")},
+                                     {"_district", "bao-lac"}, {"_period", "2019-Q3"}, {"_status", "draft"},
+                                     {"_number", "BLC-2-0008"}},
+                                    "lan", kLan, HybridTimestamp{1, 0});
+  docs[inspection.id] = inspection;
+  docs[report.id] = report;
+  ConflictRecord on_inspection;
+  on_inspection.doc_id = inspection.id;
+  on_inspection.conflicts.push_back(FieldConflict{"workers_total", Value{4}, {}, {}});
+  const auto names = conflictNames(on_inspection, lookup, templates);
+  CHECK(names.record == "BLC-2-0007 phiếu kiểm tra / inspection of CS-15 " + textField(*establishment, "name"));
+  REQUIRE(names.fields.count("workers_total"));
+  CHECK(names.fields.at("workers_total").en == "Number of workers");
+  ConflictRecord on_report;
+  on_report.doc_id = report.id;
+  CHECK(conflictNames(on_report, lookup, templates).record == "BLC-2-0008 báo cáo / report of Bảo Lạc 2019-Q3");
 }
