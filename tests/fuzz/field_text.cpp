@@ -1,10 +1,12 @@
 // Fuzz target: a document's fields as text, the way stored and pulled revisions hold them. The
 // first byte picks the reader: 0 the canonical field text (fieldsFromJsonText), 1 one value's
 // JSON form (valueFromJson), 2 a date and time (parseDateTime, at the UTC offset the second byte
-// picks), 3 a UTC offset (parseUtcOffset).
+// picks), 3 a UTC offset (parseUtcOffset), 4 a record number (parseRecordNumber) and a date
+// question's answer (isIsoDate).
 // Checks: the canonical text's fast reader accepts nothing the general JSON reader refuses and
 // reads what it reads; fields and values read back from the text written for them; a date and
-// time reads back from its ISO form.
+// time reads back from its ISO form; a record number reads back from its text, which is the
+// canonical form of what was read; a date answer reads back as a date and time at midnight UTC.
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
@@ -13,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fieldcheck/record_number.h"
 #include "fieldcheck/value.h"
 #include "fuzz_check.h"
 
@@ -79,12 +82,28 @@ void readDateTime(std::string_view text, std::int32_t default_offset_minutes) {
   if (!again || !(*again == *read)) contractBroken("a date and time changed on its round trip through ISO text", written);
 }
 
+void readRecordNumber(std::string_view text) {
+  if (const auto number = parseRecordNumber(text)) {
+    const auto written = number->text();
+    const auto again = parseRecordNumber(written);
+    if (!again || again->text() != written || again->prefix() != number->prefix() || again->counter != number->counter)
+      contractBroken("a record number changed on its round trip through its text", written);
+    if (!isDistrictAbbreviation(number->district) || !isLaptopTag(number->laptop))
+      contractBroken("a record number was read with parts that are not", written);
+  }
+  if (isIsoDate(text)) {
+    const auto day = parseDateTime(text, 0);
+    if (!day || formatDateTime(*day).substr(0, 10) != text) contractBroken("a date answer is not the day it names", std::string(text));
+    if (formatDateForPeople(text).size() != 10) contractBroken("a date answer is not shown as dd/mm/yyyy", std::string(text));
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t size) {
   if (size == 0) return 0;
   const auto text = fuzz::afterSelector(data, size);
-  switch (data[0] % 4) {
+  switch (data[0] % 5) {
     case 0: readFieldsText(text); break;
     case 1: readValueJson(text); break;
     case 2:
@@ -95,6 +114,7 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t siz
       if (const auto offset = parseUtcOffset(text); offset && (*offset < -24 * 60 || *offset > 24 * 60))
         contractBroken("an offset of a day or more", std::to_string(*offset));
       break;
+    case 4: readRecordNumber(text); break;
   }
   return 0;
 }
