@@ -80,12 +80,7 @@ std::vector<Question> questionsOf(ProvincialStorage& db, const std::string& purp
 }
 
 // How a record is named in the file names of its photos, until records have numbers.
-// How people name a record: its number (record_number.h); the id's first characters for one an
-// older program made without a number.
-std::string recordLabel(const Document& doc) {
-  const auto number = textField(doc, inspection_fields::kNumber);
-  return number.empty() ? doc.id.substr(0, 8) : number;
-}
+
 
 void addQuestionColumns(std::vector<Column>& columns, const std::vector<Question>& questions, bool english) {
   std::map<std::string, int> seen;
@@ -108,7 +103,7 @@ void addQuestionColumns(std::vector<Column>& columns, const std::vector<Question
                            const auto* v = fieldOf(row.doc, id);
                            const auto* ref = v ? v->get<AttachmentRef>() : nullptr;
                            if (!ref) return {};
-                           return photoName(recordLabel(row.doc), id, 1, ref->media_type);  // one image per question
+                           return photoName(recordName(row.doc), id, 1, ref->media_type);  // one image per question
                          }});
     } else {
       columns.push_back({header, [q, english](const HeadRow& row) { return fieldCell(row.doc, q.id.c_str(), &q, english); }});
@@ -140,7 +135,7 @@ Result<std::size_t> exportRecords(ProvincialStorage& db, const ExportOptions& o,
 
   std::vector<Column> columns;
   auto text = [](const std::string& s) { return s.empty() ? Cell{} : Cell{s}; };
-  columns.push_back({L("Số phiếu", "Number"), [](const HeadRow& r) { return Cell{recordLabel(r.doc)}; }});
+  columns.push_back({L("Số phiếu", "Number"), [](const HeadRow& r) { return Cell{recordName(r.doc)}; }});
   columns.push_back({L("Mã", "Id"), [](const HeadRow& r) { return Cell{r.doc.id}; }});
   columns.push_back({L("Huyện", "District"), [=](const HeadRow& r) { return text(districtName(r.district)); }});
   std::string kind = o.kind;

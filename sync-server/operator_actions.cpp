@@ -91,11 +91,6 @@ Result<DeviceRecord> revokeDeviceByRef(ProvincialStorage& db, const std::string&
   return revoked;
 }
 
-std::string recordName(const Document& record) {
-  const auto number = textField(record, inspection_fields::kNumber);
-  return number.empty() ? record.id.substr(0, 8) : number;
-}
-
 Result<std::string> findRecordId(ProvincialStorage& db, const std::string& ref) {
   std::vector<std::string> ids;
   if (const auto number = parseRecordNumber(ref)) {

@@ -33,8 +33,6 @@ Result<DeviceRecord> revokeDeviceByRef(ProvincialStorage& db, const std::string&
 /// The id of the inspection or periodic report `ref` names: its number ("HA-2-0007", any case),
 /// its id, or the start of its id (4 characters at least) that names only it.
 Result<std::string> findRecordId(ProvincialStorage& db, const std::string& ref);
-/// How people name a record: its number, or the start of its id for one made without a number.
-std::string recordName(const Document& record);
 
 /// A review by `reviewer`, an active user who may review (roles.h) in the record's district.
 Result<Document> reviewAsOperator(ProvincialStorage& db, const std::string& record_ref, const ReviewDecision& decision,

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fieldcheck/answer_validation.h"
+#include "fieldcheck/record_number.h"
 #include "fieldcheck/seed.h"
 
 namespace fieldcheck {
@@ -242,6 +243,8 @@ Result<Value> parseFieldInput(const Document& doc, const std::vector<Document>& 
 ConflictNames conflictNames(const ConflictRecord& record, const std::function<std::optional<Document>(const std::string&)>& lookup,
                             const std::vector<Document>& templates) {
   ConflictNames names;
+  if (const auto place = record.district.empty() ? std::nullopt : lookup(seedDocumentId(kinds::kDistrict, record.district)))
+    names.district = textField(*place, "name");
   const auto head = lookup(record.doc_id);
   if (!head) return names;
   // An inspection or periodic report by its number (record_number.h), then what it is of.
@@ -326,6 +329,7 @@ void printConflict(std::ostream& out, const ConflictRecord& r, std::int32_t offs
     return both ? it->second.vi + " / " + it->second.en : it->second.vi;
   };
   const auto record = names.record.empty() ? r.doc_kind + " " + r.doc_id.substr(0, 8) : names.record;
+  const auto district = !names.district.empty() ? names.district : r.district.empty() ? std::string("*") : r.district;
   std::string status(state);
   if (status.empty())
     status = r.resolved ? "đã giải quyết bởi / resolved by " + r.resolved_by : std::string("chờ quyết định / open");
@@ -334,17 +338,16 @@ void printConflict(std::ostream& out, const ConflictRecord& r, std::int32_t offs
   if (!detailed) {
     std::string fields;
     for (const auto& c : r.conflicts) fields += (fields.empty() ? "" : ", ") + label(c.field, false);
-    out << "#" << r.number << "  " << record << "  " << (r.district.empty() ? "*" : r.district)
+    out << "#" << r.number << "  " << record << "  " << district
         << "  " << fields << "  (" << a.author << " / " << o.author << ")  " << status << "\n";
     return;
   }
-  out << "Xung đột / Conflict #" << r.number << "  " << record << "  " << (r.district.empty() ? "*" : r.district) << "\n"
-      << "  Hồ sơ / Record: " << r.doc_kind << " " << r.doc_id << "\n"
+  out << "Xung đột / Conflict #" << r.number << "  " << record << "  " << district << "\n"
       << "  Tình trạng / Status: " << status << "\n"
       << "  Đang áp dụng / Applied: " << a.author << ", " << whenText(a.stamp, offset_minutes) << ", thiết bị / device "
-      << a.device.substr(0, 8) << "\n"
+      << deviceName(a.device) << "\n"
       << "  Bên kia / Other:        " << o.author << ", " << whenText(o.stamp, offset_minutes) << ", thiết bị / device "
-      << o.device.substr(0, 8) << "\n"
+      << deviceName(o.device) << "\n"
       << "  Trường / Field | Gốc / Base | Đang áp dụng / Applied | Bên kia / Other\n";
   for (const auto& c : r.conflicts)
     out << "  " << label(c.field, true) << " (" << fieldLabel(c.field) << ") | " << (c.base ? displayValue(*c.base) : "(không có / none)") << " | "

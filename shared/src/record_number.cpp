@@ -85,6 +85,17 @@ std::string districtAbbreviation(std::string_view code, std::string_view abbrevi
   return out.empty() ? "X" : out;
 }
 
+std::string recordName(const Document& record) {
+  const auto number = textField(record, "_number");
+  return number.empty() ? record.id.substr(0, 8) : number;
+}
+
+std::string deviceName(std::string_view device_id) {
+  if (device_id == "server") return "máy chủ / server";
+  const auto marker = laptopMarker(device_id);
+  return "máy / laptop " + (marker.empty() ? std::string(device_id.substr(0, 8)) : marker.substr(1));
+}
+
 std::string photoName(const std::string& record_name, const std::string& question_id, int position,
                       const std::string& media_type) {
   const std::string extension = media_type == "image/png" ? ".png" : media_type == "image/jpeg" ? ".jpg" : "";

@@ -1,5 +1,6 @@
 // Inspections' review states, and the fields a review writes.
 #include "fieldcheck/review.h"
+#include "fieldcheck/record_number.h"
 
 namespace fieldcheck {
 namespace {
@@ -57,7 +58,7 @@ Bilingual reviewStateLabel(ReviewState state) {
 
 Result<Fields> reviewedFields(const Document& inspection, const ReviewDecision& decision, const std::string& by,
                               const DateTime& at) {
-  const auto id = inspection.id.substr(0, 8);
+  const auto id = recordName(inspection);
   const auto state = reviewState(inspection);
   if (state == ReviewState::kDraft || state == ReviewState::kReturned)
     return problem("Phiếu " + id + " chưa hoàn tất (còn là nháp) nên chưa duyệt được; chờ cán bộ kiểm tra hoàn tất.",

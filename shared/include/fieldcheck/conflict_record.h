@@ -95,6 +95,7 @@ nlohmann::json conflictToJson(const ConflictRecord& record, std::int32_t offset_
 /// it) and each field's question label ("Số người lao động / Number of workers").
 struct ConflictNames {
   std::string record;                         // "" when unknown: the record's kind and id are shown
+  std::string district;                       // the district's name; "" when unknown: its code is shown
   std::map<std::string, Bilingual> fields;     // a field without a label is shown by its name
 };
 

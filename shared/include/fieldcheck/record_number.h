@@ -19,6 +19,8 @@
 #include <string>
 #include <string_view>
 
+#include "fieldcheck/document.h"
+
 namespace fieldcheck {
 
 struct RecordNumber {
@@ -50,6 +52,15 @@ std::string districtAbbreviation(std::string_view code, std::string_view abbrevi
 
 /// Whether `text` can be a district's abbreviation: 1 to 4 capital letters A-Z.
 bool isDistrictAbbreviation(std::string_view text);
+
+/// How people name an inspection or periodic report: its number, or the first 8 characters of
+/// its id for one an older program made without a number.
+std::string recordName(const Document& record);
+
+/// How people tell laptops apart where a device id would be shown: "máy / laptop MK7Q2XA" (its
+/// marker, from the random part of its id: two laptops enrolled the same minute differ), or
+/// "máy chủ / server" for the server's own revisions.
+std::string deviceName(std::string_view device_id);
 
 /// How people name a photo: its record's name (its number), the question and its position
 /// there, "HA-2-0007-photo_front-1"; with `media_type`, as a file: "HA-2-0007-photo_front-1.jpg".
