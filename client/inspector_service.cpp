@@ -10,6 +10,7 @@
 #include "fieldcheck/record_number.h"
 #include "fieldcheck/seed.h"
 #include "fieldcheck/text.h"
+#include "sync_engine.h"
 #include "tuning.h"
 
 namespace fieldcheck::client {
@@ -72,6 +73,40 @@ Result<InitSummary> initHome(const Home& home, const fs::path& seed_dir, const s
                     [](const Document& d) { return d.kind == kinds::kEstablishment; }));
   summary.device = s.device();
   return summary;
+}
+
+Result<AttachmentRef> fetchPhoto(const Home& home, std::string photo) {
+  auto store = LocalStore::open(home.database(), false);
+  if (!store) return store.problem();
+  // A photo's name ("HA-2-0007-photo_front-1") stands for the hash its record holds.
+  if (auto service = InspectorService::open(home))
+    if (auto named = service.value().photoByName(photo)) {
+      if (!*named) return named->problem();
+      photo = named->value().sha256;
+    }
+  return fetchAttachment(store.value(), home.attachments(), photo);
+}
+
+std::vector<RevisionChanges> revisionChanges(const std::vector<Document>& history) {
+  std::vector<RevisionChanges> changes;
+  std::map<std::string, const Document*> by_revision;
+  const Document* previous = nullptr;
+  for (const auto& r : history) {
+    const Document* parent = previous;
+    if (!r.parents.empty())
+      if (auto it = by_revision.find(r.parents.front()); it != by_revision.end()) parent = it->second;
+    auto& change = changes.emplace_back();
+    for (const auto& [name, value] : r.fields) {
+      const auto before = parent ? parent->fields.find(name) : Fields::const_iterator{};
+      if (!parent || before == parent->fields.end() || !(before->second == value)) change.set.emplace_back(name, value);
+    }
+    if (parent)
+      for (const auto& [name, value] : parent->fields)
+        if (!r.fields.count(name)) change.cleared.push_back(name);
+    by_revision[r.revision] = &r;
+    previous = &r;
+  }
+  return changes;
 }
 
 InspectorService::InspectorService(LocalStore store, Home home)
@@ -294,6 +329,15 @@ Result<Document> InspectorService::findInspection(std::string_view ref, bool dis
   return found;
 }
 
+Result<Document> InspectorService::findInspectionOrEstablishment(std::string_view ref) const {
+  Result<Document> doc = findInspection(ref, true);
+  if (!doc) doc = findEstablishment(ref);
+  if (!doc)
+    return problem("Không tìm thấy phiếu hay cơ sở “" + std::string(ref) + "”.",
+                   "No inspection or establishment “" + std::string(ref) + "”.");
+  return doc;
+}
+
 Result<std::shared_ptr<const ChecklistTemplate>> InspectorService::templateByPurpose(std::string_view purpose,
                                                               const std::optional<std::string>& template_id) const {
   std::vector<std::shared_ptr<const ChecklistTemplate>> found;
@@ -387,7 +431,9 @@ Result<Document> InspectorService::newInspection(std::string_view establishment_
 }
 
 Result<Document> InspectorService::newReport(const std::optional<std::string>& template_ref, const std::optional<std::string>& commune,
-                                             const std::optional<std::string>& district, const std::string& period) {
+                                             const std::optional<std::string>& district, std::string period) {
+  if (period.empty())  // this year, on the province's calendar
+    period = formatDateTime(DateTime{wallClockMs(), utc_offset_minutes_}).substr(0, 4);
   if (!periodDays(period))
     return problem("Kỳ báo cáo “" + period + "” không hợp lệ: dùng năm (2019), quý (2019-Q3) hoặc tháng (2019-07).",
                    "The period “" + period + "” is not valid: use a year (2019), a quarter (2019-Q3) or a month (2019-07).");
