@@ -10,6 +10,7 @@
 #include "fieldcheck/record_number.h"
 #include "fieldcheck/seed.h"
 #include "fieldcheck/text.h"
+#include "sync_engine.h"
 #include "tuning.h"
 
 namespace fieldcheck::client {
@@ -72,6 +73,40 @@ Result<InitSummary> initHome(const Home& home, const fs::path& seed_dir, const s
                     [](const Document& d) { return d.kind == kinds::kEstablishment; }));
   summary.device = s.device();
   return summary;
+}
+
+Result<AttachmentRef> fetchPhoto(const Home& home, std::string photo) {
+  auto store = LocalStore::open(home.database(), false);
+  if (!store) return store.problem();
+  // A photo's name ("HA-2-0007-photo_front-1") stands for the hash its record holds.
+  if (auto service = InspectorService::open(home))
+    if (auto named = service.value().photoByName(photo)) {
+      if (!*named) return named->problem();
+      photo = named->value().sha256;
+    }
+  return fetchAttachment(store.value(), home.attachments(), photo);
+}
+
+std::vector<RevisionChanges> revisionChanges(const std::vector<Document>& history) {
+  std::vector<RevisionChanges> changes;
+  std::map<std::string, const Document*> by_revision;
+  const Document* previous = nullptr;
+  for (const auto& r : history) {
+    const Document* parent = previous;
+    if (!r.parents.empty())
+      if (auto it = by_revision.find(r.parents.front()); it != by_revision.end()) parent = it->second;
+    auto& change = changes.emplace_back();
+    for (const auto& [name, value] : r.fields) {
+      const auto before = parent ? parent->fields.find(name) : Fields::const_iterator{};
+      if (!parent || before == parent->fields.end() || !(before->second == value)) change.set.emplace_back(name, value);
+    }
+    if (parent)
+      for (const auto& [name, value] : parent->fields)
+        if (!r.fields.count(name)) change.cleared.push_back(name);
+    by_revision[r.revision] = &r;
+    previous = &r;
+  }
+  return changes;
 }
 
 InspectorService::InspectorService(LocalStore store, Home home)
@@ -201,6 +236,46 @@ std::string InspectorService::documentName(const std::string& id) const {
   return id.substr(0, 8);
 }
 
+FieldDescription InspectorService::describeField(const Document& doc, const std::string& name, const Value& value) const {
+  const auto shown = displayValue(value);
+  if (value.isNull()) return {{name, name}, "—"};
+  if (name == f::kNumber) return {{"Số phiếu", "Number"}, shown};
+  if (name == f::kStatus) return {{"Trạng thái", "Status"}, shown == kStatusDraft ? "nháp / draft" : "đã hoàn tất / finalized"};
+  if (name == f::kReview) return {{"Duyệt", "Review"}, reviewStateLabel(reviewState(doc)).vi + " / " + reviewStateLabel(reviewState(doc)).en};
+  if (name == f::kReviewComment) return {{"Nhận xét", "Comment"}, shown};
+  if (name == f::kReviewedBy) return {{"Người duyệt", "Reviewed by"}, shown};
+  if (name == f::kReviewedAt) return {{"Ngày duyệt", "Reviewed at"}, shown};
+  if (name == f::kStartedAt) return {{"Bắt đầu", "Started"}, shown};
+  if (name == f::kFinalizedAt) return {{"Hoàn tất lúc", "Finalized at"}, shown};
+  if (name == f::kPeriod) return {{"Kỳ", "Period"}, shown};
+  if (name == f::kDistrict || name == "district") return {{"Huyện", "District"}, districtName(shown)};
+  if (name == f::kCommune || name == "commune") return {{"Xã", "Commune"}, communeName(shown)};
+  if (name == f::kEstablishment) return {{"Cơ sở", "Establishment"}, documentName(shown)};
+  if (name == f::kTemplate || name == f::kTemplateVersion) return {{"Mẫu phiếu", "Template"}, shown};
+  if (name == kConfirmedField) {
+    // "CHECK:FINGERPRINT:USER" entries: which warnings, confirmed by whom.
+    std::string list;
+    if (const auto* entries = value.get<Choices>())
+      for (const auto& entry : *entries) {
+        const auto first = entry.find(':'), last = entry.rfind(':');
+        list += (list.empty() ? "" : "; ") + entry.substr(0, first) + (last != first ? " (" + entry.substr(last + 1) + ")" : "");
+      }
+    return {{"Cảnh báo đã xác nhận", "Warnings confirmed"}, list};
+  }
+  // An answer: by its question's label and read as the question reads it.
+  std::shared_ptr<const ChecklistTemplate> checklist;
+  if (doc.kind == kinds::kEstablishment) {
+    checklist = establishmentTemplate();
+  } else if (const auto template_doc = store_.head(textField(doc, f::kTemplate))) {
+    if (auto parsed = parsedTemplate(*template_doc)) checklist = parsed.value();
+  }
+  if (const auto* q = checklist ? checklist->find(name) : nullptr) {
+    if (takesAttachment(q->type) && value.get<AttachmentRef>()) return {q->label, photoName(doc, name)};
+    return {q->label, displayAnswer(*q, value)};
+  }
+  return {{name, name}, shown};
+}
+
 std::string InspectorService::photoName(const std::string& sha256) const {
   for (const auto kind : {kinds::kInspection, kinds::kReport})
     for (const auto& doc : store_.heads(kind))
@@ -292,6 +367,19 @@ Result<Document> InspectorService::findInspection(std::string_view ref, bool dis
     return problem("Phiếu “" + std::string(ref) + "” đã bị bỏ (lịch sử vẫn còn: `fieldcheck history " + std::string(ref) + "`).",
                    "Inspection “" + std::string(ref) + "” was discarded (its history stays: `fieldcheck history " + std::string(ref) + "`).");
   return found;
+}
+
+Result<Document> InspectorService::findInspectionOrEstablishment(std::string_view ref) const {
+  // An establishment's code names the establishment here (its own history), not its inspection.
+  const auto wanted = foldForSearch(ref);
+  for (auto& est : store_.heads(kinds::kEstablishment))
+    if (!wanted.empty() && foldForSearch(textField(est, "code")) == wanted) return est;
+  Result<Document> doc = findInspection(ref, true);
+  if (!doc) doc = findEstablishment(ref);
+  if (!doc)
+    return problem("Không tìm thấy phiếu hay cơ sở “" + std::string(ref) + "”.",
+                   "No inspection or establishment “" + std::string(ref) + "”.");
+  return doc;
 }
 
 Result<std::shared_ptr<const ChecklistTemplate>> InspectorService::templateByPurpose(std::string_view purpose,
@@ -387,7 +475,9 @@ Result<Document> InspectorService::newInspection(std::string_view establishment_
 }
 
 Result<Document> InspectorService::newReport(const std::optional<std::string>& template_ref, const std::optional<std::string>& commune,
-                                             const std::optional<std::string>& district, const std::string& period) {
+                                             const std::optional<std::string>& district, std::string period) {
+  if (period.empty())  // this year, on the province's calendar
+    period = formatDateTime(DateTime{wallClockMs(), utc_offset_minutes_}).substr(0, 4);
   if (!periodDays(period))
     return problem("Kỳ báo cáo “" + period + "” không hợp lệ: dùng năm (2019), quý (2019-Q3) hoặc tháng (2019-07).",
                    "The period “" + period + "” is not valid: use a year (2019), a quarter (2019-Q3) or a month (2019-07).");

@@ -48,6 +48,30 @@ struct InitSummary {
 Result<InitSummary> initHome(const Home& home, const std::filesystem::path& seed_dir,
                              const std::string& user);
 
+/// Fetches a photo from the server this laptop logged in to (fetchAttachment: supervisors and
+/// above, in their scope) into `home`'s attachments. `photo` is its name (photoName, or an
+/// export's file name), resolved through the records of `home` when it holds a province, or its
+/// SHA-256 or the start of it (6 hex digits at least). A Problem when the store cannot be opened,
+/// no such photo is named here, or the server does not give it.
+Result<AttachmentRef> fetchPhoto(const Home& home, std::string photo);
+
+/// What one revision of a history changed: the fields it set to a new value and those it cleared,
+/// against its first parent (the revision it was made on), or against the revision before it
+/// when that parent never reached this laptop; every field it holds for the first revision.
+struct RevisionChanges {
+  std::vector<std::pair<std::string, Value>> set;  // by field name
+  std::vector<std::string> cleared;                // by field name
+};
+/// The changes of each revision of `history` (oldest first, as InspectorService::history gives
+/// it), in the same order.
+std::vector<RevisionChanges> revisionChanges(const std::vector<Document>& history);
+
+/// A field as people read it: its label and its value shown.
+struct FieldDescription {
+  Bilingual label;
+  std::string shown;
+};
+
 /// An inspection with everything needed to show or fill it.
 struct InspectionView {
   Document inspection;
@@ -138,6 +162,12 @@ class InspectorService {
   /// How people name an inspection or periodic report: its number ("HA-2-0007"), or for a record
   /// made by an older program without one, its shortId.
   std::string recordName(const Document& record) const;
+  /// How people read field `name` of `doc` holding `value` in its history: an answer by its
+  /// question's label and as the question shows it (choices by label, dates day first, photos by
+  /// name), the record's own fields by what they mean (its establishment by code and name, the
+  /// warnings confirmed and by whom); a field nothing describes by its name, as stored.
+  FieldDescription describeField(const Document& doc, const std::string& name, const Value& value) const;
+
   /// How people name document `id`: an inspection or report by recordName, an establishment by
   /// its code and name; the start of the id for anything else or unknown here.
   std::string documentName(const std::string& id) const;
@@ -163,6 +193,11 @@ class InspectorService {
 
   Result<Document> findInspection(std::string_view ref, bool discarded_too = false) const;
 
+  /// What a history is asked of: the inspection or periodic report `ref` names (findInspection,
+  /// discarded ones too), else the establishment it names (findEstablishment); a Problem naming
+  /// neither when it names none.
+  Result<Document> findInspectionOrEstablishment(std::string_view ref) const;
+
   /// Corrects an establishment's record as found on the visit. Each value is checked against
   /// the establishment template; code and district are the provincial office's to change.
   Result<Document> correctEstablishment(std::string_view ref, const std::vector<Assignment>& changes);
@@ -172,12 +207,13 @@ class InspectorService {
   Result<Document> newInspection(std::string_view establishment_ref,
                                  const std::optional<std::string>& template_ref);
 
-  /// Starts a draft periodic report for `period` ("2019", "2019-Q3", "2019-07"): of a commune
+  /// Starts a draft periodic report for `period` ("2019", "2019-Q3", "2019-07"; empty: this year
+  /// on the province's calendar): of a commune
   /// (the "commune_report" template) or of a district (the "district_report" template), or of
   /// `template_ref` when there are several. The same commands as an inspection's fill, finalize
   /// and review it.
   Result<Document> newReport(const std::optional<std::string>& template_ref, const std::optional<std::string>& commune,
-                             const std::optional<std::string>& district, const std::string& period);
+                             const std::optional<std::string>& district, std::string period);
 
   /// Sets answers from typed text ("QUESTION=VALUE"; an empty value clears the answer). All
   /// are checked first; if any is wrong nothing is saved and each fault is listed. An answer that

@@ -1,6 +1,8 @@
 // The sync loop: push a batch, pull a page, commit both, repeat.
 #include "sync_engine.h"
 
+#include <chrono>
+#include <cstdlib>
 #include <future>
 #include <thread>
 
@@ -244,6 +246,10 @@ Result<SyncCounts> synchronize(LocalStore& store, const std::filesystem::path& a
   if (!server) return server.problem();
   HttpSyncLink link(server.value().first, server.value().second);
   return synchronizeOver(store, attachments_dir, link, {}, progress);
+}
+
+bool clockSkewWorthWarning(std::int64_t skew_ms) {
+  return std::abs(skew_ms) > std::chrono::duration_cast<std::chrono::milliseconds>(tuning::kClockSkewWarning).count();
 }
 
 Result<AttachmentRef> fetchAttachment(LocalStore& store, const std::filesystem::path& attachments_dir,

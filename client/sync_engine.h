@@ -54,6 +54,11 @@ struct SyncCounts {
 Result<SyncCounts> synchronize(LocalStore& store, const std::filesystem::path& attachments_dir,
                                const std::function<void(const SyncCounts&)>& progress);
 
+/// Whether a clock skew found at a sync (server minus laptop, SyncCounts::clock_skew_ms) is large
+/// enough to tell the user (tuning::kClockSkewWarning): merges stay right either way (hybrid
+/// clock), the times people read do not.
+bool clockSkewWorthWarning(std::int64_t skew_ms);
+
 /// Fetches attachment `sha256` (or the one that records on this laptop name whose SHA-256 begins
 /// with it, 6 hex digits at least) from the server this laptop logged in to (supervisors and
 /// above, in their scope) into the laptop's attachments under `attachments_dir`, checked against

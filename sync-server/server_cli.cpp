@@ -21,6 +21,7 @@
 #include "http_server.h"
 #include "operator_actions.h"
 #include "fieldcheck/files.h"
+#include "fieldcheck/record_number.h"
 #include "fieldcheck/review.h"
 #include "fieldcheck/sqlite_database.h"
 #include "provincial_storage.h"

@@ -370,7 +370,7 @@ TEST_CASE("sync: two inspectors correct the same record offline, a supervisor re
     // The history shows every revision: both edits, the merge and the resolution.
     auto history = giam.run({"history", code});
     CHECK_THAT(history.out, Catch::Contains("automatic merge") && Catch::Contains("conflict resolution") &&
-                                Catch::Contains("lan") && Catch::Contains("hoa") && Catch::Contains("workers = 14"));
+                                Catch::Contains("lan") && Catch::Contains("hoa") && Catch::Contains("[workers] = 14"));
   }
 
   SECTION("resolved on the server with a new value; an inspector may not decide") {
@@ -435,7 +435,8 @@ TEST_CASE("sync: an inspector's edit of an inspection finalized meanwhile is ref
   const auto history = hoa.runJson({"history", id});
   REQUIRE(history.size() >= 3);
   CHECK(history.back()["author"] == "giam");
-  CHECK_THAT(hoa.run({"history", id}).out, Catch::Contains("lan") && Catch::Contains("hoa") && Catch::Contains("workers_total = 5"));
+  CHECK_THAT(hoa.run({"history", id}).out, Catch::Contains("lan") && Catch::Contains("hoa") &&
+                                              Catch::Contains("Number of workers [workers_total] = 5"));
 }
 
 TEST_CASE("sync: on a laptop set up from the seed, work outside the inspector's district is refused at once, not at the next sync",

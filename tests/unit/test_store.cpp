@@ -1,6 +1,7 @@
 // The client's local store and the inspector service on real SQLite files.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <thread>
 
@@ -9,6 +10,7 @@
 #include "attachment_store.h"
 #include "fieldcheck/crypto.h"
 #include "fieldcheck/files.h"
+#include "fieldcheck/hybrid_clock.h"
 #include "fieldcheck/seed.h"
 #include "inspector_service.h"
 #include "local_store.h"
@@ -537,6 +539,46 @@ TEST_CASE("service: an inspection goes from draft to finalized and then refuses 
   CHECK(s.finalized == 1);
   CHECK(s.drafts == 0);
   CHECK(s.pending_changes == 4);  // new, two sets, finalize
+}
+
+TEST_CASE("service: a periodic report started without a period is this year's on the province's calendar", "[service]") {
+  test::TempDir dir;
+  auto svc = initService(dir);
+  auto report = svc.newReport(std::nullopt, std::string("Xã Cô Ba"), std::nullopt, "");
+  REQUIRE(report.ok());
+  const auto year = formatDateTime(DateTime{wallClockMs(), svc.utcOffsetMinutes()}).substr(0, 4);
+  CHECK(report.value().fields.at(inspection_fields::kPeriod) == Value{year});
+}
+
+TEST_CASE("service: a history is asked of an inspection by its number or id, of an establishment by its code, and names what each revision set and cleared",
+          "[service]") {
+  test::TempDir dir;
+  auto svc = initService(dir);
+  const auto made = svc.newInspection("CS-05", std::nullopt).value();
+  const auto id = made.id;
+  CHECK(svc.findInspectionOrEstablishment(textField(made, "_number")).value().id == id);
+  CHECK(svc.findInspectionOrEstablishment(id.substr(0, 12)).value().id == id);
+  // The code names the establishment, even one with an inspection here.
+  CHECK(textField(svc.findInspectionOrEstablishment("CS-05").value(), "code") == "CS-05");
+  CHECK(svc.findInspectionOrEstablishment("CS-06").value().kind == kinds::kEstablishment);
+  auto neither = svc.findInspectionOrEstablishment("CS-999");
+  REQUIRE_FALSE(neither.ok());
+  CHECK(neither.problem().message.en == "No inspection or establishment “CS-999”.");
+
+  REQUIRE(svc.setAnswers(id, {{"workers_total", "4"}}).ok());
+  REQUIRE(svc.setAnswers(id, {{"workers_total", ""}}).ok());
+  const auto revisions = svc.history(id);
+  const auto changes = revisionChanges(revisions);
+  REQUIRE(revisions.size() == 3);
+  REQUIRE(changes.size() == 3);
+  CHECK(changes[0].set.size() == revisions[0].fields.size());  // the first sets everything it holds
+  CHECK(changes[0].cleared.empty());
+  const auto set_second = std::find_if(changes[1].set.begin(), changes[1].set.end(),
+                                       [](const auto& field) { return field.first == "workers_total"; });
+  REQUIRE(set_second != changes[1].set.end());
+  CHECK(set_second->second == Value{4});
+  CHECK(changes[1].set.size() < revisions[1].fields.size());  // only what changed
+  CHECK(changes[2].cleared == std::vector<std::string>{"workers_total"});
 }
 
 TEST_CASE("service: photos are stored once by content and must really be images", "[service]") {
