@@ -129,8 +129,10 @@ int main(int argc, char** argv) {
     const auto photo = test::sampleJpeg(photo_bytes, round + 1);
     const auto file = dir / ("photo-" + std::to_string(round) + ".jpg");
     { std::ofstream(file, std::ios::binary) << photo; }
-    auto created = lan.run({"inspect", "new", "--establishment", establishments.front()});
-    if (created.exit_code != 0 || lan.run({"inspect", "attach", created.out.substr(0, 32), "photo_premises", file.string()}).exit_code != 0)
+    auto created = lan.run({"--json", "inspect", "new", "--establishment", establishments.front()});
+    if (created.exit_code != 0 ||
+        lan.run({"inspect", "attach", nlohmann::json::parse(created.out)["id"].get<std::string>(), "photo_premises", file.string()})
+                .exit_code != 0)
       return 1;
     // Counting every byte sent up through it: the login's and the record's are a few hundred, the
     // rest is the photo.
