@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fieldcheck/answer_validation.h"
 #include "fieldcheck/crypto.h"
 #include "fieldcheck/sqlite_database.h"
 #include "tuning.h"
@@ -662,11 +663,26 @@ std::size_t LocalStore::adoptPending(const std::string& user) {
   SQLite::Statement select(impl_->db,
                            "SELECT r.doc_id, r.kind, r.fields, r.revision, r.parents, r.deleted, r.author, r.device, r.hlc, "
                            "r.seq FROM outbox o JOIN revisions r ON r.seq = o.seq ORDER BY r.seq");
-  SQLite::Statement update(impl_->db, "UPDATE revisions SET revision = ?, parents = ?, author = ? WHERE seq = ?");
+  SQLite::Statement update(impl_->db, "UPDATE revisions SET revision = ?, parents = ?, author = ?, fields = ? WHERE seq = ?");
   std::unordered_map<std::string, std::string> renamed;  // old revision id -> new, for the parents of later ones
   while (select.executeStep()) {
     Document doc = readDocumentAttributes(select);  // the fields stay as text: it is what the id hashes
+    auto fields_text = select.getColumn(2).getString();
     bool changed = doc.author != user;
+    // The warnings this name confirmed (answer_validation.h's "CHECK:FINGERPRINT:USER") are the
+    // new name's too, or a supervisor would read the name the laptop was set up with.
+    if (changed && fields_text.find(kConfirmedField) != std::string::npos) {
+      auto fields = fieldsFromJsonText(fields_text);
+      if (auto* list = fields.count(kConfirmedField) ? fields[kConfirmedField].get<Choices>() : nullptr) {
+        Choices confirmations = *list;
+        const auto by_old = ":" + doc.author;
+        for (auto& entry : confirmations)
+          if (entry.size() > by_old.size() && entry.compare(entry.size() - by_old.size(), by_old.size(), by_old) == 0)
+            entry = entry.substr(0, entry.size() - by_old.size()) + ":" + user;
+        fields[kConfirmedField] = std::move(confirmations);
+        fields_text = fieldsToJsonText(fields);
+      }
+    }
     for (auto& parent : doc.parents)
       if (auto it = renamed.find(parent); it != renamed.end()) {
         parent = it->second;
@@ -675,12 +691,13 @@ std::size_t LocalStore::adoptPending(const std::string& user) {
     if (!changed) continue;
     doc.author = user;
     const auto old_revision = doc.revision;
-    doc.revision = computeRevision(doc, select.getColumn(2).getString());
+    doc.revision = computeRevision(doc, fields_text);
     renamed[old_revision] = doc.revision;
     update.bind(1, doc.revision);
     update.bind(2, doc.parents.empty() ? std::string("[]") : nlohmann::json(doc.parents).dump());
     update.bind(3, user);
-    update.bind(4, select.getColumn(9).getInt64());
+    update.bind(4, fields_text);
+    update.bind(5, select.getColumn(9).getInt64());
     update.exec();
     update.reset();
   }

@@ -209,6 +209,9 @@ TEST_CASE("sync: work done before a laptop's first login becomes its user's, and
     if (e["fields"]["district"] == "bao-lac") code = e["fields"]["code"].get<std::string>();
   REQUIRE_FALSE(code.empty());
   const auto id = completeDraft(lan, code);
+  // Offline still, she confirms a warning: the GPS she took is outside the province.
+  REQUIRE(lan.run({"inspect", "set", id, "location=21.0278, 105.8342"}).exit_code == 0);
+  REQUIRE(lan.run({"inspect", "confirm", id, "location_in_province"}).exit_code == 0);
   const auto drafted = lan.inspections().at(id);
 
   ServerProcess server(province.data);
@@ -227,6 +230,11 @@ TEST_CASE("sync: work done before a laptop's first login becomes its user's, and
   CHECK(authors(province.data + "/provincial.db", "SELECT author FROM changes WHERE kind = 'inspection'") ==
         std::set<std::string>{"lan"});
   CHECK(authors(lan.home + "/fieldcheck.db", "SELECT author FROM revisions WHERE origin = 'local'") == std::set<std::string>{"lan"});
+  // Her confirmation is hers too: a supervisor reads her login name, not the laptop's set-up name.
+  const auto confirmations = authors(province.data + "/provincial.db",
+                                     "SELECT value FROM heads, json_each(json_extract(fields, '$._confirmed.choices')) WHERE kind = 'inspection'");
+  REQUIRE(confirmations.size() == 1);
+  CHECK_THAT(*confirmations.begin(), Catch::StartsWith("location_in_province:") && Catch::EndsWith(":lan"));
 
   // Lan edits again: Hoa's login on Lan's laptop is refused before it reaches the server, and
   // Lan's work stays hers and still goes.
