@@ -514,8 +514,10 @@ void printStatus(std::ostream& out, const InspectorService& service, const Statu
     out << "  ✗ " << service.documentName(r.doc_id) << ": " << r.reason.vi << "\n    " << r.reason.en << "\n";
   printWaitingEdits(out, s.waiting);
   for (const auto& name : s.outside)
-    out << "  ⚠ " << name << ": chưa gửi và ngoài huyện của bạn, máy chủ sẽ không nhận; vẫn giữ trên máy để không mất\n"
-        << "    " << name << ": not sent and outside your district, so the server will not take it; kept on this laptop so nothing is lost\n";
+    out << "  ⚠ " << name << ": chưa gửi và ngoài huyện của bạn, máy chủ sẽ không nhận; vẫn giữ trên máy để không mất "
+        << "(nếu không cần nữa: `fieldcheck inspect discard SỐ`)\n"
+        << "    " << name << ": not sent and outside your district, so the server will not take it; kept on this laptop so nothing "
+        << "is lost (if it is not needed: `fieldcheck inspect discard NUMBER`)\n";
 }
 
 }  // namespace fieldcheck::client

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <set>
 #include <tuple>
 
 #include "fieldcheck/crypto.h"
@@ -843,8 +844,11 @@ Result<std::vector<Document>> InspectorService::inspections(const std::optional<
 
 StatusSummary InspectorService::status() const {
   StatusSummary s;
-  for (const auto& doc : store_.heads(kinds::kInspection)) {
-    if (doc.deleted) continue;
+  // This laptop's user's work: the records written here, not the colleagues' that syncs brought.
+  const auto mine = store_.idsWrittenHere();
+  for (const auto kind : {kinds::kInspection, kinds::kReport})
+  for (const auto& doc : store_.heads(kind)) {
+    if (doc.deleted || !mine.count(doc.id)) continue;
     const auto st = textField(doc, f::kStatus);
     if (st == kStatusDraft) ++s.drafts;
     else if (st == kStatusFinalized) ++s.finalized;
@@ -865,7 +869,14 @@ StatusSummary InspectorService::status() const {
   s.server = store_.setting("server_url").value_or("");
   s.last_sync = store_.setting("last_sync_at").value_or("");
   s.clock_skew_ms = std::stoll(store_.setting("clock_skew_ms").value_or("0"));
-  s.refused = store_.refusals();
+  // What the server refused, once per record (its latest refusal), and nothing of a record
+  // thrown away here since: the refusal is settled.
+  std::set<std::string> told;
+  for (auto& refusal : store_.refusals()) {
+    if (!told.insert(refusal.doc_id).second) continue;
+    if (const auto head = store_.head(refusal.doc_id); head && head->deleted) continue;
+    s.refused.push_back(std::move(refusal));
+  }
   s.open_conflicts = conflicts(false).size();
   s.pending_uploads = store_.uploads(true).size();
   for (auto& upload : store_.uploads(false))

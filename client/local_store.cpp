@@ -379,6 +379,14 @@ std::vector<std::string> LocalStore::idsWhere(std::string_view kind, std::string
   return ids;
 }
 
+std::set<std::string> LocalStore::idsWrittenHere() const {
+  SQLite::Statement st(impl_->db, "SELECT DISTINCT doc_id FROM revisions WHERE origin = 'local' OR device = ?");
+  st.bind(1, impl_->device);
+  std::set<std::string> ids;
+  while (st.executeStep()) ids.insert(st.getColumn(0).getString());
+  return ids;
+}
+
 std::int64_t LocalStore::nextCount(std::string_view key) {
   const auto next = std::stoll(impl_->setting(key).value_or("0")) + 1;
   impl_->setSetting(key, std::to_string(next));

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +51,8 @@ class LocalStore {
   std::vector<Document> history(std::string_view id) const;
   /// Ids of `kind` that start with `prefix`.
   std::vector<std::string> idsWithPrefix(std::string_view kind, std::string_view prefix) const;
+  /// Ids of the documents that have a revision written on this device.
+  std::set<std::string> idsWrittenHere() const;
   /// Ids of `kind` whose head's field `field` holds the text `text`, in id order.
   std::vector<std::string> idsWhere(std::string_view kind, std::string_view field, std::string_view text) const;
 

@@ -55,7 +55,21 @@ TEST_CASE("scope: after login a seeded home keeps its district and its unsent wo
   CHECK(told.out.find("outside your district") != std::string::npos);
   CHECK(told.out.find("ngoài huyện của bạn") != std::string::npos);
 
-  // The first sync pulls the district back as it was; nothing outside it returns.
+  CHECK(told.out.find("fieldcheck inspect discard") != std::string::npos);  // and what to do if it is not needed
+
+  // The first sync pulls the district back as it was; nothing outside it returns. The server
+  // refuses the inspection, once, with its reason, however often the laptop syncs.
   REQUIRE(lan.run({"sync"}).exit_code == 0);
   CHECK(lan.runJson({"establishments"}).size() == mine.size());
+  REQUIRE(lan.run({"sync"}).exit_code == 0);
+  const auto refused = lan.runJson({"status"})["refused"];
+  REQUIRE(refused.size() == 1);
+  CHECK(refused[0]["code"] == "scope");
+  // Thrown away, it is settled: nothing left to tell.
+  REQUIRE(lan.run({"inspect", "discard", kept}).exit_code == 0);
+  REQUIRE(lan.run({"sync"}).exit_code == 0);
+  REQUIRE(lan.run({"sync"}).exit_code == 0);
+  const auto settled = lan.runJson({"status"});
+  CHECK(settled["refused"].empty());
+  CHECK(settled["outside_district"].empty());
 }

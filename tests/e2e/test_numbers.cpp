@@ -98,9 +98,16 @@ TEST_CASE("numbers: each laptop numbers its records offline, no two alike, and t
   CHECK(sent["pushed"] == 3);
   REQUIRE(p.lan.runJson({"sync"})["refused"] == 0);
 
+  // Each laptop's status counts its user's own work, not the colleagues' records a sync brought.
+  REQUIRE(p.lan.run({"sync"}).exit_code == 0);
+  CHECK(p.lan.runJson({"inspect", "list"}).size() == 7);
+  CHECK(p.lan.runJson({"status"})["drafts"] == 3);
+  CHECK(p.hoa.runJson({"status"})["drafts"] == 4);
+
   // Every laptop in scope finds every record by its number, in any case.
   p.giam.run({"login", "--server", "http://127.0.0.1:" + std::to_string(server.port()), "--user", "giam"}, "password-of-giam\n");
   REQUIRE(p.giam.run({"sync"}).exit_code == 0);
+  CHECK(p.giam.runJson({"status"})["drafts"] == 0);
   for (const auto& n : numbers) {
     auto shown = p.giam.run({"inspect", "show", n});
     INFO(n << ": " << shown.err);
