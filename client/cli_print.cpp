@@ -263,7 +263,7 @@ void printLogin(std::ostream& out, const LoginResult& l) {
   if (!l.laptop_number.empty())
     out << "Số máy / Laptop number: " << l.laptop_number
         << " (phiếu mới của máy này mang số như / new records made here are numbered like "
-        << (l.district.empty() ? "HA-" : "") << l.laptop_number << "-0001)\n";
+        << (l.number_prefix.empty() ? "HA-" + l.laptop_number : l.number_prefix) << "-0001)\n";
   if (l.removed_outside > 0)
     out << "Đã bỏ " << l.removed_outside << " hồ sơ ngoài huyện của bạn khỏi máy này / Removed " << l.removed_outside
         << " records outside your district from this laptop\n";
@@ -407,13 +407,16 @@ void printConfirmed(std::ostream& out, const InspectorService& service, const st
   printFailures(out, v.failures);
 }
 
+// Wide enough for the longest number, one made before a laptop's first login ("BLC-MK7Q2XA-0001").
+constexpr std::size_t kNumberColumn = 18;
+
 void printInspectionListHeader(std::ostream& out) {
-  out << pad("Số / Number", 14) << pad("Trạng thái/Status", 19) << pad("Trả lời/Answered", 18) << "Cơ sở / Establishment\n";
+  out << pad("Số / Number", kNumberColumn) << pad("Trạng thái/Status", 19) << pad("Trả lời/Answered", 18) << "Cơ sở / Establishment\n";
 }
 
 void printInspectionListRow(std::ostream& out, const InspectorService& service, const InspectionView& v) {
   const auto shown = service.recordName(v.inspection);
-  out << pad(shown, std::max<std::size_t>(14, shown.size() + 2)) << pad(std::string(inspectionStanding(v.inspection, v.unsent).code), 19)
+  out << pad(shown, std::max<std::size_t>(kNumberColumn, shown.size() + 2)) << pad(std::string(inspectionStanding(v.inspection, v.unsent).code), 19)
       << pad(std::to_string(v.state.answeredCount()) + "/" + std::to_string(v.state.relevantCount()), 18)
       << establishmentLine(service, v.establishment) << "\n";
 }

@@ -66,14 +66,15 @@ int nextRelevant(const ChecklistState& state, int from, int step) {
   return -1;
 }
 
-void printQuestion(std::ostream& out, const QuestionState& s, int position, int total) {
+// `shown`: the current answer as people read it (a photo by its name), empty when unanswered.
+void printQuestion(std::ostream& out, const QuestionState& s, const std::string& shown, int position, int total) {
   const auto& q = *s.question;
   out << "\n[" << position << "/" << total << "] " << q.label.vi << (s.required ? " *" : "") << "\n"
       << "      " << q.label.en << "\n";
   if (q.hint) out << "      (" << q.hint->vi << " / " << q.hint->en << ")\n";
   for (std::size_t i = 0; i < q.choices.size(); ++i)
     out << "   " << (i + 1) << ". " << q.choices[i].label.vi << " / " << q.choices[i].label.en << "\n";
-  if (!s.value.isNull()) out << "   Hiện tại / current: " << displayAnswer(q, s.value) << "\n";
+  if (!shown.empty()) out << "   Hiện tại / current: " << shown << "\n";
   out << "   " << inputHint(q) << "\n> " << std::flush;
 }
 
@@ -128,7 +129,10 @@ int runFill(InspectorService& service, const std::string& inspection_ref, std::i
     int position = 0;
     for (int i = 0; i <= index; ++i) position += state.questions()[static_cast<std::size_t>(i)].relevant ? 1 : 0;
     const auto& s = state.questions()[static_cast<std::size_t>(index)];
-    printQuestion(out, s, position, static_cast<int>(state.relevantCount()));
+    const auto shown = s.value.isNull() ? std::string() : takesAttachment(s.question->type)
+                                                          ? service.photoName(current.value().inspection, s.question->id)
+                                                          : displayAnswer(*s.question, s.value);
+    printQuestion(out, s, shown, position, static_cast<int>(state.relevantCount()));
 
     if (!readLine(in, line)) {
       out << "\nĐã lưu bản nháp. Tiếp tục sau bằng `fieldcheck inspect fill " << name << "`.\n"

@@ -729,18 +729,9 @@ Result<Document> InspectorService::finalize(std::string_view inspection_ref) {
                    "Inspection " + recordName(inspection.value()) + " is already finalized.");
   const auto name = recordName(inspection.value());
   return editDraft(inspection.value(), [&](const InspectionView& view) -> Result<Fields> {
+    // Everything that holds it back, at once: missing or invalid answers, then checks across
+    // answers not met (errors are corrected; warnings corrected or confirmed for their values).
     const auto issues = view.state.issues();
-    if (!issues.empty()) {
-      Problem p{{"Chưa hoàn tất được phiếu: còn " + std::to_string(issues.size()) +
-                     " câu thiếu hoặc sai. Sửa bằng `fieldcheck inspect fill " + recordName(view.inspection) + "`.",
-                 "The inspection cannot be finalized yet: " + std::to_string(issues.size()) +
-                     " answer(s) missing or invalid. Fix them with `fieldcheck inspect fill " +
-                     recordName(view.inspection) + "`."},
-                {}};
-      for (const auto* s : issues) p.details.push_back(*s->issue);
-      return p;
-    }
-    // Errors are corrected; warnings are corrected or confirmed for the values they fire for.
     std::vector<Bilingual> open;
     for (const auto& failure : view.failures) {
       if (failure.confirmed) continue;
@@ -753,6 +744,18 @@ Result<Document> InspectorService::finalize(std::string_view inspection_ref) {
         line.en += ": correct it, or confirm it with `fieldcheck inspect confirm " + name + " " + failure.constraint->id + "`";
       }
       open.push_back(std::move(line));
+    }
+    if (!issues.empty()) {
+      Problem p{{"Chưa hoàn tất được phiếu: còn " + std::to_string(issues.size()) + " câu thiếu hoặc sai" +
+                     (open.empty() ? "" : " và " + std::to_string(open.size()) + " kiểm tra giữa các câu trả lời chưa đạt") +
+                     ". Sửa bằng `fieldcheck inspect fill " + name + "`.",
+                 "The inspection cannot be finalized yet: " + std::to_string(issues.size()) + " answer(s) missing or invalid" +
+                     (open.empty() ? "" : " and " + std::to_string(open.size()) + " check(s) across answers not met") +
+                     ". Fix them with `fieldcheck inspect fill " + name + "`."},
+                {}};
+      for (const auto* s : issues) p.details.push_back(*s->issue);
+      for (auto& line : open) p.details.push_back(std::move(line));
+      return p;
     }
     if (!open.empty())
       return Problem{{"Chưa hoàn tất được phiếu: " + std::to_string(open.size()) +

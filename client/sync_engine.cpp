@@ -184,6 +184,7 @@ Result<LoginResult> login(const Home& home, const std::string& server_url, const
     s.setSetting("district", result.district);
     // The number this laptop's records carry from now on (record_number.h); an older server gives none.
     result.laptop_number = j.value("laptop_number", std::string());
+    result.number_prefix = j.value("number_prefix", std::string());
     if (isLaptopTag(result.laptop_number)) s.setSetting("laptop_number", result.laptop_number);
     // A home set up from the province's seed holds every district: it keeps what the server's
     // scope gives this user, and work not sent yet wherever it is.

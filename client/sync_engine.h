@@ -19,6 +19,7 @@ struct LoginResult {
   std::string district;  // empty for the whole province
   std::string device;
   std::string laptop_number = {};  // "2" (in its district) or "T3" (province-wide): begins its records' numbers
+  std::string number_prefix = {};   // "BLC-2": how its records' numbers begin ("" province-wide)
   std::size_t removed_outside = 0;   // documents of other districts removed from this home
 
 };

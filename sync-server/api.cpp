@@ -16,6 +16,8 @@
 #include "fieldcheck/crypto.h"
 #include "fieldcheck/files.h"
 #include "fieldcheck/protocol.h"
+#include "fieldcheck/record_number.h"
+#include "fieldcheck/seed.h"
 #include "push_rules.h"
 #include "fieldcheck/text.h"
 #include "tuning.h"
@@ -200,11 +202,18 @@ ApiResponse login(const ApiRequest& r, ProvincialStorage& storage, LoginBudget& 
   // The laptop's number in its user's district (or province-wide), that begins the numbers of
   // the records it makes from now on.
   const auto laptop_number = storage.laptopNumber(device.value(), user.district.value_or(""));
+  // How this laptop's records will begin ("BLC-2"), for its user to read; province-wide laptops
+  // number records of any district, so theirs begin with the record's district.
+  std::string number_prefix;
+  if (user.district)
+    if (const auto place = storage.head(seedDocumentId(kinds::kDistrict, *user.district)))
+      number_prefix = districtAbbreviation(*user.district, textField(*place, "abbreviation")) + "-" + laptop_number;
   storage.audit(user.name, device.value(), "login", r.peer + " " + device_name + " laptop " + laptop_number);
   const auto keys = storage.serverKeys();
   return jsonResponse(200, json{{"token", token.token},
                                 {"device", device.value()},
                                 {"laptop_number", laptop_number},
+                                {"number_prefix", number_prefix},
 
                                 {"user", user.name},
                                 {"role", roleName(user.role)},

@@ -300,7 +300,12 @@ Result<Value> parseAnswerInput(const Question& q, std::string_view raw,
         value = DateTime{now_ms - now_ms % 1000, default_offset_minutes};
         break;
       }
-      auto dt = parseDateTime(isoFromPeople(input, default_offset_minutes, now_ms), default_offset_minutes);
+      const auto iso = isoFromPeople(input, default_offset_minutes, now_ms);
+      // A day without its time would be taken as midnight, which nobody meant: ask for the time.
+      if (isIsoDate(iso))
+        return invalid(q, "“" + input + "” thiếu giờ; hãy nhập cả giờ (ví dụ " + formatDateForPeople(iso) + " 09:30, “hôm nay 9:15”)",
+                       "“" + input + "” has no time; enter the time too (e.g. " + formatDateForPeople(iso) + " 09:30, “today 9:15”)");
+      auto dt = parseDateTime(iso, default_offset_minutes);
       if (!dt)
         return invalid(q, "“" + input + "” không phải ngày giờ (ví dụ 03/05/2019 14:30, 2019-05-03 14:30, “hôm nay 9:15” hoặc “bây giờ”)",
                        "“" + input + "” is not a date and time (e.g. 03/05/2019 14:30, 2019-05-03 14:30, “today 9:15” or “now”)");

@@ -475,3 +475,16 @@ TEST_CASE("cli: a visit outside the plan's period holds finalize until confirmed
   CHECK_THAT(history, Catch::Contains("Warnings confirmed [_confirmed] = visit_within_plan (Nông Văn Kiểm)"));
   CHECK(c.run({"inspect", "confirm", id, "visit_within_plan"}).exit_code == 1);  // finalized: no longer the inspector's
 }
+
+TEST_CASE("cli: finalize names at once the answers missing and the checks across answers not met", "[cli][constraint]") {
+  TempDir dir;
+  auto c = initClient(dir);
+  const auto id = c.runJson({"inspect", "show", newInspection(c, "CS-02")})["number"].get<std::string>();
+  REQUIRE(c.run({"inspect", "set", id, "workers_total=12", "workers_women=15"}).exit_code == 0);
+  auto refused = c.run({"inspect", "finalize", id});
+  CHECK(refused.exit_code == 1);
+  CHECK_THAT(refused.err, Catch::Contains("answer(s) missing or invalid and 1 check(s) across answers not met") &&
+                              Catch::Contains("câu thiếu hoặc sai và 1 kiểm tra giữa các câu trả lời chưa đạt") &&
+                              Catch::Contains("The women workers cannot outnumber the workers") &&
+                              Catch::Contains("Members of the inspection team"));
+}

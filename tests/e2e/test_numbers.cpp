@@ -130,6 +130,10 @@ TEST_CASE("numbers: commands name records by number and establishments by code, 
   p.lan.loginTo(server.port());
   REQUIRE(p.lan.run({"sync"}).exit_code == 0);
 
+  // The login said how the laptop's records are numbered.
+  auto relogin = p.lan.run({"login", "--server", "http://127.0.0.1:" + std::to_string(server.port()), "--user", "lan"},
+                           "password-of-lan\n");
+  CHECK(relogin.out.find("numbered like BLC-1-0001") != std::string::npos);
   // `inspect new` names the record by its number and says what comes next; no hex id.
   auto made = p.lan.run({"inspect", "new", "--establishment", "CS-15"});
   REQUIRE(made.exit_code == 0);

@@ -255,16 +255,22 @@ TEST_CASE("answers: a date is read as people in Vietnam write it, day first, or 
   constexpr std::int32_t kHanoi = 420;
   auto at = [&](const char* input, std::int64_t now_ms = 0) { return parseAnswerInput(q, input, kHanoi, now_ms); };
   auto iso = [&](const char* text) { return Value{*parseDateTime(text, kHanoi)}; };
-  CHECK(at("3/5/2019").value() == iso("2019-05-03"));
   CHECK(at("03/05/2019 09:30").value() == iso("2019-05-03 09:30"));
   CHECK(at("3/5/2019 9h30").value() == iso("2019-05-03 09:30"));
   CHECK(at("2019-05-03 09:30").value() == iso("2019-05-03 09:30"));  // ISO as before
   // 2019-05-03 23:30 in Hà Nội is 16:30 UTC: today is the 3rd there, yesterday the 2nd.
   const auto now = parseDateTime("2019-05-03 23:30", kHanoi)->epoch_ms;
   CHECK(at("hôm nay 9:15", now).value() == iso("2019-05-03 09:15"));
-  CHECK(at("Hôm nay", now).value() == iso("2019-05-03"));
+  CHECK(at("Hom nay 9h15", now).value() == iso("2019-05-03 09:15"));
   CHECK(at("hom qua 14:00", now).value() == iso("2019-05-02 14:00"));
-  CHECK(at("yesterday", now).value() == iso("2019-05-02"));
+  CHECK(at("yesterday 8:00", now).value() == iso("2019-05-02 08:00"));
+  // A day without its time is not taken as midnight: the inspector is asked for the time.
+  for (const auto* day_only : {"3/5/2019", "2019-05-03", "hôm nay", "yesterday"}) {
+    INFO(day_only);
+    const auto refused = at(day_only, now);
+    REQUIRE_FALSE(refused.ok());
+    CHECK_THAT(refused.problem().message.en, Catch::Contains("has no time; enter the time too"));
+  }
   for (const auto* bad : {"31/2/2019", "3/13/2019", "3/5/19", "hôm kia", "03/05/2019 25:00"}) {
     INFO(bad);
     CHECK_FALSE(at(bad).ok());
@@ -704,6 +710,11 @@ TEST_CASE("constraints: the sample checklist catches each inconsistency users go
     answers["workers_under_18"] = 2;
     answers["violations"] = Choices{"underage_worker"};
     CHECK(sample.broken(answers, kMay2019Ms) == Ids{"compliant_without_minors"});
+  }
+  SECTION("workers under 18, yet no violation") {
+    answers["workers_under_18"] = 10;
+    answers["conclusion"] = "to_correct";
+    CHECK(sample.broken(answers, kMay2019Ms) == Ids{"no_violation_without_minors"});
   }
   SECTION("a fine amount without the fine action") {
     answers["violations"] = Choices{"no_worker_register"};
