@@ -253,16 +253,7 @@ FieldDescription InspectorService::describeField(const Document& doc, const std:
   if (name == f::kCommune || name == "commune") return {{"Xã", "Commune"}, communeName(shown)};
   if (name == f::kEstablishment) return {{"Cơ sở", "Establishment"}, documentName(shown)};
   if (name == f::kTemplate || name == f::kTemplateVersion) return {{"Mẫu phiếu", "Template"}, shown};
-  if (name == kConfirmedField) {
-    // "CHECK:FINGERPRINT:USER" entries: which warnings, confirmed by whom.
-    std::string list;
-    if (const auto* entries = value.get<Choices>())
-      for (const auto& entry : *entries) {
-        const auto first = entry.find(':'), last = entry.rfind(':');
-        list += (list.empty() ? "" : "; ") + entry.substr(0, first) + (last != first ? " (" + entry.substr(last + 1) + ")" : "");
-      }
-    return {{"Cảnh báo đã xác nhận", "Warnings confirmed"}, list};
-  }
+  if (name == kConfirmedField) return {{"Cảnh báo đã xác nhận", "Warnings confirmed"}, confirmationsText(value)};
   // An answer: by its question's label and read as the question reads it.
   std::shared_ptr<const ChecklistTemplate> checklist;
   if (doc.kind == kinds::kEstablishment) {

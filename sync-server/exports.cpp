@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 
+#include "fieldcheck/answer_validation.h"
 #include "fieldcheck/checklist_template.h"
 #include "fieldcheck/conflict_record.h"
 #include "fieldcheck/record_number.h"
@@ -135,7 +136,10 @@ Result<std::size_t> exportRecords(ProvincialStorage& db, const ExportOptions& o,
 
   std::vector<Column> columns;
   auto text = [](const std::string& s) { return s.empty() ? Cell{} : Cell{s}; };
-  columns.push_back({L("Số phiếu", "Number"), [](const HeadRow& r) { return Cell{recordName(r.doc)}; }});
+  // Inspections and periodic reports by the number people say (record_number.h), then every
+  // record by its id.
+  if (o.kind == "inspection" || o.kind == "report")
+    columns.push_back({L("Số phiếu", "Number"), [](const HeadRow& r) { return Cell{recordName(r.doc)}; }});
   columns.push_back({L("Mã", "Id"), [](const HeadRow& r) { return Cell{r.doc.id}; }});
   columns.push_back({L("Huyện", "District"), [=](const HeadRow& r) { return text(districtName(r.district)); }});
   std::string kind = o.kind;
@@ -167,6 +171,12 @@ Result<std::size_t> exportRecords(ProvincialStorage& db, const ExportOptions& o,
     columns.push_back({L("Người duyệt", "Reviewed by"), [en](const HeadRow& r) { return fieldCell(r.doc, f::kReviewedBy, nullptr, en); }});
     columns.push_back({L("Ngày duyệt", "Reviewed at"), [en](const HeadRow& r) { return fieldCell(r.doc, f::kReviewedAt, nullptr, en); }});
     columns.push_back({L("Nhận xét duyệt", "Review comment"), [en](const HeadRow& r) { return fieldCell(r.doc, f::kReviewComment, nullptr, en); }});
+    // Warnings the inspector confirmed ("CHECK:FINGERPRINT:USER" entries): which, and by whom.
+    columns.push_back({L("Cảnh báo đã xác nhận", "Warnings confirmed"), [](const HeadRow& r) {
+                         const auto* v = fieldOf(r.doc, kConfirmedField);
+                         const auto shown = v ? confirmationsText(*v) : std::string();
+                         return shown.empty() ? Cell{} : Cell{shown};
+                       }});
     auto questions = questionsOf(db, o.kind == "inspection" ? "inspection" : "commune_report");
     if (o.kind == "report")
       for (auto& q : questionsOf(db, "district_report"))
@@ -187,35 +197,52 @@ Result<std::size_t> exportRecords(ProvincialStorage& db, const ExportOptions& o,
     std::erase_if(questions, [](const Question& q) { return q.id == "district" || q.id == "commune"; });
     addQuestionColumns(columns, questions, en);
   } else if (o.kind == "conflict") {
-    // One row per record; the fields in conflict listed in one cell each way.
-    auto sideText = [](const ConflictRecord& r, bool applied) {
+    // One row per record, named as people know it (conflictNames: its number or code and name,
+    // each field by its question's label); the fields in conflict listed in one cell each way.
+    const auto templates = db.heads(std::string(kinds::kTemplate));
+    struct Named {
+      std::string key;
+      ConflictRecord record;
+      ConflictNames names;
+    };
+    auto last = std::make_shared<Named>();
+    auto named = [last, &db, templates](const Document& d) -> const Named& {
+      if (last->key != d.id + d.revision) {
+        last->key = d.id + d.revision;
+        last->record = ConflictRecord::fromDocument(d).value_or(ConflictRecord{});
+        last->names = conflictNames(last->record, [&db](const std::string& id) { return db.head(id); }, templates);
+      }
+      return *last;
+    };
+    auto record = [named](const Document& d) -> const ConflictRecord& { return named(d).record; };
+    auto sideText = [named, en](const Document& d, bool applied) {
+      const auto& n = named(d);
       std::string out;
-      for (const auto& c : r.conflicts) {
+      for (const auto& c : n.record.conflicts) {
         const auto& side = applied ? c.winner : c.other;
-        out += (out.empty() ? "" : "; ") + (c.field.empty() ? std::string("(hồ sơ/record)") : c.field) + " = " +
-               (side.deleted ? std::string("(đã xoá/deleted)") : side.value ? displayValue(*side.value) : std::string("—"));
+        const auto label = n.names.fields.find(c.field);
+        const auto field = c.field.empty() ? std::string(en ? "(the record)" : "(hồ sơ)")
+                           : label != n.names.fields.end() ? pick(label->second, en)
+                                                            : c.field;
+        out += (out.empty() ? "" : "; ") + field + ": " +
+               (side.deleted ? std::string(en ? "(deleted)" : "(đã xoá)") : side.value ? displayValue(*side.value) : std::string("—"));
       }
       return out;
-    };
-    // Each row's record is read once for all its columns.
-    auto last = std::make_shared<std::pair<std::string, ConflictRecord>>();
-    auto record = [last](const Document& d) -> const ConflictRecord& {
-      if (last->first != d.id + d.revision)
-        *last = {d.id + d.revision, ConflictRecord::fromDocument(d).value_or(ConflictRecord{})};
-      return last->second;
     };
     columns.push_back({L("Số", "Number"), [=](const HeadRow& r) { return Cell{record(r.doc).number}; }});
     columns.push_back({L("Tình trạng", "State"), [=](const HeadRow& r) {
                          return Cell{record(r.doc).resolved ? L("Đã giải quyết", "resolved") : L("Chờ quyết định", "open")};
                        }});
-    columns.push_back({L("Hồ sơ", "Record"), [=](const HeadRow& r) { return Cell{record(r.doc).doc_id}; }});
-    columns.push_back({L("Loại hồ sơ", "Kind"), [=](const HeadRow& r) { return Cell{record(r.doc).doc_kind}; }});
-    columns.push_back({L("Giá trị đang áp dụng", "Applied values"), [=](const HeadRow& r) { return Cell{sideText(record(r.doc), true)}; }});
+    columns.push_back({L("Hồ sơ", "Record"), [=](const HeadRow& r) {
+                         const auto& n = named(r.doc);
+                         return Cell{n.names.record.empty() ? n.record.doc_id : n.names.record};
+                       }});
+    columns.push_back({L("Giá trị đang áp dụng", "Applied values"), [=](const HeadRow& r) { return Cell{sideText(r.doc, true)}; }});
     columns.push_back({L("Người ghi (áp dụng)", "Applied by"), [=](const HeadRow& r) {
                          const auto& c = record(r.doc);
                          return c.conflicts.empty() ? Cell{} : Cell{c.applied().author};
                        }});
-    columns.push_back({L("Giá trị bên kia", "Other values"), [=](const HeadRow& r) { return Cell{sideText(record(r.doc), false)}; }});
+    columns.push_back({L("Giá trị bên kia", "Other values"), [=](const HeadRow& r) { return Cell{sideText(r.doc, false)}; }});
     columns.push_back({L("Người ghi (bên kia)", "Other by"), [=](const HeadRow& r) {
                          const auto& c = record(r.doc);
                          return c.conflicts.empty() ? Cell{} : Cell{c.other().author};

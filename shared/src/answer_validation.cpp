@@ -637,4 +637,14 @@ std::string displayAnswer(const Question& q, const Value& value) {
   return shown;
 }
 
+std::string confirmationsText(const Value& confirmed) {
+  std::string out;
+  if (const auto* entries = confirmed.get<Choices>())
+    for (const auto& entry : *entries) {
+      const auto first = entry.find(':'), last = entry.rfind(':');
+      out += (out.empty() ? "" : "; ") + entry.substr(0, first) + (last != first ? " (" + entry.substr(last + 1) + ")" : "");
+    }
+  return out;
+}
+
 }  // namespace fieldcheck

@@ -880,4 +880,8 @@ TEST_CASE("sync: an inspector's confirmation of a warning reaches the supervisor
   CHECK(shown["constraints"][0]["confirmed"] == true);
   CHECK(shown["constraints"][0]["confirmed_by"] == "lan");
   CHECK_THAT(giam.run({"inspect", "show", id}).out, Catch::Contains("confirmed by lan") && Catch::Contains("đã xác nhận bởi lan"));
+  // The provincial office's export says which warning was confirmed, and by whom.
+  const auto exported = runProcess({serverBinary(), "--data", province.data, "export", "--kind", "inspection", "--format", "csv"});
+  REQUIRE(exported.exit_code == 0);
+  CHECK_THAT(exported.out, Catch::Contains("Cảnh báo đã xác nhận") && Catch::Contains("location_in_province (lan)"));
 }

@@ -454,8 +454,13 @@ TEST_CASE("export: establishments and conflicts as JSON Lines, one object per re
   std::ostringstream one;
   auto conflict_csv = csvWriter(one);
   CHECK(exportRecords(*p.db, {"conflict", "", "", false}, *conflict_csv).value() == 1);
-  CHECK_THAT(one.str(), Catch::Contains("workers_total = 5") && Catch::Contains("workers_total = 9") &&
-                            Catch::Contains("Chờ quyết định") && Catch::Contains(p.ids[4]));
+  // Named as people know them: the record by what it inspects, the field by its question's label.
+  const auto establishment = p.db->head(textField(draft, "_establishment")).value();
+  CHECK_THAT(one.str(), Catch::Contains("Tổng số người lao động: 5") && Catch::Contains("Tổng số người lao động: 9") &&
+                            Catch::Contains("Chờ quyết định") &&
+                            Catch::Contains("phiếu kiểm tra / inspection of " + textField(establishment, "code") + " " +
+                                            textField(establishment, "name")));
+  CHECK_THAT(one.str(), !Catch::Contains("workers_total") && !Catch::Contains(p.ids[4]));
 
   std::ostringstream ignored;
   auto none = csvWriter(ignored);

@@ -104,6 +104,10 @@ std::vector<ConstraintFailure> failedConstraints(const ChecklistTemplate& checkl
 /// earlier confirmation of the same constraint replaced.
 Fields withConfirmation(Fields record, const ConstraintFailure& failure, const std::string& user);
 
+/// A kConfirmedField value as people read it: each warning confirmed and by whom,
+/// "visit_within_plan (lan); location_in_province (lan)"; "" for none.
+std::string confirmationsText(const Value& confirmed);
+
 /// One line for a failure: "[lỗi] message" / "[error] message", with whether it is confirmed.
 Bilingual describeFailure(const ConstraintFailure& failure);
 
