@@ -150,14 +150,14 @@ int attachmentFetchCommand(const Home& home, const Io& io, const FetchOptions& o
   auto fetched = fetchPhoto(home, o.photo);
   if (!fetched) return fail(io, fetched.problem());
   const auto path = AttachmentStore(home.attachments()).pathOf(fetched.value());
-  if (!o.out_file.empty()) {
-    std::error_code ec;
-    std::filesystem::copy_file(path, o.out_file, std::filesystem::copy_options::overwrite_existing, ec);
-    if (ec)
-      return fail(io, problem("Không chép được ảnh ra " + o.out_file + " (" + ec.message() + ").",
-                              "Cannot copy the attachment to " + o.out_file + " (" + ec.message() + ")."));
-  }
-  const auto shown = o.out_file.empty() ? path.string() : o.out_file;
+  // Where a person finds it: --out, else the current folder under the photo's name.
+  const auto out_file = o.out_file.empty() ? photoFileName(home, fetched.value()) : o.out_file;
+  std::error_code ec;
+  std::filesystem::copy_file(path, out_file, std::filesystem::copy_options::overwrite_existing, ec);
+  if (ec)
+    return fail(io, problem("Không chép được ảnh ra " + out_file + " (" + ec.message() + ").",
+                            "Cannot copy the attachment to " + out_file + " (" + ec.message() + ")."));
+  const auto& shown = out_file;
   if (io.json) return printJson(io, fetchedJson(fetched.value(), shown));
   printFetched(io.out, fetched.value(), shown);
   return 0;

@@ -322,7 +322,8 @@ json fetchedJson(const AttachmentRef& ref, const std::string& shown) {
 }
 
 void printFetched(std::ostream& out, const AttachmentRef& ref, const std::string& shown) {
-  out << "Đã tải / Fetched: " << shown << " (" << ref.size_bytes / 1024 << " KiB)\n";
+  out << "Đã tải / Fetched: " << shown << " ("
+      << (ref.size_bytes < 1024 ? std::to_string(ref.size_bytes) + " B" : std::to_string(ref.size_bytes / 1024) + " KiB") << ")\n";
 }
 
 // ---- establishments ----

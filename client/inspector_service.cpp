@@ -88,6 +88,12 @@ Result<AttachmentRef> fetchPhoto(const Home& home, std::string photo) {
   return fetchAttachment(store.value(), home.attachments(), photo);
 }
 
+std::string photoFileName(const Home& home, const AttachmentRef& ref) {
+  auto service = InspectorService::open(home);
+  const auto name = service ? service.value().photoName(ref.sha256) : ref.sha256.substr(0, 12);
+  return name + (ref.media_type == "image/png" ? ".png" : ref.media_type == "image/jpeg" ? ".jpg" : "");
+}
+
 std::vector<RevisionChanges> revisionChanges(const std::vector<Document>& history) {
   std::vector<RevisionChanges> changes;
   std::map<std::string, const Document*> by_revision;

@@ -54,6 +54,9 @@ Result<InitSummary> initHome(const Home& home, const std::filesystem::path& seed
 /// SHA-256 or the start of it (6 hex digits at least). A Problem when the store cannot be opened,
 /// no such photo is named here, or the server does not give it.
 Result<AttachmentRef> fetchPhoto(const Home& home, std::string photo);
+/// The file name a fetched photo is saved under for a person: its name (photoName: the record's
+/// number, the question, the position) and its extension, "BLC-2-0007-photo_premises-1.jpg".
+std::string photoFileName(const Home& home, const AttachmentRef& ref);
 
 /// What one revision of a history changed: the fields it set to a new value and those it cleared,
 /// against its first parent (the revision it was made on), or against the revision before it

@@ -192,7 +192,14 @@ TEST_CASE("numbers: commands name records by number and establishments by code, 
   REQUIRE(exported.exit_code == 0);
   CHECK(exported.out.find("BLC-1-0001,") != std::string::npos);
   CHECK(exported.out.find("BLC-1-0001-photo_documents-1.jpg") != std::string::npos);
-  CHECK(p.giam.run({"attachment", "fetch", "BLC-1-0001-photo_documents-1.jpg"}).exit_code == 0);
+  // Without --out the photo lands in the current folder under its name.
+  ProcessOptions in_files;
+  in_files.cwd = files.path().string();
+  auto named = runProcess({clientBinary(), "--home", p.giam.home, "attachment", "fetch", "BLC-1-0001-photo_documents-1.jpg"}, in_files);
+  INFO(named.err);
+  CHECK(named.exit_code == 0);
+  CHECK(readWholeFile(files / "BLC-1-0001-photo_documents-1.jpg") == sampleJpeg(40'000));
+  CHECK(named.out.find("BLC-1-0001-photo_documents-1.jpg (39 KiB)") != std::string::npos);
   auto wrong = p.giam.run({"attachment", "fetch", "BLC-1-0001-photo_premises-1"});
   CHECK(wrong.exit_code == 1);
   CHECK(wrong.err.find("BLC-1-0001-photo_premises-1") != std::string::npos);

@@ -22,6 +22,7 @@ struct ProcessOptions {
   std::string input;                          // written to the program's standard input
   std::map<std::string, std::string> env;     // added to (or replacing in) the environment
   std::vector<std::string> unset_env;         // removed from the environment
+  std::string cwd;                            // the program's working folder; the test's when empty
 };
 
 /// The peak resident memory (VmHWM, KiB) of running process `pid`; nullopt when it has ended, or
