@@ -32,6 +32,7 @@ Cell answerCell(const Question* q, const Value& value, bool english) {
   if (const auto* d = value.get<double>()) return *d;
   if (const auto* at = value.get<DateTime>()) return *at;
   if (const auto* code = value.get<std::string>()) {
+    if (q && q->type == QuestionType::kDate && isIsoDate(*code)) return Day{*code};
     if (q && q->type == QuestionType::kSingleChoice)
       if (const auto* c = q->findChoice(*code)) return pick(c->label, english);
     return *code;

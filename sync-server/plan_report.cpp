@@ -392,7 +392,10 @@ void writeHtml(std::ostream& out, const PlanReport& r) {
     writeChart(out, r, t);
     out << "</section>\n";
   }
-  out << "<h2>3. Phiếu kiểm tra theo huyện</h2>\n<table class=\"data states\">\n"
+  // Where every record stands (the backlog), not only those the figures count: said so, since
+  // the figures above keep to the plan's period.
+  out << "<h2>3. Phiếu kiểm tra theo huyện</h2>\n<p class=\"note\">Mọi phiếu trên máy chủ, kể cả phiếu ngoài kỳ báo cáo.</p>\n"
+         "<table class=\"data states\">\n"
          "<tr><th>Huyện</th><th>Nháp</th><th>Đã nộp</th><th>Đã duyệt</th><th>Trả lại</th></tr>\n";
   for (const auto& [code, name] : r.districts) {
     const auto s = r.states.count(code) ? r.states.at(code) : StateCounts{};

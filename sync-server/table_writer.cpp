@@ -51,6 +51,7 @@ class CsvWriter final : public TableWriter {
       else if (const auto* n = std::get_if<std::int64_t>(&c)) line_ += std::to_string(*n);
       else if (const auto* d = std::get_if<double>(&c)) line_ += numberText(*d);
       else if (const auto* t = std::get_if<DateTime>(&c)) line_ += spreadsheetDateTime(*t);
+      else if (const auto* day = std::get_if<Day>(&c)) line_ += day->iso;  // ISO: a date in any locale
     }
     line_ += "\r\n";
     out_ << line_;
@@ -78,6 +79,7 @@ class JsonlWriter final : public TableWriter {
       else if (const auto* n = std::get_if<std::int64_t>(&c)) slot = *n;
       else if (const auto* d = std::get_if<double>(&c)) slot = *d;
       else if (const auto* t = std::get_if<DateTime>(&c)) slot = formatDateTime(*t);
+      else if (const auto* day = std::get_if<Day>(&c)) slot = day->iso;
     }
     out_ << j.dump() << '\n';
   }
@@ -116,6 +118,8 @@ class XlsxWriter final : public TableWriter {
     // some); JSON Lines, for machines, keeps ISO 8601 with the offset.
     date_format_ = workbook_add_format(book_);
     format_set_num_format(date_format_, "dd/mm/yyyy hh:mm");
+    day_format_ = workbook_add_format(book_);
+    format_set_num_format(day_format_, "dd/mm/yyyy");
     header_format_ = workbook_add_format(book_);
     format_set_bold(header_format_);
     format_set_text_wrap(header_format_);
@@ -151,6 +155,10 @@ class XlsxWriter final : public TableWriter {
         lxw_datetime when{std::stoi(text.substr(0, 4)), std::stoi(text.substr(5, 2)), std::stoi(text.substr(8, 2)),
                           std::stoi(text.substr(11, 2)), std::stoi(text.substr(14, 2)), std::stod(text.substr(17, 2))};
         worksheet_write_datetime(sheet_, next_row_, col, &when, date_format_);
+      } else if (const auto* day = std::get_if<Day>(&c)) {
+        chars = 10;  // dd/mm/yyyy
+        lxw_datetime when{std::stoi(day->iso.substr(0, 4)), std::stoi(day->iso.substr(5, 2)), std::stoi(day->iso.substr(8, 2)), 0, 0, 0};
+        worksheet_write_datetime(sheet_, next_row_, col, &when, day_format_);
       }
       widths_[i] = std::max(widths_[i], chars + 1);
     }
@@ -213,6 +221,7 @@ class XlsxWriter final : public TableWriter {
   std::string sheet_name_;
   lxw_worksheet* sheet_ = nullptr;
   lxw_format* date_format_ = nullptr;
+  lxw_format* day_format_ = nullptr;
   lxw_format* header_format_ = nullptr;
   std::vector<std::string> names_;
   std::vector<double> widths_;  // per column of the current sheet, in characters

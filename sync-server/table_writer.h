@@ -16,8 +16,14 @@
 
 namespace fieldcheck::server {
 
-/// One cell: empty, text, a whole number, a decimal, or a date and time (shown in its own offset).
-using Cell = std::variant<std::monostate, std::string, std::int64_t, double, DateTime>;
+/// A day without a time (a date question's answer): its ISO text, "2019-05-03".
+struct Day {
+  std::string iso;
+};
+
+/// One cell: empty, text, a whole number, a decimal, a date and time (shown in its own offset), or
+/// a day.
+using Cell = std::variant<std::monostate, std::string, std::int64_t, double, DateTime, Day>;
 
 /// A table that could not be written (a full disk, a closed pipe).
 class TableWriteError : public std::runtime_error {

@@ -592,6 +592,7 @@ TEST_CASE("export: an inspection names who made it apart from its reviewer and l
                 auto fields = head.fields;
                 fields["notes"] = std::string("Bổ sung sau khi duyệt");
                 fields["photo_premises"] = AttachmentRef{std::string(64, 'a'), 1234, "image/jpeg"};
+                fields["correction_deadline"] = std::string("2019-06-15");  // a date question: a day
                 return fields;
               }, "tinh").ok());
   const std::string format = GENERATE("csv", "xlsx");
@@ -601,7 +602,7 @@ TEST_CASE("export: an inspection names who made it apart from its reviewer and l
   auto column = [&](const std::string& name) { return columnOf(header, name); };
   const auto id = column("Mã"), inspector = column("Người kiểm tra"), reviewer = column("Người duyệt"),
              last = column("Người sửa cuối"), lat = column("Vị trí GPS — vĩ độ"), lon = column("Vị trí GPS — kinh độ"),
-             photo = column("Ảnh cơ sở");
+             photo = column("Ảnh cơ sở"), deadline = column("Hạn khắc phục vi phạm");
   auto number = [&](const json& cell) { return cell.is_number() ? cell.get<double>() : std::stod(cell.get<std::string>()); };
   bool seen = false;
   for (std::size_t i = 1; i < table.size(); ++i) {
@@ -620,6 +621,9 @@ TEST_CASE("export: an inspection names who made it apart from its reviewer and l
       CHECK(row[reviewer] == "giam");
       CHECK(row[last] == "tinh");
       CHECK(row[photo] == head.id.substr(0, 8) + "-photo_premises-1.jpg");
+      // A day: a date cell in XLSX (shown dd/mm/yyyy), ISO text in CSV, never a date and time.
+      if (format == "xlsx") CHECK(row[deadline] == json{{"datetime", "2019-06-15T00:00:00"}});
+      else CHECK(row[deadline] == "2019-06-15");
     } else {
       CHECK(row[inspector] == (head.id == p.ids[6] || head.id == p.ids[7] ? "minh" : "lan"));  // #1-#5 Lan's, #6-#7 Minh's
     }
