@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <limits>
 #include <random>
 #include <sstream>
@@ -16,6 +17,7 @@
 #include "fieldcheck/document.h"
 #include "fieldcheck/hybrid_clock.h"
 #include "fieldcheck/image.h"
+#include "fieldcheck/main_guard.h"
 #include "fieldcheck/review.h"
 #include "fieldcheck/text.h"
 #include "fieldcheck/value.h"
@@ -429,4 +431,19 @@ TEST_CASE("periods: a year, a quarter or a month, from its first day to its last
   CHECK(periodDays("2019-11") == Days({"2019-11-01", "2019-11-30"}));
   for (const char* bad : {"", "19", "2019x", "2019-Q0", "2019-Q5", "2019-13", "2019-00", "2019-1", "2019-Q12", "abcd", "2019-07-01"})
     CHECK_FALSE(periodDays(bad));
+}
+
+TEST_CASE("main guard: an exception no command foresaw ends in a message in both languages and exit code 1", "[core]") {
+  std::ostringstream err;
+  CHECK(runGuarded(err, [] { return 0; }) == 0);
+  CHECK(runGuarded(err, [] { return 2; }) == 2);
+  CHECK(err.str().empty());
+  // What reached std::terminate before: a file system failure no command caught.
+  const auto code = runGuarded(err, []() -> int {
+    throw std::filesystem::filesystem_error("cannot create", std::filesystem::path("/nowhere/home"),
+                                            std::make_error_code(std::errc::read_only_file_system));
+  });
+  CHECK(code == 1);
+  CHECK_THAT(err.str(), Catch::Contains("Lỗi không lường trước") && Catch::Contains("Unexpected error") &&
+                            Catch::Contains("/nowhere/home") && Catch::Contains("What was saved is kept"));
 }
