@@ -325,7 +325,6 @@ Result<Document> InspectorService::findInspection(std::string_view ref, bool dis
   // Periodic reports are filled, finalized and reviewed by the same commands, so an id or a
   // number names either.
   const std::initializer_list<std::string_view> filled = {kinds::kInspection, kinds::kReport};
-  const std::string text(ref);
   auto found = [&]() -> Result<Document> {
     if (const auto number = parseRecordNumber(ref)) {
       std::vector<std::string> ids;
@@ -553,13 +552,15 @@ FillPresence InspectorService::enterFill(const std::string& id) const {
   const auto dir = home_.dir / "fills";
   std::error_code ec;
   fs::create_directories(dir, ec);
-  const auto file = dir / (id + ".lock");
+  // The lock file is held, and on Windows a held range cannot be read or written through another
+  // handle: when the fill began goes in a file of its own beside it.
+  const auto since = dir / (id + ".since");
   FillPresence presence;
-  presence.lock = platform::FileLock::tryLock(file);
+  presence.lock = platform::FileLock::tryLock(dir / (id + ".lock"));
   if (presence.lock) {
-    std::ofstream(file, std::ios::trunc) << formatDateTime(DateTime{wallClockMs(), utc_offset_minutes_}).substr(11, 5);
+    std::ofstream(since, std::ios::trunc) << formatDateTime(DateTime{wallClockMs(), utc_offset_minutes_}).substr(11, 5);
   } else {
-    std::ifstream in(file);
+    std::ifstream in(since);
     std::getline(in, presence.other_since);
   }
   return presence;
@@ -567,7 +568,6 @@ FillPresence InspectorService::enterFill(const std::string& id) const {
 
 std::vector<WaitingEdit> InspectorService::waitingEdits() const {
   std::vector<WaitingEdit> out;
-  const auto templates = store_.heads(kinds::kTemplate);
   for (const auto& merge : store_.serverMerges()) {
     // This laptop's side of the merge, and what it was edited from.
     std::optional<Document> mine, theirs;
@@ -593,24 +593,15 @@ std::vector<WaitingEdit> InspectorService::waitingEdits() const {
       const auto it = doc.fields.find(field);
       return it == doc.fields.end() ? Value{} : it->second;
     };
-    ConflictRecord named;
-    named.doc_id = merge.id;
-    std::vector<std::string> lost;
     for (const auto& [field, value] : mine->fields) {
       if (field.empty() || field.front() == '_') continue;
       const bool changed_here = !base || valueOf(*base, field) != value;
       // Still set aside: the head holds the applied value, not this laptop's.
-      if (changed_here && valueOf(merge, field) != value && valueOf(*head, field) == valueOf(merge, field)) {
-        lost.push_back(field);
-        named.conflicts.push_back({field, std::nullopt, {}, {}});
-      }
-    }
-    if (lost.empty()) continue;
-    const auto names = conflictNames(named, [this](const std::string& id) { return store_.head(id); }, templates);
-    for (const auto& field : lost) {
-      const auto label = names.fields.count(field) ? names.fields.at(field) : Bilingual{field, field};
-      out.push_back({names.record.empty() ? merge.id.substr(0, 8) : names.record, label, displayValue(valueOf(*mine, field)),
-                     displayValue(valueOf(merge, field)), theirs->author});
+      if (!changed_here || valueOf(merge, field) == value || valueOf(*head, field) != valueOf(merge, field)) continue;
+      // Named and shown as people read them: the record, the question's label, the values.
+      const auto lost = describeField(*head, field, value);
+      out.push_back({documentName(merge.id), lost.label, lost.shown, describeField(*head, field, valueOf(merge, field)).shown,
+                     theirs->author});
     }
   }
   return out;

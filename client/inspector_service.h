@@ -99,9 +99,9 @@ InspectionStanding inspectionStanding(const Document& inspection, bool unsent);
 /// An edit made on this laptop that the server's merge set aside for now: another's value of the
 /// same field was applied, and a supervisor decides.
 struct WaitingEdit {
-  std::string record;  // "CS-43 Karaoke Hoa Hồng" (or an inspection of it)
+  std::string record;  // "CS-43 Karaoke Hoa Hồng", or an inspection or report by its number
   Bilingual field;     // the question's label
-  std::string mine, applied, by;
+  std::string mine, applied, by;  // the values as people read them (choices by label, dates day first)
 };
 
 struct StatusSummary {
