@@ -25,11 +25,13 @@ echo "== fieldcheck establishments --search \"hoang gia\""
 "$fieldcheck" establishments --search "hoang gia"
 echo
 echo "== fieldcheck inspect new --establishment CS-01"
-id=$("$fieldcheck" inspect new --establishment CS-01)
-echo "$id"
+created=$("$fieldcheck" inspect new --establishment CS-01)
+echo "$created"
+# Its number ("TP-M7KF191-0001"), from the command it suggests next.
+number=$(printf '%s\n' "$created" | sed -n 's/.*inspect fill //p')
 echo
-echo "== fieldcheck inspect show ${id:0:8}"
-"$fieldcheck" inspect show "${id:0:8}"
+echo "== fieldcheck inspect show $number"
+"$fieldcheck" inspect show "$number"
 
 echo
 echo "== fieldcheck-server --data $server_data init --seed $seed"
