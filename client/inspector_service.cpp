@@ -8,6 +8,7 @@
 
 #include "fieldcheck/crypto.h"
 #include "fieldcheck/files.h"
+#include "fieldcheck/image.h"
 #include "fieldcheck/record_number.h"
 #include "fieldcheck/seed.h"
 #include "fieldcheck/text.h"
@@ -91,7 +92,7 @@ Result<AttachmentRef> fetchPhoto(const Home& home, std::string photo) {
 std::string photoFileName(const Home& home, const AttachmentRef& ref) {
   auto service = InspectorService::open(home);
   const auto name = service ? service.value().photoName(ref.sha256) : ref.sha256.substr(0, 12);
-  return name + (ref.media_type == "image/png" ? ".png" : ref.media_type == "image/jpeg" ? ".jpg" : "");
+  return name + std::string(imageExtension(ref.media_type));
 }
 
 std::vector<RevisionChanges> revisionChanges(const std::vector<Document>& history) {

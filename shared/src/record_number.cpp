@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "fieldcheck/crypto.h"
+#include "fieldcheck/image.h"
 
 namespace fieldcheck {
 namespace {
@@ -98,8 +99,7 @@ std::string deviceName(std::string_view device_id) {
 
 std::string photoName(const std::string& record_name, const std::string& question_id, int position,
                       const std::string& media_type) {
-  const std::string extension = media_type == "image/png" ? ".png" : media_type == "image/jpeg" ? ".jpg" : "";
-  return record_name + "-" + question_id + "-" + std::to_string(position) + extension;
+  return record_name + "-" + question_id + "-" + std::to_string(position) + std::string(imageExtension(media_type));
 }
 
 }  // namespace fieldcheck

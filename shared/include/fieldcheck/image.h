@@ -12,4 +12,9 @@ namespace fieldcheck {
 /// image (a JPEG's first bytes and then a web page, say) is not one.
 bool isWholeImage(std::string_view bytes, std::string_view media_type);
 
+/// The file extension of an image's media type: ".jpg", ".png"; "" for any other type.
+inline std::string_view imageExtension(std::string_view media_type) {
+  return media_type == "image/png" ? ".png" : media_type == "image/jpeg" ? ".jpg" : "";
+}
+
 }  // namespace fieldcheck
