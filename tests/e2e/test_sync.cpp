@@ -80,6 +80,20 @@ void loginAndSync(std::initializer_list<const Laptop*> laptops, unsigned short p
   }
 }
 
+// Bảo Lạc's team on a running server, Lan and Giám logged in and synced once, and the first
+// establishment Lan's laptop lists.
+struct BaoLacOnline {
+  Province province;
+  BaoLacTeam team{province};
+  ServerProcess server{province.data};
+  std::string establishment;
+
+  BaoLacOnline() {
+    loginAndSync({&team.lan, &team.giam}, server.port());
+    establishment = team.lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
+  }
+};
+
 std::vector<std::string> codes(const json& establishments) {
   std::vector<std::string> out;
   for (const auto& e : establishments) out.push_back(e["fields"]["district"].get<std::string>());
@@ -479,12 +493,11 @@ TEST_CASE("sync: on a laptop set up from the seed, work outside the inspector's 
 
 TEST_CASE("sync: an inspector discards a draft and the server keeps its history, and a finalized one is a supervisor's to discard",
           "[sync][e2e]") {
-  Province province;
-  BaoLacTeam team(province);
-  auto& [lan, hoa, giam] = team;
-  ServerProcess server(province.data);
-  loginAndSync({&lan, &giam}, server.port());
-  const auto establishment = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
+  BaoLacOnline online;
+  auto& [lan, hoa, giam] = online.team;
+  auto& province = online.province;
+  auto& server = online.server;
+  const auto& establishment = online.establishment;
   const auto draft = completeDraft(lan, establishment), finalized = completeDraft(lan, establishment);
   REQUIRE(lan.run({"inspect", "finalize", finalized}).exit_code == 0);
   REQUIRE(lan.runJson({"sync"})["refused"] == 0);
@@ -635,12 +648,11 @@ TEST_CASE("sync: a laptop whose clock is behind stamps its next edit after the r
 TEST_CASE("review: a supervisor returns an inspection offline, the inspector corrects it, the server approves, and history "
           "keeps each round",
           "[sync][review][e2e]") {
-  Province province;
-  BaoLacTeam team(province);
-  auto& [lan, hoa, giam] = team;
-  ServerProcess server(province.data);
-  loginAndSync({&lan, &giam}, server.port());
-  const auto establishment = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
+  BaoLacOnline online;
+  auto& [lan, hoa, giam] = online.team;
+  auto& province = online.province;
+  auto& server = online.server;
+  const auto& establishment = online.establishment;
   const auto id = completeDraft(lan, establishment);
   std::ofstream(province.dir / "phong.jpg", std::ios::binary) << sampleJpeg(20'000);
   REQUIRE(lan.run({"inspect", "attach", id, "photo_premises", (province.dir / "phong.jpg").string()}).exit_code == 0);
@@ -857,12 +869,11 @@ TEST_CASE("consolidation: what laptops sent becomes the plan report and exports 
 
 TEST_CASE("sync: an inspector's confirmation of a warning reaches the supervisor's laptop with who confirmed it",
           "[sync][e2e][constraint]") {
-  Province province;
-  BaoLacTeam team(province);
-  auto& [lan, hoa, giam] = team;
-  ServerProcess server(province.data);
-  loginAndSync({&lan, &giam}, server.port());
-  const auto establishment = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
+  BaoLacOnline online;
+  auto& [lan, hoa, giam] = online.team;
+  auto& province = online.province;
+  auto& server = online.server;
+  const auto& establishment = online.establishment;
   const auto id = completeDraft(lan, establishment);
   // Far from Cao Bằng: a warning, which Lan confirms before she finalizes.
   REQUIRE(lan.run({"inspect", "set", id, "location=21.0278, 105.8342"}).exit_code == 0);
