@@ -443,10 +443,53 @@ window.FC = window.FC || {};
       answer = photoNode(state, q, null);
     } else {
       answer = h('div', {class: 'fc-answer' + (isAnswered(q) ? '' : ' fc-answer--none'), id: `input-${q.id}`},
-        isAnswered(q) ? (q.shown || q.input) : FC.s('Chưa trả lời', 'Not answered'));
+        isAnswered(q) ? FC.answerText(q) : FC.s('Chưa trả lời', 'Not answered'));
     }
     return [h('h3', {class: 'fc-label fc-label--readonly'}, FC.t(q.label)), msg, answer];
   }
+
+  /// An answer as people read it, in `lang` ('vi' or 'en'; FC.lang by default): choice labels
+  /// instead of codes, dates day first, numbers with their unit. The core's `shown` says choices in
+  /// both languages at once; this says them in one. "" when unanswered.
+  FC.answerText = function answerText(q, lang) {
+    lang = lang || FC.lang;
+    const input = q.input || '';
+    const pick = (label) => (label && (label[lang] || label.vi || label.en)) || '';
+    if (q.photo) return q.photo.name || '';
+    if (input === '') return '';
+    const two = (text) => String(text).padStart(2, '0');
+    switch (q.type) {
+      case 'yes_no': {
+        const yes = yesNo(input);
+        if (yes === null) return q.shown || input;
+        return yes ? (lang === 'en' ? 'Yes' : 'Có') : (lang === 'en' ? 'No' : 'Không');
+      }
+      case 'single_choice':
+      case 'multiple_choice': {
+        const labels = input.split(',').map((code) => code.trim()).filter(Boolean).map((code) => {
+          const choice = (q.choices || []).find((c) => c.code === code);
+          return choice ? pick(choice.label) : code;
+        });
+        return labels.join('; ');
+      }
+      case 'date': {
+        const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(input);
+        return m ? `${m[3]}/${m[2]}/${m[1]}` : (q.shown || input);
+      }
+      case 'date_time':
+      case 'datetime': {
+        const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})/.exec(input);
+        return m ? `${two(m[4])}:${m[5]} ${m[3]}/${m[2]}/${m[1]}` : (q.shown || input);
+      }
+      case 'integer':
+      case 'decimal':
+        // The core's input is the number as Vietnamese write it (2.000.000; 18,5).
+        if (lang === 'vi') return input + (q.unit ? ' ' + q.unit : '');
+        return q.shown || input;
+      default:
+        return q.shown || input;
+    }
+  };
 
   // ---- checks across answers ----
 
