@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <SQLiteCpp/Exception.h>
 
+#include "app/app_server.h"
 #include "attachment_store.h"
 #include "cli_print.h"
 #include "fieldcheck/cli_usage.h"
@@ -484,6 +485,13 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
   login_cmd->add_option("--device-name", login_options.device_name, "Tên máy này / this laptop's name");
   auto* sync_cmd = app.add_subcommand("sync", "Gửi thay đổi và nhận cập nhật / push the outbox, then pull updates");
 
+  auto* ui_cmd = app.add_subcommand(
+      "ui", "Mở ứng dụng trong trình duyệt, trên máy này, không cần mạng / open the app in the browser, on this laptop, offline");
+  AppOptions ui_options;
+  ui_cmd->add_option("--port", ui_options.port, "Cổng trên 127.0.0.1 (mặc định: một cổng trống) / port on 127.0.0.1 (default: a free one)");
+  bool ui_no_browser = false;
+  ui_cmd->add_flag("--no-browser", ui_no_browser, "Không tự mở trình duyệt, chỉ in địa chỉ / only print the address");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -502,9 +510,14 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
   // every command.
   try {
     if (init->parsed() || login_cmd->parsed() || sync_cmd->parsed() || b_export->parsed() || b_import->parsed() ||
-        a_fetch->parsed()) {
+        a_fetch->parsed() || ui_cmd->parsed()) {
       auto home = resolveHome(g.home);
       if (!home) return fail(io, home.problem());
+      if (ui_cmd->parsed()) {
+        ui_options.home = home.value();
+        ui_options.open_browser = !ui_no_browser;
+        return serveApp(ui_options, out, err);
+      }
       if (init->parsed()) return initCommand(home.value(), io, init_options);
       if (login_cmd->parsed()) return loginCommand(home.value(), io, login_options);
       if (sync_cmd->parsed()) return syncCommand(home.value(), io);

@@ -133,6 +133,30 @@ Result<InspectorService> InspectorService::open(const Home& home) {
   return InspectorService(std::move(store.value()), home);
 }
 
+std::vector<InspectorService::Place> InspectorService::places() const {
+  std::vector<Place> out;
+  for (const auto& d : store_.heads(kinds::kDistrict))
+    if (!d.deleted) out.push_back({textField(d, "code"), textField(d, "name"), {}});
+  for (const auto& c : store_.heads(kinds::kCommune)) {
+    if (c.deleted) continue;
+    const auto district = textField(c, "district");
+    for (auto& place : out)
+      if (place.code == district) place.communes.emplace_back(textField(c, "code"), textField(c, "name"));
+  }
+  sortVietnamese(out, [](const Place& p) -> const std::string& { return p.name; });
+  for (auto& place : out) sortVietnamese(place.communes, [](const auto& c) -> const std::string& { return c.second; });
+  return out;
+}
+
+std::vector<std::string> InspectorService::inspectionsOf(const std::string& establishment_id) const {
+  std::vector<std::string> out;
+  for (auto& id : store_.idsWhere(kinds::kInspection, f::kEstablishment, establishment_id)) {
+    auto doc = store_.head(id);
+    if (doc && !doc->deleted) out.push_back(std::move(id));
+  }
+  return out;
+}
+
 std::string InspectorService::districtName(const std::string& code) const {
   auto doc = store_.head(seedDocumentId(kinds::kDistrict, code));
   return doc ? textField(*doc, "name") : code;
@@ -698,6 +722,16 @@ Result<Document> InspectorService::setAnswer(std::string_view inspection_ref, co
 
 Result<Document> InspectorService::attach(std::string_view inspection_ref, const std::string& question_id,
                                           const fs::path& file) {
+  return attachRef(inspection_ref, question_id, [&] { return attachments_.add(file); });
+}
+
+Result<Document> InspectorService::attachBytes(std::string_view inspection_ref, const std::string& question_id,
+                                               const std::string& bytes, const std::string& name) {
+  return attachRef(inspection_ref, question_id, [&] { return attachments_.store(bytes, name); });
+}
+
+Result<Document> InspectorService::attachRef(std::string_view inspection_ref, const std::string& question_id,
+                                             const std::function<Result<AttachmentRef>()>& store) {
   auto v = view(inspection_ref);
   if (!v) return v.problem();
   const auto* q = v.value().checklist->find(question_id);
@@ -705,9 +739,36 @@ Result<Document> InspectorService::attach(std::string_view inspection_ref, const
     return problem("“" + question_id + "” không phải câu hỏi ảnh hay chữ ký của mẫu phiếu này.",
                    "“" + question_id + "” is not a photo or signature question of this checklist.");
   if (textField(v.value().inspection, f::kStatus) != kStatusDraft) return finalizedProblem(recordName(v.value().inspection));
-  auto ref = attachments_.add(file);
+  auto ref = store();
   if (!ref) return ref.problem();
   return setAnswer(v.value().inspection.id, question_id, Value{ref.value()});
+}
+
+std::optional<fs::path> InspectorService::photoFile(std::string_view sha256) const {
+  if (!isSha256Hex(sha256) || store_.attachmentsStartingWith(sha256).empty()) return std::nullopt;
+  auto path = attachments_.pathOf(AttachmentRef{std::string(sha256), 0, ""});
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return std::nullopt;
+  return path;
+}
+
+InspectorService::Session InspectorService::session() const {
+  Session s;
+  s.user = store_.user();
+  s.role = std::string(roleName(role()));
+  s.district = store_.setting("district").value_or("");
+  s.device = store_.device();
+  s.laptop_number = store_.setting("laptop_number").value_or("");
+  s.province = store_.setting("province").value_or("");
+  s.server = store_.setting("server_url").value_or("");
+  s.may_review = mayReview(role());
+  return s;
+}
+
+std::uint64_t InspectorService::pendingUploadBytes() const {
+  std::uint64_t total = 0;
+  for (const auto& upload : store_.uploads(true)) total += upload.ref.size_bytes;
+  return total;
 }
 
 Result<Document> InspectorService::finalize(std::string_view inspection_ref) {

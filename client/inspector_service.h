@@ -230,6 +230,11 @@ class InspectorService {
   /// Attaches a photo file to a photo question.
   Result<Document> attach(std::string_view inspection_ref, const std::string& question_id,
                           const std::filesystem::path& file);
+  /// The same with the image's bytes (the app's upload), `name` naming it in messages.
+  Result<Document> attachBytes(std::string_view inspection_ref, const std::string& question_id,
+                               const std::string& bytes, const std::string& name);
+  /// The file of photo `sha256` when a record on this laptop names it and it is here; nullopt otherwise.
+  std::optional<std::filesystem::path> photoFile(std::string_view sha256) const;
 
   /// A supervisor's review of a finalized inspection, offline: approved, or returned to its
   /// inspector as a draft with `decision.comment` (see reviewedFields). Saved at once and sent
@@ -259,6 +264,15 @@ class InspectorService {
   Result<std::vector<Document>> inspections(const std::optional<std::string>& status) const;
 
   StatusSummary status() const;
+
+  /// Who uses this laptop and where, as the server said at login (empty before the first login).
+  struct Session {
+    std::string user, role, district, device, laptop_number, province, server;
+    bool may_review = false;  // a supervisor or above: reviews, resolves conflicts, amends
+  };
+  Session session() const;
+  /// The bytes of the photos still to upload (the sync's progress counts them).
+  std::uint64_t pendingUploadBytes() const;
 
   /// Conflict records this laptop has (supervisors pull them), open ones only unless `all`, by number.
   std::vector<ConflictView> conflicts(bool all) const;
@@ -291,6 +305,15 @@ class InspectorService {
     auto found = templateByPurpose("establishment", std::nullopt);
     return found ? found.value() : nullptr;
   }
+
+  /// The districts this laptop holds with their communes, each in Vietnamese alphabetical order.
+  struct Place {
+    std::string code, name;
+    std::vector<std::pair<std::string, std::string>> communes;  // code, name
+  };
+  std::vector<Place> places() const;
+  /// The ids of the inspections of establishment `establishment_id` held here (discarded ones not).
+  std::vector<std::string> inspectionsOf(const std::string& establishment_id) const;
 
   /// A district's or commune's display name from its code (the code itself when unknown).
   std::string districtName(const std::string& code) const;
@@ -337,6 +360,9 @@ class InspectorService {
                                                     const Fields& establishment, const Fields& record) const;
   /// Writes an inspection's new fields after refusing edits to a finalized one, except a
   /// supervisor's (or provincial officer's, or administrator's) amendment that keeps it complete.
+  /// Puts attachment `ref` (just stored, or why not) as the answer to photo question `question_id`.
+  Result<Document> attachRef(std::string_view inspection_ref, const std::string& question_id,
+                             const std::function<Result<AttachmentRef>()>& store);
   Result<Document> editDraft(const Document& inspection,
                              const std::function<Result<Fields>(const InspectionView&)>& change);
 

@@ -7,10 +7,12 @@
 #ifdef _WIN32
 #include <io.h>
 #include <windows.h>
+#include <shellapi.h>
 #else
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 #endif
@@ -140,6 +142,30 @@ bool syncFile(const fs::path& file) {
   const bool ok = ::fsync(fd) == 0;
   ::close(fd);
   return ok;
+#endif
+}
+
+bool openInBrowser(const std::string& url) {
+#ifdef _WIN32
+  const auto result = reinterpret_cast<std::intptr_t>(ShellExecuteA(nullptr, "open", url.c_str(), nullptr, nullptr, SW_SHOWNORMAL));
+  return result > 32;
+#else
+  // xdg-open forks the browser and returns; a child of ours runs it so this process never waits.
+  const pid_t child = fork();
+  if (child < 0) return false;
+  if (child == 0) {
+    // In the child: silence the browser's chatter on the terminal fieldcheck ui prints to.
+    const int devnull = open("/dev/null", O_RDWR);
+    if (devnull >= 0) {
+      dup2(devnull, STDOUT_FILENO);
+      dup2(devnull, STDERR_FILENO);
+    }
+    execlp("xdg-open", "xdg-open", url.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 #endif
 }
 

@@ -47,6 +47,10 @@ class FileLock {
   std::intptr_t handle_;
 };
 
+/// Opens `url` in the user's default browser without waiting for it (xdg-open, or the shell on
+/// Windows). False when no browser could be started.
+bool openInBrowser(const std::string& url);
+
 /// Makes every file and folder this process creates from now on readable by its own user only
 /// (the records name businesses, owners and workers). On Windows the user's profile folders
 /// already are.

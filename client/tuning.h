@@ -38,4 +38,10 @@ inline constexpr auto kRetryPauseMax = std::chrono::milliseconds(8'000);
 /// A clock further than this from the server's gets a warning.
 inline constexpr auto kClockSkewWarning = std::chrono::minutes(5);
 
+/// The app (`fieldcheck ui`): the largest request header and body it reads (a photo the page
+/// could not scale, at the attach limit, with room), and how long it waits for a request's bytes.
+inline constexpr std::size_t kAppMaxHeaderBytes = 16 * 1024;
+inline constexpr std::uint64_t kAppMaxBodyBytes = 25ull * 1024 * 1024;
+inline constexpr auto kAppReadTimeout = std::chrono::seconds(60);
+
 }  // namespace fieldcheck::client::tuning

@@ -28,12 +28,7 @@ bool verifyPassword(std::string_view password, const std::string& hash) {
 }
 
 NewToken newToken() {
-  ensureSodium();
-  std::array<unsigned char, tuning::kTokenBytes> bytes{};
-  randombytes_buf(bytes.data(), bytes.size());
-  std::string token(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
-  sodium_bin2base64(token.data(), token.size(), bytes.data(), bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  token.resize(token.find('\0'));
+  auto token = randomSecret(tuning::kTokenBytes);
   return {token, tokenHash(token)};
 }
 

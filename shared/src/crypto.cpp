@@ -52,6 +52,17 @@ std::string blake2b128Hex(std::initializer_list<std::string_view> parts) {
   return toHex(digest.data(), digest.size());
 }
 
+std::string randomSecret(std::size_t bytes) {
+  ensureSodium();
+  std::string raw(bytes, '\0');
+  randombytes_buf(raw.data(), raw.size());
+  std::string text(sodium_base64_ENCODED_LEN(raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
+  sodium_bin2base64(text.data(), text.size(), reinterpret_cast<const unsigned char*>(raw.data()), raw.size(),
+                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  text.resize(text.find('\0'));
+  return text;
+}
+
 std::string newDocumentId() {
   ensureSodium();
   // 48 bits of the wall clock in milliseconds, big-endian, then 80 random bits (the layout of

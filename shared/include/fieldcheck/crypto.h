@@ -28,6 +28,10 @@ std::string blake2b128Hex(std::initializer_list<std::string_view> parts);
 /// 80 random bits, so ids made together sort together. Thread-safe.
 std::string newDocumentId();
 
+/// `bytes` random bytes as URL-safe base64 without padding: a secret that travels in a URL, a
+/// header or a cookie as it is. Thread-safe.
+std::string randomSecret(std::size_t bytes);
+
 /// True when `text` has the form of a document id (32 lowercase hex digits).
 bool isDocumentId(std::string_view text);
 

@@ -1,0 +1,704 @@
+// The app's API (API.md): each request read, the inspector service or the sync engine called, its
+// result written as JSON. No SQL and no rule here: what applies, what is valid and what may be
+// done is the service's to say.
+#include "app_api.h"
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+
+#include <nlohmann/json.hpp>
+
+#include "fieldcheck/answer_validation.h"
+#include "fieldcheck/crypto.h"
+#include "fieldcheck/http_target.h"
+#include "fieldcheck/review.h"
+#include "fieldcheck/text.h"
+#include "local_store.h"
+#include "sync_engine.h"
+
+namespace fieldcheck::client {
+namespace {
+
+using nlohmann::json;
+namespace f = inspection_fields;
+
+json bi(const Bilingual& text) { return json{{"vi", text.vi}, {"en", text.en}}; }
+
+json problemJson(const Problem& p) {
+  json details = json::array();
+  for (const auto& d : p.details) details.push_back(bi(d));
+  return json{{"error", {{"vi", p.message.vi}, {"en", p.message.en}, {"details", details}}}};
+}
+
+AppResponse jsonResponse(unsigned status, const json& body) {
+  AppResponse r;
+  r.status = status;
+  r.body = body.dump();
+  return r;
+}
+
+AppResponse problemResponse(unsigned status, const Problem& p) { return jsonResponse(status, problemJson(p)); }
+
+AppResponse notFound() {
+  return problemResponse(404, problem("Không có trang hay mục này.", "No such page or item."));
+}
+
+AppResponse badRequest(const std::string& vi, const std::string& en) { return problemResponse(400, problem(vi, en)); }
+
+// A JSON body, or why not.
+std::optional<json> parseBody(const AppRequest& request) {
+  auto body = json::parse(request.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) return std::nullopt;
+  return body;
+}
+
+AppResponse notJson() {
+  return badRequest("Nội dung gửi lên không phải JSON hợp lệ.", "The request body is not a valid JSON object.");
+}
+
+std::string stringAt(const json& body, const char* key) {
+  auto found = body.find(key);
+  return found != body.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
+std::string nowIsoDate() {
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  return formatDateTime(DateTime{now_ms, 0}).substr(0, 10);
+}
+
+// ---- how answers are written back into a field and shown ----
+
+// The text an input shows for a stored answer, in a form parseAnswerInput reads back to the same value.
+std::string inputText(const Question& q, const Value& v) {
+  if (v.isNull()) return "";
+  if (const auto* b = v.get<bool>()) return *b ? "yes" : "no";
+  if (auto number = v.asNumber()) return formatNumber(*number, true);
+  if (const auto* text = v.get<std::string>()) return *text;
+  if (const auto* dt = v.get<DateTime>()) return formatDateTime(*dt).substr(0, 16);  // "2019-05-03T14:30", local
+  if (const auto* choices = v.get<Choices>()) {
+    std::string out;
+    for (const auto& code : *choices) out += (out.empty() ? "" : ",") + code;
+    return out;
+  }
+  if (const auto* point = v.get<GeoPoint>()) {
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "%.6f, %.6f", point->latitude, point->longitude);
+    return buffer;
+  }
+  (void)q;
+  return "";
+}
+
+json choicesJson(const Question& q) {
+  json list = json::array();
+  if (q.type == QuestionType::kYesNo) {
+    list.push_back({{"code", "yes"}, {"label", {{"vi", "Có"}, {"en", "Yes"}}}});
+    list.push_back({{"code", "no"}, {"label", {{"vi", "Không"}, {"en", "No"}}}});
+    return list;
+  }
+  for (const auto& c : q.choices) list.push_back({{"code", c.code}, {"label", bi(c.label)}});
+  return list;
+}
+
+// A question's description and its answer, for a form or a record.
+json questionJson(const Question& q, const Value& value) {
+  json j{{"id", q.id},
+         {"type", questionTypeName(q.type)},
+         {"label", bi(q.label)},
+         {"hint", q.hint ? bi(*q.hint) : json()},
+         {"unit", q.unit ? json(*q.unit) : json()},
+         {"required", q.required},
+         {"input", inputText(q, value)},
+         {"shown", value.isNull() ? std::string() : displayAnswer(q, value)},
+         {"choices", choicesJson(q)},
+         {"exclusive", q.exclusive},
+         {"min", q.min ? json(*q.min) : json()},
+         {"max", q.max ? json(*q.max) : json()},
+         {"max_length", q.max_length},
+         {"issue", json()},
+         {"messages", json::array()},
+         {"photo", json()}};
+  if (q.type == QuestionType::kDateTime || q.type == QuestionType::kDate) {
+    // The template's date types are named "datetime" and "date"; the page says date_time.
+    j["type"] = q.type == QuestionType::kDate ? "date" : "date_time";
+  }
+  return j;
+}
+
+json failureJson(const ConstraintFailure& failure) {
+  const auto& c = *failure.constraint;
+  return json{{"id", c.id},
+              {"constraint", c.id},
+              {"level", constraintLevelName(c.level)},
+              {"message", bi(c.message)},
+              {"questions", c.questions},
+              {"confirmed", failure.confirmed},
+              {"confirmed_by", failure.confirmed ? json(failure.confirmed_by) : json()}};
+}
+
+json standingJson(const InspectionStanding& standing) {
+  return json{{"code", standing.code}, {"label", bi(standing.label)}};
+}
+
+json establishmentBrief(const InspectorService& service, const Document& establishment) {
+  if (establishment.id.empty()) return json();
+  return json{{"code", textField(establishment, "code")},
+              {"name", textField(establishment, "name")},
+              {"district_name", service.districtName(textField(establishment, "district"))}};
+}
+
+json formJson(const InspectorService& service, const InspectionView& v) {
+  const auto& doc = v.inspection;
+  const auto session = service.session();
+  const auto state = reviewState(doc);
+  json sections = json::array();
+  std::optional<Bilingual> current;
+  for (const auto& s : v.state.questions()) {
+    if (!s.relevant) continue;
+    const auto section = s.question->section.value_or(Bilingual{});
+    if (sections.empty() || !current || !(section == *current)) {
+      sections.push_back({{"label", bi(section)}, {"questions", json::array()}});
+      current = section;
+    }
+    auto q = questionJson(*s.question, s.value);
+    q["required"] = s.required;
+    if (s.issue) q["issue"] = bi(*s.issue);
+    for (const auto& failure : v.failures) {
+      const auto& concerns = failure.constraint->questions;
+      if (std::find(concerns.begin(), concerns.end(), s.question->id) != concerns.end()) q["messages"].push_back(failureJson(failure));
+    }
+    if (const auto* ref = s.value.get<AttachmentRef>())
+      q["photo"] = {{"sha256", ref->sha256}, {"url", "/api/photos/" + ref->sha256}, {"name", service.photoName(doc, s.question->id)}};
+    sections.back()["questions"].push_back(std::move(q));
+  }
+  json missing = json::array();
+  for (const auto* issue : v.state.issues())
+    missing.push_back({{"question", issue->question->id},
+                       {"label", bi(issue->question->label)},
+                       {"message", issue->issue ? bi(*issue->issue)
+                                                : json{{"vi", "Chưa trả lời (bắt buộc)"}, {"en", "Not answered (required)"}}}});
+  json constraints = json::array();
+  for (const auto& failure : v.failures) constraints.push_back(failureJson(failure));
+  const bool draft = textField(doc, f::kStatus) == kStatusDraft;
+  return json{{"id", doc.id},
+              {"number", service.recordName(doc)},
+              {"title", bi(v.checklist->title)},
+              {"kind", doc.kind},
+              {"establishment", establishmentBrief(service, v.establishment)},
+              {"standing", standingJson(inspectionStanding(doc, v.unsent))},
+              {"editable", draft || session.may_review},
+              {"may_review", session.may_review && !draft},
+              {"unsent", v.unsent},
+              {"return_comment", state == ReviewState::kReturned ? json(textField(doc, f::kReviewComment)) : json()},
+              {"complete", v.state.complete()},
+              {"answered", v.state.answeredCount()},
+              {"applicable", v.state.relevantCount()},
+              {"sections", sections},
+              {"missing", missing},
+              {"constraints", constraints}};
+}
+
+json recordRow(const InspectorService& service, const InspectionView& v) {
+  const auto& doc = v.inspection;
+  const auto state = reviewState(doc);
+  return json{{"id", doc.id},
+              {"number", service.recordName(doc)},
+              {"kind", doc.kind},
+              {"title", bi(v.checklist->title)},
+              {"establishment", establishmentBrief(service, v.establishment)},
+              {"standing", standingJson(inspectionStanding(doc, v.unsent))},
+              {"updated", formatDateTimeForPeople(DateTime{doc.stamp.wall_ms / 1000 * 1000, service.utcOffsetMinutes()})},
+              {"unsent", v.unsent},
+              {"return_comment", state == ReviewState::kReturned ? json(textField(doc, f::kReviewComment)) : json()}};
+}
+
+// ---- establishments ----
+
+std::string choiceLabel(const ChecklistTemplate* record, const char* question, const std::string& code, bool vi) {
+  const auto* q = record ? record->find(question) : nullptr;
+  const auto* choice = q ? q->findChoice(code) : nullptr;
+  return choice ? (vi ? choice->label.vi : choice->label.en) : code;
+}
+
+json establishmentItem(const InspectorService& service, const ChecklistTemplate* record, const Document& e) {
+  const auto kind = textField(e, "kind");
+  const auto status = textField(e, "status");
+  return json{{"id", e.id},
+              {"code", textField(e, "code")},
+              {"name", textField(e, "name")},
+              {"kind", {{"vi", choiceLabel(record, "kind", kind, true)}, {"en", choiceLabel(record, "kind", kind, false)}}},
+              {"district", textField(e, "district")},
+              {"district_name", service.districtName(textField(e, "district"))},
+              {"commune", textField(e, "commune")},
+              {"commune_name", service.communeName(textField(e, "commune"))},
+              {"address", textField(e, "address")},
+              {"status", {{"vi", choiceLabel(record, "status", status, true)}, {"en", choiceLabel(record, "status", status, false)}}}};
+}
+
+std::string conflictWhen(const InspectorService& service, const ConflictSide& side) {
+  return formatDateTimeForPeople(DateTime{side.stamp.wall_ms / 1000 * 1000, service.utcOffsetMinutes()});
+}
+
+json conflictRow(const InspectorService& service, const ConflictView& v) {
+  const auto names = service.conflictNamesOf(v.record);
+  json fields = json::array();
+  for (const auto& c : v.record.conflicts) {
+    auto found = names.fields.find(c.field);
+    fields.push_back(found != names.fields.end() ? bi(found->second) : json{{"vi", c.field}, {"en", c.field}});
+  }
+  return json{{"number", v.record.number},
+              {"record", names.record.empty() ? v.record.doc_kind + " " + v.record.doc_id.substr(0, 8) : names.record},
+              {"fields", fields},
+              {"open", v.open()},
+              {"opened", formatDateTimeForPeople(DateTime{v.record.recorded.wall_ms / 1000 * 1000, service.utcOffsetMinutes()})}};
+}
+
+std::string sideShown(const InspectorService& service, const Document& head, const std::string& field, const ConflictSide& side) {
+  if (side.deleted) return "(đã xoá / deleted)";
+  if (!side.value || side.value->isNull()) return "";
+  return service.describeField(head, field, *side.value).shown;
+}
+
+json syncCountsJson(const SyncCounts& c) {
+  return json{{"pushed", c.pushed}, {"refused", c.refused}, {"pulled", c.pulled}, {"round_trips", c.round_trips},
+              {"attachments_sent", c.attachments_sent}, {"attachments_refused", c.attachments_refused},
+              {"attachment_bytes_sent", c.attachment_bytes_sent}, {"bytes_sent", c.bytes_sent},
+              {"bytes_received", c.bytes_received}, {"clock_skew_ms", c.clock_skew_ms}};
+}
+
+std::optional<std::string> readWholeFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// A scratch file in the home for a bundle or a receipt on its way, removed when this ends.
+struct ScratchFile {
+  std::filesystem::path path;
+  explicit ScratchFile(const Home& home, const char* name) : path(home.dir / name) {}
+  ~ScratchFile() {
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+  }
+};
+
+}  // namespace
+
+Result<std::unique_ptr<AppApi>> AppApi::open(const Home& home) {
+  auto service = InspectorService::open(home);
+  if (!service) return service.problem();
+  return std::unique_ptr<AppApi>(new AppApi(home, std::move(service.value())));
+}
+
+AppResponse AppApi::handle(const AppRequest& request) {
+  try {
+    return route(request);
+  } catch (const std::exception& e) {
+    return problemResponse(500, problem(std::string("Lỗi khi đọc hay ghi dữ liệu trên máy: ") + e.what() +
+                                            ". Những gì đã lưu trước đó vẫn còn. Thử lại; nếu vẫn lỗi, báo cho quản trị viên.",
+                                        std::string("Error reading or writing this laptop's data: ") + e.what() +
+                                            ". What was saved before is kept. Try again; if it goes on, tell your administrator."));
+  }
+}
+
+AppResponse AppApi::route(const AppRequest& request) {
+  auto target = parseHttpTarget(request.target);
+  if (!target || target->segments.empty() || target->segments[0] != "api") return notFound();
+  const auto& seg = target->segments;
+  const bool get = request.method == "GET";
+  const bool post = request.method == "POST";
+  const auto n = seg.size();
+  auto is = [&](std::initializer_list<const char*> parts) {
+    if (parts.size() != n - 1) return false;
+    std::size_t i = 1;
+    for (const char* part : parts) {
+      if (std::string_view(part) != "*" && seg[i] != part) return false;
+      ++i;
+    }
+    return true;
+  };
+
+  if (get && is({"session"})) {
+    const auto s = service_.session();
+    return jsonResponse(200, json{{"user", s.user},
+                                  {"role", s.role},
+                                  {"district", s.district},
+                                  {"district_name", s.district.empty() ? std::string() : service_.districtName(s.district)},
+                                  {"device", s.device},
+                                  {"laptop_number", s.laptop_number},
+                                  {"province", s.province},
+                                  {"server", s.server},
+                                  {"may_review", s.may_review},
+                                  {"utc_offset_minutes", service_.utcOffsetMinutes()}});
+  }
+
+  if (get && is({"today"})) {
+    const auto status = service_.status();
+    json refused = json::array();
+    for (const auto& r : status.refused) refused.push_back({{"record", service_.documentName(r.doc_id)}, {"reason", bi(r.reason)}});
+    json refused_uploads = json::array();
+    for (const auto& u : status.refused_uploads)
+      refused_uploads.push_back({{"name", service_.photoName(u.ref.sha256)}, {"reason", bi(*u.refused)}});
+    json waiting = json::array();
+    for (const auto& w : status.waiting)
+      waiting.push_back({{"record", w.record}, {"field", bi(w.field)}, {"mine", w.mine}, {"applied", w.applied}, {"by", w.by}});
+    json clock_warning;
+    if (clockSkewWorthWarning(status.clock_skew_ms)) {
+      const auto minutes = std::to_string(std::llabs(status.clock_skew_ms) / 60000);
+      clock_warning = {{"vi", "Đồng hồ máy này lệch " + minutes + " phút so với máy chủ. Hãy chỉnh lại giờ của máy."},
+                       {"en", "This laptop's clock is " + minutes + " minutes off the server's. Set the laptop's time."}};
+    }
+    json drafts = json::array(), returned = json::array(), waiting_to_send = json::array(), review_queue = json::array();
+    const auto session = service_.session();
+    auto records = service_.inspections(std::nullopt);
+    constexpr std::size_t kMostPerList = 50;
+    if (records) {
+      for (const auto& doc : records.value()) {
+        auto v = service_.view(doc.id);
+        if (!v) continue;
+        const auto row = recordRow(service_, v.value());
+        const auto code = inspectionStanding(doc, v.value().unsent).code;
+        if (v.value().unsent && waiting_to_send.size() < kMostPerList) waiting_to_send.push_back(row);
+        if (code == "returned" && returned.size() < kMostPerList) returned.push_back(row);
+        else if (code == "draft" && drafts.size() < kMostPerList) drafts.push_back(row);
+        else if (code == "submitted" && session.may_review && review_queue.size() < kMostPerList) review_queue.push_back(row);
+      }
+    }
+    json conflicts = json::array();
+    if (session.may_review)
+      for (const auto& c : service_.conflicts(false)) conflicts.push_back(conflictRow(service_, c));
+    return jsonResponse(200, json{{"status",
+                                   {{"drafts", status.drafts},
+                                    {"finalized", status.finalized},
+                                    {"returned", status.returned},
+                                    {"pending_changes", status.pending_changes},
+                                    {"pending_uploads", status.pending_uploads},
+                                    {"server", status.server},
+                                    {"last_sync", status.last_sync.empty() ? std::string()
+                                                                           : formatDateTimeForPeople(DateTime{
+                                                                                 parseDateTime(status.last_sync, 0).value_or(DateTime{}).epoch_ms,
+                                                                                 service_.utcOffsetMinutes()})},
+                                    {"clock_skew_ms", status.clock_skew_ms},
+                                    {"clock_warning", clock_warning},
+                                    {"refused", refused},
+                                    {"refused_uploads", refused_uploads},
+                                    {"waiting", waiting},
+                                    {"outside", status.outside}}},
+                                  {"drafts", drafts},
+                                  {"returned", returned},
+                                  {"waiting_to_send", waiting_to_send},
+                                  {"review_queue", review_queue},
+                                  {"conflicts", conflicts}});
+  }
+
+  if (get && is({"places"})) {
+    json districts = json::array();
+    for (const auto& d : service_.places()) {
+      json communes = json::array();
+      for (const auto& c : d.communes) communes.push_back({{"code", c.first}, {"name", c.second}});
+      districts.push_back({{"code", d.code}, {"name", d.name}, {"communes", communes}});
+    }
+    return jsonResponse(200, json{{"districts", districts}});
+  }
+
+  if (get && is({"establishments"})) {
+    const auto limit_text = target->param("limit").value_or("100");
+    std::size_t limit = 100;
+    try {
+      limit = std::min<std::size_t>(std::stoul(limit_text), 1000);
+    } catch (const std::exception&) {
+      return badRequest("limit phải là một số.", "limit must be a number.");
+    }
+    auto found = service_.establishments(target->param("district"), target->param("q"));
+    if (!found) return problemResponse(404, found.problem());
+    const auto commune = target->param("commune");
+    const auto record = service_.establishmentTemplate();
+    json items = json::array();
+    std::size_t total = 0;
+    for (const auto& e : found.value()) {
+      if (commune && textField(e, "commune") != *commune) continue;
+      ++total;
+      if (items.size() < limit) items.push_back(establishmentItem(service_, record.get(), e));
+    }
+    return jsonResponse(200, json{{"total", total}, {"items", items}});
+  }
+
+  if (n == 3 && seg[1] == "establishments" && (get || post)) {
+    if (post) {
+      auto body = parseBody(request);
+      if (!body) return notJson();
+      auto changes = body->find("changes");
+      if (changes == body->end() || !changes->is_object())
+        return badRequest("Thiếu danh sách thay đổi (changes).", "The changes are missing.");
+      std::vector<Assignment> assignments;
+      for (const auto& [field, value] : changes->items()) {
+        if (!value.is_string()) return badRequest("Mỗi giá trị phải là chữ.", "Each value must be text.");
+        assignments.emplace_back(field, value.get<std::string>());
+      }
+      auto saved = service_.correctEstablishment(seg[2], assignments);
+      if (!saved) return problemResponse(422, saved.problem());
+    }
+    auto est = service_.findEstablishment(seg[2]);
+    if (!est) return problemResponse(404, est.problem());
+    const auto& e = est.value();
+    const auto record = service_.establishmentTemplate();
+    json fields = json::array();
+    if (record)
+      for (const auto& q : record->questions) {
+        auto value = e.fields.count(q.id) ? e.fields.at(q.id) : Value{};
+        auto j = questionJson(q, value);
+        if (q.id == "district") j["shown"] = service_.districtName(textField(e, "district"));
+        if (q.id == "commune") j["shown"] = service_.communeName(textField(e, "commune"));
+        fields.push_back(std::move(j));
+      }
+    json records = json::array();
+    for (const auto& id : service_.inspectionsOf(e.id)) {
+      auto v = service_.view(id);
+      if (v) records.push_back(recordRow(service_, v.value()));
+    }
+    return jsonResponse(200, json{{"id", e.id},
+                                  {"code", textField(e, "code")},
+                                  {"name", textField(e, "name")},
+                                  {"district_name", service_.districtName(textField(e, "district"))},
+                                  {"commune_name", service_.communeName(textField(e, "commune"))},
+                                  {"fields", fields},
+                                  {"records", records}});
+  }
+
+  if (seg.size() >= 2 && seg[1] == "inspections") {
+    if (n == 2 && get) {
+      auto records = service_.inspections(target->param("status"));
+      if (!records) return problemResponse(400, records.problem());
+      json items = json::array();
+      for (const auto& doc : records.value()) {
+        if (items.size() >= 500) break;
+        auto v = service_.view(doc.id);
+        if (v) items.push_back(recordRow(service_, v.value()));
+      }
+      return jsonResponse(200, json{{"items", items}});
+    }
+    if (n == 2 && post) {
+      auto body = parseBody(request);
+      if (!body) return notJson();
+      auto made = service_.newInspection(stringAt(*body, "establishment"), std::nullopt);
+      if (!made) return problemResponse(409, made.problem());
+      auto v = service_.view(made.value().id);
+      if (!v) return problemResponse(500, v.problem());
+      return jsonResponse(201, formJson(service_, v.value()));
+    }
+    if (n < 3) return notFound();
+    const auto& ref = seg[2];
+    // After any change: the form as it now stands.
+    auto formOf = [&](const Result<Document>& changed, unsigned refused_status) {
+      if (!changed) return problemResponse(refused_status, changed.problem());
+      auto v = service_.view(changed.value().id);
+      if (!v) return problemResponse(500, v.problem());
+      return jsonResponse(200, formJson(service_, v.value()));
+    };
+    if (n == 3 && get) {
+      auto v = service_.view(ref);
+      if (!v) return problemResponse(404, v.problem());
+      return jsonResponse(200, formJson(service_, v.value()));
+    }
+    if (n == 4 && get && seg[3] == "history") {
+      auto doc = service_.findInspectionOrEstablishment(ref);
+      if (!doc) return problemResponse(404, doc.problem());
+      const auto revisions = service_.history(doc.value().id);
+      const auto changes = revisionChanges(revisions);
+      json list = json::array();
+      for (std::size_t i = 0; i < revisions.size(); ++i) {
+        const auto& r = revisions[i];
+        json changed = json::array();
+        for (const auto& [name, value] : changes[i].set) {
+          const auto field = service_.describeField(r, name, value);
+          changed.push_back({{"field", name}, {"label", bi(field.label)}, {"shown", field.shown}});
+        }
+        for (const auto& name : changes[i].cleared) {
+          const auto field = service_.describeField(r, name, Value{});
+          changed.push_back({{"field", name}, {"label", bi(field.label)}, {"shown", ""}, {"cleared", true}});
+        }
+        list.push_back({{"revision", r.revision.substr(0, 12)},
+                        {"when", formatDateTimeForPeople(DateTime{r.stamp.wall_ms / 1000 * 1000, service_.utcOffsetMinutes()})},
+                        {"author", r.author},
+                        {"device", deviceName(r.device)},
+                        {"merge", r.parents.size() > 1 && r.device == "server"},
+                        {"resolution", r.parents.size() > 1 && r.device != "server"},
+                        {"deleted", r.deleted},
+                        {"changes", changed}});
+      }
+      return jsonResponse(200, json{{"name", service_.documentName(doc.value().id)}, {"revisions", list}});
+    }
+    if (!post || n != 4) return notFound();
+    const auto& action = seg[3];
+    if (action == "photo") {
+      const auto question = target->param("question");
+      if (!question) return badRequest("Thiếu câu hỏi (question) của ảnh.", "The photo's question is missing.");
+      return formOf(service_.attachBytes(ref, *question, request.body, "ảnh tải lên / uploaded image"), 422);
+    }
+    if (action == "finalize") {
+      auto done = service_.finalize(ref);
+      if (done) return formOf(done, 422);
+      auto v = service_.view(ref);
+      auto body = problemJson(done.problem());
+      if (v) body["form"] = formJson(service_, v.value());
+      return jsonResponse(422, body);
+    }
+    if (action == "discard") {
+      auto gone = service_.discard(ref);
+      if (!gone) return problemResponse(409, gone.problem());
+      return jsonResponse(200, json{{"discarded", service_.recordName(gone.value())}});
+    }
+    auto body = parseBody(request);
+    if (!body) return notJson();
+    if (action == "answer") {
+      const auto question = stringAt(*body, "question");
+      auto saved = service_.setAnswers(ref, {{question, stringAt(*body, "text")}});
+      if (!saved) {
+        auto answer = problemJson(saved.problem());
+        answer["question"] = question;
+        return jsonResponse(422, answer);
+      }
+      return formOf(saved, 422);
+    }
+    if (action == "confirm") return formOf(service_.confirm(ref, stringAt(*body, "constraint")), 409);
+    if (action == "review") {
+      auto approve = body->find("approve");
+      if (approve == body->end() || !approve->is_boolean())
+        return badRequest("Hãy chọn duyệt hay trả lại.", "Choose to approve or to return.");
+      return formOf(service_.review(ref, ReviewDecision{approve->get<bool>(), stringAt(*body, "comment")}), 409);
+    }
+    return notFound();
+  }
+
+  if (seg.size() >= 2 && seg[1] == "conflicts") {
+    if (n == 2 && get) {
+      json items = json::array();
+      for (const auto& c : service_.conflicts(target->param("all").has_value())) items.push_back(conflictRow(service_, c));
+      return jsonResponse(200, json{{"items", items}});
+    }
+    if (n < 3) return notFound();
+    auto describe = [&](const ConflictView& v) {
+      auto j = conflictRow(service_, v);
+      const auto head = service_.history(v.record.doc_id);
+      const Document current = head.empty() ? Document{} : head.back();
+      const auto names = service_.conflictNamesOf(v.record);
+      json fields = json::array();
+      for (const auto& c : v.record.conflicts) {
+        auto label = names.fields.find(c.field);
+        fields.push_back({{"field", c.field},
+                          {"label", label != names.fields.end() ? bi(label->second) : json{{"vi", c.field}, {"en", c.field}}},
+                          {"base", c.base && !c.base->isNull() ? service_.describeField(current, c.field, *c.base).shown : ""},
+                          {"applied", sideShown(service_, current, c.field, c.winner)},
+                          {"other", sideShown(service_, current, c.field, c.other)},
+                          {"applied_by", c.winner.author},
+                          {"other_by", c.other.author},
+                          {"applied_when", conflictWhen(service_, c.winner)},
+                          {"other_when", conflictWhen(service_, c.other)}});
+      }
+      j["fields"] = fields;
+      return j;
+    };
+    if (n == 3 && get) {
+      auto found = service_.findConflict(seg[2]);
+      if (!found) return problemResponse(404, found.problem());
+      return jsonResponse(200, describe(found.value()));
+    }
+    if (n == 4 && post && seg[3] == "resolve") {
+      auto body = parseBody(request);
+      if (!body) return notJson();
+      std::vector<std::string> takes, sets;
+      for (const char* key : {"takes", "sets"}) {
+        auto list = body->find(key);
+        if (list == body->end()) continue;
+        if (!list->is_array()) return badRequest("takes và sets phải là danh sách.", "takes and sets must be lists.");
+        for (const auto& item : *list) {
+          if (!item.is_string()) return badRequest("takes và sets phải là danh sách chữ.", "takes and sets must be lists of text.");
+          (std::string_view(key) == "takes" ? takes : sets).push_back(item.get<std::string>());
+        }
+      }
+      auto resolved = service_.resolveConflict(seg[2], takes, sets);
+      if (!resolved) return problemResponse(422, resolved.problem());
+      auto found = service_.findConflict(seg[2]);
+      if (!found) return problemResponse(500, found.problem());
+      return jsonResponse(200, describe(found.value()));
+    }
+    return notFound();
+  }
+
+  if (n == 3 && get && seg[1] == "photos") {
+    auto file = service_.photoFile(seg[2]);
+    if (!file) return notFound();
+    auto bytes = readWholeFile(*file);
+    if (!bytes) return notFound();
+    AppResponse r;
+    r.content_type = std::string(imageMediaType(*bytes));
+    if (r.content_type.empty()) r.content_type = "application/octet-stream";
+    r.body = std::move(*bytes);
+    r.headers.emplace_back("Cache-Control", "private, max-age=31536000, immutable");
+    return r;
+  }
+
+  if (is({"sync"})) {
+    if (post) {
+      const auto status = service_.status();
+      if (status.server.empty())
+        return problemResponse(409, problem("Máy này chưa đăng nhập máy chủ. Chạy `fieldcheck login --server ĐỊA_CHỈ --user TÊN` một lần.",
+                                            "This laptop has not logged in to a server. Run `fieldcheck login --server URL --user NAME` once."));
+      if (!sync_.start(status.pending_changes, service_.pendingUploadBytes()))
+        return problemResponse(409, problem("Đang đồng bộ; chờ lần này xong.", "A sync is running; wait for it to end."));
+      return jsonResponse(202, json{{"started", true}});
+    }
+    if (get) {
+      const auto p = sync_.progress();
+      json result;
+      if (p.result) {
+        if (p.result->ok()) result = {{"ok", true}, {"counts", syncCountsJson(p.result->value())}};
+        else result = {{"ok", false}, {"error", problemJson(p.result->problem())["error"]}};
+      }
+      return jsonResponse(200, json{{"running", p.running},
+                                    {"started_at", p.started_at},
+                                    {"total", {{"changes", p.total_changes}, {"upload_bytes", p.total_upload_bytes}}},
+                                    {"done", syncCountsJson(p.done)},
+                                    {"result", result}});
+    }
+  }
+
+  if (get && is({"bundle"})) {
+    auto store = LocalStore::open(home_.database(), false);
+    if (!store) return problemResponse(409, store.problem());
+    ScratchFile scratch(home_, "app-bundle.tmp");
+    auto written = exportBundle(store.value(), home_.attachments(), scratch.path);
+    if (!written) return problemResponse(409, written.problem());
+    auto bytes = readWholeFile(scratch.path);
+    if (!bytes) return problemResponse(500, problem("Không đọc được gói vừa ghi.", "The bundle just written could not be read."));
+    AppResponse r;
+    r.content_type = "application/octet-stream";
+    r.body = std::move(*bytes);
+    r.headers.emplace_back("Content-Disposition", "attachment; filename=\"fieldcheck-" + service_.session().user + "-" +
+                                                      nowIsoDate() + ".fcb\"");
+    return r;
+  }
+
+  if (post && is({"receipt"})) {
+    auto store = LocalStore::open(home_.database(), false);
+    if (!store) return problemResponse(409, store.problem());
+    ScratchFile scratch(home_, "app-receipt.tmp");
+    {
+      std::ofstream out(scratch.path, std::ios::binary);
+      out.write(request.body.data(), static_cast<std::streamsize>(request.body.size()));
+      if (!out) return problemResponse(500, problem("Không ghi được biên nhận ra đĩa.", "The receipt could not be written to disk."));
+    }
+    auto applied = importReceipt(store.value(), scratch.path);
+    if (!applied) return problemResponse(422, applied.problem());
+    const auto& a = applied.value();
+    return jsonResponse(200, json{{"acknowledged", a.acknowledged}, {"refused", a.refused}, {"pulled", a.pulled},
+                                  {"attachments", a.attachments}});
+  }
+
+  return notFound();
+}
+
+}  // namespace fieldcheck::client
