@@ -44,7 +44,9 @@ window.FC = window.FC || {};
       failure: null,    // {vi,en} of the last save that did not reach the core
       summary: false,   // the finalize error summary is showing
       finalizeFailure: null,  // {status, error} of the last finalize refused
-      photoNodes: {},   // question id -> {key, node}: kept across re-renders (camera, signature ink)
+      views: new Map(),     // question id -> its element (createView), kept from one Form to the next
+      sections: new Map(),  // section key -> {root, heading}
+      finalizeView: null,
       root: h('div', {class: 'fc-form'}),
       status: h('div', {class: 'fc-form__status', role: 'status', 'aria-live': 'polite'}),
       body: h('div', {class: 'fc-form__body'}),
@@ -58,8 +60,8 @@ window.FC = window.FC || {};
     document.addEventListener('fc-lang', state.onLang);
     state.dispose = () => {
       document.removeEventListener('fc-lang', state.onLang);
-      for (const entry of Object.values(state.photoNodes)) disposeNode(entry.node);
-      state.photoNodes = {};
+      for (const view of state.views.values()) view.dispose();
+      state.views = new Map();
     };
     return state;
   }
@@ -70,41 +72,82 @@ window.FC = window.FC || {};
 
   // ---- drawing ----
 
-  /// Redraws the form from state.form, keeping what the person is in the middle of: the focused
-  /// input (by question id), text typed but not yet committed, and the scroll position of the
-  /// question being worked on.
+  /// Brings the page in line with state.form. Each question keeps its element (and its inputs)
+  /// from one Form to the next: only what changed is touched, so the focus, the text being typed,
+  /// the scroll position, a camera preview or a signature being drawn all stay as they are.
   function draw(state) {
     const active = document.activeElement;
-    const activeId = active && state.body.contains(active) ? active.id : null;
+    const activeId = active && active.id && state.body.contains(active) ? active.id : null;
     const anchor = active && state.body.contains(active) ? active.closest('[data-question]') : null;
     const anchorId = anchor ? anchor.dataset.question : null;
     const anchorTop = anchor ? anchor.getBoundingClientRect().top : null;
-    let selection = null;
-    if (activeId && typeof active.selectionStart === 'number' && isTextual(active)) {
-      try { selection = [active.selectionStart, active.selectionEnd]; } catch (e) { selection = null; }
-    }
-    // Text typed in a field and not yet committed (no change event yet) survives the redraw.
-    const typed = {};
-    for (const input of state.body.querySelectorAll('input[data-rendered], textarea[data-rendered]')) {
-      if (input.value !== input.dataset.rendered) typed[input.id] = input.value;
-    }
 
+    const form = state.form;
+    const shownIds = new Set();
+    for (const section of form.sections || []) for (const q of section.questions || []) shownIds.add(q.id);
+    // A refused answer to a question that no longer applies is no longer anyone's concern.
+    for (const id of Object.keys(state.errors)) if (!shownIds.has(id)) delete state.errors[id];
     drawStatus(state);
-    const next = buildBody(state);
-    for (const [id, value] of Object.entries(typed)) {
-      const input = next.querySelector('#' + CSS.escape(id));
-      if (input && isTextual(input)) input.value = value;
-    }
-    FC.replace(state.body, next);
 
-    if (activeId) {
-      const again = document.getElementById(activeId);
-      if (again && again !== document.activeElement) {
-        again.focus({preventScroll: true});
-        if (selection && isTextual(again)) {
-          try { again.setSelectionRange(selection[0], selection[1]); } catch (e) { /* not a text field */ }
-        }
+    const children = [];
+    if (state.summary) children.push(buildSummary(state, shownIds));
+    if (form.return_comment) {
+      children.push(h('div', {class: 'fc-notice fc-notice--returned', role: 'note'},
+        h('strong', {class: 'fc-notice__title'}, FC.s('Bị trả lại để sửa', 'Returned to be corrected')),
+        h('p', {class: 'fc-notice__text'}, form.return_comment)));
+    }
+    // Checks across answers that concern no question shown here.
+    const loose = (form.constraints || []).filter((c) => !(c.questions || []).some((id) => shownIds.has(id)));
+    if (loose.length) {
+      children.push(h('div', {class: 'fc-form__checks', id: 'form-checks'},
+        h('h2', {class: 'fc-form__checks-title'}, FC.s('Kiểm tra chung', 'Checks across the form')),
+        loose.map((c) => buildCheck(state, {constraint: c.id, level: c.level, message: c.message,
+                                              confirmed: c.confirmed, confirmed_by: c.confirmed_by}))));
+    }
+
+    const usedViews = new Map();
+    const usedSections = new Map();
+    for (const [index, section] of (form.sections || []).entries()) {
+      const questions = section.questions || [];
+      if (!questions.length) continue;
+      const key = `${index}|${FC.lang}|${FC.t(section.label)}`;
+      let el = state.sections.get(key);
+      if (!el) {
+        const headingId = `section-${index}`;
+        el = {heading: h('h2', {class: 'fc-section__title', id: headingId}, FC.t(section.label))};
+        el.root = h('section', {class: 'fc-section', 'aria-labelledby': headingId}, el.heading);
       }
+      usedSections.set(key, el);
+      const wrappers = [el.heading];
+      for (const q of questions) {
+        let view = state.views.get(q.id);
+        if (!view || view.key !== viewKey(state, q)) {
+          if (view) view.dispose();
+          view = createView(state, q);
+        }
+        view.update(q);
+        usedViews.set(q.id, view);
+        wrappers.push(view.wrapper);
+      }
+      reconcile(el.root, wrappers);
+      children.push(el.root);
+    }
+    for (const [id, view] of state.views) if (usedViews.get(id) !== view) view.dispose();
+    state.views = usedViews;
+    state.sections = usedSections;
+
+    // A supervisor may correct a finalized record (editable) but has nothing to finalize.
+    const finalizable = !['finalized', 'submitted', 'approved'].includes(form.standing && form.standing.code);
+    if (form.editable && finalizable) {
+      if (!state.finalizeView || state.finalizeView.lang !== FC.lang) state.finalizeView = createFinalize(state);
+      state.finalizeView.update();
+      children.push(state.finalizeView.root);
+    }
+    reconcile(state.body, children.filter(Boolean));
+
+    if (activeId && document.activeElement !== active) {
+      const again = document.getElementById(activeId);
+      if (again) again.focus({preventScroll: true});
     }
     if (anchorId !== null && anchorTop !== null) {
       const again = document.getElementById('q-' + anchorId);
@@ -115,8 +158,13 @@ window.FC = window.FC || {};
     }
   }
 
-  function isTextual(el) {
-    return el.tagName === 'TEXTAREA' || (el.tagName === 'INPUT' && ['text', 'search', ''].includes(el.type));
+  /// Makes `parent`'s children exactly `wanted`, in order, moving as few nodes as it can (a node
+  /// taken out of the page loses the focus).
+  function reconcile(parent, wanted) {
+    wanted.forEach((node, i) => {
+      if (parent.childNodes[i] !== node) parent.insertBefore(node, parent.childNodes[i] || null);
+    });
+    while (parent.childNodes.length > wanted.length) parent.lastChild.remove();
   }
 
   function drawStatus(state) {
@@ -144,54 +192,18 @@ window.FC = window.FC || {};
       ? FC.s(`Đã trả lời ${form.answered}/${form.applicable} câu`, `${form.answered} of ${form.applicable} answered`)
       : '';
     state.status.className = 'fc-form__status' + (kind ? ' fc-form__status--' + kind : '');
-    FC.replace(state.status,
-      h('span', {class: 'fc-form__saved'}, text),
-      progress ? h('span', {class: 'fc-form__progress'}, progress) : null);
+    if (!state.statusParts) {
+      state.statusParts = {saved: h('span', {class: 'fc-form__saved', id: 'saved-state'}),
+                           progress: h('span', {class: 'fc-form__progress', id: 'form-progress'})};
+      FC.replace(state.status, state.statusParts.saved, state.statusParts.progress);
+    }
+    if (state.statusParts.saved.textContent !== text) state.statusParts.saved.textContent = text;
+    if (state.statusParts.progress.textContent !== progress) state.statusParts.progress.textContent = progress;
   }
 
   function timeText(date) {
     const two = (n) => String(n).padStart(2, '0');
     return `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
-  }
-
-  function buildBody(state) {
-    const form = state.form;
-    const shownIds = new Set();
-    for (const section of form.sections || []) for (const q of section.questions || []) shownIds.add(q.id);
-
-    const frag = h('div', {class: 'fc-form__content'});
-    if (state.summary) {
-      const summary = buildSummary(state, shownIds);
-      if (summary) frag.append(summary);
-    }
-    if (form.return_comment) {
-      frag.append(h('div', {class: 'fc-notice fc-notice--returned', role: 'note'},
-        h('strong', {class: 'fc-notice__title'}, FC.s('Bị trả lại để sửa', 'Returned to be corrected')),
-        h('p', {class: 'fc-notice__text'}, form.return_comment)));
-    }
-
-    // Checks across answers that concern no question shown here.
-    const loose = (form.constraints || []).filter((c) => !(c.questions || []).some((id) => shownIds.has(id)));
-    if (loose.length) {
-      frag.append(h('div', {class: 'fc-form__checks', id: 'form-checks'},
-        h('h2', {class: 'fc-form__checks-title'}, FC.s('Kiểm tra chung', 'Checks across the form')),
-        loose.map((c) => buildCheck(state, {constraint: c.id, level: c.level, message: c.message,
-                                              confirmed: c.confirmed, confirmed_by: c.confirmed_by}))));
-    }
-
-    for (const [index, section] of (form.sections || []).entries()) {
-      const questions = section.questions || [];
-      if (!questions.length) continue;
-      const headingId = `section-${index}`;
-      frag.append(h('section', {class: 'fc-section', 'aria-labelledby': headingId},
-        h('h2', {class: 'fc-section__title', id: headingId}, FC.t(section.label)),
-        questions.map((q) => buildQuestion(state, q))));
-    }
-
-    // A supervisor may correct a finalized record (editable) but has nothing to finalize.
-    const finalizable = !['finalized', 'submitted', 'approved'].includes(form.standing && form.standing.code);
-    if (form.editable && finalizable) frag.append(buildFinalize(state));
-    return frag;
   }
 
   // ---- one question ----
@@ -229,32 +241,71 @@ window.FC = window.FC || {};
     return null;
   }
 
-  function buildQuestion(state, q) {
+  /// What a question's element is made from: when it changes, the element is made anew.
+  function viewKey(state, q) {
+    return [FC.lang, q.type, state.form.editable ? 1 : 0, (q.choices || []).map((c) => c.code).join(','),
+            q.max_length > 200 ? 1 : 0, q.unit || '', q.required ? 1 : 0].join('|');
+  }
+
+  /// One question's element: {key, wrapper, update(q), dispose()}. update(q) brings the inputs,
+  /// the error message and the checks in line with the question `q` of a new Form.
+  function createView(state, q) {
     const editable = !!state.form.editable;
-    const error = errorFor(state, q);
-    const wrapper = h('div', {
-      class: 'fc-q' + (error ? ' fc-q--error' : ''),
-      id: `q-${q.id}`,
-      dataset: {question: q.id, type: q.type},
-    });
+    const view = {key: viewKey(state, q), q, media: null, mediaKey: null};
+    view.wrapper = h('div', {class: 'fc-q', id: `q-${q.id}`, dataset: {question: q.id, type: q.type}});
+    view.slot = h('div', {class: 'fc-q__error'});
+    view.checks = h('div', {class: 'fc-q__checks'});
+    view.dispose = () => { disposeNode(view.media); view.media = null; };
     const hintId = q.hint || hintOfType(q) ? `hint-${q.id}` : null;
-    const msgId = error ? `msg-${q.id}` : null;
-    const describedBy = [hintId, msgId].filter(Boolean).join(' ') || null;
-    const msg = error ? h('p', {class: 'fc-error-message', id: msgId},
-      h('span', {class: 'fc-visually-hidden'}, FC.s('Lỗi: ', 'Error: ')), besideText(q, error)) : null;
+    let setValue = () => {};
+    let describe = () => {};
 
     if (!editable) {
-      wrapper.append(buildReadOnly(state, q, msg));
+      setValue = () => {
+        const cur = view.q;
+        let answer;
+        if (cur.type === 'photo' || cur.type === 'signature') answer = mediaNode(state, view, cur, null);
+        else answer = h('div', {class: 'fc-answer' + (isAnswered(cur) ? '' : ' fc-answer--none'), id: `input-${cur.id}`},
+          isAnswered(cur) ? FC.answerText(cur) : FC.s('Chưa trả lời', 'Not answered'));
+        FC.replace(view.wrapper, h('h3', {class: 'fc-label fc-label--readonly'}, FC.t(cur.label)), view.slot, answer, view.checks);
+      };
     } else if (q.type === 'photo' || q.type === 'signature') {
-      wrapper.append(photoNode(state, q, msg));
+      setValue = (msg) => {
+        const node = mediaNode(state, view, view.q, msg);
+        if (view.wrapper.firstChild !== node) FC.replace(view.wrapper, node, view.checks);
+      };
     } else if (['yes_no', 'single_choice', 'multiple_choice'].includes(q.type)) {
-      wrapper.append(buildChoices(state, q, hintId, msg, describedBy));
+      const built = buildChoices(state, view, hintId);
+      FC.append(view.wrapper, [built.fieldset, view.checks]);
+      setValue = built.setValue;
+      describe = (ids) => setDescribed(built.fieldset, ids);
     } else {
-      wrapper.append(labelOf(q, `input-${q.id}`), hintNode(q, hintId), msg, buildInput(state, q, describedBy));
+      const built = buildInput(state, view, hintId);
+      FC.append(view.wrapper, [labelOf(q, `input-${q.id}`), hintNode(q, hintId), view.slot, built.field, view.checks]);
+      setValue = built.setValue;
+      describe = (ids) => setDescribed(built.input, ids.concat(q.unit ? [`unit-${q.id}`] : []));
+      view.input = built.input;
     }
-    const checks = (q.messages || []).map((m) => buildCheck(state, m));
-    if (checks.length) wrapper.append(h('div', {class: 'fc-q__checks'}, checks));
-    return wrapper;
+
+    view.update = (next) => {
+      view.q = next;
+      const error = errorFor(state, next);
+      view.wrapper.classList.toggle('fc-q--error', !!error);
+      const msg = error ? h('p', {class: 'fc-error-message', id: `msg-${next.id}`},
+        h('span', {class: 'fc-visually-hidden'}, FC.s('Lỗi: ', 'Error: ')), besideText(next, error)) : null;
+      FC.replace(view.slot, msg);
+      describe([hintId, msg ? msg.id : null].filter(Boolean));
+      if (view.input) view.input.setAttribute('aria-invalid', error ? 'true' : 'false');
+      setValue(msg);
+      FC.replace(view.checks, (next.messages || []).map((m) => buildCheck(state, m)));
+      view.checks.hidden = !(next.messages || []).length;
+    };
+    return view;
+  }
+
+  function setDescribed(el, ids) {
+    if (ids.length) el.setAttribute('aria-describedby', ids.join(' '));
+    else el.removeAttribute('aria-describedby');
   }
 
   function labelText(q) {
@@ -281,35 +332,6 @@ window.FC = window.FC || {};
       extra ? FC.t(extra) : null);
   }
 
-  function buildChoices(state, q, hintId, msg, describedBy) {
-    const multiple = q.type === 'multiple_choice';
-    const choices = q.type === 'yes_no' && !(q.choices && q.choices.length)
-      ? [{code: 'yes', label: {vi: 'Có', en: 'Yes'}}, {code: 'no', label: {vi: 'Không', en: 'No'}}]
-      : (q.choices || []);
-    const typed = shownInput(state, q).split(',').map((s) => s.trim()).filter(Boolean);
-    const isSelected = (code) => typed.some((t) => t === code ||
-      (q.type === 'yes_no' && yesNo(t) !== null && yesNo(t) === yesNo(code)));
-    const group = h('div', {class: 'fc-choices' + (q.type === 'yes_no' ? ' fc-choices--inline' : '')});
-    choices.forEach((choice, i) => {
-      const id = i === 0 ? `input-${q.id}` : `input-${q.id}--${choice.code}`;
-      const input = h('input', {
-        class: 'fc-choice__input', id, type: multiple ? 'checkbox' : 'radio',
-        name: `answer-${q.id}`, value: choice.code, checked: isSelected(choice.code),
-      });
-      input.addEventListener('change', () => {
-        const text = multiple
-          ? Array.from(group.querySelectorAll('input:checked')).map((el) => el.value).join(',')
-          : input.value;
-        commit(state, q, text);
-      });
-      group.append(h('div', {class: 'fc-choice'}, input,
-        h('label', {class: 'fc-choice__label', for: id}, FC.t(choice.label))));
-    });
-    return h('fieldset', {class: 'fc-fieldset', 'aria-describedby': describedBy},
-      h('legend', {class: 'fc-label fc-legend'}, labelText(q)),
-      hintNode(q, hintId), msg, group);
-  }
-
   /// Yes or no as the core reads it (parseYesNo), so a stored "true" selects "Có".
   function yesNo(text) {
     const folded = String(text).normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/gi, 'd').trim().toLowerCase();
@@ -318,11 +340,43 @@ window.FC = window.FC || {};
     return null;
   }
 
-  function buildInput(state, q, describedBy) {
-    const id = `input-${q.id}`;
-    const value = shownInput(state, q);
-    const common = {id, name: `answer-${q.id}`, 'aria-describedby': describedBy,
-                    'aria-invalid': state.errors[q.id] ? 'true' : null};
+  function buildChoices(state, view, hintId) {
+    const q = view.q;
+    const multiple = q.type === 'multiple_choice';
+    const choices = q.type === 'yes_no' && !(q.choices && q.choices.length)
+      ? [{code: 'yes', label: {vi: 'Có', en: 'Yes'}}, {code: 'no', label: {vi: 'Không', en: 'No'}}]
+      : (q.choices || []);
+    const group = h('div', {class: 'fc-choices' + (q.type === 'yes_no' ? ' fc-choices--inline' : '')});
+    const inputs = choices.map((choice, i) => {
+      const id = i === 0 ? `input-${q.id}` : `input-${q.id}--${choice.code}`;
+      const input = h('input', {class: 'fc-choice__input', id, type: multiple ? 'checkbox' : 'radio',
+                                name: `answer-${q.id}`, value: choice.code});
+      input.addEventListener('change', () => {
+        const text = multiple ? inputs.filter((el) => el.checked).map((el) => el.value).join(',') : input.value;
+        commit(state, view.q, text);
+      });
+      group.append(h('div', {class: 'fc-choice'}, input,
+        h('label', {class: 'fc-choice__label', for: id}, FC.t(choice.label))));
+      return input;
+    });
+    const fieldset = h('fieldset', {class: 'fc-fieldset'},
+      h('legend', {class: 'fc-label fc-legend'}, labelText(q)),
+      hintNode(q, hintId), view.slot, group);
+    const setValue = () => {
+      const cur = view.q;
+      const typed = shownInput(state, cur).split(',').map((t) => t.trim()).filter(Boolean);
+      for (const input of inputs) {
+        const code = input.value;
+        input.checked = typed.some((t) => t === code ||
+          (cur.type === 'yes_no' && yesNo(t) !== null && yesNo(t) === yesNo(code)));
+      }
+    };
+    return {fieldset, setValue};
+  }
+
+  function buildInput(state, view, hintId) {
+    const q = view.q;
+    const common = {id: `input-${q.id}`, name: `answer-${q.id}`};
     let input;
     switch (q.type) {
       case 'integer':
@@ -348,13 +402,22 @@ window.FC = window.FC || {};
           input = h('input', Object.assign({class: 'fc-input', type: 'text', autocomplete: 'off'}, common));
         }
     }
-    input.value = value;
-    input.dataset.rendered = value;
+    // `rendered`: the text the field was last given (by a Form, or by a commit). A field whose
+    // text differs from it is being typed in: a Form arriving then leaves it alone.
+    const setValue = () => {
+      const text = shownInput(state, view.q);
+      if (input.value === input.dataset.rendered || document.activeElement !== input) {
+        if (input.value !== text) input.value = text;
+      }
+      input.dataset.rendered = text;
+      input.dispatchEvent(new CustomEvent('fc-value'));
+    };
     // Saved when the answer is given (change, or leaving the field), not on every keystroke.
     const save = () => {
       // A date typed halfway reads as "": that is not the person clearing the answer.
-      if (!input.isConnected || (input.validity && input.validity.badInput)) return;
-      commit(state, q, input.value);
+      if (input.validity && input.validity.badInput) return;
+      input.dataset.rendered = input.value;
+      commit(state, view.q, input.value);
     };
     input.addEventListener('change', save);
     input.addEventListener('blur', save);
@@ -364,33 +427,32 @@ window.FC = window.FC || {};
 
     let field = input;
     if (q.unit) {
-      const unitId = `unit-${q.id}`;
-      input.setAttribute('aria-describedby', [describedBy, unitId].filter(Boolean).join(' '));
-      field = h('div', {class: 'fc-input-wrapper'}, input, h('span', {class: 'fc-input-suffix', id: unitId}, q.unit));
+      field = h('div', {class: 'fc-input-wrapper'}, input, h('span', {class: 'fc-input-suffix', id: `unit-${q.id}`}, q.unit));
     }
-    if (q.type === 'gps') field = h('div', {class: 'fc-gps'}, field, buildLocate(state, q, input));
-    if (input.tagName === 'TEXTAREA') field = h('div', {class: 'fc-textarea-wrapper'}, field, buildCount(q, input));
-    return field;
+    if (q.type === 'gps') field = h('div', {class: 'fc-gps'}, field, buildLocate(state, view, input));
+    if (input.tagName === 'TEXTAREA') field = h('div', {class: 'fc-textarea-wrapper'}, field, buildCount(view, input));
+    return {field, input, setValue};
   }
 
   /// "Còn N ký tự": how much a long text may still hold (the core refuses more, not the page).
-  function buildCount(q, input) {
-    const count = h('div', {class: 'fc-count', id: `count-${q.id}`, 'aria-live': 'polite'});
+  function buildCount(view, input) {
+    const count = h('div', {class: 'fc-count', id: `count-${view.q.id}`});
     const update = () => {
-      const left = q.max_length - input.value.length;
+      const left = view.q.max_length - input.value.length;
       count.classList.toggle('fc-count--over', left < 0);
       FC.replace(count, left >= 0
         ? FC.s(`Còn ${left} ký tự`, `${left} characters left`)
         : FC.s(`Quá ${-left} ký tự`, `${-left} characters too many`));
     };
     input.addEventListener('input', update);
-    update();
+    input.addEventListener('fc-value', update);
     return count;
   }
 
-  function buildLocate(state, q, input) {
-    const note = h('span', {class: 'fc-gps__note', role: 'status', id: `gps-status-${q.id}`});
-    const button = h('button', {class: 'fc-button fc-button--secondary', type: 'button', id: `locate-${q.id}`},
+  function buildLocate(state, view, input) {
+    const id = view.q.id;
+    const note = h('span', {class: 'fc-gps__note', role: 'status', id: `gps-status-${id}`});
+    const button = h('button', {class: 'fc-button fc-button--secondary', type: 'button', id: `locate-${id}`},
       FC.s('Lấy vị trí', 'Use my location'));
     button.addEventListener('click', () => {
       if (!navigator.geolocation) {
@@ -407,7 +469,8 @@ window.FC = window.FC || {};
         FC.replace(note, FC.s(`Đã lấy vị trí (sai số khoảng ${Math.round(accuracy)} m).`,
                               `Location found (to about ${Math.round(accuracy)} m).`));
         input.value = text;
-        commit(state, q, text);
+        input.dataset.rendered = text;
+        commit(state, view.q, text);
       }, (error) => {
         button.disabled = false;
         const denied = error && error.code === 1;
@@ -421,31 +484,17 @@ window.FC = window.FC || {};
     return h('div', {class: 'fc-gps__actions'}, button, note);
   }
 
-  /// Photo and signature fields come from media.js; the node is kept across re-renders while
-  /// the photo and language are the same, so a camera preview or a signature being drawn survives
-  /// another answer being saved.
-  function photoNode(state, q, msg) {
-    const key = [FC.lang, q.photo ? q.photo.sha256 : '', state.form.editable ? 1 : 0].join('|');
-    let entry = state.photoNodes[q.id];
-    if (!entry || entry.key !== key) {
-      if (entry) disposeNode(entry.node);
-      const node = FC.photoField(q, state.form, (form) => received(state, form, q.id));
-      entry = state.photoNodes[q.id] = {key, node};
+  /// Photo and signature fields come from media.js; the node is kept while the photo is the same,
+  /// so a camera preview or a signature being drawn survives another answer being saved.
+  function mediaNode(state, view, q, msg) {
+    const key = q.photo ? q.photo.sha256 : '';
+    if (!view.media || view.mediaKey !== key) {
+      disposeNode(view.media);
+      view.media = FC.photoField(q, state.form, (form) => received(state, form, q.id));
+      view.mediaKey = key;
     }
-    if (typeof entry.node.fcSetMessage === 'function') entry.node.fcSetMessage(msg);
-    else if (msg) return h('div', {}, msg, entry.node);
-    return entry.node;
-  }
-
-  function buildReadOnly(state, q, msg) {
-    let answer;
-    if (q.type === 'photo' || q.type === 'signature') {
-      answer = photoNode(state, q, null);
-    } else {
-      answer = h('div', {class: 'fc-answer' + (isAnswered(q) ? '' : ' fc-answer--none'), id: `input-${q.id}`},
-        isAnswered(q) ? FC.answerText(q) : FC.s('Chưa trả lời', 'Not answered'));
-    }
-    return [h('h3', {class: 'fc-label fc-label--readonly'}, FC.t(q.label)), msg, answer];
+    if (typeof view.media.fcSetMessage === 'function') view.media.fcSetMessage(msg);
+    return view.media;
   }
 
   /// An answer as people read it, in `lang` ('vi' or 'en'; FC.lang by default): choice labels
@@ -563,20 +612,22 @@ window.FC = window.FC || {};
     else { wrapper.setAttribute('tabindex', '-1'); wrapper.focus({preventScroll: true}); }
   }
 
-  function buildFinalize(state) {
-    const form = state.form;
-    const left = (form.missing || []).length;
-    const button = h('button', {class: 'fc-button fc-button--primary', type: 'button', id: 'finalize'},
-      FC.s('Hoàn tất', 'Finalize'));
+  function createFinalize(state) {
+    const text = h('p', {class: 'fc-finalize__text', id: 'finalize-text'});
+    const button = h('button', {class: 'fc-button fc-button--primary', type: 'button', id: 'finalize',
+                                'aria-describedby': 'finalize-text'}, FC.s('Hoàn tất', 'Finalize'));
     button.addEventListener('click', () => finalize(state, button));
-    return h('div', {class: 'fc-finalize'},
-      h('h2', {class: 'fc-finalize__title'}, FC.s('Hoàn tất biên bản', 'Finalize the record')),
-      h('p', {class: 'fc-finalize__text'}, left
+    const root = h('div', {class: 'fc-finalize'},
+      h('h2', {class: 'fc-finalize__title'}, FC.s('Hoàn tất biên bản', 'Finalize the record')), text, button);
+    const update = () => {
+      const left = (state.form.missing || []).length;
+      FC.replace(text, left
         ? FC.s(`Còn ${left} câu chưa trả lời hoặc chưa đúng. Bấm “Hoàn tất” để xem danh sách.`,
                `${left} answer(s) still missing or invalid. Press “Finalize” to see the list.`)
         : FC.s('Đã trả lời đủ. Sau khi hoàn tất, biên bản không sửa được nữa và chờ gửi lên.',
-               'Every answer is given. Once finalized, the record can no longer be changed and waits to be sent.')),
-      button);
+               'Every answer is given. Once finalized, the record can no longer be changed and waits to be sent.'));
+    };
+    return {root, update, lang: FC.lang};
   }
 
   // ---- talking to the core ----
@@ -652,6 +703,7 @@ window.FC = window.FC || {};
     state.queue = state.queue.then(async () => {
       try {
         const form = await FC.api('POST', path(state, 'finalize'));
+        button.disabled = false;
         state.summary = false;
         state.finalizeFailure = null;
         received(state, form, null);
