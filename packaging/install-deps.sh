@@ -12,6 +12,10 @@ packages=(
   faketime iproute2
   libxlsxwriter-dev
   python3 python3-openpyxl
+  # The browser tests and the app's benchmark (tests/browser, tests/bench/bench_ui.py): Debian's
+  # Chromium, headless, driven through its WebDriver by Selenium from /usr/bin/python3; a font with
+  # Vietnamese letters for the screenshots.
+  chromium chromium-driver python3-selenium fonts-dejavu-core
   # The fuzz build (tests/fuzz): clang with libFuzzer and the sanitizers' runtimes (which clang-16
   # only recommends). Not clang-14: it cannot capture a structured binding in a lambda, as the server does.
   clang-16 libclang-rt-16-dev
