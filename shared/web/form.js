@@ -91,11 +91,6 @@ window.FC = window.FC || {};
 
     const children = [];
     if (state.summary) children.push(buildSummary(state, shownIds));
-    if (form.return_comment) {
-      children.push(h('div', {class: 'fc-notice fc-notice--returned', role: 'note'},
-        h('strong', {class: 'fc-notice__title'}, FC.s('Bị trả lại để sửa', 'Returned to be corrected')),
-        h('p', {class: 'fc-notice__text'}, form.return_comment)));
-    }
     // Checks across answers that concern no question shown here.
     const loose = (form.constraints || []).filter((c) => !(c.questions || []).some((id) => shownIds.has(id)));
     if (loose.length) {
@@ -566,39 +561,54 @@ window.FC = window.FC || {};
 
   // ---- the error summary and finalize ----
 
+  /// The GOV.UK error summary after a finalize attempt: what is not answered (by label), what is
+  /// answered wrongly, the checks that fail, the warnings not confirmed; each a link to its question.
+  /// Drawn again after each save (shrinking as things are fixed); announced (role=alert) only
+  /// right after the attempt, not on every save that follows.
   function buildSummary(state, shownIds) {
     const form = state.form;
-    const items = [];
-    const seen = new Set();
+    const byId = new Map();
+    for (const section of form.sections || []) for (const q of section.questions || []) byId.set(q.id, q);
+    const unanswered = [];
+    const wrong = [];
+    const warnings = [];
     for (const m of form.missing || []) {
-      seen.add(m.question);
-      items.push({target: m.question, text: FC.t(m.message) || FC.t(m.label)});
+      const q = byId.get(m.question);
+      if (q && !isAnswered(q)) unanswered.push({target: m.question, text: FC.t(m.label) || FC.t(m.message)});
+      else wrong.push({target: m.question, text: FC.t(m.message) || FC.t(m.label)});
     }
     for (const c of form.constraints || []) {
       if (c.level === 'warning' && c.confirmed) continue;
-      const target = (c.questions || []).find((id) => shownIds.has(id));
-      const text = (c.level === 'warning' ? FC.s('Cảnh báo chưa xác nhận: ', 'Warning not confirmed: ') : '') + FC.t(c.message);
-      items.push({target: target || null, text});
+      const target = (c.questions || []).find((id) => shownIds.has(id)) || null;
+      (c.level === 'warning' ? warnings : wrong).push({target, text: FC.t(c.message)});
     }
     const failure = state.finalizeFailure;
+    const count = unanswered.length + wrong.length + warnings.length;
     // A 422 is explained by the list; once the list is empty, the summary has done its job.
-    if (!items.length && !(failure && failure.status !== 422)) return null;
-    const list = h('ul', {class: 'fc-error-summary__list'}, items.map((item) => {
-      const href = item.target ? `#q-${item.target}` : '#form-checks';
-      const link = h('a', {href}, item.text);
-      link.addEventListener('click', (e) => {
-        e.preventDefault();
-        focusQuestion(item.target);
-      });
-      return h('li', {}, link);
-    }));
-    const box = h('div', {class: 'fc-error-summary', id: 'error-summary', role: 'alert', tabindex: '-1',
-                          'aria-labelledby': 'error-summary-title'},
+    if (!count && !(failure && failure.status !== 422)) return null;
+
+    const group = (title, items) => items.length ? [
+      h('h3', {class: 'fc-error-summary__group'}, title),
+      h('ul', {class: 'fc-error-summary__list'}, items.map((item) => {
+        const link = h('a', {href: item.target ? `#q-${item.target}` : '#form-checks'}, item.text);
+        link.addEventListener('click', (e) => {
+          e.preventDefault();
+          focusQuestion(item.target);
+        });
+        return h('li', {}, link);
+      }))] : null;
+    const announce = state.announceSummary;
+    state.announceSummary = false;
+    return h('div', {class: 'fc-error-summary', id: 'error-summary', role: announce ? 'alert' : null, tabindex: '-1',
+                     'aria-labelledby': 'error-summary-title'},
       h('h2', {class: 'fc-error-summary__title', id: 'error-summary-title'},
         FC.s('Chưa hoàn tất được', 'The inspection cannot be finalized yet')),
-      failure && failure.error ? h('p', {class: 'fc-error-summary__text'}, FC.t(failure.error)) : null,
-      items.length ? list : null);
-    return box;
+      failure && failure.status !== 422 && failure.error ? h('p', {class: 'fc-error-summary__text'}, FC.t(failure.error)) : null,
+      count ? h('p', {class: 'fc-error-summary__text'},
+        FC.s(`Còn ${count} điểm cần xử lý trước khi hoàn tất:`, `${count} thing(s) to deal with before finalizing:`)) : null,
+      group(FC.s('Chưa trả lời (bắt buộc)', 'Not answered (required)'), unanswered),
+      group(FC.s('Cần sửa', 'To correct'), wrong),
+      group(FC.s('Cảnh báo cần xem lại hoặc xác nhận', 'Warnings to check or confirm'), warnings));
   }
 
   /// Scrolls to a question and puts the focus in its input (or the checks at the top for null).
@@ -712,6 +722,7 @@ window.FC = window.FC || {};
         const body = failure && failure.body;
         if (failure && failure.status === 422 && body && body.form) state.form = body.form;
         state.summary = true;
+        state.announceSummary = true;
         state.finalizeFailure = {status: failure && failure.status,
                                  error: (failure && failure.error) || {vi: 'Lỗi', en: 'Error'}};
         draw(state);
