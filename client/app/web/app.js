@@ -119,19 +119,20 @@ window.FC = window.FC || {};
     FC.replace(region, text ? h('p', {}, text) : null);
   }
 
-  /// A button that does its work asynchronously: disabled while it runs, errors to `region`.
+  /// A button that does its work asynchronously: marked busy while it runs (aria-disabled, not
+  /// `disabled`, so it keeps the keyboard focus), a second press meanwhile ignored, errors to `region`.
   function busy(button, region, work) {
     return async (event) => {
       if (event) event.preventDefault();
-      if (button.disabled) return;
-      button.disabled = true;
+      if (button.getAttribute('aria-disabled') === 'true') return;
+      button.setAttribute('aria-disabled', 'true');
       clearError(region);
       try {
         await work();
       } catch (err) {
         showError(region, err);
       } finally {
-        button.disabled = false;
+        button.removeAttribute('aria-disabled');
       }
     };
   }
@@ -177,13 +178,13 @@ window.FC = window.FC || {};
     });
     addRows();
     return h('div', {class: 'table-wrap'},
-      h('table', {class: 'table', id: opts.id || null},
+      h('table', {class: 'table table--records', id: opts.id || null},
         opts.caption ? h('caption', {class: 'visually-hidden'}, opts.caption) : null,
         h('thead', {}, h('tr', {},
-          h('th', {scope: 'col'}, S('Số phiếu', 'Number')),
-          h('th', {scope: 'col'}, S('Cơ sở, nội dung', 'Establishment or subject')),
-          h('th', {scope: 'col'}, S('Trạng thái', 'Standing')),
-          h('th', {scope: 'col'}, S('Cập nhật', 'Updated')))),
+          h('th', {scope: 'col', class: 'col-number'}, S('Số phiếu', 'Number')),
+          h('th', {scope: 'col', class: 'col-what'}, S('Cơ sở, nội dung', 'Establishment or subject')),
+          h('th', {scope: 'col', class: 'col-standing'}, S('Trạng thái', 'Standing')),
+          h('th', {scope: 'col', class: 'col-updated'}, S('Cập nhật', 'Updated')))),
         body),
       more);
   }
@@ -608,7 +609,7 @@ window.FC = window.FC || {};
       });
 
       const saveButton = h('button', {type: 'submit', class: 'button button--secondary'}, S('Lưu thay đổi', 'Save the changes'));
-      const form = h('form', {class: 'correct-form', novalidate: true}, faults, inputs,
+      const form = h('form', {class: 'correct-form', novalidate: true}, faults, h('div', {class: 'correct-form__fields'}, inputs),
         h('div', {class: 'actions'}, saveButton));
       form.addEventListener('submit', busy(saveButton, region, async () => {
         const changes = {};
@@ -663,10 +664,10 @@ window.FC = window.FC || {};
           h('dt', {}, FC.t(f.label)), h('dd', {}, f.shown || h('span', {class: 'muted'}, '—'))))),
         saved,
         details,
+        h('p', {}, h('a', {href: '#/record/' + enc(data.code || data.id) + '/history'}, S('Lịch sử sửa hồ sơ cơ sở', 'History of the record\'s corrections'))),
         h('section', {class: 'section'},
           h('h2', {}, S('Các lần kiểm tra trên máy này', 'Its inspections on this laptop')),
-          recordTable(data.records, {empty: S('Chưa có lần kiểm tra nào.', 'No inspection yet.'), comments: true}),
-          h('p', {}, h('a', {href: '#/record/' + enc(data.code || data.id) + '/history'}, S('Lịch sử sửa hồ sơ cơ sở', 'History of the record\'s corrections')))),
+          recordTable(data.records, {empty: S('Chưa có lần kiểm tra nào.', 'No inspection yet.'), comments: true})),
       ];
     };
     ctx.draw(draw);
@@ -681,19 +682,21 @@ window.FC = window.FC || {};
     const top = h('div', {class: 'record-head'});
     const links = h('div', {class: 'record-links'});
     const reviewBox = h('div', {});
-    let formHost = h('div', {class: 'form-host'});
+    const formHost = h('div', {class: 'form-host'});
     const state = {discardArmed: false, comment: '', returning: false};
 
-    const renderQuestions = () => {
+    // The same container each time: form.js keeps its state (typed text, photos) per container.
+    const renderQuestions = (resume) => {
       if (!ctx.live) return;
-      const host = h('div', {class: 'form-host'});
-      formHost.replaceWith(host);
-      formHost = host;
       if (typeof FC.renderForm !== 'function') {
-        FC.replace(host, h('p', {class: 'notice'}, S('Không hiện được câu hỏi (thiếu form.js).', 'The questions cannot be shown (form.js is missing).')));
+        FC.replace(formHost, h('p', {class: 'notice'}, S('Không hiện được câu hỏi (thiếu form.js).', 'The questions cannot be shown (form.js is missing).')));
         return;
       }
-      FC.renderForm(host, form, {ref: form.number || ref, resume: true, onForm: (f) => { form = f; drawMine(); }});
+      try {
+        FC.renderForm(formHost, form, {ref: form.number || ref, resume: !!resume, onForm: (f) => { form = f; drawMine(); }});
+      } catch (err) {
+        console.error('FC.renderForm failed', err);  // form.js's own fault: the rest of the screen still works
+      }
     };
 
     function drawTop() {
@@ -735,7 +738,17 @@ window.FC = window.FC || {};
         if (keep) keep.addEventListener('click', () => { state.discardArmed = false; drawLinks(); document.getElementById('discard').focus(); });
         discard = h('span', {class: 'discard'}, button, keep);
       }
+      const code = form.standing && form.standing.code;
+      let toReview = null;
+      if (form.may_review && (code === 'finalized' || code === 'submitted')) {
+        toReview = h('button', {type: 'button', class: 'button button--quiet'}, S('Tới phần duyệt ↓', 'Go to the review ↓'));
+        toReview.addEventListener('click', () => {
+          const box = document.getElementById('review-comment');
+          if (box) { box.scrollIntoView({block: 'center'}); box.focus({preventScroll: true}); }
+        });
+      }
       FC.replace(links,
+        toReview,
         h('a', {href: '#/record/' + r + '/history'}, S('Lịch sử', 'History')),
         h('a', {href: '#/record/' + r + '/print'}, S('In biên bản', 'Print')),
         discard);
@@ -789,7 +802,7 @@ window.FC = window.FC || {};
 
     drawMine();
     ctx.draw(() => [top, region, links, formHost, reviewBox]);
-    renderQuestions();
+    renderQuestions(true);
     // The questions redraw themselves on a language switch (form.js); this screen redraws its own parts.
     view.redraw = drawMine;
   }
@@ -807,6 +820,7 @@ window.FC = window.FC || {};
     // print.js draws the whole of <main>; the page keeps the title and the focus on its h1.
     const paint = (first) => {
       FC.renderPrint(main(), form, session);
+      main().prepend(h('p', {class: 'breadcrumb fc-no-print'}, h('a', {href: recordHref(ref)}, '← ' + ref)));
       const h1 = main().querySelector('h1');
       if (h1) {
         document.title = h1.textContent + ' — Fieldcheck';
@@ -1049,16 +1063,17 @@ window.FC = window.FC || {};
       if (!s.running && !s.result) { progressBox.hidden = true; return; }
       progressBox.hidden = false;
       const t = s.total || {}, d = s.done || {};
-      const bar = h('progress', {id: 'sync-progress', max: String(Math.max(t.changes || 0, 1))});
+      const bar = h('progress', {id: 'sync-progress', max: String(Math.max(t.changes || 0, 1)), 'aria-describedby': 'sync-progress-text'});
       if (!s.running) bar.value = Math.max(t.changes || 0, 1);
       else if (t.changes) bar.value = Math.min(d.pushed || 0, t.changes);
       else bar.removeAttribute('value');  // indeterminate until the total is known
       const photos = t.upload_bytes ? h('progress', {id: 'sync-photo-progress', max: String(t.upload_bytes),
-        value: String(Math.min(d.attachment_bytes_sent || 0, t.upload_bytes)), 'aria-label': S('Ảnh đã gửi', 'Photos sent')}) : null;
+        value: String(Math.min(d.attachment_bytes_sent || 0, t.upload_bytes))}) : null;
       FC.replace(progressBox,
-        h('label', {for: 'sync-progress', class: 'label'}, s.running ? S('Đang đồng bộ…', 'Syncing…') : S('Lần đồng bộ vừa rồi', 'The last sync')),
-        bar, photos,
-        h('p', {class: 'progress-text'}, progressText(s)));
+        h('h2', {class: 'sync-progress__title'}, s.running ? S('Đang đồng bộ…', 'Syncing…') : S('Lần đồng bộ vừa rồi', 'The last sync')),
+        h('div', {class: 'sync-progress__row'}, h('label', {for: 'sync-progress'}, S('Thay đổi', 'Changes')), bar),
+        photos ? h('div', {class: 'sync-progress__row'}, h('label', {for: 'sync-photo-progress'}, S('Ảnh', 'Photos')), photos) : null,
+        h('p', {class: 'progress-text', id: 'sync-progress-text'}, progressText(s)));
     }
 
     function drawResult() {
@@ -1099,7 +1114,8 @@ window.FC = window.FC || {};
     function drawButton() {
       if (!button) return;
       const running = !!(state.sync && state.sync.running);
-      button.disabled = running;
+      if (running) button.setAttribute('aria-disabled', 'true');
+      else button.removeAttribute('aria-disabled');
       button.textContent = running ? S('Đang đồng bộ…', 'Syncing…') : S('Đồng bộ ngay', 'Sync now');
       drawStanding(running);
     }
