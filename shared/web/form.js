@@ -258,9 +258,11 @@ window.FC = window.FC || {};
     if (!editable) {
       setValue = () => {
         const cur = view.q;
-        let answer;
-        if (cur.type === 'photo' || cur.type === 'signature') answer = mediaNode(state, view, cur, null);
-        else answer = h('div', {class: 'fc-answer' + (isAnswered(cur) ? '' : ' fc-answer--none'), id: `input-${cur.id}`},
+        if (cur.type === 'photo' || cur.type === 'signature') {  // media.js shows the label and the picture
+          FC.replace(view.wrapper, view.slot, mediaNode(state, view, cur, null), view.checks);
+          return;
+        }
+        const answer = h('div', {class: 'fc-answer' + (isAnswered(cur) ? '' : ' fc-answer--none'), id: `input-${cur.id}`},
           isAnswered(cur) ? FC.answerText(cur) : FC.s('Chưa trả lời', 'Not answered'));
         FC.replace(view.wrapper, h('h3', {class: 'fc-label fc-label--readonly'}, FC.t(cur.label)), view.slot, answer, view.checks);
       };
@@ -523,7 +525,8 @@ window.FC = window.FC || {};
       case 'date_time':
       case 'datetime': {
         const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})/.exec(input);
-        return m ? `${two(m[4])}:${m[5]} ${m[3]}/${m[2]}/${m[1]}` : (q.shown || input);
+        if (!m) return q.shown || input;
+        return lang === 'en' ? `${m[3]}/${m[2]}/${m[1]} ${two(m[4])}:${m[5]}` : `${two(m[4])}:${m[5]}, ngày ${m[3]}/${m[2]}/${m[1]}`;
       }
       case 'integer':
       case 'decimal':

@@ -70,8 +70,7 @@ window.FC = window.FC || {};
   /// POST /api/inspections/REF/photo?question=ID; the Form answered goes to onForm(form).
   /// The node returned has fcSetMessage(node|null) (the error shown under the hint) and
   /// fcDispose() (stops the camera).
-  FC.photoField = function photoField(question, form, onForm, options) {
-    options = options || {};
+  FC.photoField = function photoField(question, form, onForm) {
     const id = question.id;
     const editable = !!form.editable;
     const hintId = question.hint ? `hint-${id}` : null;
@@ -92,7 +91,7 @@ window.FC = window.FC || {};
     if (!editable) return root;
 
     const describedBy = [hintId, statusId].filter(Boolean).join(' ');
-    const fileInput = h('input', {class: 'fc-file__input fc-visually-hidden-focusable', type: 'file',
+    const fileInput = h('input', {class: 'fc-file__input fc-visually-hidden', type: 'file',
       id: `input-${id}`, name: `photo-${id}`, accept: 'image/jpeg,image/png', 'aria-describedby': describedBy});
     const fileLabel = h('label', {class: 'fc-button fc-button--secondary fc-file__label', for: `input-${id}`},
       question.photo ? FC.s('Chọn ảnh khác từ máy', 'Choose another picture file') : FC.s('Chọn ảnh từ máy', 'Choose a picture file'));
