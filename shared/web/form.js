@@ -83,6 +83,7 @@ window.FC = window.FC || {};
     const anchorTop = anchor ? anchor.getBoundingClientRect().top : null;
 
     const form = state.form;
+    state.root.classList.toggle('fc-form--readonly', !form.editable);
     const shownIds = new Set();
     for (const section of form.sections || []) for (const q of section.questions || []) shownIds.add(q.id);
     // A refused answer to a question that no longer applies is no longer anyone's concern.
@@ -264,7 +265,7 @@ window.FC = window.FC || {};
         }
         const answer = h('div', {class: 'fc-answer' + (isAnswered(cur) ? '' : ' fc-answer--none'), id: `input-${cur.id}`},
           isAnswered(cur) ? FC.answerText(cur) : FC.s('Chưa trả lời', 'Not answered'));
-        FC.replace(view.wrapper, h('h3', {class: 'fc-label fc-label--readonly'}, FC.t(cur.label)), view.slot, answer, view.checks);
+        FC.replace(view.wrapper, h('h3', {class: 'fc-label fc-label--readonly'}, FC.t(cur.label)), answer, view.slot, view.checks);
       };
     } else if (q.type === 'photo' || q.type === 'signature') {
       setValue = (msg) => {
