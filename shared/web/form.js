@@ -103,13 +103,19 @@ window.FC = window.FC || {};
 
     const usedViews = new Map();
     const usedSections = new Map();
-    for (const [index, section] of (form.sections || []).entries()) {
+    const seen = new Map();
+    for (const section of form.sections || []) {
       const questions = section.questions || [];
       if (!questions.length) continue;
-      const key = `${index}|${FC.lang}|${FC.t(section.label)}`;
+      // Keyed by its label (and which time that label comes), not its position: a section that
+      // appears above leaves the others, and the focus in them, where they are.
+      const label = FC.t(section.label);
+      seen.set(label, (seen.get(label) || 0) + 1);
+      const key = `${FC.lang}|${label}|${seen.get(label)}`;
       let el = state.sections.get(key);
       if (!el) {
-        const headingId = `section-${index}`;
+        state.sectionCount = (state.sectionCount || 0) + 1;
+        const headingId = `section-${state.sectionCount}`;
         el = {heading: h('h2', {class: 'fc-section__title', id: headingId}, FC.t(section.label))};
         el.root = h('section', {class: 'fc-section', 'aria-labelledby': headingId}, el.heading);
       }
@@ -157,6 +163,8 @@ window.FC = window.FC || {};
   /// Makes `parent`'s children exactly `wanted`, in order, moving as few nodes as it can (a node
   /// taken out of the page loses the focus).
   function reconcile(parent, wanted) {
+    const keep = new Set(wanted);
+    for (const node of Array.from(parent.childNodes)) if (!keep.has(node)) node.remove();
     wanted.forEach((node, i) => {
       if (parent.childNodes[i] !== node) parent.insertBefore(node, parent.childNodes[i] || null);
     });
