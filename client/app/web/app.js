@@ -9,6 +9,7 @@ window.FC = window.FC || {};
   const kSyncPollMs = 250;         // how often a running sync is asked how far it got
   const kRowsPerPage = 200;        // record lists draw this many rows, then "show more"
   const kEstablishmentLimit = 100; // the most establishments one search brings back
+  const kRecordsLimit = 500;       // the most records GET /api/inspections answers with
 
   // ---------------------------------------------------------------- state
 
@@ -54,6 +55,8 @@ window.FC = window.FC || {};
 
   const enc = encodeURIComponent;
   const recordHref = (ref) => '#/record/' + enc(ref);
+  /// A record as the status names it: a link when the name is a record's number, text otherwise.
+  const recordRef = (name) => (/^\S+$/.test(name || '') ? h('a', {href: recordHref(name)}, name) : h('strong', {}, name || ''));
 
   // ---------------------------------------------------------------- shared pieces
 
@@ -307,6 +310,7 @@ window.FC = window.FC || {};
     [/^records$/, screenRecords],
     [/^record\/([^/]+)$/, screenRecord],
     [/^record\/([^/]+)\/history$/, screenHistory],
+    [/^establishment\/([^/]+)\/history$/, screenHistory],
     [/^record\/([^/]+)\/print$/, screenPrint],
     [/^review$/, screenReview],
     [/^conflicts$/, screenConflicts],
@@ -394,14 +398,14 @@ window.FC = window.FC || {};
         refused.length || refusedUploads.length ? h('section', {class: 'section'},
           h('h2', {}, S('Máy chủ đã từ chối', 'Refused by the server')),
           h('ul', {class: 'reasons'},
-            refused.map((r) => h('li', {}, h('a', {href: recordHref(r.record)}, r.record), ': ', FC.t(r.reason))),
+            refused.map((r) => h('li', {}, recordRef(r.record), ': ', FC.t(r.reason))),
             refusedUploads.map((u) => h('li', {}, S('Ảnh ', 'Photo '), h('strong', {}, u.name), ': ', FC.t(u.reason))))) : null,
 
         waiting.length ? h('section', {class: 'section'},
           h('h2', {}, S('Sửa đổi của bạn bị gác lại khi hợp nhất', 'Your edits set aside by a merge')),
           h('p', {class: 'muted'}, S('Giám sát viên sẽ quyết định giữ giá trị nào.', 'A supervisor will decide which value stands.')),
           h('ul', {class: 'reasons'}, waiting.map((w) => h('li', {},
-            h('a', {href: recordHref(w.record)}, w.record), ' — ', FC.t(w.field), ': ',
+            recordRef(w.record), ' — ', FC.t(w.field), ': ',
             S('bạn ghi ', 'you wrote '), h('strong', {}, fmtValue(w.mine)), S(', đang áp dụng ', ', applied: '),
             h('strong', {}, fmtValue(w.applied)), w.by ? S(' (của ', ' (by ') + w.by + ')' : '')))) : null,
 
@@ -617,6 +621,8 @@ window.FC = window.FC || {};
           if (el.value !== el.dataset.original) changes[el.name] = el.value;
         }
         if (!Object.keys(changes).length) {
+          state.faults = null;
+          faults.hidden = true;
           say(saved, S('Không có gì thay đổi để lưu.', 'Nothing changed to save.'));
           return;
         }
@@ -658,13 +664,14 @@ window.FC = window.FC || {};
       return [
         h('p', {class: 'breadcrumb'}, h('a', {href: '#/establishments'}, S('← Danh sách cơ sở', '← Establishments'))),
         heading((data.code ? data.code + ' ' : '') + data.name),
+        data.district_name || data.commune_name ? h('p', {class: 'muted'}, [data.commune_name, data.district_name].filter(Boolean).join(', ')) : null,
         region,
         h('p', {}, start),
         h('dl', {class: 'summary-list'}, fields.map((f) => h('div', {class: 'summary-list__row'},
           h('dt', {}, FC.t(f.label)), h('dd', {}, f.shown || h('span', {class: 'muted'}, '—'))))),
         saved,
         details,
-        h('p', {}, h('a', {href: '#/record/' + enc(data.code || data.id) + '/history'}, S('Lịch sử sửa hồ sơ cơ sở', 'History of the record\'s corrections'))),
+        h('p', {}, h('a', {href: '#/establishment/' + enc(data.code || data.id) + '/history'}, S('Lịch sử sửa hồ sơ cơ sở', 'History of the record\'s corrections'))),
         h('section', {class: 'section'},
           h('h2', {}, S('Các lần kiểm tra trên máy này', 'Its inspections on this laptop')),
           recordTable(data.records, {empty: S('Chưa có lần kiểm tra nào.', 'No inspection yet.'), comments: true})),
@@ -705,11 +712,13 @@ window.FC = window.FC || {};
         h('p', {class: 'breadcrumb'}, est
           ? h('a', {href: '#/establishment/' + enc(est.code)}, '← ' + est.code + ' ' + est.name)
           : h('a', {href: '#/records'}, S('← Danh sách phiếu', '← Records'))),
-        h('h1', {tabindex: '-1'}, (form.number ? form.number + ' · ' : '') + FC.t(form.title)),
+        // Named as people say it: the number and the establishment; a periodic report by its title.
+        h('h1', {tabindex: '-1'}, (form.number ? form.number + ' · ' : '') + (est ? est.code + ' ' + est.name : FC.t(form.title))),
+        est ? h('p', {class: 'record-head__kind muted'}, FC.t(form.title)) : null,
         h('p', {class: 'record-head__meta'},
           badge(form.standing),
           form.unsent ? [' ', tag(S('chưa gửi', 'not sent'), 'unsent')] : null,
-          est ? [' ', h('span', {}, est.code + ' ' + est.name + (est.district_name ? ', ' + est.district_name : ''))] : null),
+          est && est.district_name ? [' ', h('span', {}, est.district_name)] : null),
         form.return_comment ? h('div', {class: 'notice notice--returned', role: 'note'},
           h('h2', {class: 'notice__title'}, S('Giám sát viên trả lại phiếu này', 'A supervisor returned this record')),
           h('p', {class: 'notice__quote'}, form.return_comment),
@@ -731,7 +740,7 @@ window.FC = window.FC || {};
             document.getElementById('discard').focus();
             return;
           }
-          await ctx.load('POST', '/api/inspections/' + r + '/discard');
+          await ctx.load('POST', '/api/inspections/' + r + '/discard', {});
           go('#/records');
         }));
         const keep = state.discardArmed ? h('button', {type: 'button', class: 'button button--quiet'}, S('Không huỷ', 'Keep it')) : null;
@@ -835,18 +844,21 @@ window.FC = window.FC || {};
 
   // ---------------------------------------------------------------- History
 
+  /// A record's history (#/record/REF/history) or an establishment's (#/establishment/CODE/history).
   async function screenHistory(ctx) {
     const ref = ctx.params[0];
+    const back = (location.hash.indexOf('#/establishment/') === 0 ? '#/establishment/' : '#/record/') + enc(ref);
     const data = await ctx.load('GET', '/api/inspections/' + enc(ref) + '/history');
     ctx.draw(() => [
-      h('p', {class: 'breadcrumb'}, h('a', {href: '#/record/' + enc(ref)}, '← ' + ref)),
+      h('p', {class: 'breadcrumb'}, h('a', {href: back}, '← ' + ref)),
       heading(S('Lịch sử: ', 'History: ') + (data.name || ref)),
       (data.revisions || []).length ? h('ol', {class: 'revisions'}, data.revisions.map((r) =>
         h('li', {class: 'revision'},
           h('h2', {class: 'revision__title'}, S('Phiên bản ', 'Revision ') + r.revision,
             r.merge ? [' ', tag(S('Hợp nhất tự động', 'Automatic merge'), 'merge')] : null,
-            r.resolution ? [' ', tag(S('Quyết định xung đột', 'Conflict resolution'), 'resolution')] : null),
-          h('p', {class: 'muted'}, [r.when, r.author, r.device ? S('máy ', 'laptop ') + r.device : null].filter(Boolean).join(' · ')),
+            r.resolution ? [' ', tag(S('Quyết định xung đột', 'Conflict resolution'), 'resolution')] : null,
+            r.deleted ? [' ', tag(S('Đã xoá', 'Deleted'), 'refused')] : null),
+          h('p', {class: 'muted'}, [r.when, r.author, r.device].filter(Boolean).join(' · ')),
           (r.changes || []).length
             ? h('dl', {class: 'summary-list summary-list--compact'}, r.changes.map((c) => h('div', {class: 'summary-list__row'},
               h('dt', {}, FC.t(c.label) || c.field), h('dd', {}, c.shown === '' || c.shown === null || c.shown === undefined
@@ -881,7 +893,10 @@ window.FC = window.FC || {};
         heading(S('Phiếu', 'Records')),
         h('form', {class: 'filters', onsubmit: (e) => e.preventDefault()},
           h('div', {class: 'field'}, h('label', {for: 'status', class: 'label'}, S('Trạng thái', 'Standing')), select)),
-        h('p', {class: 'count', role: 'status'}, fmtNumber(items.length) + S(' phiếu', items.length === 1 ? ' record' : ' records')),
+        h('p', {class: 'count', role: 'status'}, items.length >= kRecordsLimit
+          ? S(fmtNumber(items.length) + ' phiếu mới nhất. Chọn một trạng thái để xem những phiếu khác.',
+              'The latest ' + fmtNumber(items.length) + ' records. Choose a standing to see others.')
+          : fmtNumber(items.length) + S(' phiếu', items.length === 1 ? ' record' : ' records')),
         recordTable(items, {id: 'records', comments: true, empty: S('Không có phiếu nào ở trạng thái này.', 'No record in this standing.')}),
       ];
     });
@@ -1018,6 +1033,10 @@ window.FC = window.FC || {};
 
   const kCountWords = {
     pushed: ['thay đổi đã gửi', 'changes sent'],
+    attachments_refused: ['ảnh bị từ chối', 'photos refused'],
+    attachment_bytes_sent: ['ảnh đã gửi', 'of photos sent'],
+    bytes_sent: ['đã gửi đi', 'sent in all'],
+    bytes_received: ['đã nhận về', 'received in all'],
     pulled: ['thay đổi đã nhận', 'changes received'],
     round_trips: ['lượt trao đổi', 'round trips'],
     attachments_sent: ['ảnh đã gửi', 'photos sent'],
@@ -1026,18 +1045,21 @@ window.FC = window.FC || {};
     conflicts: ['xung đột mới', 'new conflicts'],
     merged: ['lần hợp nhất tự động', 'automatic merges'],
     refused: ['bị từ chối', 'refused'],
-    acknowledged: ['được máy chủ nhận', 'acknowledged by the server'],
+    acknowledged: ['thay đổi máy chủ đã nhận', 'changes the server acknowledged'],
     waiting: ['sửa đổi bị gác lại', 'edits set aside'],
   };
 
+  /// Counts as the API names them ({pushed: 40, bytes_sent: 123456, ...}), each in words; the ones
+  /// that are zero are left out, and so is the clock's skew (the header warns of it).
   function countList(counts) {
-    const entries = Object.entries(counts || {});
+    const entries = Object.entries(counts || {}).filter(([key, value]) =>
+      key !== 'clock_skew_ms' && !(value === 0 || value === null || value === false || (Array.isArray(value) && !value.length)));
     if (!entries.length) return null;
     return h('ul', {class: 'counts'}, entries.map(([key, value]) => {
       const words = kCountWords[key];
       const n = Array.isArray(value) ? value.length : value;
-      return h('li', {}, h('strong', {}, typeof n === 'number' ? fmtNumber(n) : fmtValue(n)), ' ',
-        words ? S(words[0], words[1]) : key.replace(/_/g, ' '));
+      const amount = typeof n !== 'number' ? fmtValue(n) : /bytes/.test(key) ? fmtBytes(n) : fmtNumber(n);
+      return h('li', {}, h('strong', {}, amount), ' ', words ? S(words[0], words[1]) : key.replace(/_/g, ' '));
     }));
   }
 
@@ -1107,7 +1129,7 @@ window.FC = window.FC || {};
       FC.replace(refusedBox,
         h('h2', {}, S('Máy chủ đã từ chối', 'Refused by the server')),
         h('ul', {class: 'reasons'},
-          refused.map((r) => h('li', {}, h('a', {href: recordHref(r.record)}, r.record), ': ', FC.t(r.reason))),
+          refused.map((r) => h('li', {}, recordRef(r.record), ': ', FC.t(r.reason))),
           uploads.map((u) => h('li', {}, S('Ảnh ', 'Photo '), h('strong', {}, u.name), ': ', FC.t(u.reason)))));
     }
 
@@ -1148,9 +1170,12 @@ window.FC = window.FC || {};
       button = h('button', {type: 'button', id: 'sync-now', class: 'button button--primary'});
       button.addEventListener('click', busy(button, region, async () => {
         try {
-          await ctx.load('POST', '/api/sync');
+          await ctx.load('POST', '/api/sync', {});
         } catch (err) {
-          if (!(err && err.status === 409)) throw err;  // one already runs: follow it
+          // 409: a sync already runs (follow it), or this laptop has no server (say so).
+          if (!(err && err.status === 409)) throw err;
+          const now = await ctx.load('GET', '/api/sync');
+          if (!now.running) throw err;
         }
         state.sync = Object.assign({}, state.sync, {running: true, result: null});
         drawResult();
