@@ -811,7 +811,8 @@ window.FC = window.FC || {};
 
     drawMine();
     ctx.draw(() => [top, region, links, formHost, reviewBox]);
-    renderQuestions(true);
+    // An inspector goes back to the first question not answered; a reviewer starts at the top.
+    renderQuestions(!!form.standing && ['draft', 'returned'].includes(form.standing.code));
     // The questions redraw themselves on a language switch (form.js); this screen redraws its own parts.
     view.redraw = drawMine;
   }
@@ -1186,7 +1187,22 @@ window.FC = window.FC || {};
       resultBox = h('div', {id: 'sync-result', class: 'sync-result', role: 'status', tabindex: '-1'});
       refusedBox = h('section', {class: 'section'});
 
-      const receiptInput = h('input', {type: 'file', id: 'receipt-file', class: 'file', accept: '.fcr,.fcreceipt,application/octet-stream', 'aria-describedby': 'receipt-hint'});
+      // A plain download link; with script, fetched first so that a refusal (409: nothing to
+      // export, no server enrolled) shows in the alert region instead of being saved as the file.
+      const bundleLink = h('a', {href: '/api/bundle', download: '', class: 'button button--secondary', id: 'bundle-export'}, S('Xuất gói USB', 'Export USB bundle'));
+      bundleLink.addEventListener('click', busy(bundleLink, region, async () => {
+        const blob = await ctx.load('GET', '/api/bundle');
+        const url = URL.createObjectURL(blob);
+        const name = 'fieldcheck-' + (s.user || 'bundle') + '-' + new Date().toISOString().slice(0, 10) + '.fcb';
+        const a = h('a', {href: url, download: name, hidden: true});
+        document.body.append(a);
+        a.click();
+        a.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 10000);
+        FC.replace(bundleDone, h('p', {}, S('Đã xuất gói ', 'Bundle written: ') + name + S('. Chép tệp này vào USB.', '. Copy this file to the USB stick.')));
+      }));
+      const bundleDone = statusRegion('bundle-result');
+      const receiptInput = h('input', {type: 'file', id: 'receipt-file', class: 'file', 'aria-describedby': 'receipt-hint'});
       const receiptButton = h('button', {type: 'submit', id: 'receipt-import', class: 'button button--secondary'}, S('Nhập biên nhận', 'Import receipt'));
       const receiptDone = statusRegion('receipt-result');
       const receiptForm = h('form', {class: 'receipt-form'},
@@ -1225,7 +1241,7 @@ window.FC = window.FC || {};
           h('h2', {}, S('Không có mạng: qua USB', 'No connection: by USB stick')),
           h('p', {}, S('Xuất mọi thứ chưa gửi ra một tệp, mang đến nơi có mạng; sau đó nhập tệp biên nhận máy chủ trả về.',
             'Write everything not sent to one file, carry it to an office with a connection, then import the receipt the server gives back.')),
-          h('p', {}, h('a', {href: '/api/bundle', download: '', class: 'button button--secondary', id: 'bundle-export'}, S('Xuất gói USB', 'Export USB bundle'))),
+          h('p', {}, bundleLink), bundleDone,
           receiptForm),
       ];
       drawButton();
