@@ -369,11 +369,11 @@ window.FC = window.FC || {};
       const st = data.status || {};
       const supervisor = !!(session && session.may_review);
       const tiles = [
-        [S('Nháp', 'Drafts'), st.drafts],
-        [S('Đã hoàn tất, chờ gửi', 'Finalized, waiting to be sent'), st.finalized],
-        [S('Bị trả lại', 'Returned'), st.returned],
-        [S('Thay đổi chưa gửi', 'Changes not sent'), st.pending_changes],
-        [S('Ảnh chưa gửi', 'Photos not sent'), st.pending_uploads],
+        [S('Nháp', 'Drafts'), st.drafts, '#/records?status=draft'],
+        [S('Đã hoàn tất, chờ gửi', 'Finalized, waiting to be sent'), st.finalized, '#/records?status=finalized'],
+        [S('Bị trả lại', 'Returned'), st.returned, '#/records?status=returned'],
+        [S('Thay đổi chưa gửi', 'Changes not sent'), st.pending_changes, '#/sync'],
+        [S('Ảnh chưa gửi', 'Photos not sent'), st.pending_uploads, '#/sync'],
       ];
       const refused = st.refused || [], refusedUploads = st.refused_uploads || [];
       const waiting = st.waiting || [], outside = st.outside || [];
@@ -382,8 +382,8 @@ window.FC = window.FC || {};
         st.clock_warning ? h('div', {class: 'notice notice--warning'},
           h('h2', {class: 'notice__title'}, S('Đồng hồ máy này bị lệch', 'This laptop\'s clock is off')),
           h('p', {}, FC.t(st.clock_warning))) : null,
-        h('dl', {class: 'tiles'}, tiles.map(([label, n]) =>
-          h('div', {class: 'tile'}, h('dt', {}, label), h('dd', {}, fmtNumber(n || 0))))),
+        h('dl', {class: 'tiles'}, tiles.map(([label, n, href]) =>
+          h('div', {class: 'tile'}, h('dt', {}, label), h('dd', {}, h('a', {href, class: 'tile__link', 'aria-label': label + ': ' + fmtNumber(n || 0)}, fmtNumber(n || 0)))))),
         h('p', {class: 'muted'},
           st.server ? S('Máy chủ: ', 'Server: ') + st.server : S('Chưa nối với máy chủ tỉnh (gửi qua USB).', 'Not linked to the provincial server (send by USB).'),
           ' · ', S('Đồng bộ lần cuối: ', 'Last sync: '), st.last_sync ? FC.t(st.last_sync) : S('chưa lần nào', 'never')),
