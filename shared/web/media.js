@@ -58,6 +58,17 @@ window.FC = window.FC || {};
     }
   };
 
+  // A picture dropped beside a drop zone would make the browser open it in place of the app.
+  for (const type of ['dragover', 'drop']) {
+    document.addEventListener(type, (e) => {
+      const files = e.dataTransfer && Array.from(e.dataTransfer.types || []).includes('Files');
+      if (files && !(e.target instanceof Element && e.target.closest('.fc-drop'))) {
+        e.preventDefault();
+        if (e.dataTransfer) e.dataTransfer.dropEffect = 'none';
+      }
+    });
+  }
+
   function sizeText(bytes) {
     const mb = bytes / (1024 * 1024);
     const text = mb >= 1 ? mb.toFixed(1) + ' MB' : Math.max(1, Math.round(bytes / 1024)) + ' KB';
@@ -86,13 +97,17 @@ window.FC = window.FC || {};
       messageSlot,
       current());
 
-    root.fcSetMessage = (node) => { FC.replace(messageSlot, node); };
+    let fileInput = null;
+    const describe = (messageId) => [hintId, messageId, statusId].filter(Boolean).join(' ');
+    root.fcSetMessage = (node) => {
+      FC.replace(messageSlot, node);
+      if (fileInput) fileInput.setAttribute('aria-describedby', describe(node && node.id));
+    };
     root.fcDispose = () => stopCamera();
     if (!editable) return root;
 
-    const describedBy = [hintId, statusId].filter(Boolean).join(' ');
-    const fileInput = h('input', {class: 'fc-file__input fc-visually-hidden', type: 'file',
-      id: `input-${id}`, name: `photo-${id}`, accept: 'image/jpeg,image/png', 'aria-describedby': describedBy});
+    fileInput = h('input', {class: 'fc-file__input fc-visually-hidden', type: 'file',
+      id: `input-${id}`, name: `photo-${id}`, accept: 'image/jpeg,image/png', 'aria-describedby': describe(null)});
     const fileLabel = h('label', {class: 'fc-button fc-button--secondary fc-file__label', for: `input-${id}`},
       question.photo ? FC.s('Chọn ảnh khác từ máy', 'Choose another picture file') : FC.s('Chọn ảnh từ máy', 'Choose a picture file'));
     fileInput.addEventListener('change', () => {
