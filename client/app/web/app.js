@@ -19,7 +19,9 @@ window.FC = window.FC || {};
 
   // The screen on show: `gen` grows at each navigation, so an answer that arrives for a screen
   // the user has left is dropped; `redraw` draws the screen again in the language chosen.
-  const view = {gen: 0, redraw: null, timers: []};
+  // `moved`: the user has gone from one screen to another (on the first screen the focus stays at
+  // the top of the page, so that the first Tab reaches the skip link).
+  const view = {gen: 0, redraw: null, timers: [], moved: false};
   const kStale = Symbol('stale');
 
   const main = () => document.getElementById('main');
@@ -141,6 +143,7 @@ window.FC = window.FC || {};
   }
 
   function go(hash) {
+    view.moved = true;
     if (location.hash === hash) route();
     else location.hash = hash;
   }
@@ -283,7 +286,7 @@ window.FC = window.FC || {};
           FC.replace(main(), draw());
           const h1 = main().querySelector('h1');
           if (h1) document.title = h1.textContent + ' — Fieldcheck';
-          if (first) focusIn(focusSelector);
+          if (first && view.moved) focusIn(focusSelector);
         };
         view.redraw = () => paint(false);
         paint(true);
@@ -836,7 +839,7 @@ window.FC = window.FC || {};
         document.title = h1.textContent + ' — Fieldcheck';
         if (!h1.hasAttribute('tabindex')) h1.setAttribute('tabindex', '-1');
       }
-      if (first) focusIn();
+      if (first && view.moved) focusIn();
     };
     if (!ctx.live) return;
     paint(true);
@@ -1267,7 +1270,7 @@ window.FC = window.FC || {};
       drawChrome();
       if (view.redraw) view.redraw();
     });
-    window.addEventListener('hashchange', route);
+    window.addEventListener('hashchange', () => { view.moved = true; route(); });
     drawChrome();
     try {
       session = await FC.api('GET', '/api/session');
