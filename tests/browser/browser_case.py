@@ -1,0 +1,169 @@
+"""The base of every browser test: fixtures that start the real programs and Chromium and always
+kill them, and the checks every test ends with (no error in the browser's console, no request
+outside the app's origin), plus the page's moves the tests share (open the app, go to a route,
+answer a question)."""
+import unittest
+
+import harness
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.keys import Keys
+
+
+class BrowserTestCase(unittest.TestCase):
+    """Fixtures are methods that start something and register its cleanup at once, so a failure
+    anywhere still kills it. Cleanups run last-registered first: a browser's checks run before
+    the browser closes, and the browser closes before the app it talks to."""
+
+    maxDiff = None
+
+    # -- fixtures
+
+    def temp_dir(self):
+        folder = harness.TempDir()
+        self.addCleanup(folder.close)
+        return folder
+
+    def province(self, seed=None):
+        """A provincial server's data folder from the seed (not serving yet: `serve()`)."""
+        province = harness.Province(seed)
+        self.addCleanup(province.close)
+        return province
+
+    def offline_laptop(self, user="lan", seed=None):
+        """A home set up offline from the seed (`fieldcheck init`), no server anywhere."""
+        folder = self.temp_dir()
+        laptop = harness.Laptop(folder / user, user)
+        laptop.init(seed)
+        return laptop
+
+    def app(self, laptop, *extra):
+        """`fieldcheck ui --home HOME --no-browser` on `laptop`'s home."""
+        app = harness.App(laptop.home, *extra)
+        self.addCleanup(app.stop)
+        return app
+
+    def browser(self, name=None, check_origin=None):
+        """Headless Chromium. When the test ends: a screenshot NAME-end.png, then the test fails
+        on any console error it did not declare (`allow_error`), and when `check_origin` is given,
+        on any request outside it."""
+        browser = harness.Browser(name or "browser")
+        self.addCleanup(browser.close)
+        self.addCleanup(self._check_browser, browser, check_origin)
+        return browser
+
+    def _check_browser(self, browser, origin):
+        try:
+            browser.screenshot(f"{self.short_id()}-{browser.name}-end")
+        except Exception:  # noqa: BLE001 - a screenshot is a help, not the verdict
+            pass
+        errors = browser.console_errors()
+        self.assertEqual(errors, [], f"{browser.name}: errors in the browser's console")
+        if origin:
+            self.assertEqual(browser.foreign_requests(origin), [], f"{browser.name}: requests outside {origin}")
+
+    def short_id(self):
+        klass, method = self.id().split(".")[-2:]
+        return f"{klass}.{method}"
+
+    def shot(self, browser, screen):
+        """A screenshot of a screen, named after the test: screenshots/CLASS.TEST-SCREEN.png."""
+        return browser.screenshot(f"{self.short_id()}-{screen}")
+
+    # -- the page's moves
+
+    def open_app(self, browser, app):
+        """Opens the app's one-time address, as `fieldcheck ui` would in the default browser, and
+        waits for the first screen (the navigation drawn, the address back at the app's root)."""
+        browser.get(app.url)
+        browser.wait(lambda d: d.current_url.startswith(app.origin + "/") and "/open" not in d.current_url,
+                     message="the one-time address did not lead to the app")
+        browser.visible("#nav-today")
+
+    def go(self, browser, route, ready_css):
+        """Goes to `#/ROUTE` the way a link does and waits for `ready_css` to be displayed."""
+        browser.script("location.hash = arguments[0]", route)
+        return browser.visible(ready_css)
+
+    def question(self, browser, qid):
+        return browser.visible(f"#q-{qid}")
+
+    def input_of(self, browser, qid):
+        return browser.find(f"#input-{qid}")
+
+    def type_answer(self, browser, qid, text, settle=True):
+        """Gives `text` as the answer of question `qid` the way an inspector does, once no save is
+        running: typed into its field and the field left (Tab), which sends it; for choices, each
+        listed code ticked (and the others unticked); date fields, whose typing Chromium lays out
+        by locale, get the ISO value and a change event. Returns without waiting for the save
+        (see `wait_saved`); `settle=False` does not wait for earlier saves either. The form redraws
+        after each save, so a field gone stale is found again."""
+        if settle:
+            self.wait_settled(browser)
+        for attempt in range(5):
+            try:
+                self._give(browser, qid, text)
+                return
+            except StaleElementReferenceException:
+                if attempt == 4:
+                    raise
+                if settle:
+                    self.wait_settled(browser)
+
+    def _give(self, browser, qid, text):
+        field = browser.find(f"#input-{qid}")
+        browser.script("arguments[0].scrollIntoView({block: 'center'})", field)
+        tag, kind = field.tag_name.lower(), (field.get_attribute("type") or "").lower()
+        if kind in ("radio", "checkbox"):
+            wanted = {c.strip() for c in text.split(",") if c.strip()}
+            for box in browser.find_all(f"#q-{qid} input[type=radio], #q-{qid} input[type=checkbox]"):
+                on = box.get_attribute("value") in wanted
+                if box.is_selected() != on and (on or box.get_attribute("type") == "checkbox"):
+                    browser.script("arguments[0].scrollIntoView({block: 'center'})", box)
+                    box.click()
+            return
+        if tag == "select" or kind in ("date", "datetime-local", "time"):
+            browser.script(
+                "const f = arguments[0]; f.value = arguments[1];"
+                "f.dispatchEvent(new Event('input', {bubbles: true}));"
+                "f.dispatchEvent(new Event('change', {bubbles: true}));", field, text)
+            return
+        field.click()
+        field.send_keys(Keys.CONTROL, "a")
+        field.send_keys(Keys.DELETE)
+        if text:
+            field.send_keys(text)
+        field.send_keys(Keys.TAB)
+
+    def wait_settled(self, browser):
+        """Waits until the form runs no save (its status is not "Saving…")."""
+        browser.wait(lambda d: not d.find_elements("css selector", ".fc-form__status--saving"),
+                     message="a save is still running")
+
+    def wait_saved(self, browser, app, record, qid, expected_input):
+        """Waits until the app holds `expected_input` as the answer of `qid` (read through the
+        API with the browser's session, not from the page)."""
+        def saved(_driver):
+            form = browser.api(app, "GET", f"/api/inspections/{record}").json()
+            for section in form["sections"]:
+                for q in section["questions"]:
+                    if q["id"] == qid:
+                        return q["input"] == expected_input
+            return False
+        browser.wait(saved, message=f"{qid} was not saved as {expected_input!r}")
+
+    def form(self, browser, app, record):
+        return browser.api(app, "GET", f"/api/inspections/{record}").json()
+
+    def answers(self, browser, app, record):
+        """Question id -> input, every question that applies."""
+        form = self.form(browser, app, record)
+        return {q["id"]: q["input"] for s in form["sections"] for q in s["questions"]}
+
+    def no_element_made_of(self, browser, marker):
+        """True when the page holds no element that typed text `marker` could have made: no <img>
+        with a `src` of x, no element with an on… attribute, and window.__fcInjected unset."""
+        return browser.script(
+            "const bad = [...document.querySelectorAll('img')].filter(i => i.getAttribute('src') === 'x');"
+            "const handlers = [...document.querySelectorAll('*')].filter(e =>"
+            "  [...e.attributes].some(a => a.name.startsWith('on')));"
+            "return bad.length === 0 && handlers.length === 0 && window.__fcInjected === undefined;")
