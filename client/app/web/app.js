@@ -583,6 +583,7 @@ window.FC = window.FC || {};
   async function screenEstablishment(ctx) {
     const ref = ctx.params[0];
     let data = await ctx.load('GET', '/api/establishments/' + enc(ref));
+    const districts = (await loadPlaces(ctx)).districts || [];
     const region = alertRegion();
     const saved = statusRegion();
     const state = {open: false, typed: {}, faults: null};
@@ -593,11 +594,36 @@ window.FC = window.FC || {};
       const faults = h('div', {class: 'error-summary', tabindex: '-1', role: 'alert', hidden: !state.faults});
       if (state.faults) FC.replace(faults, h('h2', {class: 'error-summary__title'}, S('Chưa lưu: có giá trị không hợp lệ', 'Not saved: some values are not valid')), errorNodes(state.faults));
 
-      const inputs = fields.map((f) => {
+      // District and commune are codes: chosen from the places by name, the commune among the district's.
+      const valueOf = (name) => {
+        const f = fields.find((x) => fieldId(x) === name);
+        const id = 'fix-' + name;
+        return id in state.typed ? state.typed[id] : (f ? f.input || '' : '');
+      };
+      const placeOptions = (name, value) => {
+        let list = name === 'district' ? districts : ((districts.find((d) => d.code === valueOf('district')) || {}).communes || []);
+        if (value && !list.some((p) => p.code === value)) list = [{code: value, name: value}].concat(list);
+        return [h('option', {value: ''}, S('(chưa chọn)', '(none)')),
+          list.map((p) => h('option', {value: p.code, selected: p.code === value}, p.name))];
+      };
+      // A field the server marks `editable: false` is not offered for correction.
+      const inputs = fields.filter((f) => f.editable !== false).map((f) => {
         const id = 'fix-' + fieldId(f);
         const value = id in state.typed ? state.typed[id] : (f.input || '');
         let control;
-        if (f.choices && f.choices.length) {
+        if ((fieldId(f) === 'district' || fieldId(f) === 'commune') && districts.length) {
+          control = h('select', {id, class: 'select', name: fieldId(f)}, placeOptions(fieldId(f), value));
+          if (fieldId(f) === 'district') {
+            control.addEventListener('change', () => {
+              const commune = document.getElementById('fix-commune');
+              if (!commune) return;
+              const keep = commune.value;
+              FC.replace(commune, placeOptions('commune', ''));
+              commune.value = [...commune.options].some((o) => o.value === keep) ? keep : '';
+              state.typed['fix-commune'] = commune.value;
+            });
+          }
+        } else if (f.choices && f.choices.length) {
           control = h('select', {id, class: 'select', name: fieldId(f)},
             f.required ? null : h('option', {value: ''}, S('(trống)', '(empty)')),
             f.choices.map((c) => h('option', {value: c.code, selected: c.code === value}, FC.t(c.label))));
@@ -670,8 +696,12 @@ window.FC = window.FC || {};
         data.district_name || data.commune_name ? h('p', {class: 'muted'}, [data.commune_name, data.district_name].filter(Boolean).join(', ')) : null,
         region,
         h('p', {}, start),
-        h('dl', {class: 'summary-list'}, fields.map((f) => h('div', {class: 'summary-list__row'},
-          h('dt', {}, FC.t(f.label)), h('dd', {}, f.shown || h('span', {class: 'muted'}, '—'))))),
+        h('dl', {class: 'summary-list'}, fields.map((f) => {
+          // A choice by its label in the language chosen (the core's `shown` gives both).
+          const choice = (f.choices || []).find((c) => c.code === f.input);
+          return h('div', {class: 'summary-list__row'},
+            h('dt', {}, FC.t(f.label)), h('dd', {}, choice ? FC.t(choice.label) : f.shown || h('span', {class: 'muted'}, '—')));
+        })),
         saved,
         details,
         h('p', {}, h('a', {href: '#/establishment/' + enc(data.code || data.id) + '/history'}, S('Lịch sử sửa hồ sơ cơ sở', 'History of the record\'s corrections'))),
