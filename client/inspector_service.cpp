@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <tuple>
 
@@ -181,32 +182,63 @@ std::string InspectorService::communeName(const std::string& code) const {
 
 Result<std::vector<Document>> InspectorService::establishments(const std::optional<std::string>& district,
                                                                const std::optional<std::string>& search) const {
+  auto page = establishmentPage(district, std::nullopt, search, std::numeric_limits<std::size_t>::max());
+  if (!page) return page.problem();
+  return std::move(page.value().items);
+}
+
+Result<InspectorService::EstablishmentPage> InspectorService::establishmentPage(const std::optional<std::string>& district,
+                                                                                const std::optional<std::string>& commune,
+                                                                                const std::optional<std::string>& search,
+                                                                                std::size_t limit) const {
   std::optional<std::string> district_code;
   if (district) {
     auto found = findPlace(kinds::kDistrict, *district);
     if (!found) return found.problem();
     district_code = textField(found.value(), "code");
   }
-  std::vector<Document> out;
+  const auto& index = establishmentIndex();
+  const auto words = search ? searchWords(*search) : std::vector<std::string>{};
+  // Establishments whose name matches come before those found by code, address or owner; each
+  // group in the index's order (district, then code).
+  std::vector<const IndexedEstablishment*> by_name, by_other;
+  for (const auto& entry : index) {
+    if (district_code && entry.district != *district_code) continue;
+    if (commune && entry.commune != *commune) continue;
+    if (!search || foldedMatches(entry.folded_name, words)) by_name.push_back(&entry);
+    else if (foldedMatches(entry.folded_all, words)) by_other.push_back(&entry);
+  }
+  EstablishmentPage page;
+  page.total = by_name.size() + by_other.size();
+  page.items.reserve(std::min(page.total, limit));
+  for (const auto* group : {&by_name, &by_other})
+    for (const auto* entry : *group) {
+      if (page.items.size() >= limit) break;
+      page.items.push_back(entry->doc);
+    }
+  return page;
+}
+
+const std::vector<InspectorService::IndexedEstablishment>& InspectorService::establishmentIndex() const {
+  const auto mark = store_.changeMark();
+  if (establishment_index_mark_ == mark && !establishment_index_.empty()) return establishment_index_;
+  establishment_index_.clear();
   for (auto& doc : store_.heads(kinds::kEstablishment)) {
     if (doc.deleted) continue;
-    if (district_code && textField(doc, "district") != *district_code) continue;
-    if (search) {
-      const auto haystack = textField(doc, "code") + " " + textField(doc, "name") + " " +
-                            textField(doc, "address") + " " + textField(doc, "owner");
-      if (!searchMatches(haystack, *search)) continue;
-    }
-    out.push_back(std::move(doc));
+    IndexedEstablishment entry;
+    entry.district = textField(doc, "district");
+    entry.code = textField(doc, "code");
+    entry.commune = textField(doc, "commune");
+    entry.folded_name = foldForSearch(textField(doc, "name"));
+    entry.folded_all = foldForSearch(entry.code + " " + textField(doc, "name") + " " + textField(doc, "address") + " " +
+                                     textField(doc, "owner"));
+    entry.doc = std::move(doc);
+    establishment_index_.push_back(std::move(entry));
   }
-  // Establishments whose name matches come before those found by address or owner.
-  const auto rank = [&](const Document& d) {
-    return search && !searchMatches(textField(d, "name"), *search) ? 1 : 0;
-  };
-  std::sort(out.begin(), out.end(), [&](const Document& a, const Document& b) {
-    return std::tuple(rank(a), textField(a, "district"), textField(a, "code")) <
-           std::tuple(rank(b), textField(b, "district"), textField(b, "code"));
-  });
-  return out;
+  std::sort(establishment_index_.begin(), establishment_index_.end(),
+            [](const auto& a, const auto& b) { return std::tie(a.district, a.code) < std::tie(b.district, b.code); });
+  establishment_index_mark_ = mark;
+  return establishment_index_;
 }
 
 Result<Document> InspectorService::findById(std::initializer_list<std::string_view> kinds, std::string_view ref,

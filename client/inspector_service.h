@@ -156,6 +156,17 @@ class InspectorService {
   Result<std::vector<Document>> establishments(const std::optional<std::string>& district,
                                                const std::optional<std::string>& search) const;
 
+  /// The same, also by commune (its code), only the first `limit` of them and how many there are
+  /// in all: what a search as you type shows, quick over ten thousand establishments (their search
+  /// keys are folded once and kept while the store does not change).
+  struct EstablishmentPage {
+    std::size_t total = 0;
+    std::vector<Document> items;
+  };
+  Result<EstablishmentPage> establishmentPage(const std::optional<std::string>& district,
+                                              const std::optional<std::string>& commune,
+                                              const std::optional<std::string>& search, std::size_t limit) const;
+
   /// An establishment by its code ("CS-01"), its id or an unambiguous id prefix.
   Result<Document> findEstablishment(std::string_view ref) const;
   /// The shortest beginning of an inspection's or periodic report's id, 8 characters at least,
@@ -369,8 +380,18 @@ class InspectorService {
   /// The parsed template of a template document's revision; parsed once per process.
   Result<std::shared_ptr<const ChecklistTemplate>> parsedTemplate(const Document& template_doc) const;
 
+  /// Every establishment here with its search keys folded once, by district then code; rebuilt
+  /// when the store has changed since (LocalStore::changeMark), by this program or another.
+  struct IndexedEstablishment {
+    Document doc;
+    std::string district, commune, code, folded_name, folded_all;
+  };
+  const std::vector<IndexedEstablishment>& establishmentIndex() const;
+
   LocalStore store_;
   Home home_;
+  mutable std::vector<IndexedEstablishment> establishment_index_;
+  mutable std::pair<std::int64_t, std::int64_t> establishment_index_mark_{-1, -1};
   mutable std::map<std::string, std::shared_ptr<const ChecklistTemplate>> templates_by_revision_;
   AttachmentStore attachments_;
   std::int32_t utc_offset_minutes_ = 0;

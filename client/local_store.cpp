@@ -1,6 +1,7 @@
 // The inspector's local store on SQLite (through SQLiteCpp).
 #include "local_store.h"
 
+#include <sqlite3.h>
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <algorithm>
@@ -325,6 +326,12 @@ Result<LocalStore> LocalStore::open(const fs::path& file, bool create) {
 }
 
 std::optional<Document> LocalStore::head(std::string_view id) const { return impl_->head(id); }
+
+std::pair<std::int64_t, std::int64_t> LocalStore::changeMark() const {
+  // data_version moves when another connection commits; total_changes counts this one's own.
+  const std::int64_t others = impl_->db.execAndGet("PRAGMA data_version").getInt64();
+  return {others, sqlite3_total_changes64(impl_->db.getHandle())};
+}
 
 std::vector<Document> LocalStore::heads(std::string_view kind) const {
   SQLite::Statement st(impl_->db, std::string(kSelectHead) + "WHERE d.kind = ? ORDER BY d.id");

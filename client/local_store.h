@@ -146,6 +146,10 @@ class LocalStore {
   std::string user() const;
   std::string device() const;
 
+  /// A mark that changes whenever this database changes, by this connection or another process's:
+  /// what a cache of documents compares to know it is still right. Cheap (no table is read).
+  std::pair<std::int64_t, std::int64_t> changeMark() const;
+
  private:
   struct Impl;
   explicit LocalStore(std::unique_ptr<Impl> impl);

@@ -290,6 +290,8 @@ struct ScratchFile {
 Result<std::unique_ptr<AppApi>> AppApi::open(const Home& home) {
   auto service = InspectorService::open(home);
   if (!service) return service.problem();
+  // The search keys of every establishment, folded now rather than at the first letter typed.
+  (void)service.value().establishmentPage(std::nullopt, std::nullopt, std::nullopt, 0);
   return std::unique_ptr<AppApi>(new AppApi(home, std::move(service.value())));
 }
 
@@ -412,17 +414,12 @@ AppResponse AppApi::route(const AppRequest& request) {
     } catch (const std::exception&) {
       return badRequest("limit phải là một số.", "limit must be a number.");
     }
-    auto found = service_.establishments(target->param("district"), target->param("q"));
+    auto found = service_.establishmentPage(target->param("district"), target->param("commune"), target->param("q"), limit);
     if (!found) return problemResponse(404, found.problem());
-    const auto commune = target->param("commune");
     const auto record = service_.establishmentTemplate();
     json items = json::array();
-    std::size_t total = 0;
-    for (const auto& e : found.value()) {
-      if (commune && textField(e, "commune") != *commune) continue;
-      ++total;
-      if (items.size() < limit) items.push_back(establishmentItem(service_, record.get(), e));
-    }
+    for (const auto& e : found.value().items) items.push_back(establishmentItem(service_, record.get(), e));
+    const auto total = found.value().total;
     return jsonResponse(200, json{{"total", total}, {"items", items}});
   }
 

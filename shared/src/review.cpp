@@ -49,9 +49,9 @@ std::string_view reviewStateCode(ReviewState state) {
 Bilingual reviewStateLabel(ReviewState state) {
   switch (state) {
     case ReviewState::kDraft: return {"Nháp", "draft"};
-    case ReviewState::kSubmitted: return {"Đã nộp, chờ duyệt", "submitted, waiting for review"};
+    case ReviewState::kSubmitted: return {"Đã gửi", "submitted"};
     case ReviewState::kApproved: return {"Đã duyệt", "approved"};
-    case ReviewState::kReturned: return {"Bị trả lại để sửa", "returned for correction"};
+    case ReviewState::kReturned: return {"Bị trả lại", "returned"};
   }
   return {"Nháp", "draft"};
 }

@@ -116,11 +116,23 @@ std::string foldForSearch(std::string_view text) {
 }
 
 bool searchMatches(std::string_view text, std::string_view query) {
+  return foldedMatches(foldForSearch(text), searchWords(query));
+}
+
+std::vector<std::string> searchWords(std::string_view query) {
+  std::vector<std::string> out;
+  for (const auto& word : words(foldForSearch(query))) out.push_back(" " + word);
+  return out;
+}
+
+bool foldedMatches(std::string_view folded_text, const std::vector<std::string>& words) {
   // Each query word must begin a word of the text: "hoang gia" finds "Karaoke Hoàng Gia" and
-  // "Hoàng Giang", but "an" does not find "Hoàng".
-  const std::string haystack = " " + foldForSearch(text);
-  for (const auto& word : words(foldForSearch(query)))
-    if (haystack.find(" " + word) == std::string::npos) return false;
+  // "Hoàng Giang", but "an" does not find "Hoàng". A word begins the text or follows a space.
+  for (const auto& word : words) {
+    const std::string_view bare = std::string_view(word).substr(1);
+    if (folded_text.substr(0, bare.size()) == bare) continue;
+    if (folded_text.find(word) == std::string_view::npos) return false;
+  }
   return true;
 }
 

@@ -23,6 +23,10 @@ std::string foldForSearch(std::string_view text);
 
 /// True when every word of `query` begins a word of `text`, both folded.
 bool searchMatches(std::string_view text, std::string_view query);
+/// The same in two steps, for one query over many texts folded once: the query's words folded,
+/// and whether each begins a word of `folded_text` (foldForSearch's result).
+std::vector<std::string> searchWords(std::string_view query);
+bool foldedMatches(std::string_view folded_text, const std::vector<std::string>& words);
 
 /// Orders text as a Vietnamese reader expects (ICU's collator for the locale "vi"): a, ă, â,
 /// b, ..., d, đ, e, ê, ..., o, ô, ơ, ..., u, ư, ...; tones weigh only between words otherwise
