@@ -214,7 +214,7 @@ Result<InspectorService::EstablishmentPage> InspectorService::establishmentPage(
   for (const auto* group : {&by_name, &by_other})
     for (const auto* entry : *group) {
       if (page.items.size() >= limit) break;
-      page.items.push_back(entry->doc);
+      if (auto doc = store_.head(entry->id)) page.items.push_back(std::move(*doc));
     }
   return page;
 }
@@ -232,7 +232,7 @@ const std::vector<InspectorService::IndexedEstablishment>& InspectorService::est
     entry.folded_name = foldForSearch(textField(doc, "name"));
     entry.folded_all = foldForSearch(entry.code + " " + textField(doc, "name") + " " + textField(doc, "address") + " " +
                                      textField(doc, "owner"));
-    entry.doc = std::move(doc);
+    entry.id = doc.id;
     establishment_index_.push_back(std::move(entry));
   }
   std::sort(establishment_index_.begin(), establishment_index_.end(),

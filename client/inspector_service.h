@@ -383,7 +383,7 @@ class InspectorService {
   /// Every establishment here with its search keys folded once, by district then code; rebuilt
   /// when the store has changed since (LocalStore::changeMark), by this program or another.
   struct IndexedEstablishment {
-    Document doc;
+    std::string id;  // the document is read when shown: ten thousand of them need not stay in memory
     std::string district, commune, code, folded_name, folded_all;
   };
   const std::vector<IndexedEstablishment>& establishmentIndex() const;
