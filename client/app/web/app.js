@@ -239,8 +239,8 @@ window.FC = window.FC || {};
     FC.replace(el,
       running ? tag(S('Đang đồng bộ…', 'Syncing…'), 'running')
         : pending || uploads
-          ? tag(S('Chờ gửi: ', 'To send: ') + fmtNumber(pending) + S(' thay đổi', ' changes') +
-                (uploads ? ', ' + fmtNumber(uploads) + S(' ảnh', ' photos') : ''), 'unsent')
+          ? tag(S('Chờ gửi: ', 'To send: ') + fmtNumber(pending) + S(' thay đổi', pending === 1 ? ' change' : ' changes') +
+                (uploads ? ', ' + fmtNumber(uploads) + S(' ảnh', uploads === 1 ? ' photo' : ' photos') : ''), 'unsent')
           : tag(S('Đã gửi hết', 'All sent'), 'sent'),
       refused ? [' ', tag(S('Bị từ chối: ', 'Refused: ') + fmtNumber(refused), 'refused')] : null,
       standing.clock_warning ? [' ', tag(S('Đồng hồ lệch', 'Clock off'), 'refused')] : null,
