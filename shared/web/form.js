@@ -223,9 +223,16 @@ window.FC = window.FC || {};
     return (q.input || '') !== '' || !!q.photo;
   }
 
+  /// An error as people read it: its details when it has any (the 422 of an answer says
+  /// "nothing saved" and, in its details, what is wrong with the text), else its message.
+  function errorText(error) {
+    const details = (error && Array.isArray(error.details) ? error.details : []).map((d) => FC.t(d)).filter(Boolean);
+    return details.length ? details.join(' ') : FC.t(error);
+  }
+
   /// The message beside a question without the “Label”: the core puts in front of it.
   function besideText(q, message) {
-    let text = FC.t(message);
+    let text = errorText(message);
     const label = FC.t(q.label);
     for (const prefix of [`“${label}”: `, `"${label}": `]) {
       if (text.startsWith(prefix)) {
@@ -615,7 +622,10 @@ window.FC = window.FC || {};
                      'aria-labelledby': 'error-summary-title'},
       h('h2', {class: 'fc-error-summary__title', id: 'error-summary-title'},
         FC.s('Chưa hoàn tất được', 'The inspection cannot be finalized yet')),
-      failure && failure.status !== 422 && failure.error ? h('p', {class: 'fc-error-summary__text'}, FC.t(failure.error)) : null,
+      failure && failure.status !== 422 && failure.error ? [
+        h('p', {class: 'fc-error-summary__text'}, FC.t(failure.error)),
+        (failure.error.details || []).length
+          ? h('ul', {class: 'fc-error-summary__details'}, failure.error.details.map((d) => h('li', {}, FC.t(d)))) : null] : null,
       count ? h('p', {class: 'fc-error-summary__text'},
         FC.s(`Còn ${count} điểm cần xử lý trước khi hoàn tất:`, `${count} thing(s) to deal with before finalizing:`)) : null,
       group(FC.s('Chưa trả lời (bắt buộc)', 'Not answered (required)'), unanswered),
@@ -724,7 +734,7 @@ window.FC = window.FC || {};
     button.disabled = true;
     state.queue = state.queue.then(async () => {
       try {
-        const form = await FC.api('POST', path(state, 'finalize'));
+        const form = await FC.api('POST', path(state, 'finalize'), {});  // every POST is JSON (API.md)
         button.disabled = false;
         state.summary = false;
         state.finalizeFailure = null;
@@ -747,16 +757,17 @@ window.FC = window.FC || {};
     });
   }
 
-  /// Puts the person back where they left off: the first question not answered yet.
+  /// Puts the person back where they left off: scrolls to the first question not answered yet
+  /// (unless it is in view already). The focus stays where the page put it (its heading, for
+  /// screen readers); the next Tab from the question's area goes on from there.
   function resume(state) {
     for (const section of state.form.sections || []) {
       for (const q of section.questions || []) {
         if (isAnswered(q)) continue;
         const wrapper = document.getElementById(`q-${q.id}`);
         if (!wrapper) return;
-        wrapper.scrollIntoView({block: 'center'});
-        const input = document.getElementById(`input-${q.id}`);
-        if (input && state.form.editable) input.focus({preventScroll: true});
+        const box = wrapper.getBoundingClientRect();
+        if (box.top < 0 || box.bottom > window.innerHeight) wrapper.scrollIntoView({block: 'center'});
         return;
       }
     }

@@ -182,7 +182,9 @@ window.FC = window.FC || {};
         if (typeof onForm === 'function') onForm(answered);
       } catch (e) {
         busy(false);
-        say(FC.s('Chưa lưu ảnh: ', 'Picture not saved: ') + FC.t((e && e.error) || {vi: 'lỗi', en: 'error'}), 'error');
+        const error = (e && e.error) || {vi: 'lỗi', en: 'error'};
+        const details = (error.details || []).map((d) => FC.t(d)).filter(Boolean);
+        say(FC.s('Chưa lưu ảnh: ', 'Picture not saved: ') + [FC.t(error)].concat(details).join(' '), 'error');
       }
     }
 
