@@ -47,8 +47,10 @@ window.FC = window.FC || {};
 
   /// The office (top left) and the national motto (top right), then the place and date.
   function header(form, district, visit) {
-    const office = district ? 'UBND ' + district.toLocaleUpperCase('vi') : 'ỦY BAN NHÂN DÂN';
-    const place = district.replace(/^(Huyện|Thành phố|Thị xã|Quận)\s+/i, '') || '…………';
+    // The seed names a district by its name alone ("Hòa An": a huyện) or with its kind ("Thành phố Cao Bằng").
+    const kind = /^(Huyện|Thành phố|Thị xã|Quận)\s+/i;
+    const office = district ? 'UBND ' + (kind.test(district) ? district : 'Huyện ' + district).toLocaleUpperCase('vi') : 'ỦY BAN NHÂN DÂN';
+    const place = district.replace(kind, '') || '…………';
     return h('header', {class: 'fc-print__header'},
       h('div', {class: 'fc-print__office'},
         h('p', {class: 'fc-print__office-name'}, office),
