@@ -54,8 +54,8 @@ window.FC = window.FC || {};
     FC.append(state.root, [state.status, state.body]);
     FC.replace(container, state.root);
     state.onLang = () => {
-      if (!state.root.isConnected) return;
-      draw(state);
+      if (state.root.isConnected) draw(state);
+      else state.dispose();  // the page has moved on: this form listens no more
     };
     document.addEventListener('fc-lang', state.onLang);
     state.dispose = () => {
@@ -759,7 +759,7 @@ window.FC = window.FC || {};
 
   /// Puts the person back where they left off: scrolls to the first question not answered yet
   /// (unless it is in view already). The focus stays where the page put it (its heading, for
-  /// screen readers); the next Tab from the question's area goes on from there.
+  /// screen readers).
   function resume(state) {
     for (const section of state.form.sections || []) {
       for (const q of section.questions || []) {
