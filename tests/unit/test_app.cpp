@@ -96,6 +96,11 @@ TEST_CASE("app: the key works once, for a cookie only the page's own requests ca
     CHECK(r->status == 403);
   }
   SECTION("another site in the same browser") {
+    auto read = pageRequest(trust, "GET", "/api/today", cookie);
+    read.origin = "http://attacker.example";
+    auto refused_read = trust.check(read);
+    REQUIRE(refused_read);
+    CHECK(refused_read->status == 403);
     auto request = pageRequest(trust, "POST", "/api/sync", cookie);
     request.origin = "http://attacker.example";
     auto r = trust.check(request);
