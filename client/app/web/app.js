@@ -107,6 +107,7 @@ window.FC = window.FC || {};
     if (!region) return;
     if (err === kStale) return;
     FC.replace(region, errorNodes(err));
+    region.fcError = err;  // said again in the other language on a switch
     region.classList.add('alert--shown');
     if (typeof console !== 'undefined' && err && !err.status) console.warn(err);
   }
@@ -114,6 +115,7 @@ window.FC = window.FC || {};
   function clearError(region) {
     if (!region) return;
     region.replaceChildren();
+    region.fcError = null;
     region.classList.remove('alert--shown');
   }
 
@@ -1299,6 +1301,9 @@ window.FC = window.FC || {};
     document.addEventListener('fc-lang', () => {
       drawChrome();
       if (view.redraw) view.redraw();
+      for (const region of main().querySelectorAll('.alert--shown')) {
+        if (region.fcError) FC.replace(region, errorNodes(region.fcError));
+      }
     });
     window.addEventListener('hashchange', () => { view.moved = true; route(); });
     drawChrome();
