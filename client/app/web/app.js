@@ -846,8 +846,9 @@ window.FC = window.FC || {};
 
     drawMine();
     ctx.draw(() => [top, region, links, formHost, reviewBox]);
-    // An inspector goes back to the first question not answered; a reviewer starts at the top.
-    renderQuestions(!!form.standing && ['draft', 'returned'].includes(form.standing.code));
+    // A draft resumes at the first question not answered; a returned record opens at the top, on
+    // the supervisor's comment, and a reviewer starts at the top too.
+    renderQuestions(!!form.standing && form.standing.code === 'draft');
     // The questions redraw themselves on a language switch (form.js); this screen redraws its own parts.
     view.redraw = drawMine;
   }
