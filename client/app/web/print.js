@@ -31,10 +31,12 @@ window.FC = window.FC || {};
       establishment(form, district, visit),
       (form.sections || []).filter((s) => (s.questions || []).length).map((section, i) => sectionBlock(section, i)),
       checks(form),
-      h('p', {class: 'fc-print__closing'},
-        'Biên bản được lập thành 02 bản có giá trị như nhau, cơ sở giữ 01 bản, đoàn kiểm tra giữ 01 bản. ' +
-        'Các bên đã đọc lại biên bản, nhất trí với nội dung và cùng ký tên dưới đây.'),
-      signatures());
+      // The closing words and the signatures stay on one page: nobody signs a page of blanks.
+      h('div', {class: 'fc-print__end'},
+        h('p', {class: 'fc-print__closing'},
+          'Biên bản được lập thành 02 bản có giá trị như nhau, cơ sở giữ 01 bản, đoàn kiểm tra giữ 01 bản. ' +
+          'Các bên đã đọc lại biên bản, nhất trí với nội dung và cùng ký tên dưới đây.'),
+        signatures()));
 
     FC.replace(container,
       h('div', {class: 'fc-print-screen'},
