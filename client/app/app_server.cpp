@@ -10,8 +10,6 @@
 
 #include <iostream>
 
-#include "fieldcheck/crypto.h"
-#include "fieldcheck/http_target.h"
 #include "fieldcheck/web_assets.h"
 #include "platform.h"
 #include "tuning.h"
@@ -29,101 +27,6 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
-
-constexpr std::string_view kCookieName = "fc_session";
-
-AppResponse pageResponse(unsigned status, const std::string& vi, const std::string& en) {
-  AppResponse r;
-  r.status = status;
-  r.content_type = "text/html; charset=utf-8";
-  // Fixed text only: nothing from the request is written into this page.
-  r.body = "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>Fieldcheck</title><h1>Fieldcheck</h1><p>" + vi +
-           "</p><p lang=\"en\">" + en + "</p></html>";
-  return r;
-}
-
-// The value of cookie `name` in a Cookie header; "" when absent.
-std::string cookieValue(std::string_view header, std::string_view name) {
-  while (!header.empty()) {
-    auto semicolon = header.find(';');
-    auto pair = header.substr(0, semicolon);
-    header = semicolon == std::string_view::npos ? std::string_view() : header.substr(semicolon + 1);
-    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
-    if (pair.size() > name.size() && pair.substr(0, name.size()) == name && pair[name.size()] == '=')
-      return std::string(pair.substr(name.size() + 1));
-  }
-  return "";
-}
-
-// Compares secrets in time that does not depend on where they differ.
-bool sameSecret(std::string_view a, std::string_view b) {
-  if (a.size() != b.size() || a.empty()) return false;
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
-
-bool startsWith(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
-
-}  // namespace
-
-const std::vector<std::pair<std::string, std::string>>& appSecurityHeaders() {
-  static const std::vector<std::pair<std::string, std::string>> headers{
-      {"Content-Security-Policy",
-       "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
-       "media-src 'self' blob: mediastream:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
-       "form-action 'self'; frame-ancestors 'none'"},
-      {"X-Content-Type-Options", "nosniff"},
-      {"Referrer-Policy", "no-referrer"},
-      {"X-Frame-Options", "DENY"},
-      {"Cross-Origin-Opener-Policy", "same-origin"},
-      {"Cross-Origin-Resource-Policy", "same-origin"},
-  };
-  return headers;
-}
-
-AppTrust::AppTrust(unsigned short port) : port_(port), key_(randomSecret(24)), session_(randomSecret(32)) {}
-
-std::optional<AppResponse> AppTrust::check(const TrustedRequest& request) {
-  const auto port = std::to_string(port_);
-  // DNS rebinding: another name that resolves here reaches this server with its own Host.
-  if (request.host != "127.0.0.1:" + port && request.host != "localhost:" + port)
-    return pageResponse(403, "Địa chỉ không đúng. Mở ứng dụng bằng địa chỉ mà lệnh fieldcheck ui in ra.",
-                        "Wrong address. Open the app at the address fieldcheck ui prints.");
-  const bool origin_ours = request.origin == "http://127.0.0.1:" + port || request.origin == "http://localhost:" + port;
-  if (!request.origin.empty() && !origin_ours)
-    return pageResponse(403, "Yêu cầu từ một trang khác bị từ chối.", "A request from another site was refused.");
-  if (request.method != "GET" && request.method != "HEAD") {
-    if (!origin_ours)
-      return pageResponse(403, "Yêu cầu không đến từ trang của ứng dụng nên bị từ chối.",
-                          "The request did not come from the app's page, so it was refused.");
-    const auto& type = request.content_type;
-    const bool allowed = startsWith(type, "application/json") || startsWith(type, "image/jpeg") ||
-                         startsWith(type, "image/png") || startsWith(type, "application/octet-stream");
-    if (!allowed)
-      return pageResponse(415, "Kiểu nội dung không được nhận.", "This content type is not accepted.");
-  }
-  if (startsWith(request.target, "/open")) {
-    auto target = parseHttpTarget(request.target);
-    const auto key = target ? target->param("key").value_or("") : "";
-    if (key_used_ || !sameSecret(key, key_))
-      return pageResponse(403,
-                          "Địa chỉ này đã dùng rồi hoặc không đúng. Đóng trang này, chạy lại lệnh fieldcheck ui và mở địa chỉ mới nó in ra.",
-                          "This address was used already or is wrong. Close this page, run fieldcheck ui again and open the new "
-                          "address it prints.");
-    key_used_ = true;
-    AppResponse r = pageResponse(303, "Đang mở ứng dụng…", "Opening the app…");
-    r.headers.emplace_back("Location", "/");
-    r.headers.emplace_back("Set-Cookie", std::string(kCookieName) + "=" + session_ + "; HttpOnly; SameSite=Strict; Path=/");
-    return r;
-  }
-  if (!sameSecret(cookieValue(request.cookie, kCookieName), session_))
-    return pageResponse(401, "Phiên làm việc đã hết. Chạy lại lệnh fieldcheck ui để mở ứng dụng.",
-                        "This session has ended. Run fieldcheck ui again to open the app.");
-  return std::nullopt;
-}
-
-namespace {
 
 struct Server {
   AppTrust trust;
@@ -153,14 +56,14 @@ http::response<http::string_body> answerRequest(Server& server, const http::requ
   if (auto refusal = server.trust.check(trusted)) return toHttp(*refusal, req.version(), keep_alive, false);
   const std::string_view target = trusted.target;
   const auto path = target.substr(0, target.find('?'));
-  if (startsWith(path, "/api/")) {
+  if (path.starts_with("/api/")) {
     auto answer = server.api->handle({trusted.method, trusted.target, trusted.content_type, req.body()});
     return toHttp(answer, req.version(), keep_alive, false);
   }
   if (req.method() != http::verb::get && req.method() != http::verb::head)
-    return toHttp(pageResponse(405, "Không làm được việc này ở đây.", "Not allowed here."), req.version(), keep_alive, false);
+    return toHttp(messagePage(405, "Không làm được việc này ở đây.", "Not allowed here."), req.version(), keep_alive, false);
   const auto* asset = server.assets.find(path);
-  if (!asset) return toHttp(pageResponse(404, "Không có trang này.", "No such page."), req.version(), keep_alive, false);
+  if (!asset) return toHttp(messagePage(404, "Không có trang này.", "No such page."), req.version(), keep_alive, false);
   AppResponse answer;
   answer.content_type = asset->content_type;
   answer.headers.emplace_back("ETag", asset->etag);
@@ -192,7 +95,7 @@ net::awaitable<void> serveConnection(Server& server, tcp::socket socket) {
     co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
     if (ec) {
       if (ec == http::error::body_limit) {
-        auto res = toHttp(pageResponse(413, "Tệp quá lớn (tối đa 25 MB).", "The file is too large (25 MB at most)."), 11, false, false);
+        auto res = toHttp(messagePage(413, "Tệp quá lớn (tối đa 25 MB).", "The file is too large (25 MB at most)."), 11, false, false);
         stream.expires_after(tuning::kAppReadTimeout);
         co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
       }

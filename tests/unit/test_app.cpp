@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/app_api.h"
-#include "app/app_server.h"
+#include "app/app_trust.h"
 #include "fieldcheck/http_target.h"
 #include "fieldcheck/web_assets.h"
 #include "inspector_service.h"
