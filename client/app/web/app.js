@@ -45,6 +45,14 @@ window.FC = window.FC || {};
     return fmtMB(bytes) + ' MB';
   }
 
+  /// "1,2/3,4 MB": what is done of a total, both in the total's unit.
+  function bytesOf(done, total) {
+    done = done || 0;
+    if (total >= 1024 * 1024) return fmtMB(done) + '/' + fmtMB(total) + ' MB';
+    if (total >= 1024) return fmtNumber(done / 1024, 0) + '/' + fmtNumber(total / 1024, 0) + ' KB';
+    return fmtNumber(done) + '/' + fmtNumber(total) + ' B';
+  }
+
   /// A field's value as the API sends it (text, number, yes/no, list, {vi,en} or nothing), as people read it.
   function fmtValue(v) {
     if (v === null || v === undefined || v === '') return S('(trống)', '(empty)');
@@ -170,7 +178,9 @@ window.FC = window.FC || {};
           h('td', {}, what, r.establishment && r.title ? h('span', {class: 'muted block'}, FC.t(r.title)) : null,
             opts.comments && r.return_comment ? h('span', {class: 'return-comment-inline block'},
               S('Lý do trả lại: ', 'Returned because: '), r.return_comment) : null),
-          h('td', {}, badge(r.standing), r.unsent ? [' ', tag(S('chưa gửi', 'not sent'), 'unsent')] : null),
+          // "Not sent" goes without saying for a record finalized and waiting to be sent.
+          h('td', {}, badge(r.standing), r.unsent && !(r.standing && r.standing.code === 'finalized')
+            ? [' ', tag(S('chưa gửi', 'not sent'), 'unsent')] : null),
           h('td', {class: 'nowrap'}, r.updated || '')));
       }
       body.append(frag);
@@ -248,6 +258,13 @@ window.FC = window.FC || {};
       standing.clock_warning ? [' ', tag(S('Đồng hồ lệch', 'Clock off'), 'refused')] : null,
       h('span', {class: 'app-header__last'}, ' ' + S('Đồng bộ lần cuối: ', 'Last sync: ') +
         (standing.last_sync ? FC.t(standing.last_sync) : S('chưa lần nào', 'never'))));
+  }
+
+  /// After something was saved: the header's count of what waits, asked again once saving pauses.
+  let standingTimer = null;
+  function standingChanged() {
+    clearTimeout(standingTimer);
+    standingTimer = setTimeout(refreshStanding, 400);
   }
 
   async function refreshStanding() {
@@ -674,6 +691,7 @@ window.FC = window.FC || {};
         state.typed = {};
         view.redraw();
         say(saved, S('Đã lưu. Thay đổi sẽ được gửi lần đồng bộ sau.', 'Saved. The changes go with the next sync.'));
+        standingChanged();
         const s = main().querySelector('summary');
         if (s) s.focus();
       }));
@@ -735,7 +753,7 @@ window.FC = window.FC || {};
         return;
       }
       try {
-        FC.renderForm(formHost, form, {ref: form.number || ref, resume: !!resume, onForm: (f) => { form = f; drawMine(); }});
+        FC.renderForm(formHost, form, {ref: form.number || ref, resume: !!resume, onForm: (f) => { form = f; drawMine(); standingChanged(); }});
       } catch (err) {
         console.error('FC.renderForm failed', err);  // form.js's own fault: the rest of the screen still works
       }
@@ -752,7 +770,7 @@ window.FC = window.FC || {};
         est ? h('p', {class: 'record-head__kind muted'}, FC.t(form.title)) : null,
         h('p', {class: 'record-head__meta'},
           badge(form.standing),
-          form.unsent ? [' ', tag(S('chưa gửi', 'not sent'), 'unsent')] : null,
+          form.unsent && !(form.standing && form.standing.code === 'finalized') ? [' ', tag(S('chưa gửi', 'not sent'), 'unsent')] : null,
           est && est.district_name ? [' ', h('span', {}, est.district_name)] : null),
         form.return_comment ? h('div', {class: 'notice notice--returned', role: 'note'},
           h('h2', {class: 'notice__title'}, S('Giám sát viên trả lại phiếu này', 'A supervisor returned this record')),
@@ -815,6 +833,7 @@ window.FC = window.FC || {};
         state.comment = '';
         state.commentMissing = false;
         drawMine();
+        standingChanged();
         renderQuestions();
         const h1 = top.querySelector('h1');
         if (h1) h1.focus();
@@ -1041,14 +1060,25 @@ window.FC = window.FC || {};
           h('tbody', {}, rows))),
         open ? h('div', {class: 'actions'}, resolve) : null);
       form.addEventListener('submit', busy(resolve, region, async () => {
-        const takes = [], sets = [];
+        const takes = [], sets = [], undecided = [];
         for (const f of data.fields || []) {
           const c = choices[nameOf(f)] || {};
           if (c.take === 'applied' || c.take === 'other') takes.push(f.field ? f.field + '=' + c.take : c.take);
           else if (c.take === 'set' && f.field) sets.push(f.field + '=' + c.value);
+          else undecided.push(f);
+        }
+        // Every field needs a choice; say which are missing here, in the page's words (the
+        // service's own message names the command line's options).
+        if (undecided.length) {
+          const names = (lang) => undecided.map((f) => (f.label && f.label[lang]) || f.field || (lang === 'vi' ? 'cả phiếu' : 'the whole record')).join(', ');
+          showError(region, {error: {vi: 'Hãy chọn cho từng trường: ' + names('vi') + '.', en: 'Choose for each field: ' + names('en') + '.', details: []}});
+          const first = document.querySelector('input[name="take-' + CSS.escape(nameOf(undecided[0])) + '"]');
+          if (first) first.focus();
+          return;
         }
         data = await ctx.load('POST', '/api/conflicts/' + enc(number) + '/resolve', {takes, sets});
         view.redraw();
+        standingChanged();
         say(document.getElementById('resolve-result'), S('Đã quyết định. Kết quả sẽ được gửi lần đồng bộ sau.', 'Resolved. The decision goes with the next sync.'));
         const h1 = main().querySelector('h1');
         if (h1) h1.focus();
@@ -1068,29 +1098,33 @@ window.FC = window.FC || {};
 
   // ---------------------------------------------------------------- Sync
 
+  // The words for each count the API gives, in the order they are listed.
   const kCountWords = {
     pushed: ['thay đổi đã gửi', 'changes sent'],
-    attachments_refused: ['ảnh bị từ chối', 'photos refused'],
-    attachment_bytes_sent: ['ảnh đã gửi', 'of photos sent'],
-    bytes_sent: ['đã gửi đi', 'sent in all'],
-    bytes_received: ['đã nhận về', 'received in all'],
-    pulled: ['thay đổi đã nhận', 'changes received'],
-    round_trips: ['lượt trao đổi', 'round trips'],
+    acknowledged: ['thay đổi máy chủ đã nhận', 'changes the server acknowledged'],
+    refused: ['thay đổi bị từ chối', 'changes refused'],
+    pulled: ['thay đổi đã nhận về', 'changes received'],
     attachments_sent: ['ảnh đã gửi', 'photos sent'],
+    attachment_bytes_sent: ['dung lượng ảnh đã gửi', 'of photos sent'],
+    attachments_refused: ['ảnh bị từ chối', 'photos refused'],
     attachments: ['ảnh', 'photos'],
     attachments_received: ['ảnh đã nhận', 'photos received'],
     conflicts: ['xung đột mới', 'new conflicts'],
     merged: ['lần hợp nhất tự động', 'automatic merges'],
-    refused: ['bị từ chối', 'refused'],
-    acknowledged: ['thay đổi máy chủ đã nhận', 'changes the server acknowledged'],
     waiting: ['sửa đổi bị gác lại', 'edits set aside'],
+    round_trips: ['lượt trao đổi với máy chủ', 'round trips to the server'],
+    bytes_sent: ['đã gửi đi tất cả', 'sent in all'],
+    bytes_received: ['đã nhận về tất cả', 'received in all'],
   };
+  const kCountOrder = Object.keys(kCountWords);
 
   /// Counts as the API names them ({pushed: 40, bytes_sent: 123456, ...}), each in words; the ones
   /// that are zero are left out, and so is the clock's skew (the header warns of it).
   function countList(counts) {
     const entries = Object.entries(counts || {}).filter(([key, value]) =>
       key !== 'clock_skew_ms' && !(value === 0 || value === null || value === false || (Array.isArray(value) && !value.length)));
+    const rank = (key) => (kCountOrder.includes(key) ? kCountOrder.indexOf(key) : kCountOrder.length);
+    entries.sort((a, b) => rank(a[0]) - rank(b[0]));
     if (!entries.length) return null;
     return h('ul', {class: 'counts'}, entries.map(([key, value]) => {
       const words = kCountWords[key];
@@ -1109,8 +1143,9 @@ window.FC = window.FC || {};
 
     function progressText(s) {
       const t = s.total || {}, d = s.done || {};
+      if (s.running && !t.changes && !t.upload_bytes && !d.bytes_sent && !d.bytes_received) return S('Đang bắt đầu…', 'Starting…');
       let text = fmtNumber(d.pushed || 0) + '/' + fmtNumber(t.changes || 0) + S(' thay đổi', ' changes');
-      if (t.upload_bytes) text += ', ' + fmtMB(d.attachment_bytes_sent) + '/' + fmtMB(t.upload_bytes) + S(' MB ảnh', ' MB of photos');
+      if (t.upload_bytes) text += ', ' + bytesOf(d.attachment_bytes_sent, t.upload_bytes) + S(' ảnh', ' of photos');
       text += ' · ' + S('đã gửi ', 'sent ') + fmtBytes(d.bytes_sent) + ', ' + S('đã nhận ', 'received ') + fmtBytes(d.bytes_received);
       if (d.pulled) text += ' · ' + fmtNumber(d.pulled) + S(' thay đổi nhận về', ' changes received');
       return text;
@@ -1152,7 +1187,7 @@ window.FC = window.FC || {};
           h('h2', {}, S('Đồng bộ chưa xong', 'The sync did not finish')),
           errorNodes({error: r.error}),
           h('p', {}, S('Đã gửi ', 'Sent ') + fmtNumber(d.pushed || 0) + '/' + fmtNumber(t.changes || 0) + S(' thay đổi', ' changes') +
-            (t.upload_bytes ? ', ' + fmtMB(d.attachment_bytes_sent) + '/' + fmtMB(t.upload_bytes) + S(' MB ảnh', ' MB of photos') : '') + '. ' +
+            (t.upload_bytes ? ', ' + bytesOf(d.attachment_bytes_sent, t.upload_bytes) + S(' ảnh', ' of photos') : '') + '. ' +
             (left ? fmtNumber(left) + S(' thay đổi còn lại sẽ được gửi lần đồng bộ sau; không mất gì.', ' changes left go with the next sync; nothing is lost.')
               : S('Phần còn lại sẽ được gửi lần đồng bộ sau; không mất gì.', 'What is left goes with the next sync; nothing is lost.'))));
       }
