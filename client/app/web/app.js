@@ -117,7 +117,7 @@ window.FC = window.FC || {};
     FC.replace(region, errorNodes(err));
     region.fcError = err;  // said again in the other language on a switch
     region.classList.add('alert--shown');
-    if (typeof console !== 'undefined' && err && !err.status) console.warn(err);
+    if (err instanceof Error) console.error(err);  // a fault in the page itself, not an answer from the API
   }
 
   function clearError(region) {
@@ -1158,8 +1158,10 @@ window.FC = window.FC || {};
       progressBox.hidden = false;
       const t = s.total || {}, d = s.done || {};
       const bar = h('progress', {id: 'sync-progress', max: String(Math.max(t.changes || 0, 1)), 'aria-describedby': 'sync-progress-text'});
-      if (!s.running) bar.value = Math.max(t.changes || 0, 1);
+      const ok = !s.running && s.result && s.result.ok;
+      if (ok) bar.value = Math.max(t.changes || 0, 1);  // done, whatever the counts' units
       else if (t.changes) bar.value = Math.min(d.pushed || 0, t.changes);
+      else if (!s.running) bar.value = 0;
       else bar.removeAttribute('value');  // indeterminate until the total is known
       const photos = t.upload_bytes ? h('progress', {id: 'sync-photo-progress', max: String(t.upload_bytes),
         value: String(Math.min(d.attachment_bytes_sent || 0, t.upload_bytes))}) : null;
