@@ -1209,9 +1209,10 @@ window.FC = window.FC || {};
 
     function drawButton() {
       if (!button) return;
+      // Disabled while a sync runs (the focus is moved to the progress first, so it is not lost).
       const running = !!(state.sync && state.sync.running);
-      if (running) button.setAttribute('aria-disabled', 'true');
-      else button.removeAttribute('aria-disabled');
+      if (running && document.activeElement === button && progressBox && !progressBox.hidden) progressBox.focus();
+      button.disabled = running;
       button.textContent = running ? S('Đang đồng bộ…', 'Syncing…') : S('Đồng bộ ngay', 'Sync now');
       drawStanding(running);
     }
@@ -1254,9 +1255,10 @@ window.FC = window.FC || {};
         state.sync = Object.assign({}, state.sync, {running: true, result: null});
         drawResult();
         drawProgress();
+        drawButton();
         ctx.later(poll, kSyncPollMs);
       }));
-      progressBox = h('div', {class: 'sync-progress', hidden: true});
+      progressBox = h('div', {class: 'sync-progress', hidden: true, tabindex: '-1'});
       resultBox = h('div', {id: 'sync-result', class: 'sync-result', role: 'status', tabindex: '-1'});
       refusedBox = h('section', {class: 'section'});
 
