@@ -3,6 +3,7 @@
 // done is the service's to say.
 #include "app_api.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -35,7 +36,8 @@ json problemJson(const Problem& p) {
 AppResponse jsonResponse(unsigned status, const json& body) {
   AppResponse r;
   r.status = status;
-  r.body = body.dump();
+  // A text that is not UTF-8 (echoed from a hostile request) is written with U+FFFD, never thrown on.
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   return r;
 }
 
@@ -309,6 +311,11 @@ AppResponse AppApi::handle(const AppRequest& request) {
 AppResponse AppApi::route(const AppRequest& request) {
   auto target = parseHttpTarget(request.target);
   if (!target || target->segments.empty() || target->segments[0] != "api") return notFound();
+  // Every name and parameter is text: a byte sequence that is not UTF-8 names nothing here.
+  bool text_only = std::all_of(target->segments.begin(), target->segments.end(),
+                               [](const std::string& segment) { return isCleanUtf8(segment); });
+  for (const auto& [key, value] : target->query) text_only = text_only && isCleanUtf8(key) && isCleanUtf8(value);
+  if (!text_only) return badRequest("Địa chỉ yêu cầu có ký tự không hợp lệ.", "The request's address holds bytes that are not text.");
   const auto& seg = target->segments;
   const bool get = request.method == "GET";
   const bool post = request.method == "POST";

@@ -232,6 +232,10 @@ TEST_CASE("app: search finds establishments without accents, and unknown things 
   CHECK(app.get("/api/nothing").status == 404);
   CHECK(app.post("/api/inspections", json::array()).status == 400);
   CHECK(app.api->handle({"POST", "/api/inspections", "application/json", "{not json"}).status == 400);
+  // A name that is not text (fuzz finding tests/fuzz/regressions/app_request/query-not-utf8) is a
+  // bad request, not a failure of the store.
+  CHECK(app.get("/api/establishments?district=hoa%FE20an").status == 400);
+  CHECK(app.get("/api/inspections/CS-%C4").status == 400);
   // Syncing needs a login first: said, not attempted.
   CHECK(app.post("/api/sync", json::object()).status == 409);
 }
