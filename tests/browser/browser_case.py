@@ -66,8 +66,10 @@ class BrowserTestCase(unittest.TestCase):
         return f"{klass}.{method}"
 
     def shot(self, browser, screen):
-        """A screenshot of a screen, named after the test: screenshots/CLASS.TEST-SCREEN.png."""
-        return browser.screenshot(f"{self.short_id()}-{screen}")
+        """A screenshot of a screen, named after the test (and the browser, when a test has more
+        than one): screenshots/CLASS.TEST[-BROWSER]-SCREEN.png."""
+        who = "" if browser.name == "browser" else f"-{browser.name}"
+        return browser.screenshot(f"{self.short_id()}{who}-{screen}")
 
     # -- the page's moves
 

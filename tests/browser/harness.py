@@ -58,8 +58,8 @@ config = {
 
 def configure(client, server, seed, out):
     """Sets the programs, the seed folder and the output folder every fixture uses."""
-    config.update(client=os.path.abspath(client), server=os.path.abspath(server), seed=os.path.abspath(seed),
-                  out=os.path.abspath(out))
+    config.update(client=os.path.abspath(client), server=server and os.path.abspath(server),
+                  seed=os.path.abspath(seed), out=os.path.abspath(out))
     os.makedirs(screenshot_dir(), exist_ok=True)
 
 
@@ -365,10 +365,13 @@ class App:
         self.origin, self.port, self.key = found.group(1), int(found.group(2)), found.group(3)
 
     def _drain(self):
-        for raw in self.process.stdout:
-            line = raw.decode("utf-8", "replace")
-            self.output.append(line)
-            self.lines.put(line.rstrip("\n"))
+        try:
+            for raw in self.process.stdout:
+                line = raw.decode("utf-8", "replace")
+                self.output.append(line)
+                self.lines.put(line.rstrip("\n"))
+        except (OSError, ValueError):
+            pass  # the pipe was closed when the program was stopped
         self.lines.put(None)
 
     @property
@@ -637,7 +640,11 @@ class Browser:
         return http_request(app.port, method, path, headers=headers, body=body)
 
     def cdp(self, command, params=None):
-        return self.driver.execute_cdp_cmd(command, params or {})
+        """A Chrome DevTools Protocol command through chromedriver (goog/cdp/execute), which the
+        Remote driver has no method for."""
+        self.driver.command_executor._commands.setdefault(
+            "executeCdpCommand", ("POST", "/session/$sessionId/goog/cdp/execute"))
+        return self.driver.execute("executeCdpCommand", {"cmd": command, "params": params or {}})["value"]
 
     def close(self):
         try:
