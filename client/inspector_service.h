@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -282,8 +283,12 @@ class InspectorService {
     bool may_review = false;  // a supervisor or above: reviews, resolves conflicts, amends
   };
   Session session() const;
-  /// The bytes of the photos still to upload (the sync's progress counts them).
+  /// The bytes of the photos still to upload, and the documents with changes to send: what the
+  /// next sync will send (its progress counts them).
   std::uint64_t pendingUploadBytes() const;
+  std::size_t pendingDocuments() const { return store_.pendingDocuments(); }
+  /// The records written on this laptop (its user's work), not the colleagues' a sync brought.
+  std::set<std::string> idsWrittenHere() const { return store_.idsWrittenHere(); }
 
   /// Conflict records this laptop has (supervisors pull them), open ones only unless `all`, by number.
   std::vector<ConflictView> conflicts(bool all) const;

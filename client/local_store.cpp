@@ -639,6 +639,10 @@ std::size_t LocalStore::pendingChanges() const {
   return static_cast<std::size_t>(impl_->db.execAndGet("SELECT count(*) FROM outbox").getInt64());
 }
 
+std::size_t LocalStore::pendingDocuments() const {
+  return static_cast<std::size_t>(impl_->db.execAndGet("SELECT count(DISTINCT doc_id) FROM outbox").getInt64());
+}
+
 std::vector<std::string> LocalStore::attachmentsStartingWith(std::string_view prefix) const {
   SQLite::Statement st(impl_->db,
                        "SELECT DISTINCT sha FROM (SELECT CASE WHEN j.type = 'object' THEN json_extract(j.value, '$.sha256') END AS sha "

@@ -94,6 +94,8 @@ class LocalStore {
 
   /// Outbox entries not yet acknowledged by the server.
   std::size_t pendingChanges() const;
+  /// How many documents those changes are of: what a sync sends (each as its latest revision).
+  std::size_t pendingDocuments() const;
   /// Whether document `id` has outbox entries not yet acknowledged.
   bool hasPendingChanges(std::string_view id) const;
 

@@ -173,7 +173,10 @@ json formJson(const InspectorService& service, const InspectionView& v) {
       if (std::find(concerns.begin(), concerns.end(), s.question->id) != concerns.end()) q["messages"].push_back(failureJson(failure));
     }
     if (const auto* ref = s.value.get<AttachmentRef>())
-      q["photo"] = {{"sha256", ref->sha256}, {"url", "/api/photos/" + ref->sha256}, {"name", service.photoName(doc, s.question->id)}};
+      q["photo"] = {{"sha256", ref->sha256},
+                    {"url", "/api/photos/" + ref->sha256},
+                    {"name", service.photoName(doc, s.question->id)},
+                    {"local", service.photoFile(ref->sha256).has_value()}};  // false: on the server only
     sections.back()["questions"].push_back(std::move(q));
   }
   json missing = json::array();
@@ -361,28 +364,38 @@ AppResponse AppApi::route(const AppRequest& request) {
                        {"en", "This laptop's clock is " + minutes + " minutes off the server's. Set the laptop's time."}};
     }
     json drafts = json::array(), returned = json::array(), waiting_to_send = json::array(), review_queue = json::array();
+    // The tiles count what the lists hold: this laptop's own work (not the colleagues' a sync
+    // brought), returned records apart from drafts, finalized ones only while waiting to be sent.
+    std::size_t own_drafts = 0, own_returned = 0, own_finalized = 0;
     const auto session = service_.session();
+    const auto mine = service_.idsWrittenHere();
     auto records = service_.inspections(std::nullopt);
     constexpr std::size_t kMostPerList = 50;
+    auto add = [&](json& list, const json& row) {
+      if (list.size() < kMostPerList) list.push_back(row);
+    };
     if (records) {
       for (const auto& doc : records.value()) {
         auto v = service_.view(doc.id);
         if (!v) continue;
         const auto row = recordRow(service_, v.value());
         const auto code = inspectionStanding(doc, v.value().unsent).code;
-        if (v.value().unsent && waiting_to_send.size() < kMostPerList) waiting_to_send.push_back(row);
-        if (code == "returned" && returned.size() < kMostPerList) returned.push_back(row);
-        else if (code == "draft" && drafts.size() < kMostPerList) drafts.push_back(row);
-        else if (code == "submitted" && session.may_review && review_queue.size() < kMostPerList) review_queue.push_back(row);
+        const bool own = mine.count(doc.id) > 0;
+        if (v.value().unsent) add(waiting_to_send, row);
+        if (code == "submitted" && session.may_review) add(review_queue, row);
+        if (!own) continue;
+        if (code == "returned") ++own_returned, add(returned, row);
+        else if (code == "draft") ++own_drafts, add(drafts, row);
+        else if (code == "finalized") ++own_finalized;
       }
     }
     json conflicts = json::array();
     if (session.may_review)
       for (const auto& c : service_.conflicts(false)) conflicts.push_back(conflictRow(service_, c));
     return jsonResponse(200, json{{"status",
-                                   {{"drafts", status.drafts},
-                                    {"finalized", status.finalized},
-                                    {"returned", status.returned},
+                                   {{"drafts", own_drafts},
+                                    {"finalized", own_finalized},
+                                    {"returned", own_returned},
                                     {"pending_changes", status.pending_changes},
                                     {"pending_uploads", status.pending_uploads},
                                     {"server", status.server},
@@ -454,6 +467,8 @@ AppResponse AppApi::route(const AppRequest& request) {
       for (const auto& q : record->questions) {
         auto value = e.fields.count(q.id) ? e.fields.at(q.id) : Value{};
         auto j = questionJson(q, value);
+        // The code and the district are the provincial office's to change (correctEstablishment).
+        j["editable"] = q.id != "code" && q.id != "district";
         if (q.id == "district") j["shown"] = service_.districtName(textField(e, "district"));
         if (q.id == "commune") j["shown"] = service_.communeName(textField(e, "commune"));
         fields.push_back(std::move(j));
@@ -651,7 +666,7 @@ AppResponse AppApi::route(const AppRequest& request) {
       if (status.server.empty())
         return problemResponse(409, problem("Máy này chưa đăng nhập máy chủ. Chạy `fieldcheck login --server ĐỊA_CHỈ --user TÊN` một lần.",
                                             "This laptop has not logged in to a server. Run `fieldcheck login --server URL --user NAME` once."));
-      if (!sync_.start(status.pending_changes, service_.pendingUploadBytes()))
+      if (!sync_.start(service_.pendingDocuments(), service_.pendingUploadBytes()))
         return problemResponse(409, problem("Đang đồng bộ; chờ lần này xong.", "A sync is running; wait for it to end."));
       return jsonResponse(202, json{{"started", true}});
     }

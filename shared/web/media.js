@@ -98,6 +98,8 @@ window.FC = window.FC || {};
       current());
 
     let fileInput = null;
+    // Declared before the read-only return: stopCamera (fcDispose) reads it either way.
+    let cameraPanel = null;
     const describe = (messageId) => [hintId, messageId, statusId].filter(Boolean).join(' ');
     root.fcSetMessage = (node) => {
       FC.replace(messageSlot, node);
@@ -134,7 +136,7 @@ window.FC = window.FC || {};
       if (file) send(file);
     });
 
-    const cameraPanel = h('div', {class: 'fc-camera', hidden: true});
+    cameraPanel = h('div', {class: 'fc-camera', hidden: true});
     if (question.type === 'signature') root.append(signaturePad());
     root.append(drop, cameraPanel, status);
     return root;
