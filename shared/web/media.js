@@ -150,6 +150,12 @@ window.FC = window.FC || {};
           ? FC.s('Chưa có chữ ký.', 'No signature yet.') : FC.s('Chưa có ảnh.', 'No picture yet.'));
       }
       const name = photo.name || photo.sha256;
+      if (photo.local === false) {
+        // Synced from a colleague's laptop: the record names it, the server holds it.
+        return h('p', {class: 'fc-photo__none'}, name + FC.s(
+          ': ảnh ở máy chủ, chưa có trên máy này (giám sát viên tải bằng lệnh fieldcheck attachment fetch).',
+          ': the picture is on the server, not on this laptop (supervisors fetch it with fieldcheck attachment fetch).'));
+      }
       return h('figure', {class: 'fc-photo__current'},
         h('a', {href: photo.url, target: '_blank', rel: 'noopener', class: 'fc-photo__link'},
           h('img', {class: 'fc-photo__thumb', src: photo.url,
