@@ -1,7 +1,9 @@
 """The trust rules of `fieldcheck ui` (client/app/API.md, "Trust"), on the real program: the
 one-time key, the session cookie, Host and Origin checks, the security headers; then in
 Chromium: the cookie out of scripts' reach, and the page asking nothing of any other origin."""
+import http.server
 import re
+import threading
 
 import harness
 from browser_case import BrowserTestCase
@@ -230,3 +232,81 @@ class TrustInBrowserTest(BrowserTestCase):
         self.assertEqual(browser.foreign_requests(ui.origin), [])
         self.assertTrue(any(r["url"].startswith(ui.origin + "/static/") for r in browser.requests),
                         "the page loaded no asset at all: the check saw nothing")
+
+    def test_other_site_in_same_browser(self):
+        """trust: a page of another origin open in the same Chromium reads nothing from the app and changes nothing"""
+        laptop = self.offline_laptop()
+        ui = self.app(laptop)
+        browser = self.browser(check_origin=None)
+        self.open_app(browser, ui)
+        before = browser.api(ui, "GET", "/api/inspections").json()["items"]
+        # Another site on the same machine (another port: the same site for SameSite, so the
+        # browser sends the cookie; the Origin check is what stops it), with a script that tries
+        # what a page can: read the session, start an inspection with a body no preflight checks,
+        # and post a form.
+        site = OtherSite(ui.origin)
+        self.addCleanup(site.close)
+        # What the browser logs of the refusals: the other site's blocked requests and the
+        # app's refusal page (whose icon Chromium asks for and does not get).
+        browser.allow_error(re.escape(site.origin))
+        browser.allow_error(re.escape(ui.origin) + r"/(api/session|api/inspections|favicon\.ico) - Failed to load resource")
+        browser.get(site.origin + "/")
+        results = browser.wait(lambda d: d.execute_script("return window.__fcTried"), message="the other site's script did not end")
+        self.shot(browser, "other-site")
+        self.assertEqual(results["read"], "refused", "the other site read the app's session")
+        self.assertEqual(browser.api(ui, "GET", "/api/inspections").json()["items"], before,
+                         "a page of another site made an inspection")
+        # The form's post landed on the app's refusal, not on a new record.
+        browser.get(site.origin + "/form")
+        browser.wait(lambda d: d.current_url.startswith(ui.origin))
+        browser.wait(lambda d: d.execute_script("return document.readyState") == "complete")
+        self.assertFalse(browser.find_all("#nav-today"), "the form's post opened the app")
+        self.shot(browser, "other-site-form")
+        self.assertEqual(browser.api(ui, "GET", "/api/inspections").json()["items"], before,
+                         "a form of another site made an inspection")
+
+
+class OtherSite:
+    """A page served on 127.0.0.1 (another port), no CSP, whose script tries the app's API at
+    `app_origin` and leaves what it got in window.__fcTried; /form posts a form to the app."""
+
+    def __init__(self, app_origin):
+        page = f"""<!DOCTYPE html><title>other site</title><script>
+(async () => {{
+  const tried = {{}};
+  try {{
+    const r = await fetch('{app_origin}/api/session', {{credentials: 'include'}});
+    tried.read = r.ok ? await r.text() : 'refused';
+  }} catch (e) {{ tried.read = 'refused'; }}
+  try {{
+    await fetch('{app_origin}/api/inspections', {{method: 'POST', mode: 'no-cors', credentials: 'include',
+      headers: {{'Content-Type': 'text/plain'}}, body: JSON.stringify({{establishment: 'CS-01'}})}});
+  }} catch (e) {{ }}
+  window.__fcTried = tried;
+}})();
+</script>"""
+        form = f"""<!DOCTYPE html><title>other site form</title>
+<form id=f method=post action="{app_origin}/api/inspections" enctype="text/plain">
+<input name='{{"establishment": "CS-01", "x": "' value='"}}'></form>
+<script>document.getElementById('f').submit();</script>"""
+        pages = {"/": page.encode(), "/form": form.encode()}
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = pages.get(self.path)
+                self.send_response(200 if body else 404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body or b"")))
+                self.end_headers()
+                self.wfile.write(body or b"")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
