@@ -219,8 +219,16 @@ Result<InspectorService::EstablishmentPage> InspectorService::establishmentPage(
   return page;
 }
 
+std::optional<Document> InspectorService::establishmentByCode(std::string_view code) const {
+  const auto wanted = foldForSearch(code);
+  if (wanted.empty()) return std::nullopt;
+  for (const auto& entry : establishmentIndex())
+    if (entry.folded_code == wanted) return store_.head(entry.id);
+  return std::nullopt;
+}
+
 const std::vector<InspectorService::IndexedEstablishment>& InspectorService::establishmentIndex() const {
-  const auto mark = store_.changeMark();
+  const auto mark = store_.changeMark(kinds::kEstablishment);
   if (establishment_index_mark_ == mark && !establishment_index_.empty()) return establishment_index_;
   establishment_index_.clear();
   for (auto& doc : store_.heads(kinds::kEstablishment)) {
@@ -229,6 +237,7 @@ const std::vector<InspectorService::IndexedEstablishment>& InspectorService::est
     entry.district = textField(doc, "district");
     entry.code = textField(doc, "code");
     entry.commune = textField(doc, "commune");
+    entry.folded_code = foldForSearch(entry.code);
     entry.folded_name = foldForSearch(textField(doc, "name"));
     entry.folded_all = foldForSearch(entry.code + " " + textField(doc, "name") + " " + textField(doc, "address") + " " +
                                      textField(doc, "owner"));
@@ -272,9 +281,7 @@ Result<Document> InspectorService::findPlace(std::string_view kind, std::string_
 }
 
 Result<Document> InspectorService::findEstablishment(std::string_view ref) const {
-  const auto wanted = foldForSearch(ref);
-  for (auto& doc : store_.heads(kinds::kEstablishment))
-    if (!wanted.empty() && foldForSearch(textField(doc, "code")) == wanted) return doc;
+  if (auto doc = establishmentByCode(ref)) return *doc;
   return findById({kinds::kEstablishment}, ref,
                   {"cơ sở", "establishment", "establishments", "fieldcheck establishments"});
 }
@@ -301,8 +308,9 @@ std::string InspectorService::documentName(const std::string& id) const {
 }
 
 FieldDescription InspectorService::describeField(const Document& doc, const std::string& name, const Value& value) const {
+  // A cleared field keeps its label: described as if it held a value, shown as a dash.
+  if (value.isNull()) return {describeField(doc, name, Value{std::string()}).label, "—"};
   const auto shown = displayValue(value);
-  if (value.isNull()) return {{name, name}, "—"};
   if (name == f::kNumber) return {{"Số phiếu", "Number"}, shown};
   if (name == f::kStatus) return {{"Trạng thái", "Status"}, shown == kStatusDraft ? "nháp / draft" : "đã hoàn tất / finalized"};
   if (name == f::kReview) return {{"Duyệt", "Review"}, reviewStateLabel(reviewState(doc)).vi + " / " + reviewStateLabel(reviewState(doc)).en};
@@ -394,10 +402,12 @@ Result<Document> InspectorService::findInspection(std::string_view ref, bool dis
       return problem("Không có phiếu số " + number->text() + " trên máy này. Dùng `fieldcheck inspect list` để xem danh sách.",
                      "There is no record numbered " + number->text() + " on this laptop. Use `fieldcheck inspect list` to list them.");
     }
+    // An id: the record itself, without looking at establishments' codes.
+    if (isDocumentId(ref))
+      if (auto doc = store_.head(ref); doc && (doc->kind == kinds::kInspection || doc->kind == kinds::kReport)) return *doc;
     // An establishment's code: its inspection, when it has one here (or a list to choose from).
-    const auto wanted = foldForSearch(ref);
-    for (const auto& est : store_.heads(kinds::kEstablishment)) {
-      if (wanted.empty() || foldForSearch(textField(est, "code")) != wanted) continue;
+    if (const auto found_est = establishmentByCode(ref)) {
+      const auto& est = *found_est;
       std::vector<Document> kept, gone;
       for (const auto& id : store_.idsWhere(kinds::kInspection, f::kEstablishment, est.id)) {
         auto doc = *store_.head(id);
@@ -425,9 +435,7 @@ Result<Document> InspectorService::findInspection(std::string_view ref, bool dis
 
 Result<Document> InspectorService::findInspectionOrEstablishment(std::string_view ref) const {
   // An establishment's code names the establishment here (its own history), not its inspection.
-  const auto wanted = foldForSearch(ref);
-  for (auto& est : store_.heads(kinds::kEstablishment))
-    if (!wanted.empty() && foldForSearch(textField(est, "code")) == wanted) return est;
+  if (auto est = establishmentByCode(ref)) return *est;
   Result<Document> doc = findInspection(ref, true);
   if (!doc) doc = findEstablishment(ref);
   if (!doc)

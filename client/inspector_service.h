@@ -389,9 +389,11 @@ class InspectorService {
   /// when the store has changed since (LocalStore::changeMark), by this program or another.
   struct IndexedEstablishment {
     std::string id;  // the document is read when shown: ten thousand of them need not stay in memory
-    std::string district, commune, code, folded_name, folded_all;
+    std::string district, commune, code, folded_code, folded_name, folded_all;
   };
   const std::vector<IndexedEstablishment>& establishmentIndex() const;
+  /// The establishment whose code is `code` (any case, accents optional), through the index.
+  std::optional<Document> establishmentByCode(std::string_view code) const;
 
   LocalStore store_;
   Home home_;

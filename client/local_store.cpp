@@ -1,7 +1,6 @@
 // The inspector's local store on SQLite (through SQLiteCpp).
 #include "local_store.h"
 
-#include <sqlite3.h>
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <algorithm>
@@ -225,6 +224,7 @@ struct LocalStore::Impl {
 
   // Points a document at its new head; with `synced`, also records that the server has it.
   void setHead(const Document& doc, std::int64_t seq, const std::optional<std::string>& synced = std::nullopt) {
+    ++heads_set_by_kind[doc.kind];
     auto st = statement(upsert_head,
                          "INSERT INTO documents(id, kind, head_seq, synced_revision) VALUES (?,?,?,?) "
                          "ON CONFLICT(id) DO UPDATE SET head_seq = excluded.head_seq, "
@@ -294,6 +294,8 @@ struct LocalStore::Impl {
   std::unique_ptr<SQLite::Statement> select_head_seq, select_revision, insert_revision, upsert_head,
       select_last_local, select_setting, upsert_setting, update_synced, select_head_state, insert_upload;
   std::unordered_map<std::string, std::pair<std::int64_t, Document>> head_cache;
+  // Heads this connection has set, per kind (changeMark): a count, never reset.
+  std::unordered_map<std::string, std::int64_t> heads_set_by_kind;
 };
 
 LocalStore::LocalStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -327,10 +329,11 @@ Result<LocalStore> LocalStore::open(const fs::path& file, bool create) {
 
 std::optional<Document> LocalStore::head(std::string_view id) const { return impl_->head(id); }
 
-std::pair<std::int64_t, std::int64_t> LocalStore::changeMark() const {
-  // data_version moves when another connection commits; total_changes counts this one's own.
+std::pair<std::int64_t, std::int64_t> LocalStore::changeMark(std::string_view kind) const {
+  // data_version moves when another connection commits; this connection counts its own heads.
   const std::int64_t others = impl_->db.execAndGet("PRAGMA data_version").getInt64();
-  return {others, sqlite3_total_changes64(impl_->db.getHandle())};
+  const auto own = impl_->heads_set_by_kind.find(std::string(kind));
+  return {others, own == impl_->heads_set_by_kind.end() ? 0 : own->second};
 }
 
 std::vector<Document> LocalStore::heads(std::string_view kind) const {

@@ -148,9 +148,10 @@ class LocalStore {
   std::string user() const;
   std::string device() const;
 
-  /// A mark that changes whenever this database changes, by this connection or another process's:
-  /// what a cache of documents compares to know it is still right. Cheap (no table is read).
-  std::pair<std::int64_t, std::int64_t> changeMark() const;
+  /// A mark that changes whenever documents of `kind` change here, by this connection, and
+  /// whenever anything changes by another connection or process: what a cache of documents of
+  /// that kind compares to know it is still right. Cheap (no table is read).
+  std::pair<std::int64_t, std::int64_t> changeMark(std::string_view kind) const;
 
  private:
   struct Impl;

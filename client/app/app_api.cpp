@@ -396,7 +396,7 @@ AppResponse AppApi::route(const AppRequest& request) {
                                    {{"drafts", own_drafts},
                                     {"finalized", own_finalized},
                                     {"returned", own_returned},
-                                    {"pending_changes", status.pending_changes},
+                                    {"pending_changes", service_.pendingDocuments()},  // records, not saved answers
                                     {"pending_uploads", status.pending_uploads},
                                     {"server", status.server},
                                     {"last_sync", status.last_sync.empty() ? std::string()
@@ -532,6 +532,8 @@ AppResponse AppApi::route(const AppRequest& request) {
         const auto& r = revisions[i];
         json changed = json::array();
         for (const auto& [name, value] : changes[i].set) {
+          // Which template version a record uses is the program's business, not the reader's.
+          if (name == f::kTemplate || name == f::kTemplateVersion) continue;
           const auto field = service_.describeField(r, name, value);
           changed.push_back({{"field", name}, {"label", bi(field.label)}, {"shown", field.shown}});
         }
@@ -540,7 +542,10 @@ AppResponse AppApi::route(const AppRequest& request) {
           changed.push_back({{"field", name}, {"label", bi(field.label)}, {"shown", ""}, {"cleared", true}});
         }
         list.push_back({{"revision", r.revision.substr(0, 12)},
-                        {"when", formatDateTimeForPeople(DateTime{r.stamp.wall_ms / 1000 * 1000, service_.utcOffsetMinutes()})},
+                        // The seed's revisions carry no time: "" rather than 1970.
+                        {"when", r.stamp.wall_ms == 0 ? std::string()
+                                                      : formatDateTimeForPeople(DateTime{r.stamp.wall_ms / 1000 * 1000,
+                                                                                         service_.utcOffsetMinutes()})},
                         {"author", r.author},
                         {"device", deviceName(r.device)},
                         {"merge", r.parents.size() > 1 && r.device == "server"},
@@ -645,6 +650,13 @@ AppResponse AppApi::route(const AppRequest& request) {
       return jsonResponse(200, describe(found.value()));
     }
     return notFound();
+  }
+
+  if (n == 4 && post && seg[1] == "photos" && seg[3] == "fetch") {
+    // A colleague's photo a record here names, fetched from the server (supervisors and above).
+    auto fetched = fetchPhoto(home_, seg[2]);
+    if (!fetched) return problemResponse(409, fetched.problem());
+    return jsonResponse(200, json{{"ok", true}, {"sha256", fetched.value().sha256}});
   }
 
   if (n == 3 && get && seg[1] == "photos") {

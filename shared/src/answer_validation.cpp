@@ -632,9 +632,10 @@ std::string displayAnswer(const Question& q, const Value& value) {
     return out.empty() ? "(không chọn / none)" : out;
   }
   if (const auto* day = value.get<std::string>(); day && q.type == QuestionType::kDate) return formatDateForPeople(*day);
-  std::string shown = displayValue(value);
-  if (q.unit && value.asNumber()) shown += " " + *q.unit;
-  return shown;
+  if (const auto* moment = value.get<DateTime>()) return formatDateTimeForPeople(*moment);
+  // Numbers as Vietnamese write them (2.000.000, 18,5), the unit after.
+  if (const auto number = value.asNumber()) return formatNumber(*number, true) + (q.unit ? " " + *q.unit : "");
+  return displayValue(value);
 }
 
 std::string confirmationsText(const Value& confirmed) {

@@ -5,17 +5,19 @@ window.FC = window.FC || {};
 (function (FC) {
   const h = FC.h;
   const S = (vi, en) => FC.s(vi, en);
-  const kSearchDelayMs = 100;      // search as you type, once the typing pauses this long
+  const kSearchDelayMs = 0;        // search as you type at every keystroke: a search takes a few ms, only the latest answer is drawn
   const kSyncPollMs = 250;         // how often a running sync is asked how far it got
   const kRowsPerPage = 200;        // record lists draw this many rows, then "show more"
   const kEstablishmentLimit = 100; // the most establishments one search brings back
   const kRecordsLimit = 500;       // the most records GET /api/inspections answers with
+  const kDiscardConfirmMs = 700;   // a draft's discard takes a second press at least this long after the first
 
   // ---------------------------------------------------------------- state
 
   let session = null;   // GET /api/session
   let places = null;    // GET /api/places, fetched once
   let standing = null;  // status of GET /api/today, for the header
+  let flash = null;     // {vi, en}: what the last action did, said once on the next screen (a discarded draft)
 
   // The screen on show: `gen` grows at each navigation, so an answer that arrives for a screen
   // the user has left is dropped; `redraw` draws the screen again in the language chosen.
@@ -61,6 +63,29 @@ window.FC = window.FC || {};
     if (Array.isArray(v)) return v.map(fmtValue).join(', ');
     if (typeof v === 'object') return ('vi' in v || 'en' in v) ? FC.t(v) : JSON.stringify(v);
     return String(v);
+  }
+
+  /// A value the API gives in both languages in one text, "Đang hoạt động / Open" (a choice's label) or
+  /// "(đã xoá / deleted)": the half in the language chosen. Also each item of a list of such
+  /// ("A / A', B / B'"). Any other text is left as it is.
+  function oneLang(text) {
+    if (typeof text !== 'string') return text;
+    const half = (t) => {
+      const parts = t.split(' / ');
+      if (parts.length !== 2 || !parts[0].trim() || !parts[1].trim()) return null;
+      return (FC.lang === 'en' ? parts[1] : parts[0]).trim();
+    };
+    const whole = half(text);
+    if (whole !== null) {
+      const inParens = /^\((.+) \/ (.+)\)$/.exec(text);
+      return inParens ? '(' + (FC.lang === 'en' ? inParens[2] : inParens[1]) + ')' : whole;
+    }
+    const items = text.split(', ');
+    if (items.length > 1) {
+      const halves = items.map(half);
+      if (halves.every((x) => x !== null)) return halves.join(', ');
+    }
+    return text;
   }
 
   const enc = encodeURIComponent;
@@ -241,6 +266,10 @@ window.FC = window.FC || {};
     markNav();
   }
 
+  /// "3 phiếu/hồ sơ", "1 record": what sync counts (pending_changes, total.changes, pushed) are counts of:
+  /// records (inspections, reports, establishments' records), each sent whole however many answers changed.
+  const recordsCount = (n) => fmtNumber(n || 0) + S(' phiếu/hồ sơ', n === 1 ? ' record' : ' records');
+
   /// The standing of sync in the header: what waits to be sent and when the laptop last synced.
   function drawStanding(running) {
     const el = document.getElementById('sync-standing');
@@ -251,8 +280,9 @@ window.FC = window.FC || {};
     FC.replace(el,
       running ? tag(S('Đang đồng bộ…', 'Syncing…'), 'running')
         : pending || uploads
-          ? tag(S('Chờ gửi: ', 'To send: ') + fmtNumber(pending) + S(' thay đổi', pending === 1 ? ' change' : ' changes') +
-                (uploads ? ', ' + fmtNumber(uploads) + S(' ảnh', uploads === 1 ? ' photo' : ' photos') : ''), 'unsent')
+          ? tag(S('Chờ gửi: ', '') + [pending ? recordsCount(pending) : null,
+                uploads ? fmtNumber(uploads) + S(' ảnh', uploads === 1 ? ' photo' : ' photos') : null].filter(Boolean).join(', ') +
+                S('', ' waiting to be sent'), 'unsent')
           : tag(S('Đã gửi hết', 'All sent'), 'sent'),
       refused ? [' ', tag(S('Bị từ chối: ', 'Refused: ') + fmtNumber(refused), 'refused')] : null,
       standing.clock_warning ? [' ', tag(S('Đồng hồ lệch', 'Clock off'), 'refused')] : null,
@@ -394,7 +424,7 @@ window.FC = window.FC || {};
         [S('Nháp', 'Drafts'), st.drafts, '#/records?status=draft'],
         [S('Đã hoàn tất, chờ gửi', 'Finalized, waiting to be sent'), st.finalized, '#/records?status=finalized'],
         [S('Bị trả lại', 'Returned'), st.returned, '#/records?status=returned'],
-        [S('Thay đổi chưa gửi', 'Changes not sent'), st.pending_changes, '#/sync'],
+        [S('Phiếu/hồ sơ chờ gửi', 'Records waiting to be sent'), st.pending_changes, '#/sync'],
         [S('Ảnh chưa gửi', 'Photos not sent'), st.pending_uploads, '#/sync'],
       ];
       const refused = st.refused || [], refusedUploads = st.refused_uploads || [];
@@ -411,7 +441,7 @@ window.FC = window.FC || {};
           ' · ', S('Đồng bộ lần cuối: ', 'Last sync: '), st.last_sync ? FC.t(st.last_sync) : S('chưa lần nào', 'never')),
         h('p', {}, h('a', {class: 'button button--primary', href: '#/establishments'},
           S('Tìm cơ sở để kiểm tra', 'Find an establishment to inspect')),
-        ' ', h('a', {class: 'button button--secondary', href: '#/sync'}, S('Đồng bộ', 'Sync'))),
+        ' ', h('a', {class: 'button button--secondary', href: '#/sync?start=1', id: 'today-sync'}, S('Đồng bộ ngay', 'Sync now'))),
 
         data.returned && data.returned.length ? h('section', {class: 'section section--returned'},
           h('h2', {}, S('Bị trả lại — cần sửa', 'Returned — to correct')),
@@ -510,8 +540,10 @@ window.FC = window.FC || {};
       const frag = document.createDocumentFragment();
       for (const e of r.items || []) {
         frag.append(h('tr', {dataset: {code: e.code}},
-          h('td', {class: 'nowrap'}, h('a', {href: '#/establishment/' + enc(e.code || e.id)}, e.code)),
-          h('td', {}, e.name, e.address ? h('span', {class: 'muted block'}, e.address) : null),
+          h('td', {class: 'nowrap'}, h('a', {href: '#/establishment/' + enc(e.code || e.id), tabindex: '-1'}, e.code)),
+          // The name is the link people look for; the code's link is for the mouse only (one Tab stop a row).
+          h('td', {}, h('a', {href: '#/establishment/' + enc(e.code || e.id), class: 'result-name'}, e.name),
+            e.address ? h('span', {class: 'muted block'}, e.address) : null),
           h('td', {}, FC.t(e.kind)),
           h('td', {}, e.district_name || e.district || ''),
           h('td', {}, e.commune_name || e.commune || ''),
@@ -531,7 +563,7 @@ window.FC = window.FC || {};
     }
 
     function communeOptions() {
-      const none = h('option', {value: ''}, S('Tất cả xã, phường', 'All communes'));
+      const none = h('option', {value: ''}, S('Tất cả xã', 'All communes'));
       if (state.district) {
         return [none, communesOf(state.district).map((c) =>
           h('option', {value: c.code, selected: c.code === state.commune}, c.name))];
@@ -549,7 +581,7 @@ window.FC = window.FC || {};
         state.timer = ctx.later(search, kSearchDelayMs);
       });
       districtSelect = h('select', {id: 'district', name: 'district', class: 'select'},
-        h('option', {value: ''}, S('Tất cả huyện, thành phố', 'All districts')),
+        h('option', {value: ''}, S('Tất cả huyện', 'All districts')),
         districts.map((d) => h('option', {value: d.code, selected: d.code === state.district}, d.name)));
       districtSelect.addEventListener('change', () => {
         state.district = districtSelect.value;
@@ -566,7 +598,17 @@ window.FC = window.FC || {};
         }
         search();
       });
-      const form = h('form', {class: 'filters', role: 'search', onsubmit: (e) => { e.preventDefault(); clearTimeout(state.timer); search(); }},
+      // Enter searches at once; when exactly one establishment answers, it opens.
+      const form = h('form', {class: 'filters', role: 'search', onsubmit: async (e) => {
+        e.preventDefault();
+        clearTimeout(state.timer);
+        state.q = input.value;
+        await search();
+        const r = state.result;
+        if (ctx.live && r && r.total === 1 && (r.items || []).length === 1 && document.activeElement === input) {
+          go('#/establishment/' + enc(r.items[0].code || r.items[0].id));
+        }
+      }},
         h('div', {class: 'field field--grow'},
           h('label', {for: 'search', class: 'label'}, S('Tìm cơ sở', 'Find an establishment')),
           h('p', {class: 'hint', id: 'search-hint'}, S('Mã, tên, chủ hoặc địa chỉ; có dấu hay không dấu đều được.',
@@ -607,11 +649,72 @@ window.FC = window.FC || {};
     const saved = statusRegion();
     const state = {open: false, typed: {}, faults: null};
     const fieldId = (f) => f.id || f.field || f.name;
+    // District and commune are stored as codes but shown and chosen by name: their labels lose "(mã)".
+    const isPlace = (f) => (fieldId(f) === 'district' || fieldId(f) === 'commune') && districts.length > 0;
+    const labelIn = (f, lang) => {
+      const text = (f.label && (typeof f.label === 'string' ? f.label : f.label[lang])) || fieldId(f) || '';
+      return isPlace(f) ? text.replace(/\s*\((mã|code)\)\s*$/i, '') : text;
+    };
+    const labelOf = (f) => labelIn(f, FC.lang) || labelIn(f, FC.lang === 'en' ? 'vi' : 'en');
+    const placeName = (f) => {
+      const code = f.input || '';
+      if (!code || !isPlace(f)) return null;
+      if (fieldId(f) === 'district') return (districts.find((d) => d.code === code) || {}).name || null;
+      for (const d of districts) {
+        const c = (d.communes || []).find((x) => x.code === code);
+        if (c) return c.name;
+      }
+      return null;
+    };
+
+    /// The 422's details, each given to the field whose label its text names (the longest label
+    /// that matches, so "Tên chủ cơ sở" wins over "Tên"): {FIELD: [detail, ...]}.
+    function faultsByField(fields, err) {
+      const out = {};
+      const details = (err && err.error && err.error.details) || [];
+      for (const d of details) {
+        if (!d || typeof d === 'string') continue;
+        let best = null, bestLength = 0;
+        for (const f of fields) {
+          for (const lang of ['vi', 'en']) {
+            const line = (d[lang] || '').toLocaleLowerCase();
+            for (const label of new Set([labelIn(f, lang), (f.label && f.label[lang]) || ''])) {
+              const l = label.trim().toLocaleLowerCase();
+              if (l && line.includes(l) && l.length > bestLength) { best = f; bestLength = l.length; }
+            }
+          }
+        }
+        if (best) (out[fieldId(best)] = out[fieldId(best)] || []).push(d);
+      }
+      return out;
+    }
 
     const draw = () => {
       const fields = data.fields || [];
       const faults = h('div', {class: 'error-summary', tabindex: '-1', role: 'alert', hidden: !state.faults});
-      if (state.faults) FC.replace(faults, h('h2', {class: 'error-summary__title'}, S('Chưa lưu: có giá trị không hợp lệ', 'Not saved: some values are not valid')), errorNodes(state.faults));
+      const byField = faultsByField(fields, state.faults);
+      if (state.faults) {
+        // The summary: the service's message, then each fault, a link to its field when it names one.
+        const e = state.faults.error || {};
+        const placed = new Map();
+        for (const [name, list] of Object.entries(byField)) for (const d of list) placed.set(d, name);
+        const details = (e.details || []).filter(Boolean);
+        // The service's message is the title (said once, in the language chosen), its faults below.
+        FC.replace(faults,
+          h('h2', {class: 'error-summary__title'}, FC.t(e) || S('Chưa lưu: có giá trị không hợp lệ.', 'Not saved: some values are not valid.')),
+          details.length ? h('ul', {class: 'error-summary__list'}, details.map((d) => {
+            const text = typeof d === 'string' ? d : FC.t(d);
+            const name = placed.get(d);
+            return h('li', {}, name ? h('a', {href: '#fix-' + name, dataset: {field: 'fix-' + name}}, text) : text);
+          })) : null);
+        faults.addEventListener('click', (ev) => {
+          const a = ev.target.closest('a[data-field]');
+          if (!a) return;
+          ev.preventDefault();
+          const el = document.getElementById(a.dataset.field);
+          if (el) { el.scrollIntoView({block: 'center'}); el.focus({preventScroll: true}); }
+        });
+      }
 
       // District and commune are codes: chosen from the places by name, the commune among the district's.
       const valueOf = (name) => {
@@ -628,6 +731,7 @@ window.FC = window.FC || {};
       // A field the server marks `editable: false` is not offered for correction.
       const inputs = fields.filter((f) => f.editable !== false).map((f) => {
         const id = 'fix-' + fieldId(f);
+        const mine = byField[fieldId(f)] || [];
         const value = id in state.typed ? state.typed[id] : (f.input || '');
         let control;
         if ((fieldId(f) === 'district' || fieldId(f) === 'commune') && districts.length) {
@@ -648,15 +752,35 @@ window.FC = window.FC || {};
             f.choices.map((c) => h('option', {value: c.code, selected: c.code === value}, FC.t(c.label))));
         } else {
           control = h('input', {id, class: 'input', name: fieldId(f), type: 'text', value,
-            inputmode: f.type === 'integer' || f.type === 'decimal' ? 'decimal' : null,
-            'aria-describedby': f.hint ? id + '-hint' : null, autocomplete: 'off'});
+            inputmode: f.type === 'integer' || f.type === 'decimal' ? 'decimal' : null, autocomplete: 'off'});
         }
         control.dataset.original = f.input || '';
+        const describedBy = [f.hint ? id + '-hint' : null, mine.length ? id + '-error' : null].filter(Boolean).join(' ');
+        if (describedBy) control.setAttribute('aria-describedby', describedBy);
+        if (mine.length) control.setAttribute('aria-invalid', 'true');
         control.addEventListener('input', () => { state.typed[id] = control.value; });
         control.addEventListener('change', () => { state.typed[id] = control.value; });
-        return h('div', {class: 'field'},
-          h('label', {for: id, class: 'label'}, FC.t(f.label)),
+        // Its faults beside it, under the label and hint (GOV.UK): in the language chosen, once each.
+        // The label is just above: a message starting with it ("“Số người lao động”: ...") loses it here.
+        const label = labelOf(f);
+        const withoutLabel = (text) => {
+          for (const l of [label, FC.t(f.label)]) {
+            for (const [open, close] of [['“', '”'], ['"', '"'], ['', '']]) {
+              const prefix = open + l + close + ':';
+              if (l && text.startsWith(prefix) && text.length > prefix.length) {
+                const rest = text.slice(prefix.length).trim();
+                return rest.charAt(0).toLocaleUpperCase() + rest.slice(1);
+              }
+            }
+          }
+          return text;
+        };
+        const messages = [...new Set(mine.map((d) => withoutLabel(typeof d === 'string' ? d : FC.t(d))))];
+        return h('div', {class: 'field' + (mine.length ? ' field--error' : '')},
+          h('label', {for: id, class: 'label'}, labelOf(f)),
           f.hint ? h('p', {class: 'hint', id: id + '-hint'}, FC.t(f.hint)) : null,
+          mine.length ? h('p', {class: 'error-message', id: id + '-error'},
+            h('span', {class: 'visually-hidden'}, S('Lỗi: ', 'Error: ')), messages.join(' ')) : null,
           control);
       });
 
@@ -720,7 +844,7 @@ window.FC = window.FC || {};
           // A choice by its label in the language chosen (the core's `shown` gives both).
           const choice = (f.choices || []).find((c) => c.code === f.input);
           return h('div', {class: 'summary-list__row'},
-            h('dt', {}, FC.t(f.label)), h('dd', {}, choice ? FC.t(choice.label) : f.shown || h('span', {class: 'muted'}, '—')));
+            h('dt', {}, labelOf(f)), h('dd', {}, choice ? FC.t(choice.label) : placeName(f) || oneLang(f.shown) || h('span', {class: 'muted'}, '—')));
         })),
         saved,
         details,
@@ -743,7 +867,9 @@ window.FC = window.FC || {};
     const links = h('div', {class: 'record-links'});
     const reviewBox = h('div', {});
     const formHost = h('div', {class: 'form-host'});
-    const state = {discardArmed: false, comment: '', returning: false};
+    const discardBox = h('section', {class: 'discard no-print', 'aria-labelledby': 'discard-title'});
+    const discardRegion = alertRegion();
+    const state = {discardArmedAt: null, comment: '', returning: false};
 
     // The same container each time: form.js keeps its state (typed text, photos) per container.
     const renderQuestions = (resume) => {
@@ -781,25 +907,7 @@ window.FC = window.FC || {};
 
     function drawLinks() {
       const r = enc(form.number || ref);
-      const isDraft = form.standing && (form.standing.code === 'draft' || form.standing.code === 'returned') && form.editable !== false;
-      let discard = null;
-      if (isDraft) {
-        const button = h('button', {type: 'button', id: 'discard', class: 'button ' + (state.discardArmed ? 'button--danger' : 'button--quiet')},
-          state.discardArmed ? S('Bấm lần nữa để huỷ hẳn phiếu nháp', 'Press again to discard the draft for good') : S('Huỷ phiếu nháp', 'Discard draft'));
-        button.addEventListener('click', busy(button, region, async () => {
-          if (!state.discardArmed) {
-            state.discardArmed = true;
-            drawLinks();
-            document.getElementById('discard').focus();
-            return;
-          }
-          await ctx.load('POST', '/api/inspections/' + r + '/discard', {});
-          go('#/records');
-        }));
-        const keep = state.discardArmed ? h('button', {type: 'button', class: 'button button--quiet'}, S('Không huỷ', 'Keep it')) : null;
-        if (keep) keep.addEventListener('click', () => { state.discardArmed = false; drawLinks(); document.getElementById('discard').focus(); });
-        discard = h('span', {class: 'discard'}, button, keep);
-      }
+      drawDiscard();
       const code = form.standing && form.standing.code;
       let toReview = null;
       if (form.may_review && (code === 'finalized' || code === 'submitted')) {
@@ -812,8 +920,45 @@ window.FC = window.FC || {};
       FC.replace(links,
         toReview,
         h('a', {href: '#/record/' + r + '/history'}, S('Lịch sử', 'History')),
-        h('a', {href: '#/record/' + r + '/print'}, S('In biên bản', 'Print')),
-        discard);
+        h('a', {href: '#/record/' + r + '/print'}, S('In biên bản', 'Print')));
+    }
+
+    // Discarding a draft: at the bottom of the screen, after the questions, in two presses. The
+    // second press counts only when it comes more than kDiscardConfirmMs after the first, so a
+    // double-click arms it and no more.
+    function drawDiscard() {
+      const isDraft = form.standing && (form.standing.code === 'draft' || form.standing.code === 'returned') && form.editable !== false;
+      if (!isDraft) { discardBox.replaceChildren(); return; }
+      const armed = state.discardArmedAt !== null;
+      const button = h('button', {type: 'button', id: 'discard', class: 'button ' + (armed ? 'button--danger' : 'button--secondary')},
+        armed ? S('Bấm lần nữa để huỷ hẳn phiếu nháp', 'Press again to discard the draft for good') : S('Huỷ phiếu nháp', 'Discard draft'));
+      button.addEventListener('click', busy(button, discardRegion, async () => {
+        if (!armed) {
+          state.discardArmedAt = performance.now();
+          drawDiscard();
+          document.getElementById('discard').focus();
+          return;
+        }
+        if (performance.now() - state.discardArmedAt <= kDiscardConfirmMs) return;  // the second click of a double-click
+        const number = form.number || ref;
+        await ctx.load('POST', '/api/inspections/' + enc(number) + '/discard', {});
+        flash = {vi: 'Đã huỷ phiếu nháp ' + number + '.', en: 'Draft ' + number + ' discarded.'};
+        standingChanged();
+        go('#/records');
+      }));
+      let keep = null;
+      if (armed) {
+        keep = h('button', {type: 'button', class: 'button button--quiet', id: 'discard-keep'}, S('Không huỷ', 'Keep it'));
+        keep.addEventListener('click', () => { state.discardArmedAt = null; drawDiscard(); document.getElementById('discard').focus(); });
+      }
+      FC.replace(discardBox,
+        h('h2', {class: 'discard__title', id: 'discard-title'}, S('Huỷ phiếu nháp', 'Discard the draft')),
+        h('p', {class: 'hint', id: 'discard-hint'}, armed
+          ? S('Mọi câu trả lời của phiếu này sẽ bị xoá khỏi máy và không lấy lại được.', 'Every answer of this record will be deleted from this laptop and cannot be brought back.')
+          : S('Chỉ huỷ khi phiếu này được mở nhầm: mọi câu trả lời sẽ bị xoá.', 'Only if this record was opened by mistake: every answer is deleted.')),
+        discardRegion,
+        h('p', {class: 'discard__actions'}, button, keep));
+      button.setAttribute('aria-describedby', 'discard-hint');
     }
 
     function drawReview() {
@@ -864,7 +1009,7 @@ window.FC = window.FC || {};
     }
 
     drawMine();
-    ctx.draw(() => [top, region, links, formHost, reviewBox]);
+    ctx.draw(() => [top, region, links, formHost, reviewBox, discardBox]);
     // A draft resumes at the first question not answered; a returned record opens at the top, on
     // the supervisor's comment, and a reviewer starts at the top too.
     renderQuestions(!!form.standing && form.standing.code === 'draft');
@@ -918,7 +1063,7 @@ window.FC = window.FC || {};
           (r.changes || []).length
             ? h('dl', {class: 'summary-list summary-list--compact'}, r.changes.map((c) => h('div', {class: 'summary-list__row'},
               h('dt', {}, FC.t(c.label) || c.field), h('dd', {}, c.shown === '' || c.shown === null || c.shown === undefined
-                ? h('span', {class: 'muted'}, S('(xoá)', '(cleared)')) : fmtValue(c.shown)))))
+                ? h('span', {class: 'muted'}, S('(xoá)', '(cleared)')) : fmtValue(oneLang(c.shown))))))
             : h('p', {class: 'muted'}, S('Không đổi trường nào.', 'No field changed.')))))
         : h('p', {class: 'empty'}, S('Chưa có phiên bản nào.', 'No revision yet.')),
     ]);
@@ -937,6 +1082,9 @@ window.FC = window.FC || {};
   async function screenRecords(ctx) {
     const status = ctx.query.get('status') || '';
     const data = await ctx.load('GET', '/api/inspections' + (status ? '?status=' + enc(status) : ''));
+    // What the screen before did (a draft discarded), said here once and focused so that it is read out.
+    const message = flash;
+    flash = null;
     ctx.draw(() => {
       const select = h('select', {id: 'status', class: 'select', name: 'status'},
         h('option', {value: ''}, S('Tất cả', 'All')),
@@ -947,6 +1095,7 @@ window.FC = window.FC || {};
       const items = data.items || [];
       return [
         heading(S('Phiếu', 'Records')),
+        message ? h('div', {class: 'status-message', role: 'status', id: 'flash', tabindex: '-1'}, h('p', {}, FC.t(message))) : null,
         h('form', {class: 'filters', onsubmit: (e) => e.preventDefault()},
           h('div', {class: 'field'}, h('label', {for: 'status', class: 'label'}, S('Trạng thái', 'Standing')), select)),
         h('p', {class: 'count', role: 'status'}, items.length >= kRecordsLimit
@@ -955,7 +1104,7 @@ window.FC = window.FC || {};
           : fmtNumber(items.length) + S(' phiếu', items.length === 1 ? ' record' : ' records')),
         recordTable(items, {id: 'records', comments: true, empty: S('Không có phiếu nào ở trạng thái này.', 'No record in this standing.')}),
       ];
-    });
+    }, message ? '#flash' : null);
   }
 
   async function screenReview(ctx) {
@@ -1005,9 +1154,9 @@ window.FC = window.FC || {};
     const number = ctx.params[0];
     let data = await ctx.load('GET', '/api/conflicts/' + enc(number));
     const region = alertRegion();
-    const done = statusRegion('resolve-result');
     const choices = {};  // field -> {take, value}: kept across language switches
     const nameOf = (f) => f.field || '_record';
+    let decided = null;  // after resolving here: [{label, value, from}] for each field, said in the success panel
 
     const who = (by, when) => [by, when].filter(Boolean).join(', ');
 
@@ -1039,10 +1188,10 @@ window.FC = window.FC || {};
         }
         return h('tr', {},
           h('th', {scope: 'row'}, label),
-          h('td', {}, fmtValue(f.base)),
-          h('td', {class: 'side side--applied'}, h('span', {class: 'side__value'}, fmtValue(f.applied)),
+          h('td', {}, fmtValue(oneLang(f.base))),
+          h('td', {class: 'side side--applied'}, h('span', {class: 'side__value'}, fmtValue(oneLang(f.applied))),
             h('span', {class: 'muted block'}, who(f.applied_by, f.applied_when)), radio('applied', S('Giữ giá trị này', 'Keep this'))),
-          h('td', {class: 'side side--other'}, h('span', {class: 'side__value'}, fmtValue(f.other)),
+          h('td', {class: 'side side--other'}, h('span', {class: 'side__value'}, fmtValue(oneLang(f.other))),
             h('span', {class: 'muted block'}, who(f.other_by, f.other_when)), radio('other', S('Lấy giá trị này', 'Take this'))),
           setCell);
       });
@@ -1076,12 +1225,22 @@ window.FC = window.FC || {};
           if (first) first.focus();
           return;
         }
+        const made = {};
+        for (const f of data.fields || []) made[nameOf(f)] = Object.assign({}, choices[nameOf(f)]);
         data = await ctx.load('POST', '/api/conflicts/' + enc(number) + '/resolve', {takes, sets});
+        // Each field's value as decided: the side taken, from the conflict as the service answers
+        // it, or the value typed. The typed boxes are emptied (the conflict is closed).
+        decided = (data.fields || []).map((f) => {
+          const c = made[nameOf(f)] || {};
+          const side = c.take === 'set' ? null : c.take === 'other' ? 'other' : 'applied';
+          return {label: f.label, field: f.field, take: c.take,
+            value: side ? f[side] : c.value, by: side ? f[side + '_by'] : null};
+        });
+        for (const key of Object.keys(choices)) choices[key] = {take: '', value: ''};
         view.redraw();
         standingChanged();
-        say(document.getElementById('resolve-result'), S('Đã quyết định. Kết quả sẽ được gửi lần đồng bộ sau.', 'Resolved. The decision goes with the next sync.'));
-        const h1 = main().querySelector('h1');
-        if (h1) h1.focus();
+        const panel = document.getElementById('resolve-result');
+        if (panel) panel.focus();
       }));
 
       return [
@@ -1090,9 +1249,31 @@ window.FC = window.FC || {};
         open ? h('p', {}, S('Chọn cho từng trường: giữ giá trị đang áp dụng, lấy giá trị kia, hoặc nhập giá trị đúng.',
           'For each field, keep the value applied, take the other, or type the right value.'))
           : h('p', {}, tag(S('Đã giải quyết', 'Resolved'), 'sent')),
-        region, done, form,
+        region, resultPanel(), form,
       ];
     };
+
+    // The success panel after resolving here: what each field now holds, and whose value it is.
+    function resultPanel() {
+      if (!decided) return null;
+      const valueOf = (d) => {
+        const shown = fmtValue(oneLang(d.value));
+        if (!d.field && d.take !== 'set') {
+          // The whole record: kept or deleted.
+          return oneLang(d.value) ? shown : S('giữ phiếu', 'the record kept');
+        }
+        return shown;
+      };
+      const from = (d) => d.take === 'set' ? S('giá trị bạn nhập', 'the value you typed')
+        : d.by ? S('giá trị của ', 'the value by ') + d.by
+          : d.take === 'other' ? S('giá trị kia', 'the other value') : S('giá trị đang áp dụng', 'the value applied');
+      return h('div', {class: 'status-message resolve-result', role: 'status', id: 'resolve-result', tabindex: '-1'},
+        h('h2', {class: 'resolve-result__title'}, S('Đã quyết định xung đột #', 'Conflict #') + (data.number || number) + S('', ' resolved')),
+        h('ul', {class: 'resolve-result__list'}, decided.map((d) => h('li', {},
+          h('strong', {}, FC.t(d.label) || d.field || S('Cả phiếu', 'The whole record')), ' = ',
+          h('strong', {}, valueOf(d)), ' (' + from(d) + ')'))),
+        h('p', {}, S('Kết quả sẽ được gửi lần đồng bộ sau.', 'The decision goes with the next sync.')));
+    }
     ctx.draw(draw);
   }
 
@@ -1100,10 +1281,10 @@ window.FC = window.FC || {};
 
   // The words for each count the API gives, in the order they are listed.
   const kCountWords = {
-    pushed: ['thay đổi đã gửi', 'changes sent'],
-    acknowledged: ['thay đổi máy chủ đã nhận', 'changes the server acknowledged'],
-    refused: ['thay đổi bị từ chối', 'changes refused'],
-    pulled: ['thay đổi đã nhận về', 'changes received'],
+    pushed: ['phiếu/hồ sơ đã gửi', 'records sent'],
+    acknowledged: ['phiếu/hồ sơ máy chủ đã nhận', 'records the server acknowledged'],
+    refused: ['phiếu/hồ sơ bị từ chối', 'records refused'],
+    pulled: ['phiếu/hồ sơ đã nhận về', 'records received'],
     attachments_sent: ['ảnh đã gửi', 'photos sent'],
     attachment_bytes_sent: ['dung lượng ảnh đã gửi', 'of photos sent'],
     attachments_refused: ['ảnh bị từ chối', 'photos refused'],
@@ -1144,10 +1325,10 @@ window.FC = window.FC || {};
     function progressText(s) {
       const t = s.total || {}, d = s.done || {};
       if (s.running && !t.changes && !t.upload_bytes && !d.bytes_sent && !d.bytes_received) return S('Đang bắt đầu…', 'Starting…');
-      let text = fmtNumber(d.pushed || 0) + '/' + fmtNumber(t.changes || 0) + S(' thay đổi', ' changes');
+      let text = fmtNumber(d.pushed || 0) + '/' + recordsCount(t.changes || 0);
       if (t.upload_bytes) text += ', ' + bytesOf(d.attachment_bytes_sent, t.upload_bytes) + S(' ảnh', ' of photos');
       text += ' · ' + S('đã gửi ', 'sent ') + fmtBytes(d.bytes_sent) + ', ' + S('đã nhận ', 'received ') + fmtBytes(d.bytes_received);
-      if (d.pulled) text += ' · ' + fmtNumber(d.pulled) + S(' thay đổi nhận về', ' changes received');
+      if (d.pulled) text += ' · ' + recordsCount(d.pulled) + S(' nhận về', ' received');
       return text;
     }
 
@@ -1167,7 +1348,7 @@ window.FC = window.FC || {};
         value: String(Math.min(d.attachment_bytes_sent || 0, t.upload_bytes))}) : null;
       FC.replace(progressBox,
         h('h2', {class: 'sync-progress__title'}, s.running ? S('Đang đồng bộ…', 'Syncing…') : S('Lần đồng bộ vừa rồi', 'The last sync')),
-        h('div', {class: 'sync-progress__row'}, h('label', {for: 'sync-progress'}, S('Thay đổi', 'Changes')), bar),
+        h('div', {class: 'sync-progress__row'}, h('label', {for: 'sync-progress'}, S('Phiếu/hồ sơ', 'Records')), bar),
         photos ? h('div', {class: 'sync-progress__row'}, h('label', {for: 'sync-photo-progress'}, S('Ảnh', 'Photos')), photos) : null,
         h('p', {class: 'progress-text', id: 'sync-progress-text'}, progressText(s)));
     }
@@ -1188,9 +1369,9 @@ window.FC = window.FC || {};
         FC.replace(resultBox,
           h('h2', {}, S('Đồng bộ chưa xong', 'The sync did not finish')),
           errorNodes({error: r.error}),
-          h('p', {}, S('Đã gửi ', 'Sent ') + fmtNumber(d.pushed || 0) + '/' + fmtNumber(t.changes || 0) + S(' thay đổi', ' changes') +
+          h('p', {}, S('Đã gửi ', 'Sent ') + fmtNumber(d.pushed || 0) + '/' + recordsCount(t.changes || 0) +
             (t.upload_bytes ? ', ' + bytesOf(d.attachment_bytes_sent, t.upload_bytes) + S(' ảnh', ' of photos') : '') + '. ' +
-            (left ? fmtNumber(left) + S(' thay đổi còn lại sẽ được gửi lần đồng bộ sau; không mất gì.', ' changes left go with the next sync; nothing is lost.')
+            (left ? recordsCount(left) + S(' còn lại sẽ được gửi lần đồng bộ sau; không mất gì.', ' left go with the next sync; nothing is lost.')
               : S('Phần còn lại sẽ được gửi lần đồng bộ sau; không mất gì.', 'What is left goes with the next sync; nothing is lost.'))));
       }
     }
@@ -1240,24 +1421,33 @@ window.FC = window.FC || {};
       }
     }
 
+    async function startSync() {
+      // A laptop not yet linked to the server has nothing to sync with: said here, without asking
+      // (the session is asked again first, in case `fieldcheck login` ran since the page opened).
+      if (!(session && session.server)) session = await ctx.load('GET', '/api/session');
+      if (!session.server) {
+        throw {error: {vi: 'Máy này chưa đăng nhập máy chủ tỉnh nên chưa đồng bộ được. Hãy xuất gói USB bên dưới, hoặc chạy lệnh `fieldcheck login --server ĐỊA_CHỈ --user TÊN` một lần.',
+          en: 'This laptop has not logged in to the provincial server, so it cannot sync. Export a USB bundle below, or run `fieldcheck login --server URL --user NAME` once.', details: []}};
+      }
+      try {
+        await ctx.load('POST', '/api/sync', {});
+      } catch (err) {
+        // 409: a sync already runs (follow it), or this laptop has no server (say so).
+        if (!(err && err.status === 409)) throw err;
+        const now = await ctx.load('GET', '/api/sync');
+        if (!now.running) throw err;
+      }
+      state.sync = Object.assign({}, state.sync, {running: true, result: null});
+      drawResult();
+      drawProgress();
+      drawButton();
+      ctx.later(poll, kSyncPollMs);
+    }
+
     const draw = () => {
       const s = session || {};
       button = h('button', {type: 'button', id: 'sync-now', class: 'button button--primary'});
-      button.addEventListener('click', busy(button, region, async () => {
-        try {
-          await ctx.load('POST', '/api/sync', {});
-        } catch (err) {
-          // 409: a sync already runs (follow it), or this laptop has no server (say so).
-          if (!(err && err.status === 409)) throw err;
-          const now = await ctx.load('GET', '/api/sync');
-          if (!now.running) throw err;
-        }
-        state.sync = Object.assign({}, state.sync, {running: true, result: null});
-        drawResult();
-        drawProgress();
-        drawButton();
-        ctx.later(poll, kSyncPollMs);
-      }));
+      button.addEventListener('click', busy(button, region, startSync));
       progressBox = h('div', {class: 'sync-progress', hidden: true, tabindex: '-1'});
       resultBox = h('div', {id: 'sync-result', class: 'sync-result', role: 'status', tabindex: '-1'});
       refusedBox = h('section', {class: 'section'});
@@ -1277,14 +1467,28 @@ window.FC = window.FC || {};
         FC.replace(bundleDone, h('p', {}, S('Đã xuất gói ', 'Bundle written: ') + name + S('. Chép tệp này vào USB.', '. Copy this file to the USB stick.')));
       }));
       const bundleDone = statusRegion('bundle-result');
-      const receiptInput = h('input', {type: 'file', id: 'receipt-file', class: 'file', 'aria-describedby': 'receipt-hint'});
+      // The browser's own file control speaks its own language ("Choose File"): hidden from sight
+      // (still focusable, and focused it lights its label up), with a label drawn as a button and
+      // the name of the file chosen beside it.
+      const receiptInput = h('input', {type: 'file', id: 'receipt-file', class: 'file-input visually-hidden',
+        'aria-describedby': 'receipt-hint receipt-chosen'});
+      const receiptChosen = h('span', {class: 'file-chosen', id: 'receipt-chosen'});
+      const showChosen = () => {
+        const file = receiptInput.files && receiptInput.files[0];
+        receiptChosen.classList.toggle('muted', !file);
+        receiptChosen.textContent = file ? S('Đã chọn: ', 'Chosen: ') + file.name : S('Chưa chọn tệp nào.', 'No file chosen yet.');
+      };
+      receiptInput.addEventListener('change', showChosen);
+      showChosen();
       const receiptButton = h('button', {type: 'submit', id: 'receipt-import', class: 'button button--secondary'}, S('Nhập biên nhận', 'Import receipt'));
       const receiptDone = statusRegion('receipt-result');
       const receiptForm = h('form', {class: 'receipt-form'},
         h('div', {class: 'field'},
-          h('label', {for: 'receipt-file', class: 'label'}, S('Tệp biên nhận', 'Receipt file')),
+          h('p', {class: 'label', id: 'receipt-label'}, S('Tệp biên nhận', 'Receipt file')),
           h('p', {class: 'hint', id: 'receipt-hint'}, S('Tệp máy chủ tỉnh viết cho gói USB bạn đã mang đi.', 'The file the provincial server wrote for the bundle you carried.')),
-          receiptInput),
+          h('div', {class: 'file-pick'}, receiptInput,
+            h('label', {for: 'receipt-file', class: 'button button--secondary file-label'}, S('Chọn tệp biên nhận…', 'Choose the receipt file…')),
+            receiptChosen)),
         h('div', {class: 'actions'}, receiptButton), receiptDone);
       receiptForm.addEventListener('submit', busy(receiptButton, region, async () => {
         const file = receiptInput.files && receiptInput.files[0];
@@ -1326,7 +1530,14 @@ window.FC = window.FC || {};
       return out;
     };
     ctx.draw(draw);
-    if (state.sync && state.sync.running) ctx.later(poll, kSyncPollMs);
+    if (state.sync && state.sync.running) {
+      ctx.later(poll, kSyncPollMs);
+    } else if (ctx.query.get('start') === '1') {
+      // Today's "Sync now": the sync starts as the screen opens. The address loses `start`, so
+      // that going back or reloading does not start another.
+      history.replaceState(null, '', '#/sync');
+      await busy(button, region, startSync)();
+    }
   }
 
   // ---------------------------------------------------------------- start

@@ -122,7 +122,8 @@ std::vector<Bilingual> recordIssues(const ChecklistTemplate& record, const Field
 /// 18.5 in English. Whole numbers of five digits or more are grouped by thousands.
 std::string formatNumber(double v, bool vi);
 
-/// The label a person sees for a stored answer: choice labels instead of codes.
+/// The label a person sees for a stored answer: choice labels instead of codes, numbers as
+/// Vietnamese write them (2.000.000, 18,5) with their unit, dates and times day first.
 std::string displayAnswer(const Question& question, const Value& value);
 
 }  // namespace fieldcheck
