@@ -1478,22 +1478,31 @@ window.FC = window.FC || {};
         receiptChosen.classList.toggle('muted', !file);
         receiptChosen.textContent = file ? S('Đã chọn: ', 'Chosen: ') + file.name : S('Chưa chọn tệp nào.', 'No file chosen yet.');
       };
-      receiptInput.addEventListener('change', showChosen);
+      const receiptError = h('p', {class: 'error-message', id: 'receipt-error', hidden: true},
+        h('span', {class: 'visually-hidden'}, S('Lỗi: ', 'Error: ')), S('Hãy chọn tệp biên nhận trước.', 'Choose the receipt file first.'));
+      const receiptField = h('div', {class: 'field'});
+      const markMissing = (missing) => {
+        receiptError.hidden = !missing;
+        receiptField.classList.toggle('field--error', missing);
+        receiptInput.setAttribute('aria-describedby', 'receipt-hint ' + (missing ? 'receipt-error ' : '') + 'receipt-chosen');
+      };
+      receiptInput.addEventListener('change', () => { showChosen(); markMissing(false); });
       showChosen();
       const receiptButton = h('button', {type: 'submit', id: 'receipt-import', class: 'button button--secondary'}, S('Nhập biên nhận', 'Import receipt'));
       const receiptDone = statusRegion('receipt-result');
       const receiptForm = h('form', {class: 'receipt-form'},
-        h('div', {class: 'field'},
+        FC.append(receiptField, [
           h('p', {class: 'label', id: 'receipt-label'}, S('Tệp biên nhận', 'Receipt file')),
           h('p', {class: 'hint', id: 'receipt-hint'}, S('Tệp máy chủ tỉnh viết cho gói USB bạn đã mang đi.', 'The file the provincial server wrote for the bundle you carried.')),
+          receiptError,
           h('div', {class: 'file-pick'}, receiptInput,
             h('label', {for: 'receipt-file', class: 'button button--secondary file-label'}, S('Chọn tệp biên nhận…', 'Choose the receipt file…')),
-            receiptChosen)),
+            receiptChosen)]),
         h('div', {class: 'actions'}, receiptButton), receiptDone);
       receiptForm.addEventListener('submit', busy(receiptButton, region, async () => {
         const file = receiptInput.files && receiptInput.files[0];
         if (!file) {
-          showError(region, {error: {vi: 'Hãy chọn tệp biên nhận trước.', en: 'Choose the receipt file first.', details: []}});
+          markMissing(true);
           receiptInput.focus();
           return;
         }
