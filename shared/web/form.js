@@ -9,14 +9,45 @@ window.FC = window.FC || {};
   /// for the same record): the Form last received, the answers typed but refused (422), the
   /// answers being saved, and whether the error summary of a finalize attempt is showing.
   const states = new WeakMap();
+  const kTypingPauseMs = 700;  // a typed answer is saved this long after the last keystroke
+
+  /// Every form state that may hold answers not sent yet: when the page is hidden or closed, their
+  /// typed text (and a signature drawn) goes out at once, with `keepalive` so the request outlives the page.
+  const live = new Set();
+  function pageHidden() {
+    for (const state of Array.from(live)) {
+      sendNow(state);
+      if (!state.root.isConnected && idle(state)) live.delete(state);
+    }
+  }
+  window.addEventListener('pagehide', pageHidden);
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') pageHidden(); });
+
+  /// Submitted to the province or approved: a supervisor reads it; amending takes a deliberate click.
+  function isLocked(form) {
+    return ['submitted', 'approved'].includes(form.standing && form.standing.code);
+  }
+
+  /// Whether this view offers fields to change: the core's `editable`, unless the record is locked
+  /// and nobody pressed "Amend" in this view.
+  function editableOf(state) {
+    return !!state.form.editable && (!isLocked(state.form) || state.amend);
+  }
+
+  function idle(state) {
+    return !Object.keys(state.dirty).length && !Object.keys(state.latest).length && state.saving === 0;
+  }
 
   /// Renders `form` (the core's Form, see client/app/API.md) into `container`.
   /// options: {ref: the record's number or id for the API (default form.number || form.id),
   ///           onForm(form): called after every successful save, confirm and finalize,
   ///           resume: scroll to (and focus) the first unanswered question after rendering}.
   /// Every answer is POSTed as typed text; the page never decides what is valid or what applies.
+  /// The element returned has flush(): a promise that settles once every answer typed (and a
+  /// signature drawn) has been sent and answered.
   FC.renderForm = function renderForm(container, form, options) {
     options = options || {};
+    for (const other of Array.from(live)) if (!other.root.isConnected && idle(other)) live.delete(other);
     let state = states.get(container);
     const ref = options.ref || form.number || form.id;
     if (!state || state.form.id !== form.id || !container.contains(state.root)) {
@@ -28,6 +59,7 @@ window.FC = window.FC || {};
       state.options = options;
       state.ref = ref;
     }
+    keepAmend(state);
     draw(state);
     if (options.resume) resume(state);
     return state.root;
@@ -38,7 +70,12 @@ window.FC = window.FC || {};
       container, form, options, ref,
       errors: {},       // question id -> {error: {vi,en}, text}: refused, nothing saved
       pending: {},      // question id -> text being saved
+      latest: {},       // question id -> the newest save of it not answered yet: {id, text, request}
+      dirty: {},        // question id -> {timer, save(keepalive)}: text typed, not sent yet
       queue: Promise.resolve(),
+      amend: false,     // a supervisor pressed "Amend" on a submitted or approved record, in this view
+      amendFor: form.standing && form.standing.code,
+      done: null,       // the record number just finalized: the success panel shows
       saving: 0,
       savedAt: null,    // Date of the last successful save
       failure: null,    // {vi,en} of the last save that did not reach the core
@@ -53,6 +90,8 @@ window.FC = window.FC || {};
     };
     FC.append(state.root, [state.status, state.body]);
     FC.replace(container, state.root);
+    state.root.flush = () => flush(state);
+    live.add(state);
     state.onLang = () => {
       if (state.root.isConnected) draw(state);
       else state.dispose();  // the page has moved on: this form listens no more
@@ -62,6 +101,7 @@ window.FC = window.FC || {};
       document.removeEventListener('fc-lang', state.onLang);
       for (const view of state.views.values()) view.dispose();
       state.views = new Map();
+      if (idle(state)) live.delete(state);
     };
     return state;
   }
@@ -83,14 +123,28 @@ window.FC = window.FC || {};
     const anchorTop = anchor ? anchor.getBoundingClientRect().top : null;
 
     const form = state.form;
-    state.root.classList.toggle('fc-form--readonly', !form.editable);
+    const editable = editableOf(state);
+    state.root.classList.toggle('fc-form--readonly', !editable);
     const shownIds = new Set();
     for (const section of form.sections || []) for (const q of section.questions || []) shownIds.add(q.id);
     // A refused answer to a question that no longer applies is no longer anyone's concern.
     for (const id of Object.keys(state.errors)) if (!shownIds.has(id)) delete state.errors[id];
+    for (const id of Object.keys(state.dirty)) {
+      if (!shownIds.has(id)) { clearTimeout(state.dirty[id].timer); delete state.dirty[id]; }
+    }
     drawStatus(state);
 
     const children = [];
+    if (state.done) {
+      if (!state.doneView || state.doneView.lang !== FC.lang) state.doneView = buildDone(state);
+      children.push(state.doneView.root);
+    }
+    if (form.editable && isLocked(form)) {
+      if (!state.amendView || state.amendView.lang !== FC.lang || state.amendView.amend !== state.amend) {
+        state.amendView = buildAmend(state);
+      }
+      children.push(state.amendView.root);
+    }
     if (state.summary) children.push(buildSummary(state, shownIds));
     // Checks across answers that concern no question shown here.
     const loose = (form.constraints || []).filter((c) => !(c.questions || []).some((id) => shownIds.has(id)));
@@ -140,7 +194,7 @@ window.FC = window.FC || {};
 
     // A supervisor may correct a finalized record (editable) but has nothing to finalize.
     const finalizable = !['finalized', 'submitted', 'approved'].includes(form.standing && form.standing.code);
-    if (form.editable && finalizable) {
+    if (editable && finalizable) {
       if (!state.finalizeView || state.finalizeView.lang !== FC.lang) state.finalizeView = createFinalize(state);
       state.finalizeView.update();
       children.push(state.finalizeView.root);
@@ -178,16 +232,24 @@ window.FC = window.FC || {};
     if (state.saving > 0) {
       text = FC.s('Đang lưu…', 'Saving…');
       kind = 'saving';
+    } else if (Object.keys(state.dirty).length > 0) {
+      // Typed, not sent yet (it goes about a second after the last keystroke, or on leaving the field).
+      text = FC.s('Chưa lưu…', 'Not saved yet…');
+      kind = 'unsaved';
     } else if (state.failure) {
       text = FC.s('Chưa lưu: ', 'Not saved: ') + FC.t(state.failure);
       kind = 'failed';
-    } else if (Object.keys(state.errors).length > 0) {
+    } else if (Object.keys(state.errors).some((id) => !stillTyping(state, id))) {
       text = FC.s('Có câu trả lời chưa lưu được: xem thông báo màu đỏ', 'An answer could not be saved: see the message in red');
       kind = 'failed';
+    } else if (Object.keys(state.errors).length > 0) {
+      // Refused while still being typed: said beside the field; the bar stays calm until it is left.
+      text = FC.s('Chưa lưu…', 'Not saved yet…');
+      kind = 'unsaved';
     } else if (state.savedAt) {
       text = FC.s('Đã lưu lúc ', 'Saved at ') + timeText(state.savedAt);
       kind = 'saved';
-    } else if (form.editable) {
+    } else if (editableOf(state)) {
       text = FC.s('Mỗi câu trả lời được lưu ngay khi nhập', 'Each answer is saved as soon as it is given');
     } else {
       text = '';
@@ -203,6 +265,13 @@ window.FC = window.FC || {};
     }
     if (state.statusParts.saved.textContent !== text) state.statusParts.saved.textContent = text;
     if (state.statusParts.progress.textContent !== progress) state.statusParts.progress.textContent = progress;
+  }
+
+  /// Whether the refused answer of question `id` is the text still being typed in its focused field.
+  function stillTyping(state, id) {
+    const active = document.activeElement;
+    return !!active && active.id === `input-${id}` && state.body.contains(active) &&
+      'value' in active && active.value === state.errors[id].text;
   }
 
   function timeText(date) {
@@ -254,14 +323,14 @@ window.FC = window.FC || {};
 
   /// What a question's element is made from: when it changes, the element is made anew.
   function viewKey(state, q) {
-    return [FC.lang, q.type, state.form.editable ? 1 : 0, (q.choices || []).map((c) => c.code).join(','),
+    return [FC.lang, q.type, editableOf(state) ? 1 : 0, (q.choices || []).map((c) => c.code).join(','),
             q.max_length > 200 ? 1 : 0, q.unit || '', q.required ? 1 : 0].join('|');
   }
 
   /// One question's element: {key, wrapper, update(q), dispose()}. update(q) brings the inputs,
   /// the error message and the checks in line with the question `q` of a new Form.
   function createView(state, q) {
-    const editable = !!state.form.editable;
+    const editable = editableOf(state);
     const view = {key: viewKey(state, q), q, media: null, mediaKey: null};
     view.wrapper = h('div', {class: 'fc-q', id: `q-${q.id}`, dataset: {question: q.id, type: q.type}});
     view.slot = h('div', {class: 'fc-q__error'});
@@ -296,7 +365,8 @@ window.FC = window.FC || {};
       const built = buildInput(state, view, hintId);
       FC.append(view.wrapper, [labelOf(q, `input-${q.id}`), hintNode(q, hintId), view.slot, built.field, view.checks]);
       setValue = built.setValue;
-      describe = (ids) => setDescribed(built.input, ids.concat(q.unit ? [`unit-${q.id}`] : []));
+      describe = (ids) => setDescribed(built.input, ids.concat(q.unit ? [`unit-${q.id}`] : [],
+        built.input.type === 'date' || built.input.type === 'datetime-local' ? [`shown-${q.id}`] : []));
       view.input = built.input;
     }
 
@@ -415,33 +485,102 @@ window.FC = window.FC || {};
           input = h('input', Object.assign({class: 'fc-input', type: 'text', autocomplete: 'off'}, common));
         }
     }
+    const isDate = input.type === 'date' || input.type === 'datetime-local';
+    // Beside a date: the saved answer as Vietnamese write it (15/12/2026), whatever order the
+    // browser's own control shows (an English Chromium shows mm/dd/yyyy).
+    const shown = isDate ? h('span', {class: 'fc-date__shown', id: `shown-${q.id}`}) : null;
+    let dateNote = null;  // the date left half typed: not saved, said beside the field
+
     // `rendered`: the text the field was last given (by a Form, or by a commit). A field whose
-    // text differs from it is being typed in: a Form arriving then leaves it alone.
+    // text differs from it is being typed in: a Form arriving then leaves it alone, and so does a
+    // Form answering a save made while typing (the core's "2.000.000" waits until the field is left).
     const setValue = () => {
       const text = shownInput(state, view.q);
-      if (input.value === input.dataset.rendered || document.activeElement !== input) {
-        if (input.value !== text) input.value = text;
-      }
-      input.dataset.rendered = text;
+      const focused = document.activeElement === input;
+      const hold = focused && (input.value !== input.dataset.rendered || view.typingSave);
+      if (!hold && input.value !== text) input.value = text;
+      input.dataset.rendered = hold ? input.dataset.rendered : text;
+      if (shown) drawShown();
       input.dispatchEvent(new CustomEvent('fc-value'));
     };
-    // Saved when the answer is given (change, or leaving the field), not on every keystroke.
-    const save = () => {
-      // A date typed halfway reads as "": that is not the person clearing the answer.
-      if (input.validity && input.validity.badInput) return;
-      input.dataset.rendered = input.value;
-      commit(state, view.q, input.value);
+    const drawShown = () => {
+      const cur = view.q;
+      const parts = [];
+      if (dateNote) parts.push(h('span', {class: 'fc-date__note'}, dateNote));
+      else if (cur.input) parts.push(FC.s('Đã lưu: ', 'Saved: '), h('strong', {lang: 'vi'}, cur.shown || FC.answerText(cur, 'vi')));
+      FC.replace(shown, parts);
     };
-    input.addEventListener('change', save);
-    input.addEventListener('blur', save);
+
+    const cancel = () => {
+      const pending = state.dirty[view.q.id];
+      if (pending) clearTimeout(pending.timer);
+      delete state.dirty[view.q.id];
+    };
+    /// Sends the field's text now (as the core's input for it): on change, on leaving the field,
+    /// on Enter, ~700 ms after the last keystroke, and when the page is hidden (keepalive).
+    const save = (how) => {
+      cancel();
+      view.typingSave = how === 'typing';
+      if (isDate) {
+        const text = input.value;
+        // A date typed halfway reads as "" (badInput), or as year 0002, 0020, 0202 while its year
+        // is typed: neither is the person's answer. Saved once its year is 1900 or later, or empty.
+        const year = /^(\d{4,6})-/.exec(text);
+        const complete = !(input.validity && input.validity.badInput) && (text === '' || (year && Number(year[1]) >= 1900));
+        if (!complete) {
+          if (how === 'leave' || how === 'flush' || how === 'hidden') {
+            dateNote = FC.s('Chưa lưu: hãy nhập đủ ngày, tháng và năm (4 chữ số).',
+                            'Not saved: enter the day, the month and the year (4 digits).');
+            drawShown();
+            state.dirty[view.q.id] = {timer: null, save};
+          }
+          drawStatus(state);
+          return;
+        }
+        if (dateNote) { dateNote = null; drawShown(); }
+      } else if (input.validity && input.validity.badInput) {
+        drawStatus(state);
+        return;
+      }
+      input.dataset.rendered = input.value;
+      commit(state, view.q, input.value, how === 'hidden');
+      drawStatus(state);
+    };
+    const later = (ms) => {
+      const pending = state.dirty[view.q.id] || (state.dirty[view.q.id] = {timer: null, save});
+      clearTimeout(pending.timer);
+      pending.timer = ms === null ? null : setTimeout(() => save('typing'), ms);
+      drawStatus(state);
+    };
+    if (isDate) {
+      // Picked from the calendar, or typed to the last digit: saved (after a pause while the
+      // field keeps the focus, so the minutes of a time are not saved digit by digit).
+      input.addEventListener('change', () => {
+        if (document.activeElement === input) later(kTypingPauseMs); else save('change');
+      });
+      input.addEventListener('input', () => {
+        if (input.value !== input.dataset.rendered || (input.validity && input.validity.badInput)) {
+          if (!state.dirty[view.q.id]) later(null);
+        }
+      });
+    } else {
+      input.addEventListener('input', () => {
+        if (input.value === input.dataset.rendered && !state.errors[view.q.id]) cancel();
+        else later(kTypingPauseMs);
+        drawStatus(state);
+      });
+      input.addEventListener('change', () => save('change'));
+    }
+    input.addEventListener('blur', () => save('leave'));
     if (input.tagName === 'INPUT' && input.type === 'text') {
-      input.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); save(); } });
+      input.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); save('enter'); } });
     }
 
     let field = input;
     if (q.unit) {
       field = h('div', {class: 'fc-input-wrapper'}, input, h('span', {class: 'fc-input-suffix', id: `unit-${q.id}`}, q.unit));
     }
+    if (shown) field = h('div', {class: 'fc-date'}, field, shown);
     if (q.type === 'gps') field = h('div', {class: 'fc-gps'}, field, buildLocate(state, view, input));
     if (input.tagName === 'TEXTAREA') field = h('div', {class: 'fc-textarea-wrapper'}, field, buildCount(view, input));
     return {field, input, setValue};
@@ -500,10 +639,12 @@ window.FC = window.FC || {};
   /// Photo and signature fields come from media.js; the node is kept while the photo is the same,
   /// so a camera preview or a signature being drawn survives another answer being saved.
   function mediaNode(state, view, q, msg) {
-    const key = q.photo ? q.photo.sha256 : '';
+    const key = (q.photo ? q.photo.sha256 : '') + (editableOf(state) ? '|edit' : '|read');
     if (!view.media || view.mediaKey !== key) {
       disposeNode(view.media);
-      view.media = FC.photoField(q, state.form, (form) => received(state, form, q.id));
+      // A locked record shows its pictures read-only until "Amend" is pressed.
+      const form = editableOf(state) === !!state.form.editable ? state.form : Object.assign({}, state.form, {editable: false});
+      view.media = FC.photoField(q, form, (answered) => received(state, answered, q.id));
       view.mediaKey = key;
     }
     if (typeof view.media.fcSetMessage === 'function') view.media.fcSetMessage(msg);
@@ -569,7 +710,7 @@ window.FC = window.FC || {};
         FC.t(m.message)));
     if (confirmed) {
       node.append(h('p', {class: 'fc-check__by'}, FC.s('Đã xác nhận bởi ', 'Confirmed by ') + (m.confirmed_by || '')));
-    } else if (warning && state.form.editable) {
+    } else if (warning && editableOf(state)) {
       const button = h('button', {class: 'fc-button fc-button--warning', type: 'button', 'aria-describedby': id,
         dataset: {confirm: m.constraint}}, FC.s('Xác nhận cảnh báo này', 'Confirm this warning'));
       button.addEventListener('click', () => confirmWarning(state, m.constraint, button, node));
@@ -662,6 +803,55 @@ window.FC = window.FC || {};
     return {root, update, lang: FC.lang};
   }
 
+  // ---- the panels above the questions ----
+
+  /// Finalized: said at the top, where the focus goes, with the way to send it.
+  function buildDone(state) {
+    const number = state.done;
+    const root = h('div', {class: 'fc-done', id: 'finalized', role: 'status', tabindex: '-1',
+                           'aria-labelledby': 'finalized-title'},
+      h('h2', {class: 'fc-done__title', id: 'finalized-title'}, FC.s(`Đã hoàn tất ${number}.`, `Finalized ${number}.`)),
+      h('p', {class: 'fc-done__text'}, FC.s('Phiếu sẽ được gửi khi đồng bộ. ', 'It will be sent with the next sync. '),
+        h('a', {href: '#/sync', class: 'fc-done__link', id: 'finalized-sync'}, FC.s('Đồng bộ ngay', 'Sync now'))));
+    return {root, lang: FC.lang};
+  }
+
+  /// A submitted or approved record opens read-only, even for a supervisor who may correct it:
+  /// one stray click must not amend the inspector's record. "Amend" opens the fields, in this view.
+  function buildAmend(state) {
+    const code = state.form.standing && state.form.standing.code;
+    if (state.amend) {
+      return {lang: FC.lang, amend: true, root: h('div', {class: 'fc-amend fc-amend--on', id: 'amend-note', role: 'note'},
+        h('p', {class: 'fc-amend__text'}, FC.s('Bạn đang sửa phiếu ' + (code === 'approved' ? 'đã duyệt' : 'đã gửi') +
+          ' của người kiểm tra. Mỗi thay đổi được lưu ngay và ghi vào lịch sử.',
+          'You are amending the inspector\'s ' + (code === 'approved' ? 'approved' : 'submitted') +
+          ' record. Each change is saved at once and kept in its history.')))};
+    }
+    const button = h('button', {class: 'fc-button fc-button--secondary', type: 'button', id: 'amend'},
+      FC.s('Sửa phiếu (giám sát viên)', 'Amend (supervisor)'));
+    button.addEventListener('click', () => {
+      state.amend = true;
+      draw(state);
+      const note = document.getElementById('amend-note');
+      const first = state.body.querySelector('.fc-q input:not([type=hidden]), .fc-q textarea');
+      if (first) first.focus();
+      else if (note) { note.setAttribute('tabindex', '-1'); note.focus(); }
+    });
+    return {lang: FC.lang, amend: false, root: h('div', {class: 'fc-amend', id: 'amend-box'},
+      h('p', {class: 'fc-amend__text'}, FC.s('Phiếu ' + (code === 'approved' ? 'đã duyệt' : 'đã gửi') + ': chỉ xem.',
+        (code === 'approved' ? 'Approved' : 'Submitted') + ' record: read only.')),
+      button)};
+  }
+
+  /// "Amend" holds for the record as it stood when pressed: once its standing changes, it reads again.
+  function keepAmend(state) {
+    const code = state.form.standing && state.form.standing.code;
+    if (state.amendFor !== code) {
+      state.amend = false;
+      state.amendFor = code;
+    }
+  }
+
   // ---- talking to the core ----
 
   function path(state, what) {
@@ -671,6 +861,7 @@ window.FC = window.FC || {};
   /// A Form arrived after a successful save: it becomes the form shown, and the page shell hears of it.
   function received(state, form, questionId) {
     state.form = form;
+    keepAmend(state);
     state.failure = null;
     state.savedAt = new Date();
     if (questionId) delete state.errors[questionId];
@@ -678,30 +869,100 @@ window.FC = window.FC || {};
     if (typeof state.options.onForm === 'function') state.options.onForm(form);
   }
 
-  /// Saves one answer as typed, after the saves before it (so Forms arrive in order).
-  function commit(state, q, text) {
+  /// POSTs `body` to the record's `what`, as FC.api does; with `keepalive` the request outlives the
+  /// page (sent as it is hidden or closed). Rejects as FC.api does: {status, error, body}.
+  async function post(state, what, body, keepalive) {
+    if (!keepalive) return FC.api('POST', path(state, what), body);
+    let response;
+    try {
+      response = await fetch(path(state, what), {method: 'POST', credentials: 'same-origin', keepalive: true,
+        headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)});
+    } catch (e) {
+      throw {status: 0, error: {vi: 'Chương trình fieldcheck ui đã dừng. Chạy lại lệnh fieldcheck ui.',
+                                en: 'The fieldcheck ui program has stopped. Run fieldcheck ui again.', details: []}};
+    }
+    const type = response.headers.get('Content-Type') || '';
+    const data = type.includes('application/json') ? await response.json() : null;
+    if (!response.ok) throw {status: response.status, error: (data && data.error) || {vi: 'Lỗi', en: 'Error', details: []}, body: data};
+    return data;
+  }
+
+  /// Sends an answer's request now, before its turn, with keepalive (the page is going away).
+  function sendEarly(state, entry) {
+    entry.request = post(state, 'answer', {question: entry.id, text: entry.text}, true);
+    entry.request.catch(() => {});  // handled in its turn in the queue; not an unhandled rejection meanwhile
+  }
+
+  /// The page is hidden or closed: every text typed and every save still waiting goes out now.
+  function sendNow(state) {
+    for (const pending of Object.values(state.dirty)) pending.save('hidden');
+    for (const entry of Object.values(state.latest)) if (!entry.request) sendEarly(state, entry);
+    for (const view of state.views.values()) {
+      if (view.media && typeof view.media.fcFlush === 'function') view.media.fcFlush(true);
+    }
+  }
+
+  /// Settles once every answer typed and every signature drawn is saved (or refused): finalize waits for it.
+  async function flush(state) {
+    for (const pending of Object.values(state.dirty)) pending.save('flush');
+    const media = [];
+    for (const view of state.views.values()) {
+      if (view.media && typeof view.media.fcFlush === 'function') media.push(Promise.resolve(view.media.fcFlush()).catch(() => {}));
+    }
+    await Promise.all(media);
+    let queue;
+    do {
+      queue = state.queue;
+      await queue;
+    } while (queue !== state.queue);
+  }
+
+  /// Saves one answer as typed, after the saves before it (so Forms arrive in order). Returns the queue.
+  function commit(state, q, text, keepalive) {
     const now = shownInput(state, q);
-    if (text === now && !state.errors[q.id]) return;
-    if (state.errors[q.id] && state.errors[q.id].text === text && !Object.prototype.hasOwnProperty.call(state.pending, q.id)) return;
+    if (text === now && !state.errors[q.id]) return state.queue;
+    if (state.errors[q.id] && state.errors[q.id].text === text && !Object.prototype.hasOwnProperty.call(state.pending, q.id)) return state.queue;
     state.pending[q.id] = text;
     state.saving += 1;
+    const entry = {id: q.id, text, request: null};
+    state.latest[q.id] = entry;
+    if (keepalive) sendEarly(state, entry);
     drawStatus(state);
     state.queue = state.queue.then(async () => {
+      // A newer text of this question already went out (the page was being hidden): sending this
+      // older one now would undo it.
+      const newer = state.latest[q.id];
+      if (!entry.request && newer && newer !== entry && newer.request) {
+        state.saving -= 1;
+        drawStatus(state);
+        return;
+      }
       try {
-        const form = await FC.api('POST', path(state, 'answer'), {question: q.id, text});
-        delete state.pending[q.id];
+        if (!entry.request) entry.request = post(state, 'answer', {question: q.id, text}, false);
+        const form = await entry.request;
         state.saving -= 1;
-        delete state.errors[q.id];
-        received(state, form, q.id);
+        const last = state.latest[q.id] === entry;
+        if (last) {
+          delete state.pending[q.id];
+          delete state.latest[q.id];
+          delete state.errors[q.id];
+        }
+        received(state, form, last ? q.id : null);
       } catch (failure) {
-        delete state.pending[q.id];
         state.saving -= 1;
+        const last = state.latest[q.id] === entry;
         const error = (failure && failure.error) || {vi: 'Lỗi', en: 'Error'};
-        state.errors[q.id] = {error, text};
+        if (last) {
+          delete state.pending[q.id];
+          delete state.latest[q.id];
+          // Refused (422): said beside the field, the text kept to correct; the focus stays where it is.
+          state.errors[q.id] = {error, text};
+        }
         if (failure && failure.status !== 422) state.failure = error;
         draw(state);
       }
     });
+    return state.queue;
   }
 
   function confirmWarning(state, constraint, button, check) {
@@ -730,15 +991,24 @@ window.FC = window.FC || {};
     });
   }
 
-  function finalize(state, button) {
+  async function finalize(state, button) {
     button.disabled = true;
+    // What was typed a moment ago, or signed, is saved first: finalize judges the record as it shows.
+    await flush(state);
     state.queue = state.queue.then(async () => {
       try {
         const form = await FC.api('POST', path(state, 'finalize'), {});  // every POST is JSON (API.md)
         button.disabled = false;
         state.summary = false;
         state.finalizeFailure = null;
+        state.done = form.number || state.ref;
+        state.doneView = null;
         received(state, form, null);
+        const panel = document.getElementById('finalized');
+        if (panel) {
+          panel.scrollIntoView({block: 'start'});
+          panel.focus({preventScroll: true});
+        }
       } catch (failure) {
         button.disabled = false;
         const body = failure && failure.body;
