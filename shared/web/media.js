@@ -9,6 +9,11 @@ window.FC = window.FC || {};
   const kJpegQuality = 0.85;
   const kSignatureWidthPx = 600;        // the pad's drawing size (CSS scales it to the column)
   const kSignatureHeightPx = 200;
+  const kSignaturePauseMs = 800;        // a signature is saved this long after a stroke ends
+
+  /// What a pad held when its signature was saved, by record and question: the pad made anew for
+  /// the Form that names that signature shows it again, so a stroke added after a pause adds to it.
+  const pads = new Map();
 
   function failure(vi, en) {
     return {error: {vi, en, details: []}};
@@ -90,16 +95,20 @@ window.FC = window.FC || {};
     const status = h('p', {class: 'fc-photo__status', id: statusId, role: 'status', 'aria-live': 'polite'});
     let stream = null;
 
+    const currentSlot = h('div', {class: 'fc-photo__shown'}, current());
     const root = h(editable ? 'fieldset' : 'div', {class: 'fc-fieldset fc-photo' + (question.type === 'signature' ? ' fc-photo--signature' : '')},
       h(editable ? 'legend' : 'h3', {class: 'fc-label fc-legend'}, FC.t(question.label),
         question.required || !editable ? null : h('span', {class: 'fc-optional'}, FC.s(' (không bắt buộc)', ' (optional)'))),
       question.hint ? h('div', {class: 'fc-hint', id: hintId}, FC.t(question.hint)) : null,
       messageSlot,
-      current());
+      currentSlot);
 
     let fileInput = null;
     // Declared before the read-only return: stopCamera (fcDispose) reads it either way.
     let cameraPanel = null;
+    let flushPad = null;  // the pad's: saves a signature drawn and not saved yet
+    let sending = null;   // the upload running, if any
+    root.fcFlush = (keepalive) => (flushPad ? flushPad(keepalive) : null) || sending || Promise.resolve();
     const describe = (messageId) => [hintId, messageId, statusId].filter(Boolean).join(' ');
     root.fcSetMessage = (node) => {
       FC.replace(messageSlot, node);
@@ -150,18 +159,50 @@ window.FC = window.FC || {};
           ? FC.s('Chưa có chữ ký.', 'No signature yet.') : FC.s('Chưa có ảnh.', 'No picture yet.'));
       }
       const name = photo.name || photo.sha256;
-      if (photo.local === false) {
-        // Synced from a colleague's laptop: the record names it, the server holds it.
-        return h('p', {class: 'fc-photo__none'}, name + FC.s(
-          ': ảnh ở máy chủ, chưa có trên máy này (giám sát viên tải bằng lệnh fieldcheck attachment fetch).',
-          ': the picture is on the server, not on this laptop (supervisors fetch it with fieldcheck attachment fetch).'));
-      }
+      // Synced from a colleague's laptop: the record names it, the server holds it.
+      if (photo.local === false) return remote(photo, name);
+      return figure(photo, name);
+    }
+
+    function figure(photo, name) {
       return h('figure', {class: 'fc-photo__current'},
-        h('a', {href: photo.url, target: '_blank', rel: 'noopener', class: 'fc-photo__link'},
+        h('a', {href: photo.url, target: '_blank', rel: 'noopener', class: 'fc-photo__link', id: `photo-link-${id}`},
           h('img', {class: 'fc-photo__thumb', src: photo.url,
                     alt: FC.s('Ảnh hiện tại: ', 'Current picture: ') + name}),
           h('span', {class: 'fc-visually-hidden'}, FC.s(' (mở ảnh cỡ lớn)', ' (open full size)'))),
         h('figcaption', {class: 'fc-photo__name'}, name));
+    }
+
+    /// A picture only the server holds: said so, with a button that brings it to this laptop
+    /// (POST /api/photos/SHA/fetch), after which its thumbnail shows.
+    function remote(photo, name) {
+      const noteId = `fetch-status-${id}`;
+      const note = h('p', {class: 'fc-photo__status', id: noteId, role: 'status', 'aria-live': 'polite'});
+      const button = h('button', {class: 'fc-button fc-button--secondary', type: 'button', id: `fetch-${id}`,
+                                  'aria-describedby': noteId}, FC.s('Tải ảnh về máy này', 'Download this photo'));
+      button.addEventListener('click', async () => {
+        button.disabled = true;
+        note.className = 'fc-photo__status';
+        FC.replace(note, FC.s('Đang tải ảnh về máy này…', 'Downloading the photo to this laptop…'));
+        try {
+          await FC.api('POST', `/api/photos/${encodeURIComponent(photo.sha256)}/fetch`, {});
+          photo.local = true;
+          FC.replace(currentSlot, figure(photo, name));
+          const link = document.getElementById(`photo-link-${id}`);
+          if (link && root.contains(link)) link.focus();
+        } catch (e) {
+          button.disabled = false;
+          const error = (e && e.error) || {vi: 'lỗi', en: 'error'};
+          const details = (error.details || []).map((d) => FC.t(d)).filter(Boolean);
+          note.className = 'fc-photo__status fc-photo__status--error';
+          FC.replace(note, FC.s('Chưa tải được ảnh: ', 'The photo was not downloaded: ') + [FC.t(error)].concat(details).join(' '));
+        }
+      });
+      return h('div', {class: 'fc-photo__remote'},
+        h('p', {class: 'fc-photo__none'}, name + FC.s(': ảnh có trên máy chủ, chưa tải về máy này.',
+                                                        ': the picture is on the server, not on this laptop yet.')),
+        h('div', {class: 'fc-photo__actions'}, button),
+        note);
     }
 
     function say(text, kind) {
@@ -174,26 +215,45 @@ window.FC = window.FC || {};
       for (const el of root.querySelectorAll('button, input')) el.disabled = on;
     }
 
-    /// Scales and uploads one image; the Form answered goes to onForm.
-    async function send(blob, alreadyScaled) {
-      busy(true);
-      try {
-        say(FC.s('Đang chuẩn bị ảnh…', 'Preparing the picture…'));
-        const ready = alreadyScaled ? blob : await FC.scaleImage(blob);
-        say(FC.s(`Đang tải ảnh lên (${sizeText(ready.size)})…`, `Uploading the picture (${sizeText(ready.size)})…`));
-        const ref = encodeURIComponent(form.number || form.id);
-        const answered = await FC.api('POST', `/api/inspections/${ref}/photo?question=${encodeURIComponent(id)}`,
-                                      ready, ready.type || 'application/octet-stream');
-        say(FC.s('Đã lưu ảnh.', 'Picture saved.'), 'saved');
-        busy(false);
-        stopCamera();
-        if (typeof onForm === 'function') onForm(answered);
-      } catch (e) {
-        busy(false);
-        const error = (e && e.error) || {vi: 'lỗi', en: 'error'};
-        const details = (error.details || []).map((d) => FC.t(d)).filter(Boolean);
-        say(FC.s('Chưa lưu ảnh: ', 'Picture not saved: ') + [FC.t(error)].concat(details).join(' '), 'error');
-      }
+    /// Scales and uploads one image; the Form answered goes to onForm. options: {scaled: true when
+    /// it needs no scaling, signature: {say(text, kind), saved(form)} for a signature drawn on the pad}.
+    function send(blob, options) {
+      options = options || {};
+      const tell = options.signature ? options.signature.say : say;
+      sending = (async () => {
+        busy(true);
+        try {
+          if (options.signature) {
+            tell(FC.s('Đang lưu chữ ký…', 'Saving the signature…'));
+          } else {
+            say(FC.s('Đang chuẩn bị ảnh…', 'Preparing the picture…'));
+          }
+          const ready = options.scaled ? blob : await FC.scaleImage(blob);
+          if (!options.signature) {
+            say(FC.s(`Đang tải ảnh lên (${sizeText(ready.size)})…`, `Uploading the picture (${sizeText(ready.size)})…`));
+          }
+          const answered = await FC.api('POST', uploadPath(), ready, ready.type || 'application/octet-stream');
+          if (options.signature) options.signature.saved(answered);
+          else say(FC.s('Đã lưu ảnh.', 'Picture saved.'), 'saved');
+          busy(false);
+          stopCamera();
+          if (typeof onForm === 'function') onForm(answered);
+        } catch (e) {
+          busy(false);
+          const error = (e && e.error) || {vi: 'lỗi', en: 'error'};
+          const details = (error.details || []).map((d) => FC.t(d)).filter(Boolean);
+          tell((options.signature ? FC.s('Chưa lưu chữ ký: ', 'Signature not saved: ') : FC.s('Chưa lưu ảnh: ', 'Picture not saved: ')) +
+               [FC.t(error)].concat(details).join(' '), 'error');
+        } finally {
+          sending = null;
+        }
+      })();
+      return sending;
+    }
+
+    function uploadPath() {
+      const ref = encodeURIComponent(form.number || form.id);
+      return `/api/inspections/${ref}/photo?question=${encodeURIComponent(id)}`;
     }
 
     function cameraButton() {
@@ -259,16 +319,38 @@ window.FC = window.FC || {};
 
     // ---- the signature pad ----
 
+    /// The pad: a signature is saved by itself 0.8 s after a stroke ends (another stroke started
+    /// before then waits with it); "Clear" empties the pad to sign again (the new one replaces the old).
     function signaturePad() {
+      const padKey = `${form.id}|${id}`;
+      const padStatusId = `pad-status-${id}`;
+      const padStatus = h('p', {class: 'fc-signature__status', id: padStatusId, role: 'status', 'aria-live': 'polite'});
+      const padSay = (text, kind) => {
+        padStatus.className = 'fc-signature__status' + (kind ? ' fc-signature__status--' + kind : '');
+        FC.replace(padStatus, text);
+      };
       const canvas = h('canvas', {class: 'fc-signature__canvas', id: `pad-${id}`,
-        width: kSignatureWidthPx, height: kSignatureHeightPx, role: 'img',
+        width: kSignatureWidthPx, height: kSignatureHeightPx, role: 'img', 'aria-describedby': padStatusId,
         'aria-label': FC.s('Khung ký tên: ký bằng chuột, ngón tay hoặc bút', 'Signature pad: sign with the mouse, a finger or a pen')});
       const context = canvas.getContext('2d');
       context.lineCap = 'round';
       context.lineJoin = 'round';
       context.strokeStyle = '#0b0c0c';
       let inked = false;
+      let unsaved = false;  // strokes drawn since the last save
+      let timer = null;
       let drawing = null;  // the pointer drawing and its last point
+
+      // The signature this Form names, as it was drawn here: shown again on the pad.
+      const kept = pads.get(padKey);
+      if (kept && question.photo && kept.sha256 === question.photo.sha256) {
+        context.putImageData(kept.image, 0, 0);
+        inked = true;
+        if (!kept.told) {
+          kept.told = true;
+          padSay(FC.s('Đã lưu chữ ký.', 'Signature saved.'), 'saved');
+        }
+      }
 
       const point = (e) => {
         const rect = canvas.getBoundingClientRect();
@@ -286,11 +368,14 @@ window.FC = window.FC || {};
       canvas.addEventListener('pointerdown', (e) => {
         if (e.button !== 0 && e.pointerType === 'mouse') return;
         e.preventDefault();
+        clearTimeout(timer);
+        timer = null;
         canvas.setPointerCapture(e.pointerId);
         const p = point(e);
         drawing = {pointerId: e.pointerId, last: p};
         line(p, {x: p.x + 0.01, y: p.y + 0.01, pressure: p.pressure});  // a dot for a tap
         inked = true;
+        unsaved = true;
       });
       canvas.addEventListener('pointermove', (e) => {
         if (!drawing || e.pointerId !== drawing.pointerId) return;
@@ -302,34 +387,72 @@ window.FC = window.FC || {};
           drawing.last = p;
         }
       });
-      const end = (e) => { if (drawing && e.pointerId === drawing.pointerId) drawing = null; };
+      const end = (e) => {
+        if (!drawing || e.pointerId !== drawing.pointerId) return;
+        drawing = null;
+        padSay(FC.s('Chưa lưu chữ ký…', 'Signature not saved yet…'));
+        clearTimeout(timer);
+        timer = setTimeout(() => saveSignature(false), kSignaturePauseMs);
+      };
       canvas.addEventListener('pointerup', end);
       canvas.addEventListener('pointercancel', end);
+
+      /// Uploads what the pad holds; with `keepalive` (the page is going away) at once, synchronously.
+      const saveSignature = (keepalive) => {
+        clearTimeout(timer);
+        timer = null;
+        if (!unsaved || !inked) return sending;
+        unsaved = false;
+        const image = context.getImageData(0, 0, canvas.width, canvas.height);
+        const saved = (answered) => {
+          let sha256 = null;
+          for (const section of (answered && answered.sections) || []) {
+            for (const q of section.questions || []) if (q.id === id && q.photo) sha256 = q.photo.sha256;
+          }
+          if (sha256) pads.set(padKey, {sha256, image, told: false});
+          padSay(FC.s('Đã lưu chữ ký.', 'Signature saved.'), 'saved');
+        };
+        if (keepalive) {
+          const bytes = atob(canvas.toDataURL('image/png').split(',')[1]);
+          const data = new Uint8Array(bytes.length);
+          for (let i = 0; i < bytes.length; i += 1) data[i] = bytes.charCodeAt(i);
+          const request = fetch(uploadPath(), {method: 'POST', credentials: 'same-origin', keepalive: true,
+            headers: {'Content-Type': 'image/png'}, body: new Blob([data], {type: 'image/png'})});
+          sending = request.then(async (response) => {
+            if (!response.ok) { unsaved = true; return; }
+            const answered = await response.json();
+            saved(answered);
+            if (typeof onForm === 'function') onForm(answered);
+          }).catch(() => { unsaved = true; }).finally(() => { sending = null; });
+          return sending;
+        }
+        return canvasToBlob(canvas, 'image/png')
+          .then((blob) => send(blob, {scaled: true, signature: {say: padSay, saved}}))
+          .catch((e) => { unsaved = true; padSay(FC.t(e && e.error), 'error'); });
+      };
+      flushPad = (keepalive) => (unsaved ? saveSignature(keepalive) : null);
 
       const clear = h('button', {class: 'fc-button fc-button--secondary', type: 'button', id: `pad-clear-${id}`},
         FC.s('Xoá', 'Clear'));
       clear.addEventListener('click', () => {
         context.clearRect(0, 0, canvas.width, canvas.height);
+        clearTimeout(timer);
+        timer = null;
         inked = false;
-        say('');
-      });
-      const save = h('button', {class: 'fc-button fc-button--primary', type: 'button', id: `pad-save-${id}`},
-        FC.s('Lưu chữ ký', 'Save signature'));
-      save.addEventListener('click', async () => {
-        if (!inked) {
-          say(FC.s('Hãy ký vào khung trước khi lưu.', 'Sign in the box before saving.'), 'error');
-          return;
-        }
-        try {
-          send(await canvasToBlob(canvas, 'image/png'), true);
-        } catch (e) {
-          say(FC.t(e.error), 'error');
-        }
+        unsaved = false;
+        pads.delete(padKey);
+        padSay(question.photo
+          ? FC.s('Hãy ký vào khung. Chữ ký mới được lưu tự động và thay chữ ký đã lưu.',
+                 'Sign in the box. The new signature is saved by itself and replaces the one saved.')
+          : FC.s('Hãy ký vào khung. Chữ ký được lưu tự động khi ký xong.',
+                 'Sign in the box. The signature is saved by itself once drawn.'));
+        canvas.focus();
       });
       return h('div', {class: 'fc-signature'},
-        h('p', {class: 'fc-signature__text'}, FC.s('Ký vào khung dưới đây:', 'Sign in the box below:')),
+        h('p', {class: 'fc-signature__text'}, FC.s('Ký vào khung dưới đây (chữ ký được lưu tự động khi ký xong):',
+                                                   'Sign in the box below (the signature is saved by itself once drawn):')),
         canvas,
-        h('div', {class: 'fc-signature__actions'}, save, clear),
+        h('div', {class: 'fc-signature__actions'}, clear, padStatus),
         h('p', {class: 'fc-signature__or'}, FC.s('Hoặc dùng ảnh chụp chữ ký:', 'Or use a picture of the signature:')));
     }
   };
