@@ -21,7 +21,32 @@ window.FC = window.FC || {};
     const button = h('button', {class: 'fc-print__button', type: 'button', id: 'print'}, FC.s('In', 'Print'));
     button.addEventListener('click', () => window.print());
 
+    // The whole paper is the one cell of a table whose head Chromium repeats at the top of every
+    // printed page: the record's number on each sheet (there are no @page margin boxes to hold it).
     const paper = h('article', {class: 'fc-print', lang: 'vi', 'aria-label': 'Biên bản kiểm tra'},
+      h('table', {class: 'fc-print__frame', role: 'presentation'},
+        h('thead', {class: 'fc-print__running'}, h('tr', {}, h('td', {}, running(form)))),
+        h('tbody', {}, h('tr', {}, h('td', {class: 'fc-print__frame-body'}, content(form, district, visit, draft))))));
+
+    FC.replace(container,
+      h('div', {class: 'fc-print-screen'},
+        h('div', {class: 'fc-print__toolbar fc-no-print'}, button,
+          h('p', {class: 'fc-print__tip'}, FC.s('Biên bản in trên khổ A4, bằng tiếng Việt.',
+                                                'The record prints on A4, in Vietnamese.'))),
+        paper));
+    return paper;
+  };
+
+  /// The line at the top of every printed page: the record's number and the establishment.
+  function running(form) {
+    const e = form.establishment;
+    return h('div', {class: 'fc-print__running-text'},
+      h('span', {}, 'Biên bản kiểm tra số: ', h('strong', {}, form.number || '……')),
+      e ? h('span', {}, [e.code, e.name].filter(Boolean).join(' ')) : null);
+  }
+
+  function content(form, district, visit, draft) {
+    return [
       header(form, district, visit),
       draft ? h('p', {class: 'fc-print__draft'}, form.standing && form.standing.code === 'returned'
         ? 'BẢN NHÁP — bị trả lại để sửa, không phải biên bản chính thức'
@@ -36,16 +61,8 @@ window.FC = window.FC || {};
         h('p', {class: 'fc-print__closing'},
           'Biên bản được lập thành 02 bản có giá trị như nhau, cơ sở giữ 01 bản, đoàn kiểm tra giữ 01 bản. ' +
           'Các bên đã đọc lại biên bản, nhất trí với nội dung và cùng ký tên dưới đây.'),
-        signatures()));
-
-    FC.replace(container,
-      h('div', {class: 'fc-print-screen'},
-        h('div', {class: 'fc-print__toolbar fc-no-print'}, button,
-          h('p', {class: 'fc-print__tip'}, FC.s('Biên bản in trên khổ A4, bằng tiếng Việt.',
-                                                'The record prints on A4, in Vietnamese.'))),
-        paper));
-    return paper;
-  };
+        signatures())];
+  }
 
   /// The office (top left) and the national motto (top right), then the place and date.
   function header(form, district, visit) {
@@ -79,6 +96,10 @@ window.FC = window.FC || {};
     if (e) {
       rows.push(['Tên cơ sở', e.name || '']);
       rows.push(['Mã cơ sở', e.code || '']);
+      // The owner and the address, when the Form carries them (an older core does not).
+      const owner = e.owner || e.owner_name;
+      if (owner) rows.push(['Chủ cơ sở', owner]);
+      if (e.address) rows.push(['Địa chỉ', e.address]);
     }
     if (district) rows.push(['Địa bàn', district]);
     if (visit) rows.push(['Thời gian kiểm tra', FC.answerText ? FC.answerText(visit, 'vi') : visit.input]);
@@ -88,6 +109,8 @@ window.FC = window.FC || {};
   }
 
   function answerOf(q) {
+    // Numbers as the core shows them (2.000.000 đ; 18,5 m²).
+    if ((q.type === 'integer' || q.type === 'decimal') && q.shown) return q.shown;
     if (FC.answerText) return FC.answerText(q, 'vi');
     return q.shown || q.input || '';
   }
@@ -95,7 +118,10 @@ window.FC = window.FC || {};
   function sectionBlock(section, index) {
     const rows = (section.questions || []).map((q, i) => {
       let answer;
-      if ((q.type === 'photo' || q.type === 'signature') && q.photo) {
+      if ((q.type === 'photo' || q.type === 'signature') && q.photo && q.photo.local === false) {
+        // Not on this laptop: a sentence, not a broken image.
+        answer = h('span', {class: 'fc-print__remote'}, '(Ảnh có trên máy chủ, chưa tải về máy này)');
+      } else if ((q.type === 'photo' || q.type === 'signature') && q.photo) {
         answer = h('figure', {class: 'fc-print__photo'},
           h('img', {src: q.photo.url, alt: q.label.vi || ''}),
           h('figcaption', {}, q.photo.name || ''));
@@ -123,12 +149,20 @@ window.FC = window.FC || {};
       h('h2', {class: 'fc-print__section-title'}, 'Các điểm kiểm tra đã xác nhận'),
       confirmed.length
         ? h('ul', {}, confirmed.map((c) => h('li', {},
-          (c.message && c.message.vi) || c.id, c.confirmed_by ? ` (xác nhận bởi ${c.confirmed_by})` : '')))
+          'Đã xác nhận: ' + shortMessage(c), c.confirmed_by ? ` (bởi ${c.confirmed_by})` : '')))
         : h('p', {}, 'Không có cảnh báo nào cần xác nhận.'),
       open.length ? h('div', {class: 'fc-print__open'},
         h('p', {}, h('strong', {}, 'Còn tồn tại:')),
         h('ul', {}, open.map((c) => h('li', {}, (c.level === 'warning' ? '[cảnh báo] ' : '[lỗi] ') + ((c.message && c.message.vi) || c.id)))))
         : null);
+  }
+
+  /// A check's message without what it tells the inspector to do ("…; hãy xem lại ngày, hoặc xác
+  /// nhận…"): on paper, only what was found.
+  function shortMessage(c) {
+    const text = (c.message && c.message.vi) || c.id || '';
+    const cut = text.search(/[;:.]\s*(hãy|xin|vui lòng)\b/i);
+    return cut > 0 ? text.slice(0, cut) : text;
   }
 
   function signatures() {
