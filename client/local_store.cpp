@@ -101,6 +101,12 @@ DELETE FROM uploads
     WHERE mine.seq = uploads.seq AND pulled.doc_id = mine.doc_id AND pulled.origin = 'shared' AND pulled.seq < mine.seq
       AND CASE WHEN j.type = 'object' THEN json_extract(j.value, '$.sha256') END = uploads.sha256);
 )sql"},
+    {4, "a document's revisions found without reading the whole log", R"sql(
+-- Whether a document has changes waiting (the outbox), its history, a revision of it: each reads
+-- its own revisions, not the log (ten thousand establishments pulled, and every answer saved
+-- asked whether its record waits to be sent).
+CREATE INDEX IF NOT EXISTS revisions_by_doc ON revisions(doc_id, seq);
+)sql"},
 };
 
 constexpr const char* kSelectHead =
