@@ -1045,6 +1045,12 @@ window.FC = window.FC || {};
 
   // ---------------------------------------------------------------- History
 
+  /// A device as the history names it, "máy / laptop MCY1SP": in the language chosen ("máy MCY1SP").
+  function deviceText(text) {
+    const m = /^(\S+) \/ (\S+) (.+)$/.exec(text || '');
+    return m ? (FC.lang === 'en' ? m[2] : m[1]) + ' ' + m[3] : oneLang(text);
+  }
+
   /// A record's history (#/record/REF/history) or an establishment's (#/establishment/CODE/history).
   async function screenHistory(ctx) {
     const ref = ctx.params[0];
@@ -1059,7 +1065,7 @@ window.FC = window.FC || {};
             r.merge ? [' ', tag(S('Hợp nhất tự động', 'Automatic merge'), 'merge')] : null,
             r.resolution ? [' ', tag(S('Quyết định xung đột', 'Conflict resolution'), 'resolution')] : null,
             r.deleted ? [' ', tag(S('Đã xoá', 'Deleted'), 'refused')] : null),
-          h('p', {class: 'muted'}, [r.when, r.author, r.device].filter(Boolean).join(' · ')),
+          h('p', {class: 'muted'}, [r.when, r.author, deviceText(r.device)].filter(Boolean).join(' · ')),
           (r.changes || []).length
             ? h('dl', {class: 'summary-list summary-list--compact'}, r.changes.map((c) => h('div', {class: 'summary-list__row'},
               h('dt', {}, FC.t(c.label) || c.field), h('dd', {}, c.shown === '' || c.shown === null || c.shown === undefined
