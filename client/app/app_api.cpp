@@ -149,6 +149,9 @@ json establishmentBrief(const InspectorService& service, const Document& establi
   if (establishment.id.empty()) return json();
   return json{{"code", textField(establishment, "code")},
               {"name", textField(establishment, "name")},
+              {"owner", textField(establishment, "owner")},
+              {"address", textField(establishment, "address")},
+              {"commune_name", service.communeName(textField(establishment, "commune"))},
               {"district_name", service.districtName(textField(establishment, "district"))}};
 }
 
