@@ -35,7 +35,7 @@ window.FC = window.FC || {};
   }
 
   function idle(state) {
-    return !Object.keys(state.dirty).length && !Object.keys(state.latest).length && state.saving === 0;
+    return !Object.keys(state.dirty).length && !Object.keys(state.latest).length && state.saving === 0 && !state.unsavedMedia.size;
   }
 
   /// Renders `form` (the core's Form, see client/app/API.md) into `container`.
@@ -72,6 +72,7 @@ window.FC = window.FC || {};
       pending: {},      // question id -> text being saved
       latest: {},       // question id -> the newest save of it not answered yet: {id, text, request}
       dirty: {},        // question id -> {timer, save(keepalive)}: text typed, not sent yet
+      unsavedMedia: new Set(),  // question ids of signatures drawn and not saved yet
       queue: Promise.resolve(),
       amend: false,     // a supervisor pressed "Amend" on a submitted or approved record, in this view
       amendFor: form.standing && form.standing.code,
@@ -132,6 +133,7 @@ window.FC = window.FC || {};
     for (const id of Object.keys(state.dirty)) {
       if (!shownIds.has(id)) { clearTimeout(state.dirty[id].timer); delete state.dirty[id]; }
     }
+    for (const id of Array.from(state.unsavedMedia)) if (!shownIds.has(id)) state.unsavedMedia.delete(id);
     drawStatus(state);
 
     const children = [];
@@ -232,7 +234,7 @@ window.FC = window.FC || {};
     if (state.saving > 0) {
       text = FC.s('Đang lưu…', 'Saving…');
       kind = 'saving';
-    } else if (Object.keys(state.dirty).length > 0) {
+    } else if (Object.keys(state.dirty).length > 0 || state.unsavedMedia.size > 0) {
       // Typed, not sent yet (it goes about a second after the last keystroke, or on leaving the field).
       text = FC.s('Chưa lưu…', 'Not saved yet…');
       kind = 'unsaved';
@@ -644,7 +646,11 @@ window.FC = window.FC || {};
       disposeNode(view.media);
       // A locked record shows its pictures read-only until "Amend" is pressed.
       const form = editableOf(state) === !!state.form.editable ? state.form : Object.assign({}, state.form, {editable: false});
-      view.media = FC.photoField(q, form, (answered) => received(state, answered, q.id));
+      view.media = FC.photoField(q, form, (answered) => received(state, answered, q.id), (unsaved) => {
+        // A signature drawn and not saved yet: the bar says so, as for typed text.
+        if (unsaved) state.unsavedMedia.add(q.id); else state.unsavedMedia.delete(q.id);
+        drawStatus(state);
+      });
       view.mediaKey = key;
     }
     if (typeof view.media.fcSetMessage === 'function') view.media.fcSetMessage(msg);

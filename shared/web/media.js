@@ -84,9 +84,11 @@ window.FC = window.FC || {};
   /// and when `form.editable`, a file picker, a drop zone, the camera (when the browser has one)
   /// and, for signatures, a pad to sign on. Every image goes through FC.scaleImage, then
   /// POST /api/inspections/REF/photo?question=ID; the Form answered goes to onForm(form).
-  /// The node returned has fcSetMessage(node|null) (the error shown under the hint) and
-  /// fcDispose() (stops the camera).
-  FC.photoField = function photoField(question, form, onForm) {
+  /// onUnsaved(bool) hears when a signature drawn is waiting to be saved, and when it no longer is.
+  /// The node returned has fcSetMessage(node|null) (the error shown under the hint), fcDispose()
+  /// (stops the camera) and fcFlush(keepalive) (saves a signature drawn now; a promise).
+  FC.photoField = function photoField(question, form, onForm, onUnsaved) {
+    const unsavedNow = (on) => { if (typeof onUnsaved === 'function') onUnsaved(on); };
     const id = question.id;
     const editable = !!form.editable;
     const hintId = question.hint ? `hint-${id}` : null;
@@ -240,6 +242,7 @@ window.FC = window.FC || {};
           if (typeof onForm === 'function') onForm(answered);
         } catch (e) {
           busy(false);
+          if (options.signature) options.signature.failed();
           const error = (e && e.error) || {vi: 'lỗi', en: 'error'};
           const details = (error.details || []).map((d) => FC.t(d)).filter(Boolean);
           tell((options.signature ? FC.s('Chưa lưu chữ ký: ', 'Signature not saved: ') : FC.s('Chưa lưu ảnh: ', 'Picture not saved: ')) +
@@ -391,6 +394,7 @@ window.FC = window.FC || {};
         if (!drawing || e.pointerId !== drawing.pointerId) return;
         drawing = null;
         padSay(FC.s('Chưa lưu chữ ký…', 'Signature not saved yet…'));
+        unsavedNow(true);
         clearTimeout(timer);
         timer = setTimeout(() => saveSignature(false), kSignaturePauseMs);
       };
@@ -403,6 +407,7 @@ window.FC = window.FC || {};
         timer = null;
         if (!unsaved || !inked) return sending;
         unsaved = false;
+        unsavedNow(false);
         const image = context.getImageData(0, 0, canvas.width, canvas.height);
         const saved = (answered) => {
           let sha256 = null;
@@ -419,16 +424,18 @@ window.FC = window.FC || {};
           const request = fetch(uploadPath(), {method: 'POST', credentials: 'same-origin', keepalive: true,
             headers: {'Content-Type': 'image/png'}, body: new Blob([data], {type: 'image/png'})});
           sending = request.then(async (response) => {
-            if (!response.ok) { unsaved = true; return; }
+            if (!response.ok) { unsaved = true; unsavedNow(true); return; }
             const answered = await response.json();
             saved(answered);
             if (typeof onForm === 'function') onForm(answered);
-          }).catch(() => { unsaved = true; }).finally(() => { sending = null; });
+          }).catch(() => { unsaved = true; unsavedNow(true); }).finally(() => { sending = null; });
           return sending;
         }
+        // Not saved: it stays to save (at the next stroke, on finalize, or as the page is hidden).
+        const failed = () => { unsaved = true; unsavedNow(true); };
         return canvasToBlob(canvas, 'image/png')
-          .then((blob) => send(blob, {scaled: true, signature: {say: padSay, saved}}))
-          .catch((e) => { unsaved = true; padSay(FC.t(e && e.error), 'error'); });
+          .then((blob) => send(blob, {scaled: true, signature: {say: padSay, saved, failed}}))
+          .catch((e) => { failed(); padSay(FC.t(e && e.error), 'error'); });
       };
       flushPad = (keepalive) => (unsaved ? saveSignature(keepalive) : null);
 
@@ -440,13 +447,13 @@ window.FC = window.FC || {};
         timer = null;
         inked = false;
         unsaved = false;
+        unsavedNow(false);
         pads.delete(padKey);
         padSay(question.photo
           ? FC.s('Hãy ký vào khung. Chữ ký mới được lưu tự động và thay chữ ký đã lưu.',
                  'Sign in the box. The new signature is saved by itself and replaces the one saved.')
           : FC.s('Hãy ký vào khung. Chữ ký được lưu tự động khi ký xong.',
                  'Sign in the box. The signature is saved by itself once drawn.'));
-        canvas.focus();
       });
       return h('div', {class: 'fc-signature'},
         h('p', {class: 'fc-signature__text'}, FC.s('Ký vào khung dưới đây (chữ ký được lưu tự động khi ký xong):',
