@@ -312,6 +312,7 @@ FieldDescription InspectorService::describeField(const Document& doc, const std:
   if (value.isNull()) return {describeField(doc, name, Value{std::string()}).label, "—"};
   const auto shown = displayValue(value);
   if (name == f::kNumber) return {{"Số phiếu", "Number"}, shown};
+  if (name == "code" && doc.kind == kinds::kEstablishment) return {{"Mã cơ sở", "Code"}, shown};
   if (name == f::kStatus) return {{"Trạng thái", "Status"}, shown == kStatusDraft ? "nháp / draft" : "đã hoàn tất / finalized"};
   if (name == f::kReview) return {{"Duyệt", "Review"}, reviewStateLabel(reviewState(doc)).vi + " / " + reviewStateLabel(reviewState(doc)).en};
   if (name == f::kReviewComment) return {{"Nhận xét", "Comment"}, shown};

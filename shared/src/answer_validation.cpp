@@ -259,13 +259,17 @@ Result<Value> parseAnswerInput(const Question& q, std::string_view raw,
     }
     case QuestionType::kInteger: {
       auto v = parseInteger(input);
-      if (!v) return invalid(q, "“" + input + "” không phải số nguyên", "“" + input + "” is not a whole number");
+      if (!v)
+        return invalid(q, "“" + input + "” không phải số nguyên: hãy gõ bằng chữ số, ví dụ 12 hoặc 2.000.000",
+                       "“" + input + "” is not a whole number: type it in digits, for example 12 or 2000000");
       value = *v;
       break;
     }
     case QuestionType::kDecimal: {
       auto v = parseDecimal(input);
-      if (!v) return invalid(q, "“" + input + "” không phải số", "“" + input + "” is not a number");
+      if (!v)
+        return invalid(q, "“" + input + "” không phải số: hãy gõ bằng chữ số, ví dụ 18,5",
+                       "“" + input + "” is not a number: type it in digits, for example 18.5");
       value = *v;
       break;
     }
