@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 
 #include <nlohmann/json.hpp>
@@ -307,10 +308,15 @@ AppResponse AppApi::handle(const AppRequest& request) {
   try {
     return route(request);
   } catch (const std::exception& e) {
-    return problemResponse(500, problem(std::string("Lỗi khi đọc hay ghi dữ liệu trên máy: ") + e.what() +
-                                            ". Những gì đã lưu trước đó vẫn còn. Thử lại; nếu vẫn lỗi, báo cho quản trị viên.",
-                                        std::string("Error reading or writing this laptop's data: ") + e.what() +
-                                            ". What was saved before is kept. Try again; if it goes on, tell your administrator."));
+    // The library's words go to the terminal fieldcheck ui runs in, for whoever helps; the page
+    // says what happened and what to do.
+    std::cerr << "fieldcheck ui: " << request.method << " " << request.target.substr(0, 200) << " failed: " << e.what()
+              << std::endl;
+    return problemResponse(500, problem("Không đọc hay ghi được dữ liệu trên máy này. Những gì đã lưu trước đó vẫn còn. "
+                                        "Thử lại; nếu vẫn lỗi, báo cho quản trị viên (cửa sổ chạy fieldcheck ui ghi rõ lỗi).",
+                                        "This laptop's data could not be read or written. What was saved before is kept. "
+                                        "Try again; if it goes on, tell your administrator (the window running fieldcheck ui "
+                                        "says what failed)."));
   }
 }
 
