@@ -12,8 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "fieldcheck/answer_validation.h"
-#include "fieldcheck/crypto.h"
+#include "app_json.h"
 #include "fieldcheck/http_target.h"
 #include "fieldcheck/review.h"
 #include "fieldcheck/text.h"
@@ -25,14 +24,6 @@ namespace {
 
 using nlohmann::json;
 namespace f = inspection_fields;
-
-json bi(const Bilingual& text) { return json{{"vi", text.vi}, {"en", text.en}}; }
-
-json problemJson(const Problem& p) {
-  json details = json::array();
-  for (const auto& d : p.details) details.push_back(bi(d));
-  return json{{"error", {{"vi", p.message.vi}, {"en", p.message.en}, {"details", details}}}};
-}
 
 AppResponse jsonResponse(unsigned status, const json& body) {
   AppResponse r;
@@ -70,212 +61,6 @@ std::string nowIsoDate() {
   const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch()).count();
   return formatDateTime(DateTime{now_ms, 0}).substr(0, 10);
-}
-
-// ---- how answers are written back into a field and shown ----
-
-// The text an input shows for a stored answer, in a form parseAnswerInput reads back to the same value.
-std::string inputText(const Question& q, const Value& v) {
-  if (v.isNull()) return "";
-  if (const auto* b = v.get<bool>()) return *b ? "yes" : "no";
-  if (auto number = v.asNumber()) return formatNumber(*number, true);
-  if (const auto* text = v.get<std::string>()) return *text;
-  if (const auto* dt = v.get<DateTime>()) return formatDateTime(*dt).substr(0, 16);  // "2019-05-03T14:30", local
-  if (const auto* choices = v.get<Choices>()) {
-    std::string out;
-    for (const auto& code : *choices) out += (out.empty() ? "" : ",") + code;
-    return out;
-  }
-  if (const auto* point = v.get<GeoPoint>()) {
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%.6f, %.6f", point->latitude, point->longitude);
-    return buffer;
-  }
-  (void)q;
-  return "";
-}
-
-json choicesJson(const Question& q) {
-  json list = json::array();
-  if (q.type == QuestionType::kYesNo) {
-    list.push_back({{"code", "yes"}, {"label", {{"vi", "Có"}, {"en", "Yes"}}}});
-    list.push_back({{"code", "no"}, {"label", {{"vi", "Không"}, {"en", "No"}}}});
-    return list;
-  }
-  for (const auto& c : q.choices) list.push_back({{"code", c.code}, {"label", bi(c.label)}});
-  return list;
-}
-
-// A question's description and its answer, for a form or a record.
-json questionJson(const Question& q, const Value& value) {
-  json j{{"id", q.id},
-         {"type", questionTypeName(q.type)},
-         {"label", bi(q.label)},
-         {"hint", q.hint ? bi(*q.hint) : json()},
-         {"unit", q.unit ? json(*q.unit) : json()},
-         {"required", q.required},
-         {"input", inputText(q, value)},
-         {"shown", value.isNull() ? std::string() : displayAnswer(q, value)},
-         {"choices", choicesJson(q)},
-         {"exclusive", q.exclusive},
-         {"min", q.min ? json(*q.min) : json()},
-         {"max", q.max ? json(*q.max) : json()},
-         {"max_length", q.max_length},
-         {"issue", json()},
-         {"messages", json::array()},
-         {"photo", json()}};
-  if (q.type == QuestionType::kDateTime || q.type == QuestionType::kDate) {
-    // The template's date types are named "datetime" and "date"; the page says date_time.
-    j["type"] = q.type == QuestionType::kDate ? "date" : "date_time";
-  }
-  return j;
-}
-
-json failureJson(const ConstraintFailure& failure) {
-  const auto& c = *failure.constraint;
-  return json{{"id", c.id},
-              {"constraint", c.id},
-              {"level", constraintLevelName(c.level)},
-              {"message", bi(c.message)},
-              {"questions", c.questions},
-              {"confirmed", failure.confirmed},
-              {"confirmed_by", failure.confirmed ? json(failure.confirmed_by) : json()}};
-}
-
-json standingJson(const InspectionStanding& standing) {
-  return json{{"code", standing.code}, {"label", bi(standing.label)}};
-}
-
-json establishmentBrief(const InspectorService& service, const Document& establishment) {
-  if (establishment.id.empty()) return json();
-  return json{{"code", textField(establishment, "code")},
-              {"name", textField(establishment, "name")},
-              {"owner", textField(establishment, "owner")},
-              {"address", textField(establishment, "address")},
-              {"commune_name", service.communeName(textField(establishment, "commune"))},
-              {"district_name", service.districtName(textField(establishment, "district"))}};
-}
-
-json formJson(const InspectorService& service, const InspectionView& v) {
-  const auto& doc = v.inspection;
-  const auto session = service.session();
-  const auto state = reviewState(doc);
-  json sections = json::array();
-  std::optional<Bilingual> current;
-  for (const auto& s : v.state.questions()) {
-    if (!s.relevant) continue;
-    const auto section = s.question->section.value_or(Bilingual{});
-    if (sections.empty() || !current || !(section == *current)) {
-      sections.push_back({{"label", bi(section)}, {"questions", json::array()}});
-      current = section;
-    }
-    auto q = questionJson(*s.question, s.value);
-    q["required"] = s.required;
-    if (s.issue) q["issue"] = bi(*s.issue);
-    for (const auto& failure : v.failures) {
-      const auto& concerns = failure.constraint->questions;
-      if (std::find(concerns.begin(), concerns.end(), s.question->id) != concerns.end()) q["messages"].push_back(failureJson(failure));
-    }
-    if (const auto* ref = s.value.get<AttachmentRef>())
-      q["photo"] = {{"sha256", ref->sha256},
-                    {"url", "/api/photos/" + ref->sha256},
-                    {"name", service.photoName(doc, s.question->id)},
-                    {"local", service.photoFile(ref->sha256).has_value()}};  // false: on the server only
-    sections.back()["questions"].push_back(std::move(q));
-  }
-  json missing = json::array();
-  for (const auto* issue : v.state.issues())
-    missing.push_back({{"question", issue->question->id},
-                       {"label", bi(issue->question->label)},
-                       {"message", issue->issue ? bi(*issue->issue)
-                                                : json{{"vi", "Chưa trả lời (bắt buộc)"}, {"en", "Not answered (required)"}}}});
-  json constraints = json::array();
-  for (const auto& failure : v.failures) constraints.push_back(failureJson(failure));
-  const bool draft = textField(doc, f::kStatus) == kStatusDraft;
-  return json{{"id", doc.id},
-              {"number", service.recordName(doc)},
-              {"title", bi(v.checklist->title)},
-              {"kind", doc.kind},
-              {"establishment", establishmentBrief(service, v.establishment)},
-              {"standing", standingJson(inspectionStanding(doc, v.unsent))},
-              {"editable", draft || session.may_review},
-              {"may_review", session.may_review && !draft},
-              {"unsent", v.unsent},
-              {"return_comment", state == ReviewState::kReturned ? json(textField(doc, f::kReviewComment)) : json()},
-              {"complete", v.state.complete()},
-              {"answered", v.state.answeredCount()},
-              {"applicable", v.state.relevantCount()},
-              {"sections", sections},
-              {"missing", missing},
-              {"constraints", constraints}};
-}
-
-json recordRow(const InspectorService& service, const InspectionView& v) {
-  const auto& doc = v.inspection;
-  const auto state = reviewState(doc);
-  return json{{"id", doc.id},
-              {"number", service.recordName(doc)},
-              {"kind", doc.kind},
-              {"title", bi(v.checklist->title)},
-              {"establishment", establishmentBrief(service, v.establishment)},
-              {"standing", standingJson(inspectionStanding(doc, v.unsent))},
-              {"updated", formatDateTimeForPeople(DateTime{doc.stamp.wall_ms / 1000 * 1000, service.utcOffsetMinutes()})},
-              {"unsent", v.unsent},
-              {"return_comment", state == ReviewState::kReturned ? json(textField(doc, f::kReviewComment)) : json()}};
-}
-
-// ---- establishments ----
-
-std::string choiceLabel(const ChecklistTemplate* record, const char* question, const std::string& code, bool vi) {
-  const auto* q = record ? record->find(question) : nullptr;
-  const auto* choice = q ? q->findChoice(code) : nullptr;
-  return choice ? (vi ? choice->label.vi : choice->label.en) : code;
-}
-
-json establishmentItem(const InspectorService& service, const ChecklistTemplate* record, const Document& e) {
-  const auto kind = textField(e, "kind");
-  const auto status = textField(e, "status");
-  return json{{"id", e.id},
-              {"code", textField(e, "code")},
-              {"name", textField(e, "name")},
-              {"kind", {{"vi", choiceLabel(record, "kind", kind, true)}, {"en", choiceLabel(record, "kind", kind, false)}}},
-              {"district", textField(e, "district")},
-              {"district_name", service.districtName(textField(e, "district"))},
-              {"commune", textField(e, "commune")},
-              {"commune_name", service.communeName(textField(e, "commune"))},
-              {"address", textField(e, "address")},
-              {"status", {{"vi", choiceLabel(record, "status", status, true)}, {"en", choiceLabel(record, "status", status, false)}}}};
-}
-
-std::string conflictWhen(const InspectorService& service, const ConflictSide& side) {
-  return formatDateTimeForPeople(DateTime{side.stamp.wall_ms / 1000 * 1000, service.utcOffsetMinutes()});
-}
-
-json conflictRow(const InspectorService& service, const ConflictView& v) {
-  const auto names = service.conflictNamesOf(v.record);
-  json fields = json::array();
-  for (const auto& c : v.record.conflicts) {
-    auto found = names.fields.find(c.field);
-    fields.push_back(found != names.fields.end() ? bi(found->second) : json{{"vi", c.field}, {"en", c.field}});
-  }
-  return json{{"number", v.record.number},
-              {"record", names.record.empty() ? v.record.doc_kind + " " + v.record.doc_id.substr(0, 8) : names.record},
-              {"fields", fields},
-              {"open", v.open()},
-              {"opened", formatDateTimeForPeople(DateTime{v.record.recorded.wall_ms / 1000 * 1000, service.utcOffsetMinutes()})}};
-}
-
-std::string sideShown(const InspectorService& service, const Document& head, const std::string& field, const ConflictSide& side) {
-  if (side.deleted) return "(đã xoá / deleted)";
-  if (!side.value || side.value->isNull()) return "";
-  return service.describeField(head, field, *side.value).shown;
-}
-
-json syncCountsJson(const SyncCounts& c) {
-  return json{{"pushed", c.pushed}, {"refused", c.refused}, {"pulled", c.pulled}, {"round_trips", c.round_trips},
-              {"attachments_sent", c.attachments_sent}, {"attachments_refused", c.attachments_refused},
-              {"attachment_bytes_sent", c.attachment_bytes_sent}, {"bytes_sent", c.bytes_sent},
-              {"bytes_received", c.bytes_received}, {"clock_skew_ms", c.clock_skew_ms}};
 }
 
 std::optional<std::string> readWholeFile(const std::filesystem::path& path) {
@@ -356,74 +141,7 @@ AppResponse AppApi::route(const AppRequest& request) {
                                   {"utc_offset_minutes", service_.utcOffsetMinutes()}});
   }
 
-  if (get && is({"today"})) {
-    const auto status = service_.status();
-    json refused = json::array();
-    for (const auto& r : status.refused) refused.push_back({{"record", service_.documentName(r.doc_id)}, {"reason", bi(r.reason)}});
-    json refused_uploads = json::array();
-    for (const auto& u : status.refused_uploads)
-      refused_uploads.push_back({{"name", service_.photoName(u.ref.sha256)}, {"reason", bi(*u.refused)}});
-    json waiting = json::array();
-    for (const auto& w : status.waiting)
-      waiting.push_back({{"record", w.record}, {"field", bi(w.field)}, {"mine", w.mine}, {"applied", w.applied}, {"by", w.by}});
-    json clock_warning;
-    if (clockSkewWorthWarning(status.clock_skew_ms)) {
-      const auto minutes = std::to_string(std::llabs(status.clock_skew_ms) / 60000);
-      clock_warning = {{"vi", "Đồng hồ máy này lệch " + minutes + " phút so với máy chủ. Hãy chỉnh lại giờ của máy."},
-                       {"en", "This laptop's clock is " + minutes + " minutes off the server's. Set the laptop's time."}};
-    }
-    json drafts = json::array(), returned = json::array(), waiting_to_send = json::array(), review_queue = json::array();
-    // The tiles count what the lists hold: this laptop's own work (not the colleagues' a sync
-    // brought), returned records apart from drafts, finalized ones only while waiting to be sent.
-    std::size_t own_drafts = 0, own_returned = 0, own_finalized = 0;
-    const auto session = service_.session();
-    const auto mine = service_.idsWrittenHere();
-    auto records = service_.inspections(std::nullopt);
-    constexpr std::size_t kMostPerList = 50;
-    auto add = [&](json& list, const json& row) {
-      if (list.size() < kMostPerList) list.push_back(row);
-    };
-    if (records) {
-      for (const auto& doc : records.value()) {
-        auto v = service_.view(doc.id);
-        if (!v) continue;
-        const auto row = recordRow(service_, v.value());
-        const auto code = inspectionStanding(doc, v.value().unsent).code;
-        const bool own = mine.count(doc.id) > 0;
-        if (v.value().unsent) add(waiting_to_send, row);
-        if (code == "submitted" && session.may_review) add(review_queue, row);
-        if (!own) continue;
-        if (code == "returned") ++own_returned, add(returned, row);
-        else if (code == "draft") ++own_drafts, add(drafts, row);
-        else if (code == "finalized") ++own_finalized;
-      }
-    }
-    json conflicts = json::array();
-    if (session.may_review)
-      for (const auto& c : service_.conflicts(false)) conflicts.push_back(conflictRow(service_, c));
-    return jsonResponse(200, json{{"status",
-                                   {{"drafts", own_drafts},
-                                    {"finalized", own_finalized},
-                                    {"returned", own_returned},
-                                    {"pending_changes", service_.pendingDocuments()},  // records, not saved answers
-                                    {"pending_uploads", status.pending_uploads},
-                                    {"server", status.server},
-                                    {"last_sync", status.last_sync.empty() ? std::string()
-                                                                           : formatDateTimeForPeople(DateTime{
-                                                                                 parseDateTime(status.last_sync, 0).value_or(DateTime{}).epoch_ms,
-                                                                                 service_.utcOffsetMinutes()})},
-                                    {"clock_skew_ms", status.clock_skew_ms},
-                                    {"clock_warning", clock_warning},
-                                    {"refused", refused},
-                                    {"refused_uploads", refused_uploads},
-                                    {"waiting", waiting},
-                                    {"outside", status.outside}}},
-                                  {"drafts", drafts},
-                                  {"returned", returned},
-                                  {"waiting_to_send", waiting_to_send},
-                                  {"review_queue", review_queue},
-                                  {"conflicts", conflicts}});
-  }
+  if (get && is({"today"})) return today();
 
   if (get && is({"places"})) {
     json districts = json::array();
@@ -447,7 +165,7 @@ AppResponse AppApi::route(const AppRequest& request) {
     if (!found) return problemResponse(404, found.problem());
     const auto record = service_.establishmentTemplate();
     json items = json::array();
-    for (const auto& e : found.value().items) items.push_back(establishmentItem(service_, record.get(), e));
+    for (const auto& e : found.value().items) items.push_back(establishmentItemJson(service_, record.get(), e));
     const auto total = found.value().total;
     return jsonResponse(200, json{{"total", total}, {"items", items}});
   }
@@ -485,7 +203,7 @@ AppResponse AppApi::route(const AppRequest& request) {
     json records = json::array();
     for (const auto& id : service_.inspectionsOf(e.id)) {
       auto v = service_.view(id);
-      if (v) records.push_back(recordRow(service_, v.value()));
+      if (v) records.push_back(recordRowJson(service_, v.value()));
     }
     return jsonResponse(200, json{{"id", e.id},
                                   {"code", textField(e, "code")},
@@ -496,170 +214,9 @@ AppResponse AppApi::route(const AppRequest& request) {
                                   {"records", records}});
   }
 
-  if (seg.size() >= 2 && seg[1] == "inspections") {
-    if (n == 2 && get) {
-      auto records = service_.inspections(target->param("status"));
-      if (!records) return problemResponse(400, records.problem());
-      json items = json::array();
-      for (const auto& doc : records.value()) {
-        if (items.size() >= 500) break;
-        auto v = service_.view(doc.id);
-        if (v) items.push_back(recordRow(service_, v.value()));
-      }
-      return jsonResponse(200, json{{"items", items}});
-    }
-    if (n == 2 && post) {
-      auto body = parseBody(request);
-      if (!body) return notJson();
-      auto made = service_.newInspection(stringAt(*body, "establishment"), std::nullopt);
-      if (!made) return problemResponse(409, made.problem());
-      auto v = service_.view(made.value().id);
-      if (!v) return problemResponse(500, v.problem());
-      return jsonResponse(201, formJson(service_, v.value()));
-    }
-    if (n < 3) return notFound();
-    const auto& ref = seg[2];
-    // After any change: the form as it now stands.
-    auto formOf = [&](const Result<Document>& changed, unsigned refused_status) {
-      if (!changed) return problemResponse(refused_status, changed.problem());
-      auto v = service_.view(changed.value().id);
-      if (!v) return problemResponse(500, v.problem());
-      return jsonResponse(200, formJson(service_, v.value()));
-    };
-    if (n == 3 && get) {
-      auto v = service_.view(ref);
-      if (!v) return problemResponse(404, v.problem());
-      return jsonResponse(200, formJson(service_, v.value()));
-    }
-    if (n == 4 && get && seg[3] == "history") {
-      auto doc = service_.findInspectionOrEstablishment(ref);
-      if (!doc) return problemResponse(404, doc.problem());
-      const auto revisions = service_.history(doc.value().id);
-      const auto changes = revisionChanges(revisions);
-      json list = json::array();
-      for (std::size_t i = 0; i < revisions.size(); ++i) {
-        const auto& r = revisions[i];
-        json changed = json::array();
-        for (const auto& [name, value] : changes[i].set) {
-          // Which template version a record uses is the program's business, not the reader's.
-          if (name == f::kTemplate || name == f::kTemplateVersion) continue;
-          const auto field = service_.describeField(r, name, value);
-          changed.push_back({{"field", name}, {"label", bi(field.label)}, {"shown", field.shown}});
-        }
-        for (const auto& name : changes[i].cleared) {
-          const auto field = service_.describeField(r, name, Value{});
-          changed.push_back({{"field", name}, {"label", bi(field.label)}, {"shown", ""}, {"cleared", true}});
-        }
-        list.push_back({{"revision", r.revision.substr(0, 12)},
-                        // The seed's revisions carry no time: "" rather than 1970.
-                        {"when", r.stamp.wall_ms == 0 ? std::string()
-                                                      : formatDateTimeForPeople(DateTime{r.stamp.wall_ms / 1000 * 1000,
-                                                                                         service_.utcOffsetMinutes()})},
-                        {"author", r.author},
-                        {"device", deviceName(r.device)},
-                        {"merge", r.parents.size() > 1 && r.device == "server"},
-                        {"resolution", r.parents.size() > 1 && r.device != "server"},
-                        {"deleted", r.deleted},
-                        {"changes", changed}});
-      }
-      return jsonResponse(200, json{{"name", service_.documentName(doc.value().id)}, {"revisions", list}});
-    }
-    if (!post || n != 4) return notFound();
-    const auto& action = seg[3];
-    if (action == "photo") {
-      const auto question = target->param("question");
-      if (!question) return badRequest("Thiếu câu hỏi (question) của ảnh.", "The photo's question is missing.");
-      return formOf(service_.attachBytes(ref, *question, request.body, "ảnh tải lên / uploaded image"), 422);
-    }
-    if (action == "finalize") {
-      auto done = service_.finalize(ref);
-      if (done) return formOf(done, 422);
-      auto v = service_.view(ref);
-      auto body = problemJson(done.problem());
-      if (v) body["form"] = formJson(service_, v.value());
-      return jsonResponse(422, body);
-    }
-    if (action == "discard") {
-      auto gone = service_.discard(ref);
-      if (!gone) return problemResponse(409, gone.problem());
-      return jsonResponse(200, json{{"discarded", service_.recordName(gone.value())}});
-    }
-    auto body = parseBody(request);
-    if (!body) return notJson();
-    if (action == "answer") {
-      const auto question = stringAt(*body, "question");
-      auto saved = service_.setAnswers(ref, {{question, stringAt(*body, "text")}});
-      if (!saved) {
-        auto answer = problemJson(saved.problem());
-        answer["question"] = question;
-        return jsonResponse(422, answer);
-      }
-      return formOf(saved, 422);
-    }
-    if (action == "confirm") return formOf(service_.confirm(ref, stringAt(*body, "constraint")), 409);
-    if (action == "review") {
-      auto approve = body->find("approve");
-      if (approve == body->end() || !approve->is_boolean())
-        return badRequest("Hãy chọn duyệt hay trả lại.", "Choose to approve or to return.");
-      return formOf(service_.review(ref, ReviewDecision{approve->get<bool>(), stringAt(*body, "comment")}), 409);
-    }
-    return notFound();
-  }
+  if (seg.size() >= 2 && seg[1] == "inspections") return inspections(request, *target);
 
-  if (seg.size() >= 2 && seg[1] == "conflicts") {
-    if (n == 2 && get) {
-      json items = json::array();
-      for (const auto& c : service_.conflicts(target->param("all").has_value())) items.push_back(conflictRow(service_, c));
-      return jsonResponse(200, json{{"items", items}});
-    }
-    if (n < 3) return notFound();
-    auto describe = [&](const ConflictView& v) {
-      auto j = conflictRow(service_, v);
-      const auto head = service_.history(v.record.doc_id);
-      const Document current = head.empty() ? Document{} : head.back();
-      const auto names = service_.conflictNamesOf(v.record);
-      json fields = json::array();
-      for (const auto& c : v.record.conflicts) {
-        auto label = names.fields.find(c.field);
-        fields.push_back({{"field", c.field},
-                          {"label", label != names.fields.end() ? bi(label->second) : json{{"vi", c.field}, {"en", c.field}}},
-                          {"base", c.base && !c.base->isNull() ? service_.describeField(current, c.field, *c.base).shown : ""},
-                          {"applied", sideShown(service_, current, c.field, c.winner)},
-                          {"other", sideShown(service_, current, c.field, c.other)},
-                          {"applied_by", c.winner.author},
-                          {"other_by", c.other.author},
-                          {"applied_when", conflictWhen(service_, c.winner)},
-                          {"other_when", conflictWhen(service_, c.other)}});
-      }
-      j["fields"] = fields;
-      return j;
-    };
-    if (n == 3 && get) {
-      auto found = service_.findConflict(seg[2]);
-      if (!found) return problemResponse(404, found.problem());
-      return jsonResponse(200, describe(found.value()));
-    }
-    if (n == 4 && post && seg[3] == "resolve") {
-      auto body = parseBody(request);
-      if (!body) return notJson();
-      std::vector<std::string> takes, sets;
-      for (const char* key : {"takes", "sets"}) {
-        auto list = body->find(key);
-        if (list == body->end()) continue;
-        if (!list->is_array()) return badRequest("takes và sets phải là danh sách.", "takes and sets must be lists.");
-        for (const auto& item : *list) {
-          if (!item.is_string()) return badRequest("takes và sets phải là danh sách chữ.", "takes and sets must be lists of text.");
-          (std::string_view(key) == "takes" ? takes : sets).push_back(item.get<std::string>());
-        }
-      }
-      auto resolved = service_.resolveConflict(seg[2], takes, sets);
-      if (!resolved) return problemResponse(422, resolved.problem());
-      auto found = service_.findConflict(seg[2]);
-      if (!found) return problemResponse(500, found.problem());
-      return jsonResponse(200, describe(found.value()));
-    }
-    return notFound();
-  }
+  if (seg.size() >= 2 && seg[1] == "conflicts") return conflicts(request, *target);
 
   if (n == 4 && post && seg[1] == "photos" && seg[3] == "fetch") {
     // A colleague's photo a record here names, fetched from the server (supervisors and above).
@@ -738,6 +295,199 @@ AppResponse AppApi::route(const AppRequest& request) {
                                   {"attachments", a.attachments}});
   }
 
+  return notFound();
+}
+
+AppResponse AppApi::today() {
+  const auto status = service_.status();
+  json refused = json::array();
+  for (const auto& r : status.refused) refused.push_back({{"record", service_.documentName(r.doc_id)}, {"reason", bilingualJson(r.reason)}});
+  json refused_uploads = json::array();
+  for (const auto& u : status.refused_uploads)
+    refused_uploads.push_back({{"name", service_.photoName(u.ref.sha256)}, {"reason", bilingualJson(*u.refused)}});
+  json waiting = json::array();
+  for (const auto& w : status.waiting)
+    waiting.push_back({{"record", w.record}, {"field", bilingualJson(w.field)}, {"mine", w.mine}, {"applied", w.applied}, {"by", w.by}});
+  json clock_warning;
+  if (clockSkewWorthWarning(status.clock_skew_ms)) {
+    const auto minutes = std::to_string(std::llabs(status.clock_skew_ms) / 60000);
+    clock_warning = {{"vi", "Đồng hồ máy này lệch " + minutes + " phút so với máy chủ. Hãy chỉnh lại giờ của máy."},
+                     {"en", "This laptop's clock is " + minutes + " minutes off the server's. Set the laptop's time."}};
+  }
+  json drafts = json::array(), returned = json::array(), waiting_to_send = json::array(), review_queue = json::array();
+  // The tiles count what the lists hold: this laptop's own work (not the colleagues' a sync
+  // brought), returned records apart from drafts, finalized ones only while waiting to be sent.
+  std::size_t own_drafts = 0, own_returned = 0, own_finalized = 0;
+  const auto session = service_.session();
+  const auto mine = service_.idsWrittenHere();
+  auto records = service_.inspections(std::nullopt);
+  constexpr std::size_t kMostPerList = 50;
+  auto add = [&](json& list, const json& row) {
+    if (list.size() < kMostPerList) list.push_back(row);
+  };
+  if (records) {
+    for (const auto& doc : records.value()) {
+      auto v = service_.view(doc.id);
+      if (!v) continue;
+      const auto row = recordRowJson(service_, v.value());
+      const auto code = inspectionStanding(doc, v.value().unsent).code;
+      const bool own = mine.count(doc.id) > 0;
+      if (v.value().unsent) add(waiting_to_send, row);
+      if (code == "submitted" && session.may_review) add(review_queue, row);
+      if (!own) continue;
+      if (code == "returned") ++own_returned, add(returned, row);
+      else if (code == "draft") ++own_drafts, add(drafts, row);
+      else if (code == "finalized") ++own_finalized;
+    }
+  }
+  json conflicts = json::array();
+  if (session.may_review)
+    for (const auto& c : service_.conflicts(false)) conflicts.push_back(conflictRowJson(service_, c));
+  return jsonResponse(200, json{{"status",
+                                 {{"drafts", own_drafts},
+                                  {"finalized", own_finalized},
+                                  {"returned", own_returned},
+                                  {"pending_changes", service_.pendingDocuments()},  // records, not saved answers
+                                  {"pending_uploads", status.pending_uploads},
+                                  {"server", status.server},
+                                  {"last_sync", status.last_sync.empty() ? std::string()
+                                                                         : formatDateTimeForPeople(DateTime{
+                                                                               parseDateTime(status.last_sync, 0).value_or(DateTime{}).epoch_ms,
+                                                                               service_.utcOffsetMinutes()})},
+                                  {"clock_skew_ms", status.clock_skew_ms},
+                                  {"clock_warning", clock_warning},
+                                  {"refused", refused},
+                                  {"refused_uploads", refused_uploads},
+                                  {"waiting", waiting},
+                                  {"outside", status.outside}}},
+                                {"drafts", drafts},
+                                {"returned", returned},
+                                {"waiting_to_send", waiting_to_send},
+                                {"review_queue", review_queue},
+                                {"conflicts", conflicts}});
+}
+
+AppResponse AppApi::inspections(const AppRequest& request, const HttpTarget& target) {
+  const auto& seg = target.segments;
+  const auto n = seg.size();
+  const bool get = request.method == "GET";
+  const bool post = request.method == "POST";
+  if (n == 2 && get) {
+    auto records = service_.inspections(target.param("status"));
+    if (!records) return problemResponse(400, records.problem());
+    json items = json::array();
+    for (const auto& doc : records.value()) {
+      if (items.size() >= 500) break;
+      auto v = service_.view(doc.id);
+      if (v) items.push_back(recordRowJson(service_, v.value()));
+    }
+    return jsonResponse(200, json{{"items", items}});
+  }
+  if (n == 2 && post) {
+    auto body = parseBody(request);
+    if (!body) return notJson();
+    auto made = service_.newInspection(stringAt(*body, "establishment"), std::nullopt);
+    if (!made) return problemResponse(409, made.problem());
+    auto v = service_.view(made.value().id);
+    if (!v) return problemResponse(500, v.problem());
+    return jsonResponse(201, formJson(service_, v.value()));
+  }
+  if (n < 3) return notFound();
+  const auto& ref = seg[2];
+  // After any change: the form as it now stands.
+  auto formOf = [&](const Result<Document>& changed, unsigned refused_status) {
+    if (!changed) return problemResponse(refused_status, changed.problem());
+    auto v = service_.view(changed.value().id);
+    if (!v) return problemResponse(500, v.problem());
+    return jsonResponse(200, formJson(service_, v.value()));
+  };
+  if (n == 3 && get) {
+    auto v = service_.view(ref);
+    if (!v) return problemResponse(404, v.problem());
+    return jsonResponse(200, formJson(service_, v.value()));
+  }
+  if (n == 4 && get && seg[3] == "history") {
+    auto doc = service_.findInspectionOrEstablishment(ref);
+    if (!doc) return problemResponse(404, doc.problem());
+    return jsonResponse(200, historyJson(service_, doc.value()));
+  }
+  if (!post || n != 4) return notFound();
+  const auto& action = seg[3];
+  if (action == "photo") {
+    const auto question = target.param("question");
+    if (!question) return badRequest("Thiếu câu hỏi (question) của ảnh.", "The photo's question is missing.");
+    return formOf(service_.attachBytes(ref, *question, request.body, "ảnh tải lên / uploaded image"), 422);
+  }
+  if (action == "finalize") {
+    auto done = service_.finalize(ref);
+    if (done) return formOf(done, 422);
+    auto v = service_.view(ref);
+    auto body = problemJson(done.problem());
+    if (v) body["form"] = formJson(service_, v.value());
+    return jsonResponse(422, body);
+  }
+  if (action == "discard") {
+    auto gone = service_.discard(ref);
+    if (!gone) return problemResponse(409, gone.problem());
+    return jsonResponse(200, json{{"discarded", service_.recordName(gone.value())}});
+  }
+  auto body = parseBody(request);
+  if (!body) return notJson();
+  if (action == "answer") {
+    const auto question = stringAt(*body, "question");
+    auto saved = service_.setAnswers(ref, {{question, stringAt(*body, "text")}});
+    if (!saved) {
+      auto answer = problemJson(saved.problem());
+      answer["question"] = question;
+      return jsonResponse(422, answer);
+    }
+    return formOf(saved, 422);
+  }
+  if (action == "confirm") return formOf(service_.confirm(ref, stringAt(*body, "constraint")), 409);
+  if (action == "review") {
+    auto approve = body->find("approve");
+    if (approve == body->end() || !approve->is_boolean())
+      return badRequest("Hãy chọn duyệt hay trả lại.", "Choose to approve or to return.");
+    return formOf(service_.review(ref, ReviewDecision{approve->get<bool>(), stringAt(*body, "comment")}), 409);
+  }
+  return notFound();
+}
+
+AppResponse AppApi::conflicts(const AppRequest& request, const HttpTarget& target) {
+  const auto& seg = target.segments;
+  const auto n = seg.size();
+  const bool get = request.method == "GET";
+  const bool post = request.method == "POST";
+  if (n == 2 && get) {
+    json items = json::array();
+    for (const auto& c : service_.conflicts(target.param("all").has_value())) items.push_back(conflictRowJson(service_, c));
+    return jsonResponse(200, json{{"items", items}});
+  }
+  if (n < 3) return notFound();
+  if (n == 3 && get) {
+    auto found = service_.findConflict(seg[2]);
+    if (!found) return problemResponse(404, found.problem());
+    return jsonResponse(200, conflictJson(service_, found.value()));
+  }
+  if (n == 4 && post && seg[3] == "resolve") {
+    auto body = parseBody(request);
+    if (!body) return notJson();
+    std::vector<std::string> takes, sets;
+    for (const char* key : {"takes", "sets"}) {
+      auto list = body->find(key);
+      if (list == body->end()) continue;
+      if (!list->is_array()) return badRequest("takes và sets phải là danh sách.", "takes and sets must be lists.");
+      for (const auto& item : *list) {
+        if (!item.is_string()) return badRequest("takes và sets phải là danh sách chữ.", "takes and sets must be lists of text.");
+        (std::string_view(key) == "takes" ? takes : sets).push_back(item.get<std::string>());
+      }
+    }
+    auto resolved = service_.resolveConflict(seg[2], takes, sets);
+    if (!resolved) return problemResponse(422, resolved.problem());
+    auto found = service_.findConflict(seg[2]);
+    if (!found) return problemResponse(500, found.problem());
+    return jsonResponse(200, conflictJson(service_, found.value()));
+  }
   return notFound();
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "background_sync.h"
+#include "fieldcheck/http_target.h"
 #include "home.h"
 #include "inspector_service.h"
 
@@ -42,6 +43,10 @@ class AppApi {
  private:
   AppApi(Home home, InspectorService service) : home_(std::move(home)), service_(std::move(service)), sync_(home_) {}
   AppResponse route(const AppRequest& request);
+  // The larger groups of route's requests, one function each.
+  AppResponse today();
+  AppResponse inspections(const AppRequest& request, const HttpTarget& target);
+  AppResponse conflicts(const AppRequest& request, const HttpTarget& target);
 
   Home home_;
   InspectorService service_;

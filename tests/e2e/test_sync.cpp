@@ -496,7 +496,6 @@ TEST_CASE("sync: an inspector discards a draft and the server keeps its history,
   BaoLacOnline online;
   auto& [lan, hoa, giam] = online.team;
   auto& province = online.province;
-  auto& server = online.server;
   const auto& establishment = online.establishment;
   const auto draft = completeDraft(lan, establishment), finalized = completeDraft(lan, establishment);
   REQUIRE(lan.run({"inspect", "finalize", finalized}).exit_code == 0);
@@ -651,7 +650,6 @@ TEST_CASE("review: a supervisor returns an inspection offline, the inspector cor
   BaoLacOnline online;
   auto& [lan, hoa, giam] = online.team;
   auto& province = online.province;
-  auto& server = online.server;
   const auto& establishment = online.establishment;
   const auto id = completeDraft(lan, establishment);
   std::ofstream(province.dir / "phong.jpg", std::ios::binary) << sampleJpeg(20'000);
@@ -872,7 +870,6 @@ TEST_CASE("sync: an inspector's confirmation of a warning reaches the supervisor
   BaoLacOnline online;
   auto& [lan, hoa, giam] = online.team;
   auto& province = online.province;
-  auto& server = online.server;
   const auto& establishment = online.establishment;
   const auto id = completeDraft(lan, establishment);
   // Far from Cao Bằng: a warning, which Lan confirms before she finalizes.
