@@ -239,3 +239,24 @@ TEST_CASE("app: search finds establishments without accents, and unknown things 
   // Syncing needs a login first: said, not attempted.
   CHECK(app.post("/api/sync", json::object()).status == 409);
 }
+
+TEST_CASE("app: Today counts this laptop's own work as its lists show it, and waiting records not saved answers", "[app]") {
+  AppHome app;
+  auto empty = app.ok(app.get("/api/today"));
+  CHECK(empty["status"]["drafts"] == 0);
+  CHECK(empty["status"]["pending_changes"] == 0);
+  auto form = app.ok(app.post("/api/inspections", {{"establishment", "CS-05"}}), 201);
+  const auto base = "/api/inspections/" + form["number"].get<std::string>();
+  for (const char* total : {"3", "4", "5"}) app.ok(app.post(base + "/answer", {{"question", "workers_total"}, {"text", total}}));
+  auto today = app.ok(app.get("/api/today"));
+  CHECK(today["status"]["drafts"] == 1);
+  REQUIRE(today["drafts"].size() == 1);
+  CHECK(today["drafts"][0]["number"] == form["number"]);
+  CHECK(today["waiting_to_send"].size() == 1);
+  // Four saves of one record: one record waiting, not four changes.
+  CHECK(today["status"]["pending_changes"] == 1);
+  // The code and the district are the provincial office's: not offered for correction.
+  auto record = app.ok(app.get("/api/establishments/CS-05"));
+  for (const auto& field : record["fields"])
+    CHECK(field["editable"] == (field["id"] != "code" && field["id"] != "district"));
+}
