@@ -270,6 +270,8 @@ class InspectorService {
   Result<Document> discard(std::string_view inspection_ref);
 
   Result<InspectionView> view(std::string_view inspection_ref) const;
+  /// The same for a record already in hand (as a write or a list returned it), without finding it again.
+  Result<InspectionView> viewOf(const Document& inspection) const;
 
   /// Inspections, optionally only those with `status` ("draft" or "finalized", or a review state:
   /// "submitted", "approved", "returned"), newest first.
@@ -370,7 +372,6 @@ class InspectorService {
   Result<std::shared_ptr<const ChecklistTemplate>> templateByPurpose(std::string_view purpose,
 
                                               const std::optional<std::string>& template_id) const;
-  Result<InspectionView> viewOf(const Document& inspection) const;
   /// The constraints `record`'s answers (as `state`) break, on this laptop's clock, plan and province.
   std::vector<ConstraintFailure> constraintFailures(const ChecklistTemplate& checklist, const ChecklistState& state,
                                                     const Fields& establishment, const Fields& record) const;

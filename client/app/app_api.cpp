@@ -327,7 +327,7 @@ AppResponse AppApi::today() {
   };
   if (records) {
     for (const auto& doc : records.value()) {
-      auto v = service_.view(doc.id);
+      auto v = service_.viewOf(doc);
       if (!v) continue;
       const auto row = recordRowJson(service_, v.value());
       const auto code = inspectionStanding(doc, v.value().unsent).code;
@@ -378,7 +378,7 @@ AppResponse AppApi::inspections(const AppRequest& request, const HttpTarget& tar
     json items = json::array();
     for (const auto& doc : records.value()) {
       if (items.size() >= 500) break;
-      auto v = service_.view(doc.id);
+      auto v = service_.viewOf(doc);
       if (v) items.push_back(recordRowJson(service_, v.value()));
     }
     return jsonResponse(200, json{{"items", items}});
@@ -388,7 +388,7 @@ AppResponse AppApi::inspections(const AppRequest& request, const HttpTarget& tar
     if (!body) return notJson();
     auto made = service_.newInspection(stringAt(*body, "establishment"), std::nullopt);
     if (!made) return problemResponse(409, made.problem());
-    auto v = service_.view(made.value().id);
+    auto v = service_.viewOf(made.value());
     if (!v) return problemResponse(500, v.problem());
     return jsonResponse(201, formJson(service_, v.value()));
   }
@@ -397,7 +397,7 @@ AppResponse AppApi::inspections(const AppRequest& request, const HttpTarget& tar
   // After any change: the form as it now stands.
   auto formOf = [&](const Result<Document>& changed, unsigned refused_status) {
     if (!changed) return problemResponse(refused_status, changed.problem());
-    auto v = service_.view(changed.value().id);
+    auto v = service_.viewOf(changed.value());
     if (!v) return problemResponse(500, v.problem());
     return jsonResponse(200, formJson(service_, v.value()));
   };
