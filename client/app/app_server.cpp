@@ -61,7 +61,8 @@ http::response<http::string_body> answerRequest(Server& server, const http::requ
     return toHttp(answer, req.version(), keep_alive, false);
   }
   if (req.method() != http::verb::get && req.method() != http::verb::head)
-    return toHttp(messagePage(405, "Không làm được việc này ở đây.", "Not allowed here."), req.version(), keep_alive, false);
+    return toHttp(messagePage(405, "Địa chỉ này chỉ để xem, không nhận gửi dữ liệu. Hãy dùng các nút trên trang của ứng dụng.",
+                                   "This address can only be read, not sent to. Use the buttons on the app's page."), req.version(), keep_alive, false);
   const auto* asset = server.assets.find(path);
   if (!asset) return toHttp(messagePage(404, "Không có trang này.", "No such page."), req.version(), keep_alive, false);
   AppResponse answer;

@@ -80,7 +80,9 @@ std::optional<AppResponse> AppTrust::check(const TrustedRequest& request) {
     const bool allowed = startsWith(type, "application/json") || startsWith(type, "image/jpeg") ||
                          startsWith(type, "image/png") || startsWith(type, "application/octet-stream");
     if (!allowed)
-      return messagePage(415, "Kiểu nội dung không được nhận.", "This content type is not accepted.");
+      return messagePage(415, "Kiểu nội dung không được nhận: ứng dụng chỉ nhận JSON hoặc ảnh JPEG, PNG gửi từ trang của nó. Hãy dùng trang mà fieldcheck ui mở.",
+                         "This content type is not accepted: the app takes only JSON or JPEG and PNG images sent from its own page. "
+                         "Use the page fieldcheck ui opens.");
   }
   if (startsWith(request.target, "/open")) {
     auto target = parseHttpTarget(request.target);
