@@ -20,6 +20,7 @@ struct User {
   std::optional<std::string> district;  // a district code; none means the whole province
   bool revoked = false;
   std::string created_at;
+  bool must_change_password = false;  // the password is a one-time code an administrator set
 };
 
 /// Who is calling: a user on one enrolled device, as established from a token.

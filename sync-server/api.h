@@ -2,11 +2,14 @@
 // (http_server.cpp) and the tests call the same `handle`.
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "login_budget.h"
 #include "provincial_storage.h"
@@ -29,6 +32,11 @@ struct ApiResponse {
   std::string content_type = "application/json; charset=utf-8";
   std::string body;
   std::string content_encoding;  // set when the body is compressed
+  /// More headers (the console's: Set-Cookie, Content-Disposition, its security headers, caching).
+  std::vector<std::pair<std::string, std::string>> headers = {};
+  /// When set, the body is this file, streamed from disk (`body` is empty), and the file is
+  /// removed once sent or when the answer is dropped (an export written to a temporary file).
+  std::filesystem::path body_file = {};
 };
 
 /// Text from outside (a path, a header, an address) made safe for one line of the server's log:

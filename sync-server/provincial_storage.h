@@ -27,6 +27,15 @@ struct DeviceRecord {
   std::string name;
   std::string enrolled_at;
   bool revoked = false;
+  std::string last_seen_at;  // its last sync, "2019-05-03T02:00:00Z"; empty: never synced
+};
+
+/// A console session as the server keeps it (only its token's hash is stored).
+struct ConsoleSession {
+  User user;
+  std::string csrf;  // what every request of the session that changes anything must carry
+  std::int64_t created_ms = 0;
+  std::int64_t last_seen_ms = 0;
 };
 
 /// What the sync rules decide about one pushed entry, given the server's current head of its
@@ -94,6 +103,60 @@ struct UploadOutcome {
 
 /// Why an attachment of `size` bytes is refused: over the server's limit, with what to do.
 Problem attachmentTooLarge(std::uint64_t size);
+
+/// Which inspections the console lists (every field optional: empty or 0 is "any"), one page of
+/// them in one order. The caller narrows `district` to what the reader may see (roles.h).
+struct InspectionQuery {
+  std::string district;       // a district code
+  std::string state;          // reviewStateCode: draft, submitted, approved, returned
+  std::string day_from;       // "YYYY-MM-DD", the visit's local day, inclusive
+  std::string day_to;         // "YYYY-MM-DD", inclusive
+  std::string establishment;  // the establishment's document id
+  std::string inspector;      // the user who made the inspection
+  enum class Sort { kDay, kNumber, kState, kDistrict, kInspector } sort = Sort::kDay;
+  bool descending = true;
+  std::size_t offset = 0;
+  std::size_t limit = 50;
+  std::size_t count_up_to = 10'000;  // counting stops there (InspectionPage::total_capped)
+};
+
+/// One inspection as the console's table shows it.
+struct InspectionListRow {
+  std::string doc_id;
+  std::string number;            // "HA-2-0007"; empty when it has none
+  std::string district;          // code
+  std::string establishment_id;
+  std::string state;             // reviewStateCode
+  std::string day;               // "YYYY-MM-DD"
+  std::string inspector;         // who made it
+  std::string updated_at;        // when the server received its head, "2019-05-03T02:00:00.123Z"
+};
+
+struct InspectionPage {
+  std::vector<InspectionListRow> rows;
+  std::size_t total = 0;       // matching the query, counted up to count_up_to
+  bool total_capped = false;   // there are more than `total`
+};
+
+/// One revision of a document as the server received it.
+struct RevisionEntry {
+  Document doc;             // the revision, with its author, device, clock and parents
+  std::string received_at;  // "2019-05-03T02:00:00.123Z"
+};
+
+/// Which lines of the audit log to read, newest first.
+struct AuditQuery {
+  std::string user;           // empty: everyone
+  std::string action;         // an action or the start of one ("login", "user."); empty: all
+  std::int64_t before_id = 0; // 0: from the newest
+  std::size_t limit = 100;
+};
+
+struct AuditEntry {
+  std::int64_t id = 0;
+  std::string at;  // "2019-05-03T02:00:00.123Z"
+  std::string user, device, action, detail;
+};
 
 /// An attachment some record names that the server does not hold whole yet.
 struct WaitingAttachment {
@@ -182,6 +245,22 @@ class ProvincialStorage {
   /// (not from others: nobody can keep a user out by failing on their behalf) for the tuning's
   /// pause. A count left alone for the pause's length is forgotten.
   virtual void recordLogin(const std::string& name, const std::string& address, bool succeeded, std::int64_t now_ms) = 0;
+
+  /// Starts a console session for `user` under the hash of its token, with its CSRF token.
+  virtual void addConsoleSession(const std::string& token_hash, const std::string& user, const std::string& csrf,
+                                 std::int64_t now_ms) = 0;
+  /// The live session of a token's hash at `now_ms`, its last use moved to now (written at most
+  /// once a minute); nullopt when unknown, idle past the tuning's timeout, older than its
+  /// lifetime, or its user revoked (such a session is deleted).
+  virtual std::optional<ConsoleSession> consoleSession(const std::string& token_hash, std::int64_t now_ms) = 0;
+  virtual void endConsoleSession(const std::string& token_hash) = 0;
+  /// Sets a user's password hash; `one_time` marks it a code to change at first use
+  /// (User::must_change_password). Ends the user's console sessions but `keep_session` (a token
+  /// hash, or ""). Refuses an unknown user.
+  virtual Result<User> setPassword(const std::string& name, const std::string& password_hash, bool one_time,
+                                   const std::string& keep_session) = 0;
+  /// Notes that a device was used just now (a sync), written at most once a minute per device.
+  virtual void deviceSeen(const std::string& device_id, std::int64_t now_ms) = 0;
 
   /// Revokes a user and every token of its devices, at once. Returns how many devices lost access.
   virtual Result<std::size_t> revokeUser(const std::string& name) = 0;
@@ -301,6 +380,17 @@ class ProvincialStorage {
 
   /// Documents of `kind` currently in the provincial record.
   virtual std::size_t documentCount(const std::string& kind) = 0;
+
+  /// One page of inspections for the console, from the reports' index as its last refresh left it
+  /// (callers refresh first, at most as often as the tuning says). Fast over a million: every
+  /// filter and order is served by an index.
+  virtual InspectionPage listInspections(const InspectionQuery& query) = 0;
+
+  /// Every revision of document `id` the server received, oldest first (empty when unknown).
+  virtual std::vector<RevisionEntry> history(const std::string& id) = 0;
+
+  /// Lines of the audit log, newest first.
+  virtual std::vector<AuditEntry> auditEntries(const AuditQuery& query) = 0;
 };
 
 /// Opens the provincial SQLite database in `data_dir` (provincial.db), creating it when `create`.

@@ -940,6 +940,18 @@ class SqliteStorage final : public ProvincialStorage {
     return static_cast<std::size_t>(st.getColumn(0).getInt64());
   }
 
+  // PLACEHOLDER (issue 16, being written now): replaced before this lands.
+  InspectionPage listInspections(const InspectionQuery&) override { return {}; }
+  std::vector<RevisionEntry> history(const std::string&) override { return {}; }
+  std::vector<AuditEntry> auditEntries(const AuditQuery&) override { return {}; }
+  void addConsoleSession(const std::string&, const std::string&, const std::string&, std::int64_t) override {}
+  std::optional<ConsoleSession> consoleSession(const std::string&, std::int64_t) override { return std::nullopt; }
+  void endConsoleSession(const std::string&) override {}
+  Result<User> setPassword(const std::string&, const std::string&, bool, const std::string&) override {
+    return problem("chưa có", "not yet");
+  }
+  void deviceSeen(const std::string&, std::int64_t) override {}
+
   // Rows a schema-2 database recorded in its conflicts table become records, one per merge.
   // Uploads in progress under schema 5's rule were files uploads/SHA256.part; schema 6 dropped
   // their rows (they start again per device), and their files go here.

@@ -1,0 +1,6 @@
+// console_reads (being written for issue 16).
+#include "console_api.h"
+
+namespace fieldcheck::server {
+ApiResponse handleConsoleRead(const ApiRequest&, const User&, ProvincialStorage&) { return {404, "application/json; charset=utf-8", "{}", ""}; }
+}  // namespace fieldcheck::server
