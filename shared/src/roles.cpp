@@ -29,4 +29,24 @@ bool worksIn(const std::optional<std::string>& user_district, const std::string&
   return !user_district || user_district->empty() || *user_district == district;
 }
 
+bool mayManagePeople(Role role) { return role == Role::kAdmin; }
+bool mayImportBundles(Role role) { return role == Role::kProvincial || role == Role::kAdmin; }
+bool mayExport(Role role) { return role != Role::kInspector; }
+bool maySeeAuditLog(Role role) { return role == Role::kProvincial || role == Role::kAdmin; }
+
+bool needsDistrict(Role role) { return role == Role::kInspector; }
+bool mayHaveDistrict(Role role) { return role == Role::kInspector || role == Role::kSupervisor; }
+
+// A provincial officer's or administrator's district is ignored, not trusted: one stored by an
+// older server or by hand must not narrow (or widen) what the role sees.
+bool maySee(Role role, const std::optional<std::string>& user_district, const std::string& district) {
+  return !mayHaveDistrict(role) || worksIn(user_district, district);
+}
+bool mayReviewIn(Role role, const std::optional<std::string>& user_district, const std::string& district) {
+  return mayReview(role) && maySee(role, user_district, district);
+}
+bool mayResolveIn(Role role, const std::optional<std::string>& user_district, const std::string& district) {
+  return mayResolveConflicts(role) && maySee(role, user_district, district);
+}
+
 }  // namespace fieldcheck
