@@ -107,9 +107,9 @@ struct UserAddOptions {
 
 int userAddCommand(ProvincialStorage& db, const Io& io, const UserAddOptions& o) {
   // The checks that need no password come first, so a mistake is told before it is asked for.
-  if (!isValidUserName(o.name)) return fail(io.err, addUser(db, o.name, o.role, o.district, "").problem());
+  if (!isValidUserName(o.name)) return fail(io.err, addUser(db, commandLineOperator(), o.name, o.role, o.district, "").problem());
   const auto password = readPassword(io.in, io.err);
-  auto added = addUser(db, o.name, o.role, o.district, password);
+  auto added = addUser(db, commandLineOperator(), o.name, o.role, o.district, password);
   if (!added) return fail(io.err, added.problem());
   const auto& u = added.value();
   io.out << "Đã thêm / Added " << u.name << " (" << roleName(u.role) << (u.district ? ", " + *u.district : "") << ")\n";
@@ -134,10 +134,19 @@ int userListCommand(ProvincialStorage& db, const Io& io, bool json_out) {
 }
 
 int userRevokeCommand(ProvincialStorage& db, const Io& io, const std::string& name) {
-  auto revoked = db.revokeUser(name);
+  auto revoked = revokeUser(db, commandLineOperator(), name);
   if (!revoked) return fail(io.err, revoked.problem());
-  db.audit("operator", "cli", "user.revoke", name);
-  io.out << "Đã thu hồi / Revoked " << name << "; " << revoked.value() << " thiết bị mất quyền ngay / devices lose access now\n";
+  io.out << "Đã thu hồi / Revoked " << name << "; " << revoked.value().devices
+         << " thiết bị mất quyền ngay / devices lose access now\n";
+  return 0;
+}
+
+int userResetCommand(ProvincialStorage& db, const Io& io, const std::string& name) {
+  auto code = resetPassword(db, commandLineOperator(), name);
+  if (!code) return fail(io.err, code.problem());
+  io.out << "Mã dùng một lần của / One-time code of " << name << ": " << code.value()
+         << "\n  Đưa mã này cho người dùng; họ phải đổi mật khẩu trên bảng điều khiển khi dùng lần đầu.\n"
+            "  Give it to the user; they must change their password in the console at first use.\n";
   return 0;
 }
 
@@ -151,7 +160,7 @@ std::string peopleTime(ProvincialStorage& db, const std::string& utc) {
 }
 
 int deviceListCommand(ProvincialStorage& db, const Io& io, const std::string& user, bool json_out) {
-  auto devices = listDevices(db, user);
+  auto devices = listDevices(db, commandLineOperator(), user);
   if (!devices) return fail(io.err, devices.problem());
   if (json_out) {
     json list = json::array();
@@ -168,7 +177,7 @@ int deviceListCommand(ProvincialStorage& db, const Io& io, const std::string& us
 }
 
 int deviceRevokeCommand(ProvincialStorage& db, const Io& io, const std::string& ref) {
-  auto revoked = revokeDeviceByRef(db, ref);
+  auto revoked = revokeDeviceByRef(db, commandLineOperator(), ref);
   if (!revoked) return fail(io.err, revoked.problem());
   io.out << "Đã thu hồi máy / Revoked the laptop " << revoked.value().id << " (" << revoked.value().name << ") của / of "
          << revoked.value().user << ": lần đồng bộ sau của nó bị từ chối / its next sync is refused\n";
@@ -184,7 +193,7 @@ int bundleImportCommand(ProvincialStorage& db, const Io& io, const std::string& 
   } catch (const std::exception&) {
     return fail(io.err, problem("Không đọc được tệp " + bundle_file + ".", "Cannot read the file " + bundle_file + "."));
   }
-  auto imported = importBundle(db, bytes);
+  auto imported = importBundleAs(db, commandLineOperator(), bytes);
   if (!imported) return fail(io.err, imported.problem());
   const auto& r = imported.value();
   try {
@@ -228,7 +237,9 @@ struct ConflictOptions {
 };
 
 int conflictsResolveCommand(ProvincialStorage& db, const Io& io, const ConflictOptions& o) {
-  auto resolved = resolveAsOperator(db, o.number, o.takes, o.sets, o.by);
+  auto by = activeUserAtCli(db, o.by);
+  if (!by) return fail(io.err, by.problem());
+  auto resolved = resolveConflict(db, by.value(), o.number, o.takes, o.sets);
   if (!resolved) return fail(io.err, resolved.problem());
   io.out << "Đã giải quyết / Resolved #" << o.number << ": " << resolved.value() << "\n";
   return 0;
@@ -262,7 +273,9 @@ int reviewCommand(ProvincialStorage& db, const Io& io, const ReviewOptions& o) {
   if (!o.approve && !o.give_back)
     return fail(io.err, problem("Chọn --approve (duyệt) hoặc --return --comment \"...\" (trả lại để sửa).",
                                 "Choose --approve, or --return --comment \"...\" to return it for correction."));
-  auto reviewed = reviewAsOperator(db, o.ref, {o.approve, o.comment}, o.by);
+  auto by = activeUserAtCli(db, o.by);
+  if (!by) return fail(io.err, by.problem());
+  auto reviewed = reviewRecord(db, by.value(), o.ref, {o.approve, o.comment});
   if (!reviewed) return fail(io.err, reviewed.problem());
   const auto state = reviewStateLabel(reviewState(reviewed.value()));
   io.out << state.vi << " / " << state.en << ": " << recordName(reviewed.value()) << "\n";
@@ -369,9 +382,12 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
   user_add->add_option("--district", user_add_options.district, "Huyện (mã hoặc tên) / district code or name");
   auto* user_list = user->add_subcommand("list", "Danh sách người dùng / list users");
   user_list->add_flag("--json", json_out, "In JSON / print JSON");
-  std::string revoked_user;
+  std::string revoked_user, reset_user;
   auto* user_revoke = user->add_subcommand("revoke", "Thu hồi quyền truy cập ngay / revoke a user's access at once");
   user_revoke->add_option("NAME", revoked_user, "Tên đăng nhập / login name")->required();
+  auto* user_reset = user->add_subcommand(
+      "reset", "Cấp mã dùng một lần làm mật khẩu, phải đổi khi dùng lần đầu / give a one-time code as password, changed at first use");
+  user_reset->add_option("NAME", reset_user, "Tên đăng nhập / login name")->required();
 
   auto* device = app.add_subcommand("device", "Máy của người dùng / users' laptops");
   device->require_subcommand(1);
@@ -467,6 +483,7 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
     if (user_add->parsed()) return userAddCommand(db, io, user_add_options);
     if (user_list->parsed()) return userListCommand(db, io, json_out);
     if (user_revoke->parsed()) return userRevokeCommand(db, io, revoked_user);
+    if (user_reset->parsed()) return userResetCommand(db, io, reset_user);
     if (device_list->parsed()) return deviceListCommand(db, io, device_user, json_out);
     if (device_revoke->parsed()) return deviceRevokeCommand(db, io, device_ref);
     if (bundle_import->parsed()) return bundleImportCommand(db, io, bundle_file, receipt_file);
