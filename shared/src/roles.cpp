@@ -18,6 +18,16 @@ std::optional<Role> parseRole(std::string_view name) {
   return std::nullopt;
 }
 
+Bilingual roleTitle(Role role) {
+  switch (role) {
+    case Role::kInspector: return {"Cán bộ kiểm tra", "Inspector"};
+    case Role::kSupervisor: return {"Giám sát viên", "Supervisor"};
+    case Role::kProvincial: return {"Cán bộ tỉnh", "Provincial officer"};
+    case Role::kAdmin: return {"Quản trị viên", "Administrator"};
+  }
+  return {"Cán bộ kiểm tra", "Inspector"};
+}
+
 // Today the three rules agree: everyone above an inspector decides. Kept apart because they are
 // different decisions, and a province may one day separate them (reviewers who do not resolve).
 bool mayReview(Role role) { return role != Role::kInspector; }

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "fieldcheck/result.h"
+
 namespace fieldcheck {
 
 enum class Role { kInspector, kSupervisor, kProvincial, kAdmin };
@@ -13,6 +15,9 @@ enum class Role { kInspector, kSupervisor, kProvincial, kAdmin };
 /// "inspector", "supervisor", "provincial", "admin".
 std::string_view roleName(Role role);
 std::optional<Role> parseRole(std::string_view name);
+/// What people read: "Cán bộ kiểm tra" / "Inspector", "Giám sát viên" / "Supervisor", "Cán bộ
+/// tỉnh" / "Provincial officer", "Quản trị viên" / "Administrator".
+Bilingual roleTitle(Role role);
 
 /// Approves or returns a finalized inspection or periodic report (a supervisor, a provincial
 /// officer or an administrator; never an inspector, not even their own work).
