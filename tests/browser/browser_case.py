@@ -169,3 +169,94 @@ class BrowserTestCase(unittest.TestCase):
             "const handlers = [...document.querySelectorAll('*')].filter(e =>"
             "  [...e.attributes].some(a => a.name.startsWith('on')));"
             "return bad.length === 0 && handlers.length === 0 && window.__fcInjected === undefined;")
+
+
+class ConsoleTestCase(BrowserTestCase):
+    """The provincial console (sync-server/console/): a province served on 127.0.0.1 with a
+    supervisor, inspectors, a provincial officer and an administrator, laptops driven by the real
+    `fieldcheck`, the console's API over plain HTTP and its page in Chromium (the hooks of
+    sync-server/console/web/README.md, "For tests"). Screenshots are named console-CLASS.TEST-….
+
+    Users (password_of(NAME)): lan, hoa (inspectors) and giam (supervisor) of Bảo Lạc; mai
+    (inspector) of Hà Quảng; tinh (provincial officer); quan (administrator)."""
+
+    USERS = (("lan", "inspector", "bao-lac"), ("hoa", "inspector", "bao-lac"), ("giam", "supervisor", "bao-lac"),
+             ("mai", "inspector", "ha-quang"), ("tinh", "provincial", None), ("quan", "admin", None))
+
+    def setUp(self):
+        self.prov = self.province()
+        for name, role, district in self.USERS:
+            self.prov.add_user(name, "--role", role, *(["--district", district] if district else []))
+        self.server = self.prov.serve()
+
+    def short_id(self):
+        return "console-" + super().short_id()
+
+    # -- fixtures
+
+    def laptop(self, user, login=True):
+        """`user`'s laptop home in the province's folder: logged in and synced once (`login`), or
+        not set up at all."""
+        laptop = harness.Laptop(self.prov.dir / user, user)
+        if login:
+            laptop.login(self.server)
+            laptop.sync()
+        return laptop
+
+    def console_api(self, user, password=None):
+        """A console session of `user` over plain HTTP (asserting the login worked)."""
+        api = harness.Console(self.server)
+        reply = api.login(user, password)
+        self.assertEqual(reply.status, 200, f"{user} could not log in to the console: {reply.body[:300]!r}")
+        return api
+
+    def console_browser(self, name=None):
+        """Chromium for the console: fails on any console error but the page's first `/api/me`
+        without a session (the README's "First load without a session"), and on any request
+        outside the server's origin."""
+        web = self.browser(name, check_origin=self.server.url)
+        web.allow_error(r"/api/me .*401")
+        return web
+
+    # -- the page's moves
+
+    def screen(self, web, name, timeout=harness.WAIT_S):
+        """Waits for screen `name` to be drawn with its data (`#main[data-ready=NAME]`)."""
+        return web.visible(f'#main[data-ready="{name}"]', timeout)
+
+    def open_console(self, web, path, screen):
+        """Loads the page at `path` (as a bookmark or a typed address would) and waits for `screen`."""
+        web.get(self.server.url + path)
+        return self.screen(web, screen)
+
+    def log_in(self, web, user, password=None, screen=None):
+        """Fills the login form (on screen) as `user`; waits for `#who` to name them and, when
+        given, for `screen`."""
+        self.screen(web, "login")
+        for css, text in (("#login-user", user), ("#login-password", password or harness.password_of(user))):
+            field = web.find(css)
+            field.clear()
+            field.send_keys(text)
+        web.find("#login-submit").click()
+        web.visible(f'#who[data-user="{user}"]')
+        if screen:
+            self.screen(web, screen)
+
+    def console_login(self, web, user, path="/", screen="dashboard", password=None):
+        """Opens the page at `path` without a session, logs in as `user` and waits for `screen`."""
+        self.open_console(web, path, "login")
+        self.log_in(web, user, password, screen)
+
+    def click_twice(self, web, css):
+        """A two-step button (README: the first press arms it, the second acts)."""
+        button = web.visible(css)
+        button.click()
+        web.wait(lambda d: web.find(css).get_attribute("data-armed") == "1", message=f"{css} was not armed")
+        web.find(css).click()
+
+    def page_text(self, web):
+        return web.script("return document.querySelector('main').textContent")
+
+    def fits_width(self, web):
+        """True when the page needs no sideways scroll (its content as wide as the window at most)."""
+        return web.script("return document.documentElement.scrollWidth <= window.innerWidth")

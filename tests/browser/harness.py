@@ -331,9 +331,11 @@ class Laptop:
         """Sets the home up offline from a seed folder (no server needed)."""
         self.run("init", "--seed", seed or config["seed"], "--user", self.user)
 
-    def login(self, server):
-        """`fieldcheck login --server URL --user NAME` with the password on standard input."""
-        self.run("login", "--server", server.url, "--user", self.user, input_text=password_of(self.user) + "\n")
+    def login(self, server, password=None, check=True):
+        """`fieldcheck login --server URL --user NAME` with the password (password_of(NAME) unless
+        given) on standard input."""
+        return self.run("login", "--server", server.url, "--user", self.user,
+                        input_text=(password or password_of(self.user)) + "\n", check=check)
 
     def sync(self):
         return self.run_json("sync")
@@ -501,6 +503,69 @@ def open_session(app):
     return reply.header("set-cookie").split(";", 1)[0]
 
 
+class Console:
+    """Plain HTTP to a server's console API (sync-server/console/API.md) as one user, the way its
+    page calls it: the session cookie and `Me`'s CSRF token kept from `login`, and every request
+    with the server's own Origin and the CSRF header unless a test leaves them out."""
+
+    def __init__(self, server):
+        self.server = server
+        self.cookie = None  # `fc_console=TOKEN`
+        self.me = None
+
+    @property
+    def origin(self):
+        return self.server.url
+
+    def login(self, user, password=None):
+        """`POST /api/session`; keeps the cookie and `Me` on a 200. Returns the Reply."""
+        reply = http_request(self.server.port, "POST", "/api/session",
+                             headers={"Origin": self.origin, "Content-Type": "application/json"},
+                             body=json.dumps({"user": user, "password": password or password_of(user)}))
+        if reply.status == 200:
+            self.cookie = reply.header("set-cookie").split(";", 1)[0]
+            self.me = reply.json()
+        return reply
+
+    def call(self, method, target, body=None, *, csrf=None, origin=None, content_type=None, headers=None):
+        """One request with this session: `body` (not bytes) is sent as JSON; `csrf` and `origin`
+        default to the session's token and the server's origin (False: no such header)."""
+        sent = {}
+        if self.cookie:
+            sent["Cookie"] = self.cookie
+        if origin is not False:
+            sent["Origin"] = origin or self.origin
+        if csrf is not False and method not in ("GET", "HEAD"):
+            token = csrf or (self.me or {}).get("csrf")
+            if token:
+                sent["X-Fieldcheck-CSRF"] = token
+        if body is not None and not isinstance(body, bytes):
+            body = json.dumps(body)
+            content_type = content_type or "application/json"
+        if content_type:
+            sent["Content-Type"] = content_type
+        sent.update(headers or {})
+        return http_request(self.server.port, method, target, headers=sent, body=body)
+
+    def get(self, target):
+        return self.call("GET", target)
+
+    def json(self, method, target, body=None, status=200):
+        """`call`, asserting the answer's status; its JSON (None for an empty body)."""
+        reply = self.call(method, target, body)
+        if reply.status != status:
+            raise AssertionError(f"{method} {target}: {reply.status} instead of {status}: {reply.body[:500]!r}")
+        return reply.json() if reply.body else None
+
+
+def error_code(reply):
+    """The console API's `error.code` of a failure's body (None when it has none)."""
+    try:
+        return reply.json()["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 # ---------------------------------------------------------------------------------------------
 # Chromium
 
@@ -638,6 +703,22 @@ class Browser:
             headers["Content-Type"] = "application/json"
             body = json.dumps(body)
         return http_request(app.port, method, path, headers=headers, body=body)
+
+    def allow_downloads(self, folder):
+        """Saves what the page downloads into `folder` (Chromium headless asks nobody)."""
+        self.cdp("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": folder,
+                                                 "eventsEnabled": True})
+
+    def downloaded(self, folder, suffix, timeout=WAIT_S):
+        """Waits for a whole file ending in `suffix` in `folder` (Chromium's .crdownload gone);
+        returns its path."""
+        def done(_driver):
+            names = os.listdir(folder)
+            if any(n.endswith(".crdownload") for n in names):
+                return False
+            found = sorted(n for n in names if n.endswith(suffix))
+            return os.path.join(folder, found[-1]) if found else False
+        return self.wait(done, timeout, f"no {suffix} file was downloaded into {folder}")
 
     def cdp(self, command, params=None):
         """A Chrome DevTools Protocol command through chromedriver (goog/cdp/execute), which the
