@@ -39,7 +39,7 @@ class ConsoleFlowTestCase(ConsoleTestCase):
         return [row.get_attribute("data-number") for row in web.find_all("#inspections-table tbody tr[data-number]")]
 
     def state_shown(self, web, code):
-        web.visible(f'#inspection-state .badge[data-state="{code}"]')
+        web.visible(f'#inspection-state[data-state="{code}"]')
 
     def no_alert(self, web):
         try:
@@ -84,7 +84,8 @@ class ConsoleSupervisorTest(ConsoleFlowTestCase):
         self.shot(web, "approved")
 
         self.open_console(web, "/inspections?state=submitted", "inspections")
-        self.assertEqual(self.table_numbers(web), [returned])
+        with self.subTest("the list read right after the approval no longer shows it waiting"):
+            self.assertEqual(self.table_numbers(web), [returned])
         web.find(f'#inspections-table tr[data-number="{returned}"] a.row-link').click()
         self.screen(web, "inspection")
         web.visible("#review-return").click()  # no comment: refused, beside the comment
@@ -214,10 +215,13 @@ class ConsoleProvincialTest(ConsoleFlowTestCase):
         for wanted in ("Số phiếu", "Người kiểm tra", "Ngày giờ kiểm tra"):
             self.assertIn(wanted, headers)
         number_at = rows[0].index("Số phiếu")
-        body = [r for r in rows[1:] if any(v is not None for v in r)]
-        self.assertEqual([r[number_at] for r in body], [ours], "the XLSX does not hold the filtered rows")
-        self.assertIn("Bảo Lạc", [v for v in body[0] if isinstance(v, str)])
-        self.assertIn(KARAOKE, " ".join(str(v) for v in body[0] if v is not None))
+        body = {r[number_at]: r for r in rows[1:] if any(v is not None for v in r)}
+        self.assertIn(ours, body)
+        self.assertNotIn(carried, body)
+        self.assertIn("Bảo Lạc", [v for v in body[ours] if isinstance(v, str)])
+        self.assertIn(KARAOKE, " ".join(str(v) for v in body[ours] if v is not None))
+        with self.subTest("the XLSX holds the rows of the filtered table, no more"):
+            self.assertEqual(sorted(body), [ours], "the XLSX does not hold the filtered table's rows")
 
         web.find("#nav-exports").click()
         self.screen(web, "exports")
@@ -316,16 +320,19 @@ class ConsoleMarkupTest(ConsoleFlowTestCase):
 
         web = self.console_browser()
         self.console_login(web, "giam", f"/inspections/{quoted(record)}", "inspection")
-        for where, path, screen in (("inspection", f"/inspections/{quoted(record)}", "inspection"),
-                                    ("table", "/inspections", "inspections"),
-                                    ("establishments", "/establishments", "establishments"),
-                                    ("plan-report", "/api/plan-report.html?district=bao-lac", None)):
+        # Where: the answer in the Form, the establishment's name in the tables and the plan report.
+        for where, path, screen, holder in (
+                ("inspection", f"/inspections/{quoted(record)}", "inspection", "#inspection-form"),
+                ("table", "/inspections", "inspections", "#inspections-table"),
+                ("establishments", "/establishments", "establishments", "#establishments-table"),
+                ("plan-report", "/api/plan-report.html?district=bao-lac", None, "body")):
             if screen:
                 self.open_console(web, path, screen)
             else:
                 web.get(self.server.url + path)
-            web.wait(lambda d: INJECTION in d.execute_script("return document.body.textContent"),
-                     message=f"{where} does not show the markup as text")
+            web.wait(lambda d: INJECTION in d.execute_script(
+                "const e = document.querySelector(arguments[0]); return e ? e.textContent : ''", holder),
+                message=f"{where} does not show the markup as text")
             self.assertTrue(self.no_element_made_of(web, INJECTION), where)
             self.no_alert(web)
             web.script(
@@ -404,8 +411,10 @@ class ConsolePageTest(ConsoleFlowTestCase):
                 self.screen(web, screen)
                 title = web.visible("#screen-title").text.strip()
                 self.assertTrue(title, screen)
-                self.assertTrue(self.fits_width(web), f"{screen} ({lang}) scrolls sideways at 1366×768")
                 self.shot(web, f"{screen}-{lang}")
+                with self.subTest(f"{screen} ({lang}) needs no sideways scroll"):
+                    self.assertTrue(self.fits_width(web), f"{screen} ({lang}) scrolls sideways at 1366×768: "
+                                    f"{web.script('return document.documentElement.scrollWidth')} px wide")
                 titles.setdefault(screen, {})[lang] = title
             self.assertEqual(web.script("return document.documentElement.lang"), lang)
             navigation[lang] = [link.text.strip() for link in web.find_all("#nav a")]

@@ -39,16 +39,20 @@ class ConsoleScopeTest(ConsoleTestCase):
         """console: a supervisor of one district gets 404 for another district's record by number, by id and by filter"""
         giam = self.console_api("giam")
         self.assertEqual(giam.json("GET", f"/api/inspections/{quoted(self.ours)}")["number"], self.ours)
+        # By number or id: the same answer as for a record that does not exist (naming what was asked).
+        for ref, unknown_ref in ((self.theirs, "HQ-9-9999"), (self.theirs_id, "0" * len(self.theirs_id))):
+            unknown = giam.get(f"/api/inspections/{quoted(unknown_ref)}")
+            reply = giam.get(f"/api/inspections/{quoted(ref)}")
+            self.assertEqual((reply.status, unknown.status), (404, 404), ref)
+            self.assertEqual(reply.body.replace(ref.encode(), b"REF"), unknown.body.replace(unknown_ref.encode(), b"REF"))
         unknown = giam.get("/api/inspections/HQ-9-9999")
-        self.assertEqual(unknown.status, 404)
-        for target in (f"/api/inspections/{quoted(self.theirs)}", f"/api/inspections/{self.theirs_id}",
-                       "/api/inspections?district=ha-quang", "/api/dashboard?district=ha-quang",
-                       f"/api/establishments/{HA_QUANG_INN}"):
+        name = self.mai.run_json("establishment", "show", HA_QUANG_INN)["fields"]["name"]
+        for target in ("/api/inspections?district=ha-quang", "/api/dashboard?district=ha-quang",
+                       f"/api/establishments/{HA_QUANG_INN}", "/api/establishments?district=ha-quang"):
             reply = giam.get(target)
             self.assertEqual(reply.status, 404, target)
-            # The same answer as for a record that does not exist: nothing says it is there.
             self.assertEqual(harness.error_code(reply), harness.error_code(unknown), target)
-            self.assertNotIn(self.theirs.encode(), reply.body, target)
+            self.assertNotIn(name.encode(), reply.body, target)
         listed = giam.json("GET", "/api/inspections?per_page=200")
         self.assertEqual([r["number"] for r in listed["rows"]], [self.ours])
         self.assertEqual({r["district"]["code"] for r in listed["rows"]}, {"bao-lac"})
