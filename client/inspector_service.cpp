@@ -308,36 +308,18 @@ std::string InspectorService::documentName(const std::string& id) const {
 }
 
 FieldDescription InspectorService::describeField(const Document& doc, const std::string& name, const Value& value) const {
-  // A cleared field keeps its label: described as if it held a value, shown as a dash.
-  if (value.isNull()) return {describeField(doc, name, Value{std::string()}).label, "—"};
-  const auto shown = displayValue(value);
-  if (name == f::kNumber) return {{"Số phiếu", "Number"}, shown};
-  if (name == "code" && doc.kind == kinds::kEstablishment) return {{"Mã cơ sở", "Code"}, shown};
-  if (name == f::kStatus) return {{"Trạng thái", "Status"}, shown == kStatusDraft ? "nháp / draft" : "đã hoàn tất / finalized"};
-  if (name == f::kReview) return {{"Duyệt", "Review"}, reviewStateLabel(reviewState(doc)).vi + " / " + reviewStateLabel(reviewState(doc)).en};
-  if (name == f::kReviewComment) return {{"Nhận xét", "Comment"}, shown};
-  if (name == f::kReviewedBy) return {{"Người duyệt", "Reviewed by"}, shown};
-  if (name == f::kReviewedAt) return {{"Ngày duyệt", "Reviewed at"}, shown};
-  if (name == f::kStartedAt) return {{"Bắt đầu", "Started"}, shown};
-  if (name == f::kFinalizedAt) return {{"Hoàn tất lúc", "Finalized at"}, shown};
-  if (name == f::kPeriod) return {{"Kỳ", "Period"}, shown};
-  if (name == f::kDistrict || name == "district") return {{"Huyện", "District"}, districtName(shown)};
-  if (name == f::kCommune || name == "commune") return {{"Xã", "Commune"}, communeName(shown)};
-  if (name == f::kEstablishment) return {{"Cơ sở", "Establishment"}, documentName(shown)};
-  if (name == f::kTemplate || name == f::kTemplateVersion) return {{"Mẫu phiếu", "Template"}, shown};
-  if (name == kConfirmedField) return {{"Cảnh báo đã xác nhận", "Warnings confirmed"}, confirmationsText(value)};
-  // An answer: by its question's label and read as the question reads it.
-  std::shared_ptr<const ChecklistTemplate> checklist;
-  if (doc.kind == kinds::kEstablishment) {
-    checklist = establishmentTemplate();
-  } else if (const auto template_doc = store_.head(textField(doc, f::kTemplate))) {
-    if (auto parsed = parsedTemplate(*template_doc)) checklist = parsed.value();
-  }
-  if (const auto* q = checklist ? checklist->find(name) : nullptr) {
-    if (takesAttachment(q->type) && value.get<AttachmentRef>()) return {q->label, photoName(doc, name)};
-    return {q->label, displayAnswer(*q, value)};
-  }
-  return {{name, name}, shown};
+  RecordNaming naming;
+  naming.district_name = [this](const std::string& code) { return districtName(code); };
+  naming.commune_name = [this](const std::string& code) { return communeName(code); };
+  naming.document_name = [this](const std::string& id) { return documentName(id); };
+  naming.record_name = [this](const Document& record) { return recordName(record); };
+  naming.checklist = [this](const Document& d) -> std::shared_ptr<const ChecklistTemplate> {
+    if (d.kind == kinds::kEstablishment) return establishmentTemplate();
+    if (const auto template_doc = store_.head(textField(d, f::kTemplate)))
+      if (auto parsed = parsedTemplate(*template_doc)) return parsed.value();
+    return nullptr;
+  };
+  return fieldcheck::describeField(doc, name, value, naming);
 }
 
 std::string InspectorService::photoName(const std::string& sha256) const {

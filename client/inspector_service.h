@@ -18,6 +18,7 @@
 #include "fieldcheck/checklist_template.h"
 #include "fieldcheck/conflict_record.h"
 #include "fieldcheck/document.h"
+#include "fieldcheck/form_json.h"
 #include "fieldcheck/record_number.h"
 #include "fieldcheck/review.h"
 #include "fieldcheck/roles.h"
@@ -70,11 +71,8 @@ struct RevisionChanges {
 /// it), in the same order.
 std::vector<RevisionChanges> revisionChanges(const std::vector<Document>& history);
 
-/// A field as people read it: its label and its value shown.
-struct FieldDescription {
-  Bilingual label;
-  std::string shown;
-};
+/// A field as people read it: its label and its value shown (form_json.h).
+using fieldcheck::FieldDescription;
 
 /// An inspection with everything needed to show or fill it.
 struct InspectionView {

@@ -14,11 +14,25 @@
 #include "fieldcheck/review.h"
 #include "fieldcheck/seed.h"
 #include "fieldcheck/text.h"
+#include "fieldcheck/web_assets.h"
 #include "report_index.h"
 #include "table_writer.h"
 
+namespace fieldcheck {
+// The console's files, compiled into this library (sync-server/CMakeLists.txt): the report's
+// styles are console/web/report.css, inlined in a report written to a file.
+extern const EmbeddedFile kConsoleAssets[];
+extern const std::size_t kConsoleAssetsCount;
+}  // namespace fieldcheck
+
 namespace fieldcheck::server {
 namespace {
+
+std::string_view reportCss() {
+  for (std::size_t i = 0; i < kConsoleAssetsCount; ++i)
+    if (kConsoleAssets[i].name == "report.css") return kConsoleAssets[i].bytes;
+  return "";
+}
 
 using nlohmann::json;
 
@@ -341,29 +355,15 @@ void writeChart(std::ostream& out, const PlanReport& r, const TargetFigure& t) {
 // the issuing body and the number line top left, the national name (Quốc hiệu) and motto (Tiêu
 // ngữ, underlined) top right with the place-date line in italics under them, the title, the
 // body, then "Nơi nhận" on the left and the signature block on the right.
-void writeHtml(std::ostream& out, const PlanReport& r) {
+void writeHtml(std::ostream& out, const PlanReport& r, const std::string& stylesheet_url) {
   const auto& h = r.heading;
   out << "<!DOCTYPE html>\n<html lang=\"vi\">\n<head>\n<meta charset=\"utf-8\">\n<title>Báo cáo — " << htmlEscape(r.plan.title.vi)
-      << "</title>\n<style>\n"
-         "@page { size: A4; margin: 20mm 15mm 20mm 30mm; }\n"
-         "body { font-family: 'Times New Roman', 'DejaVu Serif', serif; font-size: 13pt; color: #000; max-width: 165mm; margin: auto; }\n"
-         "table.heading, table.signing { width: 100%; border: 0; margin: 0; } table.heading td, table.signing td { border: 0; vertical-align: top; }\n"
-         "td.issuer { width: 42%; text-align: center; } td.nation { text-align: center; }\n"
-         ".issuer-line, .quoc-hieu { text-transform: none; font-size: 12pt; } .issuer-body, .quoc-hieu, .tieu-ngu { font-weight: bold; }\n"
-         ".tieu-ngu { font-size: 13pt; } .tieu-ngu u { text-underline-offset: 3px; }\n"
-         ".number { margin-top: .6em; font-size: 13pt; } .place-date { font-style: italic; margin-top: .8em; }\n"
-         "h1.title { font-size: 14pt; text-align: center; margin: 1.2em 0 0; } p.subject { text-align: center; font-weight: bold; margin: .2em 0 1em; }\n"
-         "h2 { font-size: 13pt; margin-top: 1.2em; page-break-after: avoid; } h3 { font-size: 13pt; font-style: italic; }\n"
-         "table.data { border-collapse: collapse; width: 100%; margin: .4em 0; page-break-inside: auto; font-size: 11.5pt; }\n"
-         "table.data th, table.data td { border: 1px solid #444; padding: 2px 5px; } table.data th { background: #e8e8e8; } td.n { text-align: right; }\n"
-         "tr { page-break-inside: avoid; } .met { font-weight: bold; } p.left-out { font-style: italic; }\n"
-         "svg.chart { width: 100%; height: auto; font-size: 11px; page-break-inside: avoid; } .bar { fill: #2f5f8f; }\n"
-         "section.target, section.district-pending { page-break-inside: avoid; }\n"
-         "td.recipients { width: 50%; font-size: 11pt; } td.recipients ul { list-style: none; padding: 0; margin: 0; }\n"
-         "td.signature { text-align: center; font-weight: bold; } .sign-hint { font-weight: normal; font-style: italic; }\n"
-         ".sign-space { height: 25mm; } table.signing { margin-top: 1.5em; page-break-inside: avoid; }\n"
-         "@media print { body { max-width: none; } }\n"
-         "</style>\n</head>\n<body>\n";
+      << "</title>\n";
+  if (stylesheet_url.empty())
+    out << "<style>\n" << reportCss() << "</style>\n";
+  else
+    out << "<link rel=\"stylesheet\" href=\"" << htmlEscape(stylesheet_url) << "\">\n";
+  out << "</head>\n<body>\n";
   // Heading.
   out << "<table class=\"heading\"><tr>\n<td class=\"issuer\">";
   for (std::size_t i = 0; i < h.issuer.size(); ++i)
@@ -628,12 +628,12 @@ Result<PlanReport> buildPlanReport(ProvincialStorage& db, const std::string& pla
   return report;
 }
 
-void writePlanReport(std::ostream& out, const PlanReport& report, ReportFormat format) {
+void writePlanReport(std::ostream& out, const PlanReport& report, ReportFormat format, const std::string& stylesheet_url) {
   switch (format) {
     case ReportFormat::kText: writeText(out, report); break;
     case ReportFormat::kCsv: writeCsv(out, report); break;
     case ReportFormat::kJson: out << toJson(report).dump(2) << "\n"; break;
-    case ReportFormat::kHtml: writeHtml(out, report); break;
+    case ReportFormat::kHtml: writeHtml(out, report, stylesheet_url); break;
   }
 }
 

@@ -81,7 +81,10 @@ enum class ReportFormat { kText, kCsv, kJson, kHtml };
 /// plan's codes) for tools, HTML as one self-contained page in Vietnamese laid out as a
 /// Vietnamese administrative report (Quốc hiệu and Tiêu ngữ, issuing body, number and
 /// place-date lines, "Nơi nhận", signature block) that prints on A4. Only JSON carries the
-/// plan's internal codes; what people read names targets by their labels.
-void writePlanReport(std::ostream& out, const PlanReport& report, ReportFormat format);
+/// plan's internal codes; what people read names targets by their labels. The HTML's styles
+/// (console/web/report.css) are inline, or linked from `stylesheet_url` when given (the
+/// console's pages allow no inline style).
+void writePlanReport(std::ostream& out, const PlanReport& report, ReportFormat format,
+                     const std::string& stylesheet_url = "");
 
 }  // namespace fieldcheck::server

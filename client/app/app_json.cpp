@@ -3,7 +3,6 @@
 #include "app_json.h"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "fieldcheck/answer_validation.h"
 #include "fieldcheck/review.h"
@@ -12,8 +11,6 @@ namespace fieldcheck::client {
 
 using nlohmann::json;
 namespace f = inspection_fields;
-
-json bilingualJson(const Bilingual& text) { return json{{"vi", text.vi}, {"en", text.en}}; }
 
 json problemJson(const Problem& p) {
   json details = json::array();
@@ -24,49 +21,6 @@ json problemJson(const Problem& p) {
 namespace {
 
 json bi(const Bilingual& text) { return bilingualJson(text); }
-
-// The text an input shows for a stored answer, in a form parseAnswerInput reads back to the same value.
-std::string inputText(const Question& q, const Value& v) {
-  if (v.isNull()) return "";
-  if (const auto* b = v.get<bool>()) return *b ? "yes" : "no";
-  if (auto number = v.asNumber()) return formatNumber(*number, true);
-  if (const auto* text = v.get<std::string>()) return *text;
-  if (const auto* dt = v.get<DateTime>()) return formatDateTime(*dt).substr(0, 16);  // "2019-05-03T14:30", local
-  if (const auto* choices = v.get<Choices>()) {
-    std::string out;
-    for (const auto& code : *choices) out += (out.empty() ? "" : ",") + code;
-    return out;
-  }
-  if (const auto* point = v.get<GeoPoint>()) {
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%.6f, %.6f", point->latitude, point->longitude);
-    return buffer;
-  }
-  (void)q;
-  return "";
-}
-
-json choicesJson(const Question& q) {
-  json list = json::array();
-  if (q.type == QuestionType::kYesNo) {
-    list.push_back({{"code", "yes"}, {"label", {{"vi", "Có"}, {"en", "Yes"}}}});
-    list.push_back({{"code", "no"}, {"label", {{"vi", "Không"}, {"en", "No"}}}});
-    return list;
-  }
-  for (const auto& c : q.choices) list.push_back({{"code", c.code}, {"label", bi(c.label)}});
-  return list;
-}
-
-json failureJson(const ConstraintFailure& failure) {
-  const auto& c = *failure.constraint;
-  return json{{"id", c.id},
-              {"constraint", c.id},
-              {"level", constraintLevelName(c.level)},
-              {"message", bi(c.message)},
-              {"questions", c.questions},
-              {"confirmed", failure.confirmed},
-              {"confirmed_by", failure.confirmed ? json(failure.confirmed_by) : json()}};
-}
 
 json standingJson(const InspectionStanding& standing) {
   return json{{"code", standing.code}, {"label", bi(standing.label)}};
@@ -100,83 +54,22 @@ std::string sideShown(const InspectorService& service, const Document& head, con
 
 }  // namespace
 
-// A question's description and its answer, for a form or a record.
-json questionJson(const Question& q, const Value& value) {
-  json j{{"id", q.id},
-         {"type", questionTypeName(q.type)},
-         {"label", bi(q.label)},
-         {"hint", q.hint ? bi(*q.hint) : json()},
-         {"unit", q.unit ? json(*q.unit) : json()},
-         {"required", q.required},
-         {"input", inputText(q, value)},
-         {"shown", value.isNull() ? std::string() : displayAnswer(q, value)},
-         {"choices", choicesJson(q)},
-         {"exclusive", q.exclusive},
-         {"min", q.min ? json(*q.min) : json()},
-         {"max", q.max ? json(*q.max) : json()},
-         {"max_length", q.max_length},
-         {"issue", json()},
-         {"messages", json::array()},
-         {"photo", json()}};
-  if (q.type == QuestionType::kDateTime || q.type == QuestionType::kDate) {
-    // The template's date types are named "datetime" and "date"; the page says date_time.
-    j["type"] = q.type == QuestionType::kDate ? "date" : "date_time";
-  }
-  return j;
-}
-
 json formJson(const InspectorService& service, const InspectionView& v) {
   const auto& doc = v.inspection;
   const auto session = service.session();
-  const auto state = reviewState(doc);
-  json sections = json::array();
-  std::optional<Bilingual> current;
-  for (const auto& s : v.state.questions()) {
-    if (!s.relevant) continue;
-    const auto section = s.question->section.value_or(Bilingual{});
-    if (sections.empty() || !current || !(section == *current)) {
-      sections.push_back({{"label", bi(section)}, {"questions", json::array()}});
-      current = section;
-    }
-    auto q = questionJson(*s.question, s.value);
-    q["required"] = s.required;
-    if (s.issue) q["issue"] = bi(*s.issue);
-    for (const auto& failure : v.failures) {
-      const auto& concerns = failure.constraint->questions;
-      if (std::find(concerns.begin(), concerns.end(), s.question->id) != concerns.end()) q["messages"].push_back(failureJson(failure));
-    }
-    if (const auto* ref = s.value.get<AttachmentRef>())
-      q["photo"] = {{"sha256", ref->sha256},
-                    {"url", "/api/photos/" + ref->sha256},
-                    {"name", service.photoName(doc, s.question->id)},
-                    {"local", service.photoFile(ref->sha256).has_value()}};  // false: on the server only
-    sections.back()["questions"].push_back(std::move(q));
-  }
-  json missing = json::array();
-  for (const auto* issue : v.state.issues())
-    missing.push_back({{"question", issue->question->id},
-                       {"label", bi(issue->question->label)},
-                       {"message", issue->issue ? bi(*issue->issue)
-                                                : json{{"vi", "Chưa trả lời (bắt buộc)"}, {"en", "Not answered (required)"}}}});
-  json constraints = json::array();
-  for (const auto& failure : v.failures) constraints.push_back(failureJson(failure));
+  const auto standing = inspectionStanding(doc, v.unsent);
   const bool draft = textField(doc, f::kStatus) == kStatusDraft;
-  return json{{"id", doc.id},
-              {"number", service.recordName(doc)},
-              {"title", bi(v.checklist->title)},
-              {"kind", doc.kind},
-              {"establishment", establishmentBrief(service, v.establishment)},
-              {"standing", standingJson(inspectionStanding(doc, v.unsent))},
-              {"editable", draft || session.may_review},
-              {"may_review", session.may_review && !draft},
-              {"unsent", v.unsent},
-              {"return_comment", state == ReviewState::kReturned ? json(textField(doc, f::kReviewComment)) : json()},
-              {"complete", v.state.complete()},
-              {"answered", v.state.answeredCount()},
-              {"applicable", v.state.relevantCount()},
-              {"sections", sections},
-              {"missing", missing},
-              {"constraints", constraints}};
+  FormContext context;
+  context.number = service.recordName(doc);
+  context.commune_name = v.establishment.id.empty() ? "" : service.communeName(textField(v.establishment, "commune"));
+  context.district_name = v.establishment.id.empty() ? "" : service.districtName(textField(v.establishment, "district"));
+  context.standing_code = standing.code;
+  context.standing_label = standing.label;
+  context.editable = draft || session.may_review;
+  context.may_review = session.may_review && !draft;
+  context.unsent = v.unsent;
+  context.photo_here = [&service](const std::string& sha256) { return service.photoFile(sha256).has_value(); };
+  return fieldcheck::formJson(doc, v.establishment, *v.checklist, v.state, v.failures, context);
 }
 
 json recordRowJson(const InspectorService& service, const InspectionView& v) {

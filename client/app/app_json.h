@@ -4,24 +4,24 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fieldcheck/form_json.h"
 #include "fieldcheck/result.h"
 #include "inspector_service.h"
 #include "sync_engine.h"
 
 namespace fieldcheck::client {
 
-/// {"vi", "en"}.
-nlohmann::json bilingualJson(const Bilingual& text);
+/// {"vi", "en"} (form_json.h).
+using fieldcheck::bilingualJson;
 /// {"error": {"vi", "en", "details": [{"vi", "en"}...]}}.
 nlohmann::json problemJson(const Problem& p);
 
-/// A question and its answer as a field shows it: its type, label, hint, unit, bounds, choices (yes
-/// and no as two), the answer as text to put back in an input ("input": what parseAnswerInput reads
-/// back to the same value) and as people read it ("shown").
-nlohmann::json questionJson(const Question& q, const Value& value);
+/// A question and its answer as a field shows it (form_json.h).
+using fieldcheck::questionJson;
 
-/// A record's Form: its standing, the sections with only the questions that apply, each with its
-/// fault and the checks across answers that concern it, what is missing, every check that fails.
+/// A record's Form (form_json.h's, as this laptop sees the record): its standing, the sections with
+/// only the questions that apply, each with its fault and the checks across answers that concern
+/// it, what is missing, every check that fails.
 nlohmann::json formJson(const InspectorService& service, const InspectionView& v);
 /// A record in a list (RecordRow).
 nlohmann::json recordRowJson(const InspectorService& service, const InspectionView& v);

@@ -2,16 +2,16 @@
 #include "console_json.h"
 
 #include <charconv>
+#include <chrono>
 
 #include "fieldcheck/roles.h"
 #include "fieldcheck/seed.h"
 #include "fieldcheck/value.h"
+#include "tuning.h"
 
 namespace fieldcheck::server::console {
 
 using nlohmann::json;
-
-json bilingualJson(const Bilingual& text) { return json{{"vi", text.vi}, {"en", text.en}}; }
 
 ApiResponse jsonAnswer(const json& body, unsigned status) {
   ApiResponse response;
@@ -138,5 +138,30 @@ const std::string& PlaceNames::commune(const std::string& code) {
 
 json PlaceNames::districtJson(const std::string& code) { return placeJson(code, district(code)); }
 json PlaceNames::communeJson(const std::string& code) { return placeJson(code, commune(code)); }
+
+std::int64_t isoMs(std::string_view iso_utc) {
+  std::string text(iso_utc);
+  if (const auto dot = text.find('.'); dot != std::string::npos) {
+    auto end = dot + 1;
+    while (end < text.size() && text[end] >= '0' && text[end] <= '9') ++end;
+    text.erase(dot, end - dot);
+  }
+  const auto at = text.size() < 10 ? std::nullopt : parseDateTime(text, 0);
+  return at ? at->epoch_ms : 0;
+}
+
+json deviceJson(const DeviceRecord& device, const std::optional<std::string>& district, PlaceNames& places,
+                std::int32_t offset_minutes, std::int64_t now_ms) {
+  const auto seen_ms = isoMs(device.last_seen_at);
+  const auto stale_ms = std::chrono::duration_cast<std::chrono::milliseconds>(tuning::kConsoleStaleDevice).count();
+  return json{{"id", device.id},
+              {"name", device.name},
+              {"user", device.user},
+              {"district", district && !district->empty() ? places.districtJson(*district) : json()},
+              {"enrolled_text", momentText(device.enrolled_at, offset_minutes)},
+              {"last_seen_text", seen_ms == 0 ? json() : json(momentText(device.last_seen_at, offset_minutes))},
+              {"stale", !device.revoked && seen_ms != 0 && seen_ms < now_ms - stale_ms},
+              {"revoked", device.revoked}};
+}
 
 }  // namespace fieldcheck::server::console

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api.h"
+#include "fieldcheck/form_json.h"
 #include "fieldcheck/http_target.h"
 #include "fieldcheck/result.h"
 #include "fieldcheck/review.h"
@@ -21,8 +22,8 @@
 
 namespace fieldcheck::server::console {
 
-/// {"vi", "en"}.
-nlohmann::json bilingualJson(const Bilingual& text);
+/// {"vi", "en"} (shared form_json.h's, so the Form and the console write texts alike).
+using fieldcheck::bilingualJson;
 
 /// `body` as a JSON answer with `status`.
 ApiResponse jsonAnswer(const nlohmann::json& body, unsigned status = 200);
@@ -98,5 +99,15 @@ class PlaceNames {
   std::map<std::string, std::string> districts_;
   std::map<std::string, std::string> communes_;
 };
+
+/// Milliseconds since the epoch of the server's ISO UTC text ("2019-05-03T07:30:00.123Z"); 0 for
+/// "" or text that is not a time.
+std::int64_t isoMs(std::string_view iso_utc);
+
+/// `Device` (API.md) of a laptop whose user works in `district` (nullopt: province-wide), its
+/// times on the province's clock; `stale` when it is not revoked and its last sync is older than
+/// tuning::kConsoleStaleDevice at `now_ms` (one that never synced is not stale, it is `never`).
+nlohmann::json deviceJson(const DeviceRecord& device, const std::optional<std::string>& district, PlaceNames& places,
+                          std::int32_t offset_minutes, std::int64_t now_ms);
 
 }  // namespace fieldcheck::server::console
