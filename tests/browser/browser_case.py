@@ -218,6 +218,18 @@ class ConsoleTestCase(BrowserTestCase):
         web.allow_error(r"/api/me .*401")
         return web
 
+    def age_console_sessions(self, user, idle_minutes=0, age_hours=0):
+        """Moves `user`'s console sessions back in time, as if their last request was
+        `idle_minutes` ago and they began `age_hours` before that: the server reads its table
+        `console_sessions` (API.md) at each request, so its own timeouts then apply."""
+        import sqlite3
+        with sqlite3.connect(f"{self.prov.data}/provincial.db", timeout=30) as db:
+            db.execute("UPDATE console_sessions SET last_seen_ms = last_seen_ms - ?, created_ms = created_ms - ? - ?"
+                       " WHERE user = ?", (idle_minutes * 60_000, idle_minutes * 60_000, age_hours * 3_600_000, user))
+            changed = db.execute("SELECT changes()").fetchone()[0]
+        db.close()
+        self.assertGreater(changed, 0, f"{user} has no console session to age")
+
     # -- the page's moves
 
     def screen(self, web, name, timeout=harness.WAIT_S):

@@ -352,16 +352,15 @@ class ConsoleSessionTest(ConsoleFlowTestCase):
         web = self.console_browser()
         web.allow_error(r"/api/[^ ]* .*401")  # every request of the expired session
         self.console_login(web, "giam", "/inspections?district=bao-lac", "inspections")
-        # The session ends on the server: the password is changed in another session (API.md).
-        self.console_api("giam").json("POST", "/api/password", {"current": harness.password_of("giam"),
-                                                                "new": "mat-khau-moi-cua-giam"}, status=204)
+        # 31 minutes without a request: the session has ended on the server (API.md).
+        self.age_console_sessions("giam", idle_minutes=31)
         web.find(f'#inspections-table tr[data-number="{record}"] a.row-link').click()
         self.screen(web, "login")
         web.wait(lambda d: self.same_address(web, f"/inspections/{quoted(record)}")
                  or self.same_address(web, f"/inspections/{record}"), message="the address was not kept")
         self.assertFalse(web.find_all("#inspection-form"))
         self.shot(web, "expired")
-        self.log_in(web, "giam", "mat-khau-moi-cua-giam", "inspection")
+        self.log_in(web, "giam", screen="inspection")
         self.state_shown(web, "submitted")
 
         cookie = web.cookies_header()

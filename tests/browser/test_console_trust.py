@@ -230,6 +230,25 @@ class ConsoleSessionApiTest(ConsoleTestCase):
         refused = harness.Console(self.server).login("lan")
         self.assertEqual(refused.status, 401, "a revoked user is refused as a wrong password is")
 
+    def test_sessions_end_with_time(self):
+        """console: a session ends after 30 minutes without a request and after 12 hours in all"""
+        me = self.console_api("giam")
+        self.assertEqual(me.me["idle_timeout_minutes"], 30)
+        self.age_console_sessions("giam", idle_minutes=29)
+        self.assertEqual(me.get("/api/me").status, 200, "a session ended before 30 idle minutes")
+        # That request was its last: 31 minutes later, nothing more.
+        self.age_console_sessions("giam", idle_minutes=31)
+        ended = me.get("/api/inspections")
+        self.assertEqual((ended.status, harness.error_code(ended)), (401, "session_expired"))
+        self.assertEqual(me.get("/api/me").status, 401, "an ended session came back")
+
+        busy = self.console_api("giam")
+        self.age_console_sessions("giam", age_hours=11)
+        self.assertEqual(busy.get("/api/me").status, 200, "a session ended before 12 hours")
+        self.age_console_sessions("giam", age_hours=1)
+        ended = busy.get("/api/me")
+        self.assertEqual((ended.status, harness.error_code(ended)), (401, "session_expired"))
+
     def test_one_time_code(self):
         """console: a one-time code opens a session that must change the password first, and works once"""
         quan = self.console_api("quan")
