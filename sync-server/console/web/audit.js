@@ -25,7 +25,7 @@ window.FC = window.FC || {};
     const rowOf = (r) => h('tr', {'data-id': r.id},
       h('td', {class: 'nowrap'}, h('span', {class: 'row-link', tabindex: '-1'}, r.at_text || '')),
       h('td', {}, r.user || ''),
-      h('td', {}, r.device ? FC.oneLang(r.device) : h('span', {class: 'muted'}, '—')),
+      h('td', {}, r.device ? FC.deviceText(r.device) : h('span', {class: 'muted'}, '—')),
       h('td', {}, h('code', {}, r.action || '')),
       h('td', {class: 'audit-detail'}, typeof r.detail === 'object' && r.detail !== null ? FC.t(r.detail) : (r.detail || '')));
 

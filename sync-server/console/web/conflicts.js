@@ -45,7 +45,7 @@ window.FC = window.FC || {};
             h('th', {scope: 'col'}, S('Tình trạng', 'Status')))),
           h('tbody', {}, rows.map((r) => h('tr', {'data-number': r.number, 'data-open': r.open ? '1' : '0'},
             h('td', {class: 'nowrap'}, h('a', {href: '/conflicts/' + FC.enc(r.number), class: 'row-link'}, '#' + r.number)),
-            h('td', {}, r.record ? [h('span', {class: 'code'}, r.record.number || ''), ' ', FC.t(r.record.title)] : ''),
+            h('td', {}, r.record ? [r.record.number ? [h('span', {class: 'code'}, r.record.number), ' '] : null, FC.t(r.record.title)] : ''),
             h('td', {}, FC.t(r.district && r.district.name)),
             h('td', {}, (r.fields || []).map((x) => FC.t(x)).join(', ')),
             h('td', {class: 'nowrap'}, r.opened_text || ''),
@@ -64,7 +64,7 @@ window.FC = window.FC || {};
     let undecided = new Set();
 
     const keyOf = (f) => f.field || '';
-    const side = (f, which) => [f[which + '_by'], f[which + '_when'], f[which + '_device'] ? S('máy ', 'laptop ') + FC.oneLang(f[which + '_device']) : null]
+    const side = (f, which) => [f[which + '_by'], f[which + '_when'], f[which + '_device'] ? FC.deviceText(f[which + '_device']) : null]
       .filter(Boolean).join(' · ');
 
     function fieldset(f, i) {
@@ -145,7 +145,7 @@ window.FC = window.FC || {};
 
     function draw() {
       const open = !!data.open;
-      const mayResolve = FC.may('resolve') && open;
+      const mayResolve = (data.may ? !!data.may.resolve : FC.may('resolve')) && open;
       const submit = mayResolve ? h('button', {type: 'submit', class: 'button button--primary', id: 'resolve-submit'}, S('Giải quyết', 'Resolve')) : null;
       const form = h('form', {class: 'conflict-form', id: 'conflict-form', novalidate: true},
         (data.fields || []).map(fieldset),
@@ -159,8 +159,8 @@ window.FC = window.FC || {};
           h('span', {id: 'conflict-state', tabindex: '-1', 'data-open': open ? '1' : '0',
             class: 'tag ' + (open ? 'tag--refused' : 'tag--sent')},
           open ? S('Chưa giải quyết', 'Open') : S('Đã giải quyết', 'Resolved') + (data.resolved_by ? S(' bởi ', ' by ') + data.resolved_by : '')),
-          ' ', S('Phiếu ', 'Record '), rec.number ? h('a', {href: '/inspections/' + FC.enc(rec.number || rec.id)}, rec.number) : '',
-          rec.title ? ' · ' + FC.t(rec.title) : '', ' · ', FC.t(data.district && data.district.name)),
+          ' ', rec.number ? [S('Phiếu ', 'Record '), h('a', {href: '/inspections/' + FC.enc(rec.number)}, rec.number), ' · '] : S('Hồ sơ ', 'Record of '),
+          FC.t(rec.title), ' · ', FC.t(data.district && data.district.name)),
         open ? h('p', {}, mayResolve
           ? S('Với mỗi câu hỏi: giữ giá trị đang áp dụng, lấy giá trị kia, hoặc nhập giá trị đúng. Rồi bấm "Giải quyết".',
             'For each question: keep the value applied, take the other, or type the right one. Then press "Resolve".')

@@ -74,7 +74,7 @@ window.FC = window.FC || {};
       commune.addEventListener('change', onCommune);
       const form = h('form', {class: 'filters', id: 'establishments-filters', role: 'search', novalidate: true},
         FC.field('e-q', S('Tìm', 'Search'), q, S('Mã hoặc tên cơ sở, gõ dấu hay không đều được', 'Code or name, with or without accents'), 'field--grow'),
-        FC.field('e-district', S('Huyện', 'District'), district),
+        (places.districts || []).length > 1 ? FC.field('e-district', S('Huyện', 'District'), district) : null,
         FC.field('e-commune', S('Xã, phường, thị trấn', 'Commune'), commune));
       form.addEventListener('submit', (e) => {
         e.preventDefault();
@@ -134,9 +134,10 @@ window.FC = window.FC || {};
         h('p', {class: 'breadcrumb'}, h('a', {href: '/establishments'}, S('← Danh sách cơ sở', '← Establishments'))),
         FC.heading([data.code, data.name].filter(Boolean).join(' ')),
         h('p', {class: 'muted'}, FC.t(data.district && data.district.name)),
-        h('dl', {class: 'summary-list', id: 'establishment-fields'}, (data.fields || []).map((x) => h('div', {class: 'summary-list__row'},
+        h('div', {class: 'record-body record-body--even'},
+        h('dl', {class: 'summary-list summary-list--compact', id: 'establishment-fields'}, (data.fields || []).map((x) => h('div', {class: 'summary-list__row'},
           h('dt', {}, FC.t(x.label)), h('dd', {}, FC.valueText(x.shown))))),
-        h('section', {class: 'section', 'aria-labelledby': 'visits-title'},
+        h('section', {class: 'establishment-visits', 'aria-labelledby': 'visits-title'},
           h('h2', {id: 'visits-title'}, S('Các lần kiểm tra', 'Visits') + ' (' + FC.count(visits.length) + ')'),
           visits.length ? h('div', {class: 'table-wrap'}, h('table', {class: 'table table--dense', id: 'establishment-visits', 'data-keys': ''},
             h('thead', {}, h('tr', {},
@@ -149,7 +150,7 @@ window.FC = window.FC || {};
               h('td', {class: 'nowrap'}, r.day_text || ''),
               h('td', {}, r.inspector || ''),
               h('td', {}, FC.badge(r.state)))))))
-            : FC.empty(S('Cơ sở này chưa được kiểm tra.', 'This establishment has not been inspected.'), 'establishment-visits')),
+            : FC.empty(S('Cơ sở này chưa được kiểm tra.', 'This establishment has not been inspected.'), 'establishment-visits'))),
       ];
     });
   }

@@ -5,6 +5,7 @@ window.FC = window.FC || {};
 (function (FC) {
   const h = FC.h;
   const S = (vi, en) => FC.s(vi, en);
+  const kChangesShown = 6;  // a revision changing more than this many answers lists them folded
 
   /// The photo viewer: one <dialog> for the page (Escape and the close button close it; the
   /// focus goes back to the thumbnail that opened it).
@@ -119,15 +120,24 @@ window.FC = window.FC || {};
         })));
     }
 
+    /// What a revision changed: listed, or folded under a summary when it is long (a record's creation).
+    function changes(list) {
+      if (!list.length) return null;
+      const items = h('ul', {class: 'revision__changes'}, list.map((c) => h('li', {},
+        h('span', {class: 'revision__label'}, FC.t(c.label)), ': ', h('strong', {}, FC.valueText(c.shown)))));
+      if (list.length <= kChangesShown) return items;
+      return h('details', {class: 'revision__more'},
+        h('summary', {}, FC.count(list.length) + S(' thay đổi', ' changes')), items);
+    }
+
     function history() {
       const list = data.history || [];
       return h('section', {class: 'section', 'aria-labelledby': 'history-title'},
         h('h2', {id: 'history-title'}, S('Lịch sử', 'History')),
         list.length ? h('ol', {class: 'revisions', id: 'inspection-history'}, list.map((r) => h('li', {class: 'revision'},
           h('p', {class: 'revision__title'}, h('strong', {}, FC.t(r.what))),
-          h('p', {class: 'muted revision__meta'}, [r.at_text, r.by, r.device ? FC.oneLang(r.device) : null].filter(Boolean).join(' · ')),
-          (r.changes || []).length ? h('ul', {class: 'revision__changes'}, r.changes.map((c) => h('li', {},
-            h('span', {class: 'revision__label'}, FC.t(c.label)), ': ', h('strong', {}, FC.valueText(c.shown))))) : null)))
+          h('p', {class: 'muted revision__meta'}, [r.at_text, r.by, r.device ? FC.deviceText(r.device) : null].filter(Boolean).join(' · ')),
+          changes(r.changes || []))))
           : FC.empty(S('Chưa có lịch sử.', 'No history yet.'), 'inspection-history'));
     }
 
@@ -163,12 +173,11 @@ window.FC = window.FC || {};
           h('span', {class: 'muted'}, ' · ' + FC.t(data.district && data.district.name) + (data.inspector ? ' · ' + S('người kiểm tra: ', 'inspector: ') + data.inspector : '')),
           est ? h('a', {href: '/establishments/' + FC.enc(est.code)}, S('Cơ sở ', 'Establishment ') + est.code) : null),
         conflicts(),
-        reviewBox(),
         h('div', {class: 'record-body'},
           h('section', {class: 'section record-body__form', 'aria-labelledby': 'form-title'},
             h('h2', {id: 'form-title', class: 'visually-hidden'}, S('Nội dung phiếu', 'The record')),
             formHost),
-          h('div', {class: 'record-body__side'}, photos(), history())),
+          h('div', {class: 'record-body__side'}, reviewBox(), photos(), history())),
       ];
     }
 

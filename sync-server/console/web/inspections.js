@@ -73,8 +73,7 @@ window.FC = window.FC || {};
     }
 
     function filters() {
-      const q = h('input', {class: 'input', id: 'f-q', type: 'search', value: f.q, 'data-search': '', autocomplete: 'off',
-        'aria-describedby': 'f-q-hint'});
+      const q = h('input', {class: 'input', id: 'f-q', type: 'search', value: f.q, 'data-search': '', autocomplete: 'off'});
       const district = FC.districtSelect('f-district', places, f.district);
       const state = FC.select('f-state', FC.kStates.map((s) => ({value: s.code, text: FC.t(s.label)})), f.state, S('Mọi trạng thái', 'Any state'));
       const from = h('input', {class: 'input input--date', id: 'f-from', type: 'date', value: f.from});
@@ -86,8 +85,8 @@ window.FC = window.FC || {};
       const apply = h('button', {type: 'submit', class: 'button button--secondary', id: 'f-apply'}, S('Lọc', 'Filter'));
       const form = h('form', {class: 'filters filters--dense', id: 'inspections-filters', role: 'search', novalidate: true,
         'aria-label': S('Lọc phiếu kiểm tra', 'Filter inspections')},
-        FC.field('f-q', S('Tìm', 'Search'), q, S('Số phiếu, mã hay tên cơ sở', 'Record number, establishment code or name'), 'field--grow'),
-        FC.field('f-district', S('Huyện', 'District'), district),
+        FC.field('f-q', S('Tìm số phiếu, cơ sở', 'Search number, establishment'), q, null, 'field--grow'),
+        (places.districts || []).length > 1 || f.district ? FC.field('f-district', S('Huyện', 'District'), district) : null,
         FC.field('f-state', S('Trạng thái', 'State'), state),
         FC.field('f-from', S('Từ ngày', 'From'), from),
         FC.field('f-to', S('Đến ngày', 'To'), to),

@@ -53,6 +53,12 @@ window.FC = window.FC || {};
     return FC.oneLang(String(v));
   };
 
+  /// A laptop as the API names it in both languages at once ("máy / laptop J2KWAS"), in the language chosen.
+  FC.deviceText = function deviceText(text) {
+    const m = /^máy \/ laptop (.+)$/.exec(text || '');
+    return m ? S('máy ', 'laptop ') + m[1] : FC.oneLang(text || '');
+  };
+
   /// "{code} {name}" of a place, an establishment or a record's subject.
   FC.named = (x) => (x ? [x.code, FC.t(x.name)].filter(Boolean).join(' ') : '');
 
@@ -69,15 +75,15 @@ window.FC = window.FC || {};
     const el = h('select', {class: 'select', id, name: id},
       all ? h('option', {value: ''}, all) : null,
       options.map((o) => h('option', {value: o.value, selected: String(o.value) === String(value || '') ? true : null}, o.text)));
-    if (value !== undefined && value !== null) el.value = value;
+    if (value !== undefined && value !== null && options.some((o) => String(o.value) === String(value))) el.value = value;
     return el;
   };
 
-  /// The districts of the caller's scope as a select (code values); a district user's only one preselected.
+  /// The districts of the caller's scope as a select (code values), the first choice "all" (value '').
   FC.districtSelect = function districtSelect(id, places, value) {
     const districts = (places && places.districts) || [];
     return FC.select(id, districts.map((d) => ({value: d.code, text: FC.t(d.name)})), value,
-      districts.length === 1 ? null : S('Tất cả các huyện', 'All districts'));
+      S('Tất cả các huyện', 'All districts'));
   };
 
   /// A column header that sorts: a button in the th (aria-sort on the th), id sort-KEY.
