@@ -558,6 +558,35 @@ class Console:
         return reply.json() if reply.body else None
 
 
+class PlainSite:
+    """Pages served as they are (no CSP) on 127.0.0.1 and a port of their own: another origin of
+    the same site, for what a page elsewhere could try. `pages`: {path: HTML text}."""
+
+    def __init__(self, pages):
+        import http.server
+        encoded = {path: text.encode() for path, text in pages.items()}
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = encoded.get(self.path)
+                self.send_response(200 if body else 404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body or b"")))
+                self.end_headers()
+                self.wfile.write(body or b"")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 def error_code(reply):
     """The console API's `error.code` of a failure's body (None when it has none)."""
     try:

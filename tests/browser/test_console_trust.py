@@ -2,6 +2,7 @@
 plain HTTP to the real server, below what a browser lets a page do: who sees which district,
 who may review, the CSRF header and the Origin, sessions, logout and the one-time code."""
 import os
+import re
 import urllib.parse
 
 import harness
@@ -277,3 +278,58 @@ class ConsoleSessionApiTest(ConsoleTestCase):
         self.assertNotEqual(reset, code)
         self.assertEqual(harness.Console(self.server).login("thu", "mat-khau-cua-thu").status, 401)
         self.assertTrue(self.console_api("thu", reset).me["must_change_password"])
+
+
+class ConsoleOtherSiteTest(ConsoleTestCase):
+
+    def test_other_site_in_same_browser(self):
+        """console: a page of another origin open in the same Chromium as a supervisor's session reads nothing and changes nothing"""
+        lan = self.laptop("lan")
+        record = complete_draft(lan, KARAOKE)
+        lan.run("inspect", "finalize", record)
+        lan.sync()
+        target = f"{self.server.url}/api/inspections/{quoted(record)}"
+        # Another port of 127.0.0.1 is the same site for SameSite: Chromium sends the session
+        # cookie, and the Origin check and the CSRF header are what stop these.
+        site = harness.PlainSite({
+            "/": f"""<!DOCTYPE html><title>other site</title><script>
+(async () => {{
+  const tried = {{}};
+  try {{
+    const r = await fetch('{target}', {{credentials: 'include'}});
+    tried.read = r.ok ? await r.text() : 'refused';
+  }} catch (e) {{ tried.read = 'refused'; }}
+  for (const [path, body] of [['{target}/review', {{approve: true}}],
+                              ['{self.server.url}/api/people', {{name: 'ke-gian', role: 'admin'}}],
+                              ['{self.server.url}/api/session', null]]) {{
+    try {{
+      await fetch(path, {{method: body ? 'POST' : 'DELETE', mode: 'no-cors', credentials: 'include',
+        headers: {{'Content-Type': 'text/plain'}}, body: body ? JSON.stringify(body) : undefined}});
+    }} catch (e) {{ }}
+  }}
+  window.__fcTried = tried;
+}})();
+</script>""",
+            "/form": f"""<!DOCTYPE html><title>other site form</title>
+<form id=f method=post action="{target}/review" enctype="text/plain">
+<input name='{{"approve": true, "x": "' value='"}}'></form>
+<script>document.getElementById('f').submit();</script>"""})
+        self.addCleanup(site.close)
+
+        web = self.console_browser()
+        web.allow_error(re.escape(site.origin))
+        web.allow_error(re.escape(self.server.url) + r"/(api/[^ ]*|favicon\.ico) - Failed to load resource")
+        self.console_login(web, "giam", f"/inspections/{quoted(record)}", "inspection")
+        web.get(site.origin + "/")
+        tried = web.wait(lambda d: d.execute_script("return window.__fcTried"), message="the other site's script did not end")
+        self.assertEqual(tried["read"], "refused", "the other site read a record")
+        web.get(site.origin + "/form")
+        web.wait(lambda d: d.current_url.startswith(self.server.url))
+        web.wait(lambda d: d.execute_script("return document.readyState") == "complete")
+        self.shot(web, "other-site-form")
+
+        self.open_console(web, f"/inspections/{quoted(record)}", "inspection")  # still logged in
+        web.visible('#inspection-state[data-state="submitted"]')
+        giam = self.console_api("giam")
+        self.assertIsNone(giam.json("GET", f"/api/inspections/{quoted(record)}")["review"])
+        self.assertNotIn("ke-gian", [u["name"] for u in self.console_api("quan").json("GET", "/api/people")["users"]])
