@@ -430,8 +430,7 @@ ApiResponse recordNotFound(const std::string& ref) {
   return notFound({"Không có phiếu “" + ref + "” trong phạm vi của bạn.", "No record “" + ref + "” in your scope."});
 }
 
-json historyJson(Reader& r, const std::string& id) {
-  const auto revisions = r.storage().history(id);
+json historyJson(Reader& r, const std::vector<RevisionEntry>& revisions) {
   const auto naming = r.naming();
   json list = json::array();
   const Fields none;
@@ -514,17 +513,18 @@ ApiResponse inspection(Reader& r, const std::string& ref) {
   json conflicts = json::array();
   for (const auto& c : r.storage().conflicts({true, doc.id, 0})) conflicts.push_back(c.number);
   const bool finalized = textField(doc, f::kStatus) == kStatusFinalized;
+  // Who made it: the author of its first revision (a review or amendment writes later ones).
+  const auto revisions = r.storage().history(doc.id);
   return jsonAnswer({{"id", doc.id},
                      {"number", recordName(doc)},
                      {"kind", doc.kind},
                      {"district", r.places().districtJson(district)},
                      {"state", stateJson(state)},
-                     {"inspector", doc.author},
-                     {"created_by", r.storage().history(doc.id).empty() ? doc.author : r.storage().history(doc.id).front().doc.author},
+                     {"inspector", revisions.empty() ? doc.author : revisions.front().doc.author},
                      {"form", form},
                      {"photos", photos},
                      {"review", review},
-                     {"history", historyJson(r, doc.id)},
+                     {"history", historyJson(r, revisions)},
                      {"conflicts", conflicts},
                      {"may",
                       {{"review", mayReview(r.caller().role) && state == ReviewState::kSubmitted},
@@ -918,7 +918,8 @@ ApiResponse handleConsoleRead(const ApiRequest& request, const User& caller, Pro
   if (is({"api", "plan-report"})) return planReport(r, false);
   if (is({"api", "plan-report.html"})) return planReport(r, true);
   if (is({"api", "export"})) return exportFile(r);
-  return notFound({"Không có trang API này. Xem API.md.", "No such API path. See API.md."});
+  // Not a read: the writes' routes know whether the path takes another method (405) or is unknown (404).
+  return handleConsoleWrite(request, caller, storage);
 }
 
 }  // namespace fieldcheck::server

@@ -1,0 +1,344 @@
+// The console's reads (sync-server/console/API.md) on a real provincial database filled through
+// the push path: scope by role and district, the inspections table, one inspection's Form as the
+// app's, exports read back, and the plan report's HTML keeping markup inert.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "app/app_api.h"
+#include "console_api.h"
+#include "fieldcheck/crypto.h"
+#include "fieldcheck/record_number.h"
+#include "fieldcheck/seed.h"
+#include "fieldcheck/text.h"
+#include "inspector_service.h"
+#include "provincial_storage.h"
+#include "push_rules.h"
+#include "support/sample_inspection.h"
+#include "support/temp_dir.h"
+
+using namespace fieldcheck;
+using namespace fieldcheck::server;
+using nlohmann::json;
+
+namespace {
+
+struct Made {
+  std::string id, number, district, state;
+};
+
+// A province with two districts (of two establishments or more), each with an inspector and a supervisor, a provincial officer,
+// and 16 inspections (every state, on different days) pushed through the push path.
+struct Province {
+  test::TempDir dir;
+  std::unique_ptr<ProvincialStorage> storage;
+  std::vector<std::string> districts;
+  std::map<std::string, std::vector<std::string>> establishments;  // ids by district
+  std::map<std::string, Identity> people;
+  std::map<std::string, std::int64_t> seq;
+  std::map<std::string, int> numbered;
+  std::map<std::string, std::string> abbreviations;  // by district
+  std::vector<Made> made;
+
+  Province() {
+    storage = std::move(openSqliteStorage(dir.path(), true).value());
+    REQUIRE(storage->importSeed(loadSeed(test::sampleSeed()).value()).ok());
+    for (const auto& d : storage->heads("district")) abbreviations[textField(d, "code")] = textField(d, "abbreviation");
+    for (const auto& e : storage->heads("establishment")) establishments[textField(e, "district")].push_back(e.id);
+    for (const auto& [code, name] : storage->districts())
+      if (districts.size() < 2 && establishments[code].size() >= 2) districts.push_back(code);
+    REQUIRE(districts.size() == 2);
+    for (const auto& d : districts) {
+      enrol("insp-" + d, Role::kInspector, d);
+      enrol("sup-" + d, Role::kSupervisor, d);
+    }
+    enrol("prov", Role::kProvincial, std::nullopt);
+    const char* states[] = {"draft", "submitted", "approved", "returned"};
+    for (int i = 0; i < 16; ++i) make(districts[static_cast<std::size_t>(i % 2)], states[i / 2 % 4], i);
+    storage->refreshReportIndex();
+  }
+
+  void enrol(const std::string& name, Role role, const std::optional<std::string>& district,
+             const std::string& device = newDocumentId()) {
+    REQUIRE(storage->addUser({name, role, district, false, ""}, hashPassword("secret-pass")).ok());
+    people[name] = Identity{name, role, district, device};
+    REQUIRE(storage->enrolDevice(name, device, "laptop", newToken().hash).ok());
+  }
+
+  void push(const std::string& user, const Document& doc, const std::string& base = "") {
+    const auto outcome = pushBatch(people[user], {{++seq[user], base, doc}}, *storage);
+    INFO((outcome.refused.empty() ? "" : outcome.refused[0].reason.en));
+    REQUIRE(outcome.refused.empty());
+  }
+
+  void make(const std::string& district, const std::string& state, int i) {
+    const auto maker = (state == "approved" ? "sup-" : "insp-") + district;
+    const auto& who = people[maker];
+    auto doc = test::sampleInspection(maker, who.device, district, {establishments[district][0]}, i);
+    const DateTime visit{1'546'300'800'000 + i * 3 * 86'400'000LL + 9 * 3'600'000LL, 420};
+    doc.fields["visit_time"] = visit;
+    const auto number = RecordNumber{districtAbbreviation(district, abbreviations[district]), laptopMarker(who.device), ++numbered[maker]}.text();
+    doc.fields["_number"] = number;
+    if (state == "draft") doc.fields["_status"] = "draft";
+    if (state == "approved") {
+      doc.fields["_review"] = "approved";
+      doc.fields["_reviewed_by"] = maker;
+      doc.fields["_reviewed_at"] = visit;
+    }
+    doc = firstRevision(doc.id, doc.kind, doc.fields, maker, who.device, doc.stamp);
+    push(maker, doc);
+    if (state == "returned") {
+      const auto supervisor = "sup-" + district;
+      auto fields = doc.fields;
+      fields["_status"] = "draft";
+      fields["_review"] = "returned";
+      fields["_review_comment"] = "Thiếu chữ ký.";
+      fields["_reviewed_by"] = supervisor;
+      fields["_reviewed_at"] = visit;
+      push(supervisor, nextRevision(doc, fields, supervisor, people[supervisor].device, HybridTimestamp{doc.stamp.wall_ms + 1, 0}),
+           doc.revision);
+    }
+    made.push_back({doc.id, number, district, state});
+  }
+
+  User user(const std::string& name) {
+    for (const auto& u : storage->users())
+      if (u.name == name) return u;
+    FAIL("no user " << name);
+    return {};
+  }
+
+  ApiResponse get(const std::string& who, const std::string& target) {
+    return handleConsoleApi({"GET", target, {}, "", "127.0.0.1"}, user(who), *storage);
+  }
+
+  json ok(const std::string& who, const std::string& target) {
+    const auto answer = get(who, target);
+    INFO(target << " " << answer.body);
+    REQUIRE(answer.status == 200);
+    return json::parse(answer.body);
+  }
+
+  std::size_t madeIn(const std::string& district, const std::string& state = "") const {
+    std::size_t n = 0;
+    for (const auto& m : made) n += m.district == district && (state.empty() || m.state == state);
+    return n;
+  }
+};
+
+// Every key of `j`, with its path, objects' keys and the first element of arrays, recursively.
+void collectKeys(const json& j, const std::string& path, std::set<std::string>& out) {
+  if (j.is_object()) {
+    for (const auto& [key, value] : j.items()) {
+      out.insert(path + "/" + key);
+      collectKeys(value, path + "/" + key, out);
+    }
+  } else if (j.is_array() && !j.empty()) {
+    collectKeys(j.front(), path + "[]", out);
+  }
+}
+
+std::string fileText(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+TEST_CASE("console: a supervisor of one district gets 404 for another district's record by id, by number and by filter", "[console]") {
+  Province p;
+  const auto mine = p.districts[0], theirs = p.districts[1];
+  const auto& other = *std::find_if(p.made.begin(), p.made.end(), [&](const Made& m) { return m.district == theirs; });
+  const auto& own = *std::find_if(p.made.begin(), p.made.end(), [&](const Made& m) { return m.district == mine; });
+  const auto supervisor = "sup-" + mine;
+  CHECK(p.get(supervisor, "/api/inspections/" + other.id).status == 404);
+  CHECK(p.get(supervisor, "/api/inspections/" + other.number).status == 404);
+  CHECK(p.get(supervisor, "/api/inspections?district=" + theirs).status == 404);
+  CHECK(p.get(supervisor, "/api/dashboard?district=" + theirs).status == 404);
+  CHECK(p.get(supervisor, "/api/inspections/no-such-record").status == 404);
+  // The same answer as an unknown record: nothing tells the other district's record exists.
+  CHECK(json::parse(p.get(supervisor, "/api/inspections/" + other.number).body)["error"]["code"] == "not_found");
+  CHECK(p.ok(supervisor, "/api/inspections/" + own.number)["id"] == own.id);
+  CHECK(p.ok(supervisor, "/api/inspections/" + own.id)["number"] == own.number);
+  // The province sees both.
+  CHECK(p.ok("prov", "/api/inspections/" + other.number)["id"] == other.id);
+  CHECK(p.ok("prov", "/api/inspections?district=" + theirs)["total"] == p.madeIn(theirs));
+}
+
+TEST_CASE("console: an inspector lists only the inspections of their own district", "[console]") {
+  Province p;
+  const auto mine = p.districts[0];
+  const auto list = p.ok("insp-" + mine, "/api/inspections?per_page=200");
+  CHECK(list["total"] == p.madeIn(mine));
+  REQUIRE(list["rows"].size() == p.madeIn(mine));
+  for (const auto& row : list["rows"]) CHECK(row["district"]["code"] == mine);
+  const auto places = p.ok("insp-" + mine, "/api/places");
+  REQUIRE(places["districts"].size() == 1);
+  CHECK(places["districts"][0]["code"] == mine);
+  CHECK(p.get("insp-" + mine, "/api/export?format=csv").status == 403);
+  CHECK(p.get("insp-" + mine, "/api/audit").status == 403);
+}
+
+TEST_CASE("console: the inspections table filters by state and pages through the rest", "[console]") {
+  Province p;
+  const auto approved = p.ok("prov", "/api/inspections?state=approved&per_page=200");
+  std::size_t expected = 0;
+  for (const auto& m : p.made) expected += m.state == "approved";
+  REQUIRE(approved["rows"].size() == expected);
+  for (const auto& row : approved["rows"]) {
+    CHECK(row["state"]["code"] == "approved");
+    CHECK(row["state"]["label"]["vi"] == "Đã duyệt");
+    CHECK(row["day_text"].get<std::string>().size() == 10);  // "03/05/2019"
+  }
+  const auto first = p.ok("prov", "/api/inspections?per_page=5&page=1&sort=number&order=asc");
+  const auto second = p.ok("prov", "/api/inspections?per_page=5&page=2&sort=number&order=asc");
+  CHECK(first["total"] == p.made.size());
+  REQUIRE(first["rows"].size() == 5);
+  REQUIRE(second["rows"].size() == 5);
+  std::set<std::string> seen;
+  for (const auto* page : {&first, &second})
+    for (const auto& row : (*page)["rows"]) seen.insert(row["id"].get<std::string>());
+  CHECK(seen.size() == 10);
+  CHECK(first["rows"][4]["number"].get<std::string>() < second["rows"][0]["number"].get<std::string>());
+  CHECK(p.get("prov", "/api/inspections?state=finished").status == 400);
+  CHECK(p.get("prov", "/api/inspections?per_page=201").status == 400);
+  CHECK(p.get("prov", "/api/inspections?from=2019-02-30").status == 400);
+}
+
+TEST_CASE("console: one inspection's form has the same shape as the inspector's app's Form of the same record", "[console]") {
+  Province p;
+  // The record is made on a laptop, by the app's own code, then pushed.
+  test::TempDir laptop_dir;
+  client::Home home{laptop_dir / "home"};
+  REQUIRE(client::initHome(home, test::sampleSeed(), "lan").ok());
+  auto service = client::InspectorService::open(home);
+  REQUIRE(service.ok());
+  auto draft = service.value().newInspection("CS-05", std::nullopt);
+  REQUIRE(draft.ok());
+  REQUIRE(service.value().setAnswers(draft.value().id, {{"workers_total", "3"}, {"workers_women", "5"}}).ok());
+  const auto doc = service.value().findInspection(draft.value().id).value();
+  p.enrol("lan", Role::kInspector, textField(doc, "_district"), doc.device);
+  p.push("lan", doc);
+
+  auto app = client::AppApi::open(home);
+  REQUIRE(app.ok());
+  const auto app_answer = app.value()->handle({"GET", "/api/inspections/" + doc.id, "", ""});
+  REQUIRE(app_answer.status == 200);
+  const auto app_form = json::parse(app_answer.body);
+  const auto inspection = p.ok("prov", "/api/inspections/" + doc.id);
+  const auto& form = inspection["form"];
+
+  std::set<std::string> app_keys, console_keys;
+  collectKeys(app_form, "", app_keys);
+  collectKeys(form, "", console_keys);
+  CHECK(console_keys == app_keys);
+  CHECK(form["number"] == app_form["number"]);
+  CHECK(form["sections"] == app_form["sections"]);
+  CHECK(form["constraints"] == app_form["constraints"]);
+  CHECK(form["editable"] == false);
+  CHECK(inspection["state"]["code"] == "draft");
+  CHECK(inspection["inspector"] == "lan");
+}
+
+TEST_CASE("console: an export is a file of every inspection in scope, with a name to save it under", "[console]") {
+  Province p;
+  const auto csv = p.get("prov", "/api/export?format=csv&kind=inspection");
+  REQUIRE(csv.status == 200);
+  REQUIRE_FALSE(csv.body_file.empty());
+  const auto text = fileText(csv.body_file);
+  CHECK(text.substr(0, 3) == "\xEF\xBB\xBF");
+  std::size_t lines = 0;
+  for (std::size_t at = text.find("\r\n"); at != std::string::npos; at = text.find("\r\n", at + 2)) ++lines;
+  CHECK(lines == p.made.size() + 1);
+  for (const auto& m : p.made) CHECK(text.find(m.number) != std::string::npos);
+  bool named = false;
+  for (const auto& [name, value] : csv.headers)
+    named = named || (name == "Content-Disposition" && value.find("filename=\"fieldcheck-inspection-") != std::string::npos &&
+                      value.find(".csv\"") != std::string::npos);
+  CHECK(named);
+  std::filesystem::remove(csv.body_file);
+
+  // A supervisor's export holds their district's only.
+  const auto mine = p.districts[0];
+  const auto theirs = std::find_if(p.made.begin(), p.made.end(), [&](const Made& m) { return m.district != mine; })->number;
+  const auto scoped = p.get("sup-" + mine, "/api/export?format=csv&kind=inspection");
+  REQUIRE(scoped.status == 200);
+  const auto scoped_text = fileText(scoped.body_file);
+  CHECK(scoped_text.find(theirs) == std::string::npos);
+  std::filesystem::remove(scoped.body_file);
+
+  const auto xlsx = p.get("prov", "/api/export?format=xlsx&kind=inspection&lang=en");
+  REQUIRE(xlsx.status == 200);
+  CHECK(fileText(xlsx.body_file).substr(0, 4) == std::string("PK\x03\x04", 4));
+  std::filesystem::remove(xlsx.body_file);
+  CHECK(p.get("prov", "/api/export?format=pdf").status == 400);
+}
+
+TEST_CASE("console: the plan report's HTML shows markup typed into a name as text and links its stylesheet", "[console]") {
+  Province p;
+  const auto district = p.districts[0];
+  // An inspector corrects an establishment nobody inspected: its name is listed as not inspected.
+  const auto id = p.establishments[district].back();
+  const auto head = p.storage->head(id).value();
+  auto fields = head.fields;
+  fields["name"] = std::string("<img src=x onerror=alert(1)>");
+  const auto inspector = "insp-" + district;
+  p.push(inspector, nextRevision(head, fields, inspector, p.people[inspector].device, HybridTimestamp{head.stamp.wall_ms + 1, 0}),
+         head.revision);
+
+  const auto report = p.get("prov", "/api/plan-report.html?district=" + district);
+  REQUIRE(report.status == 200);
+  CHECK(report.content_type.find("text/html") == 0);
+  CHECK(report.body.find("&lt;img src=x onerror=alert(1)&gt;") != std::string::npos);
+  CHECK(report.body.find("<img") == std::string::npos);
+  CHECK(report.body.find("<style") == std::string::npos);
+  CHECK(report.body.find("style=") == std::string::npos);
+  CHECK(report.body.find("<link rel=\"stylesheet\" href=\"/static/report.") != std::string::npos);
+  // In JSON the same name is a string like any other.
+  const auto found = p.ok("prov", "/api/establishments/" + id);
+  CHECK(found["name"] == "<img src=x onerror=alert(1)>");
+  const auto summary = p.ok("sup-" + district, "/api/plan-report");
+  CHECK(summary["html_url"] == "/api/plan-report.html?district=");
+  CHECK_FALSE(summary["targets"].empty());
+}
+
+TEST_CASE("console: the dashboard counts each district's inspections by state and lists the laptops in scope", "[console]") {
+  Province p;
+  const auto mine = p.districts[0];
+  const auto board = p.ok("sup-" + mine, "/api/dashboard");
+  REQUIRE(board["states"].size() == 1);
+  CHECK(board["states"][0]["district"]["code"] == mine);
+  CHECK(board["states"][0]["approved"] == p.madeIn(mine, "approved"));
+  CHECK(board["states"][0]["draft"] == p.madeIn(mine, "draft"));
+  CHECK(board["states"][0]["returned"] == p.madeIn(mine, "returned"));
+  std::set<std::string> users;
+  for (const auto& d : board["devices"]["rows"]) users.insert(d["user"].get<std::string>());
+  CHECK(users == std::set<std::string>{"insp-" + mine, "sup-" + mine});
+  const auto all = p.ok("prov", "/api/dashboard");
+  CHECK(all["states"].size() == p.storage->districts().size());
+  CHECK(all["states_total"]["submitted"] == p.madeIn(p.districts[0], "submitted") + p.madeIn(p.districts[1], "submitted"));
+}
+
+TEST_CASE("console: the establishments list finds a name typed without its accents, in the caller's district only", "[console]") {
+  Province p;
+  const auto district = p.districts[0];
+  const auto e = p.storage->head(p.establishments[district][0]).value();
+  const auto name = textField(e, "name");
+  const auto list = p.ok("sup-" + district, "/api/establishments?q=" + foldForSearch(name).substr(0, foldForSearch(name).find(' ')));
+  bool found = false;
+  for (const auto& row : list["rows"]) {
+    CHECK(row["district"]["code"] == district);
+    found = found || row["id"] == e.id;
+  }
+  CHECK(found);
+  const auto one = p.ok("sup-" + district, "/api/establishments/" + textField(e, "code"));
+  CHECK(one["visits"].size() == p.madeIn(district));
+  const auto other = p.storage->head(p.establishments[p.districts[1]][0]).value();
+  CHECK(p.get("sup-" + district, "/api/establishments/" + textField(other, "code")).status == 404);
+}
