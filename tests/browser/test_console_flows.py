@@ -192,7 +192,15 @@ class ConsoleProvincialTest(ConsoleFlowTestCase):
         for css in ("#dashboard-targets", "#dashboard-states", "#dashboard-devices"):
             web.visible(css)
         self.assertIn("Bảo Lạc", web.find("#dashboard-states").text)
+        self.assertIn("Hà Quảng", web.find("#dashboard-states").text)
         self.shot(web, "dashboard")
+        # One district's figures, at an address of their own.
+        Select(web.find("#dashboard-district")).select_by_value("bao-lac")
+        web.wait(lambda d: self.same_address(web, "/?district=bao-lac"), message="the district is not in the address")
+        self.screen(web, "dashboard")
+        web.wait(lambda d: "Hà Quảng" not in web.find("#dashboard-states").text, message="the dashboard kept every district")
+        self.assertIn("Bảo Lạc", web.find("#dashboard-states").text)
+        self.shot(web, "dashboard-bao-lac")
 
         web.find("#nav-inspections").click()
         self.screen(web, "inspections")
