@@ -154,13 +154,6 @@ std::optional<json> readObject(const ApiRequest& r, std::initializer_list<const 
 }
 
 ApiResponse login(const ApiRequest& r, ProvincialStorage& storage, LoginBudget& logins) {
-  // An address that keeps failing is refused before anything is hashed, so it cannot keep the
-  // serving threads busy; the others go on logging in.
-  if (const auto wait = logins.waitFor(r.peer, LoginBudget::Clock::now()); wait > LoginBudget::Clock::duration::zero()) {
-    const auto minutes = std::to_string(std::chrono::duration_cast<std::chrono::minutes>(wait).count() + 1);
-    return error(429, "login_paused", "Quá nhiều lần đăng nhập sai từ địa chỉ này; hãy thử lại sau " + minutes + " phút.",
-                 "Too many failed logins from this address; try again in " + minutes + " minutes.");
-  }
   ApiResponse refusal;
   auto body = readObject(r, {"user", "password", "device_name", "device_id"}, refusal);
   if (!body) return refusal;
@@ -170,32 +163,19 @@ ApiResponse login(const ApiRequest& r, ProvincialStorage& storage, LoginBudget& 
   const auto device_id = (*body)["device_id"].get<std::string>();
   if (!isDocumentId(device_id))
     return error(400, "bad_request", "Mã thiết bị không hợp lệ.", "The device id is not valid.");
-  if (password.size() > tuning::kMaxPasswordBytes || device_name.size() > 200 || !isCleanUtf8(device_name))
-    return error(400, "bad_request", "Mật khẩu hoặc tên thiết bị quá dài hay không hợp lệ.",
-                 "The password or device name is too long or not valid.");
-  auto found = isValidUserName(name) ? storage.userWithHash(name) : std::nullopt;
-  const auto now = wallClockMs();
-  if (found) {
-    const auto paused_until = storage.loginPausedUntil(name, r.peer);
-    if (paused_until > now) {
-      const auto minutes = std::to_string((paused_until - now) / 60'000 + 1);
-      return error(429, "login_paused", "Nhập sai mật khẩu quá nhiều lần; hãy thử lại sau " + minutes + " phút.",
-                   "Too many wrong passwords; try again in " + minutes + " minutes.");
-    }
-  }
-  // An unknown user costs the same hashing as a known one, so timing reveals nothing either.
-  static const std::string kDecoyHash = hashPassword("decoy password for unknown users");
-  const bool password_ok = verifyPassword(password, found ? found->second : kDecoyHash);
-  // The same answer for an unknown user, a wrong password and a revoked user: nothing to probe.
-  if (!found || found->first.revoked || !password_ok) {
-    logins.failed(r.peer, LoginBudget::Clock::now());
-    if (found) storage.recordLogin(name, r.peer, false, now);
-    storage.audit(name.substr(0, 64), "", "login.refused", r.peer);
-    return error(401, "login_refused", "Sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản đã bị thu hồi.",
-                 "Wrong user name or password, or the account was revoked.");
-  }
-  storage.recordLogin(name, r.peer, true, now);
-  const auto& user = found->first;
+  if (device_name.size() > 200 || !isCleanUtf8(device_name))
+    return error(400, "bad_request", "Tên thiết bị quá dài hay không hợp lệ.", "The device name is too long or not valid.");
+  auto checked = checkCredentials(name, password, r.peer, "", storage, logins, wallClockMs());
+  if (auto* refused = std::get_if<ApiResponse>(&checked)) return std::move(*refused);
+  const auto& user = std::get<User>(checked);
+  // A one-time code an administrator set is for the console only: its holder chooses their own
+  // password there first, so no laptop holds a code somebody else knows.
+  if (user.must_change_password)
+    return error(403, "password_change_required",
+                 "Mật khẩu này là mã dùng một lần do quản trị viên cấp. Hãy đăng nhập bảng điều khiển tỉnh trên trình duyệt, "
+                 "đổi sang mật khẩu của riêng bạn, rồi đăng nhập lại trên máy này bằng mật khẩu mới.",
+                 "This password is a one-time code an administrator gave you. Log in to the provincial console in a browser, "
+                 "change it to a password of your own, then log in here again with the new one.");
   const auto token = newToken();
   const auto device = storage.enrolDevice(user.name, device_id, toNfc(device_name), token.hash);
   if (!device) return error(409, "device_refused", device.problem().message.vi, device.problem().message.en);
@@ -342,6 +322,58 @@ std::string forLog(std::string_view text, std::size_t max_bytes) {
   return out;
 }
 
+ApiResponse errorResponse(unsigned status, const std::string& code, const std::string& vi, const std::string& en) {
+  return error(status, code, vi, en);
+}
+
+std::variant<std::map<std::string, std::string>, ApiResponse> readStringFields(const std::string& body,
+                                                                               std::initializer_list<const char*> keys) {
+  ApiResponse refusal;
+  ApiRequest request;
+  request.body = body;
+  auto object = readObject(request, keys, refusal);
+  if (!object) return refusal;
+  std::map<std::string, std::string> fields;
+  for (const auto& [key, value] : object->items()) fields[key] = value.get<std::string>();
+  return fields;
+}
+
+std::variant<User, ApiResponse> checkCredentials(const std::string& name, const std::string& password,
+                                                 const std::string& peer, const std::string& audit_device,
+                                                 ProvincialStorage& storage, LoginBudget& logins, std::int64_t now_ms) {
+  // An address that keeps failing is refused before anything is hashed, so it cannot keep the
+  // serving threads busy; the others go on logging in.
+  if (const auto wait = logins.waitFor(peer, LoginBudget::Clock::now()); wait > LoginBudget::Clock::duration::zero()) {
+    const auto minutes = std::to_string(std::chrono::duration_cast<std::chrono::minutes>(wait).count() + 1);
+    return error(429, "login_paused", "Quá nhiều lần đăng nhập sai từ địa chỉ này; hãy thử lại sau " + minutes + " phút.",
+                 "Too many failed logins from this address; try again in " + minutes + " minutes.");
+  }
+  if (password.size() > tuning::kMaxPasswordBytes)
+    return error(400, "bad_request", "Mật khẩu quá dài.", "The password is too long.");
+  auto found = isValidUserName(name) ? storage.userWithHash(name) : std::nullopt;
+  if (found) {
+    const auto paused_until = storage.loginPausedUntil(name, peer);
+    if (paused_until > now_ms) {
+      const auto minutes = std::to_string((paused_until - now_ms) / 60'000 + 1);
+      return error(429, "login_paused", "Nhập sai mật khẩu quá nhiều lần; hãy thử lại sau " + minutes + " phút.",
+                   "Too many wrong passwords; try again in " + minutes + " minutes.");
+    }
+  }
+  // An unknown user costs the same hashing as a known one, so timing reveals nothing either.
+  static const std::string kDecoyHash = hashPassword("decoy password for unknown users");
+  const bool password_ok = verifyPassword(password, found ? found->second : kDecoyHash);
+  // The same answer for an unknown user, a wrong password and a revoked user: nothing to probe.
+  if (!found || found->first.revoked || !password_ok) {
+    logins.failed(peer, LoginBudget::Clock::now());
+    if (found) storage.recordLogin(name, peer, false, now_ms);
+    storage.audit(name.substr(0, 64), audit_device, "login.refused", peer);
+    return error(401, "login_refused", "Sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản đã bị thu hồi.",
+                 "Wrong user name or password, or the account was revoked.");
+  }
+  storage.recordLogin(name, peer, true, now_ms);
+  return std::move(found->first);
+}
+
 std::size_t bodyLimitFor(const ApiRequest& head, ProvincialStorage& storage) {
   return authenticate(head, storage) ? tuning::kMaxRequestBodyBytes : tuning::kMaxUnauthenticatedBodyBytes;
 }
@@ -393,6 +425,7 @@ ApiResponse handle(const ApiRequest& r, ProvincialStorage& storage, LoginBudget&
       if (r.method != "POST") return error(405, "method", "Chỉ dùng POST.", "Use POST.");
       auto who = authenticate(r, storage);
       if (!who) return unauthorized();
+      storage.deviceSeen(who->device, wallClockMs());
       return sync(r, *who, storage);
     }
     for (const auto& [prefix, route] : {std::pair{std::string_view("/v1/uploads/"), &upload},

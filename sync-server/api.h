@@ -2,7 +2,9 @@
 // (http_server.cpp) and the tests call the same `handle`.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -11,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "accounts.h"
 #include "login_budget.h"
 #include "provincial_storage.h"
 
@@ -43,6 +46,27 @@ struct ApiResponse {
 /// at most `max_bytes` of it, each byte outside printable ASCII written as \xNN, so no request
 /// can forge or break a log line.
 std::string forLog(std::string_view text, std::size_t max_bytes = 200);
+
+/// A refusal as every JSON API of the server writes it: `{"error": {"code", "vi", "en"}}`.
+ApiResponse errorResponse(unsigned status, const std::string& code, const std::string& vi, const std::string& en);
+
+/// The string fields of a JSON body that must be an object of exactly `keys`, each a string; or
+/// the 4xx that says what is wrong (not JSON, too complex, an unknown or missing field, a value
+/// that is not a string).
+std::variant<std::map<std::string, std::string>, ApiResponse> readStringFields(const std::string& body,
+                                                                               std::initializer_list<const char*> keys);
+
+/// The one check of a user's name and password, for the laptops' login and the console's alike,
+/// so that both follow the same rules: an address past its budget of failed logins (`logins`) is
+/// refused before anything is hashed (429 `login_paused`); a user paused after wrong passwords
+/// from `peer` too (429, saying how many minutes); an unknown user, a wrong password and a
+/// revoked user get the same 401 `login_refused` after the same hashing, are counted against the
+/// address and the user, and are audited as "login.refused" with `audit_device` ("" for a laptop,
+/// "console"). Returns the user on success (its failures forgotten); says nothing of
+/// User::must_change_password, which each caller decides on. Throws only on storage failures.
+std::variant<User, ApiResponse> checkCredentials(const std::string& name, const std::string& password,
+                                                 const std::string& peer, const std::string& audit_device,
+                                                 ProvincialStorage& storage, LoginBudget& logins, std::int64_t now_ms);
 
 /// The largest body the server reads for a request whose head is `head` (method, target and
 /// headers; no body yet): the request limit for a caller whose token is valid, a small one for

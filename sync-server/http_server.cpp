@@ -16,6 +16,8 @@
 #include <nlohmann/json.hpp>
 
 #include "api.h"
+#include "console_trust.h"
+#include "fieldcheck/hybrid_clock.h"
 #include "http_request.h"
 #include "tuning.h"
 
@@ -38,19 +40,42 @@ ProvincialStorage* threadStorage(const std::filesystem::path& data_dir) {
   return storage.get();
 }
 
-http::response<http::string_body> toHttp(const ApiResponse& api, unsigned version, bool keep_alive) {
-  http::response<http::string_body> res{static_cast<http::status>(api.status), version};
+// The head of an answer: status, type, encoding, caching and the answer's own headers (which
+// replace the defaults of the same name).
+template <class Body>
+void setHead(http::response<Body>& res, const ApiResponse& api, bool keep_alive) {
   res.set(http::field::server, "fieldcheck-server");
-  res.set(http::field::content_type, api.content_type);
+  if (!api.content_type.empty()) res.set(http::field::content_type, api.content_type);
   res.set(http::field::cache_control, "no-store");
   // A photo is served as the type it was checked to be, never as what a browser guesses.
   res.set("X-Content-Type-Options", "nosniff");
   if (!api.content_encoding.empty()) res.set(http::field::content_encoding, api.content_encoding);
+  for (const auto& [name, value] : api.headers) res.set(name, value);
   res.keep_alive(keep_alive);
+}
+
+http::response<http::string_body> toHttp(const ApiResponse& api, unsigned version, bool keep_alive) {
+  http::response<http::string_body> res{static_cast<http::status>(api.status), version};
+  setHead(res, api, keep_alive);
   res.body() = api.body;
   res.prepare_payload();
   return res;
 }
+
+// Removes an answer's temporary file (ApiResponse::body_file) however its sending ends.
+class FileRemoval {
+ public:
+  explicit FileRemoval(std::filesystem::path file) : file_(std::move(file)) {}
+  ~FileRemoval() {
+    std::error_code ignored;
+    if (!file_.empty()) std::filesystem::remove(file_, ignored);
+  }
+  FileRemoval(const FileRemoval&) = delete;
+  FileRemoval& operator=(const FileRemoval&) = delete;
+
+ private:
+  std::filesystem::path file_;
+};
 
 ApiResponse plainError(unsigned status, const std::string& code, const std::string& vi, const std::string& en) {
   return {status, "application/json; charset=utf-8",
@@ -59,6 +84,36 @@ ApiResponse plainError(unsigned status, const std::string& code, const std::stri
 
 ApiResponse storageUnavailable() {
   return plainError(503, "storage", "Máy chủ không mở được cơ sở dữ liệu tỉnh.", "The server cannot open the provincial database.");
+}
+
+// Writes `api`, the answer to a request (`head_only` for a HEAD: no body), its body streamed from
+// its file when it has one; the file is removed once written, or when the write fails.
+net::awaitable<void> writeAnswer(beast::tcp_stream& stream, ApiResponse api, unsigned version, bool keep_alive, bool head_only,
+                                 beast::error_code& ec) {
+  const FileRemoval removal(api.body_file);
+  stream.expires_after(tuning::kRequestReadTimeout);
+  if (!api.body_file.empty() && !head_only) {
+    http::file_body::value_type file;
+    file.open(api.body_file.string().c_str(), beast::file_mode::scan, ec);
+    if (!ec) {
+      http::response<http::file_body> res{static_cast<http::status>(api.status), version};
+      setHead(res, api, keep_alive);
+      res.body() = std::move(file);
+      res.prepare_payload();
+      // A large file gets the time a slow link needs for it, and no more.
+      const auto size = res.body().size();
+      stream.expires_after(tuning::kRequestReadTimeout + std::chrono::seconds(size / tuning::kMinDownloadBytesPerSecond));
+      co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+      co_return;
+    }
+    std::cerr << "fieldcheck-server: cannot read the answer's file " << forLog(api.body_file.string()) << ": " << ec.message()
+              << std::endl;
+    api = plainError(503, "storage", "Máy chủ tạm thời không đọc được tệp; hãy thử lại sau.",
+                     "The server cannot read the file right now; try again later.");
+  }
+  auto res = toHttp(api, version, keep_alive);
+  if (head_only) res.body().clear();
+  co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
 }
 
 // The open connections, so that a stop can end the idle ones at once. Each session runs on its
@@ -175,13 +230,16 @@ void logRefusal(const std::string& what, const std::string& peer, const ApiRespo
 
 // The answer to one request read whole, logged when it is a refusal. Never throws: whatever
 // fails becomes a 500 and a log line.
-ApiResponse answer(ApiRequest api, const std::filesystem::path& data_dir, LoginBudget& logins) {
+ApiResponse answer(ApiRequest api, const std::filesystem::path& data_dir, ConsoleContext& console) {
   const auto peer = api.peer;
   const auto what = forLog(api.method, 16) + " " + forLog(api.target);
   try {
     auto response = [&] {
-      if (auto* storage = threadStorage(data_dir)) return handleEncoded(std::move(api), *storage, logins);
-      return storageUnavailable();
+      auto* storage = threadStorage(data_dir);
+      if (!storage) return storageUnavailable();
+      // Everything but the laptops' API (/v1/…) is the console's.
+      if (isConsoleTarget(api.target)) return handleConsole(api, *storage, console, wallClockMs());
+      return handleEncoded(std::move(api), *storage, console.logins);
     }();
     if (response.status >= 400) logRefusal(what, peer, response);
     return response;
@@ -195,7 +253,9 @@ ApiResponse answer(ApiRequest api, const std::filesystem::path& data_dir, LoginB
 std::variant<std::size_t, ApiResponse> admission(const ApiRequest& head, std::optional<std::uint64_t> content_length,
                                                  const std::filesystem::path& data_dir) {
   try {
-    if (auto* storage = threadStorage(data_dir)) return admitBody(head, content_length, *storage);
+    if (auto* storage = threadStorage(data_dir))
+      return isConsoleTarget(head.target) ? admitConsoleBody(head, content_length, *storage, wallClockMs())
+                                          : admitBody(head, content_length, *storage);
   } catch (const std::exception& e) {
     std::cerr << "fieldcheck-server: request from " << forLog(head.peer) << " failed: " << forLog(e.what()) << std::endl;
   }
@@ -218,7 +278,7 @@ net::awaitable<void> refuseAndClose(beast::tcp_stream& stream, const std::string
 // malformed, too large or refused from its head (answered, then closed), a read times out, or the
 // server stops.
 net::awaitable<void> serveRequests(beast::tcp_stream& stream, const std::string& peer, const std::filesystem::path& data_dir,
-                                   Sessions& sessions, LoginBudget& logins, BodyBudget& bodies) {
+                                   Sessions& sessions, ConsoleContext& console, BodyBudget& bodies) {
   beast::flat_buffer buffer;
   beast::error_code ec;
   for (unsigned served = 0; served < tuning::kMaxRequestsPerConnection && !sessions.stopping(); ++served) {
@@ -264,11 +324,10 @@ net::awaitable<void> serveRequests(beast::tcp_stream& stream, const std::string&
       if (!ec) {
         const bool keep_alive = parser.get().keep_alive();
         const auto version = parser.get().version();
+        const bool head_only = parser.get().method() == http::verb::head;
         auto api = requestHead(parser, peer);
         api.body = std::move(parser.get().body());
-        auto res = toHttp(answer(std::move(api), data_dir, logins), version, keep_alive);
-        stream.expires_after(tuning::kRequestReadTimeout);
-        co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+        co_await writeAnswer(stream, answer(std::move(api), data_dir, console), version, keep_alive, head_only, ec);
         if (ec || !keep_alive) co_return;
         continue;
       }
@@ -289,14 +348,13 @@ net::awaitable<void> serveRequests(beast::tcp_stream& stream, const std::string&
     }
     // A request without a body (the whole of it is its head).
     const bool keep_alive = parser.get().keep_alive();
-    auto res = toHttp(answer(requestHead(parser, peer), data_dir, logins), parser.get().version(), keep_alive);
-    stream.expires_after(tuning::kRequestReadTimeout);
-    co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+    co_await writeAnswer(stream, answer(requestHead(parser, peer), data_dir, console), parser.get().version(), keep_alive,
+                         parser.get().method() == http::verb::head, ec);
     if (ec || !keep_alive) co_return;
   }
 }
 
-net::awaitable<void> session(tcp::socket socket, std::filesystem::path data_dir, Sessions& sessions, LoginBudget& logins,
+net::awaitable<void> session(tcp::socket socket, std::filesystem::path data_dir, Sessions& sessions, ConsoleContext& console,
                              BodyBudget& bodies) {
   auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
   std::string peer;
@@ -313,14 +371,14 @@ net::awaitable<void> session(tcp::socket socket, std::filesystem::path data_dir,
                                          "The server has too many connections open; try again later."));
       co_return;
     }
-    co_await serveRequests(*stream, peer, data_dir, sessions, logins, bodies);
+    co_await serveRequests(*stream, peer, data_dir, sessions, console, bodies);
   } catch (const std::exception& e) {
     std::cerr << "fieldcheck-server: connection from " << forLog(peer) << " ended by a failure: " << forLog(e.what()) << std::endl;
   }
 }
 
 // Runs on the acceptor's strand, as does the stop, so the two never touch the acceptor at once.
-net::awaitable<void> listen(tcp::acceptor& acceptor, std::filesystem::path data_dir, Sessions& sessions, LoginBudget& logins,
+net::awaitable<void> listen(tcp::acceptor& acceptor, std::filesystem::path data_dir, Sessions& sessions, ConsoleContext& console,
                             BodyBudget& bodies, net::io_context& ioc) {
   bool accept_failing = false;
   for (;;) {
@@ -339,7 +397,7 @@ net::awaitable<void> listen(tcp::acceptor& acceptor, std::filesystem::path data_
     }
     accept_failing = false;
     auto executor = socket.get_executor();
-    net::co_spawn(executor, session(std::move(socket), data_dir, sessions, logins, bodies), net::detached);
+    net::co_spawn(executor, session(std::move(socket), data_dir, sessions, console, bodies), net::detached);
   }
 }
 
@@ -387,8 +445,11 @@ int serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
     sessions.stopAll();
   });
   LoginBudget logins(tuning::kMaxFailedLoginsPerAddress, tuning::kLoginAddressWindow, tuning::kMaxTrackedLoginAddresses);
+  // The console's files, compressed once here and read by every thread; no TLS yet.
+  const auto console_assets = consoleAssets();
+  ConsoleContext console{console_assets, logins, false};
   BodyBudget bodies;
-  net::co_spawn(acceptor_strand, listen(acceptor, options.data_dir, sessions, logins, bodies, ioc), net::detached);
+  net::co_spawn(acceptor_strand, listen(acceptor, options.data_dir, sessions, console, bodies, ioc), net::detached);
 
   std::vector<std::thread> threads;
   for (unsigned i = 1; i < tuning::kServerThreads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
