@@ -53,20 +53,18 @@ window.FC = window.FC || {};
     function targets() {
       const rows = data.targets || [];
       if (!rows.length) return FC.empty(S('Chưa có kế hoạch nào với chỉ tiêu.', 'No plan with targets yet.'));
-      const districts = data.districts || [];
       return h('div', {class: 'table-wrap'}, h('table', {class: 'table table--dense table--targets', id: 'dashboard-targets'},
         h('caption', {class: 'visually-hidden'}, S('Các chỉ tiêu của kế hoạch', 'The plan\'s targets')),
         h('thead', {}, h('tr', {},
+          h('th', {scope: 'col', class: 'col-index'}, S('TT', 'No.')),
           h('th', {scope: 'col'}, S('Chỉ tiêu', 'Target')),
           h('th', {scope: 'col', class: 'num'}, S('Kết quả', 'Result')),
           h('th', {scope: 'col', class: 'num'}, S('Mục tiêu', 'Goal')),
-          h('th', {scope: 'col', class: 'col-progress'}, S('Tiến độ', 'Progress')),
-          districts.length > 1 ? districts.map((d) => h('th', {scope: 'col', class: 'num'}, FC.t(d.name))) : null)),
-        h('tbody', {}, rows.map((t) => {
-          const by = {};
-          for (const b of t.by_district || []) by[b.code] = b.figure_text;
+          h('th', {scope: 'col', class: 'col-progress'}, S('Tiến độ', 'Progress')))),
+        h('tbody', {}, rows.map((t, i) => {
           const percent = progressOf(t);
           return h('tr', {},
+            h('td', {class: 'col-index'}, String(i + 1)),
             h('th', {scope: 'row'}, FC.t(t.label)),
             h('td', {class: 'num'}, t.total_text || ''),
             h('td', {class: 'num'}, t.goal_text || ''),
@@ -74,9 +72,30 @@ window.FC = window.FC || {};
               percent === null ? null : h('progress', {max: '100', value: String(percent), 'aria-label': FC.t(t.label)}),
               ' ', t.met ? h('span', {class: 'tag tag--sent'}, '✓ ' + S('Đạt', 'Met'))
                 : percent === null ? h('span', {class: 'tag tag--unsent'}, S('Chưa đạt', 'Not met'))
-                  : h('span', {class: 'muted'}, FC.count(Math.floor(percent)) + ' %')),
-            districts.length > 1 ? districts.map((d) => h('td', {class: 'num'}, by[d.code] || '—')) : null);
+                  : h('span', {class: 'muted'}, FC.count(Math.floor(percent)) + ' %')));
         }))));
+    }
+
+    /// Each target's figure per district: a district a row, a target a column named by its number.
+    function byDistrict() {
+      const rows = data.targets || [];
+      const districts = data.districts || [];
+      if (!rows.length || districts.length < 2) return null;
+      const figures = rows.map((t) => {
+        const by = {};
+        for (const b of t.by_district || []) by[b.code] = b.figure_text;
+        return by;
+      });
+      return h('details', {class: 'by-district', id: 'dashboard-by-district'},
+        h('summary', {}, S('Kết quả từng chỉ tiêu theo huyện', 'Each target\'s result by district')),
+        h('div', {class: 'table-wrap'}, h('table', {class: 'table table--dense'},
+          h('thead', {}, h('tr', {},
+            h('th', {scope: 'col'}, S('Huyện', 'District')),
+            rows.map((t, i) => h('th', {scope: 'col', class: 'num', title: FC.t(t.label)},
+              S('Chỉ tiêu ', 'Target ') + (i + 1))))),
+          h('tbody', {}, districts.map((d) => h('tr', {},
+            h('th', {scope: 'row'}, FC.t(d.name)),
+            figures.map((by) => h('td', {class: 'num'}, by[d.code] || '—'))))))));
     }
 
     function states() {
@@ -131,6 +150,7 @@ window.FC = window.FC || {};
         h('section', {class: 'section', 'aria-labelledby': 'dash-plan'},
           h('h2', {id: 'dash-plan'}, data.plan ? S('Kế hoạch: ', 'Plan: ') + FC.t(data.plan.title) : S('Chỉ tiêu', 'Targets')),
           targets(),
+          byDistrict(),
           h('p', {}, h('a', {href: planHref, target: '_blank', rel: 'noopener', id: 'dashboard-plan-report'},
             S('Báo cáo kết quả thực hiện kế hoạch (in trên khổ A4)', 'The plan report (prints on A4)')))),
         h('section', {class: 'section', 'aria-labelledby': 'dash-states'},

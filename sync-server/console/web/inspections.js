@@ -85,7 +85,7 @@ window.FC = window.FC || {};
       const apply = h('button', {type: 'submit', class: 'button button--secondary', id: 'f-apply'}, S('Lọc', 'Filter'));
       const form = h('form', {class: 'filters filters--dense', id: 'inspections-filters', role: 'search', novalidate: true,
         'aria-label': S('Lọc phiếu kiểm tra', 'Filter inspections')},
-        FC.field('f-q', S('Tìm số phiếu, cơ sở', 'Search number, establishment'), q, null, 'field--grow'),
+        FC.field('f-q', S('Tìm số phiếu, cơ sở', 'Search'), q, null, 'field--grow'),
         (places.districts || []).length > 1 || f.district ? FC.field('f-district', S('Huyện', 'District'), district) : null,
         FC.field('f-state', S('Trạng thái', 'State'), state),
         FC.field('f-from', S('Từ ngày', 'From'), from),
@@ -146,6 +146,12 @@ window.FC = window.FC || {};
       FC.say({vi: 'Đã duyệt ' + approved + ' phiếu' + (refused ? ', ' + refused + ' phiếu không duyệt được' : '') + '.',
         en: 'Approved ' + approved + (approved === 1 ? ' record' : ' records') + (refused ? ', ' + refused + ' could not be approved' : '') + '.'});
       await load();
+      // The list is read from an index the server brings up to date about once a second: the
+      // records just approved are shown as the answer says, whatever the list still holds.
+      const done = new Set(batch.approved || []);
+      for (const r of data.rows || []) {
+        if (done.has(r.number)) r.state = {code: 'approved', label: {vi: 'Đã duyệt', en: 'Approved'}};
+      }
       drawResults();
       const el = document.getElementById('batch-result');
       if (el) el.focus();
