@@ -82,6 +82,9 @@ class ConsoleSupervisorTest(ConsoleFlowTestCase):
         self.state_shown(web, "approved")
         web.gone("#review-approve")
         self.shot(web, "approved")
+        with self.subTest("an approved inspection still names its inspector, not its reviewer"):
+            shown = self.console_api("giam").json("GET", f"/api/inspections/{quoted(approved)}")
+            self.assertEqual((shown["inspector"], shown["review"]["by"]), ("lan", "giam"))
 
         self.open_console(web, "/inspections?state=submitted", "inspections")
         with self.subTest("the list read right after the approval no longer shows it waiting"):
@@ -367,6 +370,7 @@ class ConsoleSessionTest(ConsoleFlowTestCase):
         web.wait(lambda d: self.same_address(web, f"/inspections/{quoted(record)}")
                  or self.same_address(web, f"/inspections/{record}"), message="the address was not kept")
         self.assertFalse(web.find_all("#inspection-form"))
+        web.visible('#error[data-code="session_expired"]')
         self.shot(web, "expired")
         self.log_in(web, "giam", screen="inspection")
         self.state_shown(web, "submitted")
