@@ -203,6 +203,16 @@ class ConsoleTestCase(BrowserTestCase):
             laptop.sync()
         return laptop
 
+    def attach_photo(self, laptop, record, question="photo_premises", seed=1):
+        """A PNG attached to `record`'s photo question on `laptop` (sent with its next sync); its SHA-256."""
+        import hashlib
+        data = harness.sample_png(64, 48, seed)
+        path = self.prov.dir / f"photo-{seed}.png"
+        with open(path, "wb") as f:
+            f.write(data)
+        laptop.run("inspect", "attach", record, question, path)
+        return hashlib.sha256(data).hexdigest()
+
     def console_api(self, user, password=None):
         """A console session of `user` over plain HTTP (asserting the login worked)."""
         api = harness.Console(self.server)

@@ -797,6 +797,24 @@ def jpeg_size(data):
     return None
 
 
+def sample_png(width, height, seed=1):
+    """A whole PNG of `width`×`height` pixels of noise from `seed` (RGB, 8 bits): a photo any
+    checker takes, different for each seed."""
+    import struct
+    import zlib
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+    x, rows = seed & 0xFFFFFFFF, bytearray()
+    for _ in range(height):
+        rows.append(0)
+        for _ in range(width * 3):
+            x = (x * 1103515245 + 12345) & 0xFFFFFFFF
+            rows.append(x >> 24)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(bytes(rows))) + chunk(b"IEND", b""))
+
+
 def png_size(data):
     if data[:8] == b"\x89PNG\r\n\x1a\n":
         return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")

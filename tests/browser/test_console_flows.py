@@ -8,6 +8,7 @@ import urllib.parse
 
 import openpyxl
 from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 import harness
@@ -61,7 +62,10 @@ class ConsoleSupervisorTest(ConsoleFlowTestCase):
     def test_review_and_resolve(self):
         """console: a supervisor approves an inspection, returns another with a comment and resolves a conflict, and the laptops see all three after a sync"""
         lan, hoa = self.laptop("lan"), self.laptop("hoa")
-        approved, returned = finalized(lan, KARAOKE), finalized(lan, EATERY)
+        approved = complete_draft(lan, KARAOKE)
+        photo = self.attach_photo(lan, approved)
+        lan.run("inspect", "finalize", approved)
+        returned = finalized(lan, EATERY)
         # Offline, Lan first and Hoa later change the same number of workers: a conflict.
         lan.run("establishment", "set", BAR, "workers=14")
         hoa.run("establishment", "set", BAR, "workers=9")
@@ -78,6 +82,18 @@ class ConsoleSupervisorTest(ConsoleFlowTestCase):
         self.screen(web, "inspection")
         self.assertTrue(web.find_all("#inspection-form"))
         self.shot(web, "inspection")
+        # Its photo as a thumbnail, full size on a click, closed with Escape.
+        thumb = web.visible(f'#inspection-photos a.photo-thumb[data-sha256="{photo}"]')
+        web.wait(lambda d: d.execute_script("return arguments[0].querySelector('img').naturalWidth", thumb) == 64,
+                 message="the thumbnail did not load")
+        thumb.click()
+        viewer = web.visible("#photo-viewer")
+        web.wait(lambda d: d.execute_script("const i = arguments[0].querySelector('img');"
+                                            "return i && i.complete && i.naturalWidth", viewer) == 64,
+                 message="the photo did not open at full size")
+        self.shot(web, "photo")
+        web.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+        web.gone("#photo-viewer")
         web.find("#review-approve").click()
         self.state_shown(web, "approved")
         web.gone("#review-approve")

@@ -27,6 +27,7 @@ class ConsoleScopeTest(ConsoleTestCase):
         self.lan, self.mai = self.laptop("lan"), self.laptop("mai")
         self.ours = complete_draft(self.lan, KARAOKE)
         self.theirs = complete_draft(self.mai, HA_QUANG_INN)
+        self.their_photo = self.attach_photo(self.mai, self.theirs)
         for laptop, record in ((self.lan, self.ours), (self.mai, self.theirs)):
             laptop.run("inspect", "finalize", record)
             laptop.sync()
@@ -54,6 +55,10 @@ class ConsoleScopeTest(ConsoleTestCase):
             self.assertEqual(reply.status, 404, target)
             self.assertEqual(harness.error_code(reply), harness.error_code(unknown), target)
             self.assertNotIn(name.encode(), reply.body, target)
+        # Its photo: the province's officer gets it, the other district's supervisor a 404.
+        photo = self.province_wide.get(f"/api/photos/{self.their_photo}")
+        self.assertEqual((photo.status, photo.header("content-type")), (200, "image/png"))
+        self.assertEqual(giam.get(f"/api/photos/{self.their_photo}").status, 404)
         listed = giam.json("GET", "/api/inspections?per_page=200")
         self.assertEqual([r["number"] for r in listed["rows"]], [self.ours])
         self.assertEqual({r["district"]["code"] for r in listed["rows"]}, {"bao-lac"})
