@@ -8,6 +8,7 @@ import urllib.parse
 
 import openpyxl
 from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
@@ -148,6 +149,63 @@ class ConsoleSupervisorTest(ConsoleFlowTestCase):
             self.assertEqual(laptop.run_json("establishment", "show", BAR)["fields"]["workers"], 11, laptop.user)
         giam = self.laptop("giam")
         self.assertEqual(giam.run_json("conflicts", "list"), [], "the supervisor's laptop still lists the conflict")
+
+
+class ConsoleKeyboardTest(ConsoleFlowTestCase):
+
+    def test_keyboard_and_batch_approval(self):
+        """console: with the keyboard a supervisor goes to the inspections, ticks two rows, approves both at once and opens a row"""
+        lan = self.laptop("lan")
+        made = [finalized(lan, code) for code in (KARAOKE, EATERY, BAR)]
+        lan.sync()
+        web = self.console_browser()
+        self.open_console(web, "/", "login")
+        web.find("#login-user").send_keys("giam")
+        web.find("#login-password").send_keys(harness.password_of("giam"), Keys.ENTER)
+        self.screen(web, "dashboard")
+
+        def keys(*typed):
+            ActionChains(web.driver).send_keys(*typed).perform()
+
+        def focused_row():
+            return web.script("const r = document.activeElement && document.activeElement.closest('tr[data-number]');"
+                              "return r ? r.dataset.number : null")
+
+        keys("g", "i")
+        self.screen(web, "inspections")
+        self.assertTrue(self.same_address(web, "/inspections"), web.driver.current_url)
+        rows = self.table_numbers(web)
+        self.assertEqual(sorted(rows), sorted(made))
+        keys("/")
+        web.wait(lambda d: d.execute_script("return document.activeElement.id") == "f-q", message="/ did not focus the search")
+        keys("g", "d")  # typed into the search: no shortcut
+        self.assertEqual(web.find("#f-q").get_attribute("value"), "gd")
+        self.assertTrue(web.find_all('#main[data-ready="inspections"]'))
+        web.find("#f-q").clear()
+        web.script("document.activeElement.blur()")
+
+        keys("j")
+        web.wait(lambda d: focused_row() == rows[0], message="j did not move to the first row")
+        keys("x", "j", "x")
+        web.wait(lambda d: focused_row() == rows[1], message="j did not move to the second row")
+        ticked = [b.get_attribute("data-number") for b in web.find_all("input.row-select") if b.is_selected()]
+        self.assertEqual(ticked, rows[:2])
+        self.shot(web, "ticked")
+        web.find("#batch-approve").click()
+        for number in rows[:2]:
+            web.visible(f'#batch-result [data-number="{number}"]')
+        self.shot(web, "batch-approved")
+        api = self.console_api("giam")
+        states = {n: api.json("GET", f"/api/inspections/{quoted(n)}")["state"]["code"] for n in rows}
+        self.assertEqual(states, {rows[0]: "approved", rows[1]: "approved", rows[2]: "submitted"})
+
+        keys("j")
+        web.wait(lambda d: focused_row() is not None, message="j did not move to a row")
+        opened = focused_row()
+        keys(Keys.ENTER)
+        self.screen(web, "inspection")
+        self.assertTrue(self.same_address(web, f"/inspections/{quoted(opened)}")
+                        or self.same_address(web, f"/inspections/{opened}"), web.driver.current_url)
 
 
 class ConsoleScopeInPageTest(ConsoleFlowTestCase):
