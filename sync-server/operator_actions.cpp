@@ -319,7 +319,9 @@ Acted<std::string> resolveConflict(ProvincialStorage& db, const Actor& by, std::
   auto decision = decisionFromInput(takes, sets, *current, db.heads(std::string(kinds::kTemplate)), provinceOffsetMinutes(db));
   if (!decision) return Acted<std::string>(Refusal::kInvalid, decision.problem());
   auto resolved = db.resolveConflict(number, decision.value(), by.name);
-  if (!resolved) return Acted<std::string>(Refusal::kConflict, resolved.problem());
+  // Open a moment ago: what storage refuses now is a decision that leaves a field undecided or
+  // names one not in conflict.
+  if (!resolved) return Acted<std::string>(Refusal::kInvalid, resolved.problem());
   db.audit(by.name, by.device, "conflict.resolve", "#" + std::to_string(number) + " -> " + resolved.value());
   return resolved.value();
 }
