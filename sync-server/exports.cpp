@@ -261,6 +261,7 @@ Result<std::size_t> exportRecords(ProvincialStorage& db, const ExportOptions& o,
   std::size_t rows = 0;
   std::vector<Cell> cells(columns.size());
   db.scanHeads({kind, district, o.changed_since}, [&](const HeadRow& row) {
+    if (o.keep && !o.keep(row)) return;
     for (std::size_t i = 0; i < columns.size(); ++i) cells[i] = columns[i].cell(row);
     table.row(cells);
     ++rows;

@@ -3,6 +3,7 @@
 // as two numbers, photos by their names, people by their user names.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "provincial_storage.h"
@@ -15,6 +16,8 @@ struct ExportOptions {
   std::string district;       // a code or a name; empty: every district
   std::string changed_since;  // "YYYY-MM-DD": only records changed on or after it; empty: all
   bool english = false;       // headers and labels in English instead of Vietnamese
+  /// Only the rows it keeps (the console's table filters); empty: every row.
+  std::function<bool(const HeadRow& row)> keep = {};
 };
 
 /// Writes the current records of `options.kind` to `table`, one at a time (memory does not grow

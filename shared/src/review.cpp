@@ -132,4 +132,13 @@ std::optional<std::pair<std::string, std::string>> periodDays(std::string_view p
   return std::pair{month(first) + "-01", month(last) + "-" + end};
 }
 
+std::string visitDay(const Document& inspection) {
+  for (const auto* name : {"visit_time", inspection_fields::kFinalizedAt, inspection_fields::kStartedAt}) {
+    const auto it = inspection.fields.find(name);
+    if (it == inspection.fields.end()) continue;
+    if (const auto* at = it->second.get<DateTime>()) return formatDateTime(*at).substr(0, 10);
+  }
+  return "";
+}
+
 }  // namespace fieldcheck

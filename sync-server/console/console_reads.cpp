@@ -364,11 +364,12 @@ std::optional<Document> findEstablishment(Reader& r, const std::string& ref) {
   return std::nullopt;
 }
 
-ApiResponse inspections(Reader& r) {
+// The inspections table's filters of the request (API.md) into `q`, the district narrowed to the
+// caller's scope; an answer when one is not valid.
+std::optional<ApiResponse> inspectionFilters(Reader& r, InspectionQuery& q) {
   const auto& t = r.target();
   const auto scope = districtScope(t, r.caller(), r.storage());
   if (const auto* answer = failed(scope)) return *answer;
-  InspectionQuery q;
   q.district = std::get<std::string>(scope);
   if (const auto state = t.param("state")) {
     if (!reviewStateOfCode(*state))
@@ -398,6 +399,83 @@ ApiResponse inspections(Reader& r) {
     if (*order != "asc" && *order != "desc") return badParameter("order", {"asc hoặc desc.", "asc or desc."});
     q.descending = *order == "desc";
   }
+  return std::nullopt;
+}
+
+// Orders rows of several listings as one listing would (API.md's sort and order).
+std::string rowSortKey(const InspectionListRow& row, InspectionQuery::Sort sort) {
+  using Sort = InspectionQuery::Sort;
+  switch (sort) {
+    case Sort::kNumber: return row.number;
+    case Sort::kState: return row.state + "|" + row.day;
+    case Sort::kDistrict: return row.district + "|" + row.day;
+    case Sort::kInspector: return row.inspector + "|" + row.day;
+    case Sort::kDay: break;
+  }
+  return row.day + "|" + row.number;
+}
+
+// The table's search box (`q`): a record's number names that record; otherwise the inspections of
+// the establishments whose code is `text` or whose name holds its words (accents optional), in
+// the caller's scope, with the other filters.
+InspectionPage searchInspections(Reader& r, const InspectionQuery& q, const std::string& text) {
+  InspectionPage out;
+  for (const auto& id : r.storage().idsWithNumber(toUpperVietnamese(text))) {
+    const auto* doc = r.head(id);
+    if (!doc || doc->deleted || doc->kind != kinds::kInspection || !sees(r.caller(), textField(*doc, f::kDistrict))) continue;
+    if (!q.district.empty() && textField(*doc, f::kDistrict) != q.district) continue;
+    const auto revisions = r.storage().history(id);
+    out.rows.push_back({doc->id, recordName(*doc), textField(*doc, f::kDistrict), textField(*doc, f::kEstablishment),
+                        std::string(reviewStateCode(reviewState(*doc))), visitDay(*doc),
+                        revisions.empty() ? doc->author : revisions.front().doc.author,
+                        revisions.empty() ? "" : revisions.back().received_at});
+  }
+  if (!out.rows.empty()) {
+    out.total = out.rows.size();
+    if (q.offset > 0) out.rows.clear();
+    return out;
+  }
+  std::vector<std::string> establishments;
+  const auto folded = foldForSearch(text);
+  const auto words = searchWords(text);
+  for (const auto& e : r.storage().heads(std::string(kinds::kEstablishment))) {
+    const auto district = textField(e, "district");
+    if (e.deleted || !sees(r.caller(), district) || (!q.district.empty() && district != q.district)) continue;
+    if (!q.establishment.empty() && e.id != q.establishment) continue;
+    if (foldForSearch(textField(e, "code")) == folded) {
+      establishments = {e.id};
+      break;
+    }
+    if (!words.empty() && foldedMatches(foldForSearch(textField(e, "name")), words) &&
+        establishments.size() < tuning::kConsoleMaxSearchEstablishments)
+      establishments.push_back(e.id);
+  }
+  // Each establishment's first rows up to the page's end, merged in the table's order.
+  for (const auto& id : establishments) {
+    auto one = q;
+    one.establishment = id;
+    one.offset = 0;
+    one.limit = q.offset + q.limit;
+    auto page = r.storage().listInspections(one);
+    out.total += page.total;
+    out.total_capped = out.total_capped || page.total_capped;
+    for (auto& row : page.rows) out.rows.push_back(std::move(row));
+  }
+  std::stable_sort(out.rows.begin(), out.rows.end(), [&q](const InspectionListRow& a, const InspectionListRow& b) {
+    const auto ka = rowSortKey(a, q.sort), kb = rowSortKey(b, q.sort);
+    return q.descending ? kb < ka : ka < kb;
+  });
+  const auto first = std::min(out.rows.size(), q.offset);
+  const auto last = std::min(out.rows.size(), q.offset + q.limit);
+  out.rows = std::vector<InspectionListRow>(out.rows.begin() + static_cast<std::ptrdiff_t>(first),
+                                            out.rows.begin() + static_cast<std::ptrdiff_t>(last));
+  return out;
+}
+
+ApiResponse inspections(Reader& r) {
+  const auto& t = r.target();
+  InspectionQuery q;
+  if (auto answer = inspectionFilters(r, q)) return *answer;
   const auto page = intParam(t, "page", 1, 1, 1'000'000);
   if (const auto* answer = failed(page)) return *answer;
   const auto per_page = intParam(t, "per_page", 50, 1, static_cast<std::int64_t>(tuning::kConsoleMaxPageRows));
@@ -406,7 +484,7 @@ ApiResponse inspections(Reader& r) {
   q.offset = static_cast<std::size_t>(std::get<std::int64_t>(page) - 1) * q.limit;
 
   refreshIndexIfDue(r.storage());
-  const auto result = r.storage().listInspections(q);
+  const auto result = t.param("q") ? searchInspections(r, q, *t.param("q")) : r.storage().listInspections(q);
   json rows = json::array();
   for (const auto& row : result.rows) rows.push_back(inspectionRowJson(r, row));
   return jsonAnswer({{"rows", rows},
@@ -841,15 +919,29 @@ ApiResponse exportFile(Reader& r) {
     return badParameter("kind", {"inspection, establishment, report hoặc conflict.", "inspection, establishment, report or conflict."});
   const auto lang = t.param("lang").value_or("vi");
   if (lang != "vi" && lang != "en") return badParameter("lang", {"vi hoặc en.", "vi or en."});
-  const auto scope = districtScope(t, r.caller(), r.storage());
-  if (const auto* answer = failed(scope)) return *answer;
+  InspectionQuery q;
+  if (auto answer = inspectionFilters(r, q)) return *answer;
   ExportOptions options;
   options.kind = kind;
-  options.district = std::get<std::string>(scope);
-  options.changed_since = t.param("from").value_or("");
+  options.district = q.district;
+  options.changed_since = t.param("since").value_or("");
   if (!options.changed_since.empty() && !isIsoDate(options.changed_since))
-    return badParameter("from", {"một ngày dạng YYYY-MM-DD.", "a day as YYYY-MM-DD."});
+    return badParameter("since", {"một ngày dạng YYYY-MM-DD.", "a day as YYYY-MM-DD."});
   options.english = lang == "en";
+  // The inspections table's filters: the file holds the rows the filtered table shows.
+  if (kind == "inspection" &&
+      (!q.state.empty() || !q.day_from.empty() || !q.day_to.empty() || !q.establishment.empty() || !q.inspector.empty()))
+    options.keep = [q](const HeadRow& row) {
+      const auto& doc = row.doc;
+      if (!q.state.empty() && reviewStateCode(reviewState(doc)) != q.state) return false;
+      if (!q.establishment.empty() && textField(doc, f::kEstablishment) != q.establishment) return false;
+      if (!q.inspector.empty() && row.created_by != q.inspector) return false;
+      if (!q.day_from.empty() || !q.day_to.empty()) {
+        const auto day = visitDay(doc);
+        if ((!q.day_from.empty() && day < q.day_from) || (!q.day_to.empty() && day > q.day_to)) return false;
+      }
+      return true;
+    };
 
   std::error_code ec;
   const auto folder = r.storage().scratchFolder();

@@ -206,6 +206,19 @@ TEST_CASE("console: the inspections table filters by state and pages through the
     for (const auto& row : (*page)["rows"]) seen.insert(row["id"].get<std::string>());
   CHECK(seen.size() == 10);
   CHECK(first["rows"][4]["number"].get<std::string>() < second["rows"][0]["number"].get<std::string>());
+  // The search box: a record's number names it; an establishment's name (without accents) its inspections.
+  const auto& one = p.made.front();
+  auto found = p.ok("prov", "/api/inspections?q=" + one.number);
+  REQUIRE(found["rows"].size() == 1);
+  CHECK(found["rows"][0]["id"] == one.id);
+  const auto establishment = p.storage->head(p.establishments[one.district][0]).value();
+  const auto words = foldForSearch(textField(establishment, "name"));
+  std::string query;
+  for (const char c : words) query += c == ' ' ? '+' : c;
+  found = p.ok("prov", "/api/inspections?per_page=200&q=" + query);
+  CHECK(found["total"] == p.madeIn(one.district));
+  for (const auto& row : found["rows"]) CHECK(row["establishment"]["id"] == establishment.id);
+  CHECK(p.ok("sup-" + p.districts[1], "/api/inspections?q=" + one.number)["rows"].empty() == (one.district != p.districts[1]));
   CHECK(p.get("prov", "/api/inspections?state=finished").status == 400);
   CHECK(p.get("prov", "/api/inspections?per_page=201").status == 400);
   CHECK(p.get("prov", "/api/inspections?from=2019-02-30").status == 400);
@@ -272,6 +285,14 @@ TEST_CASE("console: an export is a file of every inspection in scope, with a nam
   const auto scoped_text = fileText(scoped.body_file);
   CHECK(scoped_text.find(theirs) == std::string::npos);
   std::filesystem::remove(scoped.body_file);
+
+  // The table's filters make the file hold the filtered table's rows, no more.
+  const auto filtered = p.get("prov", "/api/export?format=csv&kind=inspection&state=approved&district=" + mine);
+  REQUIRE(filtered.status == 200);
+  const auto filtered_text = fileText(filtered.body_file);
+  for (const auto& m : p.made)
+    CHECK((filtered_text.find(m.number) != std::string::npos) == (m.state == "approved" && m.district == mine));
+  std::filesystem::remove(filtered.body_file);
 
   const auto xlsx = p.get("prov", "/api/export?format=xlsx&kind=inspection&lang=en");
   REQUIRE(xlsx.status == 200);

@@ -68,6 +68,11 @@ void clearReview(Fields& fields);
 /// inspector may only keep the head's review, or clear a return by finalizing again.
 std::optional<Bilingual> reviewFieldsProblem(const Document& doc, const Document* head, bool reviewer);
 
+/// The local day ("YYYY-MM-DD") of an inspection's visit, as the province's tables and filters
+/// show it: its answer "visit_time", else when it was finalized, else when it was started; "" when
+/// it holds none of them.
+std::string visitDay(const Document& inspection);
+
 /// The first and last day ("YYYY-MM-DD") a periodic report's period covers: a year ("2019"), a
 /// quarter ("2019-Q3") or a month ("2019-07"); nullopt for anything else.
 std::optional<std::pair<std::string, std::string>> periodDays(std::string_view period);
