@@ -401,3 +401,22 @@ TEST_CASE("console: without a session only a login's worth of body is read", "[c
   CHECK(std::get<std::size_t>(admit("POST", "/api/review", 100, s.token)) == tuning::kMaxConsoleJsonBodyBytes);
   CHECK(std::get<ApiResponse>(admit("POST", "/api/review", 10u << 20, s.token)).status == 413);
 }
+
+TEST_CASE("console: a laptop's sync is noted as its last sighting, which the console shows", "[console]") {
+  Fixture f;
+  const auto login = handle({"POST", "/v1/login", {{"fieldcheck-protocol", "1"}},
+                             R"({"user":"lan","password":"secret-pass","device_name":"Laptop 1","device_id":"0123456789abcdef0123456789abcdef"})",
+                             "127.0.0.1"},
+                            *f.storage, f.logins);
+  REQUIRE(login.status == 200);
+  REQUIRE(f.storage->devices("lan").size() == 1);
+  CHECK(f.storage->devices("lan")[0].last_seen_at.empty());
+  const auto token = json::parse(login.body)["token"].get<std::string>();
+  const auto sync = handle({"POST", "/v1/sync", {{"fieldcheck-protocol", "1"}, {"authorization", "Bearer " + token}},
+                            R"({"push":[],"cursor":0,"page_limit":10})", "127.0.0.1"},
+                           *f.storage, f.logins);
+  REQUIRE(sync.status == 200);
+  const auto seen = f.storage->devices("lan")[0].last_seen_at;
+  CHECK(seen.size() == std::string("2019-05-03T02:00:00Z").size());
+  CHECK(seen.back() == 'Z');
+}
