@@ -125,6 +125,8 @@ window.FC = window.FC || {};
           input.focus();
           throw {status: 0, error: {code: 'bundle_missing', vi: 'Hãy chọn tệp gói trước.', en: 'Choose the bundle file first.', details: []}};
         }
+        imported = null;  // the last bundle's outcome goes: this one's replaces it, or the error says why not
+        FC.replace(document.getElementById('bundle-result-slot'));
         imported = await ctx.load('POST', '/api/bundles', file, 'application/octet-stream');
         FC.replace(document.getElementById('bundle-result-slot'), result());
         const done = document.getElementById('bundle-result');

@@ -99,6 +99,7 @@ window.FC = window.FC || {};
         if (url === location.pathname + location.search) return;
         if (options && options.replace) history.replaceState(null, '', url);
         else history.pushState(null, '', url);
+        shownAddress = url;
         ctx.query = q;
       },
       later(fn, ms) {
@@ -131,6 +132,7 @@ window.FC = window.FC || {};
     view.timers = [];
     view.redraw = null;
     view.name = name;
+    shownAddress = location.pathname + location.search;
     main().dataset.screen = name;
     delete main().dataset.ready;
     main().setAttribute('aria-busy', 'true');
@@ -331,9 +333,18 @@ window.FC = window.FC || {};
     FC.go(a.pathname + a.search);
   });
 
+  // Back and Forward draw the address they lead to; a change of the #fragment alone (the skip
+  // link) is no new screen.
+  let shownAddress = null;
   window.addEventListener('popstate', () => {
+    if (location.pathname + location.search === shownAddress) return;
     view.moved = true;
     route();
+  });
+
+  document.getElementById('skip-link').addEventListener('click', (event) => {
+    event.preventDefault();
+    focusIn();
   });
 
   const typing = (el) => el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
