@@ -35,7 +35,8 @@ window.FC = window.FC || {};
     };
 
     function draw() {
-      const rows = data.rows || [];
+      // Missing ones first (the server sends them so; kept so whatever the order it sends).
+      const rows = (data.rows || []).map((r, i) => [r, i]).sort((a, b) => (!!a[0].record - !!b[0].record) || (a[1] - b[1])).map((x) => x[0]);
       const period = FC.select('r-period', (data.periods || []).map((p) => ({value: p, text: periodText(p)})), data.period || f.period);
       const kind = FC.select('r-kind', [{value: 'commune', text: S('Báo cáo của xã', 'Commune reports')},
         {value: 'district', text: S('Báo cáo của huyện', 'District reports')}], f.kind || (rows[0] && rows[0].kind) || 'commune');
