@@ -177,15 +177,17 @@ class ConsoleTestCase(BrowserTestCase):
     `fieldcheck`, the console's API over plain HTTP and its page in Chromium (the hooks of
     sync-server/console/web/README.md, "For tests"). Screenshots are named console-CLASS.TEST-….
 
-    Users (password_of(NAME)): lan, hoa (inspectors) and giam (supervisor) of Bảo Lạc; mai
-    (inspector) of Hà Quảng; tinh (provincial officer); quan (administrator)."""
+    Users (password_of(NAME)), those of USERS: lan, hoa (inspectors) and giam (supervisor) of
+    Bảo Lạc; mai (inspector) of Hà Quảng; tinh (provincial officer); quan (administrator)."""
 
-    USERS = (("lan", "inspector", "bao-lac"), ("hoa", "inspector", "bao-lac"), ("giam", "supervisor", "bao-lac"),
-             ("mai", "inspector", "ha-quang"), ("tinh", "provincial", None), ("quan", "admin", None))
+    ACCOUNTS = {"lan": ("inspector", "bao-lac"), "hoa": ("inspector", "bao-lac"), "giam": ("supervisor", "bao-lac"),
+                "mai": ("inspector", "ha-quang"), "tinh": ("provincial", None), "quan": ("admin", None)}
+    USERS = tuple(ACCOUNTS)  # the accounts a test class needs (each costs a password hash)
 
     def setUp(self):
         self.prov = self.province()
-        for name, role, district in self.USERS:
+        for name in self.USERS:
+            role, district = self.ACCOUNTS[name]
             self.prov.add_user(name, "--role", role, *(["--district", district] if district else []))
         self.server = self.prov.serve()
 

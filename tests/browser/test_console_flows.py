@@ -59,6 +59,8 @@ class ConsoleFlowTestCase(ConsoleTestCase):
 
 
 class ConsoleSupervisorTest(ConsoleFlowTestCase):
+    USERS = ("lan", "hoa", "giam")
+
 
     def test_review_and_resolve(self):
         """console: a supervisor approves an inspection, returns another with a comment and resolves a conflict, and the laptops see all three after a sync"""
@@ -152,6 +154,8 @@ class ConsoleSupervisorTest(ConsoleFlowTestCase):
 
 
 class ConsoleKeyboardTest(ConsoleFlowTestCase):
+    USERS = ("lan", "giam")
+
 
     def test_keyboard_and_batch_approval(self):
         """console: with the keyboard a supervisor goes to the inspections, ticks two rows, approves both at once and opens a row"""
@@ -209,6 +213,8 @@ class ConsoleKeyboardTest(ConsoleFlowTestCase):
 
 
 class ConsoleScopeInPageTest(ConsoleFlowTestCase):
+    USERS = ("lan", "mai", "giam")
+
 
     def test_scope_in_page(self):
         """console: a supervisor opening another district's record by its address is told it is not found, and an inspector is offered no review"""
@@ -248,6 +254,8 @@ class ConsoleScopeInPageTest(ConsoleFlowTestCase):
 
 
 class ConsoleProvincialTest(ConsoleFlowTestCase):
+    USERS = ("lan", "hoa", "mai", "tinh")
+
 
     def test_dashboard_export_and_bundle(self):
         """console: a provincial officer reads the dashboard, filters the inspections, downloads them as XLSX and imports a laptop's USB bundle, whose receipt the laptop applies"""
@@ -329,6 +337,8 @@ class ConsoleProvincialTest(ConsoleFlowTestCase):
 
 
 class ConsoleAdminTest(ConsoleFlowTestCase):
+    USERS = ("lan", "hoa", "quan")
+
 
     def test_people_and_laptops(self):
         """console: an administrator adds a user whose one-time code works once and must be changed, resets a password and revokes a laptop, whose next sync is refused"""
@@ -392,6 +402,8 @@ class ConsoleAdminTest(ConsoleFlowTestCase):
 
 
 class ConsoleMarkupTest(ConsoleFlowTestCase):
+    USERS = ("lan", "giam")
+
 
     def test_markup_shown_as_text(self):
         """console: markup a laptop pushed as an answer is shown as text on the inspection screen, in the table and in the plan report, and no alert fires"""
@@ -428,6 +440,8 @@ class ConsoleMarkupTest(ConsoleFlowTestCase):
 
 
 class ConsoleSessionTest(ConsoleFlowTestCase):
+    USERS = ("lan", "giam")
+
 
     def test_expiry_and_logout(self):
         """console: an expired session shows the login form at the same address and goes on there, and logging out ends the session"""
@@ -461,6 +475,8 @@ class ConsoleSessionTest(ConsoleFlowTestCase):
 
 
 class ConsolePageTest(ConsoleFlowTestCase):
+    USERS = ("lan", "hoa", "quan")
+
 
     # (screen, how to reach it from the one before: a navigation link, or a row of the screen before)
     SCREENS = (("dashboard", "#nav-dashboard"), ("inspections", "#nav-inspections"),

@@ -21,6 +21,7 @@ def quoted(ref):
 
 class ConsoleScopeTest(ConsoleTestCase):
     """A finalized inspection in Bảo Lạc (Lan's) and one in Hà Quảng (Mai's), both on the server."""
+    USERS = ("lan", "mai", "giam", "tinh")
 
     def setUp(self):
         super().setUp()
@@ -95,6 +96,8 @@ class ConsoleScopeTest(ConsoleTestCase):
 
 
 class ConsoleCsrfTest(ConsoleTestCase):
+    USERS = ("lan", "giam", "quan")
+
 
     def setUp(self):
         super().setUp()
@@ -159,6 +162,8 @@ class ConsoleCsrfTest(ConsoleTestCase):
 
 
 class ConsoleSessionApiTest(ConsoleTestCase):
+    USERS = ("lan", "giam", "quan")
+
 
     def test_session_cookie_and_logout(self):
         """console: a session cookie is HttpOnly and SameSite=Strict, a wrong password opens none and logging out ends it"""
@@ -286,6 +291,8 @@ class ConsoleSessionApiTest(ConsoleTestCase):
 
 
 class ConsoleOtherSiteTest(ConsoleTestCase):
+    USERS = ("lan", "giam", "quan")
+
 
     def test_other_site_in_same_browser(self):
         """console: a page of another origin open in the same Chromium as a supervisor's session reads nothing and changes nothing"""
