@@ -98,7 +98,6 @@ class ConsoleScopeTest(ConsoleTestCase):
 class ConsoleCsrfTest(ConsoleTestCase):
     USERS = ("lan", "giam", "quan")
 
-
     def setUp(self):
         super().setUp()
         self.lan = self.laptop("lan")
@@ -163,7 +162,6 @@ class ConsoleCsrfTest(ConsoleTestCase):
 
 class ConsoleSessionApiTest(ConsoleTestCase):
     USERS = ("lan", "giam", "quan")
-
 
     def test_session_cookie_and_logout(self):
         """console: a session cookie is HttpOnly and SameSite=Strict, a wrong password opens none and logging out ends it"""
@@ -292,7 +290,6 @@ class ConsoleSessionApiTest(ConsoleTestCase):
 
 class ConsoleOtherSiteTest(ConsoleTestCase):
     USERS = ("lan", "giam", "quan")
-
 
     def test_other_site_in_same_browser(self):
         """console: a page of another origin open in the same Chromium as a supervisor's session reads nothing and changes nothing"""
