@@ -363,3 +363,77 @@ TEST_CASE("console: the establishments list finds a name typed without its accen
   const auto other = p.storage->head(p.establishments[p.districts[1]][0]).value();
   CHECK(p.get("sup-" + district, "/api/establishments/" + textField(other, "code")).status == 404);
 }
+
+TEST_CASE("console: a conflict is listed and shown by its fields' labels to its district and the province, and is 404 to another district", "[console]") {
+  Province p;
+  const auto district = p.districts[0];
+  const auto inspector = "insp-" + district, supervisor = "sup-" + district;
+  // The inspector's draft, edited from the same base offline by its inspector and its supervisor.
+  auto base = test::sampleInspection(inspector, p.people[inspector].device, district, {p.establishments[district][0]}, 99);
+  base.fields["_status"] = "draft";
+  base.fields["workers_total"] = 4;
+  base = firstRevision(base.id, base.kind, base.fields, inspector, p.people[inspector].device, HybridTimestamp{10, 0});
+  p.push(inspector, base);
+  auto theirs_fields = base.fields;
+  theirs_fields["workers_total"] = 5;
+  p.push(supervisor, nextRevision(base, theirs_fields, supervisor, p.people[supervisor].device, HybridTimestamp{20, 0}), base.revision);
+  auto mine_fields = base.fields;
+  mine_fields["workers_total"] = 6;
+  p.push(inspector, nextRevision(base, mine_fields, inspector, p.people[inspector].device, HybridTimestamp{30, 0}), base.revision);
+
+  const auto list = p.ok(supervisor, "/api/conflicts");
+  REQUIRE(list["rows"].size() == 1);
+  const auto& row = list["rows"][0];
+  CHECK(row["record"]["id"] == base.id);
+  CHECK(row["district"]["code"] == district);
+  CHECK(row["fields"][0]["en"] == "Number of workers");
+  CHECK(row["open"] == true);
+  const auto number = std::to_string(row["number"].get<std::int64_t>());
+  const auto conflict = p.ok(supervisor, "/api/conflicts/" + number);
+  REQUIRE(conflict["fields"].size() == 1);
+  CHECK(conflict["fields"][0]["field"] == "workers_total");
+  CHECK(conflict["fields"][0]["base"] == "4");
+  CHECK(conflict["fields"][0]["applied"] == "6");
+  CHECK(conflict["fields"][0]["other"] == "5");
+  CHECK(conflict["fields"][0]["applied_by"] == inspector);
+  CHECK(conflict["fields"][0]["other_by"] == supervisor);
+  CHECK(p.ok("prov", "/api/conflicts")["rows"].size() == 1);
+  CHECK(p.ok("prov", "/api/inspections/" + base.id)["conflicts"] == json::array({row["number"]}));
+  const auto other = "sup-" + p.districts[1];
+  CHECK(p.ok(other, "/api/conflicts")["rows"].empty());
+  CHECK(p.get(other, "/api/conflicts/" + number).status == 404);
+  CHECK(p.get(other, "/api/conflicts?district=" + district).status == 404);
+}
+
+TEST_CASE("console: the periodic reports list every commune of the scope, the missing ones first", "[console]") {
+  Province p;
+  const auto district = p.districts[0];
+  std::set<std::string> communes;
+  for (const auto& c : p.storage->heads("commune"))
+    if (textField(c, "district") == district) communes.insert(textField(c, "code"));
+  const auto reports = p.ok("sup-" + district, "/api/reports?kind=commune&period=2019-Q2");
+  std::set<std::string> listed;
+  bool filed_seen = false;
+  for (const auto& row : reports["rows"]) {
+    listed.insert(row["subject"]["code"].get<std::string>());
+    CHECK(row["district"]["code"] == district);
+    // Missing ones first: once a filed row is seen, no missing one follows.
+    if (!row["record"].is_null()) filed_seen = true;
+    else CHECK_FALSE(filed_seen);
+  }
+  CHECK(listed == communes);
+  CHECK(reports["missing"].get<std::size_t>() + reports["filed"].get<std::size_t>() == communes.size());
+  CHECK(p.get("sup-" + district, "/api/reports?period=2019-Q5").status == 400);
+  CHECK(p.ok("sup-" + district, "/api/reports?kind=district")["rows"].size() == 1);
+}
+
+TEST_CASE("console: the audit log is the province's and the administrators' to read, newest first", "[console]") {
+  Province p;
+  CHECK(p.get("sup-" + p.districts[0], "/api/audit").status == 403);
+  const auto page = p.ok("prov", "/api/audit?limit=3");
+  REQUIRE(page["rows"].size() == 3);
+  CHECK(page["rows"][0]["id"].get<std::int64_t>() > page["rows"][1]["id"].get<std::int64_t>());
+  const auto next = p.ok("prov", "/api/audit?limit=3&before=" + std::to_string(page["next_before"].get<std::int64_t>()));
+  REQUIRE_FALSE(next["rows"].empty());
+  CHECK(next["rows"][0]["id"].get<std::int64_t>() < page["rows"][2]["id"].get<std::int64_t>());
+}
