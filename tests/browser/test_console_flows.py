@@ -20,6 +20,7 @@ EATERY = "CS-27"        # in Bảo Lạc
 BAR = "CS-15"           # in Bảo Lạc
 HA_QUANG_INN = "CS-17"  # in Hà Quảng
 INJECTION = "<img src=x onerror=alert(1)>"
+SCRIPT = "<script>window.__fcInjected = 1</script>"
 
 
 def quoted(ref):
@@ -395,34 +396,46 @@ class ConsoleAdminTest(ConsoleFlowTestCase):
 
 
 class ConsoleMarkupTest(ConsoleFlowTestCase):
-    USERS = ("lan", "giam")
+    USERS = ("lan", "hoa", "giam")
 
     def test_markup_shown_as_text(self):
-        """console: markup a laptop pushed as an answer is shown as text on the inspection screen, in the table and in the plan report, and no alert fires"""
-        lan = self.laptop("lan")
+        """console: markup laptops pushed is shown as text on the inspection screen, its history, the tables, a conflict and the plan report, and no alert fires"""
+        lan, hoa = self.laptop("lan"), self.laptop("hoa")
         lan.run("establishment", "set", KARAOKE, f"name={INJECTION}")
         lan.run("establishment", "set", BAR, f"name={INJECTION}")  # not inspected: named by the plan report
         record = complete_draft(lan, KARAOKE)
         lan.run("inspect", "set", record, f"team_members={INJECTION}")
         lan.run("inspect", "finalize", record)
-        lan.sync()
+        # Offline, Lan and Hoa give the bar's owner two kinds of markup: a conflict shows both.
+        lan.run("establishment", "set", BAR, f"owner={INJECTION}")
+        hoa.run("establishment", "set", BAR, f"owner={SCRIPT}")
+        for laptop in (lan, hoa, lan, hoa):
+            laptop.sync()
 
         web = self.console_browser()
         self.console_login(web, "giam", f"/inspections/{quoted(record)}", "inspection")
-        # Where: the answer in the Form, the establishment's name in the tables and the plan report.
-        for where, path, screen, holder in (
-                ("inspection", f"/inspections/{quoted(record)}", "inspection", "#inspection-form"),
-                ("table", "/inspections", "inspections", "#inspections-table"),
-                ("establishments", "/establishments", "establishments", "#establishments-table"),
-                ("plan-report", "/api/plan-report.html?district=bao-lac", None, "body")):
+        # Where: the answer in the Form and the history, the establishment's name in the tables
+        # and the plan report, the owners side by side in the conflict.
+        for where, path, screen, holder, texts in (
+                ("inspection", f"/inspections/{quoted(record)}", "inspection", "#inspection-form", [INJECTION]),
+                ("history", f"/inspections/{quoted(record)}", "inspection", "#inspection-history", [INJECTION]),
+                ("table", "/inspections", "inspections", "#inspections-table", [INJECTION]),
+                ("establishments", "/establishments", "establishments", "#establishments-table", [INJECTION]),
+                ("conflict", "/conflicts", "conflicts", "main", [INJECTION, SCRIPT]),
+                ("plan-report", "/api/plan-report.html?district=bao-lac", None, "body", [INJECTION])):
             if screen:
                 self.open_console(web, path, screen)
             else:
                 web.get(self.server.url + path)
-            web.wait(lambda d: INJECTION in d.execute_script(
-                "const e = document.querySelector(arguments[0]); return e ? e.textContent : ''", holder),
-                message=f"{where} does not show the markup as text")
+            if where == "conflict":
+                web.find("#conflicts-table tr[data-number] a.row-link").click()
+                self.screen(web, "conflict")
+            for text in texts:
+                web.wait(lambda d: text in d.execute_script(
+                    "const e = document.querySelector(arguments[0]); return e ? e.textContent : ''", holder),
+                    message=f"{where} does not show {text} as text")
             self.assertTrue(self.no_element_made_of(web, INJECTION), where)
+            self.assertFalse(web.find_all("main script"), where)
             self.no_alert(web)
             web.script(
                 "const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);"
