@@ -335,7 +335,7 @@ class ConsoleAdminTest(ConsoleFlowTestCase):
     USERS = ("lan", "hoa", "quan")
 
     def test_people_and_laptops(self):
-        """console: an administrator adds a user whose one-time code works once and must be changed, resets a password and revokes a laptop, whose next sync is refused"""
+        """console: an administrator adds a user whose one-time code works once and must be changed, resets a password and revokes a laptop, whose next sync is refused, and finds each in the audit log"""
         lan = self.laptop("lan")
         web = self.console_browser()
         web.allow_error(r"/api/session .*401")  # the one-time code tried a second time
@@ -384,7 +384,23 @@ class ConsoleAdminTest(ConsoleFlowTestCase):
         self.assertTrue(self.prov.server_json("device", "list", "--user", "lan")[0]["revoked"])
         refused = lan.run("sync", check=False)
         self.assertNotEqual(refused.returncode, 0, f"a revoked laptop synced: {refused.stdout}")
+        self.assertIn("revoked", refused.stderr)
         self.console_api("lan")  # Lan works on elsewhere: the user is not revoked
+
+        # The audit log names each of these, and narrows to one action.
+        self.open_console(web, "/audit?user=quan", "audit")
+        logged = web.find("#audit-table").text
+        for action in ("user.add", "user.reset", "device.revoke"):
+            self.assertIn(action, logged)
+        action = web.find("#a-action")
+        action.send_keys("device.revoke", Keys.ENTER)
+        web.wait(lambda d: self.same_address(web, "/audit?user=quan&action=device.revoke"),
+                 message="the action filter is not in the address")
+        self.screen(web, "audit")
+        web.wait(lambda d: "user.add" not in web.find("#audit-table").text, message="the audit log was not narrowed")
+        self.assertEqual(len(web.find_all("#audit-table tr[data-id]")), 1)
+        self.assertIn(device, web.find("#audit-table").text)
+        self.shot(web, "audit")
 
     def log_in_refused(self, web, user, password):
         for css, text in (("#login-user", user), ("#login-password", password)):
