@@ -62,6 +62,7 @@ window.FC = window.FC || {};
   // ---------------------------------------------------------------- the error area
 
   /// An error in both languages: the one chosen first, then the other; then each detail.
+  /// `err.field`: the id of the field it is about, linked from the title.
   FC.errorNodes = function errorNodes(err) {
     const e = (err && err.error) || {};
     let vi = e.vi, en = e.en;
@@ -72,8 +73,15 @@ window.FC = window.FC || {};
     const first = FC.lang === 'en' ? {text: en || vi, lang: 'en'} : {text: vi || en, lang: 'vi'};
     const second = FC.lang === 'en' ? {text: vi, lang: 'vi'} : {text: en, lang: 'en'};
     const details = (e.details || []).filter(Boolean);
+    // An error about one field links to it (GOV.UK's error summary): the link moves the focus there.
+    const field = err && err.field;
+    const title = field ? h('a', {href: '#' + field, onclick: (event) => {
+      event.preventDefault();
+      const el = document.getElementById(field);
+      if (el) el.focus();
+    }}, first.text) : first.text;
     return [
-      h('p', {class: 'alert__title', lang: first.lang}, first.text),
+      h('p', {class: 'alert__title', lang: first.lang}, title),
       second.text && second.text !== first.text ? h('p', {class: 'alert__other', lang: second.lang}, second.text) : null,
       details.length ? h('ul', {class: 'alert__details'}, details.map((d) => h('li', {},
         typeof d === 'string' ? d : [

@@ -132,7 +132,7 @@ window.FC = window.FC || {};
         ctx.draw(draw);
         const first = document.querySelector('input[name="take-' + Array.from(undecided)[0] + '"]');
         if (first) first.focus();
-        throw {status: 0, error: {code: 'decision_incomplete', vi: 'Hãy chọn cho từng câu hỏi: ' + names('vi') + '.',
+        throw {status: 0, field: 'take-' + Array.from(undecided)[0] + '-applied', error: {code: 'decision_incomplete', vi: 'Hãy chọn cho từng câu hỏi: ' + names('vi') + '.',
           en: 'Choose for each question: ' + names('en') + '.', details: []}};
       }
       data = await ctx.load('POST', '/api/conflicts/' + FC.enc(number) + '/resolve', {takes, sets});

@@ -123,7 +123,7 @@ window.FC = window.FC || {};
         const file = input.files && input.files[0];
         if (!file) {
           input.focus();
-          throw {status: 0, error: {code: 'bundle_missing', vi: 'Hãy chọn tệp gói trước.', en: 'Choose the bundle file first.', details: []}};
+          throw {status: 0, field: 'bundle-file', error: {code: 'bundle_missing', vi: 'Hãy chọn tệp gói trước.', en: 'Choose the bundle file first.', details: []}};
         }
         imported = null;  // the last bundle's outcome goes: this one's replaces it, or the error says why not
         FC.replace(document.getElementById('bundle-result-slot'));

@@ -80,7 +80,7 @@ window.FC = window.FC || {};
           en: 'Write why the record is returned, so the inspector knows what to correct.'};
         ctx.draw(paint);
         document.getElementById('review-comment').focus();
-        throw {status: 422, error: Object.assign({code: 'comment_required', details: []}, commentError)};
+        throw {status: 422, field: 'review-comment', error: Object.assign({code: 'comment_required', details: []}, commentError)};
       }
       const body = approve ? {approve: true} : {approve: false, comment: comment.trim()};
       try {
@@ -88,6 +88,7 @@ window.FC = window.FC || {};
       } catch (err) {
         if (err && err.status === 422 && !approve && err.error) {
           commentError = err.error;
+          err.field = 'review-comment';
           ctx.draw(paint);
           document.getElementById('review-comment').focus();
         }

@@ -44,13 +44,18 @@ window.FC = window.FC || {};
         };
         if (Object.keys(errors).length) {
           const first = errors[Object.keys(errors)[0]];
-          refuse({status: 0, error: Object.assign({code: 'password_invalid', details: []}, first)});
+          refuse({status: 0, field: Object.keys(errors)[0], error: Object.assign({code: 'password_invalid', details: []}, first)});
         }
         try {
           await ctx.load('POST', '/api/password', {current: values.current, new: values.fresh});
         } catch (err) {
-          if (err && err.status === 403 && err.error && err.error.code !== 'csrf' && err.error.code !== 'origin') errors['password-current'] = err.error;
-          else if (err && err.status === 422) errors['password-new'] = err.error;
+          if (err && err.status === 403 && err.error && err.error.code !== 'csrf' && err.error.code !== 'origin') {
+            errors['password-current'] = err.error;
+            err.field = 'password-current';
+          } else if (err && err.status === 422) {
+            errors['password-new'] = err.error;
+            err.field = 'password-new';
+          }
           refuse(err);
         }
         const forced = ctx.forced;

@@ -56,6 +56,7 @@ window.FC = window.FC || {};
     let shown = null;   // the one-time code on show
     const form = {name: '', role: 'inspector', district: ''};
     let nameError = null;
+    let districtError = null;
 
     async function refresh() {
       data = await ctx.load('GET', '/api/people');
@@ -77,18 +78,24 @@ window.FC = window.FC || {};
 
     async function add() {
       nameError = null;
+      districtError = null;
       const body = {name: form.name.trim(), role: form.role, district: form.district || null};
       if (!body.name) {
         nameError = {vi: 'Hãy nhập tên đăng nhập, ví dụ lan.nguyen.', en: 'Type a user name, for example lan.nguyen.'};
         ctx.draw(draw);
         document.getElementById('people-name').focus();
-        throw {status: 0, error: Object.assign({code: 'name_required', details: []}, nameError)};
+        throw {status: 0, field: 'people-name', error: Object.assign({code: 'name_required', details: []}, nameError)};
       }
       let answer;
       try {
         answer = await ctx.load('POST', '/api/people', body);
       } catch (err) {
-        if (err && (err.status === 422 || err.status === 409)) nameError = err.error;
+        if (err && (err.status === 422 || err.status === 409) && err.error) {
+          // The server's words say which field they are about: the district, or else the name.
+          const aboutDistrict = /district/i.test(err.error.en || '');
+          if (aboutDistrict) districtError = err.error; else nameError = err.error;
+          err.field = aboutDistrict ? 'people-district' : 'people-name';
+        }
         ctx.draw(draw);
         throw err;
       }
@@ -116,7 +123,10 @@ window.FC = window.FC || {};
           nameError ? h('p', {class: 'error-message', id: 'people-name-error'}, FC.t(nameError)) : null,
           name),
         FC.field('people-role', S('Vai trò', 'Role'), role),
-        FC.field('people-district', S('Huyện', 'District'), district, null),
+        h('div', {class: 'field' + (districtError ? ' field--error' : '')},
+          h('label', {class: 'label', for: 'people-district'}, S('Huyện', 'District')),
+          districtError ? h('p', {class: 'error-message', id: 'people-district-error'}, FC.t(districtError)) : null,
+          district),
         h('div', {class: 'field filters__actions'}, submit));
       el.addEventListener('submit', FC.busy(submit, add));
       return h('section', {class: 'section', 'aria-labelledby': 'people-add-title'},
