@@ -68,7 +68,8 @@ window.FC = window.FC || {};
       .filter(Boolean).join(' · ');
 
     function fieldset(f, i) {
-      const open = !!data.open;
+      // Choices are offered only to who may decide, while the conflict is open.
+      const open = !!data.open && (data.may ? !!data.may.resolve : FC.may('resolve'));
       const label = FC.t(f.label) || (f.field ? f.field : S('Cả phiếu (xoá hay giữ)', 'The whole record (deleted or kept)'));
       const c = choices[i] || (choices[i] = {take: '', value: ''});
       const option = (value, title, body) => {
