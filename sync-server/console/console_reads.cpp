@@ -744,20 +744,22 @@ ApiResponse establishments(Reader& r) {
   const auto first = std::min(matching.size(), static_cast<std::size_t>(std::get<std::int64_t>(page) - 1) * limit);
   const auto last = std::min(matching.size(), first + limit);
 
-  // Visits of the page's establishments, from the reports' index.
+  // Visits of the page's establishments, from the reports' index: each one's count and latest.
   refreshIndexIfDue(r.storage());
   struct Visits {
     std::size_t count = 0;
     std::string last_day, last_state;
   };
   std::map<std::string, Visits> visits;
-  for (std::size_t i = first; i < last; ++i) visits[matching[i].id];
-  r.storage().scanFilled({"inspection", district, 0, 1}, [&](const FilledRow& row) {
-    const auto it = visits.find(std::string(row.subject));
-    if (it == visits.end()) return;
-    ++it->second.count;
-    if (row.day >= it->second.last_day) it->second.last_day = row.day, it->second.last_state = row.state;
-  });
+  for (std::size_t i = first; i < last; ++i) {
+    InspectionQuery q;
+    q.establishment = matching[i].id;
+    q.limit = 1;
+    const auto latest = r.storage().listInspections(q);
+    auto& v = visits[matching[i].id];
+    v.count = latest.total;
+    if (!latest.rows.empty()) v.last_day = latest.rows.front().day, v.last_state = latest.rows.front().state;
+  }
   const auto record = r.establishmentChecklist();
   json rows = json::array();
   for (std::size_t i = first; i < last; ++i) {

@@ -355,7 +355,12 @@ TEST_CASE("console: the establishments list finds a name typed without its accen
   bool found = false;
   for (const auto& row : list["rows"]) {
     CHECK(row["district"]["code"] == district);
-    found = found || row["id"] == e.id;
+    if (row["id"] == e.id) {
+      found = true;
+      CHECK(row["visits"] == p.madeIn(district));
+      CHECK(row["last_visit_text"].get<std::string>().size() == 10);
+      CHECK(row["last_state"]["code"].is_string());
+    }
   }
   CHECK(found);
   const auto one = p.ok("sup-" + district, "/api/establishments/" + textField(e, "code"));
