@@ -372,9 +372,20 @@ window.FC = window.FC || {};
     }
   }
 
+  let beforeShortcuts = null;  // where the focus was when the list of shortcuts opened: it goes back there
+
+  function closeShortcuts() {
+    const panel = document.getElementById('shortcuts');
+    if (panel.hidden) return false;
+    panel.hidden = true;
+    if (beforeShortcuts && beforeShortcuts.isConnected) beforeShortcuts.focus();
+    return true;
+  }
+
   function toggleShortcuts() {
     const panel = document.getElementById('shortcuts');
-    if (!panel.hidden) { panel.hidden = true; return; }
+    if (closeShortcuts()) return;
+    beforeShortcuts = document.activeElement;
     const row = (keys, vi, en) => h('tr', {}, h('th', {scope: 'row'}, keys.map((k, i) => [i ? ' ' : null, h('kbd', {}, k)])), h('td', {}, S(vi, en)));
     FC.replace(panel,
       h('h2', {id: 'shortcuts-title'}, S('Phím tắt', 'Keyboard shortcuts')),
@@ -386,7 +397,7 @@ window.FC = window.FC || {};
         kNav.filter((n) => FC.me && n[4](FC.me)).map(([, vi, en, key]) => row(['g', key], 'Đến ' + vi, 'Go to ' + en)),
         row(['?'], 'Hiện, ẩn bảng này', 'Show or hide this list'),
         row(['Esc'], 'Đóng', 'Close'))),
-      h('button', {type: 'button', class: 'button button--secondary', id: 'shortcuts-close', onclick: () => { panel.hidden = true; }},
+      h('button', {type: 'button', class: 'button button--secondary', id: 'shortcuts-close', onclick: closeShortcuts},
         S('Đóng', 'Close')));
     panel.hidden = false;
     panel.setAttribute('role', 'dialog');
@@ -396,8 +407,7 @@ window.FC = window.FC || {};
 
   document.addEventListener('keydown', (event) => {
     if (event.key === 'Escape') {
-      const panel = document.getElementById('shortcuts');
-      if (!panel.hidden) { panel.hidden = true; event.preventDefault(); }
+      if (closeShortcuts()) event.preventDefault();
       return;
     }
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target) || !FC.me || FC.me.must_change_password) return;
