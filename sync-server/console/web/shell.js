@@ -219,12 +219,13 @@ window.FC = window.FC || {};
 
   function showLogin(failure) {
     const hadSession = !!FC.me;
+    const wasUser = hadSession && failure ? FC.me.user : '';  // a session that ended: the same person logs in again
     FC.me = null;
     places = null;
     const gen = enter('login');
     drawChrome();
     const ctx = makeContext(gen, 'login', [], new URLSearchParams(location.search));
-    let user = '';
+    let user = wasUser;
     ctx.draw(() => {
       const userInput = h('input', {class: 'input', id: 'login-user', name: 'user', type: 'text', autocomplete: 'username',
         autocapitalize: 'none', spellcheck: 'false', required: true, value: user});
@@ -252,10 +253,11 @@ window.FC = window.FC || {};
           'The province\'s console: review inspections, resolve conflicts, report and export.')),
         form,
       ];
-    }, '#login-user');
+    }, wasUser ? '#login-password' : '#login-user');
     if (hadSession && failure) FC.showError(failure);
-    // On the first load the focus goes to the user name: there is nothing else to do here.
-    const first = document.getElementById('login-user');
+    // On the first load the focus goes to the user name (or, after a session ended, the password):
+    // there is nothing else to do here.
+    const first = document.getElementById(wasUser ? 'login-password' : 'login-user');
     if (first && (!view.moved || hadSession)) first.focus();
   }
 
