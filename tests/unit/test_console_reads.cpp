@@ -16,6 +16,7 @@
 #include "fieldcheck/seed.h"
 #include "fieldcheck/text.h"
 #include "inspector_service.h"
+#include "plan_report.h"
 #include "provincial_storage.h"
 #include "push_rules.h"
 #include "support/sample_inspection.h"
@@ -441,4 +442,17 @@ TEST_CASE("console: the audit log is the province's and the administrators' to r
   const auto next = p.ok("prov", "/api/audit?limit=3&before=" + std::to_string(page["next_before"].get<std::int64_t>()));
   REQUIRE_FALSE(next["rows"].empty());
   CHECK(next["rows"][0]["id"].get<std::int64_t>() < page["rows"][2]["id"].get<std::int64_t>());
+}
+
+TEST_CASE("console: the plan report written to a file carries the console's report styles inline, the console's links them", "[console]") {
+  Province p;
+  const auto report = buildPlanReport(*p.storage, "", "");
+  REQUIRE(report.ok());
+  std::ostringstream file, linked;
+  writePlanReport(file, report.value(), ReportFormat::kHtml);
+  writePlanReport(linked, report.value(), ReportFormat::kHtml, "/static/report.0123abcd.css");
+  CHECK(file.str().find("<style>") != std::string::npos);
+  CHECK(file.str().find("@page { size: A4") != std::string::npos);
+  CHECK(linked.str().find("<style") == std::string::npos);
+  CHECK(linked.str().find("<link rel=\"stylesheet\" href=\"/static/report.0123abcd.css\">") != std::string::npos);
 }
