@@ -122,13 +122,15 @@ int userListCommand(ProvincialStorage& db, const Io& io, bool json_out) {
     json list = json::array();
     for (const auto& u : users)
       list.push_back({{"name", u.name}, {"role", roleName(u.role)}, {"district", u.district ? json(*u.district) : json()},
-                      {"revoked", u.revoked}, {"devices", db.devices(u.name).size()}, {"created_at", u.created_at}});
+                      {"revoked", u.revoked}, {"must_change_password", u.must_change_password},
+                      {"devices", db.devices(u.name).size()}, {"created_at", u.created_at}});
     io.out << list.dump(2) << "\n";
     return 0;
   }
   for (const auto& u : users)
     io.out << u.name << "  " << roleName(u.role) << "  " << u.district.value_or("*") << "  thiết bị/devices "
-           << db.devices(u.name).size() << (u.revoked ? "  ĐÃ THU HỒI / REVOKED" : "") << "\n";
+           << db.devices(u.name).size() << (u.revoked ? "  ĐÃ THU HỒI / REVOKED" : "")
+           << (u.must_change_password && !u.revoked ? "  MÃ DÙNG MỘT LẦN / ONE-TIME CODE" : "") << "\n";
   io.out << users.size() << " người dùng / users\n";
   return 0;
 }

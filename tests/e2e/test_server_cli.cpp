@@ -84,6 +84,33 @@ TEST_CASE("server cli: users are added with a role and district, listed, and rev
   CHECK(server(dir, {"user", "revoke", "nobody"}).exit_code == 1);
 }
 
+TEST_CASE("server cli: user reset prints a one-time code that replaces the password until it is changed", "[server-cli]") {
+  TempDir dir;
+  REQUIRE(server(dir, {"init", "--seed", sampleSeed().string()}).exit_code == 0);
+  REQUIRE(server(dir, {"user", "add", "lan", "--role", "inspector", "--district", "bao-lac"}, "correct horse\n").exit_code == 0);
+  CHECK(json::parse(server(dir, {"user", "list", "--json"}).out)[0]["must_change_password"] == false);
+
+  auto reset = server(dir, {"user", "reset", "lan"});
+  INFO(reset.err);
+  REQUIRE(reset.exit_code == 0);
+  std::smatch code;
+  REQUIRE(std::regex_search(reset.out, code, std::regex("[A-HJKMNP-Z2-9]{4}(-[A-HJKMNP-Z2-9]{4}){3}")));
+  CHECK_THAT(reset.out, Catch::Contains("One-time code of lan"));
+  CHECK(json::parse(server(dir, {"user", "list", "--json"}).out)[0]["must_change_password"] == true);
+  CHECK_THAT(server(dir, {"user", "list"}).out, Catch::Contains("ONE-TIME CODE"));
+  auto again = server(dir, {"user", "reset", "lan"});
+  REQUIRE(again.exit_code == 0);
+  CHECK_THAT(again.out, !Catch::Contains(code.str()));  // a new code each time
+
+  auto nobody = server(dir, {"user", "reset", "nobody"});
+  CHECK(nobody.exit_code == 1);
+  CHECK_THAT(nobody.err, Catch::Contains("There is no user “nobody”"));
+  REQUIRE(server(dir, {"user", "revoke", "lan"}).exit_code == 0);
+  auto revoked = server(dir, {"user", "reset", "lan"});
+  CHECK(revoked.exit_code == 1);
+  CHECK_THAT(revoked.err, Catch::Contains("was revoked"));
+}
+
 namespace {
 
 json readSeed(const std::string& file) { return json::parse(fieldcheck::readWholeFile(sampleSeed() / file)); }
