@@ -17,6 +17,7 @@
 #include "exports.h"
 #include "fieldcheck/checklist_template.h"
 #include "fieldcheck/crypto.h"
+#include "fieldcheck/files.h"
 #include "fieldcheck/form_json.h"
 #include "fieldcheck/record_number.h"
 #include "fieldcheck/roles.h"
@@ -612,12 +613,13 @@ ApiResponse inspection(Reader& r, const std::string& ref) {
 ApiResponse photo(Reader& r, const std::string& sha256) {
   const auto file = r.storage().attachmentFile(r.pullScope(), sha256);
   if (!file) return notFound({"Không có ảnh này trong phạm vi của bạn.", "No such photo in your scope."});
-  std::ifstream in(file->first, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
   ApiResponse answer;
   answer.content_type = file->second;
-  answer.body = bytes.str();
+  try {
+    answer.body = readWholeFile(file->first);
+  } catch (const std::system_error&) {
+    return notFound({"Không đọc được ảnh này trên máy chủ.", "This photo cannot be read on the server."});
+  }
   return answer;
 }
 
@@ -947,7 +949,14 @@ ApiResponse exportFile(Reader& r) {
 
   std::error_code ec;
   const auto folder = r.storage().scratchFolder();
-  std::filesystem::create_directories(folder, ec);
+  try {
+    // The file names businesses, owners and workers: its folder is the server's alone.
+    makePrivateDir(folder);
+  } catch (const std::filesystem::filesystem_error&) {
+    return errorAnswer(503, "export_failed",
+                       {"Không tạo được thư mục tạm " + folder.string() + " cho tệp xuất. Hãy báo quản trị viên.",
+                        "The temporary folder " + folder.string() + " for the export cannot be made. Tell the administrator."});
+  }
   const auto file = folder / ("export-" + randomSecret(12) + "." + format);
   const auto today = momentText(nowMs(), r.offset());  // "30/11/2026 10:00"
   const auto name = "fieldcheck-" + kind + "-" + today.substr(6, 4) + "-" + today.substr(3, 2) + "-" + today.substr(0, 2) + "." + format;
