@@ -258,6 +258,20 @@ class ConsoleSessionApiTest(ConsoleTestCase):
         ended = busy.get("/api/me")
         self.assertEqual((ended.status, harness.error_code(ended)), (401, "session_expired"))
 
+    def test_login_budget(self):
+        """console: ten wrong passwords pause a user's logins from that address, in the console and on laptops"""
+        for attempt in range(10):
+            wrong = harness.Console(self.server).login("giam", f"wrong-password-{attempt}")
+            self.assertEqual(wrong.status, 401, attempt)
+        paused = harness.Console(self.server).login("giam")
+        self.assertEqual((paused.status, harness.error_code(paused)), (429, "login_paused"))
+        self.assertIsNone(paused.header("set-cookie"))
+        self.assertRegex(paused.json()["error"]["vi"], r"\d+ phút")
+        self.console_api("lan")  # another user from the same address goes on
+        with self.subTest("the laptops' logins share the pause"):
+            laptop = harness.Laptop(self.prov.dir / "giam", "giam")
+            self.assertNotEqual(laptop.login(self.server, check=False).returncode, 0)
+
     def test_one_time_code(self):
         """console: a one-time code opens a session that must change the password first, and works once"""
         quan = self.console_api("quan")
