@@ -59,9 +59,6 @@ window.FC = window.FC || {};
     return m ? S('máy ', 'laptop ') + m[1] : FC.oneLang(text || '');
   };
 
-  /// "{code} {name}" of a place, an establishment or a record's subject.
-  FC.named = (x) => (x ? [x.code, FC.t(x.name)].filter(Boolean).join(' ') : '');
-
   /// A labelled field: label above, an optional hint, then the control (GOV.UK's order).
   FC.field = function field(id, label, control, hint, extraClass) {
     return h('div', {class: 'field' + (extraClass ? ' ' + extraClass : '')},

@@ -39,7 +39,7 @@ window.FC = window.FC || {};
       const rows = (data.rows || []).map((r, i) => [r, i]).sort((a, b) => (!!a[0].record - !!b[0].record) || (a[1] - b[1])).map((x) => x[0]);
       const period = FC.select('r-period', (data.periods || []).map((p) => ({value: p, text: periodText(p)})), data.period || f.period);
       const kind = FC.select('r-kind', [{value: 'commune', text: S('Báo cáo của xã', 'Commune reports')},
-        {value: 'district', text: S('Báo cáo của huyện', 'District reports')}], f.kind || (rows[0] && rows[0].kind) || 'commune');
+        {value: 'district', text: S('Báo cáo của huyện', 'District reports')}], f.kind || data.kind || (rows[0] && rows[0].kind) || 'commune');
       const district = FC.districtSelect('r-district', places, f.district);
       period.addEventListener('change', () => { f.period = period.value; reload('r-period').catch(FC.showError); });
       kind.addEventListener('change', () => { f.kind = kind.value; reload('r-kind').catch(FC.showError); });
