@@ -19,6 +19,7 @@
 #include "plan_report.h"
 #include "provincial_storage.h"
 #include "push_rules.h"
+#include "support/sample_images.h"
 #include "support/sample_inspection.h"
 #include "support/temp_dir.h"
 
@@ -455,4 +456,28 @@ TEST_CASE("console: the plan report written to a file carries the console's repo
   CHECK(file.str().find("@page { size: A4") != std::string::npos);
   CHECK(linked.str().find("<style") == std::string::npos);
   CHECK(linked.str().find("<link rel=\"stylesheet\" href=\"/static/report.0123abcd.css\">") != std::string::npos);
+}
+
+TEST_CASE("console: a photo a record names is given to readers of its district and is 404 to another district", "[console]") {
+  Province p;
+  const auto district = p.districts[0];
+  const auto inspector = "insp-" + district;
+  const auto jpeg = test::sampleJpeg(4096, 7);
+  const auto sha = sha256Hex(jpeg);
+  auto doc = test::sampleInspection(inspector, p.people[inspector].device, district, {p.establishments[district][0]}, 77);
+  doc.fields["photo_premises"] = AttachmentRef{sha, jpeg.size(), "image/jpeg"};
+  doc = firstRevision(doc.id, doc.kind, doc.fields, inspector, p.people[inspector].device, doc.stamp);
+  p.push(inspector, doc);
+  REQUIRE(p.storage->appendUpload(p.people[inspector], sha, 0, jpeg.size(), "image/jpeg", jpeg, sha).ok());
+
+  const auto photo = p.get("sup-" + district, "/api/photos/" + sha);
+  REQUIRE(photo.status == 200);
+  CHECK(photo.content_type == "image/jpeg");
+  CHECK(photo.body == jpeg);
+  CHECK(p.get("sup-" + p.districts[1], "/api/photos/" + sha).status == 404);
+  CHECK(p.get("sup-" + district, "/api/photos/" + sha256Hex("nothing")).status == 404);
+  const auto inspection = p.ok("sup-" + district, "/api/inspections/" + doc.id);
+  REQUIRE(inspection["photos"].size() == 1);
+  CHECK(inspection["photos"][0]["url"] == "/api/photos/" + sha);
+  CHECK(inspection["photos"][0]["label"]["en"] == "Photo of the premises");
 }
