@@ -286,7 +286,7 @@ Acted<ReviewedMany> reviewMany(ProvincialStorage& db, const Actor& by, const std
       if (auto id = findRecordId(db, ref); id)
         if (auto head = db.head(id.value())) {
           r.id = id.value();
-          r.number = textField(*head, inspection_fields::kNumber);
+          r.number = recordName(*head);
         }
     outcome.refused.push_back(std::move(r));
   }

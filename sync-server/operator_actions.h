@@ -120,7 +120,7 @@ Acted<Document> reviewRecord(ProvincialStorage& db, const Actor& by, const std::
 struct ReviewRefused {
   std::string ref;     // as given
   std::string id;      // the record's id, when found in the actor's scope
-  std::string number;  // its number, when it has one
+  std::string number;  // as people name it (record_number.h recordName), when found
   Refusal refusal = Refusal::kInvalid;
   Problem problem;
 };

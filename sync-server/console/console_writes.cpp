@@ -18,6 +18,7 @@
 #include "fieldcheck/compression.h"
 #include "fieldcheck/crypto.h"
 #include "fieldcheck/hybrid_clock.h"
+#include "fieldcheck/record_number.h"
 #include "fieldcheck/review.h"
 #include "fieldcheck/roles.h"
 #include "fieldcheck/value.h"
@@ -272,8 +273,7 @@ ApiResponse reviewSeveral(const Call& c) {
   if (!outcome) return refusedAnswer(outcome, {"Không tìm thấy.", "Not found."});
   json approved = json::array(), approved_ids = json::array(), refused = json::array();
   for (const auto& doc : outcome.value().reviewed) {
-    const auto number = textField(doc, inspection_fields::kNumber);
-    approved.push_back(number.empty() ? doc.id : number);
+    approved.push_back(recordName(doc));
     approved_ids.push_back(doc.id);
   }
   for (const auto& r : outcome.value().refused) {
