@@ -218,44 +218,87 @@ std::size_t refreshReportIndex(SQLite::Database& db) {
       // The plans measure other fields now: index everything again.
       db.exec("DELETE FROM report_index");
       through = 0;
-      SQLite::Statement set(db, "INSERT OR REPLACE INTO settings(key, value) VALUES ('report_index_fields', ?)");
+      SQLite::Statement set(db, "INSERT OR REPLACE INTO settings(key, value) VALUES ('report_index_fields', ?), "
+                                "('report_indexed_through', '0')");
       set.bind(1, signature);
       set.exec();
     }
     tx.commit();
   }
   std::size_t indexed = 0;
+  // A record as the index keeps it, or the key of one to drop.
+  struct Indexed {
+    FilledRecord r;
+    std::string number, inspector, updated_at;
+    bool deleted = false;
+  };
+  std::vector<Indexed> rows;
   while (true) {
+    // Each stretch of the log is read and reduced in a read transaction, while pushes go on (the
+    // reading is the slow part: every head is parsed), then written in a short one, unless another
+    // refresh moved the mark meanwhile: then its rows are dropped and the reading starts again
+    // from that mark, so a stale row never replaces a newer one.
+    rows.clear();
+    std::int64_t until = 0;
+    {
+      SQLite::Transaction read(db);
+      const auto last = db.execAndGet("SELECT coalesce(max(seq), 0) FROM changes").getInt64();
+      if (through >= last) break;
+      until = std::min(last, through + tuning::kReportIndexStepChanges);
+      // Heads written in this stretch of the log; a document's older revisions are not heads. Its
+      // maker: the author of its first change (a few rows per document, by changes_by_revision).
+      SQLite::Statement heads(db,
+                              "SELECT c.doc_id, c.kind, c.fields, c.revision, c.parents, c.deleted, c.author, c.device, c.hlc, "
+                              "d.district, c.received_at, "
+                              "(SELECT f.author FROM changes f WHERE f.doc_id = c.doc_id ORDER BY f.seq LIMIT 1) "
+                              "FROM changes c JOIN documents d ON d.id = c.doc_id AND d.head_seq = c.seq "
+                              "WHERE c.seq > ? AND c.seq <= ? AND c.kind IN ('inspection', 'report')");
+      heads.bind(1, through);
+      heads.bind(2, until);
+      while (heads.executeStep()) {
+        const auto doc = readDocumentRow(heads);
+        Indexed row;
+        row.deleted = doc.deleted;
+        if (doc.deleted) {
+          row.r.doc_id = doc.id;
+          row.r.kind = doc.kind;
+        } else {
+          row.r = filledRecord(doc, heads.getColumn(9).isNull() ? "" : heads.getColumn(9).getString(), measured);
+          // What the console's table shows: the number, who made the record, when its head came.
+          row.number = textField(doc, f::kNumber);
+          row.inspector = heads.getColumn(11).isNull() ? doc.author : heads.getColumn(11).getString();
+          row.updated_at = heads.getColumn(10).getString();
+        }
+        rows.push_back(std::move(row));
+      }
+      heads.reset();
+      read.commit();
+    }
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
-    const auto last = db.execAndGet("SELECT coalesce(max(seq), 0) FROM changes").getInt64();
-    if (through >= last) break;
-    const auto until = std::min(last, through + tuning::kReportIndexStepChanges);
-    // Heads written in this stretch of the log; a document's older revisions are not heads.
-    SQLite::Statement heads(db,
-                            "SELECT c.doc_id, c.kind, c.fields, c.revision, c.parents, c.deleted, c.author, c.device, c.hlc, "
-                            "d.district FROM changes c JOIN documents d ON d.id = c.doc_id AND d.head_seq = c.seq "
-                            "WHERE c.seq > ? AND c.seq <= ? AND c.kind IN ('inspection', 'report')");
-    heads.bind(1, through);
-    heads.bind(2, until);
+    const auto mark = db.execAndGet("SELECT coalesce((SELECT value FROM settings WHERE key = 'report_indexed_through'), '0')")
+                          .getString();
+    if (std::stoll(mark) != through) {
+      through = std::stoll(mark);
+      continue;  // the transaction rolls back: nothing was written
+    }
     SQLite::Statement put(db,
                           "INSERT OR REPLACE INTO report_index(shard, doc_id, kind, template, district, subject, state, day, "
-                          "period, codes, numbers) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+                          "period, codes, numbers, number, inspector, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     SQLite::Statement drop(db, "DELETE FROM report_index WHERE kind = ? AND shard = ? AND doc_id = ?");
-    while (heads.executeStep()) {
-      const auto doc = readDocumentRow(heads);
-      if (doc.deleted) {
-        drop.bind(1, doc.kind);
-        drop.bind(2, shardOf(doc.id));
-        drop.bind(3, doc.id);
+    for (const auto& row : rows) {
+      const auto& r = row.r;
+      if (row.deleted) {
+        drop.bind(1, r.kind);
+        drop.bind(2, shardOf(r.doc_id));
+        drop.bind(3, r.doc_id);
         drop.exec();
         drop.reset();
         continue;
       }
-      const auto r = filledRecord(doc, heads.getColumn(9).isNull() ? "" : heads.getColumn(9).getString(), measured);
       put.bind(1, shardOf(r.doc_id));
       int i = 1;
       for (const auto* v : {&r.doc_id, &r.kind, &r.template_id, &r.district, &r.subject, &r.state, &r.day, &r.period, &r.codes,
-                            &r.numbers})
+                            &r.numbers, &row.number, &row.inspector, &row.updated_at})
         put.bind(++i, *v);
       put.exec();
       put.reset();
