@@ -192,14 +192,11 @@ class ConsoleSessionApiTest(ConsoleTestCase):
                 with open(f"{self.prov.data}/{name}", "rb") as db:
                     self.assertNotIn(token.encode(), db.read(), name)
 
-        for target in ("/", "/inspections", "/api/me", "/api/inspections"):
-            answer = giam.get(target)
-            self.assertEqual(answer.status, 200, target)
-            self.assertEqual(answer.header("content-security-policy"), CSP, target)
-            self.assertEqual(answer.header("x-content-type-options"), "nosniff", target)
-            self.assertEqual(answer.header("referrer-policy"), "no-referrer", target)
-            self.assertEqual(answer.header("x-frame-options"), "DENY", target)
-            self.assertEqual(answer.header("cache-control"), "no-store", target)
+        # Each login is a session of its own: a new token, a new CSRF token.
+        again = harness.Console(self.server)
+        again.login("giam")
+        self.assertNotEqual(again.cookie, giam.cookie)
+        self.assertNotEqual(again.me["csrf"], me["csrf"])
 
         # Without a cookie, or with a made-up one: 401.
         self.assertEqual(harness.http_request(self.server.port, "GET", "/api/me").status, 401)
@@ -215,6 +212,27 @@ class ConsoleSessionApiTest(ConsoleTestCase):
         self.assertEqual(gone.status, 401)
         self.assertEqual(harness.error_code(gone), "session_expired")
         self.assertEqual(giam.get("/api/inspections").status, 401)
+
+    def test_headers(self):
+        """console: every answer carries the security headers, the page and the API no-store and the assets a year's cache"""
+        giam = self.console_api("giam")
+        page = giam.get("/inspections?state=submitted")
+        assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', page.body.decode())
+        self.assertTrue(any(a.endswith(".js") for a in assets) and any(a.endswith(".css") for a in assets), assets)
+        refused = harness.http_request(self.server.port, "GET", "/api/inspections")
+        for target in ("/", "/inspections?state=submitted", "/api/me", "/api/inspections", "/api/nothing-here",
+                       *assets):
+            answer = giam.get(target)
+            self.assertEqual(answer.status, 404 if target == "/api/nothing-here" else 200, target)
+            self.assertEqual(answer.header("cache-control"),
+                             "public, max-age=31536000, immutable" if target.startswith("/static/") else "no-store", target)
+        for answer in (page, refused, *(giam.get(a) for a in assets)):
+            self.assertEqual(answer.header("content-security-policy"), CSP)
+            self.assertEqual(answer.header("x-content-type-options"), "nosniff")
+            self.assertEqual(answer.header("referrer-policy"), "no-referrer")
+            self.assertEqual(answer.header("x-frame-options"), "DENY")
+        self.assertTrue(page.header("content-type").startswith("text/html"))
+        self.assertTrue(giam.get("/api/me").header("content-type").startswith("application/json"))
 
     def test_sessions_end_with_password_or_revocation(self):
         """console: a password changed elsewhere or a revoked user ends their other sessions at once"""
