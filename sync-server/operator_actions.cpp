@@ -241,10 +241,14 @@ Acted<Document> reviewRecord(ProvincialStorage& db, const Actor& by, const std::
     return refused<Document>(Refusal::kForbidden,
                              "“" + by.name + "” không được duyệt hay trả lại phiếu (việc của giám sát viên, cán bộ tỉnh, quản trị).",
                              "“" + by.name + "” may not approve or return records (a supervisor's, provincial officer's or admin's).");
-  if (!decision.approve && decision.comment.find_first_not_of(" \t\r\n") == std::string::npos)
+  if (!decision.approve && decision.comment.find_first_not_of(" \t\r\n") == std::string::npos) {
+    const bool cli = by.device == "cli";
     return refused<Document>(Refusal::kInvalid,
-                             "Trả lại phiếu phải kèm lý do (nhận xét, --comment) để cán bộ kiểm tra biết cần sửa gì.",
-                             "Returning a record needs a reason (a comment, --comment) so the inspector knows what to correct.");
+                             std::string("Trả lại phiếu phải kèm lý do") + (cli ? " (--comment \"...\")" : " (nhận xét)") +
+                                 " để cán bộ kiểm tra biết cần sửa gì.",
+                             std::string("Returning a record needs a reason") + (cli ? " (--comment \"...\")" : " (a comment)") +
+                                 " so the inspector knows what to correct.");
+  }
   if (decision.comment.size() > kMaxReviewCommentBytes)
     return refused<Document>(Refusal::kInvalid,
                              "Nhận xét dài quá " + std::to_string(kMaxReviewCommentBytes) + " byte; hãy viết ngắn lại.",
@@ -254,7 +258,9 @@ Acted<Document> reviewRecord(ProvincialStorage& db, const Actor& by, const std::
   const auto now = DateTime{wallClockMs() / 1000 * 1000, provinceOffsetMinutes(db)};
   auto refusal = Refusal::kNotFound;  // until the head is read: amend found no such document
   auto reviewed = db.amend(id.value(), [&](const Document& record) -> Result<Fields> {
-    if (record.deleted || !mayReviewIn(by.role, by.district, textField(record, inspection_fields::kDistrict)))
+    if (record.deleted)
+      return problem("Phiếu " + recordName(record) + " đã bị hủy.", "Record " + recordName(record) + " was discarded.");
+    if (!mayReviewIn(by.role, by.district, textField(record, inspection_fields::kDistrict)))
       return problem("Phiếu này thuộc huyện khác, ngoài phạm vi của “" + by.name + "”.",
                      "This inspection is in another district, outside “" + by.name + "”'s scope.");
     refusal = Refusal::kConflict;

@@ -149,6 +149,7 @@ TEST_CASE("console: a supervisor approves a finalized record and returns another
 
   auto bare = p.call("giam", "POST", "/api/inspections/" + second + "/review", R"({"approve": false, "comment": "  "})");
   CHECK(bare.status == 422);
+  CHECK_THAT(bodyOf(bare)["error"]["en"].get<std::string>(), Catch::Contains("a comment") && !Catch::Contains("--comment"));
   CHECK(p.stateOf(second) == ReviewState::kSubmitted);
   CHECK(p.call("giam", "POST", "/api/inspections/" + second + "/review", R"({"approve": "yes"})").status == 400);
   CHECK(p.call("giam", "POST", "/api/inspections/" + second + "/review", "not json").status == 400);
