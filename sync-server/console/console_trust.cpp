@@ -126,16 +126,6 @@ std::optional<ApiResponse> wrongContentType(const ApiRequest& request, std::stri
                                         "The console takes JSON bodies only (Content-Type: application/json)."});
 }
 
-Bilingual roleLabel(Role role) {
-  switch (role) {
-    case Role::kInspector: return {"Cán bộ kiểm tra", "Inspector"};
-    case Role::kSupervisor: return {"Giám sát viên", "Supervisor"};
-    case Role::kProvincial: return {"Cán bộ tỉnh", "Provincial officer"};
-    case Role::kAdmin: return {"Quản trị viên", "Administrator"};
-  }
-  return {"Cán bộ kiểm tra", "Inspector"};
-}
-
 // `Me` (API.md).
 json meJson(const User& user, const std::string& csrf, ProvincialStorage& storage) {
   // A provincial officer's or administrator's stored district is ignored (roles.h), not shown.
@@ -146,7 +136,7 @@ json meJson(const User& user, const std::string& csrf, ProvincialStorage& storag
       if (code == district) district_name = name;
   return json{{"user", user.name},
               {"role", roleName(user.role)},
-              {"role_label", console::bilingualJson(roleLabel(user.role))},
+              {"role_label", console::bilingualJson(roleTitle(user.role))},
               {"district", district.empty() ? json() : json(district)},
               {"district_name", district_name},
               {"province", storage.setting("province").value_or("")},

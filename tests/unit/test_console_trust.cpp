@@ -131,6 +131,9 @@ TEST_CASE("console: a login sets an HttpOnly SameSite=Strict cookie and the serv
   CHECK(me["must_change_password"] == false);
   CHECK(me["may"]["review"] == false);
   CHECK(me["idle_timeout_minutes"] == 30);
+  CHECK(me["role_label"]["vi"] == "Cán bộ kiểm tra");
+  CHECK(me["district_name"] == "Bảo Lạc");
+  CHECK(me["province"] == "Cao Bằng");
 
   const auto start = cookie.find('=') + 1;
   const auto token = cookie.substr(start, cookie.find(';') - start);
@@ -148,6 +151,12 @@ TEST_CASE("console: a login sets an HttpOnly SameSite=Strict cookie and the serv
   CHECK(json::parse(again.body)["csrf"] == me["csrf"]);
   CHECK(f.auditActions("console") == std::vector<std::string>{"console.login 127.0.0.1"});
 
+  SECTION("a new login from the same browser ends the session it held") {
+    const auto relogin = f.call("POST", "/api/session", R"({"user":"lan","password":"secret-pass"})",
+                                {{"content-type", "application/json"}, {"cookie", "fc_console=" + token}});
+    REQUIRE(relogin.status == 200);
+    CHECK(f.as({token, ""}, "GET", "/api/me").status == 401);
+  }
   SECTION("served over TLS, the cookie is Secure") {
     f.context.tls = true;
     const auto secure = f.call("POST", "/api/session", R"({"user":"lan","password":"secret-pass"})",
