@@ -611,7 +611,7 @@ ApiResponse inspection(Reader& r, const std::string& ref) {
 }
 
 ApiResponse photo(Reader& r, const std::string& sha256) {
-  const auto file = r.storage().attachmentFile(r.pullScope(), sha256);
+  const auto file = isSha256Hex(sha256) ? r.storage().attachmentFile(r.pullScope(), sha256) : std::nullopt;
   if (!file) return notFound({"Không có ảnh này trong phạm vi của bạn.", "No such photo in your scope."});
   ApiResponse answer;
   answer.content_type = file->second;

@@ -476,6 +476,7 @@ TEST_CASE("console: a photo a record names is given to readers of its district a
   CHECK(photo.body == jpeg);
   CHECK(p.get("sup-" + p.districts[1], "/api/photos/" + sha).status == 404);
   CHECK(p.get("sup-" + district, "/api/photos/" + sha256Hex("nothing")).status == 404);
+  CHECK(p.get("sup-" + district, "/api/photos/..%2F..%2Fprovincial.db").status == 404);
   const auto inspection = p.ok("sup-" + district, "/api/inspections/" + doc.id);
   REQUIRE(inspection["photos"].size() == 1);
   CHECK(inspection["photos"][0]["url"] == "/api/photos/" + sha);
