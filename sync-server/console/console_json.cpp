@@ -1,12 +1,15 @@
 // The console's shared JSON pieces: answers, errors, states, places, dates, query and scope.
 #include "console_json.h"
 
+#include <atomic>
 #include <charconv>
+#include <chrono>
 #include <chrono>
 
 #include "fieldcheck/roles.h"
 #include "fieldcheck/seed.h"
 #include "fieldcheck/value.h"
+#include "tuning.h"
 #include "tuning.h"
 
 namespace fieldcheck::server::console {
@@ -117,6 +120,22 @@ std::variant<std::string, ApiResponse> districtScope(const HttpTarget& target, c
     return notFound({"Không có huyện “" + *wanted + "” trong phạm vi của bạn.", "No district “" + *wanted + "” in your scope."});
   return *code;
 }
+
+namespace {
+// When the index was last refreshed, ms since the epoch; 0: refresh at the next read.
+std::atomic<std::int64_t> index_refreshed_ms{0};
+}  // namespace
+
+void refreshReportIndexIfDue(ProvincialStorage& storage) {
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(tuning::kConsoleIndexRefreshInterval).count();
+  auto last = index_refreshed_ms.load();
+  if (last != 0 && now - last < interval) return;
+  if (!index_refreshed_ms.compare_exchange_strong(last, now)) return;  // another thread is at it
+  storage.refreshReportIndex();
+}
+
+void reportIndexChanged() { index_refreshed_ms.store(0); }
 
 const std::string& PlaceNames::district(const std::string& code) {
   if (!districts_read_) {

@@ -80,6 +80,14 @@ bool sees(const User& caller, const std::string& district);
 std::variant<std::string, ApiResponse> districtScope(const HttpTarget& target, const User& caller,
                                                      ProvincialStorage& storage);
 
+/// Brings the reports' index (what the console's tables read) up to date, at most once per
+/// tuning::kConsoleIndexRefreshInterval whichever thread asks, or at once after
+/// reportIndexChanged().
+void refreshReportIndexIfDue(ProvincialStorage& storage);
+/// Says that the console itself just changed records (a review, a resolution, an amendment, a
+/// bundle): the next read refreshes the index, so the table shows the change at once.
+void reportIndexChanged();
+
 /// Names of districts and communes by code, read once per request (a page of rows names the same
 /// few places many times).
 class PlaceNames {

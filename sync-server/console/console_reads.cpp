@@ -2,7 +2,6 @@
 // establishments, periodic reports, the audit log, the plan report and exports, each in the
 // caller's scope. No SQL and no rule here: storage answers, roles.h decides, this shapes.
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <tuple>
@@ -37,18 +36,6 @@ namespace f = inspection_fields;
 
 std::int64_t nowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-// The reports' index is brought up to date at most once per tuning interval, whichever thread
-// asks: a table read many times a second does not walk the log each time.
-void refreshIndexIfDue(ProvincialStorage& storage) {
-  static std::atomic<std::int64_t> last_ms{0};
-  const auto now = nowMs();
-  const auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(tuning::kConsoleIndexRefreshInterval).count();
-  auto last = last_ms.load();
-  if (now - last < interval) return;
-  if (!last_ms.compare_exchange_strong(last, now)) return;
-  storage.refreshReportIndex();
 }
 
 // One request's reading: who asks, what they asked, and what was already read for it.
@@ -295,7 +282,7 @@ ApiResponse dashboard(Reader& r) {
     }
   } else {
     // No plan (or a faulty one): the states still count, from the reports' index.
-    refreshIndexIfDue(r.storage());
+    refreshReportIndexIfDue(r.storage());
     r.storage().scanFilled({"inspection", district, 0, 1}, [&](const FilledRow& row) {
       auto& s = states[std::string(row.district)];
       for (auto* counts : {&s, &total}) {
@@ -484,7 +471,7 @@ ApiResponse inspections(Reader& r) {
   q.limit = static_cast<std::size_t>(std::get<std::int64_t>(per_page));
   q.offset = static_cast<std::size_t>(std::get<std::int64_t>(page) - 1) * q.limit;
 
-  refreshIndexIfDue(r.storage());
+  refreshReportIndexIfDue(r.storage());
   const auto result = t.param("q") ? searchInspections(r, q, *t.param("q")) : r.storage().listInspections(q);
   json rows = json::array();
   for (const auto& row : result.rows) rows.push_back(inspectionRowJson(r, row));
@@ -747,7 +734,7 @@ ApiResponse establishments(Reader& r) {
   const auto last = std::min(matching.size(), first + limit);
 
   // Visits of the page's establishments, from the reports' index: each one's count and latest.
-  refreshIndexIfDue(r.storage());
+  refreshReportIndexIfDue(r.storage());
   struct Visits {
     std::size_t count = 0;
     std::string last_day, last_state;
@@ -797,7 +784,7 @@ ApiResponse establishment(Reader& r, const std::string& ref) {
       fields.push_back({{"field", q.id}, {"label", bilingualJson(q.label)}, {"shown", shown}});
     }
   }
-  refreshIndexIfDue(r.storage());
+  refreshReportIndexIfDue(r.storage());
   InspectionQuery q;
   q.establishment = e.id;
   q.limit = tuning::kConsoleMaxPageRows;
@@ -824,7 +811,7 @@ ApiResponse reports(Reader& r) {
   if (const auto period = t.param("period"); period && !periodDays(*period))
     return badParameter("period", {"một năm (2019), quý (2019-Q3) hoặc tháng (2019-07).", "a year (2019), a quarter (2019-Q3) or a month (2019-07)."});
 
-  refreshIndexIfDue(r.storage());
+  refreshReportIndexIfDue(r.storage());
   struct Filed {
     std::string doc_id, state, day;
   };

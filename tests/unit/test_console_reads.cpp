@@ -11,6 +11,7 @@
 
 #include "app/app_api.h"
 #include "console_api.h"
+#include "console_json.h"
 #include "fieldcheck/crypto.h"
 #include "fieldcheck/record_number.h"
 #include "fieldcheck/seed.h"
@@ -481,4 +482,21 @@ TEST_CASE("console: a photo a record names is given to readers of its district a
   REQUIRE(inspection["photos"].size() == 1);
   CHECK(inspection["photos"][0]["url"] == "/api/photos/" + sha);
   CHECK(inspection["photos"][0]["label"]["en"] == "Photo of the premises");
+}
+
+TEST_CASE("console: a record the console changed shows in its new state at the table's next read", "[console]") {
+  Province p;
+  const auto& submitted = *std::find_if(p.made.begin(), p.made.end(), [](const Made& m) { return m.state == "submitted"; });
+  const auto supervisor = "sup-" + submitted.district;
+  CHECK(p.ok(supervisor, "/api/inspections?q=" + submitted.number)["rows"][0]["state"]["code"] == "submitted");
+  CHECK(p.ok(supervisor, "/api/inspections?state=submitted&per_page=200")["total"] == p.madeIn(submitted.district, "submitted"));
+  const auto head = p.storage->head(submitted.id).value();
+  auto fields = head.fields;
+  fields["_review"] = "approved";
+  fields["_reviewed_by"] = supervisor;
+  fields["_reviewed_at"] = DateTime{1'560'000'000'000, 420};
+  p.push(supervisor, nextRevision(head, fields, supervisor, p.people[supervisor].device, HybridTimestamp{head.stamp.wall_ms + 5, 0}),
+         head.revision);
+  console::reportIndexChanged();
+  CHECK(p.ok(supervisor, "/api/inspections?state=submitted&per_page=200")["total"] == p.madeIn(submitted.district, "submitted") - 1);
 }
