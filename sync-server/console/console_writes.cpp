@@ -257,6 +257,7 @@ ApiResponse reviewOne(const Call& c) {
   const auto& ref = c.segment(2);
   auto reviewed = reviewRecord(c.storage, c.actor(), ref, std::get<ReviewDecision>(decision));
   if (!reviewed) return refusedAnswer(reviewed, noRecord(ref));
+  reportIndexChanged();
   return readBack(c.request, "/api/inspections/" + reviewed.value().id, c.caller, c.storage);
 }
 
@@ -271,6 +272,7 @@ ApiResponse reviewSeveral(const Call& c) {
   if (auto* bad = std::get_if<ApiResponse>(&decision)) return *bad;
   auto outcome = reviewMany(c.storage, c.actor(), std::get<std::vector<std::string>>(ids), std::get<ReviewDecision>(decision));
   if (!outcome) return refusedAnswer(outcome, {"Không tìm thấy.", "Not found."});
+  if (!outcome.value().reviewed.empty()) reportIndexChanged();
   json approved = json::array(), approved_ids = json::array(), refused = json::array();
   for (const auto& doc : outcome.value().reviewed) {
     approved.push_back(recordName(doc));
@@ -302,6 +304,7 @@ ApiResponse resolveOne(const Call& c) {
   auto resolved = resolveConflict(c.storage, c.actor(), number, std::get<std::vector<std::string>>(takes),
                                   std::get<std::vector<std::string>>(sets));
   if (!resolved) return refusedAnswer(resolved, unknown);
+  reportIndexChanged();
   return readBack(c.request, "/api/conflicts/" + std::to_string(number), c.caller, c.storage);
 }
 
@@ -309,6 +312,7 @@ ApiResponse resolveOne(const Call& c) {
 ApiResponse importOne(const Call& c) {
   auto imported = importBundleAs(c.storage, c.actor(), c.request.body);
   if (!imported) return refusedAnswer(imported, {"Không tìm thấy.", "Not found."});
+  reportIndexChanged();
   const auto& r = imported.value();
   const auto now = wallClockMs();
   const auto day = formatDateTime(DateTime{now, 0}).substr(0, 10);

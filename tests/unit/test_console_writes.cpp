@@ -138,11 +138,16 @@ TEST_CASE("console: a supervisor approves a finalized record and returns another
   const auto first = p.finalized(1);
   const auto second = p.finalized(2);
 
+  CHECK(bodyOf(p.call("giam", "GET", "/api/inspections?state=approved"))["rows"].empty());
   auto approved = p.call("giam", "POST", "/api/inspections/" + first + "/review", R"({"approve": true})");
   INFO(approved.body);
   CHECK(approved.status == 200);
   CHECK(p.stateOf(first) == ReviewState::kApproved);
   CHECK(textField(*p.storage->head(first), inspection_fields::kReviewedBy) == "giam");
+  // The console's tables show it at once.
+  const auto listed = bodyOf(p.call("giam", "GET", "/api/inspections?state=approved"));
+  REQUIRE(listed["rows"].size() == 1);
+  CHECK(listed["rows"][0]["id"] == first);
   auto twice = p.call("giam", "POST", "/api/inspections/" + first + "/review", R"({"approve": true})");
   CHECK(twice.status == 409);
   CHECK_THAT(bodyOf(twice)["error"]["en"].get<std::string>(), Catch::Contains("already approved"));
