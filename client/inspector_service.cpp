@@ -96,28 +96,6 @@ std::string photoFileName(const Home& home, const AttachmentRef& ref) {
   return name + std::string(imageExtension(ref.media_type));
 }
 
-std::vector<RevisionChanges> revisionChanges(const std::vector<Document>& history) {
-  std::vector<RevisionChanges> changes;
-  std::map<std::string, const Document*> by_revision;
-  const Document* previous = nullptr;
-  for (const auto& r : history) {
-    const Document* parent = previous;
-    if (!r.parents.empty())
-      if (auto it = by_revision.find(r.parents.front()); it != by_revision.end()) parent = it->second;
-    auto& change = changes.emplace_back();
-    for (const auto& [name, value] : r.fields) {
-      const auto before = parent ? parent->fields.find(name) : Fields::const_iterator{};
-      if (!parent || before == parent->fields.end() || !(before->second == value)) change.set.emplace_back(name, value);
-    }
-    if (parent)
-      for (const auto& [name, value] : parent->fields)
-        if (!r.fields.count(name)) change.cleared.push_back(name);
-    by_revision[r.revision] = &r;
-    previous = &r;
-  }
-  return changes;
-}
-
 InspectorService::InspectorService(LocalStore store, Home home)
     : store_(std::move(store)), home_(std::move(home)), attachments_(home_.attachments()) {
   utc_offset_minutes_ = std::stoi(store_.setting("utc_offset_minutes").value_or("0"));

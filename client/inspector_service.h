@@ -60,16 +60,9 @@ Result<AttachmentRef> fetchPhoto(const Home& home, std::string photo);
 /// number, the question, the position) and its extension, "BLC-2-0007-photo_premises-1.jpg".
 std::string photoFileName(const Home& home, const AttachmentRef& ref);
 
-/// What one revision of a history changed: the fields it set to a new value and those it cleared,
-/// against its first parent (the revision it was made on), or against the revision before it
-/// when that parent never reached this laptop; every field it holds for the first revision.
-struct RevisionChanges {
-  std::vector<std::pair<std::string, Value>> set;  // by field name
-  std::vector<std::string> cleared;                // by field name
-};
-/// The changes of each revision of `history` (oldest first, as InspectorService::history gives
-/// it), in the same order.
-std::vector<RevisionChanges> revisionChanges(const std::vector<Document>& history);
+/// What each revision of a history changed (form_json.h).
+using fieldcheck::RevisionChanges;
+using fieldcheck::revisionChanges;
 
 /// A field as people read it: its label and its value shown (form_json.h).
 using fieldcheck::FieldDescription;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <optional>
 
 #include "fieldcheck/record_number.h"
@@ -148,6 +149,28 @@ json formJson(const Document& record, const Document& establishment, const Check
               {"sections", sections},
               {"missing", missing},
               {"constraints", constraints}};
+}
+
+std::vector<RevisionChanges> revisionChanges(const std::vector<Document>& history) {
+  std::vector<RevisionChanges> changes;
+  std::map<std::string, const Document*> by_revision;
+  const Document* previous = nullptr;
+  for (const auto& r : history) {
+    const Document* parent = previous;
+    if (!r.parents.empty())
+      if (auto it = by_revision.find(r.parents.front()); it != by_revision.end()) parent = it->second;
+    auto& change = changes.emplace_back();
+    for (const auto& [name, value] : r.fields) {
+      const auto before = parent ? parent->fields.find(name) : Fields::const_iterator{};
+      if (!parent || before == parent->fields.end() || !(before->second == value)) change.set.emplace_back(name, value);
+    }
+    if (parent)
+      for (const auto& [name, value] : parent->fields)
+        if (!r.fields.count(name)) change.cleared.push_back(name);
+    by_revision[r.revision] = &r;
+    previous = &r;
+  }
+  return changes;
 }
 
 FieldDescription describeField(const Document& doc, const std::string& name, const Value& value, const RecordNaming& naming) {

@@ -498,25 +498,23 @@ ApiResponse recordNotFound(const std::string& ref) {
 
 json historyJson(Reader& r, const std::vector<RevisionEntry>& revisions) {
   const auto naming = r.naming();
+  std::vector<Document> docs;
+  for (const auto& entry : revisions) docs.push_back(entry.doc);
+  const auto changed = revisionChanges(docs);
   json list = json::array();
-  const Fields none;
   for (std::size_t i = 0; i < revisions.size(); ++i) {
     const auto& doc = revisions[i].doc;
-    // What it changed against the revision before it (the first: everything it holds).
-    const Fields& before = i == 0 ? none : revisions[i - 1].doc.fields;
     json changes = json::array();
-    for (const auto& [name, value] : doc.fields) {
+    for (const auto& [name, value] : changed[i].set) {
+      // Which template version a record uses is the program's business, not the reader's.
       if (name == f::kTemplate || name == f::kTemplateVersion) continue;
-      const auto was = before.find(name);
-      if (was != before.end() && was->second == value) continue;
       const auto field = describeField(doc, name, value, naming);
       changes.push_back({{"field", name}, {"label", bilingualJson(field.label)}, {"shown", field.shown}});
     }
-    for (const auto& [name, value] : before)
-      if (!doc.fields.count(name)) {
-        const auto field = describeField(doc, name, Value{}, naming);
-        changes.push_back({{"field", name}, {"label", bilingualJson(field.label)}, {"shown", ""}, {"cleared", true}});
-      }
+    for (const auto& name : changed[i].cleared) {
+      const auto field = describeField(doc, name, Value{}, naming);
+      changes.push_back({{"field", name}, {"label", bilingualJson(field.label)}, {"shown", ""}, {"cleared", true}});
+    }
     Bilingual what{"Sửa", "Edited"};
     if (i == 0) what = {"Tạo", "Created"};
     if (doc.deleted) what = {"Huỷ", "Discarded"};

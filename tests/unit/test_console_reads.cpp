@@ -500,3 +500,24 @@ TEST_CASE("console: a record the console changed shows in its new state at the t
   console::reportIndexChanged();
   CHECK(p.ok(supervisor, "/api/inspections?state=submitted&per_page=200")["total"] == p.madeIn(submitted.district, "submitted") - 1);
 }
+
+TEST_CASE("console: an inspection's history tells who changed what, by the fields' labels, oldest first", "[console]") {
+  Province p;
+  const auto& returned = *std::find_if(p.made.begin(), p.made.end(), [](const Made& m) { return m.state == "returned"; });
+  const auto inspection = p.ok("prov", "/api/inspections/" + returned.number);
+  const auto& history = inspection["history"];
+  REQUIRE(history.size() == 2);
+  CHECK(history[0]["what"]["en"] == "Created");
+  CHECK(history[0]["by"] == "insp-" + returned.district);
+  CHECK(history[1]["by"] == "sup-" + returned.district);
+  std::map<std::string, std::string> second;
+  for (const auto& c : history[1]["changes"]) second[c["label"]["en"].get<std::string>()] = c["shown"].get<std::string>();
+  // Only what the review changed, as people read it.
+  CHECK(second.count("Comment") == 1);
+  CHECK(second["Comment"] == "Thiếu chữ ký.");
+  CHECK(second["Status"] == "nháp / draft");
+  CHECK(second.count("Number of workers") == 0);
+  CHECK(inspection["review"]["comment"] == "Thiếu chữ ký.");
+  CHECK(inspection["inspector"] == "insp-" + returned.district);
+  CHECK(inspection["state"]["label"]["vi"] == "Bị trả lại");
+}

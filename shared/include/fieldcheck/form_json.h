@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -48,6 +49,17 @@ struct FormContext {
 nlohmann::json formJson(const Document& record, const Document& establishment, const ChecklistTemplate& checklist,
                         const ChecklistState& state, const std::vector<ConstraintFailure>& failures,
                         const FormContext& context);
+
+/// What one revision of a history changed: the fields it set to a new value and those it cleared,
+/// against its first parent (the revision it was made on), or against the revision before it
+/// when that parent is not in the history; every field it holds for the first revision.
+struct RevisionChanges {
+  std::vector<std::pair<std::string, Value>> set;  // by field name
+  std::vector<std::string> cleared;                // by field name
+};
+/// The changes of each revision of `history` (oldest first, as a replica received them), in the
+/// same order.
+std::vector<RevisionChanges> revisionChanges(const std::vector<Document>& history);
 
 /// A field as people read it: its label and its value shown.
 struct FieldDescription {
