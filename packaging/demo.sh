@@ -39,6 +39,9 @@ echo "== fieldcheck-server --data $server_data init --seed $seed"
 if ! "$server" --data "$server_data" user list --json | grep -q '"name": "demo"'; then
   echo "demo-password" | "$server" --data "$server_data" user add demo --role inspector --district thanh-pho-cao-bang
 fi
+if ! "$server" --data "$server_data" user list --json | grep -q '"name": "demo-tinh"'; then
+  echo "demo-tinh-password" | "$server" --data "$server_data" user add demo-tinh --role admin
+fi
 cat <<MSG
 
 Máy chủ đang chạy; tài khoản mẫu / The server is running; demo account: demo / demo-password
@@ -47,6 +50,10 @@ Máy chủ đang chạy; tài khoản mẫu / The server is running; demo accoun
     echo demo-password | $fieldcheck --home /tmp/demo-laptop login --server http://$listen --user demo
     $fieldcheck --home /tmp/demo-laptop sync
     $fieldcheck --home /tmp/demo-laptop establishments
+
+Bảng điều khiển tỉnh / the provincial console: open http://$listen/ in a browser on this machine
+and log in as demo-tinh / demo-tinh-password (quản trị, toàn tỉnh / an administrator, the whole
+province).
 
 Ctrl-C dừng máy chủ / stops the server.
 MSG
