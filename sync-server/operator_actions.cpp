@@ -15,8 +15,8 @@ namespace fieldcheck::server {
 namespace {
 
 template <class T>
-Acted<T> refused(Refusal refusal, std::string vi, std::string en) {
-  return Acted<T>(refusal, problem(std::move(vi), std::move(en)));
+Acted<T> refused(Refusal refusal, std::string vi, std::string en, std::string field = "") {
+  return Acted<T>(refusal, problem(std::move(vi), std::move(en)), std::move(field));
 }
 
 template <class T>
@@ -39,29 +39,29 @@ Acted<User> newUserChecked(ProvincialStorage& db, const Actor& by, const std::st
   if (!mayManagePeople(by.role)) return mayNotManagePeople<User>(by);
   if (!isValidUserName(name))
     return refused<User>(Refusal::kInvalid, "Tên đăng nhập chỉ gồm chữ không dấu, số, '.', '_', '-' (tối đa 64 ký tự).",
-                         "A login name has only unaccented letters, digits, '.', '_' and '-' (64 at most).");
+                         "A login name has only unaccented letters, digits, '.', '_' and '-' (64 at most).", "name");
   const auto parsed = parseRole(role);
   if (!parsed)
     return refused<User>(Refusal::kInvalid, "Vai trò “" + role + "” không có (inspector, supervisor, provincial, admin).",
-                         "There is no role “" + role + "” (inspector, supervisor, provincial, admin).");
+                         "There is no role “" + role + "” (inspector, supervisor, provincial, admin).", "role");
   User u;
   u.name = name;
   u.role = *parsed;
   if (district && !district->empty()) {
     if (!mayHaveDistrict(u.role))
-      return refused<User>(Refusal::kInvalid, "Người dùng cấp tỉnh và quản trị thấy toàn tỉnh; hãy bỏ huyện (--district).",
-                           "Provincial and admin users see the whole province; drop the district (--district).");
+      return refused<User>(Refusal::kInvalid, "Người dùng cấp tỉnh và quản trị thấy toàn tỉnh; hãy bỏ huyện.",
+                           "Provincial and admin users see the whole province; leave the district out.", "district");
     auto code = db.findDistrict(*district);
     if (!code) {
       std::string known;
       for (const auto& [c, n] : db.districts()) known += (known.empty() ? "" : ", ") + n;
       return refused<User>(Refusal::kInvalid, "Không có huyện “" + *district + "”. Các huyện: " + known + ".",
-                           "There is no district “" + *district + "”. Districts: " + known + ".");
+                           "There is no district “" + *district + "”. Districts: " + known + ".", "district");
     }
     u.district = *code;
   } else if (needsDistrict(u.role)) {
-    return refused<User>(Refusal::kInvalid, "Cán bộ kiểm tra phải thuộc một huyện: chọn huyện (--district).",
-                         "An inspector belongs to a district: choose one (--district).");
+    return refused<User>(Refusal::kInvalid, "Cán bộ kiểm tra phải thuộc một huyện: hãy chọn huyện.",
+                         "An inspector belongs to a district: choose the district.", "district");
   }
   return u;
 }
@@ -111,9 +111,9 @@ Acted<User> addUser(ProvincialStorage& db, const Actor& by, const std::string& n
   if (!checked) return checked;
   if (password.size() < tuning::kMinPasswordBytes || password.size() > tuning::kMaxPasswordBytes)
     return refused<User>(Refusal::kInvalid, "Mật khẩu phải dài từ 8 đến 1024 byte (đọc một dòng từ đầu vào chuẩn).",
-                         "The password must be 8 to 1024 bytes long (one line read from standard input).");
+                         "The password must be 8 to 1024 bytes long (one line read from standard input).", "password");
   auto added = db.addUser(checked.value(), hashPassword(password));
-  if (!added) return Acted<User>(Refusal::kConflict, added.problem());
+  if (!added) return Acted<User>(Refusal::kConflict, added.problem(), "name");
   auditUserAdded(db, by, added.value(), false);
   return added.value();
 }
@@ -121,11 +121,11 @@ Acted<User> addUser(ProvincialStorage& db, const Actor& by, const std::string& n
 Acted<NewUser> addUserWithCode(ProvincialStorage& db, const Actor& by, const std::string& name, const std::string& role,
                                const std::optional<std::string>& district) {
   auto checked = newUserChecked(db, by, name, role, district);
-  if (!checked) return Acted<NewUser>(checked.refusal(), checked.problem());
+  if (!checked) return Acted<NewUser>(checked.refusal(), checked.problem(), checked.field());
   const auto code = newOneTimeCode();
   const auto hash = hashPassword(code);
   auto added = db.addUser(checked.value(), hash);
-  if (!added) return Acted<NewUser>(Refusal::kConflict, added.problem());
+  if (!added) return Acted<NewUser>(Refusal::kConflict, added.problem(), "name");
   // Added with the code as an ordinary password, which nobody has seen yet; only marked one-time
   // can it be shown.
   auto marked = db.setPassword(name, hash, true, "");

@@ -54,12 +54,17 @@ template <class T>
 class [[nodiscard]] Acted : public Result<T> {
  public:
   Acted(T value) : Result<T>(std::move(value)) {}  // NOLINT(google-explicit-constructor)
-  Acted(Refusal refusal, Problem problem) : Result<T>(std::move(problem)), refusal_(refusal) {}
+  Acted(Refusal refusal, Problem problem, std::string field = "")
+      : Result<T>(std::move(problem)), refusal_(refusal), field_(std::move(field)) {}
   /// Meaningful only for a problem.
   Refusal refusal() const { return refusal_; }
+  /// The input the problem is about ("name", "role", "district", "password"), "" when none. The
+  /// problem's words name no command-line option: the command line adds its own (--district).
+  const std::string& field() const { return field_; }
 
  private:
   Refusal refusal_ = Refusal::kInvalid;
+  std::string field_;
 };
 
 /// Adds a user, by an actor who may manage people: `name` a valid login name, `role` one of

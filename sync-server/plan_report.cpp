@@ -158,13 +158,7 @@ std::string figureNumber(double v, bool percent = false) {
   return percent ? formatNumber(std::round(v * 10) / 10, true) + "%" : formatNumber(std::round(v * 100) / 100, true);
 }
 
-std::string goalText(const PlanTarget& t) {
-  if (t.goal_percent) return figureNumber(*t.goal_percent, true);
-  if (t.goal_min && t.goal_max) return figureNumber(*t.goal_min) + "–" + figureNumber(*t.goal_max);
-  if (t.goal_min) return "≥ " + figureNumber(*t.goal_min);
-  if (t.goal) return figureNumber(*t.goal);
-  return "";
-}
+std::string goalText(const PlanTarget& t) { return planGoalText(t); }
 
 std::string figureText(const TargetFigure& f, double v) { return figureNumber(v, f.percent); }
 
@@ -445,6 +439,14 @@ void writeHtml(std::ostream& out, const PlanReport& r, const std::string& styles
 }
 
 }  // namespace
+
+std::string planGoalText(const PlanTarget& t) {
+  if (t.goal_percent) return figureNumber(*t.goal_percent, true);
+  if (t.goal_min && t.goal_max) return figureNumber(*t.goal_min) + "–" + figureNumber(*t.goal_max);
+  if (t.goal_min) return "≥ " + figureNumber(*t.goal_min);
+  if (t.goal) return figureNumber(*t.goal);
+  return "";
+}
 
 Result<PlanReport> buildPlanReport(ProvincialStorage& db, const std::string& plan_ref, const std::string& district) {
   PlanReport report;

@@ -74,6 +74,10 @@ struct PlanReport {
 /// an unknown plan or district, and a plan whose definition has faults.
 Result<PlanReport> buildPlanReport(ProvincialStorage& db, const std::string& plan_ref, const std::string& district);
 
+/// A target's goal as the Vietnamese report writes it, without its unit: "47", "80%", "2–3",
+/// "≥ 2"; "" when the target has none.
+std::string planGoalText(const PlanTarget& target);
+
 enum class ReportFormat { kText, kCsv, kJson, kHtml };
 
 /// Writes the report in `format`: text for a terminal, CSV (UTF-8 with a byte-order mark, one row

@@ -105,12 +105,21 @@ struct UserAddOptions {
   std::optional<std::string> district;
 };
 
+// A refusal of `user add`, with the option to change when it is about the district or the role
+// (operator_actions.cpp's words name none: the console says them too).
+Problem withOptionHint(const Acted<User>& refused) {
+  auto p = refused.problem();
+  if (refused.field() == "district") p.details.push_back({"Tùy chọn trên dòng lệnh: --district", "The command line's option: --district"});
+  if (refused.field() == "role") p.details.push_back({"Tùy chọn trên dòng lệnh: --role", "The command line's option: --role"});
+  return p;
+}
+
 int userAddCommand(ProvincialStorage& db, const Io& io, const UserAddOptions& o) {
   // The checks that need no password come first, so a mistake is told before it is asked for.
   if (!isValidUserName(o.name)) return fail(io.err, addUser(db, commandLineOperator(), o.name, o.role, o.district, "").problem());
   const auto password = readPassword(io.in, io.err);
   auto added = addUser(db, commandLineOperator(), o.name, o.role, o.district, password);
-  if (!added) return fail(io.err, added.problem());
+  if (!added) return fail(io.err, withOptionHint(added));
   const auto& u = added.value();
   io.out << "Đã thêm / Added " << u.name << " (" << roleName(u.role) << (u.district ? ", " + *u.district : "") << ")\n";
   return 0;

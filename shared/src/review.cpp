@@ -48,12 +48,12 @@ std::string_view reviewStateCode(ReviewState state) {
 
 Bilingual reviewStateLabel(ReviewState state) {
   switch (state) {
-    case ReviewState::kDraft: return {"Nháp", "draft"};
-    case ReviewState::kSubmitted: return {"Đã gửi", "submitted"};
-    case ReviewState::kApproved: return {"Đã duyệt", "approved"};
-    case ReviewState::kReturned: return {"Bị trả lại", "returned"};
+    case ReviewState::kDraft: return {"Nháp", "Draft"};
+    case ReviewState::kSubmitted: return {"Đã gửi", "Submitted"};
+    case ReviewState::kApproved: return {"Đã duyệt", "Approved"};
+    case ReviewState::kReturned: return {"Bị trả lại", "Returned"};
   }
-  return {"Nháp", "draft"};
+  return {"Nháp", "Draft"};
 }
 
 Result<Fields> reviewedFields(const Document& inspection, const ReviewDecision& decision, const std::string& by,

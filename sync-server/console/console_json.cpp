@@ -36,6 +36,12 @@ ApiResponse problemAnswer(unsigned status, std::string_view code, const Problem&
 
 ApiResponse notFound(const Bilingual& what) { return errorAnswer(404, "not_found", what); }
 
+ApiResponse methodNotAllowed(const std::string& allowed) {
+  auto answer = errorAnswer(405, "method", {"Địa chỉ này chỉ nhận " + allowed + ".", "This address takes " + allowed + " only."});
+  answer.headers.emplace_back("Allow", allowed);
+  return answer;
+}
+
 ApiResponse badParameter(std::string_view name, const Bilingual& takes) {
   const std::string n(name);
   return errorAnswer(400, "bad_parameter",

@@ -36,6 +36,8 @@ ApiResponse problemAnswer(unsigned status, std::string_view code, const Problem&
 
 /// 404 `not_found`: unknown, or outside the caller's district (the same answer, API.md).
 ApiResponse notFound(const Bilingual& what = {"Không tìm thấy.", "Not found."});
+/// 405 `method`: the path takes only `allowed` ("GET, HEAD", "POST"), said in its Allow header.
+ApiResponse methodNotAllowed(const std::string& allowed);
 /// 400 `bad_parameter`: query parameter `name` is not what it takes (`takes`, said to people).
 ApiResponse badParameter(std::string_view name, const Bilingual& takes);
 /// 403 `forbidden`: the caller's role may not do this (`what`: what they tried).

@@ -6,7 +6,9 @@
 #include <cmath>
 #include <tuple>
 #include <fstream>
+#include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -225,12 +227,12 @@ std::string figureText(double v, bool percent) {
   return percent ? formatNumber(std::round(v * 10) / 10, true) + "%" : formatNumber(std::round(v * 100) / 100, true);
 }
 
-std::string goalText(const PlanTarget& t) {
-  if (t.goal_percent) return figureText(*t.goal_percent, true);
-  if (t.goal_min && t.goal_max) return figureText(*t.goal_min, false) + "–" + figureText(*t.goal_max, false);
-  if (t.goal_min) return "≥ " + figureText(*t.goal_min, false);
-  if (t.goal) return figureText(*t.goal, false);
-  return "";
+// The figure a target must reach: its share, its least, or its figure; null when it has none.
+json goalNumber(const PlanTarget& t) {
+  if (t.goal_percent) return *t.goal_percent;
+  if (t.goal_min) return *t.goal_min;
+  if (t.goal) return *t.goal;
+  return nullptr;
 }
 
 json targetsJson(const PlanReport& report) {
@@ -242,7 +244,12 @@ json targetsJson(const PlanReport& report) {
       by.push_back({{"code", code}, {"figure_text", figureText(it == t.by_district.end() ? 0 : it->second, t.percent)}});
     }
     targets.push_back({{"label", bilingualJson(t.target.label)},
-                       {"goal_text", goalText(t.target) + (t.target.unit.empty() || t.percent ? "" : " " + t.target.unit)},
+                       // The plan names units in English only: the Vietnamese text is the goal
+                       // as the Vietnamese report writes it, without a unit.
+                       {"goal_text", bilingualJson({planGoalText(t.target),
+                                                    planGoalText(t.target) + (t.target.unit.empty() || t.percent ? "" : " " + t.target.unit)})},
+                       {"goal", goalNumber(t.target)},
+                       {"total", t.total},
                        {"total_text", figureText(t.total, t.percent)},
                        {"met", t.met},
                        {"percent", t.percent},
@@ -629,7 +636,9 @@ ConflictShown conflictRow(Reader& r, const ConflictRecord& c, const std::vector<
   }
   const auto* head = r.head(c.doc_id);
   json record{{"id", c.doc_id},
+              {"kind", c.doc_kind},
               {"number", head && (head->kind == kinds::kInspection || head->kind == kinds::kReport) ? recordName(*head) : ""},
+              {"code", head && head->kind == kinds::kEstablishment ? textField(*head, "code") : ""},
               {"title", names.record.empty() ? c.doc_kind + " " + c.doc_id.substr(0, 8) : names.record}};
   json row{{"number", c.number},
            {"record", record},
@@ -675,10 +684,33 @@ ApiResponse conflict(Reader& r, const std::string& ref) {
     if (!side.value || side.value->isNull()) return "";
     return describeField(current, field, *side.value, naming).shown;
   };
+  // The resolving revision: what was decided for each field, by whom and when.
+  std::optional<Document> resolution;
+  if (c.resolved)
+    for (auto& entry : r.storage().history(c.doc_id))
+      if (entry.doc.revision == c.resolution) resolution = std::move(entry.doc);
+  const auto decisionOf = [&](const FieldConflict& fc) -> json {
+    if (!resolution) return nullptr;
+    ConflictSide kept;
+    kept.deleted = resolution->deleted;
+    if (const auto it = resolution->fields.find(fc.field); !fc.field.empty() && it != resolution->fields.end()) kept.value = it->second;
+    const auto same = [&](const ConflictSide& side) {
+      if (fc.field.empty()) return side.deleted == kept.deleted;
+      const bool kept_empty = !kept.value || kept.value->isNull(), side_empty = !side.value || side.value->isNull();
+      return !side.deleted && (kept_empty ? side_empty : !side_empty && *side.value == *kept.value);
+    };
+    const std::string taken = same(fc.winner) ? "applied" : same(fc.other) ? "other" : "set";
+    std::string value = fc.field.empty() ? (kept.deleted ? "(đã xoá / deleted)" : "(giữ hồ sơ / kept)") : valueShown(fc.field, kept);
+    return {{"value", value},
+            {"taken", taken},
+            {"by", resolution->author},
+            {"when", momentText(resolution->stamp.wall_ms, r.offset())}};
+  };
   json fields = json::array();
   for (std::size_t i = 0; i < c.conflicts.size(); ++i) {
     const auto& fc = c.conflicts[i];
     fields.push_back({{"field", fc.field},
+                      {"decision", decisionOf(fc)},
                       {"label", shown.row["fields"][i]},
                       {"base", fc.base && !fc.base->isNull() ? describeField(current, fc.field, *fc.base, naming).shown : ""},
                       {"applied", valueShown(fc.field, fc.winner)},
@@ -874,6 +906,77 @@ ApiResponse reports(Reader& r) {
 
 // ---- audit ----------------------------------------------------------------------------------
 
+// What each action of the audit log is, as people say it; the code itself for one not listed.
+Bilingual auditActionLabel(const std::string& action) {
+  static const std::map<std::string, Bilingual, std::less<>> labels{
+      {"login", {"Máy đăng nhập", "Laptop logged in"}},
+      {"login.refused", {"Đăng nhập bị từ chối", "Login refused"}},
+      {"push", {"Máy gửi dữ liệu", "Laptop sent records"}},
+      {"attachment", {"Nhận ảnh", "Photo received"}},
+      {"attachment.fetch", {"Máy tải ảnh", "Laptop fetched a photo"}},
+      {"bundle.import", {"Nhận gói dữ liệu của máy", "Laptop's bundle imported"}},
+      {"bundle.import.by", {"Nhận gói dữ liệu", "Bundle imported"}},
+      {"user.add", {"Thêm người dùng", "User added"}},
+      {"user.reset", {"Đặt lại mật khẩu", "Password reset"}},
+      {"user.revoke", {"Thu hồi người dùng", "User revoked"}},
+      {"device.revoke", {"Thu hồi máy", "Laptop revoked"}},
+      {"inspection.approve", {"Duyệt phiếu", "Inspection approved"}},
+      {"inspection.return", {"Trả lại phiếu", "Inspection returned"}},
+      {"conflict.resolve", {"Giải quyết xung đột", "Conflict resolved"}},
+      {"init", {"Khởi tạo dữ liệu", "Data set up"}},
+      {"report", {"Lập báo cáo", "Report made"}},
+      {"export", {"Xuất dữ liệu", "Records exported"}},
+      {"console.login", {"Đăng nhập bảng điều khiển", "Console login"}},
+      {"console.logout", {"Đăng xuất bảng điều khiển", "Console logout"}},
+      {"console.password", {"Đổi mật khẩu", "Password changed"}},
+  };
+  const auto it = labels.find(action);
+  return it == labels.end() ? Bilingual{action, action} : it->second;
+}
+
+// The laptops of the audit log as people say them, each read once per request: its user's name
+// for it and its laptop number ("LAPTOP-LAN, máy số 2"), the console and the server's command
+// line as words, the marker of a laptop the server does not know.
+class AuditDeviceNames {
+ public:
+  explicit AuditDeviceNames(ProvincialStorage& storage) : storage_(storage) {}
+
+  json of(const std::string& user, const std::string& device) {
+    if (device.empty()) return nullptr;
+    if (device == "console") return bilingualJson({"Bảng điều khiển", "Console"});
+    if (device == "cli") return bilingualJson({"Dòng lệnh trên máy chủ", "Server command line"});
+    const auto key = user + '\n' + device;
+    auto it = names_.find(key);
+    if (it == names_.end()) it = names_.emplace(key, bilingualJson(name(user, device))).first;
+    return it->second;
+  }
+
+ private:
+  Bilingual name(const std::string& user, const std::string& device) {
+    if (!districts_) {
+      districts_.emplace();
+      for (const auto& u : storage_.users()) (*districts_)[u.name] = u.district.value_or("");
+    }
+    const auto owner = districts_->find(user);
+    if (owner != districts_->end())
+      for (const auto& d : storage_.devices(user)) {
+        if (d.id != device) continue;
+        // A laptop is enrolled by its login, which gives it its number in its user's scope then
+        // (api.cpp): this reads the number it has.
+        const auto number = storage_.laptopNumber(device, owner->second);
+        const auto shown = d.name.empty() ? laptopMarker(device) : d.name;
+        return {shown + ", máy số " + number, shown + ", laptop " + number};
+      }
+    const auto marker = laptopMarker(device);
+    if (marker.empty()) return {device, device};
+    return {"máy " + marker, "laptop " + marker};
+  }
+
+  ProvincialStorage& storage_;
+  std::optional<std::map<std::string, std::string>> districts_;  // user → district code, "" province-wide
+  std::map<std::string, json> names_;
+};
+
 ApiResponse audit(Reader& r) {
   if (!maySeeAuditLog(r.caller().role))
     return forbidden({"Chỉ cán bộ tỉnh và quản trị viên xem được nhật ký.", "Only provincial officers and administrators may read the audit log."});
@@ -888,10 +991,12 @@ ApiResponse audit(Reader& r) {
   q.before_id = std::get<std::int64_t>(before);
   q.limit = static_cast<std::size_t>(std::get<std::int64_t>(limit));
   const auto entries = r.storage().auditEntries(q);
+  AuditDeviceNames names(r.storage());
   json rows = json::array();
   for (const auto& e : entries)
     rows.push_back({{"id", e.id}, {"at_text", momentText(e.at, r.offset())}, {"user", e.user}, {"device", e.device},
-                    {"action", e.action}, {"detail", e.detail}});
+                    {"device_name", names.of(e.user, e.device)}, {"action", e.action},
+                    {"action_label", bilingualJson(auditActionLabel(e.action))}, {"detail", e.detail}});
   return jsonAnswer({{"rows", rows}, {"next_before", entries.size() == q.limit ? json(entries.back().id) : json()}});
 }
 
@@ -979,35 +1084,57 @@ ApiResponse exportFile(Reader& r) {
 
 }  // namespace
 
+namespace {
+
+// One read: its path (segments; "*" stands for any one, never empty) and its handler.
+struct ReadRoute {
+  std::vector<std::string_view> pattern;
+  ApiResponse (*handler)(Reader&, const std::vector<std::string>&);
+};
+
+const std::vector<ReadRoute>& readRoutes() {
+  using S = const std::vector<std::string>&;
+  static const std::vector<ReadRoute> table{
+      {{"api", "places"}, [](Reader& r, S) { return places(r); }},
+      {{"api", "dashboard"}, [](Reader& r, S) { return dashboard(r); }},
+      {{"api", "inspections"}, [](Reader& r, S) { return inspections(r); }},
+      {{"api", "inspections", "*"}, [](Reader& r, S s) { return inspection(r, s[2]); }},
+      {{"api", "photos", "*"}, [](Reader& r, S s) { return photo(r, s[2]); }},
+      {{"api", "conflicts"}, [](Reader& r, S) { return conflictList(r); }},
+      {{"api", "conflicts", "*"}, [](Reader& r, S s) { return conflict(r, s[2]); }},
+      {{"api", "establishments"}, [](Reader& r, S) { return establishments(r); }},
+      {{"api", "establishments", "*"}, [](Reader& r, S s) { return establishment(r, s[2]); }},
+      {{"api", "reports"}, [](Reader& r, S) { return reports(r); }},
+      {{"api", "audit"}, [](Reader& r, S) { return audit(r); }},
+      {{"api", "plan-report"}, [](Reader& r, S) { return planReport(r, false); }},
+      {{"api", "plan-report.html"}, [](Reader& r, S) { return planReport(r, true); }},
+      {{"api", "export"}, [](Reader& r, S) { return exportFile(r); }},
+  };
+  return table;
+}
+
+const ReadRoute* readRouteOf(const std::vector<std::string>& segments) {
+  for (const auto& route : readRoutes()) {
+    if (route.pattern.size() != segments.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; same && i < segments.size(); ++i)
+      same = route.pattern[i] == "*" ? !segments[i].empty() : route.pattern[i] == segments[i];
+    if (same) return &route;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+bool isConsoleReadPath(const std::vector<std::string>& segments) { return readRouteOf(segments) != nullptr; }
+
 ApiResponse handleConsoleRead(const ApiRequest& request, const User& caller, ProvincialStorage& storage) {
   const auto target = parseTarget(request);
   if (!target) return badTarget();
-  const auto& s = target->segments;
+  const auto* route = readRouteOf(target->segments);
+  if (!route) return notFound({"Không có địa chỉ này trong bảng điều khiển.", "The console has no such address."});
   Reader r(caller, storage, *target);
-  const auto is = [&s](std::initializer_list<const char*> path) {
-    if (s.size() != path.size()) return false;
-    std::size_t i = 0;
-    for (const auto* p : path)
-      if (*p != '*' && s[i++] != p) return false;
-      else if (*p == '*') ++i;
-    return true;
-  };
-  if (is({"api", "places"})) return places(r);
-  if (is({"api", "dashboard"})) return dashboard(r);
-  if (is({"api", "inspections"})) return inspections(r);
-  if (is({"api", "inspections", "*"})) return inspection(r, s[2]);
-  if (is({"api", "photos", "*"})) return photo(r, s[2]);
-  if (is({"api", "conflicts"})) return conflictList(r);
-  if (is({"api", "conflicts", "*"})) return conflict(r, s[2]);
-  if (is({"api", "establishments"})) return establishments(r);
-  if (is({"api", "establishments", "*"})) return establishment(r, s[2]);
-  if (is({"api", "reports"})) return reports(r);
-  if (is({"api", "audit"})) return audit(r);
-  if (is({"api", "plan-report"})) return planReport(r, false);
-  if (is({"api", "plan-report.html"})) return planReport(r, true);
-  if (is({"api", "export"})) return exportFile(r);
-  // Not a read: the writes' routes know whether the path takes another method (405) or is unknown (404).
-  return handleConsoleWrite(request, caller, storage);
+  return route->handler(r, target->segments);
 }
 
 }  // namespace fieldcheck::server

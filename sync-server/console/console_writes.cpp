@@ -142,13 +142,6 @@ Bilingual noDevice(const std::string& id) {
 
 ApiResponse badRequest(const Bilingual& what) { return errorAnswer(400, "bad_request", what); }
 
-ApiResponse methodNotAllowed(const std::string& allowed) {
-  auto answer = errorAnswer(405, "method",
-                            {"Địa chỉ này chỉ nhận " + allowed + ".", "This address takes " + allowed + " only."});
-  answer.headers.emplace_back("Allow", allowed);
-  return answer;
-}
-
 // The JSON object of a request's body, or the 400 that says why it is not one.
 std::variant<json, ApiResponse> jsonBody(const ApiRequest& request) {
   auto body = json::parse(request.body, nullptr, false);
@@ -363,7 +356,16 @@ ApiResponse personAdd(const Call& c) {
     fields[i] = std::get<0>(text);
   }
   auto added = addUserWithCode(c.storage, c.actor(), fields[0].value_or(""), fields[1].value_or(""), fields[2]);
-  if (!added) return refusedAnswer(added, noUser(fields[0].value_or("")));
+  if (!added) {
+    auto answer = refusedAnswer(added, noUser(fields[0].value_or("")));
+    // Which of the form's fields the error is about, so the page puts it there (API.md).
+    if (!added.field().empty()) {
+      auto error = json::parse(answer.body);
+      error["error"]["field"] = added.field();
+      answer.body = error.dump();
+    }
+    return answer;
+  }
   PlaceNames places(c.storage);
   return jsonAnswer({{"user", personJson(added.value().user, c.storage, places, provinceOffsetMinutes(c.storage))},
                      {"one_time_code", added.value().one_time_code}},
@@ -450,17 +452,19 @@ bool matches(const Route& route, const std::vector<std::string>& segments) {
 
 }  // namespace
 
+std::vector<std::string> consoleWriteMethods(const std::vector<std::string>& segments) {
+  std::vector<std::string> methods;
+  for (const auto& route : routes())
+    if (matches(route, segments)) methods.emplace_back(route.method);
+  return methods;
+}
+
 ApiResponse handleConsoleWrite(const ApiRequest& request, const User& caller, ProvincialStorage& storage) {
   const auto target = parseTarget(request);
   if (!target) return badTarget();
   const std::string method = request.method == "HEAD" ? "GET" : request.method;
-  std::string allowed;
-  for (const auto& route : routes()) {
-    if (!matches(route, target->segments)) continue;
-    if (route.method == method) return route.handler(Call{request, *target, caller, storage});
-    allowed += (allowed.empty() ? "" : ", ") + std::string(route.method);
-  }
-  if (!allowed.empty()) return methodNotAllowed(allowed);
+  for (const auto& route : routes())
+    if (matches(route, target->segments) && route.method == method) return route.handler(Call{request, *target, caller, storage});
   return notFound({"Không có địa chỉ này trong bảng điều khiển.", "The console has no such address."});
 }
 

@@ -725,7 +725,7 @@ TEST_CASE("review: a supervisor returns an inspection offline, the inspector cor
   auto approved = runProcess({serverBinary(), "--data", province.data, "review", prefix, "--approve", "--by", "giam"});
   INFO(approved.err);
   REQUIRE(approved.exit_code == 0);
-  CHECK_THAT(approved.out, Catch::Contains("approved"));
+  CHECK_THAT(approved.out, Catch::Contains("Đã duyệt / Approved"));
   auto twice = runProcess({serverBinary(), "--data", province.data, "review", prefix, "--approve", "--by", "giam"});
   CHECK(twice.exit_code == 1);
   CHECK_THAT(twice.err, Catch::Contains("already approved"));

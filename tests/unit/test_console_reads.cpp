@@ -197,6 +197,7 @@ TEST_CASE("console: the inspections table filters by state and pages through the
   for (const auto& row : approved["rows"]) {
     CHECK(row["state"]["code"] == "approved");
     CHECK(row["state"]["label"]["vi"] == "Đã duyệt");
+    CHECK(row["state"]["label"]["en"] == "Approved");
     CHECK(row["day_text"].get<std::string>().size() == 10);  // "03/05/2019"
   }
   const auto first = p.ok("prov", "/api/inspections?per_page=5&page=1&sort=number&order=asc");
@@ -520,4 +521,65 @@ TEST_CASE("console: an inspection's history tells who changed what, by the field
   CHECK(inspection["review"]["comment"] == "Thiếu chữ ký.");
   CHECK(inspection["inspector"] == "insp-" + returned.district);
   CHECK(inspection["state"]["label"]["vi"] == "Bị trả lại");
+}
+
+TEST_CASE("console: the dashboard gives each target's goal in both languages and its figures as numbers", "[console]") {
+  Province p;
+  const auto report = buildPlanReport(*p.storage, "", "");
+  REQUIRE(report.ok());
+  const auto board = p.ok("prov", "/api/dashboard");
+  REQUIRE(board["targets"].size() == report.value().targets.size());
+  REQUIRE_FALSE(board["targets"].empty());
+  bool some_unit = false;
+  for (std::size_t i = 0; i < report.value().targets.size(); ++i) {
+    const auto& t = report.value().targets[i];
+    const auto& shown = board["targets"][i];
+    INFO(shown.dump());
+    // The Vietnamese text is the goal as the Vietnamese report writes it: no English unit.
+    CHECK(shown["goal_text"]["vi"] == planGoalText(t.target));
+    CHECK(shown["goal_text"]["en"].get<std::string>().find(planGoalText(t.target)) == 0);
+    if (!t.target.unit.empty() && !t.percent) {
+      some_unit = true;
+      CHECK(shown["goal_text"]["vi"].get<std::string>().find(t.target.unit) == std::string::npos);
+      CHECK(shown["goal_text"]["en"].get<std::string>().find(t.target.unit) != std::string::npos);
+    }
+    CHECK(shown["total"].get<double>() == Approx(t.total));
+    const auto goal = t.target.goal_percent ? t.target.goal_percent : t.target.goal_min ? t.target.goal_min : t.target.goal;
+    if (goal) CHECK(shown["goal"].get<double>() == Approx(*goal));
+    else CHECK(shown["goal"].is_null());
+  }
+  CHECK(some_unit);
+  CHECK(p.ok("prov", "/api/plan-report")["targets"][0]["goal_text"] == board["targets"][0]["goal_text"]);
+}
+
+TEST_CASE("console: the audit log names laptops as people say them and what each action is in both languages", "[console]") {
+  Province p;
+  const auto district = p.districts[0];
+  const auto inspector = "insp-" + district;
+  const auto exported = p.get("prov", "/api/export?format=csv");
+  REQUIRE(exported.status == 200);
+  std::filesystem::remove(exported.body_file);
+  const auto log = p.ok("prov", "/api/audit?limit=200");
+  bool saw_push = false, saw_console = false;
+  for (const auto& row : log["rows"]) {
+    INFO(row.dump());
+    if (row["action"] == "push" && row["user"] == inspector) {
+      saw_push = true;
+      CHECK(row["device"] == p.people[inspector].device);  // the log's own id, kept beside
+      const auto number = p.storage->laptopNumber(p.people[inspector].device, district);
+      CHECK(row["device_name"]["vi"] == "laptop, máy số " + number);
+      CHECK(row["device_name"]["en"] == "laptop, laptop " + number);
+      CHECK(row["action_label"]["vi"] == "Máy gửi dữ liệu");
+      CHECK(row["action_label"]["en"] == "Laptop sent records");
+      CHECK_FALSE(row["detail"].get<std::string>().empty());
+    }
+    if (row["action"] == "export") {
+      saw_console = true;
+      CHECK(row["device_name"]["vi"] == "Bảng điều khiển");
+      CHECK(row["device_name"]["en"] == "Console");
+      CHECK(row["action_label"]["vi"] == "Xuất dữ liệu");
+    }
+  }
+  CHECK(saw_push);
+  CHECK(saw_console);
 }

@@ -3,6 +3,7 @@
 // the real push path.
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <regex>
 
 #include <nlohmann/json.hpp>
@@ -402,4 +403,95 @@ TEST_CASE("console: a bundle imported through the console is answered with a rec
   CHECK(p.call("quan", "GET", url).status == 404);
   CHECK(p.call("tinh", "GET", "/api/receipts/" + std::string(43, 'A')).status == 404);
   CHECK(p.call("tinh", "POST", url).status == 405);
+}
+
+TEST_CASE("console: a resolved conflict tells for each field the value kept, which side it was and who decided", "[console]") {
+  Province p;
+  const auto [number, doc] = p.conflict();
+  const auto target = "/api/conflicts/" + std::to_string(number);
+  auto open = bodyOf(p.call("giam", "GET", target));
+  for (const auto& f : open["fields"]) CHECK(f["decision"].is_null());
+  CHECK(open["record"]["kind"] == "inspection");
+
+  REQUIRE(p.call("giam", "POST", target + "/resolve", R"({"takes": ["workers_total=other"], "sets": ["notes=đã sửa"]})").status == 200);
+  auto resolved = bodyOf(p.call("tinh", "GET", target));
+  INFO(resolved.dump());
+  std::map<std::string, json> decisions;
+  for (const auto& f : resolved["fields"]) decisions[f["field"].get<std::string>()] = f["decision"];
+  REQUIRE(decisions.size() == 2);
+  CHECK(decisions["workers_total"]["taken"] == "other");
+  CHECK(decisions["workers_total"]["value"] == "5");
+  CHECK(decisions["notes"]["taken"] == "set");
+  CHECK(decisions["notes"]["value"] == "đã sửa");
+  for (const auto& [field, d] : decisions) {
+    CHECK(d["by"] == "giam");
+    CHECK_FALSE(d["when"].get<std::string>().empty());
+  }
+}
+
+TEST_CASE("console: a conflict over an establishment names its kind and code so the page can link to it", "[console]") {
+  Province p;
+  const auto id = p.establishments("bao-lac").front();
+  const auto head = p.storage->head(id).value();
+  auto theirs = head.fields, mine = head.fields;
+  theirs["name"] = std::string("Tên giám sát sửa");
+  mine["name"] = std::string("Tên cán bộ sửa");
+  REQUIRE(pushBatch(p.giam, {{++p.giam_seq, head.revision, nextRevision(head, theirs, "giam", kGiamDevice, HybridTimestamp{head.stamp.wall_ms + 10, 0})}},
+                    *p.storage).refused.empty());
+  REQUIRE(pushBatch(p.lan, {{++p.lan_seq, head.revision, nextRevision(head, mine, "lan", kLanDevice, HybridTimestamp{head.stamp.wall_ms + 20, 0})}},
+                    *p.storage).refused.empty());
+  const auto records = p.storage->conflicts({true, id, 0});
+  REQUIRE(records.size() == 1);
+  const auto shown = bodyOf(p.call("giam", "GET", "/api/conflicts/" + std::to_string(records[0].number)));
+  CHECK(shown["record"]["kind"] == "establishment");
+  CHECK(shown["record"]["id"] == id);
+  CHECK(shown["record"]["code"] == textField(head, "code"));
+  CHECK_FALSE(shown["record"]["code"].get<std::string>().empty());
+  const auto list = bodyOf(p.call("giam", "GET", "/api/conflicts"));
+  REQUIRE(list["rows"].size() == 1);
+  CHECK(list["rows"][0]["record"]["code"] == textField(head, "code"));
+}
+
+TEST_CASE("console: adding a user says which field is wrong and names no command-line option", "[console]") {
+  Province p;
+  const auto refused = [&](const std::string& body, unsigned status, const std::string& field) {
+    const auto answer = p.call("quan", "POST", "/api/people", body);
+    INFO(body << " " << answer.body);
+    CHECK(answer.status == status);
+    const auto error = bodyOf(answer)["error"];
+    CHECK(error["field"] == field);
+    CHECK(error["vi"].get<std::string>().find("--") == std::string::npos);
+    CHECK(error["en"].get<std::string>().find("--") == std::string::npos);
+  };
+  refused(R"({"name": "minh", "role": "inspector"})", 422, "district");
+  refused(R"({"name": "minh", "role": "provincial", "district": "bao-lac"})", 422, "district");
+  refused(R"({"name": "minh", "role": "inspector", "district": "no-such-place"})", 422, "district");
+  refused(R"({"name": "minh", "role": "king"})", 422, "role");
+  refused(R"({"name": "bad name", "role": "admin"})", 422, "name");
+  refused(R"({"name": "lan", "role": "inspector", "district": "bao-lac"})", 409, "name");
+  // A refusal that is about no field carries none.
+  const auto forbidden = p.call("tinh", "POST", "/api/people", R"({"name": "hoa", "role": "inspector", "district": "bao-lac"})");
+  CHECK(forbidden.status == 403);
+  CHECK_FALSE(bodyOf(forbidden)["error"].contains("field"));
+}
+
+TEST_CASE("console: a known address asked with a method it does not take is a 405 that says which it takes", "[console]") {
+  Province p;
+  const auto post_read = p.call("tinh", "POST", "/api/dashboard", "{}");
+  CHECK(post_read.status == 405);
+  CHECK(headerOf(post_read, "Allow") == "GET, HEAD");
+  CHECK(codeOf(post_read) == "method");
+  CHECK(p.call("tinh", "DELETE", "/api/inspections/whatever").status == 405);
+  const auto get_write = p.call("giam", "GET", "/api/review");
+  CHECK(get_write.status == 405);
+  CHECK(headerOf(get_write, "Allow") == "POST");
+  const auto get_resolve = p.call("giam", "GET", "/api/conflicts/1/resolve");
+  CHECK(get_resolve.status == 405);
+  CHECK(headerOf(get_resolve, "Allow") == "POST");
+  const auto people = p.call("quan", "DELETE", "/api/people");
+  CHECK(people.status == 405);
+  CHECK(headerOf(people, "Allow") == "GET, HEAD, POST");
+  CHECK(p.call("tinh", "GET", "/api/no-such-thing").status == 404);
+  CHECK(p.call("tinh", "POST", "/api/no-such-thing").status == 404);
+  CHECK(p.call("tinh", "HEAD", "/api/dashboard").status == 200);
 }

@@ -43,7 +43,7 @@ enum class ReviewState { kDraft, kSubmitted, kApproved, kReturned };
 ReviewState reviewState(const Document& inspection);
 /// "draft", "submitted", "approved", "returned": the codes reports, exports and SQL use.
 std::string_view reviewStateCode(ReviewState state);
-/// What a person reads, the same words on every screen (UI.md): "Nháp" / "draft", "Đã gửi" / "submitted", ...
+/// What a person reads, the same words on every screen (UI.md): "Nháp" / "Draft", "Đã gửi" / "Submitted", ...
 Bilingual reviewStateLabel(ReviewState state);
 
 /// Longest review comment, in bytes.

@@ -25,9 +25,9 @@ window.FC = window.FC || {};
     const rowOf = (r) => h('tr', {'data-id': r.id},
       h('td', {class: 'nowrap'}, h('span', {class: 'row-link', tabindex: '-1'}, r.at_text || '')),
       h('td', {}, r.user || ''),
-      h('td', {}, r.device ? FC.deviceText(r.device) : h('span', {class: 'muted'}, '—')),
-      h('td', {}, h('code', {}, r.action || '')),
-      h('td', {class: 'audit-detail'}, typeof r.detail === 'object' && r.detail !== null ? FC.t(r.detail) : (r.detail || '')));
+      h('td', {}, r.device_name ? FC.t(r.device_name) : h('span', {class: 'muted'}, '—')),
+      h('td', {}, FC.t(r.action_label), ' ', h('code', {class: 'muted'}, r.action || '')),
+      h('td', {class: 'audit-detail'}, r.detail || ''));
 
     async function apply(focusId) {
       ctx.setQuery(f);

@@ -45,7 +45,7 @@ window.FC = window.FC || {};
             h('th', {scope: 'col'}, S('Tình trạng', 'Status')))),
           h('tbody', {}, rows.map((r) => h('tr', {'data-number': r.number, 'data-open': r.open ? '1' : '0'},
             h('td', {class: 'nowrap'}, h('a', {href: '/conflicts/' + FC.enc(r.number), class: 'row-link'}, '#' + r.number)),
-            h('td', {}, r.record ? [r.record.number ? [h('span', {class: 'code'}, r.record.number), ' '] : null, FC.t(r.record.title)] : ''),
+            h('td', {}, r.record ? [r.record.number || r.record.code ? [h('span', {class: 'code'}, r.record.number || r.record.code), ' '] : null, FC.t(r.record.title)] : ''),
             h('td', {}, FC.t(r.district && r.district.name)),
             h('td', {}, (r.fields || []).map((x) => FC.t(x)).join(', ')),
             h('td', {class: 'nowrap'}, r.opened_text || ''),
@@ -100,8 +100,14 @@ window.FC = window.FC || {};
         });
         typed = option('set', S('Nhập giá trị khác', 'Type another value'), text);
       }
+      const d = f.decision;
+      const kTaken = {applied: S('giữ giá trị đang áp dụng', 'kept the value applied'), other: S('lấy giá trị kia', 'took the other value'),
+        set: S('nhập giá trị khác', 'typed another value')};
       return h('fieldset', {class: 'conflict-field' + (undecided.has(i) ? ' field--error' : ''), 'data-field': keyOf(f), id: 'conflict-field-' + i},
         h('legend', {class: 'conflict-field__legend'}, label),
+        d ? h('p', {class: 'conflict-field__decision', 'data-taken': d.taken},
+          h('strong', {}, S('Đã quyết định: ', 'Decided: ')), h('span', {class: 'conflict-decision__value'}, FC.valueText(d.value)),
+          ' — ' + (kTaken[d.taken] || d.taken) + ', ' + [d.by, d.when].filter(Boolean).join(' · ')) : null,
         undecided.has(i) ? h('p', {class: 'error-message'}, S('Hãy chọn một giá trị.', 'Choose a value.')) : null,
         h('div', {class: 'conflict-field__grid'},
           h('div', {class: 'choice-card choice-card--base'},
@@ -144,6 +150,16 @@ window.FC = window.FC || {};
       if (state) state.focus();
     }
 
+    /// The record in conflict, linked: an inspection or report by its number, an establishment by its id (with its code).
+    function recordLink(rec) {
+      if (rec.kind === 'establishment' && rec.id) {
+        return [S('Cơ sở ', 'Establishment '), h('a', {href: '/establishments/' + FC.enc(rec.id), id: 'conflict-record'},
+          (rec.code ? rec.code + ' ' : '') + FC.t(rec.title))];
+      }
+      if (rec.number) return [S('Phiếu ', 'Record '), h('a', {href: '/inspections/' + FC.enc(rec.number), id: 'conflict-record'}, rec.number), ' · ', FC.t(rec.title)];
+      return [S('Hồ sơ ', 'Record of '), FC.t(rec.title)];
+    }
+
     function draw() {
       const open = !!data.open;
       const mayResolve = (data.may ? !!data.may.resolve : FC.may('resolve')) && open;
@@ -160,8 +176,7 @@ window.FC = window.FC || {};
           h('span', {id: 'conflict-state', tabindex: '-1', 'data-open': open ? '1' : '0',
             class: 'tag ' + (open ? 'tag--refused' : 'tag--sent')},
           open ? S('Chưa giải quyết', 'Open') : S('Đã giải quyết', 'Resolved') + (data.resolved_by ? S(' bởi ', ' by ') + data.resolved_by : '')),
-          ' ', rec.number ? [S('Phiếu ', 'Record '), h('a', {href: '/inspections/' + FC.enc(rec.number)}, rec.number), ' · '] : S('Hồ sơ ', 'Record of '),
-          FC.t(rec.title), ' · ', FC.t(data.district && data.district.name)),
+          ' ', recordLink(rec), ' · ', FC.t(data.district && data.district.name)),
         open ? h('p', {}, mayResolve
           ? S('Với mỗi câu hỏi: giữ giá trị đang áp dụng, lấy giá trị kia, hoặc nhập giá trị đúng. Rồi bấm "Giải quyết".',
             'For each question: keep the value applied, take the other, or type the right one. Then press "Resolve".')

@@ -8,25 +8,10 @@ window.FC = window.FC || {};
   const kStateKeys = ['draft', 'submitted', 'approved', 'returned'];
   const kDevicesShown = 8;  // the laptops seen last: the first few only (People lists them all)
 
-  /// The first number of a text the server formatted ("1.234", "80%", "2–3 vụ"), Vietnamese or English style.
-  function firstNumber(text) {
-    const m = /\d[\d.,]*/.exec(String(text || ''));
-    if (!m) return null;
-    let n = m[0].replace(/[.,]$/, '');
-    // "1.234,5" (Vietnamese) or "1,234.5" (English): the last separator followed by 1-2 digits is the decimal one.
-    const decimal = /[.,]\d{1,2}$/.test(n) && !/^\d{1,3}([.,]\d{3})+$/.test(n) ? n[n.search(/[.,]\d{1,2}$/)] : null;
-    n = decimal ? n.split(decimal).map((part) => part.replace(/[.,]/g, '')).join('.') : n.replace(/[.,]/g, '');
-    const value = Number(n);
-    return isFinite(value) ? value : null;
-  }
-
-  /// How far a target is, 0–100: from numbers when the server sends them (`total`, `goal`), else
-  /// from its texts; null when it cannot be said.
+  /// How far a target is, 0–100, from its numbers (`total`, `goal`); null when it has no goal.
   function progressOf(t) {
-    const total = typeof t.total === 'number' ? t.total : firstNumber(t.total_text);
-    const goal = typeof t.goal === 'number' ? t.goal : firstNumber(t.goal_text);
-    if (total === null || !goal) return null;
-    return Math.max(0, Math.min(100, (total / goal) * 100));
+    if (typeof t.total !== 'number' || typeof t.goal !== 'number' || !t.goal) return null;
+    return Math.max(0, Math.min(100, (t.total / t.goal) * 100));
   }
 
   async function screenDashboard(ctx) {
@@ -67,7 +52,7 @@ window.FC = window.FC || {};
             h('td', {class: 'col-index'}, String(i + 1)),
             h('th', {scope: 'row'}, FC.t(t.label)),
             h('td', {class: 'num'}, t.total_text || ''),
-            h('td', {class: 'num'}, t.goal_text || ''),
+            h('td', {class: 'num'}, FC.t(t.goal_text)),
             h('td', {class: 'col-progress'},
               percent === null ? null : h('progress', {max: '100', value: String(percent), 'aria-label': FC.t(t.label)}),
               ' ', t.met ? h('span', {class: 'tag tag--sent'}, '✓ ' + S('Đạt', 'Met'))

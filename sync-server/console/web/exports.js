@@ -14,7 +14,7 @@ window.FC = window.FC || {};
   ];
 
   async function screenExports(ctx) {
-    const f = {district: ctx.query.get('district') || '', from: ctx.query.get('from') || ''};
+    const f = {district: ctx.query.get('district') || '', from: ctx.query.get('since') || ''};
     let lang = ctx.query.get('lang') === 'en' || ctx.query.get('lang') === 'vi' ? ctx.query.get('lang') : FC.lang;
     const places = await FC.places().catch(() => ({districts: []}));
     const planPath = () => '/api/plan-report' + (f.district ? '?district=' + FC.enc(f.district) : '');
@@ -22,7 +22,7 @@ window.FC = window.FC || {};
     let imported = null;  // the last bundle's answer
 
     function links() {
-      const filters = {district: f.district, from: f.from};
+      const filters = {district: f.district, since: f.from};
       for (const a of document.querySelectorAll('a.export-link')) {
         const href = FC.exportHref(a.dataset.kind, a.dataset.format, filters).replace(/([?&])lang=[^&]*/, '$1lang=' + lang);
         a.setAttribute('href', href);
@@ -38,7 +38,7 @@ window.FC = window.FC || {};
         f.district = district.value;
         f.from = from.value;
         lang = language.value;
-        ctx.setQuery({district: f.district, from: f.from, lang: lang !== FC.lang ? lang : ''}, {replace: true});
+        ctx.setQuery({district: f.district, since: f.from, lang: lang !== FC.lang ? lang : ''}, {replace: true});
         links();
       };
       district.addEventListener('change', async () => {
@@ -54,7 +54,7 @@ window.FC = window.FC || {};
       });
       from.addEventListener('change', changed);
       language.addEventListener('change', changed);
-      const filters = {district: f.district, from: f.from};
+      const filters = {district: f.district, since: f.from};
       return h('section', {class: 'section', 'aria-labelledby': 'exports-title'},
         h('h2', {id: 'exports-title'}, S('Tải dữ liệu về', 'Download data')),
         h('form', {class: 'filters', id: 'exports-filters', onsubmit: (e) => e.preventDefault()},
@@ -93,7 +93,7 @@ window.FC = window.FC || {};
             h('tbody', {}, targets.map((t) => h('tr', {},
               h('th', {scope: 'row'}, FC.t(t.label)),
               h('td', {class: 'num'}, t.total_text || ''),
-              h('td', {class: 'num'}, t.goal_text || ''),
+              h('td', {class: 'num'}, FC.t(t.goal_text)),
               h('td', {}, t.met ? h('span', {class: 'tag tag--sent'}, '✓ ' + S('Đạt', 'Met')) : h('span', {class: 'tag tag--unsent'}, S('Chưa đạt', 'Not met')))))))
             : FC.empty(S('Chưa có chỉ tiêu nào.', 'No targets yet.'), 'plan-report'));
     }

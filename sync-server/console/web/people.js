@@ -56,6 +56,7 @@ window.FC = window.FC || {};
     let shown = null;   // the one-time code on show
     const form = {name: '', role: 'inspector', district: ''};
     let nameError = null;
+    let roleError = null;
     let districtError = null;
 
     async function refresh() {
@@ -78,6 +79,7 @@ window.FC = window.FC || {};
 
     async function add() {
       nameError = null;
+      roleError = null;
       districtError = null;
       const body = {name: form.name.trim(), role: form.role, district: form.district || null};
       if (!body.name) {
@@ -91,10 +93,12 @@ window.FC = window.FC || {};
         answer = await ctx.load('POST', '/api/people', body);
       } catch (err) {
         if (err && (err.status === 422 || err.status === 409) && err.error) {
-          // The server's words say which field they are about: the district, or else the name.
-          const aboutDistrict = /district/i.test(err.error.en || '');
-          if (aboutDistrict) districtError = err.error; else nameError = err.error;
-          err.field = aboutDistrict ? 'people-district' : 'people-name';
+          // The server says which field the error is about (`error.field`); the name when it says none.
+          const about = err.error.field || 'name';
+          if (about === 'district') districtError = err.error;
+          else if (about === 'role') roleError = err.error;
+          else nameError = err.error;
+          err.field = 'people-' + (about === 'district' || about === 'role' ? about : 'name');
         }
         ctx.draw(draw);
         throw err;
@@ -122,7 +126,10 @@ window.FC = window.FC || {};
           h('label', {class: 'label', for: 'people-name'}, S('Tên đăng nhập', 'User name')),
           nameError ? h('p', {class: 'error-message', id: 'people-name-error'}, FC.t(nameError)) : null,
           name),
-        FC.field('people-role', S('Vai trò', 'Role'), role),
+        h('div', {class: 'field' + (roleError ? ' field--error' : '')},
+          h('label', {class: 'label', for: 'people-role'}, S('Vai trò', 'Role')),
+          roleError ? h('p', {class: 'error-message', id: 'people-role-error'}, FC.t(roleError)) : null,
+          role),
         h('div', {class: 'field' + (districtError ? ' field--error' : '')},
           h('label', {class: 'label', for: 'people-district'}, S('Huyện', 'District')),
           districtError ? h('p', {class: 'error-message', id: 'people-district-error'}, FC.t(districtError)) : null,
