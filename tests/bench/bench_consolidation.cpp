@@ -3,11 +3,12 @@
 //
 //   fieldcheck-bench-consolidation [--inspections 1000000] [--rounds 3] [--keep DIR]
 //
-// The generator fills a provincial database through the server's own push path: every district's
-// inspectors push drafts and finalized inspections, its supervisor pushes approved ones, and each
-// commune and district files quarterly reports. Rows: the plan report (the real program writing
-// the HTML report) against a plain scan of the reports' index; the CSV export (the real program)
-// against dumping the same heads' stored JSON text, and its peak memory; XLSX for comparison; a
+// The generator (support/province_generator.h) fills a provincial database through the server's
+// own push path: every district's inspectors push drafts and finalized inspections, its supervisor
+// pushes approved ones, and each commune and district files quarterly reports. Rows: the plan
+// report (the real program writing the HTML report) against a plain scan of the reports' index;
+// the CSV export (the real program) against dumping the same heads' stored JSON text, and its peak
+// memory; XLSX for comparison; a
 // provincial laptop's pull pages over HTTP from the real server (request sent to page decoded and
 // checked, as the client does) at the 99th percentile, at the client's page size and at the
 // largest the protocol allows, against a sync with nothing to do. Prints a Markdown table;
@@ -27,15 +28,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "accounts.h"
-#include "fieldcheck/crypto.h"
 #include "fieldcheck/protocol.h"
-#include "fieldcheck/seed.h"
 #include "http_client.h"
-#include "provincial_storage.h"
-#include "push_rules.h"
 #include "support/process.h"
-#include "support/sample_inspection.h"
+#include "support/province_generator.h"
 #include "support/server_process.h"
 #include "support/temp_dir.h"
 #include "tuning.h"
@@ -92,46 +88,6 @@ Measured runMeasured(const std::vector<std::string>& args) {
   return m;
 }
 
-struct DistrictTeam {
-  std::string district;
-  std::vector<std::string> establishments;
-  std::vector<std::string> communes;
-  server::Identity inspector, supervisor;
-  std::int64_t inspector_seq = 0, supervisor_seq = 0;
-};
-
-// Inspection `n` of a district as its state has it: a draft (one in ten), submitted (two in ten)
-// or approved by the supervisor (the rest), visited on a day of 2019 (some before the plan's
-// period), with violations and actions that vary.
-Document inspectionOf(const DistrictTeam& team, long n, bool& by_supervisor) {
-  static const Choices kViolations[] = {{"none"}, {"no_worker_register"}, {"no_security_certificate", "room_standard"},
-                                        {"prostitution"}, {"underage_worker"}, {"no_guest_register"}, {"other"}};
-  static const Choices kActions[] = {{"none"}, {"reminder"}, {"reminder", "fine"}, {"fine"}, {"fine", "suspension"}, {"referral"}};
-  const int k = static_cast<int>(n % 10);
-  by_supervisor = k >= 3;
-  const auto& who = by_supervisor ? team.supervisor : team.inspector;
-  auto doc = test::sampleInspection(who.user, who.device, team.district, team.establishments, static_cast<int>(n % 1'000'000'000));
-  auto& f = doc.fields;
-  const DateTime visit{1'546'300'800'000 + (n % 365) * 86'400'000LL + 9 * 3'600'000LL, 420};  // 2019-01-01 + n days, 09:00 local
-  f["visit_time"] = visit;
-  f["_started_at"] = visit;
-  f["_finalized_at"] = visit;
-  f["violations"] = kViolations[n % 7];
-  f["actions"] = kActions[n % 6];
-  const bool fined = n % 6 == 2 || n % 6 == 3 || n % 6 == 4;
-  // No fine where no violation was found: the server refuses such a finalized record.
-  if (fined && n % 7 == 0) f["actions"] = Choices{"reminder"};
-  if (fined && n % 7 != 0) f["fine_amount"] = 1'000'000 + (n % 20) * 500'000;
-  else f.erase("fine_amount");
-  if (k == 0) f["_status"] = "draft";
-  if (by_supervisor) {
-    f["_review"] = "approved";
-    f["_reviewed_by"] = who.user;
-    f["_reviewed_at"] = DateTime{visit.epoch_ms + 86'400'000, 420};
-  }
-  return firstRevision(doc.id, doc.kind, std::move(f), who.user, who.device, doc.stamp);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -149,89 +105,15 @@ int main(int argc, char** argv) {
   test::TempDir temp;
   const std::filesystem::path dir = opt.keep.empty() ? temp.path() : std::filesystem::path(opt.keep);
   const auto data = (dir / "data").string();
-  std::filesystem::remove_all(data);
-  if (test::runProcess({test::serverBinary(), "--data", data, "init", "--seed", test::sampleSeed().string()}).exit_code != 0) return 1;
-
-  // ---- The generator -------------------------------------------------------------------------
-  std::vector<DistrictTeam> teams;
-  std::string provincial_token;
-  {
-    auto storage = server::openSqliteStorage(data, false);
-    if (!storage) return 1;
-    auto& db = *storage.value();
-    const auto hash = server::hashPassword("bench-password");
-    for (const auto& [code, name] : db.districts()) {
-      DistrictTeam t;
-      t.district = code;
-      t.inspector = {"insp-" + code, Role::kInspector, code, newDocumentId()};
-      t.supervisor = {"sup-" + code, Role::kSupervisor, code, newDocumentId()};
-      for (const auto* who : {&t.inspector, &t.supervisor}) {
-        if (!db.addUser({who->user, who->role, code, false, ""}, hash).ok()) return 1;
-        if (!db.enrolDevice(who->user, who->device, "bench", server::newToken().hash).ok()) return 1;
-      }
-      teams.push_back(std::move(t));
-    }
-    for (const auto& e : db.heads("establishment"))
-      for (auto& t : teams)
-        if (t.district == textField(e, "district")) t.establishments.push_back(e.id);
-    for (const auto& c : db.heads("commune"))
-      for (auto& t : teams)
-        if (t.district == textField(c, "district")) t.communes.push_back(textField(c, "code"));
-    if (!db.addUser({"tinh", Role::kProvincial, std::nullopt, false, ""}, hash).ok()) return 1;
-    const auto token = server::newToken();
-    provincial_token = token.token;
-    if (!db.enrolDevice("tinh", newDocumentId(), "bench", token.hash).ok()) return 1;
-
-    const auto g0 = Clock::now();
-    constexpr std::size_t kBatch = 1000;  // the protocol's largest batch
-    std::vector<std::vector<protocol::PushEntry>> by_inspector(teams.size()), by_supervisor(teams.size());
-    auto flush = [&](std::size_t t, bool supervisor) {
-      auto& batch = supervisor ? by_supervisor[t] : by_inspector[t];
-      if (batch.empty()) return true;
-      const auto outcome = server::pushBatch(supervisor ? teams[t].supervisor : teams[t].inspector, std::move(batch), db);
-      batch.clear();
-      if (!outcome.refused.empty()) std::fprintf(stderr, "refused: %s\n", outcome.refused[0].reason.en.c_str());
-      return outcome.refused.empty();
-    };
-    for (long n = 0; n < opt.inspections; ++n) {
-      const auto t = static_cast<std::size_t>(n) % teams.size();
-      bool supervisor = false;
-      auto doc = inspectionOf(teams[t], n / static_cast<long>(teams.size()), supervisor);
-      auto& seq = supervisor ? teams[t].supervisor_seq : teams[t].inspector_seq;
-      auto& batch = supervisor ? by_supervisor[t] : by_inspector[t];
-      batch.push_back({++seq, "", std::move(doc)});
-      if (batch.size() == kBatch && !flush(t, supervisor)) return 1;
-    }
-    // Quarterly reports of every commune and district, filed by the district's inspector.
-    long r = 0;
-    for (std::size_t t = 0; t < teams.size(); ++t)
-      for (const auto* quarter : {"2019-Q1", "2019-Q2", "2019-Q3", "2019-Q4"}) {
-        auto file = [&](Fields fields) {
-          fields["_period"] = quarter;
-          fields["_status"] = "finalized";
-          fields["_district"] = teams[t].district;
-          fields["_template_version"] = 1;
-          by_inspector[t].push_back({++teams[t].inspector_seq, "",
-                                     firstRevision(newDocumentId(), "report", std::move(fields), teams[t].inspector.user,
-                                                   teams[t].inspector.device, HybridTimestamp{1'560'000'000'000 + ++r, 0})});
-        };
-        for (const auto& commune : teams[t].communes)
-          file({{"_template", seedDocumentId("template", "commune-report")}, {"_commune", commune},
-                {"has_prevention_plan", r % 5 != 0}, {"free_of_prostitution", r % 7 != 0}});
-        file({{"_template", seedDocumentId("template", "district-report")}, {"support_model_establishments", 1 + r % 3},
-              {"officials_total", 20}, {"officials_trained", 10 + r % 11}});
-      }
-    for (std::size_t t = 0; t < teams.size(); ++t)
-      if (!flush(t, false) || !flush(t, true)) return 1;
-    const double generate_s = seconds(Clock::now() - g0);
-    const auto i0 = Clock::now();
-    const auto indexed = db.refreshReportIndex();
-    const double index_s = seconds(Clock::now() - i0);
-    std::printf("Generated %ld inspections and %ld periodic reports in %.1f s (%.0f per s, through the push path); the reports' "
-                "index took them in %.1f s (%.0f per s); database %.0f MB\n\n",
-                opt.inspections, r, generate_s, static_cast<double>(opt.inspections) / generate_s, index_s,
-                static_cast<double>(indexed) / index_s, static_cast<double>(std::filesystem::file_size(std::filesystem::path(data) / "provincial.db")) / 1e6);
-  }
+  const auto province = test::generateProvince(data, opt.inspections);
+  if (!province) return 1;
+  const auto& provincial_token = province->provincial_token;
+  std::printf("Generated %ld inspections and %ld periodic reports in %.1f s (%.0f per s, through the push path); the reports' "
+              "index took them in %.1f s (%.0f per s); database %.0f MB\n\n",
+              province->inspections, province->reports, province->generate_s,
+              static_cast<double>(province->inspections) / province->generate_s, province->index_s,
+              static_cast<double>(province->indexed) / province->index_s,
+              static_cast<double>(std::filesystem::file_size(std::filesystem::path(data) / "provincial.db")) / 1e6);
 
   // ---- The plan report -----------------------------------------------------------------------
   SQLite::Database raw((std::filesystem::path(data) / "provincial.db").string(), SQLite::OPEN_READONLY);

@@ -438,3 +438,24 @@ TEST_CASE("console: a record is found by its number whether or not the reports' 
   CHECK(p.storage->idsWithNumber(fresh.number) == std::vector<std::string>{fresh.id});
   CHECK(p.storage->idsWithNumber("HA-9-9999").empty());
 }
+
+TEST_CASE("console: a range of days read in the order of districts keeps exactly those days, in that order, both ways", "[console]") {
+  const bool descending = GENERATE(true, false);
+  Province p;
+  auto q = with<InspectionQuery>([&](auto& q) {
+    q.day_from = "2019-01-20";
+    q.day_to = "2019-03-01";
+    q.sort = InspectionQuery::Sort::kDistrict;
+    q.descending = descending;
+    q.limit = 1000;
+  });
+  const auto page = p.storage->listInspections(q);
+  std::set<std::string> ids;
+  for (const auto& r : page.rows) ids.insert(r.doc_id);
+  CHECK(ids == p.madeWhere([](const Made& m) { return m.day >= "2019-01-20" && m.day <= "2019-03-01"; }));
+  for (std::size_t i = 1; i < page.rows.size(); ++i) {
+    const auto a = sortKey(page.rows[i - 1], q.sort), b = sortKey(page.rows[i], q.sort);
+    CHECK((descending ? a >= b : a <= b));
+  }
+  CHECK(page.total == ids.size());
+}
