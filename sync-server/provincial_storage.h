@@ -391,6 +391,10 @@ class ProvincialStorage {
 
   /// Lines of the audit log, newest first.
   virtual std::vector<AuditEntry> auditEntries(const AuditQuery& query) = 0;
+
+  /// A folder for temporary files (an export being written), on the server's own disk beside its
+  /// data and as private as it: the files name businesses, owners and workers.
+  virtual std::filesystem::path scratchFolder() = 0;
 };
 
 /// Opens the provincial SQLite database in `data_dir` (provincial.db), creating it when `create`.

@@ -255,7 +255,61 @@ CREATE TABLE laptop_numbers(
 ) WITHOUT ROWID;
 CREATE INDEX laptop_numbers_by_device ON laptop_numbers(device);
 )sql"},
+    {10, "console sessions, one-time passwords, and when each laptop last synced", R"sql(
+-- A console session is known by its token's hash only (the browser holds the token, in a cookie);
+-- its CSRF token is no secret from the page, which reads it in `Me`.
+CREATE TABLE console_sessions(
+  token_hash   TEXT PRIMARY KEY,
+  user         TEXT NOT NULL REFERENCES users(name),
+  csrf         TEXT NOT NULL,
+  created_ms   INTEGER NOT NULL,
+  last_seen_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX console_sessions_by_user ON console_sessions(user);
+CREATE INDEX console_sessions_by_age ON console_sessions(last_seen_ms);
+-- A password an administrator set is a one-time code, changed at its first use in the console.
+ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
+-- A laptop's last sync, "2019-05-03T02:00:00Z"; NULL: it never synced.
+ALTER TABLE devices ADD COLUMN last_seen_at TEXT;
+)sql"},
+    {11, "the console's table of inspections, read from the reports' index", R"sql(
+-- What the console's table shows and filters by, beside what reports count: the record's number,
+-- who made it (its first revision's author) and when the server received its head. The index is
+-- emptied so that the next refresh fills them from the log.
+ALTER TABLE report_index ADD COLUMN number TEXT NOT NULL DEFAULT '';
+ALTER TABLE report_index ADD COLUMN inspector TEXT NOT NULL DEFAULT '';
+ALTER TABLE report_index ADD COLUMN updated_at TEXT NOT NULL DEFAULT '';
+DELETE FROM report_index;
+DELETE FROM settings WHERE key IN ('report_index_fields', 'report_indexed_through');
+-- One index per filter, each then in the table's order of a day (then shard and id, so that pages
+-- never overlap nor leave a gap), and one per order of the table: listInspections picks one of them
+-- for each query, so a page is read in order along an index, or its few matching rows sorted.
+CREATE INDEX inspections_by_day ON report_index(kind, day, shard, doc_id);
+CREATE INDEX inspections_by_district ON report_index(kind, district, day, shard, doc_id);
+CREATE INDEX inspections_by_district_state ON report_index(kind, district, state, day, shard, doc_id);
+CREATE INDEX inspections_by_state ON report_index(kind, state, day, shard, doc_id);
+CREATE INDEX inspections_by_establishment ON report_index(kind, subject, day, shard, doc_id);
+CREATE INDEX inspections_by_inspector ON report_index(kind, inspector, day, shard, doc_id);
+CREATE INDEX inspections_by_number ON report_index(kind, number, shard, doc_id);
+-- A district's records are numbered together, and its inspectors are its own: walking the
+-- province's order of numbers or inspectors for one district would pass every other district's.
+CREATE INDEX inspections_by_district_number ON report_index(kind, district, number, shard, doc_id);
+CREATE INDEX inspections_by_district_inspector ON report_index(kind, district, inspector, day, shard, doc_id);
+CREATE INDEX inspections_by_inspector_number ON report_index(kind, inspector, number, shard, doc_id);
+-- And a state's records, for each order: drafts and returned ones are few among the approved.
+CREATE INDEX inspections_by_state_number ON report_index(kind, state, number, shard, doc_id);
+CREATE INDEX inspections_by_state_district ON report_index(kind, state, district, day, shard, doc_id);
+CREATE INDEX inspections_by_state_inspector ON report_index(kind, state, inspector, day, shard, doc_id);
+-- The audit log by user, newest first.
+CREATE INDEX audit_by_user ON audit(user, id);
+)sql"},
 };
+
+// A duration of the tuning in milliseconds, as times are kept in the database.
+template <class Rep, class Period>
+std::int64_t msOf(std::chrono::duration<Rep, Period> duration) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
+}
 
 // The district that scopes a seed document; empty for what the whole province shares.
 std::string scopeOf(const Document& doc) {
@@ -277,6 +331,7 @@ User readUser(SQLite::Statement& st) {
   if (!st.getColumn(2).isNull()) u.district = st.getColumn(2).getString();
   u.revoked = st.getColumn(3).getInt() != 0;
   u.created_at = st.getColumn(4).getString();
+  u.must_change_password = st.getColumn(5).getInt() != 0;
   return u;
 }
 
@@ -368,7 +423,7 @@ class SqliteStorage final : public ProvincialStorage {
   }
 
   std::vector<User> users() override {
-    SQLite::Statement st(db_, "SELECT name, role, district, revoked, created_at FROM users ORDER BY name");
+    SQLite::Statement st(db_, "SELECT name, role, district, revoked, created_at, must_change_password FROM users ORDER BY name");
     std::vector<User> out;
     while (st.executeStep()) out.push_back(readUser(st));
     return out;
@@ -376,10 +431,11 @@ class SqliteStorage final : public ProvincialStorage {
 
   std::optional<std::pair<User, std::string>> userWithHash(const std::string& name) override {
     SQLite::Statement st(db_,
-                         "SELECT name, role, district, revoked, created_at, password_hash FROM users WHERE name = ?");
+                         "SELECT name, role, district, revoked, created_at, must_change_password, password_hash FROM users "
+                         "WHERE name = ?");
     st.bind(1, name);
     if (!st.executeStep()) return std::nullopt;
-    return std::pair{readUser(st), st.getColumn(5).getString()};
+    return std::pair{readUser(st), st.getColumn(6).getString()};
   }
 
   std::int64_t loginPausedUntil(const std::string& name, const std::string& address) override {
@@ -423,19 +479,23 @@ class SqliteStorage final : public ProvincialStorage {
     SQLite::Statement devices(db_, "UPDATE devices SET revoked = 1 WHERE user_name = ? AND revoked = 0");
     devices.bind(1, name);
     const auto count = static_cast<std::size_t>(devices.exec());
+    SQLite::Statement sessions(db_, "DELETE FROM console_sessions WHERE user = ?");
+    sessions.bind(1, name);
+    sessions.exec();
     tx.commit();
     return count;
   }
 
   Result<DeviceRecord> revokeDevice(const std::string& device_id) override {
     SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement st(db_, "UPDATE devices SET revoked = 1 WHERE id = ? RETURNING id, user_name, name, enrolled_at");
+    SQLite::Statement st(db_, "UPDATE devices SET revoked = 1 WHERE id = ? RETURNING id, user_name, name, enrolled_at, "
+                              "coalesce(last_seen_at, '')");
     st.bind(1, device_id);
     if (!st.executeStep())
       return problem("Không có thiết bị “" + device_id + "” (xem `device list`).",
                      "There is no device “" + device_id + "” (see `device list`).");
     DeviceRecord device{st.getColumn(0).getString(), st.getColumn(1).getString(), st.getColumn(2).getString(),
-                        st.getColumn(3).getString(), true};
+                        st.getColumn(3).getString(), true, st.getColumn(4).getString()};
     st.reset();
     tx.commit();
     return device;
@@ -470,13 +530,13 @@ class SqliteStorage final : public ProvincialStorage {
 
   std::vector<DeviceRecord> devices(const std::string& user) override {
     SQLite::Statement st(db_,
-                         "SELECT id, user_name, name, enrolled_at, revoked FROM devices WHERE user_name = ? "
-                         "ORDER BY enrolled_at, id");
+                         "SELECT id, user_name, name, enrolled_at, revoked, coalesce(last_seen_at, '') FROM devices "
+                         "WHERE user_name = ? ORDER BY enrolled_at, id");
     st.bind(1, user);
     std::vector<DeviceRecord> out;
     while (st.executeStep())
       out.push_back({st.getColumn(0).getString(), st.getColumn(1).getString(), st.getColumn(2).getString(),
-                     st.getColumn(3).getString(), st.getColumn(4).getInt() != 0});
+                     st.getColumn(3).getString(), st.getColumn(4).getInt() != 0, st.getColumn(5).getString()});
     return out;
   }
 
@@ -596,9 +656,14 @@ class SqliteStorage final : public ProvincialStorage {
   }
 
   std::vector<std::string> idsWithNumber(const std::string& number) override {
+    // From the reports' index (by number), and from the heads the index has not taken yet: a
+    // million records are never read for it, and a record pushed a moment ago is found too.
     SQLite::Statement st(db_,
-                         "SELECT id FROM heads WHERE kind IN ('inspection', 'report') AND json_extract(fields, '$._number') = ? "
-                         "ORDER BY id LIMIT 10");
+                         "SELECT doc_id FROM report_index WHERE kind IN ('inspection', 'report') AND number = ?1 "
+                         "UNION SELECT c.doc_id FROM changes c JOIN documents d ON d.id = c.doc_id AND d.head_seq = c.seq "
+                         "WHERE c.seq > CAST(coalesce((SELECT value FROM settings WHERE key = 'report_indexed_through'), 0) AS INTEGER) "
+                         "AND c.kind IN ('inspection', 'report') AND json_extract(c.fields, '$._number') = ?1 "
+                         "ORDER BY 1 LIMIT 10");
     st.bind(1, number);
     std::vector<std::string> ids;
     while (st.executeStep()) ids.push_back(st.getColumn(0).getString());
@@ -607,7 +672,8 @@ class SqliteStorage final : public ProvincialStorage {
 
   std::vector<std::string> idsWithPrefix(const std::string& kind, const std::string& prefix, std::size_t limit) override {
 
-    SQLite::Statement st(db_, "SELECT id FROM documents WHERE kind = ? AND id >= ? AND id < ? ORDER BY id LIMIT ?");
+    // By the ids' own order (`+kind` keeps SQLite from walking every document of the kind instead).
+    SQLite::Statement st(db_, "SELECT id FROM documents WHERE +kind = ? AND id >= ? AND id < ? ORDER BY id LIMIT ?");
     st.bind(1, kind);
     st.bind(2, prefix);
     st.bind(3, prefix + "~");
@@ -933,6 +999,153 @@ class SqliteStorage final : public ProvincialStorage {
     return out;
   }
 
+  InspectionPage listInspections(const InspectionQuery& query) override {
+    // SQLite's planner cannot weigh a LIMIT: left to itself it sorts a million rows for a page, or
+    // walks an order's index past a million rows to find a rare state. So the index is chosen
+    // here (schema 11's): the filters fixed by equality, the order, and whether the filters keep
+    // few rows (the capped count, read first) decide.
+    struct Index {
+      const char* name;
+      std::vector<const char*> columns;  // after kind
+    };
+    static const Index kIndexes[] = {{"inspections_by_district_state", {"district", "state", "day"}},
+                                     {"inspections_by_establishment", {"subject", "day"}},
+                                     {"inspections_by_inspector", {"inspector", "day"}},
+                                     {"inspections_by_district", {"district", "day"}},
+                                     {"inspections_by_state", {"state", "day"}},
+                                     {"inspections_by_district_number", {"district", "number"}},
+                                     {"inspections_by_district_inspector", {"district", "inspector", "day"}},
+                                     {"inspections_by_inspector_number", {"inspector", "number"}},
+                                     {"inspections_by_state_number", {"state", "number"}},
+                                     {"inspections_by_state_district", {"state", "district", "day"}},
+                                     {"inspections_by_state_inspector", {"state", "inspector", "day"}},
+                                     {"inspections_by_number", {"number"}},
+                                     {"inspections_by_day", {"day"}}};
+    std::map<std::string, const std::string*> equal;
+    std::string where = "kind = 'inspection'";
+    std::vector<const std::string*> values;
+    auto filter = [&](const char* column, const char* op, const std::string& value) {
+      if (value.empty()) return;
+      where += std::string(" AND ") + column + op + "?";
+      values.push_back(&value);
+      if (std::string_view(op) == " = ") equal[column] = &value;
+    };
+    filter("district", " = ", query.district);
+    filter("state", " = ", query.state);
+    filter("day", " >= ", query.day_from);
+    filter("day", " <= ", query.day_to);
+    filter("subject", " = ", query.establishment);
+    filter("inspector", " = ", query.inspector);
+    const bool day_range = !query.day_from.empty() || !query.day_to.empty();
+    using Sort = InspectionQuery::Sort;
+    const std::vector<const char*> sorted =
+        query.sort == Sort::kNumber      ? std::vector{"number"}
+        : query.sort == Sort::kState     ? std::vector{"state", "day"}
+        : query.sort == Sort::kDistrict  ? std::vector{"district", "day"}
+        : query.sort == Sort::kInspector ? std::vector{"inspector", "day"}
+                                         : std::vector{"day"};
+    // The order that remains once the columns fixed by equality are left out.
+    std::vector<std::string> order_rest;
+    for (const auto* c : sorted)
+      if (!equal.count(c)) order_rest.push_back(c);
+    // An index's score: two for each of its leading columns fixed by equality, one more when the
+    // day range then narrows it.
+    const Index* serving = nullptr;   // the best that gives the order as it is read
+    const Index* filtering = nullptr; // the best at narrowing, whatever its order
+    int serving_score = -1, filtering_score = -1;
+    for (const auto& index : kIndexes) {
+      std::size_t fixed = 0;
+      while (fixed < index.columns.size() && equal.count(index.columns[fixed])) ++fixed;
+      const int score = static_cast<int>(2 * fixed) +
+                        (day_range && fixed < index.columns.size() && std::string_view(index.columns[fixed]) == "day" ? 1 : 0);
+      bool gives_order = index.columns.size() - fixed >= order_rest.size();
+      for (std::size_t k = 0; gives_order && k < order_rest.size(); ++k) gives_order = order_rest[k] == index.columns[fixed + k];
+      // The index must end where the order does, or its next column would break the tie-break.
+      gives_order = gives_order && index.columns.size() - fixed == order_rest.size();
+      if (gives_order && score > serving_score) serving = &index, serving_score = score;
+      if (score > filtering_score) filtering = &index, filtering_score = score;
+    }
+    auto bindAll = [&](SQLite::Statement& st) {
+      int i = 0;
+      for (const auto* v : values) st.bind(++i, *v);
+      return i;
+    };
+    InspectionPage page;
+    // Counted through the narrowest index, and no further than the cap: a million rows are never counted.
+    SQLite::Statement count(db_, std::string("SELECT count(*) FROM (SELECT 1 FROM report_index INDEXED BY ") + filtering->name +
+                                     " WHERE " + where + " LIMIT ?)");
+    int i = bindAll(count);
+    count.bind(++i, static_cast<std::int64_t>(query.count_up_to) + 1);
+    count.executeStep();
+    const auto counted = static_cast<std::size_t>(count.getColumn(0).getInt64());
+    page.total_capped = counted > query.count_up_to;
+    page.total = std::min(counted, query.count_up_to);
+    // Few rows: sorted after the narrowest index found them. Many: read along the order's index.
+    const Index* use = serving && (serving_score >= filtering_score || page.total_capped) ? serving : filtering;
+    std::string order;
+    for (const auto* column : sorted) order += std::string(column) + (query.descending ? " DESC, " : " ASC, ");
+    order += query.descending ? "shard DESC, doc_id DESC" : "shard ASC, doc_id ASC";
+    // A day range read along an index that begins with the district is read district by district
+    // (a seek into each one's range), not through every district's whole year.
+    std::vector<std::string> districts;
+    if (day_range && !equal.count("district") && std::string_view(use->columns[0]) == "district") {
+      SQLite::Statement next(db_, "SELECT district FROM report_index INDEXED BY inspections_by_district "
+                                  "WHERE kind = 'inspection' AND district > ? ORDER BY district LIMIT 1");
+      for (std::string after;;) {
+        next.bind(1, after);
+        if (!next.executeStep()) break;
+        districts.push_back(after = next.getColumn(0).getString());
+        next.reset();
+      }
+      std::string in;
+      for (std::size_t k = 0; k < districts.size(); ++k) in += k ? ",?" : "?";
+      where += " AND district IN (" + in + ")";
+    }
+    SQLite::Statement rows(db_, std::string("SELECT doc_id, number, district, subject, state, day, inspector, updated_at "
+                                            "FROM report_index INDEXED BY ") +
+                                    use->name + " WHERE " + where + " ORDER BY " + order + " LIMIT ? OFFSET ?");
+    i = bindAll(rows);
+    for (const auto& d : districts) rows.bind(++i, d);
+    rows.bind(++i, static_cast<std::int64_t>(query.limit));
+    rows.bind(++i, static_cast<std::int64_t>(query.offset));
+    while (rows.executeStep())
+      page.rows.push_back({rows.getColumn(0).getString(), rows.getColumn(1).getString(), rows.getColumn(2).getString(),
+                           rows.getColumn(3).getString(), rows.getColumn(4).getString(), rows.getColumn(5).getString(),
+                           rows.getColumn(6).getString(), rows.getColumn(7).getString()});
+    return page;
+  }
+
+  std::vector<RevisionEntry> history(const std::string& id) override {
+    SQLite::Statement st(db_,
+                         "SELECT doc_id, kind, fields, revision, parents, deleted, author, device, hlc, received_at "
+                         "FROM changes WHERE doc_id = ? ORDER BY seq");
+    st.bind(1, id);
+    std::vector<RevisionEntry> out;
+    while (st.executeStep()) out.push_back({readDocumentRow(st), st.getColumn(9).getString()});
+    return out;
+  }
+
+  std::vector<AuditEntry> auditEntries(const AuditQuery& query) override {
+    // The user's filter is a plain comparison (index audit_by_user); an action's prefix is compared
+    // as bytes (LIKE would take '_' and '%' for patterns and fold case).
+    std::string sql = "SELECT id, at, user, device, action, detail FROM audit WHERE 1";
+    if (!query.user.empty()) sql += " AND user = ?1";
+    if (!query.action.empty()) sql += " AND substr(action, 1, length(?2)) = ?2";
+    if (query.before_id > 0) sql += " AND id < ?3";
+    SQLite::Statement st(db_, sql + " ORDER BY id DESC LIMIT ?4");
+    if (!query.user.empty()) st.bind(1, query.user);
+    if (!query.action.empty()) st.bind(2, query.action);
+    if (query.before_id > 0) st.bind(3, query.before_id);
+    st.bind(4, static_cast<std::int64_t>(query.limit));
+    std::vector<AuditEntry> out;
+    while (st.executeStep())
+      out.push_back({st.getColumn(0).getInt64(), st.getColumn(1).getString(), st.getColumn(2).getString(),
+                     st.getColumn(3).getString(), st.getColumn(4).getString(), st.getColumn(5).getString()});
+    return out;
+  }
+
+  fs::path scratchFolder() override { return data_dir_ / "tmp"; }
+
   std::size_t documentCount(const std::string& kind) override {
     SQLite::Statement st(db_, "SELECT count(*) FROM documents WHERE kind = ?");
     st.bind(1, kind);
@@ -940,17 +1153,90 @@ class SqliteStorage final : public ProvincialStorage {
     return static_cast<std::size_t>(st.getColumn(0).getInt64());
   }
 
-  // PLACEHOLDER (issue 16, being written now): replaced before this lands.
-  InspectionPage listInspections(const InspectionQuery&) override { return {}; }
-  std::vector<RevisionEntry> history(const std::string&) override { return {}; }
-  std::vector<AuditEntry> auditEntries(const AuditQuery&) override { return {}; }
-  void addConsoleSession(const std::string&, const std::string&, const std::string&, std::int64_t) override {}
-  std::optional<ConsoleSession> consoleSession(const std::string&, std::int64_t) override { return std::nullopt; }
-  void endConsoleSession(const std::string&) override {}
-  Result<User> setPassword(const std::string&, const std::string&, bool, const std::string&) override {
-    return problem("chưa có", "not yet");
+  void addConsoleSession(const std::string& token_hash, const std::string& user, const std::string& csrf,
+                         std::int64_t now_ms) override {
+    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+    // Sessions that ended by time go as new ones begin, so the table holds only live ones.
+    SQLite::Statement forget(db_, "DELETE FROM console_sessions WHERE last_seen_ms < ? OR created_ms < ?");
+    forget.bind(1, now_ms - msOf(tuning::kConsoleIdleTimeout));
+    forget.bind(2, now_ms - msOf(tuning::kConsoleSessionLifetime));
+    forget.exec();
+    SQLite::Statement st(db_,
+                         "INSERT INTO console_sessions(token_hash, user, csrf, created_ms, last_seen_ms) VALUES (?,?,?,?,?)");
+    st.bind(1, token_hash);
+    st.bind(2, user);
+    st.bind(3, csrf);
+    st.bind(4, now_ms);
+    st.bind(5, now_ms);
+    st.exec();
+    tx.commit();
   }
-  void deviceSeen(const std::string&, std::int64_t) override {}
+
+  std::optional<ConsoleSession> consoleSession(const std::string& token_hash, std::int64_t now_ms) override {
+    SQLite::Statement st(db_,
+                         "SELECT u.name, u.role, u.district, u.revoked, u.created_at, u.must_change_password, "
+                         "s.csrf, s.created_ms, s.last_seen_ms "
+                         "FROM console_sessions s JOIN users u ON u.name = s.user WHERE s.token_hash = ?");
+    st.bind(1, token_hash);
+    if (!st.executeStep()) return std::nullopt;
+    ConsoleSession session{readUser(st), st.getColumn(6).getString(), st.getColumn(7).getInt64(), st.getColumn(8).getInt64()};
+    st.reset();
+    const bool idle = now_ms - session.last_seen_ms >= msOf(tuning::kConsoleIdleTimeout);
+    const bool old = now_ms - session.created_ms >= msOf(tuning::kConsoleSessionLifetime);
+    if (idle || old || session.user.revoked) {
+      endConsoleSession(token_hash);
+      return std::nullopt;
+    }
+    if (now_ms - session.last_seen_ms >= msOf(tuning::kConsoleSeenWriteInterval)) {
+      SQLite::Statement seen(db_, "UPDATE console_sessions SET last_seen_ms = ? WHERE token_hash = ?");
+      seen.bind(1, now_ms);
+      seen.bind(2, token_hash);
+      seen.exec();
+      session.last_seen_ms = now_ms;
+    }
+    return session;
+  }
+
+  void endConsoleSession(const std::string& token_hash) override {
+    SQLite::Statement st(db_, "DELETE FROM console_sessions WHERE token_hash = ?");
+    st.bind(1, token_hash);
+    st.exec();
+  }
+
+  Result<User> setPassword(const std::string& name, const std::string& password_hash, bool one_time,
+                           const std::string& keep_session) override {
+    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement st(db_, "UPDATE users SET password_hash = ?, must_change_password = ? WHERE name = ?");
+    st.bind(1, password_hash);
+    st.bind(2, one_time ? 1 : 0);
+    st.bind(3, name);
+    if (st.exec() == 0) return problem("Không có người dùng “" + name + "”.", "There is no user “" + name + "”.");
+    SQLite::Statement sessions(db_, "DELETE FROM console_sessions WHERE user = ? AND token_hash <> ?");
+    sessions.bind(1, name);
+    sessions.bind(2, keep_session);
+    sessions.exec();
+    tx.commit();
+    return userWithHash(name)->first;
+  }
+
+  void deviceSeen(const std::string& device_id, std::int64_t now_ms) override {
+    // The stored text has a second's precision: a minute before now, in the same form, is a
+    // plain comparison of texts. Read first: a write, even of nothing, would take the lock that
+    // pushes wait for, at every sync.
+    constexpr const char* kStale = "(last_seen_at IS NULL OR last_seen_at < strftime('%Y-%m-%dT%H:%M:%SZ', (?1 - ?3) / 1000, 'unixepoch'))";
+    SQLite::Statement stale(db_, std::string("SELECT 1 FROM devices WHERE id = ?2 AND ") + kStale);
+    stale.bind(1, now_ms);
+    stale.bind(2, device_id);
+    stale.bind(3, msOf(tuning::kConsoleSeenWriteInterval));
+    if (!stale.executeStep()) return;
+    stale.reset();
+    SQLite::Statement st(db_, std::string("UPDATE devices SET last_seen_at = strftime('%Y-%m-%dT%H:%M:%SZ', ?1 / 1000, 'unixepoch') "
+                                          "WHERE id = ?2 AND ") + kStale);
+    st.bind(1, now_ms);
+    st.bind(2, device_id);
+    st.bind(3, msOf(tuning::kConsoleSeenWriteInterval));
+    st.exec();
+  }
 
   // Rows a schema-2 database recorded in its conflicts table become records, one per merge.
   // Uploads in progress under schema 5's rule were files uploads/SHA256.part; schema 6 dropped

@@ -74,8 +74,47 @@ inline constexpr std::size_t kMaxUploadChunkBytes = 256 * 1024;
 /// that started it begins again at its next sync).
 inline constexpr auto kUploadExpiry = std::chrono::hours(24 * 7);
 
+/// The console (console_trust.cpp): a session ends after this long without a request, and after
+/// its lifetime in all, whatever its use.
+inline constexpr auto kConsoleIdleTimeout = std::chrono::minutes(30);
+inline constexpr auto kConsoleSessionLifetime = std::chrono::hours(12);
+/// A console session's last use is written at most this often (each request would otherwise write).
+inline constexpr auto kConsoleSeenWriteInterval = std::chrono::minutes(1);
+/// Random bytes in a console session's token and in its CSRF token.
+inline constexpr std::size_t kConsoleTokenBytes = 32;
+/// The console's bodies: a login (or anything) from a caller without a session, a JSON request
+/// from one with a session, and a bundle uploaded to the console (kept under the body budget,
+/// kMaxBodyBytesInFlight; a larger bundle is imported with `fieldcheck-server bundle import`).
+inline constexpr std::size_t kMaxConsoleLoginBodyBytes = 4 * 1024;
+inline constexpr std::size_t kMaxConsoleJsonBodyBytes = 1024 * 1024;
+inline constexpr std::size_t kMaxConsoleBundleBytes = 48 * 1024 * 1024;
+/// HTTP: an answer streamed from a file (an export) is given the read timeout plus the time it
+/// takes at this rate, a slow link's, to be sent.
+inline constexpr std::uint64_t kMinDownloadBytesPerSecond = 16 * 1024;
+/// A console answer at least this large is gzip-compressed for a browser that accepts it.
+inline constexpr std::size_t kConsoleCompressFromBytes = 1024;
+
 /// Changes of the log the reports' index takes in one transaction while it catches up: pushes
 /// wait for at most one step.
 inline constexpr std::int64_t kReportIndexStepChanges = 20'000;
+
+/// The console's reads: the reports' index is brought up to date at most this often (a table read
+/// many times a second does not walk the log each time); the most rows a page of a table holds;
+/// a laptop not seen (synced) for this long is listed as stale on the dashboard.
+inline constexpr auto kConsoleIndexRefreshInterval = std::chrono::seconds(1);
+inline constexpr std::size_t kConsoleMaxPageRows = 200;
+inline constexpr auto kConsoleStaleDevice = std::chrono::hours(24 * 7);
+/// The console's inspections table: the most establishments a search by name (`q`) lists the
+/// inspections of, merged.
+inline constexpr std::size_t kConsoleMaxSearchEstablishments = 50;
+
+/// The console: most records approved or returned at once (POST /api/review).
+inline constexpr std::size_t kMaxReviewBatch = 500;
+/// The console: a bundle's receipt is kept this long for its importer to download, compressed in
+/// memory, at most this many receipts and bytes (compressed) together; the oldest go first (a
+/// lost receipt costs nothing: importing the bundle again changes nothing and writes a new one).
+inline constexpr auto kConsoleReceiptLifetime = std::chrono::hours(1);
+inline constexpr std::size_t kMaxConsoleReceipts = 32;
+inline constexpr std::size_t kMaxConsoleReceiptBytes = 32 * 1024 * 1024;
 
 }  // namespace fieldcheck::server::tuning

@@ -11,26 +11,7 @@ namespace {
 
 constexpr std::string_view kCookieName = "fc_session";
 
-// The value of cookie `name` in a Cookie header; "" when absent.
-std::string cookieValue(std::string_view header, std::string_view name) {
-  while (!header.empty()) {
-    auto semicolon = header.find(';');
-    auto pair = header.substr(0, semicolon);
-    header = semicolon == std::string_view::npos ? std::string_view() : header.substr(semicolon + 1);
-    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
-    if (pair.size() > name.size() && pair.substr(0, name.size()) == name && pair[name.size()] == '=')
-      return std::string(pair.substr(name.size() + 1));
-  }
-  return "";
-}
 
-// Compares secrets in time that does not depend on where they differ.
-bool sameSecret(std::string_view a, std::string_view b) {
-  if (a.size() != b.size() || a.empty()) return false;
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
 
 bool startsWith(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 

@@ -173,4 +173,8 @@ std::optional<std::string> openSigned(std::string_view signed_message, const std
   return message;
 }
 
+bool sameSecret(std::string_view a, std::string_view b) {
+  return !a.empty() && a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
 }  // namespace fieldcheck

@@ -73,4 +73,16 @@ std::optional<HttpTarget> parseHttpTarget(std::string_view target) {
   return out;
 }
 
+std::string cookieValue(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    const auto semicolon = header.find(';');
+    auto pair = header.substr(0, semicolon);
+    header = semicolon == std::string_view::npos ? std::string_view() : header.substr(semicolon + 1);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    if (pair.size() > name.size() && pair.substr(0, name.size()) == name && pair[name.size()] == '=')
+      return std::string(pair.substr(name.size() + 1));
+  }
+  return "";
+}
+
 }  // namespace fieldcheck

@@ -10,6 +10,7 @@
 #include "console_api.h"
 #include "console_json.h"
 #include "fieldcheck/crypto.h"
+#include "fieldcheck/http_target.h"
 #include "fieldcheck/roles.h"
 #include "tuning.h"
 
@@ -40,26 +41,7 @@ bool isApiPath(std::string_view path) { return path == "/api" || startsWith(path
 
 bool isReading(const ApiRequest& request) { return request.method == "GET" || request.method == "HEAD"; }
 
-// The value of cookie `name` in a Cookie header; "" when absent.
-std::string cookieValue(std::string_view cookies, std::string_view name) {
-  while (!cookies.empty()) {
-    const auto semicolon = cookies.find(';');
-    auto pair = cookies.substr(0, semicolon);
-    cookies = semicolon == std::string_view::npos ? std::string_view() : cookies.substr(semicolon + 1);
-    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
-    if (pair.size() > name.size() && pair.substr(0, name.size()) == name && pair[name.size()] == '=')
-      return std::string(pair.substr(name.size() + 1));
-  }
-  return "";
-}
 
-// Compares secrets in time that does not depend on where they differ.
-bool sameSecret(std::string_view a, std::string_view b) {
-  if (a.size() != b.size() || a.empty()) return false;
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
 
 std::string sessionCookie(const std::string& token, bool tls) {
   return std::string(kConsoleCookie) + "=" + token + "; HttpOnly; SameSite=Strict; Path=/" + (tls ? "; Secure" : "");

@@ -220,6 +220,21 @@ class CrashingStorage final : public ProvincialStorage {
   std::optional<Document> head(const std::string& id) override { return inner_.head(id); }
   std::vector<Document> heads(const std::string& kind) override { return inner_.heads(kind); }
   std::size_t documentCount(const std::string& kind) override { return inner_.documentCount(kind); }
+  void addConsoleSession(const std::string& h, const std::string& u, const std::string& c, std::int64_t now) override {
+    inner_.addConsoleSession(h, u, c, now);
+  }
+  std::optional<ConsoleSession> consoleSession(const std::string& h, std::int64_t now) override {
+    return inner_.consoleSession(h, now);
+  }
+  void endConsoleSession(const std::string& h) override { inner_.endConsoleSession(h); }
+  Result<User> setPassword(const std::string& n, const std::string& h, bool once, const std::string& keep) override {
+    return inner_.setPassword(n, h, once, keep);
+  }
+  void deviceSeen(const std::string& d, std::int64_t now) override { inner_.deviceSeen(d, now); }
+  InspectionPage listInspections(const InspectionQuery& q) override { return inner_.listInspections(q); }
+  std::vector<RevisionEntry> history(const std::string& id) override { return inner_.history(id); }
+  std::vector<AuditEntry> auditEntries(const AuditQuery& q) override { return inner_.auditEntries(q); }
+  fs::path scratchFolder() override { return inner_.scratchFolder(); }
 
  private:
   ProvincialStorage& inner_;

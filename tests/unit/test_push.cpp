@@ -707,7 +707,16 @@ TEST_CASE("storage: a photo a schema-7 database holds is read through the record
     f.storage.reset();
     SQLite::Database db((f.dir / "provincial.db").string(), SQLite::OPEN_READWRITE);
     db.exec("DROP TABLE attachment_holders; ALTER TABLE attachment_refs DROP COLUMN device; "
-            "UPDATE uploads SET device = ''; DROP TABLE laptop_numbers; PRAGMA user_version = 7");
+            "UPDATE uploads SET device = ''; DROP TABLE laptop_numbers; "
+            "DROP TABLE console_sessions; ALTER TABLE users DROP COLUMN must_change_password; "
+            "ALTER TABLE devices DROP COLUMN last_seen_at; DROP INDEX inspections_by_day; DROP INDEX inspections_by_district; "
+            "DROP INDEX inspections_by_district_state; DROP INDEX inspections_by_state; DROP INDEX inspections_by_establishment; "
+            "DROP INDEX inspections_by_inspector; DROP INDEX inspections_by_district_number; "
+            "DROP INDEX inspections_by_district_inspector; DROP INDEX inspections_by_inspector_number; "
+            "DROP INDEX inspections_by_number; DROP INDEX inspections_by_state_number; DROP INDEX inspections_by_state_district; "
+            "DROP INDEX inspections_by_state_inspector; DROP INDEX audit_by_user; ALTER TABLE report_index DROP COLUMN number; "
+            "ALTER TABLE report_index DROP COLUMN inspector; ALTER TABLE report_index DROP COLUMN updated_at; "
+            "PRAGMA user_version = 7");
 
   }
   // A file of an upload in progress under schema 5's rule (its row went with schema 6), and one of

@@ -32,6 +32,10 @@ std::string newDocumentId();
 /// header or a cookie as it is. Thread-safe.
 std::string randomSecret(std::size_t bytes);
 
+/// True when two secrets are equal and not empty, compared in a time that does not depend on
+/// where they differ (a key, a session or CSRF token checked against what a request carries).
+bool sameSecret(std::string_view a, std::string_view b);
+
 /// True when `text` has the form of a document id (32 lowercase hex digits).
 bool isDocumentId(std::string_view text);
 

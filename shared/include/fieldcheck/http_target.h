@@ -26,4 +26,7 @@ std::optional<std::string> percentDecode(std::string_view text, bool plus_is_spa
 /// when it does not start with '/' or holds a malformed escape.
 std::optional<HttpTarget> parseHttpTarget(std::string_view target);
 
+/// The value of cookie `name` in a Cookie header ("a=1; b=2"); "" when absent.
+std::string cookieValue(std::string_view header, std::string_view name);
+
 }  // namespace fieldcheck
