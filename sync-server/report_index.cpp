@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <set>
 
 #include <sqlite3.h>
@@ -201,6 +202,10 @@ std::optional<double> numberOf(std::string_view numbers, std::string_view field)
 }
 
 std::size_t refreshReportIndex(SQLite::Database& db) {
+  // One refresh at a time in this process: callers that come while one runs wait for it and then
+  // take only what came since, instead of reading the same stretch side by side.
+  static std::mutex one_at_a_time;
+  std::lock_guard lock(one_at_a_time);
   refreshSqlViews(db);
   const auto measured = measuredFields(db);
   std::string signature;
@@ -233,6 +238,9 @@ std::size_t refreshReportIndex(SQLite::Database& db) {
     bool deleted = false;
   };
   std::vector<Indexed> rows;
+  // Up to the log's end as it is now: while laptops push faster than the index takes them, a
+  // call still ends (the next one takes the rest).
+  const auto last = db.execAndGet("SELECT coalesce(max(seq), 0) FROM changes").getInt64();
   while (true) {
     // Each stretch of the log is read and reduced in a read transaction, while pushes go on (the
     // reading is the slow part: every head is parsed), then written in a short one, unless another
@@ -242,7 +250,6 @@ std::size_t refreshReportIndex(SQLite::Database& db) {
     std::int64_t until = 0;
     {
       SQLite::Transaction read(db);
-      const auto last = db.execAndGet("SELECT coalesce(max(seq), 0) FROM changes").getInt64();
       if (through >= last) break;
       until = std::min(last, through + tuning::kReportIndexStepChanges);
       // Heads written in this stretch of the log; a document's older revisions are not heads. Its

@@ -333,6 +333,7 @@ int main(int argc, char** argv) {
   for (int run = 0; run < 3; ++run) {
     std::vector<std::thread> users;
     if (run == 1) {
+      browsing.stop = false;
       for (std::size_t i = 0; i < console_users.size(); ++i)
         users.emplace_back(browse, std::ref(browsing), console_users[i], static_cast<unsigned>(i));
       // Everyone logged in (or refused) before the clock starts, for at most 60 s.
@@ -348,7 +349,7 @@ int main(int argc, char** argv) {
       pushed += round.inspections;
       pushing_s += round.seconds;
     }
-    browsing.stop = true;
+    browsing.stop = true;  // only the run with the console users started any
     for (auto& u : users) u.join();
     if (const auto peak = test::peakMemoryKiB(server.pid())) peak_kib = std::max(peak_kib, *peak);
     if (pushed == 0) return 1;
