@@ -249,6 +249,17 @@ ApiResponse answer(ApiRequest api, const std::filesystem::path& data_dir, Consol
   }
 }
 
+// `answer`, worked out where it belongs: a request of the laptops' API on the serving thread (short
+// transactions), the console's on the console's threads (a report over a province may take a
+// while), so that people reading the console never hold up a laptop's sync.
+net::awaitable<ApiResponse> answered(ApiRequest api, const std::filesystem::path& data_dir, ConsoleContext& console,
+                                     net::thread_pool& console_pool) {
+  if (!isConsoleTarget(api.target)) co_return answer(std::move(api), data_dir, console);
+  co_return co_await net::co_spawn(
+      console_pool.get_executor(),
+      [&]() -> net::awaitable<ApiResponse> { co_return answer(std::move(api), data_dir, console); }, net::use_awaitable);
+}
+
 // admitBody on this thread's storage; a failure to reach it is a 503.
 std::variant<std::size_t, ApiResponse> admission(const ApiRequest& head, std::optional<std::uint64_t> content_length,
                                                  const std::filesystem::path& data_dir) {
@@ -278,7 +289,8 @@ net::awaitable<void> refuseAndClose(beast::tcp_stream& stream, const std::string
 // malformed, too large or refused from its head (answered, then closed), a read times out, or the
 // server stops.
 net::awaitable<void> serveRequests(beast::tcp_stream& stream, const std::string& peer, const std::filesystem::path& data_dir,
-                                   Sessions& sessions, ConsoleContext& console, BodyBudget& bodies) {
+                                   Sessions& sessions, ConsoleContext& console, net::thread_pool& console_pool,
+                                   BodyBudget& bodies) {
   beast::flat_buffer buffer;
   beast::error_code ec;
   for (unsigned served = 0; served < tuning::kMaxRequestsPerConnection && !sessions.stopping(); ++served) {
@@ -327,7 +339,8 @@ net::awaitable<void> serveRequests(beast::tcp_stream& stream, const std::string&
         const bool head_only = parser.get().method() == http::verb::head;
         auto api = requestHead(parser, peer);
         api.body = std::move(parser.get().body());
-        co_await writeAnswer(stream, answer(std::move(api), data_dir, console), version, keep_alive, head_only, ec);
+        co_await writeAnswer(stream, co_await answered(std::move(api), data_dir, console, console_pool), version, keep_alive,
+                             head_only, ec);
         if (ec || !keep_alive) co_return;
         continue;
       }
@@ -348,13 +361,15 @@ net::awaitable<void> serveRequests(beast::tcp_stream& stream, const std::string&
     }
     // A request without a body (the whole of it is its head).
     const bool keep_alive = parser.get().keep_alive();
-    co_await writeAnswer(stream, answer(requestHead(parser, peer), data_dir, console), parser.get().version(), keep_alive,
+    co_await writeAnswer(stream, co_await answered(requestHead(parser, peer), data_dir, console, console_pool),
+                         parser.get().version(), keep_alive,
                          parser.get().method() == http::verb::head, ec);
     if (ec || !keep_alive) co_return;
   }
 }
 
 net::awaitable<void> session(tcp::socket socket, std::filesystem::path data_dir, Sessions& sessions, ConsoleContext& console,
+                             net::thread_pool& console_pool,
                              BodyBudget& bodies) {
   auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
   std::string peer;
@@ -371,7 +386,7 @@ net::awaitable<void> session(tcp::socket socket, std::filesystem::path data_dir,
                                          "The server has too many connections open; try again later."));
       co_return;
     }
-    co_await serveRequests(*stream, peer, data_dir, sessions, console, bodies);
+    co_await serveRequests(*stream, peer, data_dir, sessions, console, console_pool, bodies);
   } catch (const std::exception& e) {
     std::cerr << "fieldcheck-server: connection from " << forLog(peer) << " ended by a failure: " << forLog(e.what()) << std::endl;
   }
@@ -379,6 +394,7 @@ net::awaitable<void> session(tcp::socket socket, std::filesystem::path data_dir,
 
 // Runs on the acceptor's strand, as does the stop, so the two never touch the acceptor at once.
 net::awaitable<void> listen(tcp::acceptor& acceptor, std::filesystem::path data_dir, Sessions& sessions, ConsoleContext& console,
+                            net::thread_pool& console_pool,
                             BodyBudget& bodies, net::io_context& ioc) {
   bool accept_failing = false;
   for (;;) {
@@ -397,7 +413,7 @@ net::awaitable<void> listen(tcp::acceptor& acceptor, std::filesystem::path data_
     }
     accept_failing = false;
     auto executor = socket.get_executor();
-    net::co_spawn(executor, session(std::move(socket), data_dir, sessions, console, bodies), net::detached);
+    net::co_spawn(executor, session(std::move(socket), data_dir, sessions, console, console_pool, bodies), net::detached);
   }
 }
 
@@ -449,7 +465,11 @@ int serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
   const auto console_assets = consoleAssets();
   ConsoleContext console{console_assets, logins, false};
   BodyBudget bodies;
-  net::co_spawn(acceptor_strand, listen(acceptor, options.data_dir, sessions, console, bodies, ioc), net::detached);
+  // The console's requests are worked out on threads of their own (answered), so that reports
+  // and tables read by people never hold the threads that take the laptops' syncs.
+  net::thread_pool console_pool(tuning::kConsoleThreads);
+  net::co_spawn(acceptor_strand, listen(acceptor, options.data_dir, sessions, console, console_pool, bodies, ioc),
+                net::detached);
 
   std::vector<std::thread> threads;
   for (unsigned i = 1; i < tuning::kServerThreads; ++i) threads.emplace_back([&ioc] { ioc.run(); });

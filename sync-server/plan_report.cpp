@@ -9,21 +9,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "console_assets.h"
 #include "fieldcheck/answer_validation.h"
 #include "fieldcheck/checklist_template.h"
 #include "fieldcheck/review.h"
 #include "fieldcheck/seed.h"
 #include "fieldcheck/text.h"
-#include "fieldcheck/web_assets.h"
 #include "report_index.h"
 #include "table_writer.h"
 
-namespace fieldcheck {
-// The console's files, compiled into this library (sync-server/CMakeLists.txt): the report's
-// styles are console/web/report.css, inlined in a report written to a file.
-extern const EmbeddedFile kConsoleAssets[];
-extern const std::size_t kConsoleAssetsCount;
-}  // namespace fieldcheck
 
 namespace fieldcheck::server {
 namespace {
@@ -448,7 +442,8 @@ std::string planGoalText(const PlanTarget& t) {
   return "";
 }
 
-Result<PlanReport> buildPlanReport(ProvincialStorage& db, const std::string& plan_ref, const std::string& district) {
+Result<PlanReport> buildPlanReport(ProvincialStorage& db, const std::string& plan_ref, const std::string& district,
+                                   IndexRefresh refresh) {
   PlanReport report;
   const auto plans = db.heads(std::string(kinds::kPlan));
   std::optional<Document> plan_doc;
@@ -482,7 +477,7 @@ Result<PlanReport> buildPlanReport(ProvincialStorage& db, const std::string& pla
   const auto offset = static_cast<std::int32_t>(std::stoi(db.setting("utc_offset_minutes").value_or("0")));
   report.generated_at = spreadsheetDateTime(DateTime{wallClockMs(), offset}).substr(0, 16);
 
-  db.refreshReportIndex();
+  if (refresh == IndexRefresh::kFirst) db.refreshReportIndex();
 
   // Inspections: one pass, counting every target and breakdown that reads them, in shares read
   // side by side.

@@ -68,11 +68,17 @@ struct PlanReport {
   std::map<std::string, std::vector<PendingEstablishment>> not_inspected;  // district code → by code
 };
 
+/// Whether a report brings the reports' index up to date first (the command line), or reads it as
+/// it stands (the console, which refreshes it on a schedule of its own so that its users' reports
+/// never queue behind the index while laptops push).
+enum class IndexRefresh { kFirst, kAsItStands };
+
 /// Computes the report of plan `plan_ref` (its code, or empty for the only plan) over the whole
-/// province or `district` (a code or a name), from the reports' index (refreshed first), as of
-/// the server's clock (the generation time, in the province's offset). Refuses
-/// an unknown plan or district, and a plan whose definition has faults.
-Result<PlanReport> buildPlanReport(ProvincialStorage& db, const std::string& plan_ref, const std::string& district);
+/// province or `district` (a code or a name), from the reports' index (refreshed first unless
+/// `refresh` says otherwise), as of the server's clock (the generation time, in the province's
+/// offset). Refuses an unknown plan or district, and a plan whose definition has faults.
+Result<PlanReport> buildPlanReport(ProvincialStorage& db, const std::string& plan_ref, const std::string& district,
+                                   IndexRefresh refresh = IndexRefresh::kFirst);
 
 /// A target's goal as the Vietnamese report writes it, without its unit: "47", "80%", "2–3",
 /// "≥ 2"; "" when the target has none.

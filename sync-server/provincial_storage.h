@@ -358,9 +358,11 @@ class ProvincialStorage {
   virtual std::vector<std::string> idsWithPrefix(const std::string& kind, const std::string& prefix, std::size_t limit) = 0;
 
   /// Brings the reports' index of inspections and periodic reports up to date with the log (only
-  /// what changed since the last call; everything when the plans now measure other fields).
-  /// Returns how many records it indexed.
-  virtual std::size_t refreshReportIndex() = 0;
+  /// what changed since the last call; everything when the plans now measure other fields), or
+  /// takes at most `max_changes` changes of the log further when it is not 0 (a caller that must
+  /// answer soon while laptops push fast: the rest waits for the next call). Returns how many
+  /// records it indexed.
+  virtual std::size_t refreshReportIndex(std::int64_t max_changes = 0) = 0;
 
   /// Calls `row` for each indexed record of `query`, in no particular order. Reads the index as the
   /// last refresh left it. Thread-safe: unlike the other calls, any number of threads may scan at

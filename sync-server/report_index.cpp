@@ -201,7 +201,7 @@ std::optional<double> numberOf(std::string_view numbers, std::string_view field)
   }
 }
 
-std::size_t refreshReportIndex(SQLite::Database& db) {
+std::size_t refreshReportIndex(SQLite::Database& db, std::int64_t max_changes) {
   // One refresh at a time in this process: callers that come while one runs wait for it and then
   // take only what came since, instead of reading the same stretch side by side.
   static std::mutex one_at_a_time;
@@ -240,7 +240,8 @@ std::size_t refreshReportIndex(SQLite::Database& db) {
   std::vector<Indexed> rows;
   // Up to the log's end as it is now: while laptops push faster than the index takes them, a
   // call still ends (the next one takes the rest).
-  const auto last = db.execAndGet("SELECT coalesce(max(seq), 0) FROM changes").getInt64();
+  auto last = db.execAndGet("SELECT coalesce(max(seq), 0) FROM changes").getInt64();
+  if (max_changes > 0) last = std::min(last, through + max_changes);
   while (true) {
     // Each stretch of the log is read and reduced in a read transaction, while pushes go on (the
     // reading is the slow part: every head is parsed), then written in a short one, unless another

@@ -11,7 +11,7 @@ namespace fieldcheck::server {
 
 /// See ProvincialStorage::refreshReportIndex. Writes in transactions of its own; safe to run while
 /// others push (each step reads committed heads).
-std::size_t refreshReportIndex(SQLite::Database& db);
+std::size_t refreshReportIndex(SQLite::Database& db, std::int64_t max_changes = 0);
 
 /// Makes (again, when the templates changed since) one SQL view per kind of record with one
 /// column per question, for people who query the database with the sqlite3 shell: inspections,

@@ -625,7 +625,7 @@ class SqliteStorage final : public ProvincialStorage {
     return out;
   }
 
-  std::size_t refreshReportIndex() override { return server::refreshReportIndex(db_); }
+  std::size_t refreshReportIndex(std::int64_t max_changes) override { return server::refreshReportIndex(db_, max_changes); }
 
   void scanFilled(const FilledQuery& query, const std::function<void(const FilledRow&)>& row) override {
     server::scanFilled(data_dir_ / "provincial.db", query, row);

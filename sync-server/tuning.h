@@ -57,6 +57,9 @@ inline constexpr unsigned kMaxRequestsPerConnection = 10'000;
 /// and each thread in a push holds a whole decoded batch. With 50 clients pushing, 3 or 4
 /// threads measured no more ingest than 2 on this machine (2 threads: 27 MB peak).
 inline constexpr unsigned kServerThreads = 2;
+/// Threads that work out the console's requests, apart from those serving the laptops: a report
+/// over a province may take a second, and must never hold up a sync.
+inline constexpr unsigned kConsoleThreads = 2;
 /// Most pushed entries written in one transaction when several devices push at once (group
 /// commit): more share one durable sync, but each waits for the whole group.
 inline constexpr std::size_t kMaxGroupCommitEntries = 4000;
@@ -102,6 +105,13 @@ inline constexpr std::int64_t kReportIndexStepChanges = 20'000;
 /// many times a second does not walk the log each time); the most rows a page of a table holds;
 /// a laptop not seen (synced) for this long is listed as stale on the dashboard.
 inline constexpr auto kConsoleIndexRefreshInterval = std::chrono::seconds(1);
+/// The most changes of the log one such refresh indexes: a console request that refreshes answers
+/// soon, and pushes keep the database's writer, however fast laptops send (the index catches up
+/// over the next refreshes).
+inline constexpr std::int64_t kConsoleIndexRefreshMaxChanges = 5'000;
+/// The dashboard's figures (the plan report over the whole scope) are computed once for all the
+/// console users of one scope within this time, or until the console changes a record.
+inline constexpr auto kConsoleDashboardReuse = std::chrono::seconds(5);
 inline constexpr std::size_t kConsoleMaxPageRows = 200;
 inline constexpr auto kConsoleStaleDevice = std::chrono::hours(24 * 7);
 /// The console's inspections table: the most establishments a search by name (`q`) lists the

@@ -32,28 +32,44 @@ window.FC = window.FC || {};
     return FC.append(el, children);
   };
 
-  /// Calls the API: JSON in and out. Resolves to the parsed body; rejects with
-  /// {status, error: {vi, en, details}, body} when the answer is not 2xx.
-  FC.api = async function api(method, path, body, contentType) {
-    const init = {method, headers: {}, credentials: 'same-origin'};
-    if (body !== undefined) {
-      if (contentType) {
-        init.headers['Content-Type'] = contentType;
-        init.body = body;
-      } else {
-        init.headers['Content-Type'] = 'application/json';
-        init.body = JSON.stringify(body);
-      }
+  /// Sends one request: `body` an object sent as JSON, or bytes (a Blob, a File) sent as
+  /// `contentType`; `headers` more headers. Resolves to {response, data}: data the parsed JSON, a
+  /// Blob for anything else, null for an empty answer. Rejects with {status: 0} when the server
+  /// cannot be reached. The app's FC.api and the console's FC.call are built on it.
+  FC.send = async function send(method, path, body, contentType, headers) {
+    const init = {method, headers: Object.assign({}, headers || {}), credentials: 'same-origin'};
+    if (body !== undefined && body !== null) {
+      init.headers['Content-Type'] = contentType || 'application/json';
+      init.body = contentType ? body : JSON.stringify(body);
     }
     let response;
     try {
       response = await fetch(path, init);
     } catch (e) {
+      throw {status: 0};
+    }
+    if (response.status === 204) return {response, data: null};
+    const type = response.headers.get('Content-Type') || '';
+    let data = null;
+    try {
+      data = type.includes('application/json') ? await response.json() : await response.blob();
+    } catch (e) {
+      data = null;
+    }
+    return {response, data};
+  };
+
+  /// Calls the app's API: JSON in and out. Resolves to the parsed body; rejects with
+  /// {status, error: {vi, en, details}, body} when the answer is not 2xx.
+  FC.api = async function api(method, path, body, contentType) {
+    let sent;
+    try {
+      sent = await FC.send(method, path, body, contentType);
+    } catch (e) {
       throw {status: 0, error: {vi: 'Chương trình fieldcheck ui đã dừng. Chạy lại lệnh fieldcheck ui.',
                                 en: 'The fieldcheck ui program has stopped. Run fieldcheck ui again.', details: []}};
     }
-    const type = response.headers.get('Content-Type') || '';
-    const data = type.includes('application/json') ? await response.json() : await response.blob();
+    const {response, data} = sent;
     if (!response.ok) throw {status: response.status, error: (data && data.error) || {vi: 'Lỗi', en: 'Error', details: []}, body: data};
     return data;
   };

@@ -138,10 +138,17 @@ void refreshReportIndexIfDue(ProvincialStorage& storage) {
   auto last = index_refreshed_ms.load();
   if (last != 0 && now - last < interval) return;
   if (!index_refreshed_ms.compare_exchange_strong(last, now)) return;  // another thread is at it
-  storage.refreshReportIndex();
+  storage.refreshReportIndex(tuning::kConsoleIndexRefreshMaxChanges);
 }
 
-void reportIndexChanged() { index_refreshed_ms.store(0); }
+std::atomic<std::uint64_t> console_changes{0};
+
+void reportIndexChanged() {
+  index_refreshed_ms.store(0);
+  ++console_changes;
+}
+
+std::uint64_t consoleChanges() { return console_changes.load(); }
 
 const std::string& PlaceNames::district(const std::string& code) {
   if (!districts_read_) {

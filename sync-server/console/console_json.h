@@ -89,6 +89,9 @@ void refreshReportIndexIfDue(ProvincialStorage& storage);
 /// Says that the console itself just changed records (a review, a resolution, an amendment, a
 /// bundle): the next read refreshes the index, so the table shows the change at once.
 void reportIndexChanged();
+/// How many times the console has changed records in this process (reportIndexChanged): what it
+/// computed before the last change is out of date.
+std::uint64_t consoleChanges();
 
 /// Names of districts and communes by code, read once per request (a page of rows names the same
 /// few places many times).

@@ -8,17 +8,13 @@
 
 #include "accounts.h"
 #include "console_api.h"
+#include "console_assets.h"
 #include "console_json.h"
 #include "fieldcheck/crypto.h"
 #include "fieldcheck/http_target.h"
 #include "fieldcheck/roles.h"
 #include "tuning.h"
 
-namespace fieldcheck {
-// The files of sync-server/console/web and shared/web, compiled in (cmake/EmbedAssets.cmake).
-extern const EmbeddedFile kConsoleAssets[];
-extern const std::size_t kConsoleAssetsCount;
-}  // namespace fieldcheck
 
 namespace fieldcheck::server {
 namespace {

@@ -1,9 +1,7 @@
 """The trust rules of `fieldcheck ui` (client/app/API.md, "Trust"), on the real program: the
 one-time key, the session cookie, Host and Origin checks, the security headers; then in
 Chromium: the cookie out of scripts' reach, and the page asking nothing of any other origin."""
-import http.server
 import re
-import threading
 
 import harness
 from browser_case import BrowserTestCase
@@ -289,24 +287,8 @@ class OtherSite:
 <form id=f method=post action="{app_origin}/api/inspections" enctype="text/plain">
 <input name='{{"establishment": "CS-01", "x": "' value='"}}'></form>
 <script>document.getElementById('f').submit();</script>"""
-        pages = {"/": page.encode(), "/form": form.encode()}
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                body = pages.get(self.path)
-                self.send_response(200 if body else 404)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body or b"")))
-                self.end_headers()
-                self.wfile.write(body or b"")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.site = harness.PlainSite({"/": page, "/form": form})
+        self.origin = self.site.origin
 
     def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.site.close()

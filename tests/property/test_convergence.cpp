@@ -202,7 +202,7 @@ class CrashingStorage final : public ProvincialStorage {
   std::vector<std::string> idsWithPrefix(const std::string& k, const std::string& p, std::size_t n) override {
     return inner_.idsWithPrefix(k, p, n);
   }
-  std::size_t refreshReportIndex() override { return inner_.refreshReportIndex(); }
+  std::size_t refreshReportIndex(std::int64_t max_changes) override { return inner_.refreshReportIndex(max_changes); }
   void scanFilled(const FilledQuery& q, const std::function<void(const FilledRow&)>& row) override { inner_.scanFilled(q, row); }
   void scanHeads(const HeadQuery& q, const std::function<void(const HeadRow&)>& row) override {
     inner_.scanHeads(q, row);

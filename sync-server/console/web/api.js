@@ -20,31 +20,15 @@ window.FC = window.FC || {};
   /// Rejects with {status, error: {code, vi, en, details}}. A 401 (but a refused login) hands
   /// the page to FC.onSessionLost; a 403 password_change_required to FC.onPasswordRequired.
   FC.call = async function call(method, path, body, contentType) {
-    const init = {method, headers: {Accept: 'application/json'}, credentials: 'same-origin'};
-    if (method !== 'GET' && method !== 'HEAD' && FC.me && FC.me.csrf) init.headers['X-Fieldcheck-CSRF'] = FC.me.csrf;
-    if (body !== undefined && body !== null) {
-      if (contentType) {
-        init.headers['Content-Type'] = contentType;
-        init.body = body;
-      } else {
-        init.headers['Content-Type'] = 'application/json';
-        init.body = JSON.stringify(body);
-      }
-    }
-    let response;
+    const headers = {Accept: 'application/json'};
+    if (method !== 'GET' && method !== 'HEAD' && FC.me && FC.me.csrf) headers['X-Fieldcheck-CSRF'] = FC.me.csrf;
+    let sent;
     try {
-      response = await fetch(path, init);
+      sent = await FC.send(method, path, body, contentType, headers);
     } catch (e) {
       throw {status: 0, error: kNoServer};
     }
-    if (response.status === 204) return null;
-    const type = response.headers.get('Content-Type') || '';
-    let data = null;
-    try {
-      data = type.includes('application/json') ? await response.json() : await response.blob();
-    } catch (e) {
-      data = null;
-    }
+    const {response, data} = sent;
     if (response.ok) return data;
     const error = (data && data.error) || {
       code: 'http_' + response.status,
