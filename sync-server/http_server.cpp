@@ -15,6 +15,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "api.h"
 #include "console_trust.h"
 #include "fieldcheck/hybrid_clock.h"
@@ -249,11 +253,39 @@ ApiResponse answer(ApiRequest api, const std::filesystem::path& data_dir, Consol
   }
 }
 
+// The threads that work out the console's requests: apart from the serving threads, and at a
+// lower scheduling priority (a nice value of tuning::kConsoleThreadNice), so that when the cores
+// are busy a laptop's sync goes first and a report over the province waits. Runs until destroyed
+// (after the server stopped, when no request is left for it).
+class ConsoleThreads {
+ public:
+  ConsoleThreads() {
+    for (unsigned i = 0; i < tuning::kConsoleThreads; ++i)
+      threads_.emplace_back([this] {
+        // Linux gives each thread its own nice value; failing to lower it only costs priority.
+        (void)setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), tuning::kConsoleThreadNice);
+        ioc_.run();
+      });
+  }
+  ~ConsoleThreads() {
+    work_.reset();
+    for (auto& t : threads_) t.join();
+  }
+  ConsoleThreads(const ConsoleThreads&) = delete;
+  ConsoleThreads& operator=(const ConsoleThreads&) = delete;
+  net::io_context::executor_type get_executor() { return ioc_.get_executor(); }
+
+ private:
+  net::io_context ioc_;
+  net::executor_work_guard<net::io_context::executor_type> work_ = net::make_work_guard(ioc_);
+  std::vector<std::thread> threads_;
+};
+
 // `answer`, worked out where it belongs: a request of the laptops' API on the serving thread (short
 // transactions), the console's on the console's threads (a report over a province may take a
 // while), so that people reading the console never hold up a laptop's sync.
 net::awaitable<ApiResponse> answered(ApiRequest api, const std::filesystem::path& data_dir, ConsoleContext& console,
-                                     net::thread_pool& console_pool) {
+                                     ConsoleThreads& console_pool) {
   if (!isConsoleTarget(api.target)) co_return answer(std::move(api), data_dir, console);
   co_return co_await net::co_spawn(
       console_pool.get_executor(),
@@ -289,7 +321,7 @@ net::awaitable<void> refuseAndClose(beast::tcp_stream& stream, const std::string
 // malformed, too large or refused from its head (answered, then closed), a read times out, or the
 // server stops.
 net::awaitable<void> serveRequests(beast::tcp_stream& stream, const std::string& peer, const std::filesystem::path& data_dir,
-                                   Sessions& sessions, ConsoleContext& console, net::thread_pool& console_pool,
+                                   Sessions& sessions, ConsoleContext& console, ConsoleThreads& console_pool,
                                    BodyBudget& bodies) {
   beast::flat_buffer buffer;
   beast::error_code ec;
@@ -369,7 +401,7 @@ net::awaitable<void> serveRequests(beast::tcp_stream& stream, const std::string&
 }
 
 net::awaitable<void> session(tcp::socket socket, std::filesystem::path data_dir, Sessions& sessions, ConsoleContext& console,
-                             net::thread_pool& console_pool,
+                             ConsoleThreads& console_pool,
                              BodyBudget& bodies) {
   auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
   std::string peer;
@@ -394,7 +426,7 @@ net::awaitable<void> session(tcp::socket socket, std::filesystem::path data_dir,
 
 // Runs on the acceptor's strand, as does the stop, so the two never touch the acceptor at once.
 net::awaitable<void> listen(tcp::acceptor& acceptor, std::filesystem::path data_dir, Sessions& sessions, ConsoleContext& console,
-                            net::thread_pool& console_pool,
+                            ConsoleThreads& console_pool,
                             BodyBudget& bodies, net::io_context& ioc) {
   bool accept_failing = false;
   for (;;) {
@@ -467,7 +499,7 @@ int serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
   BodyBudget bodies;
   // The console's requests are worked out on threads of their own (answered), so that reports
   // and tables read by people never hold the threads that take the laptops' syncs.
-  net::thread_pool console_pool(tuning::kConsoleThreads);
+  ConsoleThreads console_pool;
   net::co_spawn(acceptor_strand, listen(acceptor, options.data_dir, sessions, console, console_pool, bodies, ioc),
                 net::detached);
 

@@ -60,6 +60,9 @@ inline constexpr unsigned kServerThreads = 2;
 /// Threads that work out the console's requests, apart from those serving the laptops: a report
 /// over a province may take a second, and must never hold up a sync.
 inline constexpr unsigned kConsoleThreads = 2;
+/// Their nice value (0 normal, 19 lowest): below the serving threads', so that busy cores serve
+/// the laptops' syncs first.
+inline constexpr int kConsoleThreadNice = 10;
 /// Most pushed entries written in one transaction when several devices push at once (group
 /// commit): more share one durable sync, but each waits for the whole group.
 inline constexpr std::size_t kMaxGroupCommitEntries = 4000;
@@ -108,7 +111,7 @@ inline constexpr auto kConsoleIndexRefreshInterval = std::chrono::seconds(1);
 /// The most changes of the log one such refresh indexes: a console request that refreshes answers
 /// soon, and pushes keep the database's writer, however fast laptops send (the index catches up
 /// over the next refreshes).
-inline constexpr std::int64_t kConsoleIndexRefreshMaxChanges = 5'000;
+inline constexpr std::int64_t kConsoleIndexRefreshMaxChanges = 2'000;
 /// The dashboard's figures (the plan report over the whole scope) are computed once for all the
 /// console users of one scope within this time, or until the console changes a record.
 inline constexpr auto kConsoleDashboardReuse = std::chrono::seconds(5);

@@ -35,6 +35,7 @@
 
 #include "accounts.h"
 #include "console/console_api.h"
+#include "console/console_json.h"
 #include "fieldcheck/crypto.h"
 #include "fieldcheck/protocol.h"
 #include "http_client.h"
@@ -179,6 +180,7 @@ int main(int argc, char** argv) {
   storage.refreshReportIndex();
   const auto inspections = static_cast<double>(storage.documentCount("inspection"));
   std::vector<std::string> inspectors, establishments, ids;
+  std::map<std::string, std::vector<std::string>> ids_by_district;
   {
     for (const auto& d : districts)
       inspectors.push_back("insp-" + d), inspectors.push_back("sup-" + d);
@@ -188,6 +190,7 @@ int main(int argc, char** argv) {
     const auto sample = storage.listInspections(first);
     for (const auto& r : sample.rows) {
       ids.push_back(r.doc_id);
+      ids_by_district[r.district].push_back(r.doc_id);
       if (establishments.size() < 6 && std::find(establishments.begin(), establishments.end(),
                                                  r.establishment_id) == establishments.end())
         establishments.push_back(r.establishment_id);
@@ -210,6 +213,9 @@ int main(int argc, char** argv) {
   unsigned dashboard_status = 200, page_status = 200, record_status = 200;
   std::mt19937 random(16);  // fixed: the same pages and records every run
   for (int round = 0; round < std::max(3, opt.rounds / 4) && Clock::now() < deadline; ++round) {
+    // Each time computed anew, as for the first user after a change: the figures it shares with
+    // the scope's other users for a few seconds are not what is measured.
+    server::console::reportIndexChanged();
     const auto [t, status] = get("/api/dashboard");
     dashboard_ms.push_back(t);
     if (status != 200) dashboard_status = status;
@@ -249,6 +255,7 @@ int main(int argc, char** argv) {
 
   // ---- The real server: laptops push while console users browse ------------------------------
   std::vector<std::string> console_users;
+  std::vector<std::string> console_districts;  // each user's district, "" for the province
   for (int i = 0; i < opt.users; ++i) {
     // One in four province-wide, the others supervisors of a district each.
     const auto name = "console" + std::to_string(i);
@@ -259,6 +266,7 @@ int main(int argc, char** argv) {
                      : std::optional(districts[static_cast<std::size_t>(i) % districts.size()])))
       return 1;
     console_users.push_back(name);
+    console_districts.push_back(province_wide ? "" : districts[static_cast<std::size_t>(i) % districts.size()]);
   }
   auto laptops = test::BenchLaptops::enrol(storage, opt.laptops, "console-bench-laptop", hash);
   if (!laptops) return 1;
@@ -274,10 +282,23 @@ int main(int argc, char** argv) {
     std::atomic<bool> stop{false};
     std::atomic<long> requests{0}, failures{0};
     std::atomic<int> logged_in{0}, refused{0};
+    std::atomic<unsigned> last_status{0};
     std::mutex mutex;
     std::vector<double> answer_ms;
   };
-  auto browse = [&](Browsing& b, const std::string& user, unsigned seed) {
+  // What a user of `district` ("" for the province) browses: the tables and records in their
+  // scope (a supervisor asking for another district's gets a 404, which is not what is measured).
+  auto inScope = [&](const std::string& district) {
+    std::pair<std::vector<std::string>, std::vector<std::string>> scoped;
+    for (const auto& t : targets)
+      if (district.empty() || t.find("district=") == std::string::npos || t.find("district=" + district) != std::string::npos)
+        scoped.first.push_back(t);
+    if (district.empty()) scoped.second = ids;
+    else if (const auto it = ids_by_district.find(district); it != ids_by_district.end()) scoped.second = it->second;
+    return scoped;
+  };
+  auto browse = [&](Browsing& b, const std::string& user, const std::string& district, unsigned seed) {
+    const auto [my_targets, my_ids] = inScope(district);
     test::HttpReply login;
     try {
       login = test::httpRequest(
@@ -308,13 +329,19 @@ int main(int argc, char** argv) {
     while (!b.stop && Clock::now() < deadline) {
       const auto k = pick() % 10;
       const auto target = k == 0  ? std::string("/api/dashboard")
-                          : k < 6 ? targets[pick() % targets.size()]
-                                  : "/api/inspections/" + ids[pick() % ids.size()];
+                          : k < 6 || my_ids.empty() ? my_targets[pick() % my_targets.size()]
+                                                    : "/api/inspections/" + my_ids[pick() % my_ids.size()];
       const auto t0 = Clock::now();
       auto r = http.request("GET", target, headers, "", std::chrono::seconds(30));
       const double t = ms(Clock::now() - t0);
       ++b.requests;
-      if (!r || r.value().status != 200) ++b.failures;
+      if (!r || r.value().status != 200) {
+        // The first failure of each kind is told, so that a failed run says why.
+        const unsigned status = r ? r.value().status : 0;
+        if (b.failures++ == 0 || status != b.last_status.exchange(status))
+          std::fprintf(stderr, "console: %s answered %u: %s\n", target.c_str(), status,
+                       r ? r.value().body.substr(0, 200).c_str() : r.problem().message.en.c_str());
+      }
       {
         std::lock_guard lock(b.mutex);
         b.answer_ms.push_back(t);
@@ -335,7 +362,7 @@ int main(int argc, char** argv) {
     if (run == 1) {
       browsing.stop = false;
       for (std::size_t i = 0; i < console_users.size(); ++i)
-        users.emplace_back(browse, std::ref(browsing), console_users[i], static_cast<unsigned>(i));
+        users.emplace_back(browse, std::ref(browsing), console_users[i], console_districts[i], static_cast<unsigned>(i));
       // Everyone logged in (or refused) before the clock starts, for at most 60 s.
       const auto wait_until = std::min(deadline, Clock::now() + std::chrono::seconds(60));
       while (browsing.logged_in + browsing.refused < opt.users && Clock::now() < wait_until)
