@@ -298,6 +298,7 @@ CREATE INDEX inspections_by_district_inspector ON report_index(kind, district, i
 CREATE INDEX inspections_by_inspector_number ON report_index(kind, inspector, number, shard, doc_id);
 -- And a state's records, for each order: drafts and returned ones are few among the approved.
 CREATE INDEX inspections_by_state_number ON report_index(kind, state, number, shard, doc_id);
+CREATE INDEX inspections_by_district_state_number ON report_index(kind, district, state, number, shard, doc_id);
 CREATE INDEX inspections_by_state_district ON report_index(kind, state, district, day, shard, doc_id);
 CREATE INDEX inspections_by_state_inspector ON report_index(kind, state, inspector, day, shard, doc_id);
 -- The audit log by user, newest first.
@@ -1017,6 +1018,7 @@ class SqliteStorage final : public ProvincialStorage {
                                      {"inspections_by_district_inspector", {"district", "inspector", "day"}},
                                      {"inspections_by_inspector_number", {"inspector", "number"}},
                                      {"inspections_by_state_number", {"state", "number"}},
+                                     {"inspections_by_district_state_number", {"district", "state", "number"}},
                                      {"inspections_by_state_district", {"state", "district", "day"}},
                                      {"inspections_by_state_inspector", {"state", "inspector", "day"}},
                                      {"inspections_by_number", {"number"}},
@@ -1080,8 +1082,10 @@ class SqliteStorage final : public ProvincialStorage {
     const auto counted = static_cast<std::size_t>(count.getColumn(0).getInt64());
     page.total_capped = counted > query.count_up_to;
     page.total = std::min(counted, query.count_up_to);
-    // Few rows: sorted after the narrowest index found them. Many: read along the order's index.
-    const Index* use = serving && (serving_score >= filtering_score || page.total_capped) ? serving : filtering;
+    // Few rows: sorted after the narrowest index found them. Many: read along the order's index
+    // (sorting thousands of rows costs more than skipping the ones the filter drops on the way).
+    const Index* use =
+        serving && (serving_score >= filtering_score || page.total > tuning::kInspectionsSortedAtMost) ? serving : filtering;
     std::string order;
     for (const auto* column : sorted) order += std::string(column) + (query.descending ? " DESC, " : " ASC, ");
     order += query.descending ? "shard DESC, doc_id DESC" : "shard ASC, doc_id ASC";

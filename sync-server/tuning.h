@@ -116,6 +116,9 @@ inline constexpr std::int64_t kConsoleIndexRefreshMaxChanges = 2'000;
 /// console users of one scope within this time, or until the console changes a record.
 inline constexpr auto kConsoleDashboardReuse = std::chrono::seconds(5);
 inline constexpr std::size_t kConsoleMaxPageRows = 200;
+/// The console's inspections table: up to this many rows matching its filters are sorted once
+/// found; more are read along the index that gives the order.
+inline constexpr std::size_t kInspectionsSortedAtMost = 1'000;
 inline constexpr auto kConsoleStaleDevice = std::chrono::hours(24 * 7);
 /// The console's inspections table: the most establishments a search by name (`q`) lists the
 /// inspections of, merged.

@@ -713,7 +713,7 @@ TEST_CASE("storage: a photo a schema-7 database holds is read through the record
             "DROP INDEX inspections_by_district_state; DROP INDEX inspections_by_state; DROP INDEX inspections_by_establishment; "
             "DROP INDEX inspections_by_inspector; DROP INDEX inspections_by_district_number; "
             "DROP INDEX inspections_by_district_inspector; DROP INDEX inspections_by_inspector_number; "
-            "DROP INDEX inspections_by_number; DROP INDEX inspections_by_state_number; DROP INDEX inspections_by_state_district; "
+            "DROP INDEX inspections_by_number; DROP INDEX inspections_by_state_number; DROP INDEX inspections_by_district_state_number; DROP INDEX inspections_by_state_district; "
             "DROP INDEX inspections_by_state_inspector; DROP INDEX audit_by_user; ALTER TABLE report_index DROP COLUMN number; "
             "ALTER TABLE report_index DROP COLUMN inspector; ALTER TABLE report_index DROP COLUMN updated_at; "
             "PRAGMA user_version = 7");
