@@ -45,7 +45,8 @@ window.FC = window.FC || {};
             h('th', {scope: 'col'}, S('Tình trạng', 'Status')))),
           h('tbody', {}, rows.map((r) => h('tr', {'data-number': r.number, 'data-open': r.open ? '1' : '0'},
             h('td', {class: 'nowrap'}, h('a', {href: '/conflicts/' + FC.enc(r.number), class: 'row-link'}, '#' + r.number)),
-            h('td', {}, r.record ? [r.record.number || r.record.code ? [h('span', {class: 'code'}, r.record.number || r.record.code), ' '] : null, FC.t(r.record.title)] : ''),
+            h('td', {}, r.record ? [(r.record.number || r.record.code) && !FC.t(r.record.title).startsWith(r.record.number || r.record.code)
+              ? [h('span', {class: 'code'}, r.record.number || r.record.code), ' '] : null, FC.t(r.record.title)] : ''),
             h('td', {}, FC.t(r.district && r.district.name)),
             h('td', {}, (r.fields || []).map((x) => FC.t(x)).join(', ')),
             h('td', {class: 'nowrap'}, r.opened_text || ''),
@@ -154,7 +155,7 @@ window.FC = window.FC || {};
     function recordLink(rec) {
       if (rec.kind === 'establishment' && rec.id) {
         return [S('Cơ sở ', 'Establishment '), h('a', {href: '/establishments/' + FC.enc(rec.id), id: 'conflict-record'},
-          (rec.code ? rec.code + ' ' : '') + FC.t(rec.title))];
+          (rec.code && !FC.t(rec.title).startsWith(rec.code) ? rec.code + ' ' : '') + FC.t(rec.title))];
       }
       if (rec.number) return [S('Phiếu ', 'Record '), h('a', {href: '/inspections/' + FC.enc(rec.number), id: 'conflict-record'}, rec.number), ' · ', FC.t(rec.title)];
       return [S('Hồ sơ ', 'Record of '), FC.t(rec.title)];
