@@ -11,6 +11,13 @@ packages=(
   catch2 librapidcheck-dev
   faketime iproute2
   libxlsxwriter-dev
+  # The server's configuration file (toml++) and its metrics (prometheus-cpp's core, the text format).
+  libtomlplusplus-dev prometheus-cpp-dev
+  # HTTPS: the tests make their certificate authority with the openssl command.
+  openssl
+  # The packages (CPack's DEB generator) and their test: dpkg-deb and dpkg-shlibdeps, fakeroot,
+  # systemd-analyze to check the unit.
+  dpkg-dev fakeroot systemd
   python3 python3-openpyxl
   # The browser tests and the app's benchmark (tests/browser, tests/bench/bench_ui.py): Debian's
   # Chromium, headless, driven through its WebDriver by Selenium from /usr/bin/python3; a font with

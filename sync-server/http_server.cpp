@@ -23,6 +23,8 @@
 #include "console_trust.h"
 #include "fieldcheck/hybrid_clock.h"
 #include "http_request.h"
+#include "request_dispatch.h"
+#include "server_log.h"
 #include "tuning.h"
 
 namespace fieldcheck::server {
@@ -32,17 +34,6 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
-
-// Each serving thread has its own connection to the provincial database.
-ProvincialStorage* threadStorage(const std::filesystem::path& data_dir) {
-  thread_local std::unique_ptr<ProvincialStorage> storage;
-  if (!storage) {
-    auto opened = openSqliteStorage(data_dir, false);
-    if (!opened) return nullptr;
-    storage = std::move(opened.value());
-  }
-  return storage.get();
-}
 
 // The head of an answer: status, type, encoding, caching and the answer's own headers (which
 // replace the defaults of the same name).
@@ -80,15 +71,6 @@ class FileRemoval {
  private:
   std::filesystem::path file_;
 };
-
-ApiResponse plainError(unsigned status, const std::string& code, const std::string& vi, const std::string& en) {
-  return {status, "application/json; charset=utf-8",
-          R"({"error":{"code":")" + code + R"(","vi":")" + vi + R"(","en":")" + en + R"("}})", ""};
-}
-
-ApiResponse storageUnavailable() {
-  return plainError(503, "storage", "Máy chủ không mở được cơ sở dữ liệu tỉnh.", "The server cannot open the provincial database.");
-}
 
 // Writes `api`, the answer to a request (`head_only` for a HEAD: no body), its body streamed from
 // its file when it has one; the file is removed once written, or when the write fails.
@@ -219,40 +201,6 @@ class SessionEnd {
   bool admitted_;
 };
 
-// The error code of a refusal the server wrote itself ("" for another body).
-std::string errorCode(const ApiResponse& answer) {
-  const auto parsed = nlohmann::json::parse(answer.body, nullptr, false);
-  return parsed.is_object() && parsed.contains("error") && parsed["error"].is_object() ? parsed["error"].value("code", "") : "";
-}
-
-// One line of the log for a request the server refused: what it asked (or why it could not be
-// read), from where, and the answer.
-void logRefusal(const std::string& what, const std::string& peer, const ApiResponse& answer) {
-  std::cerr << "fieldcheck-server: refused " << what << " from " << forLog(peer) << ": " << answer.status << " "
-            << errorCode(answer) << std::endl;
-}
-
-// The answer to one request read whole, logged when it is a refusal. Never throws: whatever
-// fails becomes a 500 and a log line.
-ApiResponse answer(ApiRequest api, const std::filesystem::path& data_dir, ConsoleContext& console) {
-  const auto peer = api.peer;
-  const auto what = forLog(api.method, 16) + " " + forLog(api.target);
-  try {
-    auto response = [&] {
-      auto* storage = threadStorage(data_dir);
-      if (!storage) return storageUnavailable();
-      // Everything but the laptops' API (/v1/…) is the console's.
-      if (isConsoleTarget(api.target)) return handleConsole(api, *storage, console, wallClockMs());
-      return handleEncoded(std::move(api), *storage, console.logins);
-    }();
-    if (response.status >= 400) logRefusal(what, peer, response);
-    return response;
-  } catch (const std::exception& e) {
-    std::cerr << "fieldcheck-server: request from " << forLog(peer) << " failed: " << forLog(e.what()) << std::endl;
-    return plainError(500, "internal", "Máy chủ không xử lý được yêu cầu này.", "The server could not handle this request.");
-  }
-}
-
 // The threads that work out the console's requests: apart from the serving threads, and at a
 // lower scheduling priority (a nice value of tuning::kConsoleThreadNice), so that when the cores
 // are busy a laptop's sync goes first and a report over the province waits. Runs until destroyed
@@ -290,19 +238,6 @@ net::awaitable<ApiResponse> answered(ApiRequest api, const std::filesystem::path
   co_return co_await net::co_spawn(
       console_pool.get_executor(),
       [&]() -> net::awaitable<ApiResponse> { co_return answer(std::move(api), data_dir, console); }, net::use_awaitable);
-}
-
-// admitBody on this thread's storage; a failure to reach it is a 503.
-std::variant<std::size_t, ApiResponse> admission(const ApiRequest& head, std::optional<std::uint64_t> content_length,
-                                                 const std::filesystem::path& data_dir) {
-  try {
-    if (auto* storage = threadStorage(data_dir))
-      return isConsoleTarget(head.target) ? admitConsoleBody(head, content_length, *storage, wallClockMs())
-                                          : admitBody(head, content_length, *storage);
-  } catch (const std::exception& e) {
-    std::cerr << "fieldcheck-server: request from " << forLog(head.peer) << " failed: " << forLog(e.what()) << std::endl;
-  }
-  return storageUnavailable();
 }
 
 // Writes `answer`, a refusal of the request `what` (its method and target, or why it could not be
@@ -451,8 +386,9 @@ net::awaitable<void> listen(tcp::acceptor& acceptor, std::filesystem::path data_
 
 }  // namespace
 
-int serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
-  auto check = openSqliteStorage(options.data_dir, false);
+int serve(const ServerConfig& config, std::ostream& out, std::ostream& err) {
+  setLogFormat(config.log_format);
+  auto check = openSqliteStorage(config.data_dir, false);
   if (!check) {
     err << "Lỗi: " << check.problem().message.vi << "\nError: " << check.problem().message.en << "\n";
     return 1;
@@ -464,19 +400,20 @@ int serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
   tcp::acceptor acceptor(acceptor_strand);
   Sessions sessions;
   beast::error_code ec;
-  const auto address = net::ip::make_address(options.host, ec);
+  const auto& listen_at = config.listen.front();
+  const auto address = net::ip::make_address(listen_at.host, ec);
   if (ec) {
-    err << "Lỗi: địa chỉ “" << options.host << "” không hợp lệ.\nError: “" << options.host << "” is not an IP address.\n";
+    err << "Lỗi: địa chỉ “" << listen_at.host << "” không hợp lệ.\nError: “" << listen_at.host << "” is not an IP address.\n";
     return 1;
   }
-  const tcp::endpoint endpoint{address, options.port};
+  const tcp::endpoint endpoint{address, listen_at.port};
   acceptor.open(endpoint.protocol(), ec);
   if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
   if (ec) {
-    err << "Lỗi: không mở được cổng " << options.host << ":" << options.port << " (" << ec.message()
-        << ").\nError: cannot listen on " << options.host << ":" << options.port << " (" << ec.message() << ").\n";
+    err << "Lỗi: không mở được cổng " << listen_at.host << ":" << listen_at.port << " (" << ec.message()
+        << ").\nError: cannot listen on " << listen_at.host << ":" << listen_at.port << " (" << ec.message() << ").\n";
     return 1;
   }
   const auto bound = acceptor.local_endpoint();
@@ -500,7 +437,7 @@ int serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
   // The console's requests are worked out on threads of their own (answered), so that reports
   // and tables read by people never hold the threads that take the laptops' syncs.
   ConsoleThreads console_pool;
-  net::co_spawn(acceptor_strand, listen(acceptor, options.data_dir, sessions, console, console_pool, bodies, ioc),
+  net::co_spawn(acceptor_strand, listen(acceptor, config.data_dir, sessions, console, console_pool, bodies, ioc),
                 net::detached);
 
   std::vector<std::thread> threads;

@@ -25,6 +25,7 @@
 #include "fieldcheck/review.h"
 #include "fieldcheck/sqlite_database.h"
 #include "provincial_storage.h"
+#include "server_config.h"
 #include "tuning.h"
 
 namespace fieldcheck::server {
@@ -355,17 +356,12 @@ int exportCommand(ProvincialStorage& db, const Io& io, ExportCommandOptions o) {
 }
 
 int serveCommand(const Io& io, const std::string& data_dir, const std::string& listen) {
-  const auto colon = listen.rfind(':');
-  unsigned long port = 0;
-  try {
-    port = colon == std::string::npos ? 70000 : std::stoul(listen.substr(colon + 1));
-  } catch (const std::exception&) {
-    port = 70000;
-  }
-  if (colon == std::string::npos || port > 65535)
-    return fail(io.err, problem("--listen phải có dạng HOST:CỔNG, ví dụ 127.0.0.1:8470.",
-                                "--listen must look like HOST:PORT, for example 127.0.0.1:8470."));
-  return serve({data_dir, listen.substr(0, colon), static_cast<unsigned short>(port)}, io.out, io.err);
+  auto address = parseListenAddress(listen);
+  if (!address) return fail(io.err, address.problem());
+  ServerConfig config;
+  config.data_dir = data_dir;
+  config.listen = {address.value()};
+  return serve(config, io.out, io.err);
 }
 
 }  // namespace

@@ -1,0 +1,73 @@
+// The server's log lines (server_log.h).
+#include "server_log.h"
+
+#include <atomic>
+#include <cstdio>
+#include <chrono>
+#include <iostream>
+#include <mutex>
+
+#include <nlohmann/json.hpp>
+
+#include <ctime>
+
+namespace fieldcheck::server {
+namespace {
+
+std::atomic<LogFormat> g_format{LogFormat::kText};
+std::mutex g_write;
+
+// Now in UTC, to the millisecond: "2026-11-30T18:30:05.123Z".
+std::string utcNow() {
+  const auto now = std::chrono::system_clock::now();
+  const auto seconds = std::chrono::system_clock::to_time_t(now);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  const auto n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
+  char with_ms[40];
+  std::snprintf(with_ms, sizeof with_ms, "%.*s.%03dZ", static_cast<int>(n), text, static_cast<int>(ms));
+  return with_ms;
+}
+
+const char* levelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kInfo: return "info";
+    case LogLevel::kWarning: return "warning";
+    case LogLevel::kError: return "error";
+  }
+  return "info";
+}
+
+}  // namespace
+
+void setLogFormat(LogFormat format) { g_format = format; }
+
+void logEvent(const LogEvent& e) {
+  std::string line;
+  if (g_format == LogFormat::kJson) {
+    nlohmann::json o{{"time", utcNow()}, {"level", levelName(e.level)}, {"message", e.message}};
+    const auto put = [&o](const char* key, const std::string& value) {
+      if (!value.empty()) o[key] = value;
+    };
+    put("request_id", e.request_id);
+    put("peer", e.peer);
+    put("user", e.user);
+    put("device", e.device);
+    put("method", e.method);
+    put("endpoint", e.endpoint);
+    if (e.status != 0) o["status"] = e.status;
+    if (e.duration_ms >= 0) o["duration_ms"] = e.duration_ms;
+    // Bytes that are not UTF-8 (from a request's path, say) are replaced, never a failure to log.
+    line = o.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  } else {
+    line = "fieldcheck-server: " + e.message;
+  }
+  std::lock_guard lock(g_write);
+  std::cerr << line << std::endl;
+}
+
+void logMessage(LogLevel level, std::string_view message) { logEvent({level, std::string(message)}); }
+
+}  // namespace fieldcheck::server
