@@ -35,17 +35,23 @@ unsigned short freePort() {
   return probe.local_endpoint().port();
 }
 
-ServerProcess::ServerProcess(const std::filesystem::path& data_dir, unsigned short port) {
+ServerProcess::ServerProcess(const std::filesystem::path& data_dir, unsigned short port, const std::vector<std::string>& serve_args,
+                             const std::vector<std::string>& global_args)
+    : log_(data_dir.parent_path() / (data_dir.filename().string() + "-server.log")) {
   // The server's output goes to a file beside its data, read here for the port line.
-  const auto log = data_dir.parent_path() / (data_dir.filename().string() + "-server.log");
+  const auto& log = log_;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  std::string bin = serverBinary(), data_flag = "--data", data = data_dir.string(), serve = "serve",
-              listen_flag = "--listen", listen = "127.0.0.1:" + std::to_string(port);
-  char* argv[] = {bin.data(), data_flag.data(), data.data(), serve.data(), listen_flag.data(), listen.data(), nullptr};
-  const int rc = posix_spawn(&pid_, bin.c_str(), &actions, nullptr, argv, environ);
+  std::vector<std::string> args{serverBinary(), "--data", data_dir.string()};
+  args.insert(args.end(), global_args.begin(), global_args.end());
+  for (const auto& arg : std::vector<std::string>{"serve", "--listen", "127.0.0.1:" + std::to_string(port)}) args.push_back(arg);
+  args.insert(args.end(), serve_args.begin(), serve_args.end());
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  const int rc = posix_spawn(&pid_, args[0].c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("cannot start the server: " + std::string(std::strerror(rc)));
   std::string seen;
@@ -54,9 +60,12 @@ ServerProcess::ServerProcess(const std::filesystem::path& data_dir, unsigned sho
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     std::ifstream in(log);
     seen.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    const auto at = seen.find("http://127.0.0.1:");
+    // "… http://127.0.0.1:PORT", or https:// when serving TLS.
+    const std::string kAt = "://127.0.0.1:";
+    const auto at = seen.find(kAt);
     const auto eol = at == std::string::npos ? std::string::npos : seen.find('\n', at);
-    if (eol != std::string::npos) port_ = static_cast<unsigned short>(std::stoi(seen.substr(at + 17, eol - at - 17)));
+    if (eol != std::string::npos)
+      port_ = static_cast<unsigned short>(std::stoi(seen.substr(at + kAt.size(), eol - at - kAt.size())));
     if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
       pid_ = -1;
       break;

@@ -15,17 +15,23 @@ namespace fieldcheck::test {
 /// waits for its port. The destructor kills it if the test has not stopped it.
 class ServerProcess {
  public:
-  explicit ServerProcess(const std::filesystem::path& data_dir, unsigned short port = 0);
+  /// `serve_args` come after `serve --listen …` (a later `--listen` adds an address),
+  /// `global_args` before `serve` (`--config FILE`, say).
+  explicit ServerProcess(const std::filesystem::path& data_dir, unsigned short port = 0,
+                         const std::vector<std::string>& serve_args = {}, const std::vector<std::string>& global_args = {});
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
 
   unsigned short port() const { return port_; }
   pid_t pid() const { return pid_; }
+  /// The file that holds what the server printed (standard output and error).
+  const std::filesystem::path& logFile() const { return log_; }
   /// Sends `signal` and waits (at most 20 s) for the exit; returns the exit code, or -signal.
   int stop(int signal);
 
  private:
+  std::filesystem::path log_;
   pid_t pid_ = -1;
   unsigned short port_ = 0;
 };

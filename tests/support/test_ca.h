@@ -1,0 +1,2 @@
+// Test certificates made with the openssl command (issue 17, TLS-S engineer).
+#pragma once
