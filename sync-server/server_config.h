@@ -23,6 +23,7 @@ struct ListenAddress {
   std::string host;
   unsigned short port = 8470;  // 0 picks a free port
   std::string text() const;
+  bool operator==(const ListenAddress&) const = default;
 };
 
 struct ServerConfig {
@@ -64,14 +65,30 @@ struct ServerConfig {
   /// [metrics] token: /metrics answers loopback peers, and others that send
   /// "Authorization: Bearer TOKEN"; empty: loopback only.
   std::string metrics_token;
+
+  bool operator==(const ServerConfig&) const = default;
 };
 
+/// The shortest [metrics] token accepted, in characters.
+inline constexpr std::size_t kMinMetricsTokenChars = 32;
+
+/// How `fieldcheck-server` exits when its configuration is refused (sysexits' EX_CONFIG): a
+/// service manager can tell it from a crash and not restart it in a loop.
+inline constexpr int kConfigRefusedExit = 78;
+
 /// The configuration in `file`, over the defaults. An unknown key, a value of the wrong type or
-/// out of its range is refused with the file's line and the reason, in both languages.
+/// out of its range is refused with the file's line and the reason, in both languages
+/// ("server.toml dòng 7: …" / "server.toml line 7: …"), as is a file that is not TOML, a list of
+/// addresses parseListenAddress refuses, a trusted proxy that is not an IP address, a metrics
+/// token shorter than kMinMetricsTokenChars and a certificate without its key. Relative paths
+/// are relative to the file's folder. Never throws.
 Result<ServerConfig> loadServerConfig(const std::filesystem::path& file);
 
 /// Reads "HOST:PORT" ("[V6]:PORT" too); refuses anything else with a message.
 Result<ListenAddress> parseListenAddress(const std::string& text);
+
+/// Whether `text` is an IPv4 or IPv6 address ("10.0.0.5", "::1"), as [tls] trusted_proxies holds.
+bool isIpAddress(const std::string& text);
 
 /// Whether `host` (an IP address as text) is a loopback address (127.0.0.0/8, ::1).
 bool isLoopbackHost(const std::string& host);
