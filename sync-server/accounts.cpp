@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <ctime>
 #include <stdexcept>
 
 #include <sodium.h>
@@ -33,6 +34,18 @@ NewToken newToken() {
 }
 
 std::string tokenHash(std::string_view token) { return sha256Hex(token); }
+
+bool deviceTokenExpired(const std::string& last_used_at, std::chrono::hours unused, std::int64_t now_ms) {
+  if (unused.count() <= 0) return false;
+  if (last_used_at.size() != 20 || last_used_at[10] != 'T' || last_used_at.back() != 'Z') return true;
+  // Both in the same form, to the second: the texts compare as the times they name.
+  const std::time_t cutoff = (now_ms - std::chrono::duration_cast<std::chrono::milliseconds>(unused).count()) / 1000;
+  std::tm utc{};
+  gmtime_r(&cutoff, &utc);
+  std::array<char, 32> text{};
+  std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return last_used_at < std::string(text.data());
+}
 
 bool isValidUserName(std::string_view name) {
   if (name.empty() || name.size() > tuning::kMaxUserNameBytes) return false;

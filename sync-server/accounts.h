@@ -1,6 +1,7 @@
 // Accounts: users with a role and a district, enrolled devices, and their tokens.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -32,6 +33,9 @@ struct Identity {
   /// The device's laptop numbers (record_number.h), each with its scope (a district's code, or
   /// "" province-wide) and as a record number carries it ("2", "T3").
   std::vector<std::pair<std::string, std::string>> laptop_numbers = {};
+  /// When the device last used its token (its last sync or login), or was enrolled if it never
+  /// did, in UTC: "2019-05-03T02:00:00Z". See deviceTokenExpired.
+  std::string last_used_at = {};
 };
 
 /// A laptop number as a record number carries it: "2" in a district, "T2" province-wide.
@@ -56,6 +60,12 @@ NewToken newToken();
 
 /// The stored hash of a presented token. Tokens are 256-bit random, so a fast hash suffices.
 std::string tokenHash(std::string_view token);
+
+/// Whether a device token last used at `last_used_at` (UTC, "2019-05-03T02:00:00Z", as the
+/// database writes it) has gone unused for longer than `unused` at `now_ms` (ms since the epoch),
+/// and is to be refused ([tokens] device_token_unused_days). Zero `unused`: never. A time that is
+/// not in that form counts as expired: a token nobody can date is not trusted.
+bool deviceTokenExpired(const std::string& last_used_at, std::chrono::hours unused, std::int64_t now_ms);
 
 /// True for user names of 1 to 64 bytes of letters, digits, '.', '_' and '-'.
 bool isValidUserName(std::string_view name);

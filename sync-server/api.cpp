@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <atomic>
+#include <chrono>
 #include <cstring>
 #include <system_error>
 #include <variant>
@@ -109,11 +111,40 @@ std::optional<ApiResponse> checkProtocol(const ApiRequest& r) {
   return std::nullopt;
 }
 
-std::optional<Identity> authenticate(const ApiRequest& r, ProvincialStorage& storage) {
+// [tokens] device_token_unused_days, in hours (setDeviceTokenUnused); 0: never.
+std::atomic<std::int64_t> device_token_unused_hours{24 * 90};
+
+std::chrono::hours deviceTokenUnused() { return std::chrono::hours(device_token_unused_hours.load(std::memory_order_relaxed)); }
+
+// Who holds the request's token when it is known and neither its device nor its user is revoked,
+// whether or not it went unused too long.
+std::optional<Identity> tokenHolder(const ApiRequest& r, ProvincialStorage& storage) {
   const auto auth = header(r, "authorization");
   constexpr std::string_view kBearer = "Bearer ";
   if (auth.size() <= kBearer.size() || auth.compare(0, kBearer.size(), kBearer) != 0) return std::nullopt;
   return storage.identityForToken(tokenHash(auth.substr(kBearer.size())));
+}
+
+// The caller, from a valid token: known, not revoked, and used within deviceTokenUnused().
+std::optional<Identity> authenticate(const ApiRequest& r, ProvincialStorage& storage) {
+  auto who = tokenHolder(r, storage);
+  if (who && deviceTokenExpired(who->last_used_at, deviceTokenUnused(), wallClockMs())) return std::nullopt;
+  return who;
+}
+
+// The 401 for a token its laptop left unused too long, audited; nullopt when the request carries
+// no such token. The laptop logs in again, and keeps everything it holds.
+std::optional<ApiResponse> expiredToken(const ApiRequest& r, ProvincialStorage& storage) {
+  const auto who = tokenHolder(r, storage);
+  const auto unused = deviceTokenUnused();
+  if (!who || !deviceTokenExpired(who->last_used_at, unused, wallClockMs())) return std::nullopt;
+  storage.audit(who->user, who->device, "token.expired", forLog(r.peer) + " last used " + who->last_used_at);
+  const auto days = std::to_string(unused.count() / 24);
+  return error(401, "token_expired",
+               "Phiên đăng nhập của máy này đã hết hạn vì không dùng quá " + days +
+                   " ngày; hãy đăng nhập lại (fieldcheck login). Dữ liệu trên máy không mất.",
+               "This laptop's login expired after more than " + days +
+                   " days unused; log in again (fieldcheck login). Nothing on the laptop is lost.");
 }
 
 ApiResponse unauthorized() {
@@ -179,6 +210,8 @@ ApiResponse login(const ApiRequest& r, ProvincialStorage& storage, LoginBudget& 
   const auto token = newToken();
   const auto device = storage.enrolDevice(user.name, device_id, toNfc(device_name), token.hash);
   if (!device) return error(409, "device_refused", device.problem().message.vi, device.problem().message.en);
+  // A login uses the new token: its unused time (deviceTokenExpired) counts from now.
+  storage.deviceSeen(device.value(), wallClockMs());
   // The laptop's number in its user's district (or province-wide), that begins the numbers of
   // the records it makes from now on.
   const auto laptop_number = storage.laptopNumber(device.value(), user.district.value_or(""));
@@ -382,10 +415,17 @@ std::variant<std::size_t, ApiResponse> admitBody(const ApiRequest& head, std::op
                                                  ProvincialStorage& storage) {
   const auto limit = bodyLimitFor(head, storage);
   const bool logged_in = limit == tuning::kMaxRequestBodyBytes;
-  if (!logged_in && head.target != "/v1/login" && head.target != "/v1/health") return unauthorized();
+  if (!logged_in && head.target != "/v1/login" && head.target != "/v1/health") {
+    if (auto expired = expiredToken(head, storage)) return std::move(*expired);
+    return unauthorized();
+  }
   if (content_length && *content_length > limit)
     return error(413, "too_large", "Yêu cầu quá lớn.", "The request is too large.");
   return limit;
+}
+
+void setDeviceTokenUnused(std::chrono::hours unused) {
+  device_token_unused_hours.store(std::max<std::int64_t>(unused.count(), 0), std::memory_order_relaxed);
 }
 
 ApiResponse handleEncoded(ApiRequest request, ProvincialStorage& storage, LoginBudget& logins) {
@@ -421,6 +461,9 @@ ApiResponse handle(const ApiRequest& r, ProvincialStorage& storage, LoginBudget&
       if (r.method != "POST") return error(405, "method", "Chỉ dùng POST.", "Use POST.");
       return login(r, storage, logins);
     }
+    // Every other endpoint needs a token: one unused too long is told apart, so its laptop's
+    // user knows to log in again.
+    if (auto expired = expiredToken(r, storage)) return std::move(*expired);
     if (r.target == "/v1/sync") {
       if (r.method != "POST") return error(405, "method", "Chỉ dùng POST.", "Use POST.");
       auto who = authenticate(r, storage);

@@ -2,6 +2,7 @@
 // (http_server.cpp) and the tests call the same `handle`.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <initializer_list>
@@ -84,6 +85,12 @@ std::variant<std::size_t, ApiResponse> admitBody(const ApiRequest& head, std::op
 /// decompressed first (at most bodyLimitFor's; a damaged or oversized one gets a 4xx),
 /// and the answer is compressed when the caller accepts zstd and it is worth it.
 ApiResponse handleEncoded(ApiRequest request, ProvincialStorage& storage, LoginBudget& logins);
+
+/// How long a laptop's token may go unused (no sync, no login) before every request with it is
+/// refused with a 401 `token_expired` (audited as "token.expired"), so that its user logs in
+/// again: [tokens] device_token_unused_days; zero never. For the whole process: set once at start,
+/// before the first request (serve does); 90 days until then. Thread-safe.
+void setDeviceTokenUnused(std::chrono::hours unused);
 
 /// Answers one request against `storage`. Never throws for any request: malformed or hostile
 /// input gets a 4xx with a message in Vietnamese and English, and a storage failure a 503.

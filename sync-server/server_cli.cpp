@@ -13,6 +13,7 @@
 #endif
 
 #include "accounts.h"
+#include "api.h"
 #include "fieldcheck/cli_usage.h"
 #include "bundle_import.h"
 #include "exports.h"
@@ -21,6 +22,7 @@
 #include "http_server.h"
 #include "operator_actions.h"
 #include "fieldcheck/files.h"
+#include "fieldcheck/hybrid_clock.h"
 #include "fieldcheck/record_number.h"
 #include "fieldcheck/review.h"
 #include "fieldcheck/sqlite_database.h"
@@ -184,6 +186,37 @@ int deviceListCommand(ProvincialStorage& db, const Io& io, const std::string& us
   for (const auto& d : devices.value())
     io.out << d.id << "  " << d.user << "  " << d.name << "  " << peopleTime(db, d.enrolled_at)
            << (d.revoked ? "  ĐÃ THU HỒI / REVOKED" : "") << "\n";
+  io.out << devices.value().size() << " máy / devices\n";
+  return 0;
+}
+
+// `user devices NAME`: the laptops of one user, when each was enrolled and last seen, and whether
+// its login still works (revoked, or unused longer than [tokens] device_token_unused_days).
+int userDevicesCommand(ProvincialStorage& db, const Io& io, const std::string& user, bool json_out, std::chrono::hours unused) {
+  auto devices = listDevices(db, commandLineOperator(), user);
+  if (!devices) {
+    auto p = devices.problem();
+    p.details.push_back({"Xem các người dùng: `fieldcheck-server user list`", "See the users: `fieldcheck-server user list`"});
+    return fail(io.err, p);
+  }
+  const auto now_ms = wallClockMs();
+  // A laptop that never synced has used its token since its login.
+  const auto expired = [&](const DeviceRecord& d) {
+    return !d.revoked && deviceTokenExpired(d.last_seen_at.empty() ? d.enrolled_at : d.last_seen_at, unused, now_ms);
+  };
+  if (json_out) {
+    json list = json::array();
+    for (const auto& d : devices.value())
+      list.push_back({{"id", d.id}, {"name", d.name}, {"enrolled_at", d.enrolled_at},
+                      {"last_seen_at", d.last_seen_at.empty() ? json() : json(d.last_seen_at)}, {"revoked", d.revoked},
+                      {"expired", expired(d)}});
+    io.out << list.dump(2) << "\n";
+    return 0;
+  }
+  for (const auto& d : devices.value())
+    io.out << d.id << "  " << d.name << "  đăng nhập/enrolled " << peopleTime(db, d.enrolled_at) << "  lần cuối/last seen "
+           << (d.last_seen_at.empty() ? std::string("chưa đồng bộ/never") : peopleTime(db, d.last_seen_at))
+           << (d.revoked ? "  ĐÃ THU HỒI / REVOKED" : expired(d) ? "  HẾT HẠN, PHẢI ĐĂNG NHẬP LẠI / EXPIRED, LOG IN AGAIN" : "") << "\n";
   io.out << devices.value().size() << " máy / devices\n";
   return 0;
 }
@@ -355,13 +388,47 @@ int exportCommand(ProvincialStorage& db, const Io& io, ExportCommandOptions o) {
   return 0;
 }
 
-int serveCommand(const Io& io, const std::string& data_dir, const std::string& listen) {
-  auto address = parseListenAddress(listen);
-  if (!address) return fail(io.err, address.problem());
-  ServerConfig config;
-  config.data_dir = data_dir;
-  config.listen = {address.value()};
-  return serve(config, io.out, io.err);
+// serve's flags; each one given overrides the configuration file's key.
+struct ServeFlags {
+  std::vector<std::string> listen, trusted_proxies;
+  std::string tls_cert, tls_key, log_format;
+  bool plain_http_anywhere = false;
+  unsigned threads = 0;  // 0: not given
+};
+
+// `config` (the file's, or the defaults) with each of serve's flags given over it.
+Result<ServerConfig> withServeFlags(ServerConfig config, const ServeFlags& f) {
+  if (!f.listen.empty()) {
+    config.listen.clear();
+    for (const auto& text : f.listen) {
+      auto address = parseListenAddress(text);
+      if (!address) return address.problem();
+      config.listen.push_back(address.value());
+    }
+  }
+  if (!f.tls_cert.empty()) config.tls_cert = f.tls_cert;
+  if (!f.tls_key.empty()) config.tls_key = f.tls_key;
+  if (config.tls_cert.empty() != config.tls_key.empty())
+    return problem("HTTPS cần cả chứng chỉ và khóa (--tls-cert TỆP --tls-key TỆP, hoặc [tls] cert và key), hoặc không có cái nào.",
+                   "HTTPS needs both the certificate and the key (--tls-cert FILE --tls-key FILE, or [tls] cert and key), or neither.");
+  if (f.plain_http_anywhere) config.plain_http_anywhere = true;
+  if (!f.trusted_proxies.empty()) {
+    for (const auto& address : f.trusted_proxies)
+      if (!isIpAddress(address))
+        return problem("--trusted-proxy “" + address + "” không phải là một địa chỉ IP (ví dụ 10.0.0.5 hoặc ::1).",
+                       "--trusted-proxy “" + address + "” is not an IP address (for example 10.0.0.5 or ::1).");
+    config.trusted_proxies = f.trusted_proxies;
+  }
+  if (!f.log_format.empty()) config.log_format = f.log_format == "json" ? LogFormat::kJson : LogFormat::kText;
+  if (f.threads != 0) config.threads = f.threads;
+  return config;
+}
+
+int serveCommand(const Io& io, const ServerConfig& file_config, const ServeFlags& flags) {
+  auto config = withServeFlags(file_config, flags);
+  if (!config) return fail(io.err, config.problem());
+  setDeviceTokenUnused(config.value().device_token_unused);
+  return serve(config.value(), io.out, io.err);
 }
 
 }  // namespace
@@ -370,8 +437,13 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
   CLI::App app{"fieldcheck-server — máy chủ đồng bộ cấp tỉnh / the provincial sync server"};
   app.require_subcommand(1);
   app.fallthrough();
-  std::string data_dir;
-  app.add_option("--data", data_dir, "Thư mục dữ liệu của tỉnh / the provincial data folder")->required();
+  std::string data_dir, config_file;
+  app.add_option("--data", data_dir,
+                 "Thư mục dữ liệu của tỉnh; thay cho [server] data của tệp cấu hình / the provincial data folder; "
+                 "overrides [server] data of the configuration file");
+  app.add_option("--config", config_file,
+                 "Tệp cấu hình TOML, ví dụ /etc/fieldcheck/server.toml / the configuration file (TOML), for example "
+                 "/etc/fieldcheck/server.toml");
   bool json_out = false;
 
   auto* init = app.add_subcommand("init", "Tạo cơ sở dữ liệu tỉnh từ thư mục mẫu / create the provincial database from a seed folder");
@@ -395,6 +467,11 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
   auto* user_reset = user->add_subcommand(
       "reset", "Cấp mã dùng một lần làm mật khẩu, phải đổi khi dùng lần đầu / give a one-time code as password, changed at first use");
   user_reset->add_option("NAME", reset_user, "Tên đăng nhập / login name")->required();
+  std::string devices_user;
+  auto* user_devices = user->add_subcommand(
+      "devices", "Các máy của một người dùng: đăng nhập khi nào, lần cuối thấy / a user's laptops: enrolled, last seen");
+  user_devices->add_option("NAME", devices_user, "Tên đăng nhập / login name")->required();
+  user_devices->add_flag("--json", json_out, "In JSON / print JSON");
 
   auto* device = app.add_subcommand("device", "Máy của người dùng / users' laptops");
   device->require_subcommand(1);
@@ -467,9 +544,24 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
   export_cmd->add_option("--out", export_options.out_file, "Tệp kết quả (bắt buộc với xlsx) / output file (needed for xlsx)");
   export_cmd->add_option("--lang", export_options.lang, "vi | en: tiêu đề cột / column headers")->check(CLI::IsMember({"vi", "en"}));
 
-  auto* serve_cmd = app.add_subcommand("serve", "Phục vụ đồng bộ qua HTTP / serve sync over HTTP");
-  std::string listen = "127.0.0.1:8470";
-  serve_cmd->add_option("--listen", listen, "HOST:PORT (mặc định / default 127.0.0.1:8470; PORT 0 picks a free one)");
+  auto* serve_cmd = app.add_subcommand(
+      "serve", "Phục vụ đồng bộ và bảng điều khiển qua HTTP(S); mỗi tùy chọn thay khóa của tệp cấu hình / serve sync and the "
+               "console over HTTP(S); each option overrides the configuration file's key");
+  ServeFlags serve_flags;
+  serve_cmd->add_option("--listen", serve_flags.listen,
+                        "HOST:CỔNG, nhắc lại được / HOST:PORT, repeatable ([server] listen; default 127.0.0.1:8470; PORT 0 "
+                        "picks a free one)");
+  serve_cmd->add_option("--tls-cert", serve_flags.tls_cert, "Chứng chỉ PEM / the certificate, PEM ([tls] cert)");
+  serve_cmd->add_option("--tls-key", serve_flags.tls_key, "Khóa riêng PEM / the private key, PEM ([tls] key)");
+  serve_cmd->add_flag("--plain-http-anywhere", serve_flags.plain_http_anywhere,
+                      "HTTP thường trên mọi địa chỉ, sau một proxy TLS / plain HTTP on every address, behind a TLS proxy "
+                      "([tls] plain_http = \"anywhere\")");
+  serve_cmd->add_option("--trusted-proxy", serve_flags.trusted_proxies,
+                        "Địa chỉ IP của proxy TLS được tin, nhắc lại được / a trusted TLS proxy's IP address, repeatable "
+                        "([tls] trusted_proxies)");
+  serve_cmd->add_option("--log-format", serve_flags.log_format, "text | json ([log] format)")
+      ->check(CLI::IsMember({"text", "json"}));
+  serve_cmd->add_option("--threads", serve_flags.threads, "1..64 ([server] threads)")->check(CLI::Range(1u, 64u));
 
   try {
     app.parse(argc, argv);
@@ -477,7 +569,25 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
     return reportUsageError(app, e, out, err);
   }
   const Io io{in, out, err};
-  if (serve_cmd->parsed()) return serveCommand(io, data_dir, listen);
+  // The configuration file first, then the command line over it; every command reads the data
+  // folder from it.
+  ServerConfig config;
+  if (!config_file.empty()) {
+    auto loaded = loadServerConfig(config_file);
+    if (!loaded) {
+      fail(err, loaded.problem());
+      return kConfigRefusedExit;
+    }
+    config = std::move(loaded.value());
+  }
+  if (!data_dir.empty()) config.data_dir = data_dir;
+  if (config.data_dir.empty()) {
+    fail(err, problem("Cần thư mục dữ liệu của tỉnh: --data THƯ_MỤC, hoặc --config TỆP có [server] data.",
+                      "The provincial data folder is needed: --data FOLDER, or --config FILE with [server] data."));
+    return 2;
+  }
+  data_dir = config.data_dir.string();
+  if (serve_cmd->parsed()) return serveCommand(io, config, serve_flags);
 
   // Every other command works on the provincial database. A broken promise of the machine (a
   // failing disk, a damaged file) is told here, once, for all of them.
@@ -491,6 +601,7 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
     if (user_list->parsed()) return userListCommand(db, io, json_out);
     if (user_revoke->parsed()) return userRevokeCommand(db, io, revoked_user);
     if (user_reset->parsed()) return userResetCommand(db, io, reset_user);
+    if (user_devices->parsed()) return userDevicesCommand(db, io, devices_user, json_out, config.device_token_unused);
     if (device_list->parsed()) return deviceListCommand(db, io, device_user, json_out);
     if (device_revoke->parsed()) return deviceRevokeCommand(db, io, device_ref);
     if (bundle_import->parsed()) return bundleImportCommand(db, io, bundle_file, receipt_file);

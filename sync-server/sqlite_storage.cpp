@@ -567,7 +567,8 @@ class SqliteStorage final : public ProvincialStorage {
   std::optional<Identity> identityForToken(const std::string& token_hash) override {
     SQLite::Statement st(db_,
                          "SELECT u.name, u.role, u.district, d.id, "
-                         "(SELECT group_concat(n.scope || ' ' || n.number, ',') FROM laptop_numbers n WHERE n.device = d.id) "
+                         "(SELECT group_concat(n.scope || ' ' || n.number, ',') FROM laptop_numbers n WHERE n.device = d.id), "
+                         "coalesce(d.last_seen_at, d.enrolled_at) "
                          "FROM devices d JOIN users u ON u.name = d.user_name "
                          "WHERE d.token_hash = ? AND d.revoked = 0 AND u.revoked = 0");
     st.bind(1, token_hash);
@@ -584,6 +585,7 @@ class SqliteStorage final : public ProvincialStorage {
       if (space != std::string::npos)
         id.laptop_numbers.emplace_back(item.substr(0, space), laptopTag(item.substr(0, space), std::stoll(item.substr(space + 1))));
     }
+    id.last_used_at = st.getColumn(5).getString();
     return id;
 
   }
