@@ -74,3 +74,4 @@ if [ "${FIELDCHECK_FUZZ:-1}" != 0 ]; then
     exit 1
   fi
 fi
+bash packaging/test-packages.sh
