@@ -31,7 +31,6 @@ fi
 
 started=$SECONDS
 build_dir="${FIELDCHECK_BUILD_DIR:-build}"
-build_dir="$(cd "$build_dir" && pwd)"
 seed_name=cao-bang-2019
 unit_path=/lib/systemd/system/fieldcheck-server.service
 checks=0
@@ -52,6 +51,8 @@ expect() {
   ok "$what"
 }
 
+[ -d "$build_dir" ] || fail "$build_dir không có; hãy build trước (bash packaging/build.sh) / $build_dir is missing; build first (bash packaging/build.sh)"
+build_dir="$(cd "$build_dir" && pwd)"
 for p in "$build_dir/sync-server/fieldcheck-server" "$build_dir/client/fieldcheck" "$build_dir/CPackConfig.cmake"; do
   [ -e "$p" ] || fail "$p không có; hãy build trước (bash packaging/build.sh) / $p is missing; build first (bash packaging/build.sh)"
 done
@@ -309,7 +310,7 @@ done
 grep -qx -- '--system daemon-reload' "$FIELDCHECK_SYSTEMCTL_LOG" || { cat "$FIELDCHECK_SYSTEMCTL_LOG" >&2; fail "postinst reloads systemd on upgrade"; }
 grep -qx -- '--quiet --system restart fieldcheck-server.service' "$FIELDCHECK_SYSTEMCTL_LOG" ||
   { cat "$FIELDCHECK_SYSTEMCTL_LOG" >&2; fail "postinst restarts the service on upgrade"; }
-! grep -q ' stop ' "$FIELDCHECK_SYSTEMCTL_LOG" || fail "an upgrade does not stop the service before the new program is in place"
+! grep -qw stop "$FIELDCHECK_SYSTEMCTL_LOG" || fail "an upgrade does not stop the service before the new program is in place"
 ok "upgrade $version -> $version2: postinst ran daemon-reload and restarted fieldcheck-server.service (systemctl asked: $(tr '\n' ';' < "$FIELDCHECK_SYSTEMCTL_LOG"))"
 [ "$(sha256sum < /etc/fieldcheck/server.toml)" = "$config_sum" ] || fail "the edited server.toml is kept over the upgrade"
 expect_mode /etc/fieldcheck/server.toml "root:fieldcheck 640"
