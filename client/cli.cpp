@@ -89,15 +89,24 @@ int initCommand(const Home& home, const Io& io, const InitOptions& o) {
 
 struct LoginOptions {
   std::string server, user, device_name = platform::hostName();
+  std::string ca_file;  // a province's own CA (PEM), for an https server
 };
 
 int loginCommand(const Home& home, const Io& io, const LoginOptions& o) {
   if (platform::isTerminal(stdin)) io.err << "Mật khẩu / Password: " << std::flush;
   const auto password = platform::readSecretLine();
-  auto r = login(home, o.server, o.user, password, o.device_name);
+  auto r = login(home, o.server, o.user, password, o.device_name, o.ca_file);
   if (!r) return fail(io, r.problem());
-  if (io.json) return printJson(io, loginJson(r.value()));
+  const auto& key = r.value().server_key_sha256;
+  if (io.json) {
+    auto j = loginJson(r.value());
+    if (!key.empty()) j["server_key_sha256"] = key;
+    return printJson(io, j);
+  }
   printLogin(io.out, r.value());
+  // What a provincial IT officer can compare with the server's certificate.
+  if (!key.empty())
+    io.out << "Đã xác minh chứng chỉ máy chủ; khóa (SHA-256) / Server certificate verified; key (SHA-256): " << key << "\n";
   return 0;
 }
 
@@ -480,7 +489,12 @@ int runCli(int argc, const char* const* argv, std::istream& in, std::ostream& ou
   auto* login_cmd = app.add_subcommand(
       "login", "Đăng nhập máy chủ tỉnh; mật khẩu đọc từ đầu vào / enrol this laptop with the server (password on standard input)");
   LoginOptions login_options;
-  login_cmd->add_option("--server", login_options.server, "Địa chỉ máy chủ / server address, e.g. http://127.0.0.1:8470")->required();
+  login_cmd->add_option("--server", login_options.server,
+                        "Địa chỉ máy chủ / server address, e.g. https://fieldcheck.caobang.gov.vn or http://127.0.0.1:8470")
+      ->required();
+  login_cmd->add_option("--ca", login_options.ca_file,
+                        "Chứng chỉ CA riêng của tỉnh (PEM), thay cho các CA của hệ thống; máy này giữ một bản / the province's "
+                        "own CA certificate (PEM), instead of the system's CAs; this laptop keeps a copy");
   login_cmd->add_option("--user", login_options.user, "Tên đăng nhập / login name")->required();
   login_cmd->add_option("--device-name", login_options.device_name, "Tên máy này / this laptop's name");
   auto* sync_cmd = app.add_subcommand("sync", "Gửi thay đổi và nhận cập nhật / push the outbox, then pull updates");

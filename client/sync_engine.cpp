@@ -141,9 +141,20 @@ std::optional<Problem> uploadAttachments(LocalStore& store, const std::filesyste
 }  // namespace
 
 Result<LoginResult> login(const Home& home, const std::string& server_url, const std::string& user,
-                          const std::string& password, const std::string& device_name) {
+                          const std::string& password, const std::string& device_name,
+                          const std::filesystem::path& ca_file) {
   auto address = parseServerUrl(server_url);
   if (!address) return address.problem();
+  ServerTrust trust;
+  if (!ca_file.empty()) {
+    if (!address.value().https)
+      return problem("--ca chỉ dùng với máy chủ https://; " + address.value().url() + " không mã hóa nên không có chứng chỉ để xác minh.",
+                     "--ca goes with an https:// server only; " + address.value().url() + " is not encrypted, so there is "
+                     "no certificate to verify.");
+    auto ca = readCaCertificates(ca_file);
+    if (!ca) return ca.problem();
+    trust.ca_pem = std::move(ca.value());
+  }
   try {
     makePrivateDir(home.dir);
     makePrivateDir(home.attachments());
@@ -164,7 +175,13 @@ Result<LoginResult> login(const Home& home, const std::string& server_url, const
                      "This laptop holds " + std::to_string(count) + " unsent changes of " + other + ". Let " + other +
                          " log in and sync before someone else uses it (or use another folder with --home).");
   }
-  HttpConnection connection(address.value());
+  // Logging in again to the same server keeps to the province's CA given at an earlier login (the
+  // USB stick it came on may be gone); its key is verified anew and remembered.
+  if (trust.ca_pem.empty() && address.value().https && store.value().setting("server_url") == address.value().url())
+    trust.ca_pem = store.value().setting("server_ca_pem").value_or("");
+  HttpConnection connection(address.value(), trust);
+  // A server refused at the TLS checks is told at once, before the password goes anywhere.
+  if (auto not_open = connection.open(tuning::kSyncRequestTimeout); not_open && connection.refused()) return *not_open;
   const json body{{"user", user}, {"password", password}, {"device_name", device_name}, {"device_id", store.value().device()}};
   auto reply = requestWithRetries(connection, "/v1/login", body.dump(), kProtocolHeaders);
   if (!reply) return reply.problem();
@@ -178,6 +195,10 @@ Result<LoginResult> login(const Home& home, const std::string& server_url, const
     // Renamed before the token is kept: a laptop stopped in between renames them at its next login.
     if (logged_in_before) s.setSetting("user", result.user);
     else s.adoptPending(result.user);
+    // What this laptop verified (https): later connections refuse a server with another key.
+    result.server_key_sha256 = connection.serverKeySha256();
+    s.setSetting("server_key_sha256", result.server_key_sha256);
+    s.setSetting("server_ca_pem", trust.ca_pem);
     s.setSetting("server_url", result.server);
     s.setSetting("token", j.at("token").get<std::string>());
     s.setSetting("role", result.role);
@@ -199,20 +220,32 @@ Result<LoginResult> login(const Home& home, const std::string& server_url, const
   return result;
 }
 
-// The server this laptop logged in to, over HTTP.
+// A connection's TLS refusal of its server (a certificate or key that fails a check), found by
+// opening it before anything is sent: told at once, as retrying cannot make a certificate valid.
+std::optional<Problem> refusedServer(HttpConnection& connection) {
+  auto not_open = connection.open(tuning::kSyncRequestTimeout);
+  if (not_open && connection.refused()) return not_open;
+  return std::nullopt;
+}
+
+// The server this laptop logged in to, over HTTP or HTTPS.
 class HttpSyncLink final : public SyncLink {
  public:
-  HttpSyncLink(const ServerAddress& address, const std::string& token) : connection_(address), headers_(kProtocolHeaders) {
+  HttpSyncLink(const ServerAddress& address, const ServerTrust& trust, const std::string& token)
+      : connection_(address, trust), headers_(kProtocolHeaders) {
     headers_["Authorization"] = "Bearer " + token;
     headers_["Content-Type"] = protocol::kBinaryMediaType;  // and the server answers in kind
   }
   Result<protocol::SyncResponse> exchange(const protocol::SyncRequest& request) override {
+    if (auto refused = refusedServer(connection_)) return *refused;
     return client::exchange(connection_, request, headers_);
   }
   Result<UploadReply> uploadState(const AttachmentRef& ref) override {
+    if (auto refused = refusedServer(connection_)) return *refused;
     return uploadReply(requestWithRetries(connection_, "/v1/uploads/" + ref.sha256, "", headers_, "GET"));
   }
   Result<UploadReply> uploadChunk(const AttachmentRef& ref, std::uint64_t offset, std::string_view chunk) override {
+    if (auto refused = refusedServer(connection_)) return *refused;
     auto headers = headers_;
     headers["Content-Type"] = ref.media_type;
     headers["Fieldcheck-Offset"] = std::to_string(offset);
@@ -229,8 +262,15 @@ class HttpSyncLink final : public SyncLink {
   std::map<std::string, std::string> headers_;
 };
 
+// The server this laptop logged in to: where, what this laptop verified of it there, and its token.
+struct LoggedInServer {
+  ServerAddress address;
+  ServerTrust trust;
+  std::string token;
+};
+
 // The server this laptop logged in to, or why there is none.
-Result<std::pair<ServerAddress, std::string>> loggedInServer(const LocalStore& store) {
+Result<LoggedInServer> loggedInServer(const LocalStore& store) {
   const auto url = store.setting("server_url");
   const auto token = store.setting("token");
   if (!url || !token)
@@ -238,14 +278,22 @@ Result<std::pair<ServerAddress, std::string>> loggedInServer(const LocalStore& s
                    "This laptop is not logged in to a server: run `fieldcheck login --server URL --user NAME` first.");
   auto address = parseServerUrl(*url);
   if (!address) return address.problem();
-  return std::pair{address.value(), *token};
+  LoggedInServer server{address.value(), {store.setting("server_ca_pem").value_or(""), store.setting("server_key_sha256").value_or("")},
+                        *token};
+  // Without the key verified at login, any certificate its CA vouches for would do: log in again.
+  if (server.address.https && !isSha256Hex(server.trust.key_sha256))
+    return problem("Máy này không còn giữ khóa của máy chủ " + *url + " đã xác minh khi đăng nhập; hãy đăng nhập lại "
+                   "(`fieldcheck login --server " + *url + " --user TÊN`).",
+                   "This laptop no longer holds the key of the server " + *url + " it verified at login; log in again "
+                   "(`fieldcheck login --server " + *url + " --user NAME`).");
+  return server;
 }
 
 Result<SyncCounts> synchronize(LocalStore& store, const std::filesystem::path& attachments_dir,
                                const std::function<void(const SyncCounts&)>& progress) {
   auto server = loggedInServer(store);
   if (!server) return server.problem();
-  HttpSyncLink link(server.value().first, server.value().second);
+  HttpSyncLink link(server.value().address, server.value().trust, server.value().token);
   return synchronizeOver(store, attachments_dir, link, {}, progress);
 }
 
@@ -268,9 +316,10 @@ Result<AttachmentRef> fetchAttachment(LocalStore& store, const std::filesystem::
   }
   auto server = loggedInServer(store);
   if (!server) return server.problem();
-  HttpConnection connection(server.value().first);
+  HttpConnection connection(server.value().address, server.value().trust);
+  if (auto refused = refusedServer(connection)) return *refused;
   auto headers = kProtocolHeaders;
-  headers["Authorization"] = "Bearer " + server.value().second;
+  headers["Authorization"] = "Bearer " + server.value().token;
   auto reply = requestWithRetries(connection, "/v1/attachments/" + sha256, "", headers, "GET");
   if (!reply) return reply.problem();
   if (reply.value().status != 200) return serverProblem(reply.value());

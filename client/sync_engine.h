@@ -21,6 +21,7 @@ struct LoginResult {
   std::string laptop_number = {};  // "2" (in its district) or "T3" (province-wide): begins its records' numbers
   std::string number_prefix = {};   // "BLC-2": how its records' numbers begin ("" province-wide)
   std::size_t removed_outside = 0;   // documents of other districts removed from this home
+  std::string server_key_sha256 = {};  // https: the server's key verified and remembered ("" over http)
 
 };
 
@@ -28,8 +29,14 @@ struct LoginResult {
 /// Enrols this laptop (its store's device id) with the server and keeps the token in the home's
 /// database, readable by its owner only. Creates the home when it does not exist: a fresh home
 /// needs no seed, its first sync pulls what its district needs.
+/// Over https the server's certificate is verified (host name, chain to the system's CAs, or
+/// only to the CA in `ca_file` when given, or to the CA given at an earlier login to the same
+/// server) before anything is sent; the CA and the SHA-256 of the server's public key are kept
+/// in the store, and every later connection refuses a server with another key until the next
+/// login (which verifies and remembers anew).
 Result<LoginResult> login(const Home& home, const std::string& server_url, const std::string& user,
-                          const std::string& password, const std::string& device_name);
+                          const std::string& password, const std::string& device_name,
+                          const std::filesystem::path& ca_file = {});
 
 struct SyncCounts {
   std::size_t pushed = 0;   // documents sent and acknowledged (each as its latest revision)
