@@ -266,6 +266,17 @@ bad_files="$(find /var/lib/fieldcheck -mindepth 1 \( ! -user fieldcheck -o -perm
 [ -z "$bad_files" ] || fail "every file of /var/lib/fieldcheck is fieldcheck's alone: $bad_files"
 ok "/var/lib/fieldcheck: $(find /var/lib/fieldcheck -mindepth 1 -printf '%f ')each fieldcheck's, none readable by others"
 
+# A configuration the server refuses ends it with the status the unit does not restart on.
+no_restart_status="$(unit_value RestartPreventExitStatus)"
+cp -p /etc/fieldcheck/server.toml "$work/server.toml.saved"
+echo "khoa_la = 1  # an unknown key" >> /etc/fieldcheck/server.toml
+refused_status=0
+(as_unit timeout 20 "${exec_start_words[@]}" --listen 127.0.0.1:0) > "$work/refused.log" 2>&1 || refused_status=$?
+cp -p "$work/server.toml.saved" /etc/fieldcheck/server.toml
+[ -n "$no_restart_status" ] && [ "$refused_status" = "$no_restart_status" ] && grep -q 'khoa_la' "$work/refused.log" ||
+  { cat "$work/refused.log" >&2; fail "a refused configuration ends the server with RestartPreventExitStatus=$no_restart_status (it exited $refused_status)"; }
+ok "a refused configuration: the server names the key and exits $refused_status, which the unit does not restart on"
+
 start_server
 echo "mật-khẩu-của-lan" | server_cmd user add lan --role inspector --district bao-lac > "$work/user.log" 2>&1 ||
   { cat "$work/user.log" >&2; fail "user add while the server runs"; }
