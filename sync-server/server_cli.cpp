@@ -213,9 +213,11 @@ int userDevicesCommand(ProvincialStorage& db, const Io& io, const std::string& u
     io.out << list.dump(2) << "\n";
     return 0;
   }
+  // To the minute, as people note a time ("03/05/2019 09:00").
+  const auto minute = [&](const std::string& utc) { return peopleTime(db, utc.size() == 20 ? utc.substr(0, 17) + "00Z" : utc); };
   for (const auto& d : devices.value())
-    io.out << d.id << "  " << d.name << "  đăng nhập/enrolled " << peopleTime(db, d.enrolled_at) << "  lần cuối/last seen "
-           << (d.last_seen_at.empty() ? std::string("chưa đồng bộ/never") : peopleTime(db, d.last_seen_at))
+    io.out << d.id << "  " << d.name << "  đăng nhập/enrolled " << minute(d.enrolled_at) << "  lần cuối/last seen "
+           << (d.last_seen_at.empty() ? std::string("chưa đồng bộ/never") : minute(d.last_seen_at))
            << (d.revoked ? "  ĐÃ THU HỒI / REVOKED" : expired(d) ? "  HẾT HẠN, PHẢI ĐĂNG NHẬP LẠI / EXPIRED, LOG IN AGAIN" : "") << "\n";
   io.out << devices.value().size() << " máy / devices\n";
   return 0;
