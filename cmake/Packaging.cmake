@@ -61,7 +61,7 @@ set(CPACK_DEBIAN_SERVER_PACKAGE_DEPENDS adduser)
 set(CPACK_DEBIAN_SERVER_PACKAGE_CONTROL_EXTRA
     "${fieldcheck_deb_dir}/conffiles;${fieldcheck_deb_dir}/postinst;${fieldcheck_deb_dir}/prerm;${fieldcheck_deb_dir}/postrm")
 set(CPACK_DEBIAN_SERVER_DESCRIPTION
-"Fieldcheck provincial sync server - máy chủ đồng bộ cấp tỉnh
+"provincial sync server of Fieldcheck - máy chủ đồng bộ cấp tỉnh
 Máy chủ của tỉnh cho Fieldcheck, hệ thống thu thập dữ liệu kiểm tra tại hiện
 trường làm việc ngoại tuyến: nhận và gửi đồng bộ cho máy của cán bộ kiểm tra,
 giữ hồ sơ cấp tỉnh trong SQLite, phục vụ bảng điều khiển cho giám sát viên và
@@ -76,10 +76,11 @@ a hardened systemd service under its own system user; configured in
 set(CPACK_DEBIAN_CLIENT_PACKAGE_NAME fieldcheck)
 set(CPACK_DEBIAN_CLIENT_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_CLIENT_DESCRIPTION
-"Fieldcheck inspector's program - chương trình của cán bộ kiểm tra
+"inspector's program of Fieldcheck - chương trình của cán bộ kiểm tra
 Chương trình trên máy tính xách tay của cán bộ kiểm tra: điền phiếu kiểm tra
 tại hiện trường không cần mạng, đính kèm ảnh, đồng bộ với máy chủ tỉnh khi có
-kết nối. Dòng lệnh `fieldcheck` và ứng dụng trong trình duyệt (`fieldcheck ui`).
+kết nối. Dòng lệnh `fieldcheck` và ứng dụng trong trình duyệt
+(`fieldcheck ui`).
 
 The inspector's program of Fieldcheck for Debian and Ubuntu laptops: fill
 inspection checklists offline, attach photos, sync with the provincial server
