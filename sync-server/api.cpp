@@ -8,7 +8,6 @@
 #include <cstring>
 #include <system_error>
 #include <variant>
-#include <iostream>
 
 #include <SQLiteCpp/Exception.h>
 #include <nlohmann/json.hpp>
@@ -22,6 +21,8 @@
 #include "fieldcheck/seed.h"
 #include "push_rules.h"
 #include "fieldcheck/text.h"
+#include "metrics.h"
+#include "server_log.h"
 #include "tuning.h"
 
 namespace fieldcheck::server {
@@ -147,6 +148,13 @@ std::optional<ApiResponse> expiredToken(const ApiRequest& r, ProvincialStorage& 
                    " days unused; log in again (fieldcheck login). Nothing on the laptop is lost.");
 }
 
+// `answer` marked with who asked, for the request's log line (request_dispatch.cpp).
+ApiResponse signedBy(const Identity& who, ApiResponse answer) {
+  answer.log_user = who.user;
+  answer.log_device = who.device;
+  return answer;
+}
+
 ApiResponse unauthorized() {
   return error(401, "unauthorized", "Chưa đăng nhập hoặc thiết bị đã bị thu hồi quyền; hãy đăng nhập lại.",
                "Not logged in, or this device's access was revoked; log in again.");
@@ -223,7 +231,7 @@ ApiResponse login(const ApiRequest& r, ProvincialStorage& storage, LoginBudget& 
       number_prefix = districtAbbreviation(*user.district, textField(*place, "abbreviation")) + "-" + laptop_number;
   storage.audit(user.name, device.value(), "login", r.peer + " " + device_name + " laptop " + laptop_number);
   const auto keys = storage.serverKeys();
-  return jsonResponse(200, json{{"token", token.token},
+  return signedBy({user.name, user.role, user.district, device.value()}, jsonResponse(200, json{{"token", token.token},
                                 {"device", device.value()},
                                 {"laptop_number", laptop_number},
                                 {"number_prefix", number_prefix},
@@ -232,7 +240,7 @@ ApiResponse login(const ApiRequest& r, ProvincialStorage& storage, LoginBudget& 
                                 {"role", roleName(user.role)},
                                 {"district", user.district ? json(*user.district) : json()},
                                 {"sealing_key", keys.sealing.public_hex},
-                                {"signing_key", keys.signing.public_hex}});
+                                {"signing_key", keys.signing.public_hex}}));
 }
 
 bool mediaTypeIs(const std::string& header_value, const char* media_type) {
@@ -266,7 +274,9 @@ ApiResponse sync(const ApiRequest& r, const Identity& who, ProvincialStorage& st
   auto read = readSyncRequest(r);
   if (auto* refusal = std::get_if<ApiResponse>(&read)) return *refusal;
   auto& request = std::get<protocol::SyncRequest>(read);
+  const auto entries = request.push.size();
   const auto pushed = pushBatch(who, std::move(request.push), storage);
+  countPush(entries);
   auto response = storage.pull(pullScope(who), request.cursor, request.page_limit);
   response.acked_through = pushed.acked_through;
   response.refused = pushed.refused;
@@ -313,6 +323,7 @@ ApiResponse upload(const ApiRequest& r, const Identity& who, ProvincialStorage& 
                                        header(r, "fieldcheck-chunk-sha256"));
   if (!appended) return error(422, "upload_refused", appended.problem().message.vi, appended.problem().message.en);
   const auto& outcome = appended.value();
+  if (outcome.appended) countUploadedBytes(r.body.size());
   // Not where the server stands (a chunk sent twice, or after a cut): the caller goes on from there.
   return jsonResponse(outcome.appended || outcome.state.complete ? 200 : 409, uploadJson(outcome.state));
 }
@@ -331,7 +342,7 @@ ApiResponse attachment(const ApiRequest& r, const Identity& who, ProvincialStora
   try {
     bytes = readWholeFile(file->first);
   } catch (const std::system_error& e) {
-    std::cerr << "fieldcheck-server: " << e.what() << std::endl;
+    logMessage(LogLevel::kError, "cannot read attachment " + sha256 + ": " + forLog(e.what()));
     return error(503, "storage", "Máy chủ tạm thời không đọc được ảnh; hãy thử lại sau.",
                  "The server cannot read the attachment right now; try again later.");
   }
@@ -377,6 +388,7 @@ std::variant<User, ApiResponse> checkCredentials(const std::string& name, const 
   // An address that keeps failing is refused before anything is hashed, so it cannot keep the
   // serving threads busy; the others go on logging in.
   if (const auto wait = logins.waitFor(peer, LoginBudget::Clock::now()); wait > LoginBudget::Clock::duration::zero()) {
+    countLogin(LoginOutcome::kPaused);
     const auto minutes = std::to_string(std::chrono::duration_cast<std::chrono::minutes>(wait).count() + 1);
     return error(429, "login_paused", "Quá nhiều lần đăng nhập sai từ địa chỉ này; hãy thử lại sau " + minutes + " phút.",
                  "Too many failed logins from this address; try again in " + minutes + " minutes.");
@@ -387,6 +399,7 @@ std::variant<User, ApiResponse> checkCredentials(const std::string& name, const 
   if (found) {
     const auto paused_until = storage.loginPausedUntil(name, peer);
     if (paused_until > now_ms) {
+      countLogin(LoginOutcome::kPaused);
       const auto minutes = std::to_string((paused_until - now_ms) / 60'000 + 1);
       return error(429, "login_paused", "Nhập sai mật khẩu quá nhiều lần; hãy thử lại sau " + minutes + " phút.",
                    "Too many wrong passwords; try again in " + minutes + " minutes.");
@@ -398,12 +411,14 @@ std::variant<User, ApiResponse> checkCredentials(const std::string& name, const 
   // The same answer for an unknown user, a wrong password and a revoked user: nothing to probe.
   if (!found || found->first.revoked || !password_ok) {
     logins.failed(peer, LoginBudget::Clock::now());
+    countLogin(LoginOutcome::kFailed);
     if (found) storage.recordLogin(name, peer, false, now_ms);
     storage.audit(name.substr(0, 64), audit_device, "login.refused", peer);
     return error(401, "login_refused", "Sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản đã bị thu hồi.",
                  "Wrong user name or password, or the account was revoked.");
   }
   storage.recordLogin(name, peer, true, now_ms);
+  countLogin(LoginOutcome::kOk);
   return std::move(found->first);
 }
 
@@ -469,7 +484,7 @@ ApiResponse handle(const ApiRequest& r, ProvincialStorage& storage, LoginBudget&
       auto who = authenticate(r, storage);
       if (!who) return unauthorized();
       storage.deviceSeen(who->device, wallClockMs());
-      return sync(r, *who, storage);
+      return signedBy(*who, sync(r, *who, storage));
     }
     for (const auto& [prefix, route] : {std::pair{std::string_view("/v1/uploads/"), &upload},
                                         std::pair{std::string_view("/v1/attachments/"), &attachment}}) {
@@ -479,34 +494,34 @@ ApiResponse handle(const ApiRequest& r, ProvincialStorage& storage, LoginBudget&
         return error(404, "not_found", "Mã ảnh phải là 64 chữ số hex thường.", "An attachment is named by 64 lowercase hex digits.");
       auto who = authenticate(r, storage);
       if (!who) return unauthorized();
-      return route(r, *who, storage, sha256);
+      return signedBy(*who, route(r, *who, storage, sha256));
     }
     if (r.target == "/v1/whoami") {
       if (r.method != "GET") return error(405, "method", "Chỉ dùng GET.", "Use GET.");
       auto who = authenticate(r, storage);
       if (!who) return unauthorized();
-      return jsonResponse(200, json{{"user", who->user},
-                                    {"role", roleName(who->role)},
-                                    {"district", who->district ? json(*who->district) : json()},
-                                    {"device", who->device}});
+      return signedBy(*who, jsonResponse(200, json{{"user", who->user},
+                                                   {"role", roleName(who->role)},
+                                                   {"district", who->district ? json(*who->district) : json()},
+                                                   {"device", who->device}}));
     }
     return error(404, "not_found", "Không có địa chỉ " + r.target.substr(0, 200) + ".",
                  "There is no endpoint " + r.target.substr(0, 200) + ".");
   } catch (const SQLite::Exception& e) {
-    std::cerr << "fieldcheck-server: storage failure on " << forLog(r.method, 16) << " " << forLog(r.target) << ": "
-              << e.what() << std::endl;
+    logMessage(LogLevel::kError, "storage failure on " + forLog(r.method, 16) + " " + forLog(r.target.substr(0, r.target.find('?'))) +
+                                     ": " + forLog(e.what()));
     return error(503, "storage", "Máy chủ tạm thời không truy cập được dữ liệu; hãy thử lại sau.",
                  "The server cannot reach its data right now; try again later.");
   } catch (const std::system_error& e) {
     // Attachment files: a full or failing disk.
-    std::cerr << "fieldcheck-server: file failure on " << forLog(r.method, 16) << " " << forLog(r.target) << ": " << e.what()
-              << std::endl;
+    logMessage(LogLevel::kError, "file failure on " + forLog(r.method, 16) + " " + forLog(r.target.substr(0, r.target.find('?'))) +
+                                     ": " + forLog(e.what()));
     return error(503, "storage", "Máy chủ tạm thời không ghi được tệp; hãy thử lại sau.",
                  "The server cannot write its files right now; try again later.");
   } catch (const std::exception& e) {
     // A request nothing above foresaw still gets an answer, and the server goes on.
-    std::cerr << "fieldcheck-server: request failed: " << forLog(r.method, 16) << " " << forLog(r.target) << " from "
-              << forLog(r.peer) << ": " << forLog(e.what()) << std::endl;
+    logMessage(LogLevel::kError, "request failed: " + forLog(r.method, 16) + " " + forLog(r.target.substr(0, r.target.find('?'))) +
+                                     " from " + forLog(r.peer) + ": " + forLog(e.what()));
     return error(500, "internal", "Máy chủ không xử lý được yêu cầu này.", "The server could not handle this request.");
   }
 }

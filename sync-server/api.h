@@ -41,6 +41,9 @@ struct ApiResponse {
   /// When set, the body is this file, streamed from disk (`body` is empty), and the file is
   /// removed once sent or when the answer is dropped (an export written to a temporary file).
   std::filesystem::path body_file = {};
+  /// Who asked, when the handler knows (a valid device token, a console session, a login that
+  /// passed), for the request's log line only: never sent.
+  std::string log_user = {}, log_device = {};
 };
 
 /// Text from outside (a path, a header, an address) made safe for one line of the server's log:

@@ -5,7 +5,7 @@
 // (up to a limit of work), writes them all through one call, and hands each its own result.
 // The others sleep until a leader has written theirs. A failure of that call (the transaction
 // rolled back) is every one of its jobs' failure: each caller sees the exception, and nothing
-// of any of them was written.
+// of any of them was written. Each group written is counted in the metrics (its jobs, its weight).
 #pragma once
 
 #include <condition_variable>
@@ -14,6 +14,8 @@
 #include <functional>
 #include <mutex>
 #include <vector>
+
+#include "metrics.h"
 
 namespace fieldcheck::server {
 
@@ -50,6 +52,7 @@ class GroupCommit {
       std::exception_ptr failure;
       try {
         write_all(jobs);
+        observeGroupCommit(jobs.size(), weight);
       } catch (...) {
         failure = std::current_exception();
       }

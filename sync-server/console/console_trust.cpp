@@ -1,8 +1,6 @@
 // The console's door: assets, the page, sessions, CSRF and Origin checks (see console_trust.h).
 #include "console_trust.h"
 
-#include <iostream>
-
 #include <SQLiteCpp/Exception.h>
 #include <nlohmann/json.hpp>
 
@@ -13,6 +11,7 @@
 #include "fieldcheck/crypto.h"
 #include "fieldcheck/http_target.h"
 #include "fieldcheck/roles.h"
+#include "server_log.h"
 #include "tuning.h"
 
 
@@ -152,6 +151,8 @@ ApiResponse logIn(const ApiRequest& request, ProvincialStorage& storage, Console
   storage.audit(user.name, "console", "console.login", request.peer);
   auto answer = jsonAnswer(meJson(user, csrf, storage));
   answer.headers.emplace_back("Set-Cookie", sessionCookie(token, context.tls));
+  answer.log_user = user.name;
+  answer.log_device = "console";
   return answer;
 }
 
@@ -193,35 +194,41 @@ ApiResponse answerApi(const ApiRequest& request, std::string_view path, Provinci
   if (path == "/api/session" && request.method == "POST") return logIn(request, storage, context, now_ms);
   const auto live = sessionOf(request, storage, now_ms);
   if (!live) return sessionExpired(request, context.tls);
+  // Who asked, for the request's log line (request_dispatch.cpp).
+  const auto by = [&live](ApiResponse answer) {
+    answer.log_user = live->session.user.name;
+    answer.log_device = "console";
+    return answer;
+  };
   if (!isReading(request)) {
     if (!sameSecret(header(request, std::string(kConsoleCsrfHeader)), live->session.csrf))
-      return errorAnswer(403, "csrf",
-                         {"Yêu cầu thiếu mã bảo vệ của phiên làm việc nên bị từ chối; hãy tải lại trang.",
-                          "The request lacks the session's protection code, so it was refused; reload the page."});
-    if (auto refused = wrongContentType(request, path)) return *refused;
+      return by(errorAnswer(403, "csrf",
+                            {"Yêu cầu thiếu mã bảo vệ của phiên làm việc nên bị từ chối; hãy tải lại trang.",
+                             "The request lacks the session's protection code, so it was refused; reload the page."}));
+    if (auto refused = wrongContentType(request, path)) return by(*refused);
   }
   const auto& user = live->session.user;
   if (path == "/api/session") {
-    if (request.method != "DELETE") return methodNotAllowed("POST, DELETE");
+    if (request.method != "DELETE") return by(methodNotAllowed("POST, DELETE"));
     storage.endConsoleSession(live->token_hash);
     storage.audit(user.name, "console", "console.logout", request.peer);
     ApiResponse answer{204, "", "", ""};
     answer.headers.emplace_back("Set-Cookie", clearedCookie(context.tls));
-    return answer;
+    return by(answer);
   }
   if (path == "/api/me") {
-    if (!isReading(request)) return methodNotAllowed("GET");
-    return jsonAnswer(meJson(user, live->session.csrf, storage));
+    if (!isReading(request)) return by(methodNotAllowed("GET"));
+    return by(jsonAnswer(meJson(user, live->session.csrf, storage)));
   }
   if (path == "/api/password") {
-    if (request.method != "POST") return methodNotAllowed("POST");
-    return changePassword(request, *live, storage, context, now_ms);
+    if (request.method != "POST") return by(methodNotAllowed("POST"));
+    return by(changePassword(request, *live, storage, context, now_ms));
   }
   if (user.must_change_password)
-    return errorAnswer(403, "password_change_required",
-                       {"Mật khẩu của bạn là mã dùng một lần; hãy đổi sang mật khẩu của riêng bạn trước.",
-                        "Your password is a one-time code; change it to one of your own first."});
-  return handleConsoleApi(request, user, storage);
+    return by(errorAnswer(403, "password_change_required",
+                          {"Mật khẩu của bạn là mã dùng một lần; hãy đổi sang mật khẩu của riêng bạn trước.",
+                           "Your password is a one-time code; change it to one of your own first."}));
+  return by(handleConsoleApi(request, user, storage));
 }
 
 // A file of the catalog: the page or a hashed asset, gzip when the browser takes it.
@@ -332,13 +339,13 @@ ApiResponse handleConsole(const ApiRequest& request, ProvincialStorage& storage,
   try {
     answer = route(request, storage, context, now_ms);
   } catch (const SQLite::Exception& e) {
-    std::cerr << "fieldcheck-server: storage failure on " << forLog(request.method, 16) << " " << forLog(request.target)
-              << ": " << e.what() << std::endl;
+    logMessage(LogLevel::kError, "storage failure on " + forLog(request.method, 16) + " " + forLog(std::string(path)) + ": " +
+                                     forLog(e.what()));
     answer = errorAnswer(503, "storage", {"Máy chủ tạm thời không truy cập được dữ liệu; hãy thử lại sau.",
                                           "The server cannot reach its data right now; try again later."});
   } catch (const std::exception& e) {
-    std::cerr << "fieldcheck-server: console request failed: " << forLog(request.method, 16) << " " << forLog(request.target)
-              << " from " << forLog(request.peer) << ": " << forLog(e.what()) << std::endl;
+    logMessage(LogLevel::kError, "console request failed: " + forLog(request.method, 16) + " " + forLog(std::string(path)) +
+                                     " from " + forLog(request.peer) + ": " + forLog(e.what()));
     answer = errorAnswer(500, "internal", {"Máy chủ không xử lý được yêu cầu này.", "The server could not handle this request."});
   }
   finish(answer, request, path);
