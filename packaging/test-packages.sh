@@ -68,6 +68,9 @@ fi
 work="$(mktemp -d "${TMPDIR:-/tmp}/fieldcheck-packages.XXXXXX")"
 chmod 0755 "$work"
 server_pid=
+# with_systemd mounts over /run/systemd, making it first if the machine has none.
+run_systemd_made=
+[ -e /run/systemd ] || run_systemd_made=1
 cleanup() {
   local status=$?
   if [ -n "$server_pid" ] && kill -0 "$server_pid" 2> /dev/null; then
@@ -80,6 +83,7 @@ cleanup() {
   getent passwd fieldcheck > /dev/null && userdel fieldcheck
   getent group fieldcheck > /dev/null && groupdel fieldcheck
   rm -rf "$work"
+  if [ -n "$run_systemd_made" ]; then rmdir /run/systemd 2> /dev/null || true; fi
   if [ $status -ne 0 ]; then echo "packages: LỖI / FAILED after $((SECONDS - started)) s (đã dọn máy / the machine is cleaned up)" >&2; fi
   exit $status
 }
@@ -227,6 +231,7 @@ port=
 start_server() {
   [ -n "$port" ] || port="$(free_port)"
   server_log="$work/server-$port.log"
+  : > "$server_log"
   (as_unit "${exec_start_words[@]}" --listen "127.0.0.1:$port") > "$server_log" 2>&1 &
   server_pid=$!
   local waited=0
