@@ -7,7 +7,9 @@
 // the same batches and durability; pushes of edits of drafts when one in ten conflicts with
 // another inspector's edit (merged on the server, a conflict recorded) against the same pushes
 // with none; pull apply on a client store; bytes on the wire per inspection against its JSON
-// size; a sync with nothing to do; the server's peak memory.
+// size; a sync with nothing to do; the server's peak memory; and push ingest over HTTPS (a second
+// server, the same documents, a certificate of a CA made in the run) against the same over plain
+// HTTP, the two taking turns to go first from round to round.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -24,6 +26,7 @@
 #include <signal.h>
 
 #include "fieldcheck/crypto.h"
+#include "fieldcheck/files.h"
 #include "fieldcheck/protocol.h"
 #include "fieldcheck/seed.h"
 #include "http_client.h"
@@ -33,6 +36,7 @@
 #include "support/sample_inspection.h"
 #include "support/server_process.h"
 #include "support/temp_dir.h"
+#include "support/test_ca.h"
 
 using namespace fieldcheck;
 using Clock = std::chrono::steady_clock;
@@ -51,6 +55,7 @@ struct Options {
 struct Round {
   double ingest_rate = 0, plain_rate = 0, apply_rate = 0, plain_page_rate = 0, wire_per_inspection = 0;
   double edit_rate = 0, conflict_edit_rate = 0, conflict_share = 0;
+  double tls_ingest_rate = 0;
 };
 
 double median(std::vector<double> values) {
@@ -59,8 +64,16 @@ double median(std::vector<double> values) {
 }
 
 struct ClientSetup {
-  std::string user, token, device, district;
+  std::string user, device, district;
   std::vector<std::string> establishments;  // ids in its district
+};
+
+// A server the clients push to: where, what they trust there, and each client's login and place.
+struct Target {
+  client::ServerAddress address;
+  client::ServerTrust trust;
+  std::vector<std::string> tokens;
+  std::vector<std::int64_t> seq, cursor;
 };
 
 double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
@@ -82,8 +95,10 @@ int main(int argc, char** argv) {
   }
   test::TempDir dir;
   const auto data = (dir / "data").string();
-  if (test::runProcess({test::serverBinary(), "--data", data, "init", "--seed", test::sampleSeed().string()}).exit_code != 0)
-    return 1;
+  const auto tls_data = (dir / "data-tls").string();
+  for (const auto& d : {data, tls_data})
+    if (test::runProcess({test::serverBinary(), "--data", d, "init", "--seed", test::sampleSeed().string()}).exit_code != 0)
+      return 1;
   auto seed = loadSeed(test::sampleSeed());
   std::map<std::string, std::vector<std::string>> by_district;
   for (const auto& d : seed.value().documents)
@@ -100,29 +115,41 @@ int main(int argc, char** argv) {
     c.device = newDocumentId();
     test::ProcessOptions password;
     password.input = "bench-password\n";
-    if (test::runProcess({test::serverBinary(), "--data", data, "user", "add", c.user, "--role", "inspector", "--district", c.district},
-                         password)
-            .exit_code != 0)
-      return 1;
+    for (const auto& d : {data, tls_data})
+      if (test::runProcess({test::serverBinary(), "--data", d, "user", "add", c.user, "--role", "inspector", "--district", c.district},
+                           password)
+              .exit_code != 0)
+        return 1;
   }
   test::ServerProcess server(data);
+  const auto certs = test::makeTestCertificates(dir / "certs");
+  test::ServerProcess tls_server(tls_data, 0, {"--tls-cert", certs.good.cert.string(), "--tls-key", certs.good.key.string()});
   client::ServerAddress address{"127.0.0.1", std::to_string(server.port())};
+  Target plain_target{address, {}, {}, std::vector<std::int64_t>(clients.size(), 0), std::vector<std::int64_t>(clients.size(), 0)};
+  Target tls_target{{"127.0.0.1", std::to_string(tls_server.port()), true},
+                    {readWholeFile(certs.ca.cert), ""},
+                    {},
+                    std::vector<std::int64_t>(clients.size(), 0),
+                    std::vector<std::int64_t>(clients.size(), 0)};
   const std::map<std::string, std::string> v1{{"Fieldcheck-Protocol", "1"}, {"Content-Type", "application/json"}};
   // What the fieldcheck client sends and asks for.
   const std::map<std::string, std::string> binary{{"Fieldcheck-Protocol", "1"}, {"Content-Type", protocol::kBinaryMediaType}};
-  for (auto& c : clients) {
-    client::HttpConnection http(address);
-    auto r = http.request("POST", "/v1/login", v1,
-                          json{{"user", c.user}, {"password", "bench-password"}, {"device_name", "bench"}, {"device_id", c.device}}.dump(),
-                          std::chrono::seconds(30));
-    if (!r || r.value().status != 200) return 1;
-    c.token = json::parse(r.value().body)["token"].get<std::string>();
-  }
+  for (auto* target : {&plain_target, &tls_target})
+    for (auto& c : clients) {
+      client::HttpConnection http(target->address, target->trust);
+      auto r = http.request("POST", "/v1/login", v1,
+                            json{{"user", c.user}, {"password", "bench-password"}, {"device_name", "bench"}, {"device_id", c.device}}.dump(),
+                            std::chrono::seconds(30));
+      if (!r || r.value().status != 200) {
+        std::fprintf(stderr, "login to %s failed: %s\n", target->address.url().c_str(), r ? r.value().body.c_str() : r.problem().message.en.c_str());
+        return 1;
+      }
+      target->tokens.push_back(json::parse(r.value().body)["token"].get<std::string>());
+    }
 
   // Each round: every client's new documents, made before the clock starts; the ingest; the
   // baselines on the same documents; a laptop applying them. Rows report the median round, as
   // the machine is shared and noisy; the server's database grows from round to round.
-  std::vector<std::int64_t> device_seq(clients.size(), 0), device_cursor(clients.size(), 0);
   // What each client pushes: (base revision, document) in order.
   using Outbox = std::vector<std::vector<std::pair<std::string, Document>>>;
   auto wholeBatches = [](const std::vector<std::vector<Document>>& per_client) {
@@ -131,9 +158,9 @@ int main(int argc, char** argv) {
       for (const auto& d : per_client[i]) out[i].emplace_back(d.parents.empty() ? "" : d.parents[0], d);
     return out;
   };
-  // Every client pushes its outbox at once, each on its own connection, in batches; returns the
-  // seconds taken (-1 when a push failed or was refused) and adds the bytes sent.
-  auto pushAll = [&](const Outbox& outbox, std::uint64_t& bytes) {
+  // Every client pushes its outbox to `target` at once, each on its own connection, in batches;
+  // returns the seconds taken (-1 when a push failed or was refused) and adds the bytes sent.
+  auto pushTo = [&](Target& target, const Outbox& outbox, std::uint64_t& bytes) {
     std::atomic<std::uint64_t> sent{0}, refused{0};
     std::atomic<bool> failed{false};
     const auto t0 = Clock::now();
@@ -141,11 +168,11 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < outbox.size(); ++i) {
       if (outbox[i].empty()) continue;
       threads.emplace_back([&, i] {
-        client::HttpConnection http(address);
+        client::HttpConnection http(target.address, target.trust);
         auto headers = binary;
-        headers["Authorization"] = "Bearer " + clients[i].token;
-        auto& seq = device_seq[i];
-        auto& cursor = device_cursor[i];
+        headers["Authorization"] = "Bearer " + target.tokens[i];
+        auto& seq = target.seq[i];
+        auto& cursor = target.cursor[i];
         const auto& list = outbox[i];
         for (std::size_t start = 0; start < list.size(); start += static_cast<std::size_t>(opt.batch)) {
           protocol::SyncRequest req;
@@ -174,6 +201,7 @@ int main(int argc, char** argv) {
     }
     return seconds(Clock::now() - t0);
   };
+  auto pushAll = [&](const Outbox& outbox, std::uint64_t& bytes) { return pushTo(plain_target, outbox, bytes); };
   // Another client of the same district (clients are dealt to districts in turn), if any.
   auto partnerOf = [&](std::size_t i) -> std::optional<std::size_t> {
     const auto step = districts.size();
@@ -192,10 +220,13 @@ int main(int argc, char** argv) {
                                                    clients[i].establishments, n));
     json_bytes_per_inspection = protocol::documentToJson(docs[0][0]).dump().size();
 
-    // Ingest.
-    std::uint64_t bytes_sent = 0;
-    const double ingest_s = pushAll(wholeBatches(docs), bytes_sent);
-    if (ingest_s < 0) return 1;
+    // Ingest, and the same over HTTPS to the other server; the two take turns to go first.
+    std::uint64_t bytes_sent = 0, tls_bytes_sent = 0;
+    const auto outbox = wholeBatches(docs);
+    double tls_s = round % 2 == 1 ? pushTo(tls_target, outbox, tls_bytes_sent) : 0;
+    const double ingest_s = pushAll(outbox, bytes_sent);
+    if (round % 2 == 0) tls_s = pushTo(tls_target, outbox, tls_bytes_sent);
+    if (ingest_s < 0 || tls_s < 0) return 1;
     const double total = static_cast<double>(opt.clients) * opt.inspections;
 
     // Baseline: the same documents inserted plainly, in batches of `batch_size`, same durability.
@@ -310,9 +341,9 @@ int main(int argc, char** argv) {
 
     rounds.push_back({total / ingest_s, total / plain_s, static_cast<double>(applied) / apply_s, total / plain_page_s,
                       static_cast<double>(bytes_sent) / total, edits / edit_s, edits / conflict_s,
-                      static_cast<double>(concurrent) / edits});
-    std::fprintf(stderr, "round %d: ingest %.0f/s (plain %.0f/s), apply %.0f/s (plain %.0f/s), edits %.0f/s, with %.0f%% concurrent %.0f/s\n",
-                 round + 1, rounds.back().ingest_rate, rounds.back().plain_rate, rounds.back().apply_rate,
+                      static_cast<double>(concurrent) / edits, total / tls_s});
+    std::fprintf(stderr, "round %d: ingest %.0f/s (over TLS %.0f/s, plain %.0f/s), apply %.0f/s (plain %.0f/s), edits %.0f/s, with %.0f%% concurrent %.0f/s\n",
+                 round + 1, rounds.back().ingest_rate, rounds.back().tls_ingest_rate, rounds.back().plain_rate, rounds.back().apply_rate,
                  rounds.back().plain_page_rate, rounds.back().edit_rate, 100 * rounds.back().conflict_share,
                  rounds.back().conflict_edit_rate);
   }
@@ -320,7 +351,7 @@ int main(int argc, char** argv) {
   // A sync with nothing to do: one round trip, bytes each way.
   client::HttpConnection idle(address);
   auto headers = binary;
-  headers["Authorization"] = "Bearer " + clients[0].token;
+  headers["Authorization"] = "Bearer " + plain_target.tokens[0];
   // First bring the cursor to the end, then measure one idle step on a fresh connection.
   std::int64_t cursor = 0;
   for (;;) {
@@ -339,6 +370,7 @@ int main(int argc, char** argv) {
 
   const long peak_kib = test::peakMemoryKiB(server.pid()).value_or(-1);
   server.stop(SIGTERM);
+  tls_server.stop(SIGTERM);
 
   auto column = [&](auto member) {
     std::vector<double> values;
@@ -356,11 +388,15 @@ int main(int argc, char** argv) {
   const double conflict_edit_rate = column([](const Round& r) { return r.conflict_edit_rate; });
   const double conflict_ratio = column([](const Round& r) { return r.conflict_edit_rate / r.edit_rate; });
   const double conflict_share = column([](const Round& r) { return r.conflict_share; });
+  const double tls_ingest_rate = column([](const Round& r) { return r.tls_ingest_rate; });
+  const double tls_ratio = column([](const Round& r) { return r.tls_ingest_rate / r.ingest_rate; });
   std::printf("Sync over loopback: %d clients x %d inspections, batches of %d; median of %d rounds\n\n", opt.clients,
               opt.inspections, opt.batch, opt.rounds);
   std::printf("| benchmark | measured | baseline (same run) | ratio | target |\n|---|---:|---:|---:|---|\n");
   std::printf("| push ingest, durable | %.0f inspections/s | plain insert %.0f/s | %.2f | >= 20,000/s and >= 0.30 |\n",
               ingest_rate, plain_rate, ingest_ratio);
+  std::printf("| push ingest, durable, over HTTPS (a TLS handshake per client) | %.0f inspections/s | over plain HTTP %.0f/s | %.2f | >= 0.70 |\n",
+              tls_ingest_rate, ingest_rate, tls_ratio);
   std::printf("| push of edits, %.0f%% of them conflicting (merged, conflict recorded) | %.0f edits/s | no conflict %.0f edits/s | %.2f | >= 0.50 |\n",
               100 * conflict_share, conflict_edit_rate, edit_rate, conflict_ratio);
   std::printf("| pull apply on a client, pages of %zu | %.0f changes/s | plain insert %.0f/s | %.2f | >= 50,000/s |\n", page_size,
