@@ -5,8 +5,8 @@
 # environment, read from the installed unit) on a free port of 127.0.0.1, initialises the province
 # from the packaged seed, adds an inspector, and syncs an inspection from a laptop with the installed
 # client; upgrades over itself (a rebuilt package, Debian revision 2) and checks the data, the
-# edited configuration and the restart; removes (the data stays), then purges (data, configuration
-# and user go). Whatever happens, it purges at the end: the machine is left as it was found.
+# edited configuration and the restart; removes (the data stays, and a new installation serves it
+# again), then purges (data, configuration and user go). Whatever happens, it purges at the end: the machine is left as it was found.
 #
 # Needs root and dpkg; skipped with a message otherwise, or with FIELDCHECK_PACKAGES=0. Refuses to
 # run on a machine where Fieldcheck is installed or its user or folders exist: it would remove them.
@@ -350,6 +350,15 @@ grep -qx -- 'stop fieldcheck-server.service' "$FIELDCHECK_SYSTEMCTL_LOG" || { ca
 [ -f /etc/fieldcheck/server.toml ] && getent passwd fieldcheck > /dev/null || fail "dpkg -r keeps the configuration and the user"
 [ "$(dpkg-query -W -f='${Status}' fieldcheck-server)" = "deinstall ok config-files" ] || fail "fieldcheck-server is left as config-files"
 ok "dpkg -r: service stopped, programs gone, /var/lib/fieldcheck ($(du -sh /var/lib/fieldcheck | cut -f1)), server.toml and the user kept"
+
+# Installed again after a removal, it serves the same province: the unit unmasked and enabled again.
+[ -L /etc/systemd/system/fieldcheck-server.service ] || fail "dpkg -r masks the unit while its file is gone"
+dpkg -i "$server_deb" "$client_deb" > "$work/reinstall.log" 2>&1 || { cat "$work/reinstall.log" >&2; fail "dpkg -i after dpkg -r"; }
+[ ! -e /etc/systemd/system/fieldcheck-server.service ] && [ -L /etc/systemd/system/multi-user.target.wants/fieldcheck-server.service ] ||
+  fail "installing again unmasks and enables the unit"
+start_server
+expect "installed again after a removal, the server serves the same province" server_has_inspection
+stop_server
 
 dpkg -P fieldcheck-server fieldcheck > "$work/purge.log" 2>&1 || { cat "$work/purge.log" >&2; fail "dpkg -P"; }
 [ ! -e /var/lib/fieldcheck ] || fail "dpkg -P removes /var/lib/fieldcheck"
