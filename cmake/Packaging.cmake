@@ -75,6 +75,8 @@ a hardened systemd service under its own system user; configured in
 
 set(CPACK_DEBIAN_CLIENT_PACKAGE_NAME fieldcheck)
 set(CPACK_DEBIAN_CLIENT_PACKAGE_SECTION utils)
+# `fieldcheck ui` opens the default browser with xdg-open (without it, it prints the address).
+set(CPACK_DEBIAN_CLIENT_PACKAGE_RECOMMENDS xdg-utils)
 set(CPACK_DEBIAN_CLIENT_DESCRIPTION
 "inspector's program of Fieldcheck - chương trình của cán bộ kiểm tra
 Chương trình trên máy tính xách tay của cán bộ kiểm tra: điền phiếu kiểm tra
