@@ -41,6 +41,26 @@ const char* levelName(LogLevel level) {
   return "info";
 }
 
+// One event as a JSON object on one line.
+std::string jsonLine(const LogEvent& e) {
+  nlohmann::json o{{"time", utcNow()}, {"level", levelName(e.level)}};
+  const auto put = [&o](const char* key, const std::string& value) {
+    if (!value.empty()) o[key] = value;
+  };
+  put("message", e.message);
+  put("request_id", e.request_id);
+  put("peer", e.peer);
+  put("user", e.user);
+  put("device", e.device);
+  put("method", e.method);
+  put("endpoint", e.endpoint);
+  put("path", e.path);
+  if (e.status != 0) o["status"] = e.status;
+  if (e.duration_ms >= 0) o["duration_ms"] = std::round(e.duration_ms * 1000) / 1000;
+  // Bytes that are not UTF-8 (from a request's path, say) are replaced, never a failure to log.
+  return o.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace
 
 void setLogFormat(LogFormat format) { g_format = format; }
@@ -48,22 +68,7 @@ void setLogFormat(LogFormat format) { g_format = format; }
 void logEvent(const LogEvent& e) {
   std::string line;
   if (g_format == LogFormat::kJson) {
-    nlohmann::json o{{"time", utcNow()}, {"level", levelName(e.level)}};
-    const auto put = [&o](const char* key, const std::string& value) {
-      if (!value.empty()) o[key] = value;
-    };
-    put("message", e.message);
-    put("request_id", e.request_id);
-    put("peer", e.peer);
-    put("user", e.user);
-    put("device", e.device);
-    put("method", e.method);
-    put("endpoint", e.endpoint);
-    put("path", e.path);
-    if (e.status != 0) o["status"] = e.status;
-    if (e.duration_ms >= 0) o["duration_ms"] = std::round(e.duration_ms * 1000) / 1000;
-    // Bytes that are not UTF-8 (from a request's path, say) are replaced, never a failure to log.
-    line = o.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    line = jsonLine(e);
   } else if (e.status != 0) {
     // A request's end, for a person reading: what was answered to whom, how fast, which request.
     const auto what = (e.method.empty() ? "" : e.method + " ") + (e.path.empty() ? e.endpoint : e.path);
@@ -90,6 +95,13 @@ void logEvent(const LogEvent& e) {
   }
   std::lock_guard lock(g_write);
   std::cerr << line << std::endl;
+}
+
+std::string outputLine(std::string_view text) {
+  if (g_format != LogFormat::kJson) return std::string(text);
+  LogEvent event;
+  event.message = std::string(text);
+  return jsonLine(event);
 }
 
 void logMessage(LogLevel level, std::string_view message) {

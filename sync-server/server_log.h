@@ -36,4 +36,9 @@ void logEvent(const LogEvent& event);
 /// A line without request fields.
 void logMessage(LogLevel level, std::string_view message);
 
+/// `text`, a line a command prints on standard output (serve's "Serving on URL"), as that output
+/// should read: unchanged in text format, an info line's JSON object (time, level, message) in
+/// JSON format, so that every line the server writes under journald is one JSON object.
+std::string outputLine(std::string_view text);
+
 }  // namespace fieldcheck::server
