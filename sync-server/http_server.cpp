@@ -619,7 +619,7 @@ int serve(const ServerConfig& config, std::ostream& out, std::ostream& err) {
   }
 
   Shared shared(config, std::move(contexts));
-  for (const auto& url : serving) out << "Đang phục vụ / Serving on " << url << std::endl;
+  for (const auto& url : serving) out << outputLine("Đang phục vụ / Serving on " + url) << std::endl;
   if (tls)
     logMessage(LogLevel::kInfo, "TLS certificate " + forLog(config.tls_cert.string()) + " (SHA-256 " +
                                     certificateFingerprint(config.tls_cert) + ")");
@@ -645,7 +645,7 @@ int serve(const ServerConfig& config, std::ostream& out, std::ostream& err) {
   for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
   for (auto& t : workers) t.join();
-  out << "Đã dừng / Stopped" << std::endl;
+  out << outputLine("Đã dừng / Stopped") << std::endl;
   return 0;
 }
 
