@@ -142,6 +142,20 @@ std::vector<std::string> tlsArgs(const CertificateFiles& files) {
 
 const std::map<std::string, std::string> kV1{{"Fieldcheck-Protocol", "1"}};
 
+/// The status of GET /v1/health over plain HTTP to `address`:`port` (0 when no answer came).
+unsigned healthAt(const std::string& address, unsigned short port) {
+  namespace net = boost::asio;
+  net::io_context ioc;
+  net::ip::tcp::socket socket(ioc);
+  socket.connect({net::ip::make_address(address), port});
+  net::write(socket, net::buffer(std::string("GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")));
+  std::string answer;
+  boost::system::error_code ec;
+  char buffer[4096];
+  while (!ec) answer.append(buffer, socket.read_some(net::buffer(buffer), ec));
+  return answer.rfind("HTTP/1.1 ", 0) == 0 ? static_cast<unsigned>(std::stoi(answer.substr(9, 3))) : 0;
+}
+
 std::string wrongLogin(const std::string& user) {
   return R"({"user":")" + user + R"(","password":"not-the-password","device_name":"laptop","device_id":"0123456789abcdef0123456789abcdef"})";
 }
@@ -181,6 +195,15 @@ TEST_CASE("server over TLS: TLS 1.3 and 1.2 are accepted and TLS 1.1 and 1.0 ref
                     "AES128-SHA:AES256-SHA:ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA"},
                    none)
             .exit_code != 0);
+  // No renegotiation: s_client's "R" asks for one over TLS 1.2 and the server refuses it.
+  ProcessOptions renegotiate;
+  renegotiate.input = "R\n";
+  const auto refused = runProcess({kOpenssl, "s_client", "-connect", "127.0.0.1:" + std::to_string(server.port()), "-tls1_2",
+                                   "-CAfile", certs.ca.cert.string()},
+                                  renegotiate);
+  CHECK(refused.out.find("Compression: NONE") != std::string::npos);
+  CHECK((refused.out + refused.err).find("RENEGOTIATING") != std::string::npos);
+  CHECK((refused.out + refused.err).find("no renegotiation") != std::string::npos);
 }
 
 TEST_CASE("server over TLS: a request gets the same answer as over plain HTTP", "[server][e2e][tls]") {
@@ -379,11 +402,15 @@ TEST_CASE("server: plain HTTP on a network address is refused at start unless pl
   CHECK(refused.err.find("--tls-cert") != std::string::npos);
   CHECK(refused.err.find("plain_http = \"anywhere\"") != std::string::npos);
   CHECK(refused.err.find("Lỗi:") != std::string::npos);
-  // Loopback is plain HTTP's own: 127.0.0.1 and ::1 together.
+  // Loopback is plain HTTP's own, every address of it, each served.
   {
-    ServerProcess loopback(dir / "data", 0, {"--listen", "[::1]:0"});
+    ServerProcess loopback(dir / "data", 0, {"--listen", "127.0.0.2:0"});
     CHECK(httpRequest(loopback.port(), "GET", "/v1/health").status == 200);
-    CHECK(logOf(loopback).find("http://[::1]:") != std::string::npos);
+    const auto log = logOf(loopback);
+    const auto at = log.find("http://127.0.0.2:");
+    REQUIRE(at != std::string::npos);
+    const auto second_port = static_cast<unsigned short>(std::stoi(log.substr(at + 17)));
+    CHECK(healthAt("127.0.0.2", second_port) == 200);
     CHECK(loopback.stop(SIGTERM) == 0);
   }
   ServerProcess anywhere(dir / "data", 0, {"--listen", "0.0.0.0:0", "--plain-http-anywhere"});
