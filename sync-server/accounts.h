@@ -33,8 +33,9 @@ struct Identity {
   /// The device's laptop numbers (record_number.h), each with its scope (a district's code, or
   /// "" province-wide) and as a record number carries it ("2", "T3").
   std::vector<std::pair<std::string, std::string>> laptop_numbers = {};
-  /// When the device last used its token (its last sync or login), or was enrolled if it never
-  /// did, in UTC: "2019-05-03T02:00:00Z". See deviceTokenExpired.
+  /// When the device last used its token, in UTC ("2019-05-03T02:00:00Z"): its last sync or the
+  /// login that issued the token, whichever is later, or its enrolment when neither is known.
+  /// See deviceTokenExpired.
   std::string last_used_at = {};
 };
 
@@ -51,12 +52,18 @@ std::string hashPassword(std::string_view password);
 /// True when `password` matches `hash` (constant time in the password).
 bool verifyPassword(std::string_view password, const std::string& hash);
 
-/// A new random device token (URL-safe text) and the hash under which it is stored.
+/// A new random device token (URL-safe text) and the hash under which it is stored. The token
+/// begins with the second it was issued ("1700000000.…"): the server reads when a token was
+/// issued from the token it is shown, and its stored hash proves that second is the server's.
 struct NewToken {
   std::string token;
   std::string hash;
 };
 NewToken newToken();
+
+/// When `token` was issued, as the database writes times ("2019-05-03T02:00:00Z"); "" for a
+/// token that does not say (made before tokens did).
+std::string tokenIssuedAt(std::string_view token);
 
 /// The stored hash of a presented token. Tokens are 256-bit random, so a fast hash suffices.
 std::string tokenHash(std::string_view token);

@@ -118,12 +118,15 @@ std::atomic<std::int64_t> device_token_unused_hours{24 * 90};
 std::chrono::hours deviceTokenUnused() { return std::chrono::hours(device_token_unused_hours.load(std::memory_order_relaxed)); }
 
 // Who holds the request's token when it is known and neither its device nor its user is revoked,
-// whether or not it went unused too long.
+// whether or not it went unused too long: its last use is its last sync or its login, if later.
 std::optional<Identity> tokenHolder(const ApiRequest& r, ProvincialStorage& storage) {
   const auto auth = header(r, "authorization");
   constexpr std::string_view kBearer = "Bearer ";
   if (auth.size() <= kBearer.size() || auth.compare(0, kBearer.size(), kBearer) != 0) return std::nullopt;
-  return storage.identityForToken(tokenHash(auth.substr(kBearer.size())));
+  const auto token = auth.substr(kBearer.size());
+  auto who = storage.identityForToken(tokenHash(token));
+  if (who) who->last_used_at = std::max(who->last_used_at, tokenIssuedAt(token));
+  return who;
 }
 
 // The caller, from a valid token: known, not revoked, and used within deviceTokenUnused().
@@ -218,8 +221,6 @@ ApiResponse login(const ApiRequest& r, ProvincialStorage& storage, LoginBudget& 
   const auto token = newToken();
   const auto device = storage.enrolDevice(user.name, device_id, toNfc(device_name), token.hash);
   if (!device) return error(409, "device_refused", device.problem().message.vi, device.problem().message.en);
-  // A login uses the new token: its unused time (deviceTokenExpired) counts from now.
-  storage.deviceSeen(device.value(), wallClockMs());
   // The laptop's number in its user's district (or province-wide), that begins the numbers of
   // the records it makes from now on.
   const auto laptop_number = storage.laptopNumber(device.value(), user.district.value_or(""));

@@ -334,21 +334,26 @@ TEST_CASE("tokens: a laptop's token unused too long gets 401 token_expired, audi
     REQUIRE(r.status == 200);
     return json::parse(r.body)["token"].get<std::string>();
   };
-  // Its last use, put back in time as if the laptop had stayed away.
-  const auto lastUsedDaysAgo = [&](int days) {
+  const std::string device = "0123456789abcdef0123456789abcdef";
+  // The laptop away for `days`: its token issued, its enrolment and its last sync that long ago.
+  // `dated`: its token says when it was issued (as tokens do since they expire), else not.
+  const auto awayFor = [&](int days, bool dated = true) {
+    const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto token = (dated ? std::to_string(now_s - days * 86'400) + "." : std::string()) + std::string(43, 'x') + std::to_string(days);
+    REQUIRE(storage.enrolDevice("lan", device, "Laptop 1", tokenHash(token)).ok());
     SQLite::Database db((dir / "provincial.db").string(), SQLite::OPEN_READWRITE);
-    db.exec("UPDATE devices SET last_seen_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-" + std::to_string(days) + " days')");
+    const auto ago = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-" + std::to_string(days) + " days')";
+    db.exec("UPDATE devices SET enrolled_at = " + ago + ", last_seen_at = " + ago);
+    return token;
   };
   const auto expiredAudits = [&] {
     SQLite::Database db((dir / "provincial.db").string(), SQLite::OPEN_READONLY);
     return db.execAndGet("SELECT count(*) FROM audit WHERE action = 'token.expired'").getInt();
   };
 
-  const auto token = login();
-  CHECK(call("GET", "/v1/whoami", token).status == 200);
-  lastUsedDaysAgo(1);
-  CHECK(call("GET", "/v1/whoami", token).status == 200);
-  lastUsedDaysAgo(3);
+  CHECK(call("GET", "/v1/whoami", login()).status == 200);
+  CHECK(call("GET", "/v1/whoami", awayFor(1)).status == 200);
+  const auto token = awayFor(3);
   const auto refused = call("GET", "/v1/whoami", token);
   CHECK(refused.status == 401);
   const auto error = json::parse(refused.body)["error"];
@@ -367,11 +372,38 @@ TEST_CASE("tokens: a laptop's token unused too long gets 401 token_expired, audi
   // An unknown token is not called expired.
   CHECK(json::parse(call("GET", "/v1/whoami", "not-a-token").body)["error"]["code"] == "unauthorized");
 
+  // A new login: its token counts from its issue, though the laptop's last sync is 3 days old.
   const auto again = login();
+  CHECK(storage.devices("lan")[0].last_seen_at < tokenIssuedAt(again));
   CHECK(call("GET", "/v1/whoami", again).status == 200);
-  CHECK(call("GET", "/v1/whoami", token).status == 401);
+  CHECK(json::parse(call("GET", "/v1/whoami", token).body)["error"]["code"] == "unauthorized");
 
-  lastUsedDaysAgo(400);
+  // A token that does not say when it was issued counts from the laptop's last sync.
+  CHECK(call("GET", "/v1/whoami", awayFor(1, false)).status == 200);
+  CHECK(call("GET", "/v1/whoami", awayFor(3, false)).status == 401);
+
+  const auto long_gone = awayFor(400);
   setDeviceTokenUnused(std::chrono::hours(0));
-  CHECK(call("GET", "/v1/whoami", again).status == 200);
+  CHECK(call("GET", "/v1/whoami", long_gone).status == 200);
+}
+
+TEST_CASE("tokens: a new token says the second it was issued, and nothing else does", "[config]") {
+  const auto before = std::chrono::system_clock::now();
+  const auto issued = tokenIssuedAt(newToken().token);
+  REQUIRE(issued.size() == std::string("2019-05-03T02:00:00Z").size());
+  const auto at = [](std::chrono::system_clock::time_point t) {
+    const auto seconds = std::chrono::system_clock::to_time_t(t);
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return std::string(text);
+  };
+  CHECK(issued >= at(before));
+  CHECK(issued <= at(std::chrono::system_clock::now()));
+  CHECK(tokenIssuedAt("1700000000.abc") == "2023-11-14T22:13:20Z");
+  CHECK(tokenIssuedAt("randomtextwithoutadot") == "");
+  CHECK(tokenIssuedAt(".abc") == "");
+  CHECK(tokenIssuedAt("17x0000000.abc") == "");
+  CHECK(tokenIssuedAt("1234567890123.abc") == "");
 }
