@@ -94,11 +94,11 @@ class Sessions {
       : max_connections_(max_connections), max_per_address_(max_per_address) {}
 
   // Registers a new connection from `address`; false (and nothing registered) when that would
-  // pass a cap.
-  bool add(const std::shared_ptr<beast::tcp_stream>& stream, const std::string& address) {
+  // pass a cap. A trusted proxy (`proxy`) carries everybody's connections: only the total caps it.
+  bool add(const std::shared_ptr<beast::tcp_stream>& stream, const std::string& address, bool proxy) {
     std::lock_guard lock(mutex_);
     auto& from_address = per_address_[address];
-    if (streams_.size() >= max_connections_ || from_address >= max_per_address_) {
+    if (streams_.size() >= max_connections_ || (!proxy && from_address >= max_per_address_)) {
       if (from_address == 0) per_address_.erase(address);
       return false;
     }
@@ -173,8 +173,8 @@ class BodyReservation {
 // and, with the last reference, its socket closes, so no request can leave a connection open.
 class SessionEnd {
  public:
-  SessionEnd(Sessions& sessions, std::shared_ptr<beast::tcp_stream> stream, const std::string& address)
-      : sessions_(sessions), stream_(std::move(stream)), admitted_(sessions_.add(stream_, address)) {}
+  SessionEnd(Sessions& sessions, std::shared_ptr<beast::tcp_stream> stream, const std::string& address, bool proxy)
+      : sessions_(sessions), stream_(std::move(stream)), admitted_(sessions_.add(stream_, address, proxy)) {}
   bool admitted() const { return admitted_; }
   ~SessionEnd() {
     beast::error_code ignored;
@@ -442,7 +442,7 @@ std::string peerOf(const tcp::socket& socket) {
 net::awaitable<void> plainSession(tcp::socket socket, Shared& shared) {
   auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
   const Connection connection{peerOf(stream->socket()), false};
-  const SessionEnd end(shared.sessions, stream, connection.tcp_peer);
+  const SessionEnd end(shared.sessions, stream, connection.tcp_peer, shared.trusted_proxies.contains(connection.tcp_peer));
   // Nothing may escape a detached coroutine: a failure is logged, and SessionEnd closes.
   try {
     if (!end.admitted()) {
@@ -465,7 +465,7 @@ net::awaitable<void> tlsSession(tcp::socket socket, Shared& shared) {
   const Connection connection{peerOf(beast::get_lowest_layer(*stream).socket()), true};
   // The registry cancels the socket under the TLS stream; it shares the stream's ownership.
   const SessionEnd end(shared.sessions, std::shared_ptr<beast::tcp_stream>(stream, &beast::get_lowest_layer(*stream)),
-                       connection.tcp_peer);
+                       connection.tcp_peer, shared.trusted_proxies.contains(connection.tcp_peer));
   const auto timeout = shared.config.request_timeout;
   try {
     beast::error_code ec;
@@ -523,6 +523,18 @@ void printProblem(std::ostream& err, const Problem& problem) {
   err << "Lỗi: " << problem.message.vi << "\nError: " << problem.message.en << "\n";
 }
 
+// Logs `what` and the certificate in use: its file, fingerprint and end of validity, and a
+// warning when that has passed (laptops and browsers refuse it).
+void logCertificate(const std::string& what, const std::filesystem::path& cert) {
+  const auto summary = summarizeCertificate(cert);
+  if (!summary) return;
+  logMessage(LogLevel::kInfo, what + forLog(cert.string()) + " (SHA-256 " + summary->fingerprint + ", valid until " +
+                                  summary->not_after + ")");
+  if (summary->expired)
+    logMessage(LogLevel::kWarning, "the TLS certificate " + forLog(cert.string()) + " expired on " + summary->not_after +
+                                       ": laptops and browsers refuse it; renew it and send SIGHUP");
+}
+
 // Reloads the certificate and key on each SIGHUP until the server stops: new connections get the
 // new context; when the files do not make one, the old one stays and the log says why.
 void reloadOnHangup(net::signal_set& hangups, Shared& shared) {
@@ -533,8 +545,7 @@ void reloadOnHangup(net::signal_set& hangups, Shared& shared) {
     } else if (auto problem = shared.tls->reload(shared.config.tls_cert, shared.config.tls_key)) {
       logMessage(LogLevel::kError, "SIGHUP: the TLS certificate was not reloaded, the one in use stays: " + problem->message.en);
     } else {
-      logMessage(LogLevel::kInfo, "SIGHUP: TLS certificate reloaded from " + forLog(shared.config.tls_cert.string()) +
-                                      " (SHA-256 " + certificateFingerprint(shared.config.tls_cert) + ")");
+      logCertificate("SIGHUP: TLS certificate reloaded from ", shared.config.tls_cert);
     }
     reloadOnHangup(hangups, shared);
   });
@@ -621,8 +632,7 @@ int serve(const ServerConfig& config, std::ostream& out, std::ostream& err) {
   Shared shared(config, std::move(contexts));
   for (const auto& url : serving) out << outputLine("Đang phục vụ / Serving on " + url) << std::endl;
   if (tls)
-    logMessage(LogLevel::kInfo, "TLS certificate " + forLog(config.tls_cert.string()) + " (SHA-256 " +
-                                    certificateFingerprint(config.tls_cert) + ")");
+    logCertificate("TLS certificate ", config.tls_cert);
 
   // SIGHUP reloads the certificate; SIGINT and SIGTERM stop. Both sets on the acceptors' strand.
   net::signal_set hangups(acceptor_strand, SIGHUP);

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -93,23 +94,32 @@ std::optional<Problem> TlsContexts::reload(const std::filesystem::path& cert, co
   return std::nullopt;
 }
 
-std::string certificateFingerprint(const std::filesystem::path& cert) {
+std::optional<CertificateSummary> summarizeCertificate(const std::filesystem::path& cert) {
   std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(cert.c_str(), "rb"), &std::fclose);
-  if (!file) return "";
+  if (!file) return std::nullopt;
   std::unique_ptr<X509, void (*)(X509*)> x509(PEM_read_X509(file.get(), nullptr, nullptr, nullptr), &X509_free);
   ERR_clear_error();
-  if (!x509) return "";
+  if (!x509) return std::nullopt;
+  CertificateSummary summary;
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  if (X509_digest(x509.get(), EVP_sha256(), digest, &length) != 1) return "";
+  if (X509_digest(x509.get(), EVP_sha256(), digest, &length) != 1) return std::nullopt;
   static const char* const kHex = "0123456789ABCDEF";
-  std::string out;
   for (unsigned i = 0; i < length; ++i) {
-    if (i) out += ':';
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 0xF];
+    if (i) summary.fingerprint += ':';
+    summary.fingerprint += kHex[digest[i] >> 4];
+    summary.fingerprint += kHex[digest[i] & 0xF];
   }
-  return out;
+  const ASN1_TIME* not_after = X509_get0_notAfter(x509.get());
+  std::unique_ptr<BIO, int (*)(BIO*)> text(BIO_new(BIO_s_mem()), &BIO_free);
+  if (text && ASN1_TIME_print(text.get(), not_after) == 1) {
+    char* data = nullptr;
+    const long size = BIO_get_mem_data(text.get(), &data);
+    if (size > 0) summary.not_after.assign(data, static_cast<std::size_t>(size));
+  }
+  summary.expired = X509_cmp_current_time(not_after) < 0;
+  ERR_clear_error();
+  return summary;
 }
 
 }  // namespace fieldcheck::server

@@ -45,8 +45,14 @@ class TlsContexts {
   std::shared_ptr<TlsContext> current_;
 };
 
-/// The SHA-256 fingerprint of the first certificate in the PEM file `cert` ("AB:CD:…"), for the
-/// log; empty when it cannot be read.
-std::string certificateFingerprint(const std::filesystem::path& cert);
+/// What the log says of the first certificate in the PEM file `cert`.
+struct CertificateSummary {
+  std::string fingerprint;  // SHA-256, "AB:CD:…"
+  std::string not_after;    // "Mar  1 12:00:00 2029 GMT", as OpenSSL prints it
+  bool expired = false;     // not_after has passed
+};
+
+/// The summary of `cert`; nullopt when it cannot be read. Never throws.
+std::optional<CertificateSummary> summarizeCertificate(const std::filesystem::path& cert);
 
 }  // namespace fieldcheck::server

@@ -287,7 +287,7 @@ TEST_CASE("server over TLS: SIGHUP gives new connections a new certificate and k
   ::kill(server.pid(), SIGHUP);
   REQUIRE(waitForLog(server, "TLS certificate reloaded"));
   CHECK(servedCertificateFingerprint(server.port()) == certificateFingerprint(certs.changed.cert));
-  CHECK(logOf(server).find(certificateFingerprint(certs.changed.cert)) != std::string::npos);
+  CHECK(logOf(server).find(certificateFingerprint(certs.changed.cert) + ", valid until ") != std::string::npos);
   CHECK(httpsRequest(server.port(), certs.ca.cert, "GET", "/v1/health").status == 200);
 
   // A broken certificate, then a key of another certificate: the one in use stays, and the log
@@ -391,6 +391,12 @@ TEST_CASE("server over TLS: a missing or bad certificate or a key of another cer
 
   const auto key_as_cert = start(certs.good.key, certs.good.key);
   CHECK(key_as_cert.exit_code == 78);
+
+  // An expired certificate is served (the service stays up for its operator) and the log warns.
+  ServerProcess expired(dir / "data", 0, tlsArgs(certs.expired));
+  CHECK(waitForLog(expired, "expired on Jan 31 00:00:00 2020 GMT"));
+  CHECK(logOf(expired).find("renew it and send SIGHUP") != std::string::npos);
+  CHECK(expired.stop(SIGTERM) == 0);
 }
 
 TEST_CASE("server: plain HTTP on a network address is refused at start unless plain_http is anywhere", "[server][e2e][tls]") {
@@ -494,4 +500,33 @@ TEST_CASE("console: its cookie is Secure over TLS and behind a trusted proxy tha
   REQUIRE(session.status == 200);
   CHECK(session.headers["set-cookie"].find("; Secure") != std::string::npos);
   CHECK(proxied.stop(SIGTERM) == 0);
+}
+
+TEST_CASE("server: a trusted proxy's connections are capped in all but not as one address's", "[server][e2e][tls]") {
+  TempDir dir;
+  initProvince(dir / "data");
+  const auto config = dir / "server.toml";
+  std::ofstream(config) << "[limits]\nmax_connections = 10\nmax_connections_per_address = 2\n";
+  namespace net = boost::asio;
+  net::io_context ioc;
+  const auto hold = [&](unsigned short port, std::vector<net::ip::tcp::socket>& held) {
+    for (int i = 0; i < 2; ++i) {
+      held.emplace_back(ioc);
+      held.back().connect({net::ip::make_address("127.0.0.1"), port});
+    }
+    // The server registers a connection when it accepts it: a request on a third shows it has.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  };
+  SECTION("any other peer gets two") {
+    ServerProcess server(dir / "data", 0, {}, {"--config", config.string()});
+    std::vector<net::ip::tcp::socket> held;
+    hold(server.port(), held);
+    CHECK(httpRequest(server.port(), "GET", "/v1/health").status == 503);
+  }
+  SECTION("a trusted proxy gets more") {
+    ServerProcess server(dir / "data", 0, {"--trusted-proxy", "127.0.0.1"}, {"--config", config.string()});
+    std::vector<net::ip::tcp::socket> held;
+    hold(server.port(), held);
+    CHECK(httpRequest(server.port(), "GET", "/v1/health").status == 200);
+  }
 }

@@ -18,6 +18,9 @@ const char* const kFaketime = "/usr/bin/faketime";
 std::string run(const std::vector<std::string>& argv, const std::string& input = "") {
   ProcessOptions options;
   options.input = input;
+  // faketime reads its moment in local time: UTC, so that the expired certificate's dates do not
+  // depend on the machine's zone.
+  options.env["TZ"] = "UTC";
   const auto result = runProcess(argv, options);
   if (result.exit_code != 0) {
     std::string line;

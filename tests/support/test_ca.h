@@ -19,7 +19,7 @@ struct TestCertificates {
   CertificateFiles ca;          // self-signed CA (CN "Fieldcheck Test CA"), valid ten years
   CertificateFiles good;        // SAN IP:127.0.0.1, DNS:localhost, valid from an hour ago for 825 days
   CertificateFiles wrong_host;  // SAN DNS:other-host.example only (not 127.0.0.1, not localhost)
-  CertificateFiles expired;     // SAN as `good`, valid 2020-01-01 to 2020-01-31 only
+  CertificateFiles expired;     // SAN as `good`, valid 2020-01-01 to 2020-01-31 only (UTC)
   CertificateFiles changed;     // SAN as `good`, another key and serial: a "changed" certificate
   CertificateFiles self_signed; // SAN as `good` but self-signed (no CA trusts it)
   CertificateFiles other_ca;    // a second CA, which signed nothing here (for "another province")
