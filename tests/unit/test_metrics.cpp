@@ -326,6 +326,7 @@ TEST_CASE("log: each request answered is one JSON line with its id, route, statu
     CHECK(whoami.status == 200);
     request_id = headerOf(whoami, "X-Request-Id");
     f.ask("GET", "/api/me?code=query-secret-42", "", {{"cookie", "fc_console=cookie-secret-77"}});
+    f.ask("GET", "/api/receipts/receipt-secret-31", "", {{"cookie", "fc_console=cookie-secret-77"}});
     log = captured.text();
   }
   setLogFormat(LogFormat::kText);
@@ -339,7 +340,7 @@ TEST_CASE("log: each request answered is one JSON line with its id, route, statu
     REQUIRE(parsed.is_object());
     lines.push_back(parsed);
   }
-  REQUIRE(lines.size() == 3);
+  REQUIRE(lines.size() == 4);
   for (const auto& line : lines) {
     INFO(line.dump());
     for (const char* key : {"time", "level", "request_id", "endpoint", "status", "duration_ms", "method", "peer"})
@@ -356,7 +357,9 @@ TEST_CASE("log: each request answered is one JSON line with its id, route, statu
   CHECK(lines[2]["path"] == "/api/me");
   CHECK(lines[2]["status"] == 401);
   CHECK(lines[2]["level"] == "warning");
-  for (const auto& secret : {std::string("secret-pass"), token, std::string("query-secret-42"), std::string("cookie-secret-77")})
+  CHECK(lines[3]["path"] == "/api/receipts/:token");
+  for (const auto& secret : {std::string("secret-pass"), token, std::string("query-secret-42"), std::string("cookie-secret-77"),
+                             std::string("receipt-secret-31")})
     CHECK(log.find(secret) == std::string::npos);
 }
 
