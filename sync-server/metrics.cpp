@@ -109,6 +109,8 @@ struct Metrics {
                                              .Add({});
 
   Metrics() {
+    // Every result from the start, at 0, so a rate of failures is there before the first one.
+    for (const char* result : {"ok", "failed", "paused"}) logins.Add({{"result", result}});
     prometheus::BuildGauge()
         .Name("fieldcheck_build_info")
         .Help("The server's version and protocol")
