@@ -1,8 +1,10 @@
 // The `fieldcheck-server` command line.
 #include "server_cli.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <map>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -200,9 +202,15 @@ int userDevicesCommand(ProvincialStorage& db, const Io& io, const std::string& u
     return fail(io.err, p);
   }
   const auto now_ms = wallClockMs();
-  // A laptop that never synced has used its token since its login.
+  // A token counts as used from the login that issued it too (tokenIssuedAt), which the server
+  // reads from the token and this command from the audit log: each laptop's latest login.
+  std::map<std::string, std::string> last_login;
+  for (const auto& e : db.auditEntries({user, "login", 0, 1000}))
+    if (e.action == "login" && e.at.size() >= 19 && !last_login.count(e.device)) last_login[e.device] = e.at.substr(0, 19) + "Z";
   const auto expired = [&](const DeviceRecord& d) {
-    return !d.revoked && deviceTokenExpired(d.last_seen_at.empty() ? d.enrolled_at : d.last_seen_at, unused, now_ms);
+    auto last_use = d.last_seen_at.empty() ? d.enrolled_at : d.last_seen_at;
+    if (const auto login = last_login.find(d.id); login != last_login.end()) last_use = std::max(last_use, login->second);
+    return !d.revoked && deviceTokenExpired(last_use, unused, now_ms);
   };
   if (json_out) {
     json list = json::array();

@@ -246,11 +246,12 @@ TEST_CASE("server config: a laptop's token unused longer than the configured day
     REQUIRE(listed.size() == 1);
     CHECK(listed[0]["expired"] == true);
 
+    // Logged in again: its new token counts from the login, before any sync.
     lan.loginTo(port);
-    CHECK(lan.run({"sync"}).exit_code == 0);
     const auto after = json::parse(p.server({"--config", config, "user", "devices", "lan", "--json"}, "+3d").out);
     REQUIRE(after.size() == 1);
     CHECK(after[0]["expired"] == false);
+    CHECK(lan.run({"sync"}).exit_code == 0);
     CHECK(whoami(port, token).status == 401);
     CHECK(whoami(port, loginOverHttp(port, "minh", "0123456789abcdef0123456789abcdef")).status == 200);
   }
