@@ -2,6 +2,7 @@
 // database, /metrics, the laptops' API or the console, and each request's log line and counts.
 #include "request_dispatch.h"
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -79,7 +80,12 @@ ApiResponse metricsAnswer(const ApiRequest& api, const std::filesystem::path& da
     refused.headers.emplace_back("Allow", "GET");
     return refused;
   }
-  return {200, kMetricsContentType, metricsText(data_dir), ""};
+  try {
+    return {200, kMetricsContentType, metricsText(data_dir), ""};
+  } catch (const std::exception& e) {
+    logMessage(LogLevel::kError, "metrics cannot read the database: " + forLog(e.what()));
+    return storageUnavailable();
+  }
 }
 
 }  // namespace
@@ -129,7 +135,13 @@ ApiResponse answer(ApiRequest api, const std::filesystem::path& data_dir, Consol
       auto* storage = threadStorage(data_dir);
       if (!storage) return storageUnavailable();
       // The merges and conflicts a scrape counts are those from the server's first request on.
-      watchDatabase(data_dir);
+      // Metrics never cost a request its answer: a failure here is logged once, and /metrics says it.
+      try {
+        watchDatabase(data_dir);
+      } catch (const std::exception& e) {
+        static std::atomic<bool> said{false};
+        if (!said.exchange(true)) logMessage(LogLevel::kWarning, "metrics cannot read the database: " + forLog(e.what()));
+      }
       if (event.endpoint == "/metrics") return metricsAnswer(api, data_dir, options);
       // Everything but the laptops' API (/v1/…) is the console's.
       if (isConsoleTarget(api.target)) return handleConsole(api, *storage, console, wallClockMs());
