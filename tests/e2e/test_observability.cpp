@@ -154,3 +154,33 @@ TEST_CASE("observability: a day's sync and a console login leave JSON log lines 
     }
   }
 }
+
+TEST_CASE("observability: behind a trusted proxy /metrics answers a forwarded caller only with the metrics token",
+          "[e2e][observability]") {
+  TempDir dir;
+  const auto data = (dir / "data").string();
+  REQUIRE(runProcess({serverBinary(), "--data", data, "init", "--seed", sampleSeed().string()}).exit_code == 0);
+  const std::string token = "4f1c9a7e2b8d6c3f0a5e9b1d7c2f8a4e6b0d3c9f5a1e7b2d8c4f0a6e3b9d5c1f";
+  const auto config = dir / "server.toml";
+  std::ofstream(config) << "[tls]\nplain_http = \"anywhere\"\ntrusted_proxies = [\"127.0.0.1\"]\n\n[metrics]\ntoken = \"" << token
+                        << "\"\n";
+  ServerProcess server(data, 0, {}, {"--config", config.string()});
+  const std::map<std::string, std::string> forwarded{{"X-Forwarded-For", "203.0.113.9"}, {"X-Forwarded-Proto", "https"}};
+  auto with = [&](std::map<std::string, std::string> headers, const std::string& authorization) {
+    if (!authorization.empty()) headers["Authorization"] = authorization;
+    return httpRequest(server.port(), "GET", "/metrics", headers);
+  };
+  const auto stranger = with(forwarded, "");
+  CHECK(stranger.status == 404);
+  CHECK(stranger.body.find("metric") == std::string::npos);
+  CHECK(with(forwarded, "Bearer " + token.substr(0, 63) + "0").status == 404);
+  const auto scraper = with(forwarded, "Bearer " + token);
+  CHECK(scraper.status == 200);
+  CHECK_THAT(scraper.body, Catch::Contains("fieldcheck_http_requests_total{endpoint=\"/metrics\",status=\"404\"} 2"));
+  CHECK(with({}, "").status == 200);  // the proxy's own address, loopback, asking for itself
+  REQUIRE(server.stop(SIGTERM) == 0);
+  const auto log = fieldcheck::readWholeFile(server.logFile());
+  CHECK(log.find(token) == std::string::npos);
+  CHECK(log.find(token.substr(0, 63)) == std::string::npos);
+  CHECK_THAT(log, Catch::Contains("refused GET /metrics from 203.0.113.9: 404"));
+}
