@@ -245,6 +245,14 @@ struct LocalStore::Impl {
 
   std::int64_t ackedSeq() { return std::stoll(setting("acked_seq").value_or("0")); }
 
+  // Whether this laptop holds revision `revision` of document `id`.
+  bool holdsRevision(const std::string& id, const std::string& revision) {
+    auto st = statement(select_holds, "SELECT 1 FROM revisions WHERE doc_id = ? AND revision = ? LIMIT 1");
+    st->bind(1, id);
+    st->bind(2, revision);
+    return st->executeStep();
+  }
+
   void setSynced(const std::string& id, const std::string& revision) {
     auto st = statement(update_synced, "UPDATE documents SET synced_revision = ? WHERE id = ?");
     st->bind(1, revision);
@@ -298,7 +306,7 @@ struct LocalStore::Impl {
   std::string user;
   std::string device;
   std::unique_ptr<SQLite::Statement> select_head_seq, select_revision, insert_revision, upsert_head,
-      select_last_local, select_setting, upsert_setting, update_synced, select_head_state, insert_upload;
+      select_last_local, select_setting, upsert_setting, update_synced, select_head_state, insert_upload, select_holds;
   std::unordered_map<std::string, std::pair<std::int64_t, Document>> head_cache;
   // Heads this connection has set, per kind (changeMark): a count, never reset.
   std::unordered_map<std::string, std::int64_t> heads_set_by_kind;
@@ -578,6 +586,9 @@ std::size_t LocalStore::applySync(const protocol::SyncResponse& response) {
 
   std::size_t added = 0;
   const std::int64_t cursor = std::stoll(impl_->setting("pull_cursor").value_or("0"));
+  // Since a server restored from a backup (restartWithServer), revisions this laptop holds come
+  // again: those it pulled before, and its own and others' sent again to the restored server.
+  const bool pulled_again = !response.changes.empty() && impl_->setting("server_restored_at").has_value();
   HybridTimestamp observed =
       HybridTimestamp::parse(impl_->setting("hlc_observed").value_or("")).value_or(HybridTimestamp{});
   for (const auto& change : response.changes) {
@@ -591,6 +602,8 @@ std::size_t LocalStore::applySync(const protocol::SyncResponse& response) {
       impl_->setSynced(doc.id, doc.revision);
       continue;
     }
+    // Pulled again after the server was restored from a backup (restartWithServer): held already.
+    if (pulled_again && impl_->holdsRevision(doc.id, doc.revision)) continue;
     const auto seq = impl_->appendRevision(doc, "shared", change.fields_json);
     // An edit of this document still waiting to be sent stays the head, and keeps the base it
     // was made on, so the server sees the two edits as concurrent instead of one replacing the
@@ -610,6 +623,43 @@ std::size_t LocalStore::applySync(const protocol::SyncResponse& response) {
   tx.commit();
   impl_->head_cache.clear();
   return added;
+}
+
+bool LocalStore::restartWithServer(const std::string& server_id, std::int64_t restored_seq, std::int64_t device_seq) {
+  SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+  const auto remembered = impl_->setting("server_id");
+  impl_->setSetting("server_id", server_id);
+  if (!remembered || remembered->empty() || *remembered == server_id) {
+    tx.commit();
+    return false;
+  }
+  const std::int64_t cursor = std::stoll(impl_->setting("pull_cursor").value_or("0"));
+  impl_->setSetting("pull_cursor", std::to_string(std::min(cursor, restored_seq)));
+  const auto acked = std::min(impl_->ackedSeq(), device_seq);
+  impl_->setSetting("acked_seq", std::to_string(acked));
+  // The base of each document sent again: what the restored server holds of it, the parent of
+  // its first revision written here after `acked` (none when that revision made the document).
+  SQLite::Statement first(impl_->db,
+                          "SELECT r.doc_id, coalesce(json_extract(r.parents, '$[0]'), '') FROM revisions r "
+                          "WHERE r.origin = 'local' AND r.seq > ?1 AND r.seq = (SELECT min(seq) FROM revisions o "
+                          "WHERE o.doc_id = r.doc_id AND o.origin = 'local' AND o.seq > ?1)");
+  first.bind(1, acked);
+  SQLite::Statement base(impl_->db, "UPDATE documents SET synced_revision = nullif(?, '') WHERE id = ?");
+  while (first.executeStep()) {
+    base.reset();
+    base.bind(1, first.getColumn(1).getString());
+    base.bind(2, first.getColumn(0).getString());
+    base.exec();
+  }
+  first.reset();
+  SQLite::Statement forget(impl_->db, "DELETE FROM refusals WHERE seq > ?");
+  forget.bind(1, acked);
+  forget.exec();
+  impl_->db.exec("UPDATE uploads SET done = 0 WHERE refused_en IS NULL");
+  impl_->setSetting("server_restored_at", std::to_string(cursor));
+  tx.commit();
+  impl_->head_cache.clear();
+  return true;
 }
 
 std::vector<Upload> LocalStore::uploads(bool pending_only) const {

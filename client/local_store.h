@@ -116,6 +116,18 @@ class LocalStore {
   /// new pull cursor. Returns how many pulled changes were new here.
   std::size_t applySync(const protocol::SyncResponse& response);
 
+  /// After the server answered with another identity than the one this store remembers (it was
+  /// restored from a backup: protocol.h), in one durable transaction: remembers `server_id`;
+  /// moves the pull cursor back to min(cursor, `restored_seq`) (the changes up to there are the
+  /// same in both histories); moves the acknowledged outbox sequence back to min(it, `device_seq`),
+  /// so every entry the restored server lacks is sent again, and each document's base back to
+  /// what that server holds of it (the parent of its first entry sent again; none for a document
+  /// it never had); forgets refusals of those entries (the server decides again); and marks every
+  /// photo not refused as still to upload, so the upload path asks the server what it holds.
+  /// With no identity remembered yet, only remembers `server_id`. Returns whether anything was
+  /// moved back.
+  bool restartWithServer(const std::string& server_id, std::int64_t restored_seq, std::int64_t device_seq);
+
   /// Attachments named by revisions written here, oldest first: only those still to upload
   /// (neither done nor refused) when `pending_only`.
   std::vector<Upload> uploads(bool pending_only) const;

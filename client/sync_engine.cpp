@@ -56,8 +56,10 @@ Result<protocol::SyncResponse> exchange(HttpConnection& connection, const protoc
   auto reply = requestWithRetries(connection, "/v1/sync", protocol::toBinary(request), headers);
   if (!reply) return reply.problem();
   if (reply.value().status == 401)
-    return problem("Máy chủ không nhận phiên đăng nhập của máy này (bị thu hồi?); hãy đăng nhập lại.",
-                   "The server no longer accepts this laptop's login (revoked?); log in again.");
+    return problem("Máy chủ không nhận phiên đăng nhập của máy này (bị thu hồi, hoặc máy chủ được khôi phục từ một bản sao lưu "
+                   "cũ hơn lần đăng nhập này?); hãy đăng nhập lại.",
+                   "The server no longer accepts this laptop's login (revoked, or the server was restored from a backup older "
+                   "than this login?); log in again.");
   if (reply.value().status != 200) return serverProblem(reply.value());
   auto response = protocol::syncResponseFromBinary(reply.value().body);
   if (!response) {
@@ -75,8 +77,10 @@ Result<UploadReply> uploadReply(const Result<HttpReply>& reply) {
   if (!reply) return reply.problem();
   const auto status = reply.value().status;
   if (status == 401)
-    return problem("Máy chủ không nhận phiên đăng nhập của máy này (bị thu hồi?); hãy đăng nhập lại.",
-                   "The server no longer accepts this laptop's login (revoked?); log in again.");
+    return problem("Máy chủ không nhận phiên đăng nhập của máy này (bị thu hồi, hoặc máy chủ được khôi phục từ một bản sao lưu "
+                   "cũ hơn lần đăng nhập này?); hãy đăng nhập lại.",
+                   "The server no longer accepts this laptop's login (revoked, or the server was restored from a backup older "
+                   "than this login?); log in again.");
   if (status == 413 || status == 422) return UploadReply{{}, serverProblem(reply.value()).message};
   if (status != 200 && status != 409) return serverProblem(reply.value());
   try {
@@ -350,6 +354,7 @@ Result<SyncCounts> synchronizeOver(LocalStore& store, const std::filesystem::pat
   for (;;) {
     protocol::SyncRequest request;
     request.page_limit = page_changes;
+    request.server_id = store.setting("server_id").value_or("");
     if (next_page.valid()) {
       request.cursor = next_page_cursor;
     } else {
@@ -360,6 +365,19 @@ Result<SyncCounts> synchronizeOver(LocalStore& store, const std::filesystem::pat
     counts.bytes_sent = link.bytesSent();
     counts.bytes_received = link.bytesReceived();
     if (!response) return stopped(response.problem());
+    // Another identity than the one remembered: the server was restored from a backup, and
+    // applied nothing of this request. Go back to what both histories share and go on from there.
+    const auto& heard = response.value().server_id;
+    if (!heard.empty() && request.server_id->empty()) store.setSetting("server_id", heard);  // the first heard
+    if (!heard.empty() && !request.server_id->empty() && heard != *request.server_id) {
+      if (store.restartWithServer(heard, response.value().restored_seq, response.value().device_seq))
+        counts.server_restored = true;
+      if (++counts.round_trips == max_round_trips)
+        return stopped(problem("Đồng bộ đã qua " + std::to_string(max_round_trips) + " lượt mà vẫn chưa xong; hãy đồng bộ lại để tiếp tục.",
+                               "The sync took " + std::to_string(max_round_trips) + " round trips and is not done; sync again "
+                               "to go on."));
+      continue;
+    }
     if (!request.push.empty() && response.value().acked_through < request.push.back().seq)
       return stopped(problem("Máy chủ không xác nhận lô thay đổi vừa gửi; chúng vẫn được giữ trên máy này, hãy đồng bộ lại sau.",
                              "The server did not acknowledge the batch just sent; it stays on this laptop, sync again later."));
@@ -373,7 +391,7 @@ Result<SyncCounts> synchronizeOver(LocalStore& store, const std::filesystem::pat
                                  "province's IT staff."));
     if (request.push.empty() && !response.value().last_page) {
       next_page_cursor = response.value().cursor;
-      protocol::SyncRequest following{{}, next_page_cursor, page_changes};
+      protocol::SyncRequest following{{}, next_page_cursor, page_changes, request.server_id};
       next_page = std::async(std::launch::async, [&link, following] { return link.exchange(following); });
     }
     counts.pulled += store.applySync(response.value());
@@ -453,9 +471,23 @@ Result<ReceiptSummary> importReceipt(LocalStore& store, const std::filesystem::p
   }
   auto receipt = bundle::readReceipt(bytes, *key, store.device());
   if (!receipt) return receipt.problem();
+  // A receipt from a server restored from a backup since this laptop last synced: its answers
+  // belong to another history than this laptop's cursor and acknowledgements. Nothing of it is
+  // applied; the laptop goes back to what both histories share, as a sync would, and its next
+  // sync or bundle sends again what the restored server lacks.
+  const auto remembered = store.setting("server_id").value_or("");
+  for (const auto& answer : receipt.value().answers) {
+    if (answer.server_id.empty() || remembered.empty() || answer.server_id == remembered) continue;
+    store.restartWithServer(answer.server_id, answer.restored_seq, answer.device_seq);
+    return problem("Biên nhận này của máy chủ đã được khôi phục từ một bản sao lưu; máy này không áp dụng nó và sẽ gửi lại "
+                   "những gì máy chủ thiếu. Hãy đồng bộ khi có mạng, hoặc xuất một gói mới.",
+                   "This receipt is from a server restored from a backup; this laptop did not apply it and will send again "
+                   "what the server lacks. Sync when online, or export a new bundle.");
+  }
   ReceiptSummary summary;
   const auto before = store.pendingChanges();
   for (const auto& answer : receipt.value().answers) {
+    if (!answer.server_id.empty() && remembered.empty()) store.restartWithServer(answer.server_id, 0, 0);
     summary.pulled += store.applySync(answer);
     summary.refused += answer.refused.size();
   }

@@ -49,6 +49,7 @@ struct SyncCounts {
   std::uint64_t bytes_sent = 0;
   std::uint64_t bytes_received = 0;
   std::int64_t clock_skew_ms = 0;  // server wall clock minus this laptop's
+  bool server_restored = false;    // the server had been restored from a backup: what it lacked was sent again
 };
 
 /// Pushes the outbox and pulls the changes in scope over HTTP to the server this laptop logged in

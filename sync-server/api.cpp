@@ -275,13 +275,18 @@ ApiResponse sync(const ApiRequest& r, const Identity& who, ProvincialStorage& st
   auto read = readSyncRequest(r);
   if (auto* refusal = std::get_if<ApiResponse>(&read)) return *refusal;
   auto& request = std::get<protocol::SyncRequest>(read);
-  const auto entries = request.push.size();
-  const auto pushed = pushBatch(who, std::move(request.push), storage);
+  // A laptop that last synced with another history of this server (before a restore) has nothing
+  // applied until it has heard this one's identity: its batch may leave a gap (protocol.h).
+  const bool other_history =
+      request.server_id && !request.server_id->empty() && *request.server_id != storage.identity().id;
+  const auto entries = other_history ? 0 : request.push.size();
+  const auto pushed = other_history ? PushOutcome{} : pushBatch(who, std::move(request.push), storage);
   countPush(entries);
   auto response = storage.pull(pullScope(who), request.cursor, request.page_limit);
-  response.acked_through = pushed.acked_through;
+  response.acked_through = other_history ? response.device_seq : pushed.acked_through;
   response.refused = pushed.refused;
   response.server_wall_ms = wallClockMs();
+  if (!request.server_id) response.server_id.clear();  // a laptop of protocol version 1 reads version 1
   // Answered in binary when asked with Accept, or, without an Accept naming JSON, when the request
   // itself came in binary (so Fieldcheck need not spend an extra header on every sync).
   const auto accept = header(r, "accept");

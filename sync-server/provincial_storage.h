@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -211,6 +212,14 @@ struct HeadRow {
   const std::string& created_by;   // the user who made the document: its first revision's author
 };
 
+/// Who the provincial database is: a random id made with it and made anew at each restore, and,
+/// for a restored one, the highest global sequence the backup held (the changes up to there are
+/// the same in the old history and the new one). Laptops learn it at each sync (protocol.h).
+struct ServerIdentity {
+  std::string id;                 // 32 lowercase hex digits; empty: a backend that keeps none
+  std::int64_t restored_seq = 0;  // 0: never restored
+};
+
 /// Thread-safety: one object per thread (each holds its own connection); any number of objects
 /// and processes may share the database.
 class ProvincialStorage {
@@ -297,7 +306,9 @@ class ProvincialStorage {
   virtual PushOutcome applyPush(const Identity& who, const std::vector<CheckedEntry>& entries,
                                 const PushJudge& judge) = 0;
 
-  /// The next page of changes after `cursor` in `scope`, in server order, at most `limit`.
+  /// The next page of changes after `cursor` in `scope`, in server order, at most `limit`, with
+  /// the server's identity and how far it holds the scope's device's outbox (`device_seq`, the
+  /// highest sequence of it applied or refused), read in the same transaction.
   virtual protocol::SyncResponse pull(const PullScope& scope, std::int64_t cursor, std::uint32_t limit) = 0;
 
   /// Conflict records (merges that changed fields both ways), oldest first.
@@ -393,6 +404,15 @@ class ProvincialStorage {
 
   /// Lines of the audit log, newest first.
   virtual std::vector<AuditEntry> auditEntries(const AuditQuery& query) = 0;
+
+  /// The database's identity (ServerIdentity). A backend that keeps none answers an empty one:
+  /// laptops then never compare.
+  virtual ServerIdentity identity() { return {}; }
+
+  /// After a restore, before the server serves: gives the database a new identity and remembers
+  /// its highest global sequence as the one both histories share. Returns the new identity.
+  /// A backend that keeps no identity refuses (throws std::logic_error): it cannot be restored.
+  virtual ServerIdentity restartHistory() { throw std::logic_error("this storage keeps no server identity"); }
 
   /// A folder for temporary files (an export being written), on the server's own disk beside its
   /// data and as private as it: the files name businesses, owners and workers.

@@ -15,6 +15,7 @@
 #endif
 
 #include "accounts.h"
+#include "backup.h"
 #include "api.h"
 #include "fieldcheck/cli_usage.h"
 #include "bundle_import.h"
@@ -441,6 +442,57 @@ int serveCommand(const Io& io, const ServerConfig& file_config, const ServeFlags
   return serve(config.value(), io.out, io.err);
 }
 
+struct BackupOptions {
+  std::string to, seal_to;                // backup
+  std::string public_file, secret_file;   // backup keygen
+  std::string from, key;                  // restore
+};
+
+int backupCommand(const Io& io, const std::string& data_dir, const BackupOptions& o) {
+  if (o.to.empty())
+    return fail(io.err, problem("Hãy chỉ tệp sao lưu: backup --to TỆP.", "Name the backup file: backup --to FILE."));
+  std::optional<std::filesystem::path> seal_to;
+  if (!o.seal_to.empty()) seal_to = o.seal_to;
+  auto done = writeBackup(data_dir, o.to, seal_to);
+  if (!done) return fail(io.err, done.problem());
+  const auto& s = done.value();
+  io.out << "Đã sao lưu / Backed up " << data_dir << " → " << o.to << (s.sealed ? " (niêm phong / sealed)" : "") << "\n"
+         << "  Máy chủ / Server: " << s.server_id << "\n"
+         << "  Số thứ tự cao nhất / Highest sequence: " << s.highest_seq << "\n"
+         << "  Cơ sở dữ liệu / Database: " << s.database_bytes << " bytes\n"
+         << "  Ảnh / Attachments: " << s.attachments << "\n"
+         << "  Tệp sao lưu / Archive: " << s.archive_bytes << " bytes\n";
+  if (s.attachments_missing)
+    io.err << "Cảnh báo: " << s.attachments_missing << " ảnh cơ sở dữ liệu ghi là đã nhận nhưng không có tệp; chúng không có trong bản sao lưu.\n"
+           << "Warning: " << s.attachments_missing << " attachments the database holds as received have no file; they are not in the backup.\n";
+  return 0;
+}
+
+int backupKeygenCommand(const Io& io, const BackupOptions& o) {
+  auto made = makeBackupKeys(o.public_file, o.secret_file);
+  if (!made) return fail(io.err, made.problem());
+  io.out << "Đã tạo cặp khóa / Made a key pair:\n  công khai / public: " << o.public_file
+         << " (dùng với / use with backup --seal-to)\n  bí mật / secret: " << o.secret_file
+         << " (chỉ chủ sở hữu đọc được; cất giữ ngoài máy chủ / owner-only; keep it off the server, needed by restore --key)\n";
+  return 0;
+}
+
+int restoreCommand(const Io& io, const std::string& data_dir, const BackupOptions& o) {
+  std::optional<std::filesystem::path> key;
+  if (!o.key.empty()) key = o.key;
+  auto done = restoreBackup(o.from, data_dir, key);
+  if (!done) return fail(io.err, done.problem());
+  const auto& s = done.value();
+  io.out << "Đã khôi phục / Restored " << o.from << " → " << data_dir << "\n"
+         << "  Máy chủ đã sao lưu / Server backed up: " << s.backed_up_server_id << "\n"
+         << "  Danh tính mới / New identity: " << s.server_id << "\n"
+         << "  Số thứ tự cao nhất trong bản sao lưu / Highest sequence in the backup: " << s.restored_seq << "\n"
+         << "  Ảnh / Attachments: " << s.attachments << "\n"
+         << "Khi đồng bộ, mỗi máy tính xách tay gửi lại những gì máy chủ này thiếu. / At their next sync, laptops send again "
+            "what this server lacks.\n";
+  return 0;
+}
+
 }  // namespace
 
 int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostream& out, std::ostream& err) {
@@ -573,12 +625,27 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
       ->check(CLI::IsMember({"text", "json"}));
   serve_cmd->add_option("--threads", serve_flags.threads, "1..64 ([server] threads)")->check(CLI::Range(1u, 64u));
 
+  auto* backup_cmd = app.add_subcommand(
+      "backup", "Sao lưu cơ sở dữ liệu và ảnh khi máy chủ đang chạy / back up the database and attachments while serving");
+  BackupOptions backup_options;
+  backup_cmd->add_option("--to", backup_options.to, "Tệp sao lưu / the backup file");
+  backup_cmd->add_option("--seal-to", backup_options.seal_to,
+                         "Niêm phong cho khóa công khai trong tệp này (backup keygen) / seal to the public key in this file");
+  auto* backup_keygen = backup_cmd->add_subcommand("keygen", "Tạo cặp khóa niêm phong bản sao lưu / make a key pair for sealing backups");
+  backup_keygen->add_option("--public", backup_options.public_file, "Tệp khóa công khai / the public key file")->required();
+  backup_keygen->add_option("--secret", backup_options.secret_file, "Tệp khóa bí mật / the secret key file")->required();
+  auto* restore_cmd = app.add_subcommand(
+      "restore", "Khôi phục bản sao lưu vào thư mục --data mới / restore a backup into a new --data folder");
+  restore_cmd->add_option("--from", backup_options.from, "Tệp sao lưu / the backup file")->required();
+  restore_cmd->add_option("--key", backup_options.key, "Tệp khóa bí mật của bản niêm phong / the secret key file of a sealed backup");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return reportUsageError(app, e, out, err);
   }
   const Io io{in, out, err};
+  if (backup_keygen->parsed()) return backupKeygenCommand(io, backup_options);  // needs no data folder
   // The configuration file first, then the command line over it; every command reads the data
   // folder from it.
   ServerConfig config;
@@ -598,6 +665,8 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
   }
   data_dir = config.data_dir.string();
   if (serve_cmd->parsed()) return serveCommand(io, config, serve_flags);
+  if (backup_cmd->parsed()) return backupCommand(io, data_dir, backup_options);
+  if (restore_cmd->parsed()) return restoreCommand(io, data_dir, backup_options);
 
   // Every other command works on the provincial database. A broken promise of the machine (a
   // failing disk, a damaged file) is told here, once, for all of them.

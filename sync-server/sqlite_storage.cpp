@@ -304,6 +304,12 @@ CREATE INDEX inspections_by_state_inspector ON report_index(kind, state, inspect
 -- The audit log by user, newest first.
 CREATE INDEX audit_by_user ON audit(user, id);
 )sql"},
+    {12, "the server's identity", R"sql(
+-- Who this provincial database is: a random id, made anew when a backup is restored (with the
+-- highest global sequence the backup held, 'restored_seq'), so that a laptop that synced with the
+-- server after the backup notices and sends again what the restored server lacks.
+INSERT OR IGNORE INTO settings(key, value) VALUES ('server_id', lower(hex(randomblob(16))));
+)sql"},
 };
 
 // A duration of the tuning in milliseconds, as times are kept in the database.
@@ -773,8 +779,36 @@ class SqliteStorage final : public ProvincialStorage {
       // Nothing more in scope: move the cursor past what others see, so the next sync starts there.
       page.cursor = std::max(cursor, db_.execAndGet("SELECT coalesce(max(seq), 0) FROM changes").getInt64());
     }
+    const auto who = identity();
+    page.server_id = who.id;
+    page.restored_seq = who.restored_seq;
+    auto& mark = cached(select_pushed_through_, "SELECT pushed_through FROM devices WHERE id = ?");
+    mark.bind(1, scope.device);
+    page.device_seq = mark.executeStep() ? mark.getColumn(0).getInt64() : 0;
+    mark.reset();
     tx.commit();
     return page;
+  }
+
+  ServerIdentity identity() override {
+    // Made by migration 12 and changed only by a restore, before any server opens the database.
+    if (identity_.id.empty()) {
+      identity_.id = setting("server_id").value_or("");
+      identity_.restored_seq = std::stoll(setting("restored_seq").value_or("0"));
+    }
+    return identity_;
+  }
+
+  ServerIdentity restartHistory() override {
+    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+    const auto highest = db_.execAndGet("SELECT coalesce(max(seq), 0) FROM changes").getInt64();
+    setSetting("server_id", newDocumentId());
+    setSetting("restored_seq", std::to_string(highest));
+    // Console sessions were the old server's: their holders log in again.
+    db_.exec("DELETE FROM console_sessions");
+    tx.commit();
+    identity_ = {};
+    return identity();
   }
 
   // The secret halves of the server's keys live in owner-only files beside the database, not in
@@ -1558,7 +1592,8 @@ class SqliteStorage final : public ProvincialStorage {
   fs::path data_dir_;
   std::shared_ptr<GroupCommit<PushJob>> push_group_;
   std::unique_ptr<SQLite::Statement> select_head_, insert_change_, upsert_head_, next_conflict_number_, insert_ref_,
-      select_received_;
+      select_received_, select_pushed_through_;
+  ServerIdentity identity_;  // read once (identity())
 };
 
 }  // namespace

@@ -177,6 +177,11 @@ Document readDocument(const json& j, const std::string& where) {
   return d;
 }
 
+// A server's identity: 32 lowercase hex digits, or empty (none known, or none kept).
+void checkServerId(const std::string& id, const Where& where) {
+  if (!id.empty() && !isDocumentId(id)) throw Malformed{where.text() + " must be empty or 32 lowercase hex digits"};
+}
+
 void checkRequest(const SyncRequest& r) {
   const Where request{nullptr, "request"};
   if (r.push.size() > kMaxBatchEntries) throw Malformed{"request.push has more than " + std::to_string(kMaxBatchEntries) + " items"};
@@ -188,6 +193,7 @@ void checkRequest(const SyncRequest& r) {
     checkDocument(r.push[i].doc, entry.at("doc"));
   }
   checkNumber(r.cursor, request.at("cursor"));
+  if (r.server_id) checkServerId(*r.server_id, request.at("server_id"));
   if (r.page_limit < 1 || r.page_limit > kMaxPageChanges)
     throw Malformed{"request.page_limit must be 1 to " + std::to_string(kMaxPageChanges)};
 }
@@ -232,6 +238,9 @@ void checkResponse(const SyncResponse& r) {
   if (second.valid()) second.get();
   checkNumber(r.cursor, response.at("cursor"));
   checkNumber(r.server_wall_ms, response.at("server_wall_ms"));
+  checkServerId(r.server_id, response.at("server_id"));
+  checkNumber(r.restored_seq, response.at("restored_seq"));
+  checkNumber(r.device_seq, response.at("device_seq"));
 }
 
 template <class T, class F>
@@ -271,7 +280,9 @@ json documentToJson(const Document& doc) {
 json toJson(const SyncRequest& r) {
   json push = json::array();
   for (const auto& e : r.push) push.push_back({{"seq", e.seq}, {"base_revision", e.base_revision}, {"doc", documentToJson(e.doc)}});
-  return json{{"push", push}, {"cursor", r.cursor}, {"page_limit", r.page_limit}};
+  json out{{"push", push}, {"cursor", r.cursor}, {"page_limit", r.page_limit}};
+  if (r.server_id) out["server_id"] = *r.server_id;
+  return out;
 }
 
 json toJson(const SyncResponse& r) {
@@ -283,8 +294,14 @@ json toJson(const SyncResponse& r) {
     doc["fields"] = json::parse(c.fields_json);
     changes.push_back({{"seq", c.seq}, {"doc", std::move(doc)}});
   }
-  return json{{"acked_through", r.acked_through}, {"refused", refused}, {"changes", changes},
-              {"cursor", r.cursor}, {"last_page", r.last_page}, {"server_wall_ms", r.server_wall_ms}};
+  json out{{"acked_through", r.acked_through}, {"refused", refused}, {"changes", changes},
+           {"cursor", r.cursor}, {"last_page", r.last_page}, {"server_wall_ms", r.server_wall_ms}};
+  if (!r.server_id.empty()) {
+    out["server_id"] = r.server_id;
+    out["restored_seq"] = r.restored_seq;
+    out["device_seq"] = r.device_seq;
+  }
+  return out;
 }
 
 Result<Document> documentFromJson(const json& j) {
@@ -293,7 +310,7 @@ Result<Document> documentFromJson(const json& j) {
 
 Result<SyncRequest> syncRequestFromJson(const json& j) {
   return guarded<SyncRequest>([&] {
-    onlyKeys(j, {"push", "cursor", "page_limit"}, "request");
+    onlyKeys(j, {"push", "cursor", "page_limit", "server_id"}, "request");
     SyncRequest r;
     r.push = list<PushEntry>(j, "push", kMaxBatchEntries, "request", [](const json& e, const std::string& w) {
       onlyKeys(e, {"seq", "base_revision", "doc"}, w);
@@ -308,6 +325,9 @@ Result<SyncRequest> syncRequestFromJson(const json& j) {
     if (limit < 1 || limit > static_cast<std::int64_t>(kMaxPageChanges))
       throw Malformed{"request.page_limit must be 1 to " + std::to_string(kMaxPageChanges)};
     r.page_limit = static_cast<std::uint32_t>(limit);
+    // Absent in the form of version 1.
+    if (j.contains("server_id")) r.server_id = text(j, "server_id", "request", 64);
+    else r.server_id.reset();
     checkRequest(r);
     return r;
   });
@@ -315,7 +335,8 @@ Result<SyncRequest> syncRequestFromJson(const json& j) {
 
 Result<SyncResponse> syncResponseFromJson(const json& j) {
   return guarded<SyncResponse>([&] {
-    onlyKeys(j, {"acked_through", "refused", "changes", "cursor", "last_page", "server_wall_ms"}, "response");
+    onlyKeys(j, {"acked_through", "refused", "changes", "cursor", "last_page", "server_wall_ms", "server_id", "restored_seq", "device_seq"},
+             "response");
     SyncResponse r;
     r.acked_through = integer(j, "acked_through", "response");
     r.refused = list<Refusal>(j, "refused", kMaxBatchEntries, "response", [](const json& x, const std::string& w) {
@@ -332,6 +353,12 @@ Result<SyncResponse> syncResponseFromJson(const json& j) {
     if (!last.is_boolean()) throw Malformed{"response.last_page must be true or false"};
     r.last_page = last.get<bool>();
     r.server_wall_ms = integer(j, "server_wall_ms", "response");
+    // Present together, from a server of version 2.
+    if (j.contains("server_id")) {
+      r.server_id = text(j, "server_id", "response", 64);
+      r.restored_seq = integer(j, "restored_seq", "response");
+      r.device_seq = integer(j, "device_seq", "response");
+    }
     checkResponse(r);
     return r;
   });
@@ -385,8 +412,16 @@ Result<Message> fromBinaryMessage(std::string_view bytes, Check check) {
 
 }  // namespace
 
-std::string toBinary(const SyncRequest& request) { return toBinaryMessage(request); }
-std::string toBinary(const SyncResponse& response) { return toBinaryMessage(response); }
+std::string toBinary(const SyncRequest& request) {
+  if (request.server_id) return toBinaryMessage(request);
+  SyncRequestV1 v1{const_cast<SyncRequest*>(&request)};  // only read: the archive saves
+  return toBinaryMessage(v1);
+}
+std::string toBinary(const SyncResponse& response) {
+  if (!response.server_id.empty()) return toBinaryMessage(response);
+  SyncResponseV1 v1{const_cast<SyncResponse*>(&response)};  // only read: the archive saves
+  return toBinaryMessage(v1);
+}
 
 Result<SyncRequest> syncRequestFromBinary(std::string_view bytes) {
   return fromBinaryMessage<SyncRequest>(bytes, checkRequest);

@@ -1,1 +1,229 @@
-// Issue 17 — written by the BACKUP engineer (see /tmp/brief17.md); no test cases yet.
+// Backups end to end on the real programs: a backup taken while ten laptops sync, restored into a
+// new folder and served on the same port; the laptops notice the restored server and send again
+// what it lacks, exactly once, photos included, and converge.
+#include <catch2/catch.hpp>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <nlohmann/json.hpp>
+
+#include <signal.h>
+
+#include <atomic>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "fieldcheck/crypto.h"
+#include "support/laptop.h"
+#include "support/process.h"
+#include "support/sample_images.h"
+#include "support/server_process.h"
+#include "support/temp_dir.h"
+
+using namespace fieldcheck;
+using namespace fieldcheck::test;
+using nlohmann::json;
+
+namespace {
+
+constexpr int kLaptops = 10;
+
+void writeFile(const std::filesystem::path& file, const std::string& bytes) {
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+// Document id -> the latest revision written on the laptop that the server acknowledged: what the
+// server was told it holds (earlier ones of a batch may have been coalesced away, never these).
+std::map<std::string, std::string> acknowledged(const Laptop& laptop) {
+  SQLite::Database db(laptop.home + "/fieldcheck.db", SQLite::OPEN_READONLY);
+  SQLite::Statement st(db,
+                       "SELECT doc_id, revision FROM revisions WHERE origin = 'local' AND seq <= "
+                       "coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'acked_seq'), 0) ORDER BY seq");
+  std::map<std::string, std::string> out;
+  while (st.executeStep()) out[st.getColumn(0).getString()] = st.getColumn(1).getString();
+  return out;
+}
+
+std::string deviceOf(const Laptop& laptop) {
+  SQLite::Database db(laptop.home + "/fieldcheck.db", SQLite::OPEN_READONLY);
+  return db.execAndGet("SELECT value FROM settings WHERE key = 'device_id'").getString();
+}
+
+// (document, revision) pairs the server holds of a device, each with how many times.
+std::map<std::pair<std::string, std::string>, int> serverRevisions(const std::filesystem::path& data, const std::string& device) {
+  SQLite::Database db((data / "provincial.db").string(), SQLite::OPEN_READONLY);
+  SQLite::Statement st(db, "SELECT doc_id, revision FROM changes WHERE device = ?");
+  st.bind(1, device);
+  std::map<std::pair<std::string, std::string>, int> out;
+  while (st.executeStep()) ++out[{st.getColumn(0).getString(), st.getColumn(1).getString()}];
+  return out;
+}
+
+bool serverHoldsPhoto(const std::filesystem::path& data, const std::string& sha, const std::string& device) {
+  if (!std::filesystem::exists(data / "attachments" / sha.substr(0, 2) / sha)) return false;
+  SQLite::Database db((data / "provincial.db").string(), SQLite::OPEN_READONLY);
+  SQLite::Statement st(db, "SELECT 1 FROM attachment_holders WHERE sha256 = ? AND device = ?");
+  st.bind(1, sha);
+  st.bind(2, device);
+  return st.executeStep();
+}
+
+// Runs `work(i)` for each laptop on its own thread; returns the failures they reported.
+std::vector<std::string> onEveryLaptop(const std::function<std::optional<std::string>(int)>& work) {
+  std::mutex mutex;
+  std::vector<std::string> failures;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kLaptops; ++i)
+    threads.emplace_back([&, i] {
+      if (auto failed = work(i)) {
+        std::lock_guard lock(mutex);
+        failures.push_back(*failed);
+      }
+    });
+  for (auto& t : threads) t.join();
+  return failures;
+}
+
+}  // namespace
+
+TEST_CASE("backup: a backup taken during ten concurrent syncs, restored, loses nothing any laptop holds and duplicates nothing",
+          "[backup][e2e][slow]") {
+  TempDir dir;
+  const auto data = dir / "data";
+  REQUIRE(runProcess({serverBinary(), "--data", data.string(), "init", "--seed", sampleSeed().string()}).exit_code == 0);
+  std::vector<Laptop> laptops;
+  for (int i = 0; i < kLaptops; ++i) {
+    const auto name = "insp" + std::to_string(i);
+    REQUIRE(addServerUser(data.string(), name, {"--role", "inspector", "--district", "bao-lac"}));
+    laptops.push_back({(dir / name).string(), name});
+  }
+  std::optional<ServerProcess> server;
+  server.emplace(data);
+  const auto port = server->port();
+  REQUIRE(onEveryLaptop([&](int i) -> std::optional<std::string> {
+            const auto login = laptops[i].login("http://127.0.0.1:" + std::to_string(port));
+            if (login.exit_code != 0) return laptops[i].user + " login: " + login.err;
+            const auto sync = laptops[i].run({"sync"});
+            if (sync.exit_code != 0) return laptops[i].user + " sync: " + sync.err;
+            return std::nullopt;
+          }).empty());
+  const auto establishment = laptops[0].runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
+  std::vector<std::string> devices, photos;
+  for (int i = 0; i < kLaptops; ++i) {
+    devices.push_back(deviceOf(laptops[i]));
+    const auto photo = sampleJpeg(60'000 + static_cast<std::size_t>(i), i);
+    writeFile(std::filesystem::path(laptops[i].home) / "photo.jpg", photo);
+    photos.push_back(sha256Hex(photo));
+  }
+
+  // Each laptop: a new inspection (the first with a photo), then a sync, over and over.
+  std::atomic<bool> stop{false};
+  std::atomic<int> cycles[kLaptops] = {};
+  std::mutex mutex;
+  std::vector<std::string> failures;
+  std::vector<std::thread> workers;
+  for (int i = 0; i < kLaptops; ++i)
+    workers.emplace_back([&, i] {
+      const auto& laptop = laptops[i];
+      auto failed = [&](const std::string& what, const ProcessResult& r) {
+        std::lock_guard lock(mutex);
+        failures.push_back(laptop.user + " " + what + ": " + r.err + r.out);
+      };
+      while (!stop) {
+        const auto created = laptop.run({"--json", "inspect", "new", "--establishment", establishment});
+        if (created.exit_code != 0) return failed("inspect new", created);
+        if (cycles[i] == 0) {
+          const auto id = json::parse(created.out)["id"].get<std::string>();
+          const auto attached = laptop.run({"inspect", "attach", id, "photo_premises", laptop.home + "/photo.jpg"});
+          if (attached.exit_code != 0) return failed("inspect attach", attached);
+        }
+        const auto synced = laptop.run({"sync"});
+        if (synced.exit_code != 0) return failed("sync", synced);
+        ++cycles[i];
+      }
+    });
+  auto waitForCycles = [&](const std::vector<int>& at_least) {
+    for (int i = 0; i < kLaptops; ++i)
+      while (cycles[i] < at_least[i] && failures.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  };
+  waitForCycles(std::vector<int>(kLaptops, 2));
+
+  // What each laptop had acknowledged before the backup began.
+  std::vector<std::map<std::string, std::string>> before;
+  for (const auto& laptop : laptops) before.push_back(acknowledged(laptop));
+  const auto backup = runProcess({serverBinary(), "--data", data.string(), "backup", "--to", (dir / "province.fcbackup").string()});
+  INFO(backup.err);
+  REQUIRE(backup.exit_code == 0);
+  // And every laptop goes on past the backup: the server acknowledges work the backup lacks.
+  std::vector<int> after_backup;
+  for (const auto& c : cycles) after_backup.push_back(c + 2);
+  waitForCycles(after_backup);
+  stop = true;
+  for (auto& w : workers) w.join();
+  INFO((failures.empty() ? "" : failures.front()));
+  REQUIRE(failures.empty());
+  std::size_t acknowledged_after_backup = 0;
+  for (int i = 0; i < kLaptops; ++i) acknowledged_after_backup += acknowledged(laptops[i]).size() - before[i].size();
+  REQUIRE(acknowledged_after_backup >= 2 * kLaptops);
+
+  // The server's disk is lost; the backup is restored into a new folder and served on the same
+  // port, the address the laptops keep.
+  REQUIRE(server->stop(SIGTERM) == 0);
+  server.reset();
+  const auto restored = dir / "restored";
+  const auto restore = runProcess({serverBinary(), "--data", restored.string(), "restore", "--from", (dir / "province.fcbackup").string()});
+  INFO(restore.err);
+  REQUIRE(restore.exit_code == 0);
+  for (int i = 0; i < kLaptops; ++i) {
+    const auto held = serverRevisions(restored, devices[i]);
+    for (const auto& [doc, revision] : before[i]) {
+      INFO(laptops[i].user << " acknowledged " << doc << " " << revision << " before the backup");
+      CHECK(held.count({doc, revision}) == 1);
+    }
+    CHECK(serverHoldsPhoto(restored, photos[i], devices[i]));  // uploaded in the first cycle, before the backup
+  }
+  server.emplace(restored, port);
+
+  // Every laptop syncs twice: the first notices the new identity and sends again, the second
+  // pulls what the others sent again.
+  for (int round = 0; round < 2; ++round) {
+    const auto failed = onEveryLaptop([&](int i) -> std::optional<std::string> {
+      const auto sync = laptops[i].run({"--json", "sync"});
+      if (sync.exit_code != 0) return laptops[i].user + " sync after the restore: " + sync.err;
+      return std::nullopt;
+    });
+    INFO((failed.empty() ? "" : failed.front()));
+    REQUIRE(failed.empty());
+  }
+  for (int i = 0; i < kLaptops; ++i) {
+    INFO(laptops[i].user);
+    CHECK(laptops[i].runJson({"status"})["pending_changes"] == 0);
+    const auto ever = acknowledged(laptops[i]);
+    const auto held = serverRevisions(restored, devices[i]);
+    std::set<std::string> docs_held;
+    for (const auto& [key, count] : held) {
+      CHECK(count == 1);
+      docs_held.insert(key.first);
+    }
+    for (const auto& [doc, revision] : ever) {
+      INFO("acknowledged " << doc << " " << revision);
+      CHECK(held.count({doc, revision}) == 1);
+    }
+    // One revision per inspection (each was sent once, as its latest): nothing twice.
+    CHECK(held.size() == ever.size());
+    CHECK(docs_held.size() == ever.size());
+    CHECK(serverHoldsPhoto(restored, photos[i], devices[i]));
+  }
+  // Every laptop converged on the same inspections, as the server holds them.
+  const auto heads = laptops[0].inspections();
+  std::size_t written = 0;
+  for (int i = 0; i < kLaptops; ++i) written += acknowledged(laptops[i]).size();
+  CHECK(heads.size() == written);
+  for (int i = 1; i < kLaptops; ++i) {
+    INFO(laptops[i].user);
+    CHECK(laptops[i].inspections() == heads);
+  }
+}

@@ -71,8 +71,9 @@ int main(int argc, char** argv) {
   edited.revision = computeRevision(edited);
 
   // Sync bodies.
-  protocol::SyncRequest request{{{1, "", inspection}, {2, inspection.revision, edited}}, 5, 100};
-  protocol::SyncRequest empty_request{};
+  // Version 1 (no identity), as the first seeds were written; version 2 below.
+  protocol::SyncRequest request{{{1, "", inspection}, {2, inspection.revision, edited}}, 5, 100, std::nullopt};
+  protocol::SyncRequest empty_request{{}, 0, 500, std::nullopt};
   protocol::SyncResponse response{2, {{7, inspection.id, "out_of_scope", {"Ngoài phạm vi.", "Outside your scope."}}},
                                   {protocol::PulledChange::of(11, inspection)}, 11, false, 1'556'870'400'000};
   write("sync_body", "request-binary", withSelector(0, protocol::toBinary(request)));
@@ -82,6 +83,18 @@ int main(int argc, char** argv) {
   write("sync_body", "request-empty-json", withSelector(2, protocol::toJson(empty_request).dump()));
   write("sync_body", "response-json", withSelector(3, protocol::toJson(response).dump()));
   write("sync_body", "document-json", withSelector(4, protocol::documentToJson(edited).dump()));
+  // Version 2: a laptop that heard the server's identity, and an answer of a restored server.
+  const std::string kServerId = "fedcba9876543210fedcba9876543210";
+  auto identified = request;
+  identified.server_id = kServerId;
+  auto restored = response;
+  restored.server_id = kServerId;
+  restored.restored_seq = 9;
+  restored.device_seq = 2;
+  write("sync_body", "request-identity-binary", withSelector(0, protocol::toBinary(identified)));
+  write("sync_body", "response-restored-binary", withSelector(1, protocol::toBinary(restored)));
+  write("sync_body", "request-identity-json", withSelector(2, protocol::toJson(identified).dump()));
+  write("sync_body", "response-restored-json", withSelector(3, protocol::toJson(restored).dump()));
   write("sync_body", "zstd-binary", withSelector(5, compress(protocol::toBinary(request))));
   write("sync_body", "zstd-json", withSelector(5, compress(protocol::toJson(request).dump())));
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,10 +47,22 @@ struct PushEntry {
   Document doc;
 };
 
+/// A server restored from a backup is another history from the backup on: it has a new identity
+/// and tells the highest global sequence the backup held (`restored_seq`). Every answer carries
+/// the identity and how far the server holds the asking device's outbox (`device_seq`); every
+/// request (class version 2) the identity the laptop last heard. When they differ the server
+/// applies none of the request's push (its sequences may leave a gap before what it holds), and
+/// the laptop, seeing another identity than the one it remembers, pulls again from
+/// min(its cursor, restored_seq) and sends again every entry of its outbox after `device_seq`:
+/// the (device, sequence) de-duplication makes each arrive once.
+/// Compatibility: a request of version 1 (no `server_id`) is answered in version 1, without them.
 struct SyncRequest {
   std::vector<PushEntry> push;
   std::int64_t cursor = 0;       // the last server sequence this device has applied
   std::uint32_t page_limit = 500;
+  /// The identity the laptop last heard from the server ("" when none yet); nullopt in a request
+  /// of version 1, from a laptop that knows no identities.
+  std::optional<std::string> server_id = std::string();
 };
 
 /// A change the server set aside, with why. It never blocks the others.
@@ -80,6 +93,9 @@ struct SyncResponse {
   std::int64_t cursor = 0;  // pass back as the next request's cursor
   bool last_page = true;
   std::int64_t server_wall_ms = 0;
+  std::string server_id;          // the server's identity; empty: an answer of version 1
+  std::int64_t restored_seq = 0;  // the highest global sequence of the backup it was restored from; 0: never restored
+  std::int64_t device_seq = 0;    // the highest sequence of the asking device's outbox it holds (applied or refused)
 };
 
 /// Attachments travel after the records, in chunks, each to `PUT /v1/uploads/SHA256` with its

@@ -65,9 +65,24 @@ void serialize(Archive& ar, PushEntry& e, std::uint32_t /*version*/) {
   ar(cereal::make_nvp("seq", e.seq), cereal::make_nvp("base_revision", e.base_revision), cereal::make_nvp("doc", e.doc));
 }
 
+/// Version 2 adds the identity the laptop last heard (protocol.h); a request of version 1 reads
+/// with none (nullopt).
 template <class Archive>
-void serialize(Archive& ar, SyncRequest& r, std::uint32_t /*version*/) {
+void serialize(Archive& ar, SyncRequest& r, std::uint32_t version) {
+  if (version > 2) throw cereal::Exception("a sync request of version " + std::to_string(version) + ", newer than this Fieldcheck");
   ar(cereal::make_nvp("push", r.push), cereal::make_nvp("cursor", r.cursor), cereal::make_nvp("page_limit", r.page_limit));
+  if (version >= 2) {
+    if constexpr (Archive::is_saving::value) {
+      std::string id = r.server_id.value_or("");
+      ar(cereal::make_nvp("server_id", id));
+    } else {
+      std::string id;
+      ar(cereal::make_nvp("server_id", id));
+      r.server_id = std::move(id);
+    }
+  } else if constexpr (!Archive::is_saving::value) {
+    r.server_id.reset();
+  }
 }
 
 template <class Archive>
@@ -81,11 +96,38 @@ void serialize(Archive& ar, PulledChange& c, std::uint32_t /*version*/) {
   ar(cereal::make_nvp("seq", c.seq), cereal::make_nvp("doc", c.doc), cereal::make_nvp("fields_json", c.fields_json));
 }
 
+/// A SyncRequest written in version 1 (one that carries no identity: protocol.h).
+struct SyncRequestV1 {
+  SyncRequest* request;
+};
+
 template <class Archive>
-void serialize(Archive& ar, SyncResponse& r, std::uint32_t /*version*/) {
+void serialize(Archive& ar, SyncRequestV1& v, std::uint32_t /*version*/) {
+  serialize(ar, *v.request, 1);
+}
+
+/// Version 2 adds the server's identity, the sequence it was restored at and how far it holds the
+/// device's outbox (protocol.h). An answer without an identity is written as version 1
+/// (SyncResponseV1), byte for byte what a laptop of version 1 reads.
+template <class Archive>
+void serialize(Archive& ar, SyncResponse& r, std::uint32_t version) {
+  if (version > 2) throw cereal::Exception("a sync answer of version " + std::to_string(version) + ", newer than this Fieldcheck");
   ar(cereal::make_nvp("acked_through", r.acked_through), cereal::make_nvp("refused", r.refused),
      cereal::make_nvp("changes", r.changes), cereal::make_nvp("cursor", r.cursor),
      cereal::make_nvp("last_page", r.last_page), cereal::make_nvp("server_wall_ms", r.server_wall_ms));
+  if (version >= 2)
+    ar(cereal::make_nvp("server_id", r.server_id), cereal::make_nvp("restored_seq", r.restored_seq),
+       cereal::make_nvp("device_seq", r.device_seq));
+}
+
+/// A SyncResponse written in version 1 (for laptops that know no identities).
+struct SyncResponseV1 {
+  SyncResponse* response;
+};
+
+template <class Archive>
+void serialize(Archive& ar, SyncResponseV1& v, std::uint32_t /*version*/) {
+  serialize(ar, *v.response, 1);
 }
 
 }  // namespace protocol
@@ -99,7 +141,9 @@ CEREAL_CLASS_VERSION(fieldcheck::HybridTimestamp, 1)
 CEREAL_CLASS_VERSION(fieldcheck::Document, 1)
 CEREAL_CLASS_VERSION(fieldcheck::Bilingual, 1)
 CEREAL_CLASS_VERSION(fieldcheck::protocol::PushEntry, 1)
-CEREAL_CLASS_VERSION(fieldcheck::protocol::SyncRequest, 1)
+CEREAL_CLASS_VERSION(fieldcheck::protocol::SyncRequest, 2)
+CEREAL_CLASS_VERSION(fieldcheck::protocol::SyncRequestV1, 1)
 CEREAL_CLASS_VERSION(fieldcheck::protocol::Refusal, 1)
 CEREAL_CLASS_VERSION(fieldcheck::protocol::PulledChange, 1)
-CEREAL_CLASS_VERSION(fieldcheck::protocol::SyncResponse, 1)
+CEREAL_CLASS_VERSION(fieldcheck::protocol::SyncResponse, 2)
+CEREAL_CLASS_VERSION(fieldcheck::protocol::SyncResponseV1, 1)
