@@ -13,6 +13,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -349,4 +350,28 @@ TEST_CASE("https client: a connection keeps to the key of its first handshake wh
   CHECK(second.problem().message.en.find("has changed") != std::string::npos);
   CHECK(server.handshakes() == 2);
   CHECK(server.bytesAfterHandshake() == connection.bytesSent());  // the first request's only
+}
+
+TEST_CASE("https client: a server that answers in plain HTTP at an https address is refused as not speaking HTTPS", "[tls]") {
+  net::io_context ioc;
+  tcp::acceptor acceptor(ioc, {net::ip::make_address("127.0.0.1"), 0});
+  const auto port = acceptor.local_endpoint().port();
+  std::thread plain([&] {
+    beast::error_code ec;
+    tcp::socket socket(ioc);
+    acceptor.accept(socket, ec);
+    if (ec) return;
+    char hello[512];
+    socket.read_some(net::buffer(hello), ec);  // the ClientHello, read as a request
+    net::write(socket, net::buffer(std::string("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")), ec);
+    socket.shutdown(tcp::socket::shutdown_both, ec);
+  });
+  HttpConnection connection({"127.0.0.1", std::to_string(port), true}, {});
+  auto reply = get(connection);
+  plain.join();
+  REQUIRE_FALSE(reply);
+  CHECK(connection.refused());
+  CHECK(reply.problem().message.en.find("does not speak HTTPS as this laptop needs (TLS 1.2 or later)") != std::string::npos);
+  CHECK(reply.problem().message.vi.find("không nói HTTPS") != std::string::npos);
+  CHECK(connection.bytesSent() == 0);
 }
