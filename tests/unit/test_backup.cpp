@@ -322,7 +322,8 @@ TEST_CASE("wire: the server's identity travels in version 2, and a laptop of ver
   CHECK(answer_v1.substr(1, 4) == std::string("\x01\x00\x00\x00", 4));
   CHECK_FALSE(protocol::toJson(response).contains("server_id"));
 
-  // An identity that is not 32 lowercase hex digits is refused.
+  // An identity that is not 32 lowercase hex digits is refused, and never written.
   response.server_id = "not an id";
-  CHECK_FALSE(protocol::syncResponseFromBinary(protocol::toBinary(response)).ok());
+  CHECK_FALSE(protocol::syncResponseFromJson(protocol::toJson(response)).ok());
+  CHECK_THROWS(protocol::toBinary(response));
 }
