@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
   protocol::SyncRequest request{{{1, "", inspection}, {2, inspection.revision, edited}}, 5, 100, std::nullopt};
   protocol::SyncRequest empty_request{{}, 0, 500, std::nullopt};
   protocol::SyncResponse response{2, {{7, inspection.id, "out_of_scope", {"Ngoài phạm vi.", "Outside your scope."}}},
-                                  {protocol::PulledChange::of(11, inspection)}, 11, false, 1'556'870'400'000};
+                                  {protocol::PulledChange::of(11, inspection)}, 11, false, 1'556'870'400'000, "", 0, 0};
   write("sync_body", "request-binary", withSelector(0, protocol::toBinary(request)));
   write("sync_body", "request-empty-binary", withSelector(0, protocol::toBinary(empty_request)));
   write("sync_body", "response-binary", withSelector(1, protocol::toBinary(response)));
