@@ -46,7 +46,7 @@ struct Refused {
 [[noreturn]] void damaged(const std::string& en_detail) {
   Problem p = problem("Tệp sao lưu bị hỏng hoặc bị cắt cụt; không khôi phục gì từ nó. Hãy dùng một bản sao lưu khác.",
                       "The backup file is damaged or truncated; nothing was restored from it. Use another backup.");
-  p.details.push_back({en_detail, en_detail});
+  p.details.push_back({"Chi tiết (tiếng Anh): " + en_detail, en_detail});
   throw Refused{std::move(p)};
 }
 

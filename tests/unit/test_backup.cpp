@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backup.h"
+#include "fieldcheck/bundle.h"
 #include "fieldcheck/crypto.h"
 #include "fieldcheck/files.h"
 #include "fieldcheck/hybrid_clock.h"
@@ -15,6 +16,7 @@
 #include "local_store.h"
 #include "provincial_storage.h"
 #include "push_rules.h"
+#include "sync_engine.h"
 #include "support/sample_images.h"
 #include "support/temp_dir.h"
 
@@ -326,4 +328,47 @@ TEST_CASE("wire: the server's identity travels in version 2, and a laptop of ver
   response.server_id = "not an id";
   CHECK_FALSE(protocol::syncResponseFromJson(protocol::toJson(response)).ok());
   CHECK_THROWS(protocol::toBinary(response));
+}
+
+TEST_CASE("backup: a USB receipt from a restored server is not applied, and the laptop goes back as a sync would",
+          "[backup][bundle]") {
+  test::TempDir dir;
+  auto opened = client::LocalStore::open(dir / "laptop.db", true);
+  REQUIRE(opened.ok());
+  auto& store = opened.value();
+  for (int i = 0; i < 4; ++i)
+    REQUIRE(store.write(newDocumentId(), "note", [&](const Document*) -> Result<Fields> { return Fields{{"n", std::int64_t{i}}}; }).ok());
+  const auto signing = newSigningKeys();
+  store.setSetting("server_signing_key", signing.public_hex);
+  protocol::SyncResponse synced;
+  synced.acked_through = 4;
+  synced.cursor = 500;
+  synced.server_id = "0123456789abcdef0123456789abcdef";
+  store.restartWithServer(synced.server_id, 0, 0);
+  store.applySync(synced);
+  REQUIRE(store.pendingChanges() == 0);
+
+  // The server's disk was lost; its backup, which held 1 of this laptop's 4, was restored.
+  bundle::Receipt receipt;
+  receipt.device = store.device();
+  protocol::SyncResponse answer;
+  answer.acked_through = 1;
+  answer.cursor = 520;
+  answer.server_id = "fedcba9876543210fedcba9876543210";
+  answer.restored_seq = 450;
+  answer.device_seq = 1;
+  answer.changes.push_back(protocol::PulledChange::of(
+      510, firstRevision(newDocumentId(), "note", Fields{{"n", std::int64_t{9}}}, "minh", "0000000000000000000000000000d009",
+                         HybridTimestamp{1, 0})));
+  receipt.answers.push_back(answer);
+  const auto file = dir / "receipt.fcr";
+  appendDurably(file, bundle::writeReceipt(receipt, signing.secret_hex));
+
+  auto imported = client::importReceipt(store, file);
+  REQUIRE_FALSE(imported.ok());
+  CHECK_THAT(imported.problem().message.en, Catch::Contains("restored from a backup"));
+  CHECK(store.setting("server_id") == answer.server_id);
+  CHECK(store.setting("pull_cursor") == "450");
+  CHECK(store.pendingChanges() == 3);  // sent again at the next sync
+  CHECK(store.heads("note").size() == 4);  // nothing of the receipt's other history was stored
 }
