@@ -111,16 +111,21 @@ TEST_CASE("backup: a backup taken during ten concurrent syncs, restored, loses n
             return std::nullopt;
           }).empty());
   const auto establishment = laptops[0].runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
-  std::vector<std::string> devices, photos;
+  // Each laptop's photo taken before the backup, and the one taken after it.
+  std::vector<std::string> devices, photos, later_photos;
   for (int i = 0; i < kLaptops; ++i) {
     devices.push_back(deviceOf(laptops[i]));
     const auto photo = sampleJpeg(60'000 + static_cast<std::size_t>(i), i);
     writeFile(std::filesystem::path(laptops[i].home) / "photo.jpg", photo);
     photos.push_back(sha256Hex(photo));
+    const auto later = sampleJpeg(70'000 + static_cast<std::size_t>(i), 100 + i);
+    writeFile(std::filesystem::path(laptops[i].home) / "later.jpg", later);
+    later_photos.push_back(sha256Hex(later));
   }
 
-  // Each laptop: a new inspection (the first with a photo), then a sync, over and over.
-  std::atomic<bool> stop{false};
+  // Each laptop: a new inspection (the first with a photo, and the first after the backup with
+  // another), then a sync, over and over.
+  std::atomic<bool> stop{false}, backed_up{false};
   std::atomic<int> cycles[kLaptops] = {};
   std::mutex mutex;
   std::vector<std::string> failures;
@@ -143,13 +148,17 @@ TEST_CASE("backup: a backup taken during ten concurrent syncs, restored, loses n
         std::lock_guard lock(mutex);
         failures.push_back(laptop.user + " " + what + ": " + r.err + r.out);
       };
+      bool later_attached = false;
       while (!stop) {
+        const bool after_backup = backed_up;
         const auto created = laptop.run({"--json", "inspect", "new", "--establishment", establishment});
         if (created.exit_code != 0) return failed("inspect new", created);
-        if (cycles[i] == 0) {
+        if (cycles[i] == 0 || (after_backup && !later_attached)) {
           const auto id = json::parse(created.out)["id"].get<std::string>();
-          const auto attached = laptop.run({"inspect", "attach", id, "photo_premises", laptop.home + "/photo.jpg"});
+          const auto file = laptop.home + (cycles[i] == 0 ? "/photo.jpg" : "/later.jpg");
+          const auto attached = laptop.run({"inspect", "attach", id, "photo_premises", file});
           if (attached.exit_code != 0) return failed("inspect attach", attached);
+          later_attached = after_backup;
         }
         const auto synced = laptop.run({"sync"});
         if (synced.exit_code != 0) return failed("sync", synced);
@@ -168,6 +177,7 @@ TEST_CASE("backup: a backup taken during ten concurrent syncs, restored, loses n
   const auto backup = runProcess({serverBinary(), "--data", data.string(), "backup", "--to", (dir / "province.fcbackup").string()});
   INFO(backup.err << backup.out);
   REQUIRE(backup.exit_code == 0);
+  backed_up = true;
   // And every laptop goes on past the backup: the server acknowledges work the backup lacks.
   std::vector<int> after_backup;
   for (const auto& c : cycles) after_backup.push_back(c + 2);
@@ -194,6 +204,7 @@ TEST_CASE("backup: a backup taken during ten concurrent syncs, restored, loses n
       CHECK(held.count({doc, revision}) == 1);
     }
     CHECK(serverHoldsPhoto(restored, photos[i], devices[i]));  // uploaded in the first cycle, before the backup
+    CHECK_FALSE(serverHoldsPhoto(restored, later_photos[i], devices[i]));
   }
   server.emplace(restored, port);
 
@@ -226,6 +237,7 @@ TEST_CASE("backup: a backup taken during ten concurrent syncs, restored, loses n
     CHECK(held.size() == ever.size());
     CHECK(docs_held.size() == ever.size());
     CHECK(serverHoldsPhoto(restored, photos[i], devices[i]));
+    CHECK(serverHoldsPhoto(restored, later_photos[i], devices[i]));  // uploaded again
   }
   // Every laptop converged on the same inspections, as the server holds them.
   const auto heads = laptops[0].inspections();
