@@ -277,8 +277,9 @@ ApiResponse sync(const ApiRequest& r, const Identity& who, ProvincialStorage& st
   auto& request = std::get<protocol::SyncRequest>(read);
   // A laptop that last synced with another history of this server (before a restore) has nothing
   // applied until it has heard this one's identity: its batch may leave a gap (protocol.h).
+  const auto own_id = storage.identity().id;  // empty: a backend that keeps none never compares
   const bool other_history =
-      request.server_id && !request.server_id->empty() && *request.server_id != storage.identity().id;
+      request.server_id && !request.server_id->empty() && !own_id.empty() && *request.server_id != own_id;
   const auto entries = other_history ? 0 : request.push.size();
   const auto pushed = other_history ? PushOutcome{} : pushBatch(who, std::move(request.push), storage);
   countPush(entries);
