@@ -1,21 +1,21 @@
 // The server's metrics (metrics.h) on prometheus-cpp's core: one registry for the process, and
-// the database read at scrape time through a read-only connection of its own.
+// the database read at scrape time through the storage the caller hands in (no SQL here).
 #include "metrics.h"
 
 #include <chrono>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <system_error>
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include "provincial_storage.h"
 #include "tuning.h"
 
 #ifndef FIELDCHECK_VERSION
@@ -125,30 +125,15 @@ Metrics& metrics() {
   return m;
 }
 
-// What is read of one provincial database at scrape time: a read-only connection, the last
-// change counted, and the sizes on disk as last measured.
+// What is read of one provincial database at scrape time: the last change counted, and the
+// sizes on disk as last measured. One per data folder, whichever thread's connection reads it.
 struct DatabaseWatch {
   std::mutex mutex;
-  std::unique_ptr<SQLite::Database> db;
   std::int64_t counted_through = -1;  // -1: not yet known
   Clock::time_point sizes_read{};
   bool sizes_known = false;
   double database_bytes = 0, attachments_bytes = 0;
 };
-
-SQLite::Database& openOnce(DatabaseWatch& watch, const fs::path& data_dir) {
-  if (!watch.db) {
-    watch.db = std::make_unique<SQLite::Database>((data_dir / "provincial.db").string(), SQLite::OPEN_READONLY);
-    watch.db->setBusyTimeout(2000);
-  }
-  return *watch.db;
-}
-
-std::int64_t lastSeq(SQLite::Database& db) {
-  SQLite::Statement st(db, "SELECT coalesce(max(seq), 0) FROM changes");
-  st.executeStep();
-  return st.getColumn(0).getInt64();
-}
 
 DatabaseWatch& watchOf(const fs::path& data_dir) {
   static std::mutex mutex;
@@ -159,30 +144,20 @@ DatabaseWatch& watchOf(const fs::path& data_dir) {
   return *slot;
 }
 
-// Adds to the counters what the log gained since the last scrape: only its new rows are read.
-// Laptops' revisions come from devices other than the server's own and the operators'.
-void countNewChanges(DatabaseWatch& watch, SQLite::Database& db) {
-  SQLite::Statement st(db,
-                       "SELECT count(*) FILTER (WHERE device NOT IN ('server', 'console', 'cli')), "
-                       "count(*) FILTER (WHERE author = 'server' AND kind != 'conflict' AND parents LIKE '[%,%]'), "
-                       "count(*) FILTER (WHERE kind = 'conflict' AND parents = '[]'), max(seq) "
-                       "FROM changes WHERE seq > ?");
-  st.bind(1, watch.counted_through);
-  st.executeStep();
-  if (st.getColumn(3).isNull()) return;
-  auto& m = metrics();
-  m.applied.Increment(static_cast<double>(st.getColumn(0).getInt64()));
-  m.merges.Increment(static_cast<double>(st.getColumn(1).getInt64()));
-  m.conflicts_opened.Increment(static_cast<double>(st.getColumn(2).getInt64()));
-  watch.counted_through = st.getColumn(3).getInt64();
+// Where the log ends now, counting nothing.
+std::int64_t logEnd(ProvincialStorage& storage) {
+  return storage.activitySince(std::numeric_limits<std::int64_t>::max()).through_seq;
 }
 
-double openConflicts(SQLite::Database& db) {
-  SQLite::Statement st(db,
-                       "SELECT count(*) FROM documents d JOIN changes c ON c.seq = d.head_seq "
-                       "WHERE d.kind = 'conflict' AND json_extract(c.fields, '$.status') = 'open'");
-  st.executeStep();
-  return static_cast<double>(st.getColumn(0).getInt64());
+// Adds to the counters what the log gained since the last scrape (the storage reads only its new
+// changes).
+void countNewChanges(DatabaseWatch& watch, ProvincialStorage& storage) {
+  const auto gained = storage.activitySince(watch.counted_through);
+  auto& m = metrics();
+  m.applied.Increment(static_cast<double>(gained.applied));
+  m.merges.Increment(static_cast<double>(gained.merges));
+  m.conflicts_opened.Increment(static_cast<double>(gained.conflicts_opened));
+  watch.counted_through = gained.through_seq;
 }
 
 std::uintmax_t fileSize(const fs::path& file) {
@@ -243,26 +218,24 @@ void observeGroupCommit(std::size_t jobs, std::size_t entries) {
   metrics().group_entries.Observe(static_cast<double>(entries));
 }
 
-void watchDatabase(const fs::path& data_dir) {
+void watchDatabase(ProvincialStorage& storage, const fs::path& data_dir) {
   auto& watch = watchOf(data_dir);
   std::lock_guard lock(watch.mutex);
   if (watch.counted_through >= 0) return;
   // What the log held before the server began is not counted: the counters are this process's.
-  watch.counted_through = lastSeq(openOnce(watch, data_dir));
+  watch.counted_through = logEnd(storage);
 }
 
-std::string metricsText(const fs::path& data_dir) {
+std::string metricsText(ProvincialStorage& storage, const fs::path& data_dir) {
   auto& m = metrics();
   {
     auto& watch = watchOf(data_dir);
     std::lock_guard lock(watch.mutex);
-    auto& db = openOnce(watch, data_dir);
-    if (watch.counted_through < 0) watch.counted_through = lastSeq(db);
-    countNewChanges(watch, db);
-    m.open_conflicts.Set(openConflicts(db));
+    if (watch.counted_through < 0) watch.counted_through = logEnd(storage);
+    countNewChanges(watch, storage);
+    m.open_conflicts.Set(static_cast<double>(storage.openConflictCount()));
     if (!watch.sizes_known || Clock::now() - watch.sizes_read >= kSizesCacheFor) {
-      const auto file = data_dir / "provincial.db";
-      watch.database_bytes = static_cast<double>(fileSize(file) + fileSize(fs::path(file.string() + "-wal")));
+      watch.database_bytes = static_cast<double>(storage.storageBytes());
       watch.attachments_bytes = static_cast<double>(folderSize(data_dir / "attachments"));
       watch.sizes_read = Clock::now();
       watch.sizes_known = true;

@@ -1,6 +1,7 @@
 // The server's metrics for Prometheus (prometheus-cpp's core, no exposer of its own): what the
 // request dispatch, the API and the group commit count as they go, and what is read at scrape
-// time (open conflicts, merges, sizes on disk), written as GET /metrics answers it.
+// time (open conflicts, merges, sizes on disk: the database through its ProvincialStorage, which
+// alone speaks its SQL), written as GET /metrics answers it.
 #pragma once
 
 #include <cstddef>
@@ -33,13 +34,18 @@ void countLogin(LoginOutcome outcome);
 /// One group commit written: how many pushes (`jobs`) and entries (`entries`) it held.
 void observeGroupCommit(std::size_t jobs, std::size_t entries);
 
-/// Starts watching the provincial database in `data_dir`: the merges, conflicts and entries it
-/// gains from now on are counted at each scrape. Cheap after the first call for a folder.
-void watchDatabase(const std::filesystem::path& data_dir);
+class ProvincialStorage;
 
-/// Every metric in the Prometheus text format 0.0.4, after reading what is read at scrape time
-/// from `data_dir` (sizes cached for a few seconds). Throws on a storage failure.
-std::string metricsText(const std::filesystem::path& data_dir);
+/// Starts watching the provincial database of `data_dir` through `storage` (a connection to it):
+/// the merges, conflicts and entries it gains from now on are counted at each scrape. Cheap after
+/// the first call for a folder.
+void watchDatabase(ProvincialStorage& storage, const std::filesystem::path& data_dir);
+
+/// Every metric in the Prometheus text format 0.0.4, after reading what is read at scrape time:
+/// the log's activity, open conflicts and the database's size through `storage` (the calling
+/// thread's connection to the database of `data_dir`), the attachments folder of `data_dir`
+/// (sizes cached for a few seconds). Throws on a storage failure.
+std::string metricsText(ProvincialStorage& storage, const std::filesystem::path& data_dir);
 
 /// The Content-Type of metricsText.
 inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";

@@ -394,6 +394,23 @@ class ProvincialStorage {
   /// Documents of `kind` currently in the provincial record.
   virtual std::size_t documentCount(const std::string& kind) = 0;
 
+  /// What the provincial log gained after global sequence `seq`, for the server's metrics:
+  /// revisions from laptops (syncs and bundles: devices other than the server's own, the console
+  /// and the command line), merges the server wrote, conflict records opened; and `through_seq`,
+  /// where the log ends (its highest sequence, 0 when empty), read with the counts at once.
+  /// `activitySince(INT64_MAX)` reads only where the log ends. Reads only the new changes.
+  struct ActivityCounts {
+    std::int64_t applied = 0, merges = 0, conflicts_opened = 0;
+    std::int64_t through_seq = 0;
+  };
+  virtual ActivityCounts activitySince(std::int64_t seq) = 0;
+
+  /// Conflict records waiting for a supervisor (open).
+  virtual std::int64_t openConflictCount() = 0;
+
+  /// Bytes the provincial database takes on disk (for SQLite, its file with its write-ahead log).
+  virtual std::uint64_t storageBytes() = 0;
+
   /// One page of inspections for the console, from the reports' index as its last refresh left it
   /// (callers refresh first, at most as often as the tuning says). Fast over a million: every
   /// filter and order is served by an index.

@@ -67,7 +67,8 @@ LogLevel levelFor(unsigned status) { return status >= 500 ? LogLevel::kError : s
 
 // GET /metrics: to a loopback peer, or to one that sends the configured token; anyone else gets
 // the 404 of an address that does not exist, so the endpoint is not revealed.
-ApiResponse metricsAnswer(const ApiRequest& api, const std::filesystem::path& data_dir, const DispatchOptions& options) {
+ApiResponse metricsAnswer(const ApiRequest& api, ProvincialStorage& storage, const std::filesystem::path& data_dir,
+                          const DispatchOptions& options) {
   const auto authorization = api.headers.find("authorization");
   constexpr std::string_view kBearer = "Bearer ";
   const bool token_ok = !options.metrics_token.empty() && authorization != api.headers.end() &&
@@ -81,7 +82,7 @@ ApiResponse metricsAnswer(const ApiRequest& api, const std::filesystem::path& da
     return refused;
   }
   try {
-    return {200, kMetricsContentType, metricsText(data_dir), ""};
+    return {200, kMetricsContentType, metricsText(storage, data_dir), ""};
   } catch (const std::exception& e) {
     logMessage(LogLevel::kError, "metrics cannot read the database: " + forLog(e.what()));
     return storageUnavailable();
@@ -137,12 +138,12 @@ ApiResponse answer(ApiRequest api, const std::filesystem::path& data_dir, Consol
       // The merges and conflicts a scrape counts are those from the server's first request on.
       // Metrics never cost a request its answer: a failure here is logged once, and /metrics says it.
       try {
-        watchDatabase(data_dir);
+        watchDatabase(*storage, data_dir);
       } catch (const std::exception& e) {
         static std::atomic<bool> said{false};
         if (!said.exchange(true)) logMessage(LogLevel::kWarning, "metrics cannot read the database: " + forLog(e.what()));
       }
-      if (event.endpoint == "/metrics") return metricsAnswer(api, data_dir, options);
+      if (event.endpoint == "/metrics") return metricsAnswer(api, *storage, data_dir, options);
       // Everything but the laptops' API (/v1/…) is the console's.
       if (isConsoleTarget(api.target)) return handleConsole(api, *storage, console, wallClockMs());
       return handleEncoded(std::move(api), *storage, console.logins);

@@ -1193,6 +1193,40 @@ class SqliteStorage final : public ProvincialStorage {
     return static_cast<std::size_t>(st.getColumn(0).getInt64());
   }
 
+  // Along the primary key from `seq` on: a scrape reads only the changes since the last one. The
+  // log's end is read in the same statement, so nothing appended between is missed or counted twice.
+  ActivityCounts activitySince(std::int64_t seq) override {
+    SQLite::Statement st(db_,
+                         "SELECT count(*) FILTER (WHERE device NOT IN ('server', 'console', 'cli')), "
+                         "count(*) FILTER (WHERE author = 'server' AND kind != 'conflict' AND parents LIKE '[%,%]'), "
+                         "count(*) FILTER (WHERE kind = 'conflict' AND parents = '[]'), "
+                         "(SELECT coalesce(max(seq), 0) FROM changes) "
+                         "FROM changes WHERE seq > ?");
+    st.bind(1, seq);
+    st.executeStep();
+    return {st.getColumn(0).getInt64(), st.getColumn(1).getInt64(), st.getColumn(2).getInt64(), st.getColumn(3).getInt64()};
+  }
+
+  // The conflict documents through documents_by_kind, each head by its sequence.
+  std::int64_t openConflictCount() override {
+    SQLite::Statement st(db_,
+                         "SELECT count(*) FROM documents d JOIN changes c ON c.seq = d.head_seq "
+                         "WHERE d.kind = 'conflict' AND json_extract(c.fields, '$.status') = 'open'");
+    st.executeStep();
+    return st.getColumn(0).getInt64();
+  }
+
+  std::uint64_t storageBytes() override {
+    const auto file = data_dir_ / "provincial.db";
+    std::uint64_t total = 0;
+    for (const auto& part : {file, fs::path(file.string() + "-wal")}) {
+      std::error_code ec;
+      const auto size = fs::file_size(part, ec);
+      if (!ec) total += size;
+    }
+    return total;
+  }
+
   void addConsoleSession(const std::string& token_hash, const std::string& user, const std::string& csrf,
                          std::int64_t now_ms) override {
     SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);

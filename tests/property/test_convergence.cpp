@@ -220,6 +220,9 @@ class CrashingStorage final : public ProvincialStorage {
   std::optional<Document> head(const std::string& id) override { return inner_.head(id); }
   std::vector<Document> heads(const std::string& kind) override { return inner_.heads(kind); }
   std::size_t documentCount(const std::string& kind) override { return inner_.documentCount(kind); }
+  ActivityCounts activitySince(std::int64_t seq) override { return inner_.activitySince(seq); }
+  std::int64_t openConflictCount() override { return inner_.openConflictCount(); }
+  std::uint64_t storageBytes() override { return inner_.storageBytes(); }
   void addConsoleSession(const std::string& h, const std::string& u, const std::string& c, std::int64_t now) override {
     inner_.addConsoleSession(h, u, c, now);
   }

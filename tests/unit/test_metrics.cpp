@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <random>
 #include <regex>
@@ -188,6 +189,56 @@ TEST_CASE("metrics: requests, logins, pushes, merges, conflicts and uploaded byt
       ++builds;
     }
   CHECK(builds == 1);
+}
+
+TEST_CASE("metrics: the storage counts what its log gained after a sequence, the open conflicts and its size on disk",
+          "[metrics]") {
+  Fixture f;
+  auto storage = std::move(openSqliteStorage(f.dir.path(), false).value());
+  const auto seeded = storage->activitySince(std::numeric_limits<std::int64_t>::max());
+  CHECK(seeded.applied == 0);
+  CHECK(seeded.merges == 0);
+  CHECK(seeded.conflicts_opened == 0);
+  REQUIRE(seeded.through_seq > 0);  // the seed's documents are in the log
+  CHECK(storage->activitySince(0).through_seq == seeded.through_seq);
+  CHECK(storage->openConflictCount() == 0);
+
+  const auto lan = f.login("lan", kLanDevice);
+  const auto giam = f.login("giam", kGiamDevice);
+  const auto base = f.inspection(kLanDevice, {{"workers_total", 4}});
+  REQUIRE(f.push(lan, {{1, "", base}}).status == 200);
+  const auto after_base = storage->activitySince(std::numeric_limits<std::int64_t>::max()).through_seq;
+  CHECK(after_base > seeded.through_seq);
+  CHECK(storage->activitySince(seeded.through_seq).applied == 1);
+  auto theirs_fields = base.fields;
+  theirs_fields["workers_total"] = 5;
+  REQUIRE(f.push(giam, {{1, base.revision, nextRevision(base, theirs_fields, "giam", kGiamDevice, HybridTimestamp{10, 0})}})
+              .status == 200);
+  auto mine_fields = base.fields;
+  mine_fields["workers_total"] = 6;
+  REQUIRE(f.push(lan, {{2, base.revision, nextRevision(base, mine_fields, "lan", kLanDevice, HybridTimestamp{20, 0})}})
+              .status == 200);
+
+  const auto all = storage->activitySince(seeded.through_seq);
+  CHECK(all.applied == 3);
+  CHECK(all.merges == 1);
+  CHECK(all.conflicts_opened == 1);
+  CHECK(all.through_seq >= after_base + 3);  // two revisions, a merge and its conflict record at least
+  // Only what comes after the sequence given: the first push is left out.
+  const auto later = storage->activitySince(after_base);
+  CHECK(later.applied == 2);
+  CHECK(later.merges == 1);
+  CHECK(later.conflicts_opened == 1);
+  CHECK(later.through_seq == all.through_seq);
+  const auto none = storage->activitySince(all.through_seq);
+  CHECK(none.applied + none.merges + none.conflicts_opened == 0);
+  CHECK(none.through_seq == all.through_seq);
+  CHECK(storage->openConflictCount() == 1);
+
+  const auto db = f.dir / "provincial.db";
+  std::error_code ec;
+  const auto wal = std::filesystem::file_size(db.string() + "-wal", ec);
+  CHECK(storage->storageBytes() == std::filesystem::file_size(db) + (ec ? 0 : wal));
 }
 
 TEST_CASE("metrics: the sizes on disk count the database with its log and the attachments folder", "[metrics]") {
