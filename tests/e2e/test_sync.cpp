@@ -53,25 +53,6 @@ struct BaoLacTeam {
   }
 };
 
-// A new inspection of `establishment` on `laptop` with every answer the checklist needs, still a
-// draft; returns its id.
-std::string completeDraft(const Laptop& laptop, const std::string& establishment) {
-  const auto kind = laptop.runJson({"establishment", "show", establishment})["fields"]["kind"].get<std::string>();
-  auto created = laptop.run({"--json", "inspect", "new", "--establishment", establishment});
-  REQUIRE(created.exit_code == 0);
-  const auto id = nlohmann::json::parse(created.out)["id"].get<std::string>();
-  std::vector<std::string> answers = {"inspect", "set", id, "visit_time=2019-05-03 09:00", "team_members=Đoàn 1",
-                                      "business_registration=c", "security_certificate=c", "worker_register=c",
-                                      "workers_total=4", "workers_women=2", "workers_under_18=0",
-                                      "prostitution_signs=k", "prevention_material=1", "workers_informed=c",
-                                      "violations=none", "actions=none", "conclusion=compliant", "location=22.6, 105.9"};
-  if (kind == "karaoke")
-    for (auto a : {"karaoke_doors_transparent=c", "karaoke_no_inner_locks=c", "karaoke_smallest_room_m2=22"}) answers.push_back(a);
-  if (kind == "lodging") answers.push_back("guest_register=c");
-  REQUIRE(laptop.run(answers).exit_code == 0);
-  return id;
-}
-
 // Logs each laptop in to the server on `port` and syncs it once (its first pull).
 void loginAndSync(std::initializer_list<const Laptop*> laptops, unsigned short port) {
   for (const auto* laptop : laptops) {
