@@ -37,6 +37,19 @@ Problem serverProblem(const HttpReply& reply) {
   }
 }
 
+// Why the server refused this laptop's login: in its own words when it says the token expired
+// (it names how long unused), otherwise the causes a laptop can guess at.
+Problem refusedLogin(const HttpReply& reply) {
+  try {
+    if (json::parse(reply.body).at("error").at("code") == "token_expired") return serverProblem(reply);
+  } catch (const std::exception&) {
+  }
+  return problem("Máy chủ không nhận phiên đăng nhập của máy này (bị thu hồi, hoặc máy chủ được khôi phục từ một bản sao lưu "
+                 "cũ hơn lần đăng nhập này?); hãy đăng nhập lại.",
+                 "The server no longer accepts this laptop's login (revoked, or the server was restored from a backup older "
+                 "than this login?); log in again.");
+}
+
 Result<HttpReply> requestWithRetries(HttpConnection& connection, const std::string& target, const std::string& body,
                                      std::map<std::string, std::string> headers, const std::string& method = "POST") {
   auto pause = tuning::kRetryPauseFirst;
@@ -55,11 +68,7 @@ Result<protocol::SyncResponse> exchange(HttpConnection& connection, const protoc
                                         const std::map<std::string, std::string>& headers) {
   auto reply = requestWithRetries(connection, "/v1/sync", protocol::toBinary(request), headers);
   if (!reply) return reply.problem();
-  if (reply.value().status == 401)
-    return problem("Máy chủ không nhận phiên đăng nhập của máy này (bị thu hồi, hoặc máy chủ được khôi phục từ một bản sao lưu "
-                   "cũ hơn lần đăng nhập này?); hãy đăng nhập lại.",
-                   "The server no longer accepts this laptop's login (revoked, or the server was restored from a backup older "
-                   "than this login?); log in again.");
+  if (reply.value().status == 401) return refusedLogin(reply.value());
   if (reply.value().status != 200) return serverProblem(reply.value());
   auto response = protocol::syncResponseFromBinary(reply.value().body);
   if (!response) {
@@ -76,11 +85,7 @@ Result<protocol::SyncResponse> exchange(HttpConnection& connection, const protoc
 Result<UploadReply> uploadReply(const Result<HttpReply>& reply) {
   if (!reply) return reply.problem();
   const auto status = reply.value().status;
-  if (status == 401)
-    return problem("Máy chủ không nhận phiên đăng nhập của máy này (bị thu hồi, hoặc máy chủ được khôi phục từ một bản sao lưu "
-                   "cũ hơn lần đăng nhập này?); hãy đăng nhập lại.",
-                   "The server no longer accepts this laptop's login (revoked, or the server was restored from a backup older "
-                   "than this login?); log in again.");
+  if (status == 401) return refusedLogin(reply.value());
   if (status == 413 || status == 422) return UploadReply{{}, serverProblem(reply.value()).message};
   if (status != 200 && status != 409) return serverProblem(reply.value());
   try {

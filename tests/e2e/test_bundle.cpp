@@ -2,7 +2,10 @@
 // the server exactly once, and its signed receipt carried back.
 #include <catch2/catch.hpp>
 
+#include <csignal>
+#include <cstdlib>
 #include <fstream>
+#include <optional>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <nlohmann/json.hpp>
@@ -172,4 +175,52 @@ TEST_CASE("attachments: a photo that cannot be sent is listed with why, and the 
   REQUIRE(waiting.size() == 1);
   CHECK(waiting[0]["sha256"] == lost_sha);
   CHECK(waiting[0]["document"] == id);
+}
+
+TEST_CASE("sync: a laptop whose token expired unused is told so in the server's words, other refused logins still say log in again",
+          "[sync][e2e]") {
+  TempDir dir;
+  const auto data = (dir / "data").string();
+  REQUIRE(runProcess({serverBinary(), "--data", data, "init", "--seed", sampleSeed().string()}).exit_code == 0);
+  REQUIRE(addServerUser(data, "lan", {"--role", "inspector", "--district", "bao-lac"}));
+  const auto port = freePort();
+  Laptop lan{(dir / "lan").string(), "lan"};
+  {
+    ServerProcess server(data, port);
+    lan.loginTo(port);
+    REQUIRE(lan.run({"sync"}).exit_code == 0);
+    server.stop(SIGTERM);
+  }
+
+  SECTION("unused longer than the server's days (90 by default): the server's reason, naming the expiry") {
+    std::optional<ServerProcess> server;
+    {
+      // The server's wall clock 100 days ahead (faketime, preloaded into the server alone).
+      setenv("LD_PRELOAD", "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1", 1);
+      setenv("FAKETIME", "+100d", 1);
+      setenv("FAKETIME_DONT_FAKE_MONOTONIC", "1", 1);
+      server.emplace(data, port);
+      unsetenv("LD_PRELOAD");
+      unsetenv("FAKETIME");
+      unsetenv("FAKETIME_DONT_FAKE_MONOTONIC");
+    }
+    const auto sync = lan.run({"sync"});
+    INFO(sync.err);
+    CHECK(sync.exit_code != 0);
+    CHECK_THAT(sync.err, Catch::Contains("expired after more than 90 days unused; log in again (fieldcheck login)"));
+    CHECK_THAT(sync.err, Catch::Contains("đã hết hạn vì không dùng quá 90 ngày"));
+    CHECK_THAT(sync.err, !Catch::Contains("revoked, or the server was restored"));
+  }
+  SECTION("a revoked laptop: the generic reason") {
+    {
+      SQLite::Database db(data + "/provincial.db", SQLite::OPEN_READWRITE);
+      REQUIRE(db.exec("UPDATE devices SET revoked = 1") == 1);
+    }
+    ServerProcess server(data, port);
+    const auto sync = lan.run({"sync"});
+    INFO(sync.err);
+    CHECK(sync.exit_code != 0);
+    CHECK_THAT(sync.err, Catch::Contains("revoked, or the server was restored from a backup older than this login?); log in again."));
+    CHECK_THAT(sync.err, !Catch::Contains("expired"));
+  }
 }
