@@ -278,10 +278,12 @@ void printSyncProgress(std::ostream& err, const SyncCounts& c, double seconds) {
 }
 
 json syncJson(const SyncCounts& c) {
-  return json{{"pushed", c.pushed}, {"refused", c.refused}, {"pulled", c.pulled}, {"round_trips", c.round_trips},
-              {"attachments_sent", c.attachments_sent}, {"attachments_refused", c.attachments_refused},
-              {"attachment_bytes_sent", c.attachment_bytes_sent}, {"bytes_sent", c.bytes_sent},
-              {"bytes_received", c.bytes_received}, {"clock_skew_ms", c.clock_skew_ms}};
+  auto j = json{{"pushed", c.pushed}, {"refused", c.refused}, {"pulled", c.pulled}, {"round_trips", c.round_trips},
+                {"attachments_sent", c.attachments_sent}, {"attachments_refused", c.attachments_refused},
+                {"attachment_bytes_sent", c.attachment_bytes_sent}, {"bytes_sent", c.bytes_sent},
+                {"bytes_received", c.bytes_received}, {"clock_skew_ms", c.clock_skew_ms}};
+  if (c.server_restored) j["server_restored"] = true;
+  return j;
 }
 
 void printSynced(std::ostream& out, const SyncCounts& c) {
@@ -291,6 +293,9 @@ void printSynced(std::ostream& out, const SyncCounts& c) {
     out << "; ảnh/photos " << c.attachments_sent << " (" << c.attachment_bytes_sent / 1024 << " KiB)";
   out << "\n";
   if (c.refused + c.attachments_refused > 0) out << "Xem lý do / See why: fieldcheck status\n";
+  if (c.server_restored)
+    out << "Máy chủ đã được khôi phục từ bản sao lưu; những gì nó thiếu đã được gửi lại. / The server was restored from a "
+           "backup; what it lacked was sent again.\n";
 }
 
 json bundleJson(const BundleSummary& w) {

@@ -214,6 +214,9 @@ TEST_CASE("backup: a backup taken during ten concurrent syncs, restored, loses n
     const auto failed = onEveryLaptop([&](int i) -> std::optional<std::string> {
       const auto sync = laptops[i].run({"--json", "sync"});
       if (sync.exit_code != 0) return laptops[i].user + " sync after the restore: " + sync.err;
+      // The first says so (its text line says it in both languages; JSON here).
+      if (round == 0 && !json::parse(sync.out).value("server_restored", false))
+        return laptops[i].user + " first sync after the restore did not say the server was restored: " + sync.out;
       return std::nullopt;
     });
     INFO((failed.empty() ? "" : failed.front()));
