@@ -430,6 +430,7 @@ Result<BundleSummary> exportBundle(const LocalStore& store, const std::filesyste
   b.device = store.device();
   b.token = *token;
   b.cursor = std::stoll(store.setting("pull_cursor").value_or("0"));
+  b.server_id = store.setting("server_id").value_or("");
   BundleSummary summary;
   for (auto batch = store.nextPushBatch(tuning::kPushBatchDocuments); !batch.empty();) {
     const auto last = batch.back().seq;

@@ -40,8 +40,15 @@ Result<BundleImport> importBundle(ProvincialStorage& storage, std::string_view b
     if (state.complete) receipt.attachments_held.push_back(a.ref.sha256);
   }
   result.attachments = receipt.attachments_held.size();
+  // A laptop that last heard another history of this server (restored from a backup since) has
+  // nothing applied, as a sync would not (api.cpp): its batches may start past what this history
+  // holds of it. The receipt carries this server's identity and how far it holds the laptop's
+  // outbox; the laptop goes back there and sends the rest again in its next bundle or sync.
+  const auto own_id = storage.identity().id;
+  result.other_history = !b.server_id.empty() && !own_id.empty() && b.server_id != own_id;
   std::int64_t acked_through = 0;
   for (const auto& batch : b.batches) {
+    if (result.other_history) break;
     result.entries += batch.size();
     const auto outcome = pushBatch(*who, batch, storage);
     protocol::SyncResponse answer;
@@ -55,7 +62,7 @@ Result<BundleImport> importBundle(ProvincialStorage& storage, std::string_view b
   auto cursor = b.cursor;
   for (std::size_t page = 0; page < kMaxReceiptPages; ++page) {
     auto answer = storage.pull(pullScope(*who), cursor, static_cast<std::uint32_t>(protocol::kMaxPageChanges));
-    answer.acked_through = acked_through;
+    answer.acked_through = result.other_history ? answer.device_seq : acked_through;
     answer.server_wall_ms = wallClockMs();
     cursor = answer.cursor;
     result.pulled += answer.changes.size();

@@ -16,6 +16,9 @@ struct BundleImport {
   std::size_t refused = 0;     // of the batches' entries, refused (now or before)
   std::size_t attachments = 0; // photos now held whole
   std::size_t pulled = 0;      // changes the receipt carries back
+  /// The bundle was made for another history of this server (it was restored from a backup since):
+  /// none of its changes was applied; its receipt sends the laptop back to what this server holds.
+  bool other_history = false;
 };
 
 /// Opens a bundle with the server's keys and applies it as the device's syncs would have: its

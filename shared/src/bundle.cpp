@@ -60,7 +60,8 @@ std::string writeBundle(const Bundle& b, const std::string& server_sealing_publi
   putFrame(inner, json{{"device", b.device}, {"token", b.token}, {"cursor", b.cursor}, {"batches", b.batches.size()},
                        {"attachments", attachments}}
                       .dump());
-  for (const auto& batch : b.batches) putFrame(inner, protocol::toBinary(protocol::SyncRequest{batch, b.cursor, 1}));
+  for (const auto& batch : b.batches)
+    putFrame(inner, protocol::toBinary(protocol::SyncRequest{batch, b.cursor, 1, b.server_id}));
   for (const auto& a : b.attachments) putFrame(inner, a.bytes);
   return std::string(kBundleMagic) + seal(inner, server_sealing_public_hex);
 }
@@ -85,6 +86,7 @@ Result<Bundle> readBundle(std::string_view file, const KeyPair& server_sealing_k
       if (!frame) return damagedBundle();
       auto request = protocol::syncRequestFromBinary(*frame);
       if (!request) return request.problem();
+      if (request.value().server_id && !request.value().server_id->empty()) b.server_id = *request.value().server_id;
       b.batches.push_back(std::move(request.value().push));
     }
     for (const auto& a : header.at("attachments")) {

@@ -252,3 +252,58 @@ TEST_CASE("backup: a backup taken during ten concurrent syncs, restored, loses n
     CHECK(laptops[i].inspections() == heads);
   }
 }
+
+TEST_CASE("backup: a USB bundle made before a restore changes nothing on the restored server, and the next one brings everything once",
+          "[backup][bundle][e2e]") {
+  TempDir dir;
+  const auto data = dir / "data";
+  REQUIRE(runProcess({serverBinary(), "--data", data.string(), "init", "--seed", sampleSeed().string()}).exit_code == 0);
+  REQUIRE(addServerUser(data.string(), "lan", {"--role", "inspector", "--district", "bao-lac"}));
+  Laptop lan{(dir / "lan").string(), "lan"};
+  const auto establishment = [&] {
+    ServerProcess server(data);
+    REQUIRE(lan.login("http://127.0.0.1:" + std::to_string(server.port())).exit_code == 0);
+    REQUIRE(lan.run({"sync"}).exit_code == 0);
+    const auto code = lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
+    REQUIRE(runProcess({serverBinary(), "--data", data.string(), "backup", "--to", (dir / "province.fcbackup").string()}).exit_code == 0);
+    // Acknowledged by the server after the backup: the restored server will lack it.
+    completeDraft(lan, code);
+    REQUIRE(lan.run({"sync"}).exit_code == 0);
+    REQUIRE(server.stop(SIGTERM) == 0);
+    return code;
+  }();
+  // Made offline, after that sync: the bundle starts past what the restored server holds.
+  completeDraft(lan, establishment);
+  const auto restored = dir / "restored";
+  REQUIRE(runProcess({serverBinary(), "--data", restored.string(), "restore", "--from", (dir / "province.fcbackup").string()})
+              .exit_code == 0);
+  const auto device = deviceOf(lan);
+  const auto import = [&](const std::string& name) {
+    const auto bundle = dir / (name + ".fcb"), receipt = dir / (name + ".fcr");
+    REQUIRE(lan.run({"bundle", "export", bundle.string()}).exit_code == 0);
+    const auto imported = runProcess({serverBinary(), "--data", restored.string(), "bundle", "import", bundle.string(), "--receipt",
+                                      receipt.string()});
+    INFO(imported.err);
+    REQUIRE(imported.exit_code == 0);
+    return std::pair{imported.out, receipt};
+  };
+
+  const auto [said, receipt] = import("first");
+  CHECK_THAT(said, Catch::Contains("restored from a backup: none of its changes was applied"));
+  CHECK(serverRevisions(restored, device).empty());
+  // The laptop takes the receipt as a sync's answer from a restored server: it goes back to what
+  // the server holds of it, and its next bundle carries both inspections.
+  const auto taken = lan.run({"bundle", "import", receipt.string()});
+  CHECK(taken.exit_code == 1);
+  CHECK_THAT(taken.err, Catch::Contains("from a server restored from a backup") && Catch::Contains("export a new bundle"));
+  const auto [said_again, receipt_again] = import("second");
+  CHECK_THAT(said_again, !Catch::Contains("restored from a backup"));
+  REQUIRE(lan.run({"bundle", "import", receipt_again.string()}).exit_code == 0);
+  const auto held = serverRevisions(restored, device);
+  for (const auto& [doc, revision] : acknowledged(lan)) {
+    INFO(doc << " " << revision);
+    CHECK(held.count({doc, revision}) == 1);
+  }
+  CHECK(acknowledged(lan).size() == 2);
+  for (const auto& [revision, times] : held) CHECK(times == 1);
+}
