@@ -80,8 +80,9 @@ cleanup() {
   # Purged whatever state the test left them in; then anything the scripts did not remove.
   dpkg --purge fieldcheck-server fieldcheck > "$work/cleanup.log" 2>&1 || cat "$work/cleanup.log" >&2
   rm -rf /var/lib/fieldcheck /etc/fieldcheck
-  getent passwd fieldcheck > /dev/null && userdel fieldcheck
-  getent group fieldcheck > /dev/null && groupdel fieldcheck
+  # Never stopping the clean-up halfway (set -e): a user still in use is reported, the rest goes on.
+  if getent passwd fieldcheck > /dev/null; then userdel fieldcheck || echo "packages: userdel fieldcheck failed" >&2; fi
+  if getent group fieldcheck > /dev/null; then groupdel fieldcheck || echo "packages: groupdel fieldcheck failed" >&2; fi
   rm -rf "$work"
   if [ -n "$run_systemd_made" ]; then rmdir /run/systemd 2> /dev/null || true; fi
   if [ $status -ne 0 ]; then echo "packages: LỖI / FAILED after $((SECONDS - started)) s (đã dọn máy / the machine is cleaned up)" >&2; fi

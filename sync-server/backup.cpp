@@ -612,7 +612,7 @@ Result<RestoreSummary> restoreBackup(const fs::path& archive, const fs::path& da
     // sequence both histories share, for laptops to go back to.
     {
       auto storage = openSqliteStorage(staging, false);
-      if (!storage) return storage.problem();
+      if (!storage) throw Refused{storage.problem()};
       const auto identity = storage.value()->restartHistory();
       summary.server_id = identity.id;
       summary.restored_seq = identity.restored_seq;

@@ -1,6 +1,8 @@
 // Bundle import.
 #include "bundle_import.h"
 
+#include <algorithm>
+
 #include "accounts.h"
 #include "fieldcheck/bundle.h"
 #include "fieldcheck/crypto.h"
@@ -59,7 +61,8 @@ Result<BundleImport> importBundle(ProvincialStorage& storage, std::string_view b
     result.refused += outcome.refused.size();
     receipt.answers.push_back(std::move(answer));
   }
-  auto cursor = b.cursor;
+  // The laptop's cursor belongs to its history; for another one, the pages start where both share.
+  auto cursor = result.other_history ? std::min(b.cursor, storage.identity().restored_seq) : b.cursor;
   for (std::size_t page = 0; page < kMaxReceiptPages; ++page) {
     auto answer = storage.pull(pullScope(*who), cursor, static_cast<std::uint32_t>(protocol::kMaxPageChanges));
     answer.acked_through = result.other_history ? answer.device_seq : acked_through;

@@ -554,6 +554,10 @@ void reloadOnHangup(net::signal_set& hangups, Shared& shared) {
 }  // namespace
 
 int serve(const ServerConfig& config, std::ostream& out, std::ostream& err) {
+  // A reload asked for while the server is still starting (its database opened and migrated, its
+  // certificate read) must not end it: SIGHUP's default action is to terminate, and systemd does not
+  // restart a process a signal ended cleanly. Ignored until the reloading handler below takes it.
+  ::signal(SIGHUP, SIG_IGN);
   setLogFormat(config.log_format);
   if (config.listen.empty()) {
     printProblem(err, problem("Không có địa chỉ nào để phục vụ; hãy cho --listen HOST:PORT ([server] listen).",

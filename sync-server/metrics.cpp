@@ -197,7 +197,8 @@ void countRequest(std::string_view endpoint, unsigned status, double seconds) {
   const std::string name(endpoint);
   m.requests.Add({{"endpoint", name}, {"status", std::to_string(status)}}).Increment();
   static const prometheus::Histogram::BucketBoundaries kSeconds{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
-  m.latency.Add({{"endpoint", name}}, kSeconds).Observe(seconds);
+  // A request refused before it was handled has no duration worth a histogram (seconds < 0).
+  if (seconds >= 0) m.latency.Add({{"endpoint", name}}, kSeconds).Observe(seconds);
 }
 
 void countPush(std::size_t entries) {

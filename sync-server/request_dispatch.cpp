@@ -53,15 +53,16 @@ std::string newRequestId() {
   return hex;
 }
 
-// A target made safe for the log: without its query string (a search may name an owner), and
-// without the token of a bundle's receipt (console API.md: GET /api/receipts/TOKEN), which lets
-// its holder download it.
+}  // namespace
+
 std::string pathForLog(std::string_view target) {
   auto path = target.substr(0, target.find('?'));
   constexpr std::string_view kReceipts = "/api/receipts/";
   if (path.substr(0, kReceipts.size()) == kReceipts) return std::string(kReceipts) + ":token";
   return forLog(path);
 }
+
+namespace {
 
 LogLevel levelFor(unsigned status) { return status >= 500 ? LogLevel::kError : status >= 400 ? LogLevel::kWarning : LogLevel::kInfo; }
 

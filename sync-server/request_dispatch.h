@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include "api.h"
@@ -38,6 +39,11 @@ ApiResponse answer(ApiRequest api, const std::filesystem::path& data_dir, Consol
 /// `content_length` bytes: the most to read, or the answer to give at once.
 std::variant<std::size_t, ApiResponse> admission(const ApiRequest& head, std::optional<std::uint64_t> content_length,
                                                  const std::filesystem::path& data_dir);
+
+/// A target made safe for the log: without its query string (a search may name an owner), and
+/// without the token of a bundle's receipt (console API.md: GET /api/receipts/TOKEN), which lets
+/// its holder download it.
+std::string pathForLog(std::string_view target);
 
 /// Logs and counts a request the network layer refused before it reached `answer` (`what`: its
 /// method and target, or why it could not be read; a query string is left out of the log).

@@ -46,8 +46,8 @@ bool TrustedProxies::contains(const std::string& address) const {
 std::string believedPeer(const std::string& tcp_peer, std::string_view forwarded_for, const TrustedProxies& trusted) {
   if (!trusted.contains(tcp_peer)) return tcp_peer;
   std::string believed = tcp_peer;
-  // A long list is somebody's invention: a real chain of proxies is a few hops.
-  forwarded_for = forwarded_for.substr(0, 1024);
+  // The whole list, however long (the request head's limit bounds it): a proxy appends the address
+  // it saw last, so cutting the list would drop the only hop that is not the caller's own invention.
   while (!forwarded_for.empty()) {
     const auto comma = forwarded_for.rfind(',');
     const auto hop = normalAddress(comma == std::string_view::npos ? forwarded_for : forwarded_for.substr(comma + 1));

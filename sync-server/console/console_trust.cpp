@@ -11,6 +11,7 @@
 #include "fieldcheck/crypto.h"
 #include "fieldcheck/http_target.h"
 #include "fieldcheck/roles.h"
+#include "request_dispatch.h"
 #include "server_log.h"
 #include "tuning.h"
 
@@ -339,12 +340,12 @@ ApiResponse handleConsole(const ApiRequest& request, ProvincialStorage& storage,
   try {
     answer = route(request, storage, context, now_ms);
   } catch (const SQLite::Exception& e) {
-    logMessage(LogLevel::kError, "storage failure on " + forLog(request.method, 16) + " " + forLog(std::string(path)) + ": " +
+    logMessage(LogLevel::kError, "storage failure on " + forLog(request.method, 16) + " " + pathForLog(path) + ": " +
                                      forLog(e.what()));
     answer = errorAnswer(503, "storage", {"Máy chủ tạm thời không truy cập được dữ liệu; hãy thử lại sau.",
                                           "The server cannot reach its data right now; try again later."});
   } catch (const std::exception& e) {
-    logMessage(LogLevel::kError, "console request failed: " + forLog(request.method, 16) + " " + forLog(std::string(path)) +
+    logMessage(LogLevel::kError, "console request failed: " + forLog(request.method, 16) + " " + pathForLog(path) +
                                      " from " + forLog(request.peer) + ": " + forLog(e.what()));
     answer = errorAnswer(500, "internal", {"Máy chủ không xử lý được yêu cầu này.", "The server could not handle this request."});
   }

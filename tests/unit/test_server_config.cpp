@@ -16,6 +16,7 @@
 #include "fieldcheck/seed.h"
 #include "server_cli.h"
 #include "server_config.h"
+#include "tls_proxy.h"
 #include "support/temp_dir.h"
 
 using namespace fieldcheck;
@@ -406,4 +407,17 @@ TEST_CASE("tokens: a new token says the second it was issued, and nothing else d
   CHECK(tokenIssuedAt(".abc") == "");
   CHECK(tokenIssuedAt("17x0000000.abc") == "");
   CHECK(tokenIssuedAt("1234567890123.abc") == "");
+}
+
+TEST_CASE("trusted proxies: a caller's padding of X-Forwarded-For cannot hide the address the proxy appended",
+          "[config][tls]") {
+  const TrustedProxies trusted({"127.0.0.1"});
+  // nginx appends the address it saw to what the caller sent: however long the caller's part,
+  // the hop the proxy wrote is the one believed.
+  CHECK(believedPeer("127.0.0.1", std::string(1100, 'a') + ", 203.0.113.9", trusted) == "203.0.113.9");
+  CHECK(believedPeer("127.0.0.1", std::string(1020, 'a') + ", 10.1.2.3, 203.0.113.9", trusted) == "203.0.113.9");
+  CHECK(believedPeer("127.0.0.1", "10.1.2.3, 127.0.0.1", trusted) == "10.1.2.3");
+  // From a peer that is no trusted proxy the header is not read at all.
+  CHECK(believedPeer("198.51.100.4", "127.0.0.1", trusted) == "198.51.100.4");
+  CHECK_FALSE(isLoopbackHost(believedPeer("127.0.0.1", std::string(1100, 'a') + ", 203.0.113.9", trusted)));
 }
