@@ -26,6 +26,11 @@ Result<BundleImport> importBundle(ProvincialStorage& storage, std::string_view b
   if (!who || who->device != b.device)
     return problem("Gói này của một máy chưa đăng ký hoặc đã bị thu hồi quyền; không nhận gì từ nó.",
                    "This bundle comes from a device that is not enrolled or was revoked; nothing was taken from it.");
+  // A bundle is its laptop's sync by hand: it counts as the token's use, as a sync does (api.cpp),
+  // so a laptop that only sends bundles is not told its login expired when it next goes online.
+  // An expired token is still taken here: a bundle is how a laptop away for months sends its work,
+  // and a person of the province imports it.
+  storage.deviceSeen(who->device, wallClockMs());
   BundleImport result;
   result.user = who->user;
   bundle::Receipt receipt;
