@@ -22,8 +22,7 @@ install(FILES "${fieldcheck_deb_dir}/fieldcheck-server.service"
 install(FILES "${PROJECT_SOURCE_DIR}/packaging/server.toml"
         DESTINATION /etc/fieldcheck COMPONENT server
         PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ)
-install(DIRECTORY "${PROJECT_SOURCE_DIR}/packaging/seed/"
-        DESTINATION share/fieldcheck/seed COMPONENT server)
+# The sample province: CMakeLists.txt installs it, as part of the server's package.
 install(FILES "${PROJECT_SOURCE_DIR}/README.md" "${PROJECT_SOURCE_DIR}/SECURITY.md"
         DESTINATION share/doc/fieldcheck-server COMPONENT server)
 install(FILES "${PROJECT_SOURCE_DIR}/README.md"

@@ -137,6 +137,8 @@ void checkDocument(const Document& d, const Where& where) {
   for (std::size_t i = 0; i < d.parents.size(); ++i) checkText(d.parents[i], where.at("parents").item(i), 64);
   checkText(d.author, where.at("author"), 64);
   checkText(d.device, where.at("device"), 64);
+  // The text form holds 16 digits of wall time and 8 of counter, never a negative one.
+  if (!d.stamp.valid()) throw Malformed{where.at("stamp").text() + " is not a hybrid clock stamp"};
   const auto fields = where.at("fields");
   if (d.fields.size() > kMaxFields)
     throw Malformed{fields.text() + " must hold at most " + std::to_string(kMaxFields) + " fields"};
