@@ -75,8 +75,9 @@ CertificateFiles makeServer(const fs::path& folder, const std::string& name, con
   return out;
 }
 
-std::string fingerprintOf(const std::string& printed) {
-  // "sha256 Fingerprint=AB:CD:…\n" (the label's case differs between OpenSSL versions).
+/// The value after "=" in a line openssl prints ("sha256 Fingerprint=AB:CD:…\n", whose label's case
+/// differs between OpenSSL versions, or "notAfter=Jan 31 00:00:00 2020 GMT\n").
+std::string valueOf(const std::string& printed) {
   const auto eq = printed.find('=');
   if (eq == std::string::npos) return "";
   auto value = printed.substr(eq + 1);
@@ -105,7 +106,11 @@ TestCertificates makeTestCertificates(const fs::path& folder) {
 }
 
 std::string certificateFingerprint(const fs::path& cert) {
-  return fingerprintOf(run({kOpenssl, "x509", "-in", cert.string(), "-noout", "-fingerprint", "-sha256"}));
+  return valueOf(run({kOpenssl, "x509", "-in", cert.string(), "-noout", "-fingerprint", "-sha256"}));
+}
+
+std::string certificateEndDate(const fs::path& cert) {
+  return valueOf(run({kOpenssl, "x509", "-in", cert.string(), "-noout", "-enddate"}));
 }
 
 std::string servedCertificateFingerprint(unsigned short port) {
@@ -120,7 +125,7 @@ std::string servedCertificateFingerprint(unsigned short port) {
   pem.input = served.out.substr(begin, end - begin) + "-----END CERTIFICATE-----\n";
   const auto printed = runProcess({kOpenssl, "x509", "-noout", "-fingerprint", "-sha256"}, pem);
   if (printed.exit_code != 0) return "";
-  return fingerprintOf(printed.out);
+  return valueOf(printed.out);
 }
 
 }  // namespace fieldcheck::test

@@ -34,6 +34,11 @@ TestCertificates makeTestCertificates(const std::filesystem::path& folder);
 /// prints it after "=" (uppercase hex pairs joined by ':'). Throws when the file is no certificate.
 std::string certificateFingerprint(const std::filesystem::path& cert);
 
+/// When a PEM certificate file stops being valid, as `openssl x509 -enddate` prints it after "="
+/// ("Jan 31 00:00:00 2020 GMT"). The expired certificate's end is not exactly midnight when the
+/// machine is slow: faketime's clock runs on from the moment it was given.
+std::string certificateEndDate(const std::filesystem::path& cert);
+
 /// The SHA-256 fingerprint of the certificate a TLS server on 127.0.0.1:`port` presents
 /// (`openssl s_client`), in the form of certificateFingerprint; empty when no handshake completed.
 std::string servedCertificateFingerprint(unsigned short port);
