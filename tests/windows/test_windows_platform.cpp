@@ -1,0 +1,1 @@
+// Placeholder (issue 18): its owner fills it in.
