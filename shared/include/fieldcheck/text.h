@@ -1,5 +1,6 @@
 // Vietnamese-aware text handling: UTF-8 checks, NFC normalisation, folding for search, and
-// sorting in Vietnamese alphabetical order.
+// sorting in Vietnamese alphabetical order. One interface on ICU (Linux) and on Windows' own
+// APIs (Windows), held to the same vectors by tests/unit/test_text.cpp.
 #pragma once
 
 #include <algorithm>
@@ -31,8 +32,10 @@ bool foldedMatches(std::string_view folded_text, const std::vector<std::string>&
 /// Orders text as a Vietnamese reader expects (ICU's collator for the locale "vi"): a, ă, â,
 /// b, ..., d, đ, e, ê, ..., o, ô, ơ, ..., u, ư, ...; tones weigh only between words otherwise
 /// equal; digits in numeric order ("CS-9" before "CS-10"). "Hạ Lang" comes before "Hòa An",
-/// which byte order puts the other way round. Throws std::runtime_error when ICU has no
-/// collator (a broken installation). Not thread-safe: one object per thread.
+/// which byte order puts the other way round. On Windows the same order for Vietnamese and
+/// ASCII text comes from text.cpp, not from Windows' vi-VN sort (which makes "th", "tr", "ng"...
+/// letters of their own). Throws std::runtime_error when ICU has no collator (a broken
+/// installation). Not thread-safe: one object per thread.
 class VietnameseCollator {
  public:
   VietnameseCollator();
