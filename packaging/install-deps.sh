@@ -26,6 +26,13 @@ packages=(
   # The fuzz build (tests/fuzz): clang with libFuzzer and the sanitizers' runtimes (which clang-16
   # only recommends). Not clang-14: it cannot capture a structured binding in a lambda, as the server does.
   clang-16 libclang-rt-16-dev
+  # The Windows client (issue 18): MinGW-w64's 64-bit cross compilers, posix threads (not the
+  # mingw-w64 metapackage, which adds the 32-bit and win32-thread compilers: minutes of download
+  # for nothing), Wine to run its tests, NSIS for its installer; packaging/windows/build-deps.sh
+  # builds its libraries from Debian's source packages with dpkg-dev (above), autoreconf
+  # (libsodium) and tclsh (SQLite).
+  g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix wine wine64 nsis
+  autoconf automake libtool tcl
 )
 
 missing=()

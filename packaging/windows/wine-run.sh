@@ -2,7 +2,15 @@
 # Runs a Windows program under Debian's Wine, quietly and without a display: the emulator of the
 # Windows build (CMAKE_CROSSCOMPILING_EMULATOR) and of the Wine tests. The Wine prefix is
 # FIELDCHECK_WINEPREFIX (default ~/.cache/fieldcheck/wine), made on first use.
+# --lf (first argument): the program's standard output with Windows' CRLF line ends turned into
+# LF, for readers that split lines on LF alone (the build's emulator: Catch's test discovery
+# would otherwise name every test with a trailing CR).
 set -euo pipefail
+lf=false
+if [ "${1:-}" = --lf ]; then
+  lf=true
+  shift
+fi
 export WINEPREFIX="${FIELDCHECK_WINEPREFIX:-${HOME}/.cache/fieldcheck/wine}"
 export WINEDEBUG="${WINEDEBUG:--all}"
 # No Mono, no Gecko (Wine would offer to download them), no display.
@@ -12,5 +20,10 @@ if [ ! -f "$WINEPREFIX/system.reg" ]; then
   mkdir -p "$WINEPREFIX"
   wineboot --init > /dev/null 2>&1 || true
   wineserver --wait || true
+fi
+if $lf; then
+  set +e
+  wine "$@" | sed 's/\r$//'
+  exit "${PIPESTATUS[0]}"
 fi
 exec wine "$@"
