@@ -17,12 +17,18 @@ struct Laptop {
   std::string user;  // the login name, for messages and passwords in tests
   std::string clock_offset = {};  // when set, the laptop's wall clock is this far off, as faketime reads it ("-1095d")
   std::string netns = {};         // when set, the laptop runs in this network namespace
+  /// How the program is started: empty, the Linux clientBinary(); else this command line, which
+  /// ends with the program (the Windows program through Wine: {…, FIELDCHECK_WINE_RUN, "…/fieldcheck.exe"},
+  /// its `home` then a Windows path such as "Z:\\tmp\\…").
+  std::vector<std::string> program = {};
 
   /// Runs `fieldcheck --home HOME ARGS...` with `input` on its standard input (under faketime
   /// when the laptop's clock is off; its monotonic clock stays true, so timeouts do; in its
   /// network namespace when it has one).
   ProcessResult run(std::vector<std::string> args, const std::string& input = "") const {
-    args.insert(args.begin(), {clientBinary(), "--home", home});
+    args.insert(args.begin(), {"--home", home});
+    if (program.empty()) args.insert(args.begin(), clientBinary());
+    else args.insert(args.begin(), program.begin(), program.end());
     ProcessOptions options;
     options.input = input;
     if (!netns.empty()) args.insert(args.begin(), {"/usr/sbin/ip", "netns", "exec", netns});
