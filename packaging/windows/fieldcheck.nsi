@@ -54,6 +54,7 @@ ShowUninstDetails show
 !insertmacro MUI_PAGE_WELCOME
 !insertmacro MUI_PAGE_DIRECTORY
 !insertmacro MUI_PAGE_INSTFILES
+!define MUI_PAGE_CUSTOMFUNCTION_SHOW FinishPageShow
 !insertmacro MUI_PAGE_FINISH
 
 !define MUI_COMPONENTSPAGE_TEXT_TOP "$(TEXT_UNINSTALL_TOP)"
@@ -126,6 +127,14 @@ Function .onInit
   SetRegView 64
 FunctionEnd
 
+; "Open Fieldcheck now" is ticked only when there is data to open: before the first login (or
+; init) `fieldcheck ui` only says that there is none.
+Function FinishPageShow
+  ${IfNot} ${FileExists} "$LOCALAPPDATA\Fieldcheck\*.*"
+    SendMessage $mui.FinishPage.Run ${BM_SETCHECK} ${BST_UNCHECKED} 0
+  ${EndIf}
+FunctionEnd
+
 Function .onVerifyInstDir
   ; The uninstaller may remove the data folder: the program must not live in it.
   ${If} "$INSTDIR" == "$LOCALAPPDATA\Fieldcheck"
@@ -159,10 +168,11 @@ Section "Fieldcheck" SecProgram
   ; Always this installer's uninstaller, replacing an older one.
   WriteUninstaller "$INSTDIR\uninstall.exe"
 
-  ; The Start-menu entry opens the app; its working folder is the user's profile.
+  ; The Start-menu entry opens the app (its window shows the address, or why it cannot open);
+  ; its working folder is the user's profile.
   SetOutPath "$PROFILE"
   CreateShortcut "$SMPROGRAMS\Fieldcheck.lnk" "$INSTDIR\fieldcheck.exe" "ui" "$INSTDIR\fieldcheck.exe" 0 \
-    SW_SHOWMINIMIZED "" "Fieldcheck: phiếu kiểm tra cơ sở / establishment inspections"
+    SW_SHOWNORMAL "" "Fieldcheck: phiếu kiểm tra cơ sở / establishment inspections"
 
   WriteRegStr HKCU "${SETTINGS_KEY}" "InstallDir" "$INSTDIR"
   WriteRegStr HKCU "${UNINSTALL_KEY}" "DisplayName" "Fieldcheck"
