@@ -259,7 +259,7 @@ CollationKey collationKeyOf(std::string_view text) {
       continue;
     }
     const bool latin1_symbol = c < 0xC0 || c == 0xD7 || c == 0xF7;
-    const bool other_symbol = c >= 0x100 && searchRoleAbove0100(c) == SearchRole::kWordBreak;
+    const bool other_symbol = c >= 0x100 && !isLetterAbove0100(c);
     key.add((latin1_symbol || other_symbol) ? kOtherSymbolBase + c : kOtherLetterBase + c);
   }
   return key;

@@ -50,6 +50,10 @@ std::string normalized(std::string_view text, NormalForm form);
 enum class SearchRole { kDropped, kWordBreak, kKept };  // non-spacing mark; space or punctuation
 SearchRole searchRoleAbove0100(char32_t c);
 
+/// True when `c` (at or above U+0100) is a letter; the collation puts other characters with the
+/// symbols, before digits.
+bool isLetterAbove0100(char32_t c);
+
 /// Well-formed UTF-8 `text` case-folded for search ("Đ" -> "đ", "HOA" -> "hoa").
 std::string foldedCase(std::string_view text);
 

@@ -54,6 +54,8 @@ SearchRole searchRoleAbove0100(char32_t c) {
   return SearchRole::kKept;
 }
 
+bool isLetterAbove0100(char32_t c) { return u_isalpha(static_cast<UChar32>(c)) != 0; }
+
 std::string foldedCase(std::string_view text) { return utf8Of(unicodeOf(text).foldCase()); }
 
 std::string upperCaseVietnamese(std::string_view text) {

@@ -118,6 +118,13 @@ SearchRole searchRoleAbove0100(char32_t c) {
   return SearchRole::kKept;
 }
 
+bool isLetterAbove0100(char32_t c) {
+  if (c > 0xFFFF) return false;  // GetStringTypeW classifies UTF-16 units; up there, mostly emoji
+  const wchar_t unit = static_cast<wchar_t>(c);
+  WORD type1 = 0;
+  return GetStringTypeW(CT_CTYPE1, &unit, 1, &type1) && (type1 & C1_ALPHA) != 0;
+}
+
 std::string foldedCase(std::string_view text) {
   // Lower case is Windows' nearest to case folding; ß, final ς and ligatures fold further, as ICU
   // folds them.
