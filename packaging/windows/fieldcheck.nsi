@@ -4,7 +4,8 @@
 ;
 ; For the current user, without administrator rights:
 ;   program    %LOCALAPPDATA%\Programs\Fieldcheck (fieldcheck.exe, README.txt, uninstall.exe)
-;   Start menu "Fieldcheck" -> fieldcheck.exe ui (the app in the default browser)
+;   Start menu "Fieldcheck" -> fieldcheck.exe ui (the app in the default browser), and
+;              "Fieldcheck - dòng lệnh (command line)" -> a command window in the program's folder
 ;   uninstall  HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\Fieldcheck
 ;   data       %LOCALAPPDATA%\Fieldcheck (the program's default home): never touched by the
 ;              installer; the uninstaller removes it only when asked (an unticked choice on its
@@ -27,6 +28,7 @@ ManifestDPIAware true
 !define PRODUCT "Fieldcheck"
 !define UNINSTALL_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\Fieldcheck"
 !define SETTINGS_KEY "Software\Fieldcheck"
+!define CLI_SHORTCUT "Fieldcheck - dòng lệnh (command line).lnk"
 
 Name "${PRODUCT}"
 OutFile "${OUTFILE}"
@@ -173,6 +175,11 @@ Section "Fieldcheck" SecProgram
   SetOutPath "$PROFILE"
   CreateShortcut "$SMPROGRAMS\Fieldcheck.lnk" "$INSTDIR\fieldcheck.exe" "ui" "$INSTDIR\fieldcheck.exe" 0 \
     SW_SHOWNORMAL "" "Fieldcheck: phiếu kiểm tra cơ sở / establishment inspections"
+  ; And a command window in the program's folder, for `fieldcheck login` and the rest of the CLI
+  ; (the installer does not touch PATH).
+  SetOutPath "$INSTDIR"
+  CreateShortcut "$SMPROGRAMS\${CLI_SHORTCUT}" "$SYSDIR\cmd.exe" "/k fieldcheck.exe --help" "$INSTDIR\fieldcheck.exe" 0 \
+    SW_SHOWNORMAL "" "Fieldcheck: dòng lệnh / command line"
 
   WriteRegStr HKCU "${SETTINGS_KEY}" "InstallDir" "$INSTDIR"
   WriteRegStr HKCU "${UNINSTALL_KEY}" "DisplayName" "Fieldcheck"
@@ -193,6 +200,7 @@ Section "un.$(SEC_PROGRAM)" SecUninstallProgram
   SectionIn RO
   Call un.CheckNotRunning
   Delete "$SMPROGRAMS\Fieldcheck.lnk"
+  Delete "$SMPROGRAMS\${CLI_SHORTCUT}"
   Delete "$INSTDIR\fieldcheck.exe"
   Delete "$INSTDIR\README.txt"
   Delete "$INSTDIR\uninstall.exe"

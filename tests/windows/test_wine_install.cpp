@@ -4,8 +4,8 @@
 // program runs. Each test has a Wine prefix of its own, under its TempDir.
 //
 // What Wine does not show, and these tests do not pretend to: the Start menu itself (only the
-// shortcut file, its target and its "ui" argument are checked, not that Windows lists or opens
-// it); that no administrator rights are asked for (Wine has no UAC: the manifest's asInvoker level
+// shortcut files, their targets and arguments are checked, not that Windows lists or opens
+// them); that no administrator rights are asked for (Wine has no UAC: the manifest's asInvoker level
 // is set by RequestExecutionLevel user, and everything lands under the user's own folders and
 // HKCU, which is what is checked); "Apps & features" listing the uninstall key; the installer's
 // pages (all runs are silent); SmartScreen and signatures; the default browser opening.
@@ -151,6 +151,9 @@ class Wine {
   std::string uninstaller() const { return installDir() + "\\uninstall.exe"; }
   fs::path dataDir() const { return unix(local_app_data_ + "\\Fieldcheck"); }
   fs::path shortcut() const { return unix(app_data_ + "\\Microsoft\\Windows\\Start Menu\\Programs\\Fieldcheck.lnk"); }
+  fs::path commandLineShortcut() const {
+    return unix(app_data_ + "\\Microsoft\\Windows\\Start Menu\\Programs\\Fieldcheck - dòng lệnh (command line).lnk");
+  }
 
   /// The values of the uninstall key, from Windows' reg; empty when the key is not there.
   std::map<std::string, std::string> uninstallKey() const {
@@ -245,6 +248,8 @@ TEST_CASE("installer: a silent install for the current user lays the program, it
 
   REQUIRE(fs::is_regular_file(wine.shortcut()));
   CHECK(shortcutRuns(readFile(wine.shortcut()), wine.installedExe(), "ui"));
+  REQUIRE(fs::is_regular_file(wine.commandLineShortcut()));
+  CHECK(shortcutRuns(readFile(wine.commandLineShortcut()), "\\cmd.exe", "/k fieldcheck.exe --help"));
 
   auto key = wine.uninstallKey();
   CHECK(key["DisplayName"] == "Fieldcheck");
@@ -319,6 +324,7 @@ TEST_CASE("installer: the silent uninstaller removes the program, its Start-menu
   wine.waitForAll();
   CHECK_FALSE(fs::exists(wine.unix(wine.installDir())));
   CHECK_FALSE(fs::exists(wine.shortcut()));
+  CHECK_FALSE(fs::exists(wine.commandLineShortcut()));
   CHECK(wine.uninstallKey().empty());
   CHECK(snapshot(wine.dataDir()) == data);
 
