@@ -110,14 +110,16 @@ class Wine {
   }
   ~Wine() {
     // Whatever still runs in the prefix ends before the TempDir goes.
-    runProcess({"/usr/bin/wineserver", "-k"}, serverOptions());
-    runProcess({"/usr/bin/wineserver", "-w"}, serverOptions());
+    runProcess({"/usr/bin/timeout", "30", "/usr/bin/wineserver", "-k"}, serverOptions());
+    runProcess({"/usr/bin/timeout", "30", "/usr/bin/wineserver", "-w"}, serverOptions());
   }
   Wine(const Wine&) = delete;
   Wine& operator=(const Wine&) = delete;
 
+  /// Runs a program in the prefix; one that has not ended after two minutes is stopped (exit
+  /// code 124), so that a hang fails its check instead of the whole test's timeout.
   ProcessResult run(std::vector<std::string> args) const {
-    args.insert(args.begin(), FIELDCHECK_WINE_RUN);
+    args.insert(args.begin(), {"/usr/bin/timeout", "-k", "10", "120", FIELDCHECK_WINE_RUN});
     ProcessOptions options;
     options.env["FIELDCHECK_WINEPREFIX"] = prefix().string();
     // The program's default home is what is under test, not one the test's caller set.
@@ -134,9 +136,9 @@ class Wine {
     return argv;
   }
 
-  /// Waits until every program in the prefix has ended (an uninstaller run without _?= goes on
-  /// in a copy of itself after the one started returns).
-  void waitForAll() const { runProcess({"/usr/bin/wineserver", "-w"}, serverOptions()); }
+  /// Waits (two minutes at most) until every program in the prefix has ended: an uninstaller run
+  /// without _?= goes on in a copy of itself after the one started returns.
+  void waitForAll() const { runProcess({"/usr/bin/timeout", "120", "/usr/bin/wineserver", "-w"}, serverOptions()); }
 
   /// "C:\users\..." as a path on this machine.
   fs::path unix(const std::string& windows_path) const {
@@ -371,11 +373,16 @@ TEST_CASE("installer: while fieldcheck.exe runs, neither the installer nor the u
     // it has ended.
     ui.kill();
   }
-  wine.waitForAll();
 
-  // Closed, the same uninstall goes through.
+  // Closed, the same uninstall goes through (once Wine has let go of the killed program's file).
   for (const auto& [name, content] : data) CHECK(fs::is_regular_file(wine.dataDir() / name));
-  const auto removed = wine.run({wine.uninstaller(), "/S", "_?=" + wine.installDir()});
+  ProcessResult removed;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  do {
+    removed = wine.run({wine.uninstaller(), "/S", "_?=" + wine.installDir()});
+    if (removed.exit_code != 2) break;
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  } while (std::chrono::steady_clock::now() < deadline);
   CHECK(removed.exit_code == 0);
   CHECK_FALSE(fs::exists(wine.unix(wine.installedExe())));
   CHECK(fs::is_directory(wine.dataDir()));
