@@ -6,10 +6,12 @@
 // Wine facts these tests rely on (checked with Wine 8 here):
 // - Wine maps drive Z: to /, so the Windows program's paths are "Z:\\tmp\\…" and the test reads
 //   the same files from Linux.
-// - Wine converts the Unix command line and environment to UTF-16 with the Unix locale's charset:
-//   every Windows program runs with LC_ALL=C.UTF-8 (the only UTF-8 locale installed), which gives
-//   it ANSI code page 1252, so a narrow (ANSI) path or argv on the program's side mangles "Hồ sơ"
-//   exactly as it would on a Windows laptop.
+// - Wine converts the Unix command line and environment to UTF-16 with the Unix locale's charset,
+//   so every Windows program here runs with LC_ALL=C.UTF-8 (the only UTF-8 locale installed;
+//   without it "Hồ sơ" reaches the program as "Ha; sF!"). Wine's ANSI code page for that locale
+//   is 1252, not UTF-8 (fieldcheck.exe's manifest asks for UTF-8 on its own behalf).
+// - Each test makes a Wine prefix of its own (10 to 20 s on a quiet machine, over a minute on a
+//   loaded one), so tests share nothing and may run side by side.
 // - `wine PROGRAM` ends in an exec of the program itself: the process the test started is the
 //   Windows process (/proc/PID/comm becomes "fieldcheck.exe"), so a SIGKILL or SIGINT to it
 //   reaches the program; Wine turns SIGINT into the console's Ctrl-C.
@@ -76,8 +78,9 @@ class Wine {
     const auto first = runProcess(command({"--help"}));
     INFO("the first Windows program in a new Wine prefix: " << first.exit_code << "\n" << first.out << first.err);
     REQUIRE(first.exit_code == 0);
-    // Kept 60 s after its last program (so a test that dies leaves nothing running for long).
-    runProcess({"/bin/sh", "-c", "WINEPREFIX=\"$0\" wineserver -p60 </dev/null >/dev/null 2>&1", prefix_.string()});
+    // Once the first program's wineserver has gone, one that stays 60 s after its last program
+    // (so a test that dies leaves nothing running for long).
+    runProcess({"/bin/sh", "-c", "export WINEPREFIX=\"$0\"; wineserver -w; wineserver -p60 </dev/null >/dev/null 2>&1", prefix_.string()});
   }
   ~Wine() { runProcess({"/bin/sh", "-c", "WINEPREFIX=\"$0\" wineserver -k </dev/null >/dev/null 2>&1", prefix_.string()}); }
   Wine(const Wine&) = delete;
