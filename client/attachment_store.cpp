@@ -24,19 +24,19 @@ Result<AttachmentRef> AttachmentStore::add(const fs::path& file) const {
   std::error_code ec;
   const auto size = fs::file_size(file, ec);
   if (ec || !fs::is_regular_file(file, ec))
-    return problem("Không đọc được tệp " + file.string() + "; kiểm tra đường dẫn và quyền đọc tệp.",
-                   "Cannot read the file " + file.string() + "; check the path and that the file is readable.");
+    return problem("Không đọc được tệp " + utf8Of(file) + "; kiểm tra đường dẫn và quyền đọc tệp.",
+                   "Cannot read the file " + utf8Of(file) + "; check the path and that the file is readable.");
   if (size > tuning::kMaxAttachmentBytes)
-    return problem("Tệp " + file.string() + " lớn quá " + std::to_string(tuning::kMaxAttachmentBytes >> 20) +
+    return problem("Tệp " + utf8Of(file) + " lớn quá " + std::to_string(tuning::kMaxAttachmentBytes >> 20) +
                        " MiB; hãy chụp lại với độ phân giải thấp hơn.",
-                   "The file " + file.string() + " is larger than " +
+                   "The file " + utf8Of(file) + " is larger than " +
                        std::to_string(tuning::kMaxAttachmentBytes >> 20) + " MiB; take it again at a lower resolution.");
   std::ifstream in(file, std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (!in.good() && !in.eof())
-    return problem("Không đọc được tệp " + file.string() + "; kiểm tra đường dẫn và quyền đọc tệp.",
-                   "Cannot read the file " + file.string() + "; check the path and that the file is readable.");
-  return store(bytes, file.string());
+    return problem("Không đọc được tệp " + utf8Of(file) + "; kiểm tra đường dẫn và quyền đọc tệp.",
+                   "Cannot read the file " + utf8Of(file) + "; check the path and that the file is readable.");
+  return store(bytes, utf8Of(file));
 }
 
 Result<AttachmentRef> AttachmentStore::store(const std::string& bytes, const std::string& name) const {
@@ -54,7 +54,8 @@ Result<AttachmentRef> AttachmentStore::store(const std::string& bytes, const std
   makePrivateDir(target.parent_path());
   // Write aside, sync, then rename: a crash never leaves a half photo under its hash, and a write
   // that fails (a full disk) leaves nothing behind to fill it further.
-  const auto temp = fs::path(target.string() + ".part");
+  auto temp = target;
+  temp += ".part";
   auto failed = [&](Problem p) {
     std::error_code ignored;
     fs::remove(temp, ignored);
@@ -65,8 +66,8 @@ Result<AttachmentRef> AttachmentStore::store(const std::string& bytes, const std
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     out.close();
     if (!out)
-      return failed(problem("Không ghi được ảnh vào " + temp.string() + " (đĩa đầy?); không có gì được lưu.",
-                            "Cannot write the photo to " + temp.string() + " (disk full?); nothing was kept."));
+      return failed(problem("Không ghi được ảnh vào " + utf8Of(temp) + " (đĩa đầy?); không có gì được lưu.",
+                            "Cannot write the photo to " + utf8Of(temp) + " (disk full?); nothing was kept."));
   }
   fs::permissions(temp, fs::perms::owner_read | fs::perms::owner_write, ec);
   if (ec || !platform::syncFile(temp))

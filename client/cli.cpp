@@ -14,6 +14,7 @@
 #include "attachment_store.h"
 #include "cli_print.h"
 #include "fieldcheck/cli_usage.h"
+#include "fieldcheck/files.h"
 #include "fieldcheck/sqlite_database.h"
 #include "fill_session.h"
 #include "inspector_service.h"
@@ -80,7 +81,7 @@ struct InitOptions {
 };
 
 int initCommand(const Home& home, const Io& io, const InitOptions& o) {
-  auto r = initHome(home, o.seed_dir, o.user);
+  auto r = initHome(home, pathFromUtf8(o.seed_dir), o.user);
   if (!r) return fail(io, r.problem());
   if (io.json) return printJson(io, initJson(home, r.value()));
   printInit(io.out, home, r.value());
@@ -95,7 +96,7 @@ struct LoginOptions {
 int loginCommand(const Home& home, const Io& io, const LoginOptions& o) {
   if (platform::isTerminal(stdin)) io.err << "Mật khẩu / Password: " << std::flush;
   const auto password = platform::readSecretLine();
-  auto r = login(home, o.server, o.user, password, o.device_name, o.ca_file);
+  auto r = login(home, o.server, o.user, password, o.device_name, pathFromUtf8(o.ca_file));
   if (!r) return fail(io, r.problem());
   const auto& key = r.value().server_key_sha256;
   if (io.json) {
@@ -135,7 +136,7 @@ int syncCommand(const Home& home, const Io& io) {
 int bundleExportCommand(const Home& home, const Io& io, const std::string& file) {
   auto store = LocalStore::open(home.database(), false);
   if (!store) return fail(io, store.problem());
-  auto written = exportBundle(store.value(), home.attachments(), file);
+  auto written = exportBundle(store.value(), home.attachments(), pathFromUtf8(file));
   if (!written) return fail(io, written.problem());
   if (io.json) return printJson(io, bundleJson(written.value()));
   printBundleWritten(io.out, file, written.value());
@@ -145,7 +146,7 @@ int bundleExportCommand(const Home& home, const Io& io, const std::string& file)
 int bundleImportCommand(const Home& home, const Io& io, const std::string& receipt_file) {
   auto store = LocalStore::open(home.database(), false);
   if (!store) return fail(io, store.problem());
-  auto applied = importReceipt(store.value(), receipt_file);
+  auto applied = importReceipt(store.value(), pathFromUtf8(receipt_file));
   if (!applied) return fail(io, applied.problem());
   if (io.json) return printJson(io, receiptJson(applied.value()));
   printReceipt(io.out, applied.value());
@@ -163,7 +164,7 @@ int attachmentFetchCommand(const Home& home, const Io& io, const FetchOptions& o
   // Where a person finds it: --out, else the current folder under the photo's name.
   const auto out_file = o.out_file.empty() ? photoFileName(home, fetched.value()) : o.out_file;
   std::error_code ec;
-  std::filesystem::copy_file(path, out_file, std::filesystem::copy_options::overwrite_existing, ec);
+  std::filesystem::copy_file(path, pathFromUtf8(out_file), std::filesystem::copy_options::overwrite_existing, ec);
   if (ec)
     return fail(io, problem("Không chép được ảnh ra " + out_file + " (" + ec.message() + ").",
                             "Cannot copy the attachment to " + out_file + " (" + ec.message() + ")."));
@@ -249,7 +250,7 @@ struct AttachOptions {
 };
 
 int inspectAttachCommand(InspectorService& svc, const Io& io, const std::string& ref, const AttachOptions& o) {
-  return recordChanged(svc, io, svc.attach(ref, o.question, o.file), [&](const InspectionView& v) { printAnswersSaved(io.out, v); });
+  return recordChanged(svc, io, svc.attach(ref, o.question, pathFromUtf8(o.file)), [&](const InspectionView& v) { printAnswersSaved(io.out, v); });
 }
 
 int inspectFinalizeCommand(InspectorService& svc, const Io& io, const std::string& ref) {

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "fieldcheck/conflict_record.h"
+#include "fieldcheck/files.h"
 #include "fieldcheck/text.h"
 
 namespace fieldcheck::client {
@@ -240,12 +241,12 @@ json inspectionJson(const InspectorService& service, const InspectionView& v) {
 // ---- init, login, sync, bundles, attachments ----
 
 json initJson(const Home& home, const InitSummary& s) {
-  return json{{"home", home.dir.string()}, {"province", s.province}, {"establishments", s.establishments},
+  return json{{"home", utf8Of(home.dir)}, {"province", s.province}, {"establishments", s.establishments},
               {"documents", s.documents}, {"device", s.device}, {"already_initialised", s.already_initialised}};
 }
 
 void printInit(std::ostream& out, const Home& home, const InitSummary& s) {
-  out << (s.already_initialised ? "Đã cập nhật / Updated " : "Đã khởi tạo / Initialised ") << home.dir.string()
+  out << (s.already_initialised ? "Đã cập nhật / Updated " : "Đã khởi tạo / Initialised ") << utf8Of(home.dir)
       << "\n  Tỉnh / Province: " << s.province << "\n  Cơ sở / Establishments: " << s.establishments
       << "\n  Máy / Device: " << s.device << "\n"
       << "Tiếp theo / Next: fieldcheck establishments\n";

@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "fieldcheck/hybrid_clock.h"
+#include "fieldcheck/files.h"
 #include "fieldcheck/text.h"
 #include "tuning.h"
 
@@ -168,7 +169,7 @@ int runFill(InspectorService& service, const std::string& inspection_ref, std::i
     }
     Result<Document> saved = trimmed == "-" ? service.setAnswer(id, s.question->id, Value{})
                              : takesAttachment(s.question->type)
-                                 ? service.attach(id, s.question->id, std::filesystem::path(trimmed))
+                                 ? service.attach(id, s.question->id, pathFromUtf8(trimmed))
                                  : [&]() -> Result<Document> {
                                      auto value = parseAnswerInput(*s.question, trimmed, service.utcOffsetMinutes(),
                                                                    wallClockMs());

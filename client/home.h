@@ -16,8 +16,8 @@ struct Home {
   std::filesystem::path attachments() const { return dir / "attachments"; }
 };
 
-/// The home from `--home DIR`, else FIELDCHECK_HOME, else the platform's per-user data folder.
-/// Fails only when none of the three names a folder.
+/// The home from `--home DIR` (UTF-8), else FIELDCHECK_HOME, else the platform's per-user data
+/// folder (%LOCALAPPDATA%\Fieldcheck on Windows). Fails only when none of the three names a folder.
 Result<Home> resolveHome(const std::optional<std::string>& flag);
 
 }  // namespace fieldcheck::client

@@ -5,10 +5,12 @@
 #include "http_client.h"
 
 #include <cstdio>
+#include <fstream>
 #include <optional>
 
 #include "fieldcheck/compression.h"
 #include "fieldcheck/crypto.h"
+#include "fieldcheck/files.h"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -17,6 +19,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+
+#ifdef _WIN32
+#include <wincrypt.h>  // the system's certificate store (Asio has included windows.h)
+#endif
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -115,27 +121,52 @@ Result<std::string> publicKeySha256(std::string_view certificate_pem) {
 }
 
 Result<std::string> readCaCertificates(const std::filesystem::path& file) {
-  const auto unreadable = problem("Không đọc được tệp chứng chỉ CA " + file.string() + ".",
-                                  "Cannot read the CA certificate file " + file.string() + ".");
+  const auto unreadable = problem("Không đọc được tệp chứng chỉ CA " + utf8Of(file) + ".",
+                                  "Cannot read the CA certificate file " + utf8Of(file) + ".");
   std::error_code ec;
   const auto size = std::filesystem::file_size(file, ec);
   if (ec) return unreadable;
   if (size > kMaxCaFileBytes)
-    return problem("Tệp " + file.string() + " quá lớn để là chứng chỉ CA (tối đa 1 MiB).",
-                   "The file " + file.string() + " is too large for a CA certificate (1 MiB at most).");
+    return problem("Tệp " + utf8Of(file) + " quá lớn để là chứng chỉ CA (tối đa 1 MiB).",
+                   "The file " + utf8Of(file) + " is too large for a CA certificate (1 MiB at most).");
   std::string pem(static_cast<std::size_t>(size), '\0');
-  std::FILE* f = std::fopen(file.c_str(), "rb");
-  if (!f) return unreadable;
-  const auto read = std::fread(pem.data(), 1, pem.size(), f);
-  std::fclose(f);
-  if (read != pem.size()) return unreadable;
+  std::ifstream in(file, std::ios::binary);  // through the wide API on Windows
+  if (!in.read(pem.data(), static_cast<std::streamsize>(pem.size()))) return unreadable;
   if (readCertificates(pem).empty())
-    return problem("Tệp " + file.string() + " không chứa chứng chỉ nào dạng PEM (“-----BEGIN CERTIFICATE-----”). Hãy dùng "
+    return problem("Tệp " + utf8Of(file) + " không chứa chứng chỉ nào dạng PEM (“-----BEGIN CERTIFICATE-----”). Hãy dùng "
                        "tệp chứng chỉ CA mà cán bộ kỹ thuật của tỉnh đưa.",
-                   "The file " + file.string() + " holds no PEM certificate (“-----BEGIN CERTIFICATE-----”). Use the CA "
+                   "The file " + utf8Of(file) + " holds no PEM certificate (“-----BEGIN CERTIFICATE-----”). Use the CA "
                        "certificate file the province's IT staff gave you.");
   return pem;
 }
+
+namespace {
+
+// The system's trusted certificate authorities for `context`: OpenSSL's default paths on Linux; on
+// Windows the "ROOT" certificate store (OpenSSL built for MinGW has no folder of CAs to read).
+void useSystemCertificates(ssl::context& context, boost::system::error_code& ec) {
+#ifdef _WIN32
+  HCERTSTORE roots = CertOpenSystemStoreW(0, L"ROOT");
+  if (roots == nullptr) {
+    ec = boost::system::error_code(static_cast<int>(GetLastError()), boost::system::system_category());
+    return;
+  }
+  X509_STORE* store = SSL_CTX_get_cert_store(context.native_handle());
+  for (PCCERT_CONTEXT cert = CertEnumCertificatesInStore(roots, nullptr); cert != nullptr;
+       cert = CertEnumCertificatesInStore(roots, cert)) {
+    const unsigned char* der = cert->pbCertEncoded;
+    if (X509* x509 = d2i_X509(nullptr, &der, static_cast<long>(cert->cbCertEncoded))) {
+      X509_STORE_add_cert(store, x509);  // a certificate already there is no failure
+      X509_free(x509);
+    }
+  }
+  CertCloseStore(roots, 0);
+#else
+  context.set_default_verify_paths(ec);
+#endif
+}
+
+}  // namespace
 
 Problem certificateRefused(long verify_result, const ServerAddress& address) {
   const auto url = address.url();
@@ -258,7 +289,7 @@ std::optional<Problem> HttpConnection::connect(std::chrono::milliseconds timeout
       SSL_CTX_set_min_proto_version(s.tls->native_handle(), TLS1_2_VERSION);
       s.tls->set_verify_mode(ssl::verify_peer);
       if (!trust_.ca_pem.empty()) s.tls->add_certificate_authority(net::buffer(trust_.ca_pem), ec);
-      else s.tls->set_default_verify_paths(ec);
+      else useSystemCertificates(*s.tls, ec);
       if (ec) {
         s.tls.reset();
         return refuse(problem("Không nạp được chứng chỉ CA để xác minh máy chủ (" + ec.message() + "). Hãy đăng nhập lại với "

@@ -52,8 +52,8 @@ Result<InitSummary> initHome(const Home& home, const fs::path& seed_dir, const s
     makePrivateDir(home.dir);
     makePrivateDir(home.attachments());
   } catch (const fs::filesystem_error& e) {
-    return problem("Không tạo được thư mục " + home.dir.string() + " (" + e.code().message() + ").",
-                   "Cannot create the folder " + home.dir.string() + " (" + e.code().message() + ").");
+    return problem("Không tạo được thư mục " + utf8Of(home.dir) + " (" + e.code().message() + ").",
+                   "Cannot create the folder " + utf8Of(home.dir) + " (" + e.code().message() + ").");
   }
   auto store = LocalStore::open(home.database(), true);
   if (!store) return store.problem();
@@ -61,9 +61,9 @@ Result<InitSummary> initHome(const Home& home, const fs::path& seed_dir, const s
   InitSummary summary;
   summary.already_initialised = s.setting("province").has_value();
   if (summary.already_initialised && s.setting("province") != seed.value().province)
-    return problem("Thư mục " + home.dir.string() + " đã dùng cho tỉnh " + *s.setting("province") +
+    return problem("Thư mục " + utf8Of(home.dir) + " đã dùng cho tỉnh " + *s.setting("province") +
                        "; hãy chọn thư mục khác bằng --home.",
-                   "The folder " + home.dir.string() + " already holds the province " + *s.setting("province") +
+                   "The folder " + utf8Of(home.dir) + " already holds the province " + *s.setting("province") +
                        "; choose another folder with --home.");
   s.importShared(seed.value().documents);
   s.setSetting("province", seed.value().province);
@@ -105,9 +105,9 @@ Result<InspectorService> InspectorService::open(const Home& home) {
   auto store = LocalStore::open(home.database(), false);
   if (!store) return store.problem();
   if (!store.value().setting("province"))
-    return problem("Thư mục " + home.dir.string() + " chưa có dữ liệu tỉnh. Hãy chạy `fieldcheck init --seed THƯ_MỤC` "
+    return problem("Thư mục " + utf8Of(home.dir) + " chưa có dữ liệu tỉnh. Hãy chạy `fieldcheck init --seed THƯ_MỤC` "
                    "(không cần mạng), hoặc `fieldcheck sync` sau khi đã `fieldcheck login`.",
-                   "The folder " + home.dir.string() + " holds no province yet. Run `fieldcheck init --seed DIR` "
+                   "The folder " + utf8Of(home.dir) + " holds no province yet. Run `fieldcheck init --seed DIR` "
                    "(offline), or `fieldcheck sync` after `fieldcheck login`.");
   return InspectorService(std::move(store.value()), home);
 }

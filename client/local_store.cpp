@@ -11,6 +11,7 @@
 
 #include "fieldcheck/answer_validation.h"
 #include "fieldcheck/crypto.h"
+#include "fieldcheck/files.h"
 #include "fieldcheck/sqlite_database.h"
 #include "tuning.h"
 
@@ -319,10 +320,10 @@ LocalStore::~LocalStore() = default;
 
 Result<LocalStore> LocalStore::open(const fs::path& file, bool create) {
   auto db = openDatabase(file, create, {kApplicationId, kMigrations, tuning::kBusyTimeout, tuning::kPageCacheBytes},
-                         problem("Chưa có dữ liệu Fieldcheck trong " + file.parent_path().string() +
+                         problem("Chưa có dữ liệu Fieldcheck trong " + utf8Of(file.parent_path()) +
                                      ". Hãy chạy `fieldcheck init --seed THƯ_MỤC` (không cần mạng) hoặc "
                                      "`fieldcheck login --server URL --user TÊN` trước.",
-                                 "There is no Fieldcheck data in " + file.parent_path().string() +
+                                 "There is no Fieldcheck data in " + utf8Of(file.parent_path()) +
                                      ". Run `fieldcheck init --seed DIR` (offline) or "
                                      "`fieldcheck login --server URL --user NAME` first."));
   if (!db) return db.problem();

@@ -6,8 +6,30 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace fieldcheck::client::platform {
+
+/// The program's arguments (argv[0] first) as UTF-8. On Windows they are read again from the
+/// wide command line (GetCommandLineW), since `argv` holds them in the ANSI code page and a
+/// Vietnamese name would be lost; elsewhere `argv` as it is.
+std::vector<std::string> argumentsUtf8(int argc, char** argv);
+
+#ifdef _WIN32
+/// The arguments of a Windows command line (as CommandLineToArgvW splits it) as UTF-8.
+std::vector<std::string> argumentsFromCommandLine(const wchar_t* command_line);
+#endif
+
+/// The environment variable `name` as UTF-8 (through the wide environment on Windows); nullopt
+/// when it is unset or empty.
+std::optional<std::string> environmentVariable(const char* name);
+
+/// Makes the standard streams carry UTF-8 text faithfully. On Windows: std::cout, std::cerr and
+/// std::cin on a console read and write UTF-16 (WriteConsoleW, ReadConsoleW), so Vietnamese shows
+/// and types right in cmd and PowerShell whatever their code page; redirected, they carry the
+/// UTF-8 bytes unchanged (binary mode, "\n" as on Linux). Nothing to do elsewhere. Call once, at
+/// the start of main, after std::ios::sync_with_stdio.
+void useUtf8Console();
 
 /// The per-user data folder for Fieldcheck: %LOCALAPPDATA%\Fieldcheck on Windows,
 /// $XDG_DATA_HOME/fieldcheck or ~/.local/share/fieldcheck elsewhere. nullopt when the
@@ -52,8 +74,8 @@ class FileLock {
 bool openInBrowser(const std::string& url);
 
 /// Makes every file and folder this process creates from now on readable by its own user only
-/// (the records name businesses, owners and workers). On Windows the user's profile folders
-/// already are.
+/// (the records name businesses, owners and workers). Nothing on Windows: there the home folder's
+/// own access list (makePrivateDir, files.h) is inherited by what is made inside it.
 void keepNewFilesPrivate();
 
 }  // namespace fieldcheck::client::platform

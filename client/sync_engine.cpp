@@ -108,8 +108,8 @@ std::optional<Problem> uploadAttachments(LocalStore& store, const std::filesyste
     try {
       bytes = readWholeFile(files.pathOf(ref));
     } catch (const std::system_error&) {
-      store.finishUpload(ref.sha256, Bilingual{"Ảnh không còn trên máy này (" + files.pathOf(ref).string() + "); hãy đính kèm lại.",
-                                               "The photo is no longer on this laptop (" + files.pathOf(ref).string() +
+      store.finishUpload(ref.sha256, Bilingual{"Ảnh không còn trên máy này (" + utf8Of(files.pathOf(ref)) + "); hãy đính kèm lại.",
+                                               "The photo is no longer on this laptop (" + utf8Of(files.pathOf(ref)) +
                                                    "); attach it again."});
       ++counts.attachments_refused;
       continue;
@@ -168,8 +168,8 @@ Result<LoginResult> login(const Home& home, const std::string& server_url, const
     makePrivateDir(home.dir);
     makePrivateDir(home.attachments());
   } catch (const std::filesystem::filesystem_error& e) {
-    return problem("Không tạo được thư mục " + home.dir.string() + " (" + e.code().message() + ").",
-                   "Cannot create the folder " + home.dir.string() + " (" + e.code().message() + ").");
+    return problem("Không tạo được thư mục " + utf8Of(home.dir) + " (" + e.code().message() + ").",
+                   "Cannot create the folder " + utf8Of(home.dir) + " (" + e.code().message() + ").");
   }
   auto store = LocalStore::open(home.database(), true);
   if (!store) return store.problem();
@@ -456,8 +456,8 @@ Result<BundleSummary> exportBundle(const LocalStore& store, const std::filesyste
     std::filesystem::remove(file, ec);
     appendDurably(file, bytes);
   } catch (const std::system_error& e) {
-    return problem("Không ghi được gói vào " + file.string() + " (USB đầy hoặc chỉ đọc?).",
-                   "Cannot write the bundle to " + file.string() + " (USB stick full or read-only?).");
+    return problem("Không ghi được gói vào " + utf8Of(file) + " (USB đầy hoặc chỉ đọc?).",
+                   "Cannot write the bundle to " + utf8Of(file) + " (USB stick full or read-only?).");
   }
   return summary;
 }
@@ -473,7 +473,7 @@ Result<ReceiptSummary> importReceipt(LocalStore& store, const std::filesystem::p
       return problem("Tệp biên nhận quá lớn.", "The receipt file is too large.");
     bytes = readWholeFile(file);
   } catch (const std::exception&) {
-    return problem("Không đọc được tệp " + file.string() + ".", "Cannot read the file " + file.string() + ".");
+    return problem("Không đọc được tệp " + utf8Of(file) + ".", "Cannot read the file " + utf8Of(file) + ".");
   }
   auto receipt = bundle::readReceipt(bytes, *key, store.device());
   if (!receipt) return receipt.problem();

@@ -8,6 +8,7 @@
 
 #include "app_server.h"
 
+#include <csignal>
 #include <iostream>
 
 #include "fieldcheck/web_assets.h"
@@ -161,7 +162,8 @@ int serveApp(const AppOptions& options, std::ostream& out, std::ostream& err) {
 #ifdef SIGHUP
   net::signal_set signals(ioc, SIGINT, SIGTERM, SIGHUP);
 #else
-  net::signal_set signals(ioc, SIGINT, SIGTERM);
+  // Windows: the C runtime raises SIGINT for Ctrl-C and SIGBREAK for Ctrl-Break in the console.
+  net::signal_set signals(ioc, SIGINT, SIGTERM, SIGBREAK);
 #endif
   signals.async_wait([&](const beast::error_code&, int) {
     beast::error_code ignored;

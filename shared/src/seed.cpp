@@ -12,6 +12,7 @@
 
 #include "fieldcheck/answer_validation.h"
 #include "fieldcheck/crypto.h"
+#include "fieldcheck/files.h"
 #include "fieldcheck/record_number.h"
 #include "fieldcheck/text.h"
 
@@ -35,8 +36,8 @@ class SeedFaults {
   }
   bool any() const { return !details_.empty(); }
   Problem problem() const {
-    return Problem{{"Thư mục dữ liệu mẫu " + dir_.string() + " không dùng được; hãy sửa các lỗi dưới đây.",
-                    "The seed folder " + dir_.string() + " cannot be used; fix the faults below."},
+    return Problem{{"Thư mục dữ liệu mẫu " + utf8Of(dir_) + " không dùng được; hãy sửa các lỗi dưới đây.",
+                    "The seed folder " + utf8Of(dir_) + " cannot be used; fix the faults below."},
                    details_};
   }
 
@@ -49,19 +50,19 @@ std::optional<std::string> readText(const fs::path& path, SeedFaults& faults) {
   std::error_code ec;
   const auto size = fs::file_size(path, ec);
   if (ec) {
-    faults.add(path.filename().string(), "không đọc được tệp (" + ec.message() + ")",
+    faults.add(utf8Of(path.filename()), "không đọc được tệp (" + ec.message() + ")",
                "cannot read the file (" + ec.message() + ")");
     return std::nullopt;
   }
   if (size > kMaxSeedFileBytes) {
-    faults.add(path.filename().string(), "tệp lớn quá 16 MiB", "file larger than 16 MiB");
+    faults.add(utf8Of(path.filename()), "tệp lớn quá 16 MiB", "file larger than 16 MiB");
     return std::nullopt;
   }
   std::ifstream in(path, std::ios::binary);
   std::ostringstream buffer;
   buffer << in.rdbuf();
   if (!in && !in.eof()) {
-    faults.add(path.filename().string(), "không đọc được tệp", "cannot read the file");
+    faults.add(utf8Of(path.filename()), "không đọc được tệp", "cannot read the file");
     return std::nullopt;
   }
   return buffer.str();
@@ -73,16 +74,16 @@ std::optional<json> readJson(const fs::path& path, SeedFaults& faults) {
   try {
     auto j = json::parse(*text);
     if (!j.is_object()) {
-      faults.add(path.filename().string(), "tệp phải là một đối tượng JSON", "the file must hold a JSON object");
+      faults.add(utf8Of(path.filename()), "tệp phải là một đối tượng JSON", "the file must hold a JSON object");
       return std::nullopt;
     }
     return j;
   } catch (const json::parse_error& e) {
-    faults.add(path.filename().string(), "JSON hỏng tại byte " + std::to_string(e.byte),
+    faults.add(utf8Of(path.filename()), "JSON hỏng tại byte " + std::to_string(e.byte),
                "malformed JSON at byte " + std::to_string(e.byte));
     return std::nullopt;
   } catch (const json::exception&) {  // a number too large for a double, which the parser reports apart
-    faults.add(path.filename().string(), "JSON có số quá lớn hoặc giá trị không đọc được",
+    faults.add(utf8Of(path.filename()), "JSON có số quá lớn hoặc giá trị không đọc được",
                "the JSON holds a number too large or a value that cannot be read");
     return std::nullopt;
   }
@@ -115,8 +116,8 @@ Result<Seed> loadSeed(const fs::path& dir) {
   SeedFaults faults(dir);
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
-    return problem("Không có thư mục dữ liệu mẫu " + dir.string() + ".",
-                   "There is no seed folder " + dir.string() + ".");
+    return problem("Không có thư mục dữ liệu mẫu " + utf8Of(dir) + ".",
+                   "There is no seed folder " + utf8Of(dir) + ".");
   Seed seed;
 
   // Province and districts.
@@ -208,7 +209,7 @@ Result<Seed> loadSeed(const fs::path& dir) {
   for (const auto& path : template_files) {
     auto json_text = readText(path, faults);
     if (!json_text) continue;
-    auto parsed = parseTemplate(*json_text, "templates/" + path.filename().string());
+    auto parsed = parseTemplate(*json_text, "templates/" + utf8Of(path.filename()));
     if (!parsed) {
       faults.addAll(parsed.problem());
       continue;

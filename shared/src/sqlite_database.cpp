@@ -1,6 +1,8 @@
 // Opening Fieldcheck's SQLite databases and migrating their schemas.
 #include "fieldcheck/sqlite_database.h"
 
+#include "fieldcheck/files.h"
+
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 #include <sqlite3.h>
@@ -17,15 +19,15 @@ Result<SQLite::Database> openDatabase(const fs::path& file, bool create, const D
   const bool exists = fs::exists(file, ec);
   if (!exists && !create) return missing;
   try {
-    SQLite::Database db(file.string(), SQLite::OPEN_READWRITE | (create ? SQLite::OPEN_CREATE : 0));
+    SQLite::Database db(utf8Of(file), SQLite::OPEN_READWRITE | (create ? SQLite::OPEN_CREATE : 0));
     if (!exists) fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write, ec);
     db.setBusyTimeout(static_cast<int>(spec.busy_timeout.count()));
     // Ownership first: switching a foreign file to WAL would already change it.
     const int app = db.execAndGet("PRAGMA application_id").getInt();
     const int tables = db.execAndGet("SELECT count(*) FROM sqlite_schema").getInt();
     if (app != spec.application_id && (app != 0 || tables != 0))
-      return problem("Tệp " + file.string() + " không phải dữ liệu của Fieldcheck; hãy chọn đúng thư mục.",
-                     "The file " + file.string() + " is not Fieldcheck data; choose the right folder.");
+      return problem("Tệp " + utf8Of(file) + " không phải dữ liệu của Fieldcheck; hãy chọn đúng thư mục.",
+                     "The file " + utf8Of(file) + " is not Fieldcheck data; choose the right folder.");
     db.exec("PRAGMA journal_mode = WAL");
     db.exec("PRAGMA synchronous = FULL");
     db.exec("PRAGMA foreign_keys = ON");
@@ -98,15 +100,15 @@ Problem storageProblem(const fs::path& file, const SQLite::Exception& e) {
   switch (e.getErrorCode()) {
     case SQLITE_NOTADB:
     case SQLITE_CORRUPT:
-      return problem("Tệp " + file.string() + " bị hỏng hoặc không phải cơ sở dữ liệu Fieldcheck. "
+      return problem("Tệp " + utf8Of(file) + " bị hỏng hoặc không phải cơ sở dữ liệu Fieldcheck. "
                      "Đừng xóa nó; hãy báo cho quản trị viên.",
-                     "The file " + file.string() + " is damaged or not a Fieldcheck database. "
+                     "The file " + utf8Of(file) + " is damaged or not a Fieldcheck database. "
                      "Do not delete it; tell your administrator.");
     case SQLITE_CANTOPEN:
     case SQLITE_PERM:
     case SQLITE_READONLY:
-      return problem("Không mở được " + file.string() + " để ghi; kiểm tra quyền truy cập thư mục.",
-                     "Cannot open " + file.string() + " for writing; check the folder's permissions.");
+      return problem("Không mở được " + utf8Of(file) + " để ghi; kiểm tra quyền truy cập thư mục.",
+                     "Cannot open " + utf8Of(file) + " for writing; check the folder's permissions.");
     case SQLITE_BUSY:
       return problem("Một chương trình Fieldcheck khác đang ghi dữ liệu; hãy thử lại sau giây lát.",
                      "Another Fieldcheck program is writing the data; try again in a moment.");
@@ -114,8 +116,8 @@ Problem storageProblem(const fs::path& file, const SQLite::Exception& e) {
       return problem("Đĩa đầy: chưa lưu được. Hãy giải phóng dung lượng rồi thử lại; dữ liệu cũ vẫn an toàn.",
                      "The disk is full: nothing was saved. Free some space and try again; earlier data is safe.");
     default:
-      return problem("Lỗi lưu trữ với " + file.string() + "; chưa lưu gì. Chi tiết cho quản trị viên: " + e.what(),
-                     "Storage failure on " + file.string() + "; nothing was saved. Detail for the administrator: " +
+      return problem("Lỗi lưu trữ với " + utf8Of(file) + "; chưa lưu gì. Chi tiết cho quản trị viên: " + e.what(),
+                     "Storage failure on " + utf8Of(file) + "; nothing was saved. Detail for the administrator: " +
                          e.what());
   }
 }
