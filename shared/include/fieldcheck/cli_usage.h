@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "fieldcheck/files.h"
+
 namespace fieldcheck {
 
 /// The edit distance between `a` and `b` (insertions, deletions, substitutions and swaps of two
@@ -59,7 +61,7 @@ inline int reportUsageError(CLI::App& app, const CLI::ParseError& e, std::ostrea
   }
   // The command as typed after the program's own name (the top's name is the path it ran by).
   auto nameOf = [](const CLI::App* a) {
-    return a->get_parent() ? a->get_name() : std::filesystem::path(a->get_name()).filename().string();
+    return a->get_parent() ? a->get_name() : utf8Of(pathFromUtf8(a->get_name()).filename());
   };
   std::string path = nameOf(at);
   for (auto* parent = at->get_parent(); parent; parent = parent->get_parent()) path = nameOf(parent) + " " + path;
