@@ -584,7 +584,7 @@ TEST_CASE("windows program: Ctrl-C stops `fieldcheck ui` cleanly and its data st
   CHECK(an.run({"inspect", "set", id, "workers_total=6"}).exit_code == 0);
 }
 
-TEST_CASE("windows program: without --home the data is in %LOCALAPPDATA%\\Fieldcheck, and FIELDCHECK_HOME may name a "
+TEST_CASE("windows program: without --home the data is in the Fieldcheck folder of %LOCALAPPDATA%, and FIELDCHECK_HOME may name a "
           "Vietnamese folder",
           "[wine][home]") {
   TempDir dir;
