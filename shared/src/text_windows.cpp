@@ -12,8 +12,10 @@
 #include <windows.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <iterator>
 #include <stdexcept>
+#include <string_view>
 
 namespace fieldcheck {
 namespace text_detail {
@@ -76,32 +78,79 @@ std::u16string withFullMappings(const std::u16string& text, bool upper) {
   return out;
 }
 
+bool isHighSurrogate(char16_t unit) { return unit >= 0xD800 && unit <= 0xDBFF; }
+bool isLowSurrogate(char16_t unit) { return unit >= 0xDC00 && unit <= 0xDFFF; }
+
+/// NormalizeString over all of `units` (not empty). True with the result in `out`; false when
+/// Windows rejects a code point its tables do not know (an unassigned one, a noncharacter), with
+/// `rejected` at the index Windows reports, held inside `units`. Throws on any other failure.
+bool normalizeWhole(NORM_FORM form, std::u16string_view units, std::u16string& out,
+                    std::size_t& rejected) {
+  const int length = static_cast<int>(units.size());
+  const auto* source = reinterpret_cast<const wchar_t*>(units.data());
+  // The first call estimates; a too small buffer is told by ERROR_INSUFFICIENT_BUFFER and a
+  // negative result whose magnitude is the next estimate. ERROR_NO_UNICODE_TRANSLATION's
+  // negative result is the position of the rejected character instead.
+  int result = NormalizeString(form, source, length, nullptr, 0);
+  for (int attempt = 0; attempt < 8 && result > 0; ++attempt) {
+    out.assign(static_cast<std::size_t>(result), u'\0');
+    const int written = NormalizeString(form, source, length, wide(out), result);
+    if (written > 0) {
+      out.resize(static_cast<std::size_t>(written));
+      return true;
+    }
+    if (GetLastError() != ERROR_INSUFFICIENT_BUFFER) {
+      result = written;
+      break;
+    }
+    result = -written;
+  }
+  if (result <= 0 && GetLastError() == ERROR_NO_UNICODE_TRANSLATION) {
+    const auto position = static_cast<std::size_t>(-static_cast<long long>(result));
+    rejected = std::min(position, units.size() - 1);
+    // Inside a surrogate pair, the pair is the character.
+    if (rejected > 0 && isLowSurrogate(units[rejected]) && isHighSurrogate(units[rejected - 1]))
+      --rejected;
+    return false;
+  }
+  throw std::runtime_error(lastErrorText("NormalizeString"));
+}
+
 }  // namespace
 
 std::string normalized(std::string_view text, NormalForm form) {
   const std::u16string source = utf16OfUtf8(text);
-  if (source.empty()) return {};
   const NORM_FORM windows_form = form == NormalForm::kComposed ? NormalizationC : NormalizationD;
-  const int source_length = static_cast<int>(source.size());
-  // The first call estimates; a too small buffer is told by ERROR_INSUFFICIENT_BUFFER and a
-  // negative result whose magnitude is the next estimate.
-  int estimate = NormalizeString(windows_form, wide(source), source_length, nullptr, 0);
-  for (int attempt = 0; attempt < 8; ++attempt) {
-    if (estimate <= 0) break;
-    std::u16string out(static_cast<std::size_t>(estimate), u'\0');
-    const int written =
-        NormalizeString(windows_form, wide(source), source_length, wide(out), estimate);
-    if (written > 0) {
-      out.resize(static_cast<std::size_t>(written));
-      return utf8OfUtf16(out);
+  // Windows refuses to normalise text holding a code point its tables reject (ICU passes such a
+  // character through unchanged). So the text is normalised in pieces: all of what is left if
+  // Windows takes it; otherwise the text before the rejected character, then that character as
+  // it is (nothing composes with it: it is a starter that has no decomposition), and on from
+  // after it. Each failed call shortens the piece or moves past a character, so this ends.
+  std::u16string out, piece;
+  out.reserve(source.size());
+  std::size_t start = 0;
+  while (start < source.size()) {
+    std::size_t end = source.size();
+    for (;;) {
+      const std::u16string_view units(source.data() + start, end - start);
+      std::size_t rejected = 0;
+      if (normalizeWhole(windows_form, units, piece, rejected)) {
+        out += piece;
+        start = end;
+        break;
+      }
+      if (rejected > 0) {
+        end = start + rejected;  // the text before it first; it is met again at the front
+        continue;
+      }
+      const bool pair = units.size() > 1 && isHighSurrogate(units[0]) && isLowSurrogate(units[1]);
+      const std::size_t width = pair ? 2 : 1;
+      out.append(units.substr(0, width));
+      start += width;
+      break;
     }
-    if (GetLastError() != ERROR_INSUFFICIENT_BUFFER) break;
-    estimate = -written;
   }
-  // Windows refuses to normalise text it finds invalid (a code point its tables do not know):
-  // such text is kept as decoded rather than refused, since it has nothing to compose.
-  if (GetLastError() == ERROR_NO_UNICODE_TRANSLATION) return utf8OfUtf16(source);
-  throw std::runtime_error(lastErrorText("NormalizeString"));
+  return utf8OfUtf16(out);
 }
 
 SearchRole searchRoleAbove0100(char32_t c) {

@@ -84,6 +84,36 @@ TEST_CASE("text: NFC composes stacked Vietnamese marks in any order they were ty
   }
 }
 
+TEST_CASE("text: a code point without a meaning does not stop the text around it normalising",
+          "[text]") {
+  // ICU passes a noncharacter (U+FFFF) or an unassigned code point (U+0378, U+E0080) through
+  // unchanged and normalises the rest; Windows' NormalizeString refuses the whole text, so the
+  // Windows backend normalises around such a character. Search must fold the same either way.
+  struct Normalised {
+    std::string input, nfc, folded;
+  };
+  const std::vector<Normalised> vectors = {
+      {"Ho\u0300a\uFFFF", "H\u00F2a\uFFFF", "hoa\uFFFF"},
+      {"\uFFFFHo\u0300a", "\uFFFFH\u00F2a", "\uFFFFhoa"},
+      {"Ho\u0300a\u0378 Tra\u0302\u0300n", "H\u00F2a\u0378 Tr\u1EA7n", "hoa\u0378 tran"},
+      {"\U000E0080Nguye\u0302\u0303n \u0378\u0378 \u1EC6",
+       "\U000E0080Nguy\u1EC5n \u0378\u0378 \u1EC6", "\U000E0080nguyen \u0378\u0378 e"},
+      {"a\u0378\u0301 \u00E1", "a\u0378\u0301 \u00E1", "a\u0378 a"},  // no composing across it
+      // Several, outside the BMP too (a surrogate pair in UTF-16), with text to normalise between
+      {"\U0001FFFFHo\u0300a \U0010FFFFTra\u0302\u0300n\uFDD0e\u0323\u0302\uFFFE",
+       "\U0001FFFFH\u00F2a \U0010FFFFTr\u1EA7n\uFDD0\u1EC7\uFFFE",
+       "\U0001FFFFhoa \U0010FFFFtran\uFDD0e\uFFFE"},
+  };
+  for (const auto& v : vectors) {
+    INFO(bytesOf(v.input));
+    CHECK(bytesOf(toNfc(v.input)) == bytesOf(v.nfc));
+    CHECK(bytesOf(toNfc(v.nfc)) == bytesOf(v.nfc));
+    CHECK(bytesOf(foldForSearch(v.input)) == bytesOf(v.folded));
+    CHECK(bytesOf(foldForSearch(v.nfc)) == bytesOf(v.folded));
+  }
+  CHECK(searchMatches("Karaoke Ho\u00E0ng\uFFFF Gia", "hoang"));
+}
+
 TEST_CASE("text: malformed UTF-8 becomes one U+FFFD per maximal subpart", "[text]") {
   const std::string fffd = "\xEF\xBF\xBD";
   const std::vector<Vector> vectors = {
