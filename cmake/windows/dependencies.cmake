@@ -33,10 +33,11 @@ foreach(target nlohmann_json::nlohmann_json cereal::cereal CLI11::CLI11 Catch2::
   set_target_properties(${target} PROPERTIES INTERFACE_LINK_LIBRARIES fieldcheck_windows_headers)
 endforeach()
 # Boost.System is header-only since Boost 1.69; Asio on Windows needs Winsock and its extensions.
+# BOOST_SYSTEM_USE_UTF8: system error messages in UTF-8, not the ANSI code page (they reach --json).
 add_library(Boost::system INTERFACE IMPORTED)
 set_target_properties(Boost::system PROPERTIES
   INTERFACE_LINK_LIBRARIES "fieldcheck_windows_headers;ws2_32;mswsock"
-  INTERFACE_COMPILE_DEFINITIONS "BOOST_ALL_NO_LIB")
+  INTERFACE_COMPILE_DEFINITIONS "BOOST_ALL_NO_LIB;BOOST_SYSTEM_USE_UTF8")
 
 # Catch2's CMake helpers (catch_discover_tests) are build-machine scripts: Debian's own.
 list(APPEND CMAKE_MODULE_PATH /usr/lib/cmake/Catch2)

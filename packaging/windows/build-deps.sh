@@ -253,7 +253,12 @@ build_sqlitecpp() {
 # the slowest library here, built in less time.
 build_openssl() {
   local src; src="$(unpack_source openssl)"
-  (cd "$src" && ./Configure mingw64 --prefix="$PREFIX" --libdir=lib --openssldir="$PREFIX/ssl" \
+  # Where it would look for openssl.cnf and certificates: a folder only an administrator can make
+  # on Windows (not this machine's prefix, which on a laptop would be \var\cache\... on the
+  # current drive, a folder any user can create to plant a configuration trusting another CA),
+  # and no configuration file loaded at all (no-autoload-config).
+  (cd "$src" && ./Configure mingw64 --prefix="$PREFIX" --libdir=lib \
+      --openssldir="C:/Program Files/Common Files/Fieldcheck/SSL" no-autoload-config \
       no-shared no-tests no-dso no-engine no-module no-legacy no-ui-console no-comp no-srp \
       no-idea no-mdc2 no-whirlpool no-seed no-camellia no-aria no-sm2 no-sm3 no-sm4 no-gost \
       no-cmp no-cms no-ts no-ocsp no-ct no-rfc3779 no-srtp no-dtls \
@@ -292,8 +297,17 @@ stamp_of() {
 }
 
 command -v "$CC" > /dev/null 2>&1 || install_missing_packages
-compiler_version="$("$CC" -dumpfullversion 2>/dev/null || echo none)"
-PIN_ID="deb12-$( { printf '%s\n' "${PINS[@]}"; echo "$HOST $compiler_version"; } | sha256sum | cut -c1-12)"
+# The prefix is named by everything that makes its content: the pins, every library's recipe, the
+# cross compiler's and MinGW runtime's package versions and the toolchain file. A change of any
+# gives a new prefix, so a prefix once built is never rebuilt under a build that links against it.
+compiler_packages="$(dpkg-query -W gcc-mingw-w64-x86-64-posix g++-mingw-w64-x86-64-posix mingw-w64-x86-64-dev \
+  binutils-mingw-w64-x86-64 2>/dev/null || echo none)"
+PIN_ID="deb12-$( {
+  printf '%s\n' "${PINS[@]}"
+  echo "$HOST $compiler_packages"
+  sha256sum < "$TOOLCHAIN"
+  for lib in "${LIBRARIES[@]}"; do stamp_of "$lib"; done
+} | sha256sum | cut -c1-12)"
 PREFIX="$ROOT/$PIN_ID"
 DOWNLOADS="$ROOT/downloads"
 STAMPS="$PREFIX/.stamps"
@@ -346,11 +360,15 @@ if ! all_stamped; then
   # Two lanes side by side: OpenSSL (the longest) and the others in order (SQLiteCpp after
   # SQLite), so that the configure scripts and SQLite's one big file, which use one core, overlap
   # with OpenSSL's parallel make.
+  # Both lanes run in the background and are awaited: a lane on the left of `||` would run with
+  # set -e ignored inside it, and a library that failed halfway would be stamped as built.
   ( build_library openssl ) &
   openssl_lane=$!
+  ( for lib in "${LIBRARIES[@]}"; do [ "$lib" = openssl ] || build_library "$lib"; done ) &
+  other_lane=$!
   lane_status=0
-  ( for lib in "${LIBRARIES[@]}"; do [ "$lib" = openssl ] || build_library "$lib"; done ) || lane_status=1
   wait "$openssl_lane" || lane_status=1
+  wait "$other_lane" || lane_status=1
   [ $lane_status -eq 0 ] || die "a library did not build (see above)"
   say "libraries built in $((SECONDS - started)) s, in $PREFIX"
 fi

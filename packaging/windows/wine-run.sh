@@ -11,6 +11,9 @@ if [ "${1:-}" = --lf ]; then
   lf=true
   shift
 fi
+# Wine converts the command line, the environment and file names with the Unix locale's character
+# set: UTF-8, whatever locale the caller has (CI sets none), so Vietnamese names arrive whole.
+export LC_ALL=C.UTF-8
 export WINEPREFIX="${FIELDCHECK_WINEPREFIX:-${HOME}/.cache/fieldcheck/wine}"
 export WINEDEBUG="${WINEDEBUG:--all}"
 # No Mono, no Gecko (Wine would offer to download them), no display.
