@@ -12,7 +12,9 @@
 ;              page, or /REMOVEDATA when silent).
 ; A second install over the first replaces the program and the uninstaller and keeps the data.
 ; While fieldcheck.exe is running (its file cannot be opened for writing) neither installer nor
-; uninstaller changes anything: they ask to close it, and when silent end with exit code 2.
+; uninstaller changes anything: they ask to close it, and when silent end with exit code 2. The
+; same holds for an older version in another folder, which an install elsewhere removes: while its
+; fieldcheck.exe runs, the install stops before touching anything.
 
 !ifndef VERSION | VERSION4 | SOURCE_EXE | SOURCE_README | OUTFILE
   !error "Build with make-installer.sh (VERSION, VERSION4, SOURCE_EXE, SOURCE_README, OUTFILE)"
@@ -77,6 +79,8 @@ LangString SEC_DATA ${LANG_VIETNAMESE} "Xoá cả dữ liệu"
 LangString SEC_DATA ${LANG_ENGLISH} "Also remove the data"
 LangString MSG_RUNNING ${LANG_VIETNAMESE} "Fieldcheck đang chạy ($INSTDIR\fieldcheck.exe). Hãy đóng nó (cửa sổ dòng lệnh của fieldcheck ui) rồi bấm Thử lại; chưa có gì bị thay đổi."
 LangString MSG_RUNNING ${LANG_ENGLISH} "Fieldcheck is running ($INSTDIR\fieldcheck.exe). Close it (the command window of fieldcheck ui), then press Retry; nothing has been changed."
+LangString MSG_RUNNING_OLD ${LANG_VIETNAMESE} "Bản Fieldcheck cũ ở $R0 đang chạy ($R0\fieldcheck.exe), nên chưa gỡ được để cài vào $INSTDIR. Hãy đóng nó (cửa sổ dòng lệnh của fieldcheck ui) rồi bấm Thử lại; chưa có gì bị thay đổi."
+LangString MSG_RUNNING_OLD ${LANG_ENGLISH} "The older Fieldcheck in $R0 is running ($R0\fieldcheck.exe), so it cannot be removed to install in $INSTDIR. Close it (the command window of fieldcheck ui), then press Retry; nothing has been changed."
 LangString MSG_ABORTED ${LANG_VIETNAMESE} "Đã dừng: Fieldcheck đang chạy; chưa có gì bị thay đổi."
 LangString MSG_ABORTED ${LANG_ENGLISH} "Stopped: Fieldcheck is running; nothing has been changed."
 LangString MSG_DATA_DIR ${LANG_VIETNAMESE} "Đây là thư mục dữ liệu của Fieldcheck; hãy chọn thư mục khác cho chương trình."
@@ -99,21 +103,22 @@ VIAddVersionKey /LANG=${LANG_ENGLISH} "FileDescription" "Fieldcheck ${VERSION} S
 VIAddVersionKey /LANG=${LANG_ENGLISH} "FileVersion" "${VERSION}"
 VIAddVersionKey /LANG=${LANG_ENGLISH} "ProductVersion" "${VERSION}"
 
-; Stops (exit code 2, nothing changed) while $INSTDIR\fieldcheck.exe is running: Windows does not
-; let a running program's file be opened for writing. Asks to close it and retry, unless silent.
-!macro DEFINE_CHECK_NOT_RUNNING prefix
-Function ${prefix}CheckNotRunning
+; Stops (exit code 2, nothing changed) while `folder`\fieldcheck.exe is running: Windows does not
+; let a running program's file be opened for writing. Asks to close it and retry (saying
+; `message`), unless silent.
+!macro DEFINE_CHECK_NOT_RUNNING name folder message
+Function ${name}
   ${Do}
-    ${IfNot} ${FileExists} "$INSTDIR\fieldcheck.exe"
+    ${IfNot} ${FileExists} "${folder}\fieldcheck.exe"
       Return
     ${EndIf}
     ClearErrors
-    FileOpen $0 "$INSTDIR\fieldcheck.exe" a
+    FileOpen $0 "${folder}\fieldcheck.exe" a
     ${IfNot} ${Errors}
       FileClose $0
       Return
     ${EndIf}
-    MessageBox MB_RETRYCANCEL|MB_ICONEXCLAMATION "$(MSG_RUNNING)" /SD IDCANCEL IDRETRY retry
+    MessageBox MB_RETRYCANCEL|MB_ICONEXCLAMATION "$(${message})" /SD IDCANCEL IDRETRY retry
     DetailPrint "$(MSG_ABORTED)"
     SetErrorLevel 2
     Abort "$(MSG_ABORTED)"
@@ -121,8 +126,10 @@ Function ${prefix}CheckNotRunning
   ${Loop}
 FunctionEnd
 !macroend
-!insertmacro DEFINE_CHECK_NOT_RUNNING ""
-!insertmacro DEFINE_CHECK_NOT_RUNNING "un."
+!insertmacro DEFINE_CHECK_NOT_RUNNING CheckNotRunning "$INSTDIR" MSG_RUNNING
+!insertmacro DEFINE_CHECK_NOT_RUNNING un.CheckNotRunning "$INSTDIR" MSG_RUNNING
+; The older version's folder is in $R0.
+!insertmacro DEFINE_CHECK_NOT_RUNNING CheckOlderNotRunning "$R0" MSG_RUNNING_OLD
 
 Function .onInit
   SetShellVarContext current
@@ -150,17 +157,27 @@ Section "Fieldcheck" SecProgram
   Call CheckNotRunning
 
   ; An older version installed in another folder: its own uninstaller removes it (keeping the
-  ; data, as it does without /REMOVEDATA), waited for in place (_?=).
+  ; data, as it does without /REMOVEDATA), waited for in place (_?=). While that older program
+  ; runs, the install stops here as it does for its own folder: carrying on would point the key
+  ; at the new folder and leave the older copy behind, no longer known to Windows.
   ReadRegStr $R0 HKCU "${UNINSTALL_KEY}" "InstallLocation"
   ${If} "$R0" != ""
   ${AndIf} "$R0" != "$INSTDIR"
   ${AndIf} ${FileExists} "$R0\uninstall.exe"
+    Call CheckOlderNotRunning
     DetailPrint "$(MSG_OLD_PLACE) $R0"
+    ClearErrors
     ExecWait '"$R0\uninstall.exe" /S _?=$R0' $R1
-    ${If} $R1 == 0
-      Delete "$R0\uninstall.exe"
-      RMDir "$R0"
+    ; Started in between, the older program stops its uninstaller (exit code 2) before that
+    ; changes anything; so does any other failure, and the install stops with it.
+    ${If} ${Errors}
+    ${OrIf} $R1 != 0
+      DetailPrint "$(MSG_ABORTED)"
+      SetErrorLevel 2
+      Abort "$(MSG_ABORTED)"
     ${EndIf}
+    Delete "$R0\uninstall.exe"
+    RMDir "$R0"
   ${EndIf}
 
   SetOutPath "$INSTDIR"

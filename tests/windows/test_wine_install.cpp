@@ -1,7 +1,7 @@
 // The Windows installer (Fieldcheck-Setup-x64.exe, packaging/windows/fieldcheck.nsi) under Wine:
 // installed silently for the current user, the installed program started, installed again over
 // itself, uninstalled with the data kept, then with /REMOVEDATA; and both refusing while the
-// program runs. Each test has a Wine prefix of its own, under its TempDir.
+// program runs, as does an install elsewhere while an older copy in another folder runs. Each test has a Wine prefix of its own, under its TempDir.
 //
 // What Wine does not show, and these tests do not pretend to: the Start menu itself (only the
 // shortcut files, their targets and arguments are checked, not that Windows lists or opens
@@ -386,4 +386,51 @@ TEST_CASE("installer: while fieldcheck.exe runs, neither the installer nor the u
   CHECK(removed.exit_code == 0);
   CHECK_FALSE(fs::exists(wine.unix(wine.installedExe())));
   CHECK(fs::is_directory(wine.dataDir()));
+}
+
+TEST_CASE("installer: while the older copy in another folder runs, an install elsewhere stops and changes nothing") {
+  Wine wine;
+  const std::string older = "C:\\Older\\Fieldcheck";
+  const auto first = wine.run({FIELDCHECK_WINDOWS_INSTALLER, "/S", "/D=" + older});
+  INFO(first.out << first.err);
+  REQUIRE(first.exit_code == 0);
+  REQUIRE(wine.run({older + "\\fieldcheck.exe", "init", "--seed", seedForWindows(), "--user", "lan"}).exit_code == 0);
+  const fs::path older_dir = wine.unix(older);
+  const auto program = snapshot(older_dir);
+  const auto key = wine.uninstallKey();
+  REQUIRE(key.at("InstallLocation") == older);
+  const std::string shortcut = readFile(wine.shortcut());
+
+  const int port = freePort();
+  {
+    RunningProcess ui(wine.background({older + "\\fieldcheck.exe", "ui", "--no-browser", "--port", std::to_string(port)}));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!accepts(port) && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    REQUIRE(accepts(port));
+
+    const auto second = wine.run({FIELDCHECK_WINDOWS_INSTALLER, "/S", "/D=" + wine.installDir()});
+    INFO(second.out << second.err);
+    CHECK(second.exit_code == 2);
+    // The older copy, its Start-menu entry and its key as they were; nothing in the new folder.
+    CHECK(snapshot(older_dir) == program);
+    CHECK(wine.uninstallKey() == key);
+    CHECK(readFile(wine.shortcut()) == shortcut);
+    CHECK_FALSE(fs::exists(wine.unix(wine.installDir())));
+    ui.kill();
+  }
+
+  // Closed, the same install goes through and removes the older copy (once Wine has let go of
+  // the killed program's file).
+  ProcessResult second;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  do {
+    second = wine.run({FIELDCHECK_WINDOWS_INSTALLER, "/S", "/D=" + wine.installDir()});
+    if (second.exit_code != 2) break;
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  } while (std::chrono::steady_clock::now() < deadline);
+  INFO(second.out << second.err);
+  CHECK(second.exit_code == 0);
+  CHECK_FALSE(fs::exists(older_dir));
+  CHECK(wine.uninstallKey()["InstallLocation"] == wine.installDir());
 }
