@@ -1,7 +1,8 @@
 // The Windows installer (Fieldcheck-Setup-x64.exe, packaging/windows/fieldcheck.nsi) under Wine:
 // installed silently for the current user, the installed program started, installed again over
 // itself, uninstalled with the data kept, then with /REMOVEDATA; and both refusing while the
-// program runs, as does an install elsewhere while an older copy in another folder runs. Each test has a Wine prefix of its own, under its TempDir.
+// program runs, as does an install elsewhere while an older copy in another folder runs. Each
+// test has a Wine prefix of its own, under its TempDir.
 //
 // What Wine does not show, and these tests do not pretend to: the Start menu itself (only the
 // shortcut files, their targets and arguments are checked, not that Windows lists or opens
