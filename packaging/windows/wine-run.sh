@@ -19,10 +19,11 @@ export WINEDEBUG="${WINEDEBUG:--all}"
 # No Mono, no Gecko (Wine would offer to download them), no display.
 export WINEDLLOVERRIDES="${WINEDLLOVERRIDES:-mscoree,mshtml=}"
 unset DISPLAY WAYLAND_DISPLAY
+# A new prefix is made first (about 5 s). The program then runs on the same wineserver: waiting for
+# that server to end would wait for the services wineboot started, tens of seconds, for nothing.
 if [ ! -f "$WINEPREFIX/system.reg" ]; then
   mkdir -p "$WINEPREFIX"
   wineboot --init > /dev/null 2>&1 || true
-  wineserver --wait || true
 fi
 if $lf; then
   set +e
