@@ -26,6 +26,8 @@ echo "windows: fieldcheck.exe $(stat -c %s "$exe") bytes, Fieldcheck-Setup-x64.e
 wine_prefix="${FIELDCHECK_WINEPREFIX:-${HOME}/.cache/fieldcheck/wine}"
 mkdir -p "$wine_prefix"
 WINEPREFIX="$wine_prefix" wineserver -p30
+# A new prefix is made here, once, not by two tests starting side by side.
+FIELDCHECK_WINEPREFIX="$wine_prefix" packaging/windows/wine-run.sh cmd /c exit
 FIELDCHECK_WINEPREFIX="$wine_prefix" ctest --test-dir "$windows_dir" --output-on-failure -j "$(nproc)" -L windows
 
 cmake -S . -B "$build_dir" -DFIELDCHECK_WINDOWS_CLIENT_EXE="$exe" -DFIELDCHECK_WINDOWS_INSTALLER="$installer" > /dev/null
