@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/process.h"
+#include "support/store_checks.h"
 #include "support/temp_dir.h"
 
 using namespace fieldcheck::test;
@@ -44,16 +45,9 @@ TEST_CASE("crash: saves killed at random moments leave every completed save and 
   INFO("completed " << completed << " of 60 saves");
 
   SQLite::Database db((dir / "home" / "fieldcheck.db").string(), SQLite::OPEN_READWRITE);
-  CHECK(db.execAndGet("PRAGMA integrity_check").getString() == "ok");
-  SQLite::Statement fk(db, "PRAGMA foreign_key_check");
-  CHECK_FALSE(fk.executeStep());
-  // Every head points at the document's own latest revision, and every revision written here
-  // (the new inspection and each save that committed) waits in the outbox.
-  CHECK(db.execAndGet("SELECT count(*) FROM documents d LEFT JOIN revisions r ON r.seq = d.head_seq "
-                      "WHERE r.doc_id IS NOT d.id OR r.seq != (SELECT max(seq) FROM revisions WHERE doc_id = d.id)")
-            .getInt() == 0);
-  CHECK(db.execAndGet("SELECT count(*) FROM revisions WHERE author != 'seed'").getInt() ==
-        db.execAndGet("SELECT count(*) FROM outbox").getInt());
+  // Sound; every head its document's latest revision; every revision written here (the new
+  // inspection and each save that committed) waiting in the outbox.
+  checkLaptopStoreSound(db);
   CHECK(db.execAndGet("SELECT count(*) FROM outbox").getInt() >= 1 + completed);
 
   // The head holds the last completed save, or a later one that committed just before its kill.
