@@ -523,19 +523,7 @@ TEST_CASE("windows program: killed at random moments mid-save, it leaves a sound
     // Read from Linux, on the very file the Windows program wrote.
     SQLite::Database db((home / "fieldcheck.db").string(), SQLite::OPEN_READWRITE);
     checkLaptopStoreSound(db);
-    const auto head = db.execAndGet("SELECT json_extract(fields, '$.workers_total') FROM heads WHERE id = '" + id + "'");
-    CHECK((head.isNull() ? 0 : head.getInt()) >= last_completed);
-    SQLite::Statement per_value(db, "SELECT count(*) FROM revisions WHERE doc_id = ? AND json_extract(fields, '$.workers_total') = ?");
-    for (int v = 1; v <= kSaves; ++v) {
-      per_value.reset();
-      per_value.bind(1, id);
-      per_value.bind(2, v);
-      REQUIRE(per_value.executeStep());
-      const int stored = per_value.getColumn(0).getInt();
-      INFO("value " << v << (returned[static_cast<std::size_t>(v)] ? " (returned)" : " (killed)"));
-      if (returned[static_cast<std::size_t>(v)]) CHECK(stored == 1);
-      else CHECK(stored <= 1);
-    }
+    checkSavesKept(db, id, returned, last_completed);
   }
   // And the Windows program goes on with the file.
   CHECK(an.runJson({"inspect", "show", id})["fields"]["workers_total"].get<int>() >= last_completed);
