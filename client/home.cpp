@@ -15,4 +15,17 @@ Result<Home> resolveHome(const std::optional<std::string>& flag) {
                  "No place to keep data: use --home DIR or set FIELDCHECK_HOME.");
 }
 
+std::optional<Problem> makeHomeFolders(const Home& home) {
+  try {
+    makePrivateDir(home.dir);
+    makePrivateDir(home.attachments());
+  } catch (const std::filesystem::filesystem_error& e) {
+    return problem("Không tạo được thư mục " + utf8Of(home.dir) + " (" + e.code().message() +
+                       "). Hãy kiểm tra quyền ghi vào đó, hoặc chọn thư mục khác bằng --home THƯ_MỤC.",
+                   "Cannot create the folder " + utf8Of(home.dir) + " (" + e.code().message() +
+                       "). Check that you may write there, or choose another folder with --home DIR.");
+  }
+  return std::nullopt;
+}
+
 }  // namespace fieldcheck::client

@@ -20,4 +20,8 @@ struct Home {
 /// folder (%LOCALAPPDATA%\Fieldcheck on Windows). Fails only when none of the three names a folder.
 Result<Home> resolveHome(const std::optional<std::string>& flag);
 
+/// Makes the home and its attachments folder, private to the user (fieldcheck/files.h's
+/// makePrivateDir). nullopt when done; else what went wrong and what to do, in both languages.
+std::optional<Problem> makeHomeFolders(const Home& home);
+
 }  // namespace fieldcheck::client

@@ -48,13 +48,7 @@ std::optional<Assignment> parseAssignment(std::string_view text) {
 Result<InitSummary> initHome(const Home& home, const fs::path& seed_dir, const std::string& user) {
   auto seed = loadSeed(seed_dir);
   if (!seed) return seed.problem();
-  try {
-    makePrivateDir(home.dir);
-    makePrivateDir(home.attachments());
-  } catch (const fs::filesystem_error& e) {
-    return problem("Không tạo được thư mục " + utf8Of(home.dir) + " (" + e.code().message() + ").",
-                   "Cannot create the folder " + utf8Of(home.dir) + " (" + e.code().message() + ").");
-  }
+  if (auto failed = makeHomeFolders(home)) return *failed;
   auto store = LocalStore::open(home.database(), true);
   if (!store) return store.problem();
   auto& s = store.value();

@@ -164,13 +164,7 @@ Result<LoginResult> login(const Home& home, const std::string& server_url, const
     if (!ca) return ca.problem();
     trust.ca_pem = std::move(ca.value());
   }
-  try {
-    makePrivateDir(home.dir);
-    makePrivateDir(home.attachments());
-  } catch (const std::filesystem::filesystem_error& e) {
-    return problem("Không tạo được thư mục " + utf8Of(home.dir) + " (" + e.code().message() + ").",
-                   "Cannot create the folder " + utf8Of(home.dir) + " (" + e.code().message() + ").");
-  }
+  if (auto failed = makeHomeFolders(home)) return *failed;
   auto store = LocalStore::open(home.database(), true);
   if (!store) return store.problem();
   // The server takes a change only from the user who wrote it. Work done before this laptop's

@@ -95,6 +95,19 @@ TEST_CASE("cli: a usage error says what is wrong in Vietnamese and English and s
   CHECK_THAT(r.err, !Catch::Contains("A subcommand is required"));
 }
 
+TEST_CASE("cli: a home that cannot be made says why and what to do, in both languages", "[cli]") {
+  TempDir dir;
+  std::ofstream(dir / "a-file") << "not a folder";
+  // A home inside a file can never be made.
+  const auto r = runProcess({clientBinary(), "--home", (dir / "a-file" / "home").string(), "init", "--seed",
+                             sampleSeed().string()});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("Không tạo được thư mục") != std::string::npos);
+  CHECK(r.err.find("Cannot create the folder") != std::string::npos);
+  CHECK(r.err.find("--home DIR") != std::string::npos);
+  CHECK(r.err.find("--home THƯ_MỤC") != std::string::npos);
+}
+
 TEST_CASE("cli: exit code 2 for bad usage, 0 for help, 1 for a user error", "[cli]") {
   TempDir dir;
   Client c{(dir / "home").string(), "inspector"};
