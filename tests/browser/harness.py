@@ -254,21 +254,26 @@ class TempDir:
 # The programs
 
 class Server:
-    """A real `fieldcheck-server --data DIR serve --listen 127.0.0.1:0`, as tests/support/
-    server_process.cpp starts it: its output goes to DIR-server.log, read for its port."""
+    """A real `fieldcheck-server --data DIR serve --listen 127.0.0.1:PORT`, as tests/support/
+    server_process.cpp starts it: its output goes to DIR-server.log (emptied at each start), read
+    for its port. `port` 0 picks a free one; `tls`, a (certificate, key) pair of PEM files, serves
+    HTTPS with them (`--tls-cert`, `--tls-key`)."""
 
-    def __init__(self, data_dir):
+    def __init__(self, data_dir, port=0, tls=None):
         self.data = data_dir
         self.log = data_dir.rstrip("/") + "-server.log"
+        self.scheme = "https" if tls else "http"
+        argv = [config["server"], "--data", data_dir, "serve", "--listen", f"127.0.0.1:{port}"]
+        if tls:
+            argv += ["--tls-cert", tls[0], "--tls-key", tls[1]]
         with open(self.log, "wb") as log:
-            self.process = start([config["server"], "--data", data_dir, "serve", "--listen", "127.0.0.1:0"],
-                                 stdout=log, stderr=subprocess.STDOUT)
+            self.process = start(argv, stdout=log, stderr=subprocess.STDOUT)
         self.port = None
         deadline = time.monotonic() + START_TIMEOUT_S
         while self.port is None and time.monotonic() < deadline:
             with open(self.log, "rb") as f:
                 seen = f.read().decode("utf-8", "replace")
-            found = re.search(r"http://127\.0\.0\.1:(\d+)\s*\n", seen)
+            found = re.search(self.scheme + r"://127\.0\.0\.1:(\d+)\s*\n", seen)
             if found:
                 self.port = int(found.group(1))
             elif self.process.poll() is not None:
@@ -281,7 +286,12 @@ class Server:
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
+
+    def log_text(self):
+        """What the server has written to its log since it started."""
+        with open(self.log, "rb") as f:
+            return f.read().decode("utf-8", "replace")
 
     def stop(self):
         return stop(self.process)
@@ -305,8 +315,10 @@ class Province:
     def server_json(self, *args):
         return json.loads(run([config["server"], "--data", self.data, *args, "--json"]).stdout)
 
-    def serve(self):
-        self.server = Server(self.data)
+    def serve(self, port=0, tls=None):
+        """Starts the server (see `Server` for `port` and `tls`); the one started before, if any,
+        must have been stopped."""
+        self.server = Server(self.data, port, tls)
         return self.server
 
     def close(self):
@@ -331,10 +343,11 @@ class Laptop:
         """Sets the home up offline from a seed folder (no server needed)."""
         self.run("init", "--seed", seed or config["seed"], "--user", self.user)
 
-    def login(self, server, password=None, check=True):
-        """`fieldcheck login --server URL --user NAME` with the password (password_of(NAME) unless
-        given) on standard input."""
-        return self.run("login", "--server", server.url, "--user", self.user,
+    def login(self, server, password=None, check=True, ca=None):
+        """`fieldcheck login --server URL --user NAME [--ca CA]` with the password
+        (password_of(NAME) unless given) on standard input; `ca`: the CA certificate file an
+        https server's certificate is verified with."""
+        return self.run("login", "--server", server.url, "--user", self.user, *(["--ca", ca] if ca else []),
                         input_text=(password or password_of(self.user)) + "\n", check=check)
 
     def sync(self):

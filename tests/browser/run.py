@@ -22,7 +22,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 # The modules whose tests are registered in CMakeLists.txt (the registration check reads these).
-MODULES = ["test_trust", "test_flows", "test_sync_flows", "test_console_trust", "test_console_flows"]
+MODULES = ["test_trust", "test_flows", "test_sync_flows", "test_tls_sync", "test_console_trust", "test_console_flows"]
 
 
 def all_tests():
