@@ -13,11 +13,14 @@
 #include "console_trust.h"
 #include "fieldcheck/crypto.h"
 #include "fieldcheck/seed.h"
+#include "support/console_answers.h"
 #include "support/temp_dir.h"
 #include "../../sync-server/tuning.h"  // the server's (the client has a tuning.h of its own)
 
 using namespace fieldcheck;
 using namespace fieldcheck::server;
+using fieldcheck::test::consoleTestAssets;
+using fieldcheck::test::headerOf;
 namespace tuning = fieldcheck::server::tuning;
 using nlohmann::json;
 
@@ -25,17 +28,6 @@ namespace {
 
 constexpr std::int64_t kMinuteMs = 60'000;
 constexpr const char* kHost = "127.0.0.1:8470";
-
-const WebAssets& assets() {
-  static const WebAssets built = consoleAssets();
-  return built;
-}
-
-std::string headerOf(const ApiResponse& r, const std::string& name) {
-  for (const auto& [key, value] : r.headers)
-    if (key == name) return value;
-  return "";
-}
 
 std::string code(const ApiResponse& r) {
   const auto body = json::parse(r.body, nullptr, false);
@@ -51,7 +43,7 @@ struct Fixture {
   test::TempDir dir;
   std::unique_ptr<ProvincialStorage> storage;
   LoginBudget logins{30, std::chrono::minutes(5), 100};
-  ConsoleContext context{assets(), logins, false};
+  ConsoleContext context{consoleTestAssets(), logins, false};
   std::int64_t now_ms = 1'800'000'000'000;  // 2027-01-15, moved by the tests, never slept
 
   Fixture() {
@@ -186,7 +178,7 @@ TEST_CASE("console: a wrong password is refused with 401 and the user's logins p
   }
   SECTION("the address's budget, shared with the laptops' login") {
     LoginBudget tight{3, std::chrono::minutes(5), 100};
-    ConsoleContext context{assets(), tight, false};
+    ConsoleContext context{consoleTestAssets(), tight, false};
     auto attempt = [&](const std::string& password) {
       return handleConsole({"POST", "/api/session", {{"host", kHost}, {"content-type", "application/json"}},
                             json{{"user", "lan"}, {"password", password}}.dump(), "203.0.113.7"},
@@ -359,7 +351,7 @@ TEST_CASE("console: the security headers are on the page, an asset and an API an
   CHECK(headerOf(page, "Cache-Control") == "no-store");
   checkSecurityHeaders(page);
 
-  const auto asset = f.call("GET", assets().hashedPath("dom.js"));
+  const auto asset = f.call("GET", consoleTestAssets().hashedPath("dom.js"));
   CHECK(asset.status == 200);
   CHECK(headerOf(asset, "Cache-Control") == "public, max-age=31536000, immutable");
   checkSecurityHeaders(asset);
@@ -377,7 +369,7 @@ TEST_CASE("console: the security headers are on the page, an asset and an API an
 
 TEST_CASE("console: a static asset is served under its hash, gzip when asked, and 304 to its own ETag", "[console]") {
   Fixture f;
-  const auto path = assets().hashedPath("base.css");
+  const auto path = consoleTestAssets().hashedPath("base.css");
   REQUIRE(path.rfind("/static/base.", 0) == 0);
   const auto plain = f.call("GET", path);
   REQUIRE(plain.status == 200);

@@ -23,10 +23,13 @@
 #include "request_dispatch.h"
 #include "server_log.h"
 #include "support/sample_images.h"
+#include "support/console_answers.h"
 #include "support/temp_dir.h"
 
 using namespace fieldcheck;
 using namespace fieldcheck::server;
+using fieldcheck::test::consoleTestAssets;
+using fieldcheck::test::headerOf;
 using nlohmann::json;
 
 namespace {
@@ -34,22 +37,11 @@ namespace {
 const std::string kLanDevice = "0123456789abcdef0123456789abcdef";
 const std::string kGiamDevice = "0000000000000000000000000000d002";
 
-const WebAssets& assets() {
-  static const WebAssets built = consoleAssets();
-  return built;
-}
-
-std::string headerOf(const ApiResponse& r, const std::string& name) {
-  for (const auto& [key, value] : r.headers)
-    if (key == name) return value;
-  return "";
-}
-
 struct Fixture {
   test::TempDir dir;
   Seed seed = loadSeed(test::sampleSeed()).value();
   LoginBudget logins{30, std::chrono::minutes(5), 100};
-  ConsoleContext context{assets(), logins, false};
+  ConsoleContext context{consoleTestAssets(), logins, false};
   DispatchOptions options;
 
   Fixture() {
@@ -424,4 +416,56 @@ TEST_CASE("log: in text a request's line reads as a sentence with its status, ro
   }
   CHECK(std::regex_search(log, std::regex(R"(^fieldcheck-server: 200 POST /v1/login lan@)" + kLanDevice +
                                           R"( [0-9]+\.[0-9] ms from 127\.0\.0\.1 \[req [0-9a-f]{16}\]\n$)")));
+}
+
+TEST_CASE("metrics: a request refused before its handler is counted with its status and never observed as a negative latency",
+          "[metrics]") {
+  Fixture f;
+  // A request handled first, so that each endpoint's histogram already holds a true duration.
+  REQUIRE(f.ask("GET", "/v1/health").status == 200);
+  const auto before = samples(scrape(f));
+  {
+    CapturedLog captured;  // the refusals' log lines, kept off the test's output
+    // As the network layer refuses them (http_server.cpp): a body too large, too many
+    // connections, and a head that could not be read at all.
+    logRefusal("POST /v1/sync", "127.0.0.1", {413, "application/json; charset=utf-8", R"({"error":{"code":"too_large"}})", ""});
+    logRefusal("GET /v1/health", "127.0.0.1", {503, "application/json; charset=utf-8", R"({"error":{"code":"busy"}})", ""});
+    logRefusal("unreadable request head", "127.0.0.1", {400, "application/json; charset=utf-8", R"({"error":{"code":"bad"}})", ""});
+  }
+  const auto text = scrape(f);
+  const auto after = samples(text);
+  const auto delta = [&](const std::string& series) { return valueOf(after, series) - valueOf(before, series); };
+  CHECK(delta(R"(fieldcheck_http_requests_total{endpoint="/v1/sync",status="413"})") == 1);
+  CHECK(delta(R"(fieldcheck_http_requests_total{endpoint="/v1/health",status="503"})") == 1);
+  CHECK(delta(R"(fieldcheck_http_requests_total{endpoint="other",status="400"})") == 1);
+  // No duration observed for any of them: the histograms hold only the requests handled.
+  for (const std::string endpoint : {"/v1/sync", "/v1/health", "other"}) {
+    INFO(endpoint);
+    CHECK(delta("fieldcheck_http_request_duration_seconds_count{endpoint=\"" + endpoint + "\"}") == 0);
+    CHECK(delta("fieldcheck_http_request_duration_seconds_sum{endpoint=\"" + endpoint + "\"}") == 0);
+  }
+  // And every histogram in the text stays one Prometheus accepts: buckets cumulative in the order
+  // written, the last (+Inf) equal to the count, a sum never negative.
+  std::map<std::string, double> last_bucket;
+  std::istringstream lines(text);
+  const std::regex bucket(R"re(^fieldcheck_http_request_duration_seconds_bucket\{endpoint="([^"]*)",le="([^"]*)"\} (\S+)$)re");
+  const std::regex sum(R"re(^fieldcheck_http_request_duration_seconds_sum\{endpoint="([^"]*)"\} (\S+)$)re");
+  std::size_t buckets = 0, sums = 0;
+  for (std::string line; std::getline(lines, line);) {
+    INFO(line);
+    std::smatch m;
+    if (std::regex_match(line, m, bucket)) {
+      ++buckets;
+      const auto value = std::stod(m[3]);
+      CHECK(value >= last_bucket[m[1]]);
+      last_bucket[m[1]] = value;
+      if (m[2] == "+Inf")
+        CHECK(value == valueOf(after, "fieldcheck_http_request_duration_seconds_count{endpoint=\"" + m[1].str() + "\"}"));
+    } else if (std::regex_match(line, m, sum)) {
+      ++sums;
+      CHECK(std::stod(m[2]) >= 0);
+    }
+  }
+  CHECK(buckets > 0);
+  CHECK(sums > 0);
 }
