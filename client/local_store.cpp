@@ -628,9 +628,9 @@ std::size_t LocalStore::applySync(const protocol::SyncResponse& response) {
 
 bool LocalStore::restartWithServer(const std::string& server_id, std::int64_t restored_seq, std::int64_t device_seq) {
   SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
-  const auto remembered = impl_->setting("server_id");
+  const auto remembered = impl_->setting("server_id").value_or("");
   impl_->setSetting("server_id", server_id);
-  if (!remembered || remembered->empty() || *remembered == server_id) {
+  if (!protocol::otherHistory(remembered, server_id, restored_seq)) {
     tx.commit();
     return false;
   }

@@ -124,8 +124,9 @@ class LocalStore {
   /// what that server holds of it (the parent of its first entry sent again; none for a document
   /// it never had); forgets refusals of those entries (the server decides again); and marks every
   /// photo not refused as still to upload, so the upload path asks the server what it holds.
-  /// With no identity remembered yet, only remembers `server_id`. Returns whether anything was
-  /// moved back.
+  /// With no identity remembered yet, does the same when the server was restored (`restored_seq`
+  /// > 0: this laptop may have had changes acknowledged after the backup), and otherwise only
+  /// remembers `server_id` (protocol::otherHistory). Returns whether anything was moved back.
   bool restartWithServer(const std::string& server_id, std::int64_t restored_seq, std::int64_t device_seq);
 
   /// Attachments named by revisions written here, oldest first: only those still to upload

@@ -217,6 +217,13 @@ Result<LoginResult> login(const Home& home, const std::string& server_url, const
 
     s.setSetting("server_sealing_key", j.at("sealing_key").get<std::string>());
     s.setSetting("server_signing_key", j.at("signing_key").get<std::string>());
+    // A home that has synced nothing yet takes the server's identity now: it sent nothing any
+    // earlier history of the server could have held, and its first sync or bundle then counts
+    // at once on a restored server (protocol.h).
+    const auto server_id = j.value("server_id", std::string());
+    if (!server_id.empty() && s.setting("server_id").value_or("").empty() && s.setting("acked_seq").value_or("0") == "0" &&
+        s.setting("pull_cursor").value_or("0") == "0")
+      s.setSetting("server_id", server_id);
   } catch (const std::exception&) {
     return problem("Máy chủ trả lời không đúng dạng khi đăng nhập.", "The server's answer to the login was malformed.");
   }
@@ -364,11 +371,11 @@ Result<SyncCounts> synchronizeOver(LocalStore& store, const std::filesystem::pat
     counts.bytes_sent = link.bytesSent();
     counts.bytes_received = link.bytesReceived();
     if (!response) return stopped(response.problem());
-    // Another identity than the one remembered: the server was restored from a backup, and
-    // applied nothing of this request. Go back to what both histories share and go on from there.
+    // Another identity than the one remembered, or the first one heard from a restored server: the
+    // server was restored from a backup, and applied nothing of this request. Go back to what both
+    // histories share and go on from there.
     const auto& heard = response.value().server_id;
-    if (!heard.empty() && request.server_id->empty()) store.setSetting("server_id", heard);  // the first heard
-    if (!heard.empty() && !request.server_id->empty() && heard != *request.server_id) {
+    if (!heard.empty() && protocol::otherHistory(*request.server_id, heard, response.value().restored_seq)) {
       if (store.restartWithServer(heard, response.value().restored_seq, response.value().device_seq))
         counts.server_restored = true;
       if (++counts.round_trips == max_round_trips)
@@ -377,6 +384,7 @@ Result<SyncCounts> synchronizeOver(LocalStore& store, const std::filesystem::pat
                                "to go on."));
       continue;
     }
+    if (!heard.empty() && request.server_id->empty()) store.setSetting("server_id", heard);  // the first heard
     if (!request.push.empty() && response.value().acked_through < request.push.back().seq)
       return stopped(problem("Máy chủ không xác nhận lô thay đổi vừa gửi; chúng vẫn được giữ trên máy này, hãy đồng bộ lại sau.",
                              "The server did not acknowledge the batch just sent; it stays on this laptop, sync again later."));
@@ -477,7 +485,7 @@ Result<ReceiptSummary> importReceipt(LocalStore& store, const std::filesystem::p
   // sync or bundle sends again what the restored server lacks.
   const auto remembered = store.setting("server_id").value_or("");
   for (const auto& answer : receipt.value().answers) {
-    if (answer.server_id.empty() || remembered.empty() || answer.server_id == remembered) continue;
+    if (answer.server_id.empty() || !protocol::otherHistory(remembered, answer.server_id, answer.restored_seq)) continue;
     store.restartWithServer(answer.server_id, answer.restored_seq, answer.device_seq);
     return problem("Biên nhận này của máy chủ đã được khôi phục từ một bản sao lưu; máy này không áp dụng nó và sẽ gửi lại "
                    "những gì máy chủ thiếu. Hãy đồng bộ khi có mạng, hoặc xuất một gói mới.",

@@ -236,7 +236,8 @@ ApiResponse login(const ApiRequest& r, ProvincialStorage& storage, LoginBudget& 
                                 {"device", device.value()},
                                 {"laptop_number", laptop_number},
                                 {"number_prefix", number_prefix},
-
+                                // Remembered by a laptop with nothing synced yet (protocol.h on restores).
+                                {"server_id", storage.identity().id},
                                 {"user", user.name},
                                 {"role", roleName(user.role)},
                                 {"district", user.district ? json(*user.district) : json()},
@@ -275,11 +276,17 @@ ApiResponse sync(const ApiRequest& r, const Identity& who, ProvincialStorage& st
   auto read = readSyncRequest(r);
   if (auto* refusal = std::get_if<ApiResponse>(&read)) return *refusal;
   auto& request = std::get<protocol::SyncRequest>(read);
-  // A laptop that last synced with another history of this server (before a restore) has nothing
-  // applied until it has heard this one's identity: its batch may leave a gap (protocol.h).
-  const auto own_id = storage.identity().id;  // empty: a backend that keeps none never compares
-  const bool other_history =
-      request.server_id && !request.server_id->empty() && !own_id.empty() && *request.server_id != own_id;
+  // A laptop that last synced with another history of this server (before a restore), or that
+  // never heard an identity while this server was restored, has nothing applied until it has heard
+  // this one's: its batch may leave a gap (protocol.h).
+  const auto own = storage.identity();
+  if (!request.server_id && own.restored_seq > 0)
+    return error(409, "update_required",
+                 "Máy chủ đã được khôi phục từ một bản sao lưu, và phiên bản Fieldcheck trên máy này quá cũ để gửi lại những gì "
+                 "máy chủ thiếu. Hãy cập nhật Fieldcheck rồi đồng bộ lại; không có gì trên máy này bị mất.",
+                 "The server was restored from a backup, and the version of Fieldcheck on this laptop is too old to send again "
+                 "what the server lacks. Update Fieldcheck, then sync again; nothing on this laptop is lost.");
+  const bool other_history = request.server_id && protocol::otherHistory(*request.server_id, own.id, own.restored_seq);
   const auto entries = other_history ? 0 : request.push.size();
   const auto pushed = other_history ? PushOutcome{} : pushBatch(who, std::move(request.push), storage);
   countPush(entries);

@@ -51,8 +51,8 @@ Result<BundleImport> importBundle(ProvincialStorage& storage, std::string_view b
   // nothing applied, as a sync would not (api.cpp): its batches may start past what this history
   // holds of it. The receipt carries this server's identity and how far it holds the laptop's
   // outbox; the laptop goes back there and sends the rest again in its next bundle or sync.
-  const auto own_id = storage.identity().id;
-  result.other_history = !b.server_id.empty() && !own_id.empty() && b.server_id != own_id;
+  const auto own = storage.identity();
+  result.other_history = protocol::otherHistory(b.server_id, own.id, own.restored_seq);
   std::int64_t acked_through = 0;
   for (const auto& batch : b.batches) {
     if (result.other_history) break;

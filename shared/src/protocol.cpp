@@ -306,6 +306,11 @@ json toJson(const SyncResponse& r) {
   return out;
 }
 
+bool otherHistory(std::string_view heard, std::string_view own, std::int64_t restored_seq) {
+  if (own.empty()) return false;
+  return heard.empty() ? restored_seq > 0 : heard != own;
+}
+
 Result<Document> documentFromJson(const json& j) {
   return guarded<Document>([&] { return readDocument(j, "doc"); });
 }

@@ -54,8 +54,12 @@ struct PushEntry {
 /// applies none of the request's push (its sequences may leave a gap before what it holds), and
 /// the laptop, seeing another identity than the one it remembers, pulls again from
 /// min(its cursor, restored_seq) and sends again every entry of its outbox after `device_seq`:
-/// the (device, sequence) de-duplication makes each arrive once.
-/// Compatibility: a request of version 1 (no `server_id`) is answered in version 1, without them.
+/// the (device, sequence) de-duplication makes each arrive once. A laptop that has heard no
+/// identity yet is treated the same way by a server that was restored: it may be a laptop updated
+/// from a version without identities, with changes acknowledged after the backup. A laptop learns
+/// the identity at login when it has synced nothing yet, so a new laptop costs no extra round trip.
+/// Compatibility: a request of version 1 (no `server_id`) is answered in version 1, without them;
+/// a restored server refuses it (409 update_required), since such a laptop cannot send again.
 struct SyncRequest {
   std::vector<PushEntry> push;
   std::int64_t cursor = 0;       // the last server sequence this device has applied
@@ -64,6 +68,13 @@ struct SyncRequest {
   /// of version 1, from a laptop that knows no identities.
   std::optional<std::string> server_id = std::string();
 };
+
+/// Whether an exchange between a laptop and a server belongs to two histories (see above), seen
+/// from either side: `heard` is the identity the laptop last heard ("" when none yet), `own` the
+/// server's ("" from a server that keeps none: nothing is compared), `restored_seq` the server's
+/// (0 when it was never restored). True when the laptop heard another identity, or none while the
+/// server was restored.
+bool otherHistory(std::string_view heard, std::string_view own, std::int64_t restored_seq);
 
 /// A change the server set aside, with why. It never blocks the others.
 struct Refusal {
