@@ -3,12 +3,13 @@
 
 #include <algorithm>
 #include <array>
-#include <ctime>
+#include <cstdint>
 #include <stdexcept>
 
 #include <sodium.h>
 
 #include "fieldcheck/crypto.h"
+#include "fieldcheck/value.h"
 #include "tuning.h"
 
 namespace fieldcheck::server {
@@ -28,19 +29,6 @@ bool verifyPassword(std::string_view password, const std::string& hash) {
   return crypto_pwhash_argon2id_str_verify(hash.c_str(), password.data(), password.size()) == 0;
 }
 
-namespace {
-
-// A second since the epoch as the database writes times: "2019-05-03T02:00:00Z".
-std::string utcText(std::time_t seconds) {
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  std::array<char, 32> text{};
-  std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text.data();
-}
-
-}  // namespace
-
 NewToken newToken() {
   // The second it is issued first: a token counts as used from its login on (deviceTokenExpired),
   // and only its hash is kept, which proves the server wrote that second.
@@ -52,12 +40,12 @@ NewToken newToken() {
 std::string tokenIssuedAt(std::string_view token) {
   const auto dot = token.find('.');
   if (dot == std::string_view::npos || dot == 0 || dot > 12) return "";
-  std::time_t seconds = 0;
+  std::int64_t seconds = 0;
   for (const char c : token.substr(0, dot)) {
     if (c < '0' || c > '9') return "";
     seconds = seconds * 10 + (c - '0');
   }
-  return utcText(seconds);
+  return formatUtc(seconds * 1000);
 }
 
 std::string tokenHash(std::string_view token) { return sha256Hex(token); }
@@ -66,7 +54,7 @@ bool deviceTokenExpired(const std::string& last_used_at, std::chrono::hours unus
   if (unused.count() <= 0) return false;
   if (last_used_at.size() != 20 || last_used_at[10] != 'T' || last_used_at.back() != 'Z') return true;
   // Both in the same form, to the second: the texts compare as the times they name.
-  return last_used_at < utcText((now_ms - std::chrono::duration_cast<std::chrono::milliseconds>(unused).count()) / 1000);
+  return last_used_at < formatUtc(now_ms - std::chrono::duration_cast<std::chrono::milliseconds>(unused).count());
 }
 
 bool isValidUserName(std::string_view name) {

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include <ctime>
+#include "fieldcheck/value.h"
 
 namespace fieldcheck::server {
 namespace {
@@ -20,16 +20,8 @@ std::mutex g_write;
 
 // Now in UTC, to the millisecond: "2026-11-30T18:30:05.123Z".
 std::string utcNow() {
-  const auto now = std::chrono::system_clock::now();
-  const auto seconds = std::chrono::system_clock::to_time_t(now);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  const auto n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-  char with_ms[40];
-  std::snprintf(with_ms, sizeof with_ms, "%.*s.%03dZ", static_cast<int>(n), text, static_cast<int>(ms));
-  return with_ms;
+  const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
+  return formatUtc(std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch).count(), UtcPrecision::kMilliseconds);
 }
 
 const char* levelName(LogLevel level) {

@@ -36,6 +36,26 @@ void civilFromDays(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
   y += m <= 2;
 }
 
+// A time as milliseconds since 1970-01-01 (in UTC or in some offset's local time): its day and how far
+// into that day, rounded down (-1 ms is 23:59:59.999 on 1969-12-31, not 00:00:00 on 1970-01-01).
+struct CivilTime {
+  std::int64_t year;
+  unsigned month;
+  unsigned day;
+  std::int64_t ms_of_day;
+};
+CivilTime civilFromMs(std::int64_t ms) {
+  std::int64_t days = ms / 86'400'000;
+  std::int64_t ms_of_day = ms % 86'400'000;
+  if (ms_of_day < 0) {
+    ms_of_day += 86'400'000;
+    --days;
+  }
+  CivilTime t{0, 0, 0, ms_of_day};
+  civilFromDays(days, t.year, t.month, t.day);
+  return t;
+}
+
 bool isLeap(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 unsigned daysInMonth(std::int64_t y, unsigned m) {
@@ -515,16 +535,7 @@ std::string fieldsToJsonText(const Fields& fields) {
 }
 
 std::string formatDateTime(const DateTime& value) {
-  const std::int64_t local_ms = value.epoch_ms + std::int64_t{value.offset_minutes} * 60'000;
-  std::int64_t days = local_ms / 86'400'000;
-  std::int64_t ms_of_day = local_ms % 86'400'000;
-  if (ms_of_day < 0) {
-    ms_of_day += 86'400'000;
-    --days;
-  }
-  std::int64_t y = 0;
-  unsigned m = 0, d = 0;
-  civilFromDays(days, y, m, d);
+  const auto [y, m, d, ms_of_day] = civilFromMs(value.epoch_ms + std::int64_t{value.offset_minutes} * 60'000);
   const auto secs = ms_of_day / 1000;
   const int off = value.offset_minutes < 0 ? -value.offset_minutes : value.offset_minutes;
   char buf[64];
@@ -562,6 +573,19 @@ std::string formatDateTime(const DateTime& value) {
     digits(off % 60, 2);
   }
   return std::string(buf, p);
+}
+
+std::string formatUtc(std::int64_t epoch_ms, UtcPrecision precision) {
+  const auto [y, m, d, ms_of_day] = civilFromMs(epoch_ms);
+  const auto secs = ms_of_day / 1000;
+  char text[64];
+  int n = std::snprintf(text, sizeof text, "%04lld-%02u-%02uT%02lld:%02lld:%02lld", static_cast<long long>(y), m, d,
+                        static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
+                        static_cast<long long>(secs % 60));
+  if (precision == UtcPrecision::kMilliseconds)
+    n += std::snprintf(text + n, sizeof text - n, ".%03lld", static_cast<long long>(ms_of_day % 1000));
+  text[n++] = 'Z';
+  return std::string(text, static_cast<std::size_t>(n));
 }
 
 std::optional<std::int32_t> parseUtcOffset(std::string_view text) {

@@ -122,6 +122,41 @@ TEST_CASE("dates: the text of any instant and offset agrees with the standard ca
   }
 }
 
+TEST_CASE("dates: UTC text of fixed instants, to the second or the millisecond", "[value]") {
+  CHECK(formatUtc(0) == "1970-01-01T00:00:00Z");
+  CHECK(formatUtc(1'556'848'800'000) == "2019-05-03T02:00:00Z");
+  CHECK(formatUtc(1'796'063'405'123, UtcPrecision::kMilliseconds) == "2026-11-30T18:30:05.123Z");
+  CHECK(formatUtc(1'796'063'405'123) == "2026-11-30T18:30:05Z");  // rounded down, never up
+  CHECK(formatUtc(1'796'063'405'000, UtcPrecision::kMilliseconds) == "2026-11-30T18:30:05.000Z");
+
+  SECTION("a leap day, and the day after it") {
+    CHECK(formatUtc(1'709'251'199'999, UtcPrecision::kMilliseconds) == "2024-02-29T23:59:59.999Z");
+    CHECK(formatUtc(1'709'251'200'000, UtcPrecision::kMilliseconds) == "2024-03-01T00:00:00.000Z");
+    CHECK(formatUtc(951'825'600'000) == "2000-02-29T12:00:00Z");  // a century divisible by 400
+  }
+  SECTION("before 1970 (deviceTokenExpired takes any now_ms), rounded down too") {
+    CHECK(formatUtc(-1) == "1969-12-31T23:59:59Z");
+    CHECK(formatUtc(-1, UtcPrecision::kMilliseconds) == "1969-12-31T23:59:59.999Z");
+    CHECK(formatUtc(-14'182'940'000) == "1969-07-20T20:17:40Z");
+  }
+  SECTION("the latest second a token can name (12 digits) is past 9999") {
+    CHECK(formatUtc(999'999'999'999'000) == "33658-09-27T01:46:39Z");
+  }
+  SECTION("any instant of years 0 to 9999: the same text as a date-time with offset zero") {
+    std::mt19937_64 rng(2026);
+    std::uniform_int_distribution<std::int64_t> instant(-62'167'219'200'000, 253'402'300'799'999);
+    for (int i = 0; i < 2000; ++i) {
+      const auto ms = instant(rng);
+      INFO(ms);
+      const auto seconds = formatDateTime(DateTime{ms, 0});
+      REQUIRE(formatUtc(ms) == seconds);
+      char fraction[8];
+      std::snprintf(fraction, sizeof fraction, ".%03d", static_cast<int>((ms % 1000 + 1000) % 1000));
+      REQUIRE(formatUtc(ms, UtcPrecision::kMilliseconds) == seconds.substr(0, 19) + fraction + "Z");
+    }
+  }
+}
+
 TEST_CASE("values: the JSON form reads back to the same value", "[value]") {
   const std::uint64_t seed = 20190304;
   INFO("seed " << seed);

@@ -122,6 +122,16 @@ Fields fieldsFromJson(const nlohmann::json& json);
 /// ISO 8601 with the recorded offset, e.g. "2019-05-03T14:30:00+07:00".
 std::string formatDateTime(const DateTime& value);
 
+/// How much of the second formatUtc writes.
+enum class UtcPrecision { kSeconds, kMilliseconds };
+
+/// An instant, in milliseconds since 1970-01-01T00:00:00Z (earlier ones negative), as the server's
+/// database and log write times, in UTC: "2019-05-03T02:00:00Z" to the second, or
+/// "2026-11-30T18:30:05.123Z" to the millisecond. Rounded down to what it writes (-1 ms is
+/// "1969-12-31T23:59:59Z"); years past 9999 take the digits they need. Uses no C library time
+/// function: the same text on every platform, and thread-safe.
+std::string formatUtc(std::int64_t epoch_ms, UtcPrecision precision = UtcPrecision::kSeconds);
+
 /// As people in Vietnam read it, in the recorded offset's local time: "03/05/2019 14:30" (day
 /// first; seconds only when there are some). ISO (formatDateTime) stays in JSON and the database.
 std::string formatDateTimeForPeople(const DateTime& value);
