@@ -6,10 +6,12 @@
 #include <cstdlib>
 #include <fstream>
 #include <optional>
+#include <set>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <nlohmann/json.hpp>
 
+#include "fieldcheck/bundle.h"
 #include "fieldcheck/crypto.h"
 #include "fieldcheck/files.h"
 #include "support/laptop.h"
@@ -222,5 +224,91 @@ TEST_CASE("sync: a laptop whose token expired unused is told so in the server's 
     CHECK(sync.exit_code != 0);
     CHECK_THAT(sync.err, Catch::Contains("revoked, or the server was restored from a backup older than this login?); log in again."));
     CHECK_THAT(sync.err, !Catch::Contains("expired"));
+  }
+}
+
+TEST_CASE("bundle: a receipt for a bundle made before a restore carries the restored server's changes from where both histories "
+          "share, not from the laptop's cursor",
+          "[bundle][backup][e2e]") {
+  TempDir dir;
+  const auto data = dir / "data", restored = dir / "restored";
+  REQUIRE(runProcess({serverBinary(), "--data", data.string(), "init", "--seed", sampleSeed().string()}).exit_code == 0);
+  for (const auto* name : {"lan", "hoa"}) REQUIRE(addServerUser(data.string(), name, {"--role", "inspector", "--district", "bao-lac"}));
+  Laptop lan{(dir / "lan").string(), "lan"}, hoa{(dir / "hoa").string(), "hoa"};
+  const auto setting = [](const std::string& db_file, const std::string& key) {
+    SQLite::Database db(db_file, SQLite::OPEN_READONLY);
+    SQLite::Statement st(db, "SELECT value FROM settings WHERE key = ?");
+    st.bind(1, key);
+    return st.executeStep() ? st.getColumn(0).getString() : std::string();
+  };
+  const auto port = freePort();
+  std::vector<std::string> hoa_inspections;
+  {
+    ServerProcess server(data, port);
+    for (const auto* l : {&lan, &hoa}) {
+      l->loginTo(port);
+      REQUIRE(l->run({"sync"}).exit_code == 0);
+    }
+    REQUIRE(runProcess({serverBinary(), "--data", data.string(), "backup", "--to", (dir / "province.fcbackup").string()}).exit_code == 0);
+    // After the backup: Hoa's three inspections, each written twice, and Lan pulls all six changes.
+    // Lan's cursor ends past what the restored history will number Hoa's inspections sent again.
+    const auto establishment = hoa.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
+    for (int i = 0; i < 3; ++i) hoa_inspections.push_back(completeDraft(hoa, establishment));
+    REQUIRE(hoa.run({"sync"}).exit_code == 0);
+    for (const auto& id : hoa_inspections) REQUIRE(hoa.run({"inspect", "set", id, "workers_total=5"}).exit_code == 0);
+    REQUIRE(hoa.run({"sync"}).exit_code == 0);
+    REQUIRE(lan.run({"sync"}).exit_code == 0);
+    REQUIRE(server.stop(SIGTERM) == 0);
+  }
+  const auto restore =
+      runProcess({serverBinary(), "--data", restored.string(), "restore", "--from", (dir / "province.fcbackup").string()});
+  INFO(restore.err);
+  REQUIRE(restore.exit_code == 0);
+  {
+    // Hoa syncs with the restored server and sends its inspections again (the first sync notices
+    // the restore): the restored history numbers them just past what both share.
+    ServerProcess server(restored, port);
+    for (int i = 0; i < 2; ++i) REQUIRE(hoa.run({"sync"}).exit_code == 0);
+    REQUIRE(server.stop(SIGTERM) == 0);
+  }
+  const auto restored_seq = std::stoll(setting((restored / "provincial.db").string(), "restored_seq"));
+  const auto lan_cursor = std::stoll(setting(lan.home + "/fieldcheck.db", "pull_cursor"));
+  {
+    SQLite::Database db((restored / "provincial.db").string(), SQLite::OPEN_READONLY);
+    for (const auto& id : hoa_inspections) {
+      SQLite::Statement st(db, "SELECT max(seq) FROM changes WHERE doc_id = ?");
+      st.bind(1, id);
+      REQUIRE(st.executeStep());
+      INFO(id);
+      REQUIRE_FALSE(st.getColumn(0).isNull());
+      // What makes the case: the laptop's cursor would skip them.
+      REQUIRE(st.getColumn(0).getInt64() > restored_seq);
+      REQUIRE(st.getColumn(0).getInt64() <= lan_cursor);
+    }
+  }
+
+  // Lan, offline all along, sends a new inspection by USB stick to the restored server.
+  completeDraft(lan, lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>());
+  const auto bundle = dir / "lan.fcb", receipt = dir / "lan.fcr";
+  REQUIRE(lan.run({"bundle", "export", bundle.string()}).exit_code == 0);
+  const auto imported =
+      runProcess({serverBinary(), "--data", restored.string(), "bundle", "import", bundle.string(), "--receipt", receipt.string()});
+  INFO(imported.err);
+  REQUIRE(imported.exit_code == 0);
+  CHECK_THAT(imported.out, Catch::Contains("restored from a backup: none of its changes was applied"));
+
+  const auto read = bundle::readReceipt(readWholeFile(receipt), setting(lan.home + "/fieldcheck.db", "server_signing_key"),
+                                        setting(lan.home + "/fieldcheck.db", "device_id"));
+  INFO((read ? std::string() : read.problem().message.en));
+  REQUIRE(read);
+  std::set<std::string> carried;
+  for (const auto& answer : read.value().answers)
+    for (const auto& change : answer.changes) {
+      CHECK(change.seq > std::min(lan_cursor, restored_seq));
+      carried.insert(change.doc.id);
+    }
+  for (const auto& id : hoa_inspections) {
+    INFO("Hoa's inspection " << id << ", sent again to the restored server");
+    CHECK(carried.count(id) == 1);
   }
 }

@@ -17,6 +17,7 @@
 
 #include "support/laptop.h"
 #include "support/process.h"
+#include "support/province.h"
 #include "support/server_process.h"
 #include "support/temp_dir.h"
 
@@ -25,16 +26,9 @@ using nlohmann::json;
 
 namespace {
 
-struct Province {
-  TempDir dir;
-  std::string data = (dir / "data").string();
-
-  Province() {
-    REQUIRE(runProcess({serverBinary(), "--data", data, "init", "--seed", sampleSeed().string()}).exit_code == 0);
-    REQUIRE(addServerUser(data, "lan", {"--role", "inspector", "--district", "bao-lac"}));
-    REQUIRE(addServerUser(data, "minh", {"--role", "inspector", "--district", "ha-quang"}));
-  }
-
+// The tests' province (support/province.h) with a configuration file, the server's commands and
+// its audit log.
+struct ConfiguredProvince : Province {
   // etc/server.toml under the province's folder, holding `text`.
   std::string config(const std::string& text) const {
     std::filesystem::create_directories(dir / "etc");
@@ -117,7 +111,7 @@ HttpReply whoami(unsigned short port, const std::string& token) {
 }  // namespace
 
 TEST_CASE("server config: the server runs from --config alone, its data folder and address from the file", "[server-config]") {
-  Province p;
+  ConfiguredProvince p;
   const auto port = freePort();
   // The data folder relative to the file's own folder (etc/ beside data/).
   const auto config = p.config("[server]\ndata = \"../data\"\nlisten = [\"127.0.0.1:" + std::to_string(port) +
@@ -128,11 +122,11 @@ TEST_CASE("server config: the server runs from --config alone, its data folder a
   // The other commands read the data folder from the file too.
   const auto users = p.server({"--config", config, "user", "list"});
   CHECK(users.exit_code == 0);
-  CHECK_THAT(users.out, Catch::Contains("lan") && Catch::Contains("2 người dùng / users"));
+  CHECK_THAT(users.out, Catch::Contains("lan") && Catch::Contains("3 người dùng / users"));
 }
 
 TEST_CASE("server config: serve's flags override the file's keys", "[server-config]") {
-  Province p;
+  ConfiguredProvince p;
   const auto file_port = freePort();
   const auto config = p.config("[server]\ndata = \"/nowhere/at/all\"\nlisten = [\"127.0.0.1:" + std::to_string(file_port) +
                                "\"]\n\n[log]\nformat = \"json\"\n");
@@ -178,7 +172,7 @@ TEST_CASE("server config: serve's flags override the file's keys", "[server-conf
 }
 
 TEST_CASE("server config: a wrong file stops the server at start with exit code 78, the file's line and the reason", "[server-config]") {
-  Province p;
+  ConfiguredProvince p;
   const auto port = freePort();
   const auto config = p.config("[server]\ndata = \"../data\"\nlisten = [\"127.0.0.1:" + std::to_string(port) +
                                "\"]\n\n[limits]\nmax_conections = 10\n");
@@ -201,7 +195,7 @@ TEST_CASE("server config: a wrong file stops the server at start with exit code 
 
 TEST_CASE("server config: a laptop's token unused longer than the configured days is refused until it logs in again",
           "[server-config]") {
-  Province p;
+  ConfiguredProvince p;
   const auto port = freePort();
   const auto config = p.config("[server]\ndata = \"../data\"\n\n[tokens]\ndevice_token_unused_days = 2\n");
   Laptop lan{(p.dir / "lan").string(), "lan"};
@@ -258,7 +252,7 @@ TEST_CASE("server config: a laptop's token unused longer than the configured day
 }
 
 TEST_CASE("server cli: user devices NAME lists a user's laptops with when each was enrolled and last seen", "[server-config]") {
-  Province p;
+  ConfiguredProvince p;
   Laptop lan{(p.dir / "lan").string(), "lan"};
   {
     ServerProcess server(p.data);
@@ -297,4 +291,39 @@ TEST_CASE("server cli: user devices NAME lists a user's laptops with when each w
   const auto unknown = p.server({"--data", p.data, "user", "devices", "nobody"});
   CHECK(unknown.exit_code == 1);
   CHECK_THAT(unknown.err, Catch::Contains("There is no user “nobody”.") && Catch::Contains("fieldcheck-server user list"));
+}
+
+TEST_CASE("server config: a laptop that only sends USB bundles keeps its login: each bundle imported counts as its token's use",
+          "[server-config][bundle]") {
+  ConfiguredProvince p;
+  const auto port = freePort();
+  const auto config = p.config("[server]\ndata = \"../data\"\n\n[tokens]\ndevice_token_unused_days = 2\n");
+  Laptop lan{(p.dir / "lan").string(), "lan"};
+  {
+    ServerProcess server(p.data, port, {}, {"--config", config});
+    lan.loginTo(port);
+    REQUIRE(lan.run({"sync"}).exit_code == 0);
+    server.stop(SIGTERM);
+  }
+  // Offline from then on: its work goes by USB stick, imported two days after the login.
+  completeDraft(lan, lan.runJson({"establishments"})[0]["fields"]["code"].get<std::string>());
+  const auto bundle = (p.dir / "lan.fcb").string(), receipt = (p.dir / "lan.fcr").string();
+  REQUIRE(lan.run({"bundle", "export", bundle}).exit_code == 0);
+  const auto imported = p.server({"--config", config, "bundle", "import", bundle, "--receipt", receipt}, "+2d");
+  INFO(imported.err);
+  REQUIRE(imported.exit_code == 0);
+
+  // Three days after the login, one after the bundle: unused for less than two days.
+  const auto listed = json::parse(p.server({"--config", config, "user", "devices", "lan", "--json"}, "+3d").out);
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0]["expired"] == false);
+  std::optional<ServerProcess> server;
+  {
+    const ServerClockAhead ahead("+3d");
+    server.emplace(p.data, port, std::vector<std::string>{}, std::vector<std::string>{"--config", config});
+  }
+  const auto sync = lan.run({"sync"});
+  INFO(sync.err);
+  CHECK(sync.exit_code == 0);
+  CHECK(p.audits("token.expired") == 0);
 }

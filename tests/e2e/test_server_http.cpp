@@ -7,6 +7,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <nlohmann/json.hpp>
 
 #include <signal.h>
@@ -15,6 +16,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -303,4 +305,76 @@ TEST_CASE("server: callers without a login cannot make it hold their bodies, nor
     CHECK(status == 200);
   }
   CHECK(server.stop(SIGTERM) == 0);
+}
+
+namespace {
+
+// Whether process `pid` (a child of the test, not yet reaped) is still running: not a zombie.
+bool stillRunning(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const auto after_name = line.rfind(')');  // the program's name, in parentheses, may hold spaces
+  return after_name != std::string::npos && line.size() > after_name + 2 && line[after_name + 2] != 'Z';
+}
+
+// Whether process `pid` has `file` open (its /proc/PID/fd links).
+bool holdsOpen(pid_t pid, const std::filesystem::path& file) {
+  std::error_code ec;
+  for (const auto& fd : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+    std::error_code link_ec;
+    if (std::filesystem::read_symlink(fd.path(), link_ec) == file) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("server: SIGHUP while it starts, before it listens, neither ends it nor stops it serving", "[server][e2e]") {
+  TempDir dir;
+  initProvince(dir);
+  const auto database = std::filesystem::canonical(dir / "data" / "provincial.db");
+  // The test holds the database locked, so the server's start waits in the middle (opening its
+  // storage, as when it reads a large database): a window the test can hit on any machine.
+  std::optional<SQLite::Database> holder;
+  holder.emplace(database.string(), SQLite::OPEN_READWRITE);
+  holder->exec("PRAGMA locking_mode = EXCLUSIVE");
+  holder->exec("BEGIN EXCLUSIVE");
+  const auto port = freePort();
+  RunningProcess server({serverBinary(), "--data", (dir / "data").string(), "serve", "--listen", "127.0.0.1:" + std::to_string(port)});
+  // The signals start once the server is in its start (its database open): before that, from its
+  // birth to main, SIGHUP's default action is not the server's to change.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!holdsOpen(server.pid(), database) && stillRunning(server.pid()) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  REQUIRE(holdsOpen(server.pid(), database));
+  // Well within the storage's busy timeout (10 s), which the held lock makes it wait.
+  for (int i = 0; i < 10; ++i) {
+    REQUIRE(::kill(server.pid(), SIGHUP) == 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(stillRunning(server.pid()));
+  CHECK_THROWS(httpRequest(port, "GET", "/v1/health"));  // not listening yet: it was still starting
+  holder.reset();
+
+  // The rest of its start (listening, the reload handler set up) under SIGHUP too, until it answers.
+  int answered = 0, hangups = 0;
+  while (answered != 200 && hangups < 2000 && stillRunning(server.pid()) && std::chrono::steady_clock::now() < deadline) {
+    ::kill(server.pid(), SIGHUP);
+    ++hangups;
+    try {
+      answered = static_cast<int>(httpRequest(port, "GET", "/v1/health").status);
+    } catch (const std::exception&) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  INFO(hangups << " SIGHUPs sent");
+  REQUIRE(answered == 200);
+  // And it goes on serving, a reload asked of it now handled as one.
+  REQUIRE(::kill(server.pid(), SIGHUP) == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(httpRequest(port, "GET", "/v1/health").status == 200);
+  CHECK(stillRunning(server.pid()));
+  REQUIRE(::kill(server.pid(), SIGTERM) == 0);
+  CHECK(server.wait() == 0);
 }

@@ -16,6 +16,7 @@
 #include "fieldcheck/files.h"
 #include "support/laptop.h"
 #include "support/process.h"
+#include "support/province.h"
 #include "support/sample_images.h"
 #include "support/server_process.h"
 #include "support/temp_dir.h"
@@ -24,21 +25,6 @@ using namespace fieldcheck::test;
 using nlohmann::json;
 
 namespace {
-
-struct Province {
-  TempDir dir;
-  std::string data = (dir / "data").string();
-
-  Province() {
-    REQUIRE(runProcess({serverBinary(), "--data", data, "init", "--seed", sampleSeed().string()}).exit_code == 0);
-    addUser("lan", {"--role", "inspector", "--district", "bao-lac"});
-    addUser("minh", {"--role", "inspector", "--district", "ha-quang"});
-    addUser("tinh", {"--role", "provincial"});
-  }
-
-  void addUser(const std::string& name, std::vector<std::string> args) { REQUIRE(addServerUser(data, name, std::move(args))); }
-};
-
 
 // Bảo Lạc's team: Lan (the province's inspector there), a second inspector Hoa and their
 // supervisor Giám, each with a laptop in the province's folder. `lan_clock`: Lan's clock offset.

@@ -49,6 +49,9 @@ class RunningProcess {
   /// Waits for the program to end by itself; returns its exit code (-1 if a signal ended it).
   int wait();
 
+  /// Its process id, for signals and /proc; -1 once it has been reaped (kill, wait).
+  pid_t pid() const { return pid_; }
+
  private:
   pid_t pid_ = -1;
 };

@@ -51,11 +51,13 @@ CertificateFiles makeCa(const fs::path& folder, const std::string& name, const s
 }
 
 /// A server certificate for `san` signed by `ca`; `faketime_at` (when not empty) is the moment
-/// the signing believes it is, and `days` how long it lasts from then.
+/// the signing believes it is, and `days` how long it lasts from then. Its key is a new one, or the
+/// file `same_key` when given (a renewal).
 CertificateFiles makeServer(const fs::path& folder, const std::string& name, const CertificateFiles& ca,
-                            const std::string& san, int serial, const std::string& faketime_at = "", int days = 825) {
-  CertificateFiles out{folder / (name + ".crt"), folder / (name + ".key")};
-  newKey(out.key);
+                            const std::string& san, int serial, const std::string& faketime_at = "", int days = 825,
+                            const fs::path& same_key = {}) {
+  CertificateFiles out{folder / (name + ".crt"), same_key.empty() ? folder / (name + ".key") : same_key};
+  if (same_key.empty()) newKey(out.key);
   const auto csr = folder / (name + ".csr");
   const auto ext = folder / (name + ".ext");
   run({kOpenssl, "req", "-new", "-key", out.key.string(), "-subj", "/CN=" + name, "-out", csr.string()});
@@ -96,6 +98,7 @@ TestCertificates makeTestCertificates(const fs::path& folder) {
   c.wrong_host = makeServer(folder, "wrong-host", c.ca, "DNS:other-host.example", 1002);
   c.expired = makeServer(folder, "expired", c.ca, here, 1003, "2020-01-01 00:00:00", 30);
   c.changed = makeServer(folder, "changed", c.ca, here, 1004);
+  c.renewed = makeServer(folder, "renewed", c.ca, here, 1005, "", 90, c.good.key);
   c.other_ca = makeCa(folder, "other-ca", "Fieldcheck Other Test CA");
 
   c.self_signed = {folder / "self-signed.crt", folder / "self-signed.key"};

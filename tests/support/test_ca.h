@@ -21,6 +21,7 @@ struct TestCertificates {
   CertificateFiles wrong_host;  // SAN DNS:other-host.example only (not 127.0.0.1, not localhost)
   CertificateFiles expired;     // SAN as `good`, valid 2020-01-01 to 2020-01-31 only (UTC)
   CertificateFiles changed;     // SAN as `good`, another key and serial: a "changed" certificate
+  CertificateFiles renewed;     // `good` renewed: its very key (the same file), another serial, valid 90 days
   CertificateFiles self_signed; // SAN as `good` but self-signed (no CA trusts it)
   CertificateFiles other_ca;    // a second CA, which signed nothing here (for "another province")
 };
