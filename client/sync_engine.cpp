@@ -264,6 +264,7 @@ class HttpSyncLink final : public SyncLink {
     // One attempt: after a failure the caller asks where the server stands before sending more.
     return uploadReply(connection_.request("PUT", "/v1/uploads/" + ref.sha256, headers, std::string(chunk), tuning::kSyncRequestTimeout));
   }
+  bool serverRefused() const override { return connection_.refused(); }
   std::uint64_t bytesSent() const override { return connection_.bytesSent(); }
   std::uint64_t bytesReceived() const override { return connection_.bytesReceived(); }
 
@@ -345,6 +346,8 @@ Result<SyncCounts> synchronizeOver(LocalStore& store, const std::filesystem::pat
   const auto max_round_trips = limits.max_round_trips ? limits.max_round_trips : tuning::kMaxSyncRoundTrips;
   SyncCounts counts;
   auto stopped = [&](const Problem& why) {
+    // A server this laptop refused says itself what to do; "the next sync goes on" would not hold.
+    if (link.serverRefused()) return why;
     Problem p = why;
     p.details.push_back({"Đã gửi " + std::to_string(counts.pushed) + " thay đổi và nhận " + std::to_string(counts.pulled) +
                              " thay đổi trước khi dừng; những gì đã gửi được máy chủ giữ, lần đồng bộ sau tiếp tục từ đó.",

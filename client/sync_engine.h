@@ -120,6 +120,9 @@ class SyncLink {
   virtual Result<UploadReply> uploadChunk(const AttachmentRef& ref, std::uint64_t offset, std::string_view chunk) = 0;
   virtual std::uint64_t bytesSent() const { return 0; }
   virtual std::uint64_t bytesReceived() const { return 0; }
+  /// Whether the last failure was this laptop refusing the server at the TLS checks (a changed key,
+  /// an expired certificate): no later sync goes on by itself until someone acts on it.
+  virtual bool serverRefused() const { return false; }
 };
 
 /// How much one step carries.

@@ -160,6 +160,9 @@ class ChangedKeyTest(HttpsProvinceTestCase):
         self.assertIn(f"chạy lại `fieldcheck login --server {address} --user TÊN`", title.text)
         new_key = certificates.key_sha256(changed.cert)
         self.assertIn(new_key, box.find_element("css selector", ".alert__details").text)
+        # Not a link that failed: no later sync goes on by itself, and the page does not say one will.
+        self.assertNotIn("lần đồng bộ sau", box.text)
+        self.assertIn("vẫn được giữ trên máy này", box.text)
 
         # The English switch: the same refusal in English first.
         web.find("#lang-switch").click()

@@ -1377,8 +1377,8 @@ window.FC = window.FC || {};
           errorNodes({error: r.error}),
           h('p', {}, S('Đã gửi ', 'Sent ') + fmtNumber(d.pushed || 0) + '/' + recordsCount(t.changes || 0) +
             (t.upload_bytes ? ', ' + bytesOf(d.attachment_bytes_sent, t.upload_bytes) + S(' ảnh', ' of photos') : '') + '. ' +
-            (left ? recordsCount(left) + S(' còn lại sẽ được gửi lần đồng bộ sau; không mất gì.', ' left go with the next sync; nothing is lost.')
-              : S('Phần còn lại sẽ được gửi lần đồng bộ sau; không mất gì.', 'What is left goes with the next sync; nothing is lost.'))));
+            (left ? recordsCount(left) + S(' chưa gửi vẫn được giữ trên máy này; không mất gì.', ' not sent yet stay on this laptop; nothing is lost.')
+              : S('Phần chưa gửi vẫn được giữ trên máy này; không mất gì.', 'What is not sent yet stays on this laptop; nothing is lost.'))));
       }
     }
 
