@@ -5,6 +5,8 @@
 #                      under /usr/share/fieldcheck/seed; creates its system user `fieldcheck`.
 #   fieldcheck         the inspector's program for Debian and Ubuntu laptops: /usr/bin/fieldcheck.
 # Each program's install() rule names its component (sync-server/, client/); the rest are here.
+# Both carry /usr/share/doc/PACKAGE/copyright (packaging/deb/copyright, machine-readable format 1.0)
+# and changelog.Debian.gz, written at cpack time for the version built (packaging/deb/changelog.cmake).
 # Depends are computed by dpkg-shlibdeps from the libraries the programs link, so a package installs
 # on the release it was built on (and on others with the same libraries).
 if(FIELDCHECK_FUZZ)
@@ -27,6 +29,8 @@ install(FILES "${PROJECT_SOURCE_DIR}/README.md" "${PROJECT_SOURCE_DIR}/SECURITY.
         DESTINATION share/doc/fieldcheck-server COMPONENT server)
 install(FILES "${PROJECT_SOURCE_DIR}/README.md"
         DESTINATION share/doc/fieldcheck COMPONENT client)
+install(FILES "${fieldcheck_deb_dir}/copyright" DESTINATION share/doc/fieldcheck-server COMPONENT server)
+install(FILES "${fieldcheck_deb_dir}/copyright" DESTINATION share/doc/fieldcheck COMPONENT client)
 
 # ---- CPack ----
 set(CPACK_GENERATOR DEB)
@@ -52,6 +56,10 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # Maintainer scripts and conffiles installed as 0755 and 0644 whatever their mode in the tree.
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+# changelog.Debian.gz, once the files are staged: the version it names is the one being built, -D
+# overrides on cpack's command line included. It reads the sources' last commit for its date.
+set(CPACK_PRE_BUILD_SCRIPTS "${fieldcheck_deb_dir}/changelog.cmake")
+set(CPACK_FIELDCHECK_SOURCE_DIR "${PROJECT_SOURCE_DIR}")
 
 set(CPACK_DEBIAN_SERVER_PACKAGE_NAME fieldcheck-server)
 set(CPACK_DEBIAN_SERVER_PACKAGE_SECTION net)

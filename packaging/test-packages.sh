@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The Debian packages' test: makes fieldcheck-server and fieldcheck from the built tree (cpack),
 # installs them with dpkg -i, checks the installed unit (systemd-analyze verify), files, owners and
-# modes; starts the installed server as its unit would (its ExecStart, User, Group, UMask and
-# environment, read from the installed unit) on a free port of 127.0.0.1, initialises the province
-# from the packaged seed, adds an inspector, and syncs an inspection from a laptop with the installed
-# client; upgrades over itself (a rebuilt package, Debian revision 2) and checks the data, the
-# edited configuration and the restart; removes (the data stays, and a new installation serves it
-# again), then purges (data, configuration and user go). Whatever happens, it purges at the end: the machine is left as it was found.
+# modes, and each package's copyright and changelog (its top entry the version installed); starts
+# the installed server as its unit would (its ExecStart, User, Group, UMask and environment, read
+# from the installed unit) on a free port of 127.0.0.1, initialises the province from the packaged
+# seed, adds an inspector, and syncs an inspection from a laptop with the installed client; upgrades
+# over itself (a rebuilt package, Debian revision 2, whose changelog names it) and checks the data,
+# the edited configuration and the restart; removes (the data stays, and a new installation serves
+# it again), then purges (data, configuration and user go). Whatever happens, it purges at the end:
+# the machine is left as it was found.
 #
 # Needs root and dpkg; skipped with a message otherwise, or with FIELDCHECK_PACKAGES=0. Refuses to
 # run on a machine where Fieldcheck is installed or its user or folders exist: it would remove them.
@@ -178,6 +180,30 @@ dpkg-query -W -f='${Conffiles}\n' fieldcheck-server | grep -q '^ /etc/fieldcheck
 [ -L /etc/systemd/system/multi-user.target.wants/fieldcheck-server.service ] || fail "the unit is enabled (multi-user.target.wants)"
 ok "files: /var/lib/fieldcheck fieldcheck 0700, /etc/fieldcheck root:fieldcheck 0750, server.toml root:fieldcheck 0640 (a conffile), the unit 0644 and enabled, the seed"
 
+# `check_debian_docs`: each package's /usr/share/doc/PACKAGE holds its copyright (machine-readable
+# format 1.0) and changelog.Debian.gz, whose top entry is the version installed, compressed with
+# gzip -n (no name, no time in it: the same sources give the same bytes), both the package's files.
+check_debian_docs() {
+  local p doc installed top f
+  for p in fieldcheck-server fieldcheck; do
+    doc="/usr/share/doc/$p"
+    installed="$(dpkg-query -W -f='${Version}' "$p")"
+    for f in "$doc/copyright" "$doc/changelog.Debian.gz"; do
+      expect_mode "$f" "root:root 644"
+      dpkg -L "$p" | grep -qx "$f" || fail "$f is a file of the package $p"
+    done
+    [ "$(head -n 1 "$doc/copyright")" = "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/" ] &&
+      grep -qx 'Copyright: 2026 the Fieldcheck authors' "$doc/copyright" && grep -q '^License: ' "$doc/copyright" ||
+      fail "$doc/copyright is in the machine-readable format 1.0 and names the authors and the licence"
+    top="$(gzip -dc "$doc/changelog.Debian.gz" | sed -n '1s/^\([^ ]*\) (\([^)]*\)) .*/\1 \2/p')"
+    [ "$top" = "$p $installed" ] || fail "$doc/changelog.Debian.gz's top entry is $p $installed (it is: ${top:-unreadable})"
+    [ "$(od -An -tx1 -j3 -N5 "$doc/changelog.Debian.gz" | tr -d ' \n')" = 0000000000 ] ||
+      fail "$doc/changelog.Debian.gz is compressed with gzip -n (no file name, no time)"
+  done
+  ok "/usr/share/doc: copyright (format 1.0) and changelog.Debian.gz (gzip -n) of both packages, the changelog's top entry $installed as installed"
+}
+check_debian_docs
+
 # The unit as systemd reads it: every key known, every value read, the ExecStart program there. It
 # exits 0 after a warning (an unknown key, a value it ignores): any word from it fails the test.
 if ! SYSTEMD_LOG_LEVEL=notice systemd-analyze verify "$unit_path" > "$work/verify.log" 2>&1 || [ -s "$work/verify.log" ]; then
@@ -336,6 +362,7 @@ expect_mode /etc/fieldcheck/server.toml "root:fieldcheck 640"
 [ "$(getent passwd fieldcheck | cut -d: -f3)" = "$user_uid" ] || fail "the user fieldcheck keeps its uid over the upgrade"
 expect_mode /var/lib/fieldcheck "fieldcheck:fieldcheck 700"
 ok "upgrade kept the edited server.toml (root:fieldcheck 0640), /var/lib/fieldcheck and the user (uid $user_uid)"
+check_debian_docs
 
 start_server
 expect "after the upgrade the server still holds the inspection" server_has_inspection
