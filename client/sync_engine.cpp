@@ -217,12 +217,13 @@ Result<LoginResult> login(const Home& home, const std::string& server_url, const
 
     s.setSetting("server_sealing_key", j.at("sealing_key").get<std::string>());
     s.setSetting("server_signing_key", j.at("signing_key").get<std::string>());
-    // A home that has synced nothing yet takes the server's identity now: it sent nothing any
-    // earlier history of the server could have held, and its first sync or bundle then counts
-    // at once on a restored server (protocol.h).
+    // A home that has synced nothing yet takes the server's identity now, whatever it heard
+    // before (a login to the server before it was restored): nothing of it was acknowledged and
+    // nothing pulled, so its first sync or bundle sends and pulls everything anyway, and then
+    // counts at once on a restored server (protocol.h). A home that has synced keeps what it heard,
+    // so that its next sync finds out whether the server lacks what it had acknowledged.
     const auto server_id = j.value("server_id", std::string());
-    if (!server_id.empty() && s.setting("server_id").value_or("").empty() && s.setting("acked_seq").value_or("0") == "0" &&
-        s.setting("pull_cursor").value_or("0") == "0")
+    if (!server_id.empty() && s.setting("acked_seq").value_or("0") == "0" && s.setting("pull_cursor").value_or("0") == "0")
       s.setSetting("server_id", server_id);
   } catch (const std::exception&) {
     return problem("Máy chủ trả lời không đúng dạng khi đăng nhập.", "The server's answer to the login was malformed.");
@@ -346,13 +347,14 @@ Result<SyncCounts> synchronizeOver(LocalStore& store, const std::filesystem::pat
   const auto max_round_trips = limits.max_round_trips ? limits.max_round_trips : tuning::kMaxSyncRoundTrips;
   SyncCounts counts;
   auto stopped = [&](const Problem& why) {
-    // A server this laptop refused says itself what to do; "the next sync goes on" would not hold.
-    if (link.serverRefused()) return why;
     Problem p = why;
-    p.details.push_back({"Đã gửi " + std::to_string(counts.pushed) + " thay đổi và nhận " + std::to_string(counts.pulled) +
-                             " thay đổi trước khi dừng; những gì đã gửi được máy chủ giữ, lần đồng bộ sau tiếp tục từ đó.",
-                         "Sent " + std::to_string(counts.pushed) + " changes and received " + std::to_string(counts.pulled) +
-                             " before stopping; the server keeps what was sent, and the next sync goes on from there."});
+    const auto done_vi = "Đã gửi " + std::to_string(counts.pushed) + " thay đổi và nhận " + std::to_string(counts.pulled) +
+                         " thay đổi trước khi dừng; những gì đã gửi được máy chủ giữ";
+    const auto done_en = "Sent " + std::to_string(counts.pushed) + " changes and received " + std::to_string(counts.pulled) +
+                         " before stopping; the server keeps what was sent";
+    // A server this laptop refused says itself what to do: no later sync goes on by itself.
+    if (link.serverRefused()) p.details.push_back({done_vi + ".", done_en + "."});
+    else p.details.push_back({done_vi + ", lần đồng bộ sau tiếp tục từ đó.", done_en + ", and the next sync goes on from there."});
     return p;
   };
   // When a step pushed nothing and more pages wait, the next page is fetched and read while this

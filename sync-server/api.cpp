@@ -280,12 +280,10 @@ ApiResponse sync(const ApiRequest& r, const Identity& who, ProvincialStorage& st
   // never heard an identity while this server was restored, has nothing applied until it has heard
   // this one's: its batch may leave a gap (protocol.h).
   const auto own = storage.identity();
-  if (!request.server_id && own.restored_seq > 0)
-    return error(409, "update_required",
-                 "Máy chủ đã được khôi phục từ một bản sao lưu, và phiên bản Fieldcheck trên máy này quá cũ để gửi lại những gì "
-                 "máy chủ thiếu. Hãy cập nhật Fieldcheck rồi đồng bộ lại; không có gì trên máy này bị mất.",
-                 "The server was restored from a backup, and the version of Fieldcheck on this laptop is too old to send again "
-                 "what the server lacks. Update Fieldcheck, then sync again; nothing on this laptop is lost.");
+  if (!request.server_id && own.restored_seq > 0) {
+    const auto why = updateRequired().message;
+    return error(409, "update_required", why.vi, why.en);
+  }
   const bool other_history = request.server_id && protocol::otherHistory(*request.server_id, own.id, own.restored_seq);
   const auto entries = other_history ? 0 : request.push.size();
   const auto pushed = other_history ? PushOutcome{} : pushBatch(who, std::move(request.push), storage);
@@ -378,6 +376,13 @@ std::string forLog(std::string_view text, std::size_t max_bytes) {
   }
   if (text.size() > max_bytes) out += "...";
   return out;
+}
+
+Problem updateRequired() {
+  return problem("Máy chủ đã được khôi phục từ một bản sao lưu, và phiên bản Fieldcheck trên máy này quá cũ để gửi lại những gì "
+                 "máy chủ thiếu. Hãy cập nhật Fieldcheck rồi đồng bộ lại; không có gì trên máy này bị mất.",
+                 "The server was restored from a backup, and the version of Fieldcheck on this laptop is too old to send again "
+                 "what the server lacks. Update Fieldcheck, then sync again; nothing on this laptop is lost.");
 }
 
 ApiResponse errorResponse(unsigned status, const std::string& code, const std::string& vi, const std::string& en) {

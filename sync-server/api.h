@@ -54,6 +54,10 @@ std::string forLog(std::string_view text, std::size_t max_bytes = 200);
 /// A refusal as every JSON API of the server writes it: `{"error": {"code", "vi", "en"}}`.
 ApiResponse errorResponse(unsigned status, const std::string& code, const std::string& vi, const std::string& en);
 
+/// Why a restored server takes nothing from a laptop of protocol version 1 (a sync or a bundle):
+/// such a laptop cannot send again what the backup lacks (protocol.h), so it must be updated first.
+Problem updateRequired();
+
 /// The string fields of a JSON body that must be an object of exactly `keys`, each a string; or
 /// the 4xx that says what is wrong (not JSON, too complex, an unknown or missing field, a value
 /// that is not a string).

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "accounts.h"
+#include "api.h"
 #include "fieldcheck/bundle.h"
 #include "fieldcheck/crypto.h"
 #include "push_rules.h"
@@ -31,6 +32,8 @@ Result<BundleImport> importBundle(ProvincialStorage& storage, std::string_view b
   // An expired token is still taken here: a bundle is how a laptop away for months sends its work,
   // and a person of the province imports it.
   storage.deviceSeen(who->device, wallClockMs());
+  const auto own = storage.identity();
+  if (!b.server_id && own.restored_seq > 0) return updateRequired();  // no receipt: nothing was taken
   BundleImport result;
   result.user = who->user;
   bundle::Receipt receipt;
@@ -51,8 +54,7 @@ Result<BundleImport> importBundle(ProvincialStorage& storage, std::string_view b
   // nothing applied, as a sync would not (api.cpp): its batches may start past what this history
   // holds of it. The receipt carries this server's identity and how far it holds the laptop's
   // outbox; the laptop goes back there and sends the rest again in its next bundle or sync.
-  const auto own = storage.identity();
-  result.other_history = protocol::otherHistory(b.server_id, own.id, own.restored_seq);
+  result.other_history = protocol::otherHistory(b.server_id.value_or(""), own.id, own.restored_seq);
   std::int64_t acked_through = 0;
   for (const auto& batch : b.batches) {
     if (result.other_history) break;

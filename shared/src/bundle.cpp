@@ -86,7 +86,8 @@ Result<Bundle> readBundle(std::string_view file, const KeyPair& server_sealing_k
       if (!frame) return damagedBundle();
       auto request = protocol::syncRequestFromBinary(*frame);
       if (!request) return request.problem();
-      if (request.value().server_id && !request.value().server_id->empty()) b.server_id = *request.value().server_id;
+      if (!request.value().server_id) b.server_id.reset();
+      else if (b.server_id && !request.value().server_id->empty()) b.server_id = *request.value().server_id;
       b.batches.push_back(std::move(request.value().push));
     }
     for (const auto& a : header.at("attachments")) {

@@ -2,6 +2,8 @@
 // files, for the tests of backups and restores.
 #pragma once
 
+#include <catch2/catch.hpp>
+
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <filesystem>
@@ -40,6 +42,20 @@ inline std::map<std::pair<std::string, std::string>, int> serverRevisions(const 
   std::map<std::pair<std::string, std::string>, int> out;
   while (st.executeStep()) ++out[{st.getColumn(0).getString(), st.getColumn(1).getString()}];
   return out;
+}
+
+/// The server in `data` holds every revision `laptop` had acknowledged, `expected` of them, and
+/// nothing else written on that laptop. (The log's (document, revision) index is unique: a
+/// revision delivered twice would show as another one, a merge or a copy, and be counted here.)
+inline void checkServerHoldsExactly(const std::filesystem::path& data, const Laptop& laptop, std::size_t expected) {
+  const auto held = serverRevisions(data, laptopDevice(laptop));
+  const auto acknowledged = acknowledgedRevisions(laptop);
+  CHECK(acknowledged.size() == expected);
+  CHECK(held.size() == acknowledged.size());
+  for (const auto& [doc, revision] : acknowledged) {
+    INFO(doc << " " << revision);
+    CHECK(held.count({doc, revision}) == 1);
+  }
 }
 
 }  // namespace fieldcheck::test

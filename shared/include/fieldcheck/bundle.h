@@ -28,8 +28,9 @@ struct Bundle {
   std::int64_t cursor = 0;  // the laptop's pull cursor, for the changes the receipt carries back
   std::vector<Attachment> attachments;
   /// The server identity the laptop last heard (protocol.h), carried in each batch as a sync
-  /// carries it; empty when it has heard none (or the bundle is older than identities).
-  std::string server_id;
+  /// carries it; empty when it has heard none; nullopt in a bundle whose batches are of protocol
+  /// version 1, made by a laptop that knows no identities.
+  std::optional<std::string> server_id = std::string();
 };
 
 /// The file: a line naming the format, then the bundle sealed to the server's sealing key.
