@@ -556,7 +556,8 @@ void reloadOnHangup(net::signal_set& hangups, Shared& shared) {
 int serve(const ServerConfig& config, std::ostream& out, std::ostream& err) {
   // A reload asked for while the server is still starting (its database opened and migrated, its
   // certificate read) must not end it: SIGHUP's default action is to terminate, and systemd does not
-  // restart a process a signal ended cleanly. Ignored until the reloading handler below takes it.
+  // restart a process a signal ended cleanly. Ignored until the reloading handler below takes it
+  // (main does it first; again here for a caller that is not main, such as a test).
   ::signal(SIGHUP, SIG_IGN);
   setLogFormat(config.log_format);
   if (config.listen.empty()) {

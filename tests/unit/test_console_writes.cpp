@@ -17,11 +17,14 @@
 #include "fieldcheck/review.h"
 #include "fieldcheck/seed.h"
 #include "push_rules.h"
+#include "support/console_answers.h"
 #include "support/sample_inspection.h"
 #include "support/temp_dir.h"
 
 using namespace fieldcheck;
 using namespace fieldcheck::server;
+using fieldcheck::test::consoleTestAssets;
+using fieldcheck::test::headerOf;
 using nlohmann::json;
 
 namespace {
@@ -118,12 +121,6 @@ struct Province {
 
 json bodyOf(const ApiResponse& r) { return json::parse(r.body); }
 std::string codeOf(const ApiResponse& r) { return bodyOf(r)["error"]["code"].get<std::string>(); }
-
-std::string headerOf(const ApiResponse& r, const std::string& name) {
-  for (const auto& [n, v] : r.headers)
-    if (n == name) return v;
-  return "";
-}
 
 bool hasDevice(const ApiResponse& r, const std::string& id) {
   const auto body = bodyOf(r);  // kept: a loop over a member of a temporary would dangle
@@ -286,8 +283,7 @@ TEST_CASE("console: an administrator adds a user whose one-time code works once 
   const json laptop{{"user", "hoa"}, {"password", code}, {"device_name", "x"}, {"device_id", "00000000000000000000000000000c09"}};
   CHECK(handle({"POST", "/v1/login", {{"fieldcheck-protocol", "1"}}, laptop.dump(), "127.0.0.1"}, *p.storage, p.logins).status == 403);
 
-  static const auto assets = consoleAssets();
-  ConsoleContext context{assets, p.logins, false};
+  ConsoleContext context{consoleTestAssets(), p.logins, false};
   auto console = [&](const std::string& method, const std::string& target, const std::string& body,
                      std::map<std::string, std::string> headers) {
     headers["content-type"] = "application/json";
@@ -372,7 +368,7 @@ TEST_CASE("console: a laptop revoked from the console is refused at its next syn
 TEST_CASE("console: a bundle imported through the console is answered with a receipt only its importer can fetch", "[console]") {
   Province p;
   const auto doc = test::sampleInspection("lan", kLanDevice, "bao-lac", p.establishments("bao-lac"), 7);
-  bundle::Bundle carried{kLanDevice, p.lan_token, {{{1, "", doc}}}, 0, {}};
+  bundle::Bundle carried{kLanDevice, p.lan_token, {{{1, "", doc}}}, 0, {}, ""};
   const auto keys = p.storage->serverKeys();
   const auto file = bundle::writeBundle(carried, keys.sealing.public_hex);
 
