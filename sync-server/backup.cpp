@@ -18,6 +18,8 @@
 #include "fieldcheck/compression.h"
 #include "fieldcheck/crypto.h"
 #include "fieldcheck/files.h"
+#include "fieldcheck/hybrid_clock.h"
+#include "fieldcheck/value.h"
 #include "provincial_storage.h"
 
 namespace fieldcheck::server {
@@ -244,15 +246,6 @@ void copyDatabase(const fs::path& source, const fs::path& target) {
     refuse("Sao chép cơ sở dữ liệu thất bại (" + why + ").", "Copying the database failed (" + why + ").");
 }
 
-std::string isoNow() {
-  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
 // ---- reading ----
 
 // The archive's content, read back frame by frame from a file: opened, decompressed, hashed.
@@ -468,7 +461,7 @@ Result<BackupSummary> writeBackup(const fs::path& data_dir, const fs::path& arch
       putU32(head, kContentVersion);
       writer.write(head);
     }
-    const json about{{"format", kFormatVersion},     {"created_at", isoNow()},           {"server_id", summary.server_id},
+    const json about{{"format", kFormatVersion}, {"created_at", formatUtc(wallClockMs())}, {"server_id", summary.server_id},
                      {"highest_seq", summary.highest_seq}, {"attachments", attachments.size()}};
     const auto about_file = scratch / ("backup-" + randomSecret(6) + ".json");
     appendDurably(about_file, about.dump(2));
