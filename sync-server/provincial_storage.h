@@ -63,8 +63,11 @@ inline HeadLookup cachingLookup(HeadCache& cache, std::function<std::optional<Do
     return it->second ? &*it->second : nullptr;
   };
 }
-using PushJudge = std::function<PushDecision(const protocol::PushEntry& entry, const std::optional<Document>& head,
-                                             const HeadLookup& lookup)>;
+/// Judges an entry pushed by `who` against its document's current head (push_rules.h's judgePush).
+/// Takes the pusher as an argument, not bound to one batch: an entry parked on a restored server
+/// (ProvincialStorage::applyPush) is judged later, as its own pusher, inside another's batch.
+using PushJudge = std::function<PushDecision(const Identity& who, const protocol::PushEntry& entry,
+                                             const std::optional<Document>& head, const HeadLookup& lookup)>;
 
 /// A pushed entry with what was found before its transaction: the canonical text of its fields
 /// (hashed by the integrity check, stored as is) and, when a check that needs no transaction
@@ -303,8 +306,23 @@ class ProvincialStorage {
   /// to the provincial log or recorded as refused; the mark moves to the batch's highest
   /// sequence; a non-empty batch is written to the audit log as pushed by `who`. Returns only
   /// after the commit.
+  ///
+  /// On a server restored from a backup (ServerIdentity::restored_seq > 0), an entry based on a
+  /// revision the log lacks (another laptop's, which that laptop has not sent again yet) is not
+  /// refused but parked, durably, as handled: the mark moves past it, the audit log says
+  /// "push.parked". Whenever a revision of its document is appended, each entry parked on it is
+  /// retried, oldest first, as its own pusher: once its base is in the log it is judged and
+  /// applied as a push would be (a refusal then goes to the refusals and the audit log as
+  /// "push.parked_refused"); when instead a revision in the log descends from its base (the
+  /// base's author sent a later one), it is merged into the head against an empty document, so
+  /// every field both sides set differently becomes a conflict record. A server never restored
+  /// refuses such an entry ("unknown_base") as before.
   virtual PushOutcome applyPush(const Identity& who, const std::vector<CheckedEntry>& entries,
                                 const PushJudge& judge) = 0;
+
+  /// How many pushed changes wait, parked, for the revision they are based on (see applyPush).
+  /// A backend that parks nothing answers 0.
+  virtual std::int64_t parkedChangeCount() { return 0; }
 
   /// The next page of changes after `cursor` in `scope`, in server order, at most `limit`, with
   /// the server's identity and how far it holds the scope's device's outbox (`device_seq`, the

@@ -214,10 +214,7 @@ PushOutcome pushBatch(const Identity& who, std::vector<protocol::PushEntry> entr
     c.refusal = precheckPush(who, c.entry, c.fields_json, lookup, record_template.get(), context);
     checked.push_back(std::move(c));
   }
-  return storage.applyPush(who, checked, [&](const protocol::PushEntry& entry, const std::optional<Document>& head,
-                                              const HeadLookup& in_transaction) {
-    return judgePush(who, entry, head, in_transaction);
-  });
+  return storage.applyPush(who, checked, judgePush);
 }
 
 PushDecision judgePush(const Identity& who, const protocol::PushEntry& e, const std::optional<Document>& head,

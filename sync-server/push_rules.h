@@ -36,10 +36,12 @@ std::optional<protocol::Refusal> precheckPush(const Identity& who, const protoco
 /// unknown establishment or moved to another, an edit of a finalized inspection by an
 /// inspector, a review (approval or return) from an inspector or a malformed one, a deletion of
 /// an establishment by an inspector or of a record another device wrote last by an inspector, an
-/// establishment moved to a commune outside its district, and an edit based on a revision the
-/// server never had. An edit based on a revision that is no longer the head is accepted for a
-/// merge; one from a supervisor, provincial officer or administrator may resolve conflicts (see
-/// ConflictRecord).
+/// establishment moved to a commune outside its district, and an edit of a document the server
+/// does not have that names a base revision (on a server restored from a backup the storage parks
+/// such an edit before judging it, until the revision it is based on arrives: see
+/// ProvincialStorage::applyPush). An edit based on a revision that is no longer the head is
+/// accepted for a merge; one from a supervisor, provincial officer or administrator may resolve
+/// conflicts (see ConflictRecord).
 PushDecision judgePush(const Identity& who, const protocol::PushEntry& entry, const std::optional<Document>& head,
                        const HeadLookup& lookup);
 

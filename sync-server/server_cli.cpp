@@ -289,6 +289,35 @@ int attachmentsWaitingCommand(ProvincialStorage& db, const Io& io, bool json_out
   return 0;
 }
 
+// What someone looking after the server asks first: which database this is, whether it was
+// restored from a backup, and what waits for someone.
+int statusCommand(ProvincialStorage& db, const Io& io, bool json_out) {
+  const auto who = db.identity();
+  const auto conflicts = db.openConflictCount();
+  const auto attachments = db.waitingAttachments().size();
+  const auto parked = db.parkedChangeCount();
+  if (json_out) {
+    io.out << json{{"server_id", who.id},
+                   {"restored_seq", who.restored_seq},
+                   {"open_conflicts", conflicts},
+                   {"attachments_waiting", attachments},
+                   {"parked_changes", parked}}
+                  .dump(2)
+           << "\n";
+    return 0;
+  }
+  io.out << "Danh tính máy chủ / Server identity: " << who.id << "\n";
+  if (who.restored_seq > 0)
+    io.out << "Đã khôi phục từ bản sao lưu (số thứ tự cao nhất của bản sao lưu: " << who.restored_seq
+           << ") / Restored from a backup (its highest sequence: " << who.restored_seq << ")\n";
+  io.out << "Xung đột chờ giám sát viên / Conflicts waiting for a supervisor: " << conflicts << "\n"
+         << "Ảnh đang chờ / Attachments waiting: " << attachments << "\n";
+  if (parked > 0)
+    io.out << parked << " thay đổi chờ bản ghi mà chúng dựa vào (máy khác chưa gửi lại sau khi khôi phục) / " << parked
+           << " changes wait for the record they are based on (another laptop has not sent it again since the restore)\n";
+  return 0;
+}
+
 struct ConflictOptions {
   std::int64_t number = 0;
   bool all = false;
@@ -565,6 +594,10 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
       "waiting", "Hồ sơ đã đến nhưng ảnh chưa đến đủ / records whose photos have not fully arrived");
   attachments_waiting->add_flag("--json", json_out, "In JSON / print JSON");
 
+  auto* status = app.add_subcommand(
+      "status", "Tình trạng máy chủ: danh tính, xung đột, ảnh và thay đổi đang chờ / the server's state: identity, what waits");
+  status->add_flag("--json", json_out, "In JSON / print JSON");
+
   auto* conflicts = app.add_subcommand("conflicts", "Xung đột chờ giám sát viên quyết định / conflicts waiting for a supervisor");
   conflicts->require_subcommand(1);
   ConflictOptions conflict;
@@ -690,6 +723,7 @@ int runServerCli(int argc, const char* const* argv, std::istream& in, std::ostre
     if (device_revoke->parsed()) return deviceRevokeCommand(db, io, device_ref);
     if (bundle_import->parsed()) return bundleImportCommand(db, io, bundle_file, receipt_file);
     if (attachments_waiting->parsed()) return attachmentsWaitingCommand(db, io, json_out);
+    if (status->parsed()) return statusCommand(db, io, json_out);
     if (conflicts_resolve->parsed()) return conflictsResolveCommand(db, io, conflict);
     if (conflicts_list->parsed() || conflicts_show->parsed()) return conflictsShowCommand(db, io, conflict, conflicts_show->parsed());
     if (review->parsed()) return reviewCommand(db, io, review_options);

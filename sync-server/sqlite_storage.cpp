@@ -310,6 +310,33 @@ CREATE INDEX audit_by_user ON audit(user, id);
 -- server after the backup notices and sends again what the restored server lacks.
 INSERT OR IGNORE INTO settings(key, value) VALUES ('server_id', lower(hex(randomblob(16))));
 )sql"},
+    {13, "changes parked on a restored server until the revision they are based on arrives", R"sql(
+-- On a server restored from a backup, a pushed change based on a revision the backup lacks (another
+-- laptop's, which that laptop has not sent again yet) waits here instead of being refused: the
+-- whole entry as pushed (its device is the pushing device's: the push rules check it) and who
+-- pushed it, so that it can be judged as theirs when a revision of its document arrives. Its
+-- (device, seq) is handled: the device's pushed_through moved past it. Oldest first is id order.
+CREATE TABLE parked_changes(
+  id            INTEGER PRIMARY KEY,
+  device        TEXT NOT NULL,
+  seq           INTEGER NOT NULL,
+  doc_id        TEXT NOT NULL,
+  base_revision TEXT NOT NULL,
+  kind          TEXT NOT NULL,
+  revision      TEXT NOT NULL,
+  parents       TEXT NOT NULL,
+  deleted       INTEGER NOT NULL,
+  fields        TEXT NOT NULL,
+  author        TEXT NOT NULL,
+  hlc           TEXT NOT NULL,
+  pushed_by     TEXT NOT NULL,
+  role          TEXT NOT NULL,
+  district      TEXT,  -- the pusher's; NULL: province-wide
+  parked_at     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  UNIQUE (device, seq)
+);
+CREATE INDEX parked_changes_by_document ON parked_changes(doc_id, id);
+)sql"},
 };
 
 // A duration of the tuning in milliseconds, as times are kept in the database.
@@ -1208,6 +1235,8 @@ class SqliteStorage final : public ProvincialStorage {
   }
 
   // The conflict documents through documents_by_kind, each head by its sequence.
+  std::int64_t parkedChangeCount() override { return db_.execAndGet("SELECT count(*) FROM parked_changes").getInt64(); }
+
   std::int64_t openConflictCount() override {
     SQLite::Statement st(db_,
                          "SELECT count(*) FROM documents d JOIN changes c ON c.seq = d.head_seq "
@@ -1497,15 +1526,7 @@ class SqliteStorage final : public ProvincialStorage {
     // Other documents a batch refers to (its establishments) are read once per batch.
     HeadCache referenced;
     const auto lookup = cachingLookup(referenced, [this](const std::string& id) { return head(id); });
-    SQLite::Statement refuse(db_,
-                             "INSERT OR IGNORE INTO refusals(device, seq, doc_id, code, reason_vi, reason_en) "
-                             "VALUES (?,?,?,?,?,?)");
-    auto record = [&](const protocol::Refusal& refusal) {
-      refuse.reset();
-      refuse.bind(1, device);
-      bindRefusal(refuse, 2, refusal);
-      refuse.exec();
-    };
+    auto record = [&](const protocol::Refusal& refusal) { recordRefusal(device, refusal); };
     std::int64_t lowest = INT64_MAX, highest = pushed_through;
     for (const auto& checked : entries) {
       const auto& entry = checked.entry;
@@ -1516,23 +1537,7 @@ class SqliteStorage final : public ProvincialStorage {
         record(*checked.refusal);
         continue;
       }
-      const auto current = head(entry.doc.id);
-      if (current && current->revision == entry.doc.revision) continue;  // already here
-      const auto decision = judge(entry, current, lookup);
-      if (!decision.accept) {
-        record(decision.refusal);
-        continue;
-      }
-      if (!decision.merge) {
-        appendChange(entry.doc, decision.district, checked.fields_json);
-      } else if (const auto base = revision(entry.doc.id, entry.base_revision)) {
-        mergeIntoHead(*base, *current, entry.doc, checked.fields_json, decision.district);
-      } else {
-        record({entry.seq, entry.doc.id, "unknown_base",
-                {"Máy chủ không có bản ghi mà thay đổi này dựa vào.", "The server does not have the record this change is based on."}});
-        continue;
-      }
-      if (decision.may_resolve) resolveByRevision(entry.doc, who.user);
+      if (auto refusal = applyEntry(who, entry, checked.fields_json, judge, lookup)) record(*refusal);
     }
     SQLite::Statement advance(db_, "UPDATE devices SET pushed_through = ? WHERE id = ?");
     advance.bind(1, highest);
@@ -1555,6 +1560,160 @@ class SqliteStorage final : public ProvincialStorage {
                 std::to_string(outcome.refused.size()) + " refused");
     }
     return outcome;
+  }
+
+  // Judges `entry`, pushed by `who`, against its document's current head and applies it as
+  // decided: appended, or merged into the head against its base. Returns its refusal; nullopt
+  // when applied, already here, or parked (on a restored server, when the log lacks its base and
+  // no revision in it descends from that base). Each revision appended retries the entries parked
+  // on its document. Runs inside the push transaction.
+  std::optional<protocol::Refusal> applyEntry(const Identity& who, const protocol::PushEntry& entry,
+                                              const std::string& fields_json, const PushJudge& judge,
+                                              const HeadLookup& lookup) {
+    const auto& doc = entry.doc;
+    const auto current = head(doc.id);
+    if (current && current->revision == doc.revision) return std::nullopt;  // already here
+    // A restored server may lack the base: a revision another laptop sent after the backup and
+    // has not sent again yet. It is needed unless the head is this device's own (a fast-forward).
+    std::optional<Document> stand_in;  // the base to merge against when the base itself never comes
+    if (identity().restored_seq > 0 && !entry.base_revision.empty() && !(current && current->revision == entry.base_revision) &&
+        !holdsRevision(doc.id, entry.base_revision)) {
+      if (descendsFrom(doc.id, entry.base_revision)) {
+        // Its author sent a later revision of its own instead, with the base's changes in it: the
+        // nearest common ancestor the server has is the empty document, so every field both sides
+        // set differently becomes a conflict a supervisor decides, and nothing is lost.
+        stand_in = Document{doc.id, doc.kind, {}, {}, {}, false, {}, {}, {}};
+      } else if (!current || current->device != who.device) {
+        park(who, entry, fields_json);
+        return std::nullopt;
+      }
+    }
+    const auto decision = judge(who, entry, current, lookup);
+    if (!decision.accept) return decision.refusal;
+    if (!decision.merge) {
+      appendChange(doc, decision.district, fields_json);
+    } else if (const auto base = stand_in ? stand_in : revision(doc.id, entry.base_revision)) {
+      mergeIntoHead(*base, *current, doc, fields_json, decision.district);
+    } else {
+      return protocol::Refusal{entry.seq, doc.id, "unknown_base",
+                               {"Máy chủ không có bản ghi mà thay đổi này dựa vào.",
+                                "The server does not have the record this change is based on."}};
+    }
+    if (decision.may_resolve) resolveByRevision(doc, who.user);
+    retryParked(doc.id, judge, lookup);
+    return std::nullopt;
+  }
+
+  bool holdsRevision(const std::string& doc_id, const std::string& revision_id) {
+    SQLite::Statement st(db_, "SELECT 1 FROM changes WHERE doc_id = ? AND revision = ?");
+    st.bind(1, doc_id);
+    st.bind(2, revision_id);
+    return st.executeStep();
+  }
+
+  // Whether a revision of `doc_id` in the log names `revision_id` among its parents.
+  bool descendsFrom(const std::string& doc_id, const std::string& revision_id) {
+    SQLite::Statement st(db_, "SELECT 1 FROM changes c, json_each(c.parents) p WHERE c.doc_id = ? AND p.value = ? LIMIT 1");
+    st.bind(1, doc_id);
+    st.bind(2, revision_id);
+    return st.executeStep();
+  }
+
+  // A pushed entry waiting in parked_changes, with who pushed it.
+  struct ParkedChange {
+    std::int64_t id = 0;
+    Identity who;
+    protocol::PushEntry entry;
+    std::string fields_json;
+  };
+
+  // Sets `entry` from `who` aside until the revision it is based on arrives (migration 13).
+  void park(const Identity& who, const protocol::PushEntry& entry, const std::string& fields_json) {
+    const auto& doc = entry.doc;
+    SQLite::Statement st(db_,
+                         "INSERT OR IGNORE INTO parked_changes(device, seq, doc_id, base_revision, kind, revision, parents, "
+                         "deleted, fields, author, hlc, pushed_by, role, district) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    st.bind(1, who.device);
+    st.bind(2, entry.seq);
+    st.bind(3, doc.id);
+    st.bind(4, entry.base_revision);
+    st.bind(5, doc.kind);
+    st.bind(6, doc.revision);
+    st.bind(7, doc.parents.empty() ? std::string("[]") : nlohmann::json(doc.parents).dump());
+    st.bind(8, doc.deleted ? 1 : 0);
+    st.bind(9, fields_json);
+    st.bind(10, doc.author);
+    st.bind(11, doc.stamp.toString());
+    st.bind(12, who.user);
+    st.bind(13, std::string(roleName(who.role)));
+    if (who.district) st.bind(14, *who.district);
+    else st.bind(14);
+    st.exec();
+    audit(who.user, who.device, "push.parked", doc.id + " " + doc.revision + " waits for its base " + entry.base_revision);
+  }
+
+  // The entries parked on document `doc_id`, oldest first.
+  std::vector<ParkedChange> parkedOn(const std::string& doc_id) {
+    SQLite::Statement st(db_,
+                         "SELECT doc_id, kind, fields, revision, parents, deleted, author, device, hlc, "
+                         "id, seq, base_revision, pushed_by, role, district FROM parked_changes WHERE doc_id = ? ORDER BY id");
+    st.bind(1, doc_id);
+    std::vector<ParkedChange> out;
+    while (st.executeStep()) {
+      ParkedChange p;
+      p.fields_json = st.getColumn(2).getString();
+      p.entry.doc = readDocumentRow(st);
+      p.id = st.getColumn(9).getInt64();
+      p.entry.seq = st.getColumn(10).getInt64();
+      p.entry.base_revision = st.getColumn(11).getString();
+      p.who.user = st.getColumn(12).getString();
+      p.who.role = parseRole(st.getColumn(13).getString()).value_or(Role::kInspector);
+      if (!st.getColumn(14).isNull()) p.who.district = st.getColumn(14).getString();
+      // Its laptop numbers are not needed: a parked entry is judged against an existing head,
+      // whose record number it must keep.
+      p.who.device = p.entry.doc.device;
+      out.push_back(std::move(p));
+    }
+    return out;
+  }
+
+  // Retries the entries parked on document `doc_id`, oldest first, now that a revision of it was
+  // appended: each whose base is now in the log, or that a revision in the log descends from, is
+  // judged as its pusher and applied (applyEntry) and leaves the table; a refusal then is recorded
+  // for its device and sequence and in the audit log, since its laptop was acknowledged long ago.
+  // The others wait on. Runs inside the push transaction.
+  void retryParked(const std::string& doc_id, const PushJudge& judge, const HeadLookup& lookup) {
+    if (identity().restored_seq == 0) return;  // only a restored server parks
+    for (bool retried = true; retried;) {
+      retried = false;
+      for (const auto& parked : parkedOn(doc_id)) {
+        const auto& base = parked.entry.base_revision;
+        if (!holdsRevision(doc_id, base) && !descendsFrom(doc_id, base)) continue;
+        SQLite::Statement done(db_, "DELETE FROM parked_changes WHERE id = ?");
+        done.bind(1, parked.id);
+        done.exec();
+        if (!holdsRevision(doc_id, parked.entry.doc.revision)) {
+          if (auto refusal = applyEntry(parked.who, parked.entry, parked.fields_json, judge, lookup)) {
+            recordRefusal(parked.who.device, *refusal);
+            audit(parked.who.user, parked.who.device, "push.parked_refused",
+                  doc_id + " " + parked.entry.doc.revision + " " + refusal->code + ": " + refusal->reason.en);
+          }
+        }
+        // Applying it may have retried or changed the others: read them again.
+        retried = true;
+        break;
+      }
+    }
+  }
+
+  // Records that `device`'s entry was refused (kept when it already was: a batch sent again).
+  void recordRefusal(const std::string& device, const protocol::Refusal& refusal) {
+    auto& st = cached(insert_refusal_,
+                      "INSERT OR IGNORE INTO refusals(device, seq, doc_id, code, reason_vi, reason_en) VALUES (?,?,?,?,?,?)");
+    st.bind(1, device);
+    bindRefusal(st, 2, refusal);
+    st.exec();
+    st.reset();
   }
 
   // Appends a revision to the provincial log and makes it its document's head. `district` is
@@ -1626,7 +1785,7 @@ class SqliteStorage final : public ProvincialStorage {
   fs::path data_dir_;
   std::shared_ptr<GroupCommit<PushJob>> push_group_;
   std::unique_ptr<SQLite::Statement> select_head_, insert_change_, upsert_head_, next_conflict_number_, insert_ref_,
-      select_received_, select_pushed_through_;
+      select_received_, select_pushed_through_, insert_refusal_;
   ServerIdentity identity_;  // read once (identity())
 };
 

@@ -1,6 +1,7 @@
 // Backups end to end on the real programs: a backup taken while ten laptops sync, restored into a
 // new folder and served on the same port; the laptops notice the restored server and send again
-// what it lacks, exactly once, photos included, and converge.
+// what it lacks, exactly once, photos included, and converge; an approval of a revision the
+// restored server lacks waits for it instead of being refused.
 #include <catch2/catch.hpp>
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -8,12 +9,15 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "fieldcheck/crypto.h"
 #include "support/laptop.h"
@@ -70,6 +74,117 @@ bool serverHoldsPhoto(const std::filesystem::path& data, const std::string& sha,
   st.bind(2, device);
   return st.executeStep();
 }
+
+// The server's head of document `id`: its revision, author, parents and fields.
+json serverHead(const std::filesystem::path& data, const std::string& id) {
+  SQLite::Database db((data / "provincial.db").string(), SQLite::OPEN_READONLY, 10'000);
+  SQLite::Statement st(db, "SELECT revision, author, parents, fields FROM heads WHERE id = ?");
+  st.bind(1, id);
+  if (!st.executeStep()) return json();
+  return json{{"revision", st.getColumn(0).getString()},
+              {"author", st.getColumn(1).getString()},
+              {"parents", json::parse(st.getColumn(2).getString())},
+              {"fields", json::parse(st.getColumn(3).getString())}};
+}
+
+// Every revision of document `id` in the server's log, by author, each with how many times.
+std::map<std::pair<std::string, std::string>, int> serverLogOf(const std::filesystem::path& data, const std::string& id) {
+  SQLite::Database db((data / "provincial.db").string(), SQLite::OPEN_READONLY, 10'000);
+  SQLite::Statement st(db, "SELECT author, revision FROM changes WHERE doc_id = ?");
+  st.bind(1, id);
+  std::map<std::pair<std::string, std::string>, int> out;
+  while (st.executeStep()) ++out[{st.getColumn(0).getString(), st.getColumn(1).getString()}];
+  return out;
+}
+
+// The refusals a laptop holds (what `fieldcheck status` lists).
+long long laptopRefusals(const Laptop& laptop) {
+  SQLite::Database db(laptop.home + "/fieldcheck.db", SQLite::OPEN_READONLY, 10'000);
+  return db.execAndGet("SELECT count(*) FROM refusals").getInt64();
+}
+
+// A province whose server is restored from a backup taken before `author` sent a finalized
+// inspection and Giám, the district's supervisor, pulled it, approved it and sent his approval:
+// the restored server has neither, both laptops hold both. Served again on the same port.
+struct ApprovalAfterBackup {
+  TempDir dir;
+  std::filesystem::path data = dir / "data", restored = dir / "restored";
+  Laptop author, giam{(dir / "giam").string(), "giam"};
+  std::string id;  // the inspection
+  std::optional<ServerProcess> server;
+
+  ApprovalAfterBackup(const std::string& author_name, const std::string& author_role)
+      : author{(dir / author_name).string(), author_name} {
+    REQUIRE(runProcess({serverBinary(), "--data", data.string(), "init", "--seed", sampleSeed().string()}).exit_code == 0);
+    REQUIRE(addServerUser(data.string(), author_name, {"--role", author_role, "--district", "bao-lac"}));
+    REQUIRE(addServerUser(data.string(), "giam", {"--role", "supervisor", "--district", "bao-lac"}));
+    server.emplace(data);
+    const auto port = server->port();
+    for (const auto* laptop : {&author, &giam}) {
+      laptop->loginTo(port);
+      REQUIRE(laptop->run({"sync"}).exit_code == 0);
+    }
+    const auto establishment = author.runJson({"establishments"})[0]["fields"]["code"].get<std::string>();
+    const auto backup = runProcess({serverBinary(), "--data", data.string(), "backup", "--to", (dir / "province.fcbackup").string()});
+    INFO(backup.err);
+    REQUIRE(backup.exit_code == 0);
+    id = completeDraft(author, establishment);
+    REQUIRE(author.run({"inspect", "finalize", id}).exit_code == 0);
+    REQUIRE(author.runJson({"sync"})["refused"] == 0);
+    REQUIRE(giam.run({"sync"}).exit_code == 0);
+    const auto approved = giam.run({"inspect", "review", id, "--approve"});
+    INFO(approved.err);
+    REQUIRE(approved.exit_code == 0);
+    REQUIRE(giam.runJson({"sync"})["refused"] == 0);
+    REQUIRE(server->stop(SIGTERM) == 0);
+    server.reset();
+    const auto restore = runProcess({serverBinary(), "--data", restored.string(), "restore", "--from", (dir / "province.fcbackup").string()});
+    INFO(restore.err);
+    REQUIRE(restore.exit_code == 0);
+    REQUIRE(serverHead(restored, id).is_null());
+    server.emplace(restored, port);
+  }
+
+  // Giám's laptop syncs first with the restored server: it sends his approval again, which is
+  // neither refused nor lost but waits on the server for the revision it approves.
+  void approverSyncsFirst() {
+    const auto first = giam.runJson({"sync"});
+    CHECK(first.value("server_restored", false));
+    CHECK(first["refused"] == 0);
+    CHECK(laptopRefusals(giam) == 0);
+    CHECK(giam.runJson({"status"})["pending_changes"] == 0);
+    const auto status = runProcess({serverBinary(), "--data", restored.string(), "status"});
+    INFO(status.err);
+    REQUIRE(status.exit_code == 0);
+    CHECK_THAT(status.out, Catch::Contains("1 thay đổi chờ bản ghi mà chúng dựa vào") &&
+                               Catch::Contains("1 changes wait for the record they are based on"));
+  }
+
+  // Both sync until neither has anything to send or pull; each revision is once in the server's
+  // log, nothing waits there, and both laptops hold the server's head.
+  json settle() {
+    for (int round = 0; round < 2; ++round)
+      for (const auto* laptop : {&author, &giam}) {
+        const auto synced = laptop->runJson({"sync"});
+        INFO(laptop->user << " round " << round << ": " << synced.dump());
+        CHECK(synced["refused"] == 0);
+      }
+    for (const auto& [revision, times] : serverLogOf(restored, id)) {
+      INFO(revision.first << " " << revision.second);
+      CHECK(times == 1);
+    }
+    const auto status = runProcess({serverBinary(), "--data", restored.string(), "status", "--json"});
+    REQUIRE(status.exit_code == 0);
+    CHECK(json::parse(status.out)["parked_changes"] == 0);
+    const auto head = serverHead(restored, id);
+    REQUIRE_FALSE(head.is_null());
+    CHECK(author.inspections().at(id) == head["revision"]);
+    CHECK(giam.inspections().at(id) == head["revision"]);
+    CHECK(laptopRefusals(author) == 0);
+    CHECK(laptopRefusals(giam) == 0);
+    return head;
+  }
+};
 
 // Runs `work(i)` for each laptop on its own thread; returns the failures they reported.
 std::vector<std::string> onEveryLaptop(const std::function<std::optional<std::string>(int)>& work) {
@@ -306,4 +421,68 @@ TEST_CASE("backup: a USB bundle made before a restore changes nothing on the res
   }
   CHECK(acknowledged(lan).size() == 2);
   for (const auto& [revision, times] : held) CHECK(times == 1);
+}
+
+TEST_CASE("backup: after a restore, an approval sent again before the revision it approves waits for it, then follows it once",
+          "[backup][e2e]") {
+  ApprovalAfterBackup province("lan", "inspector");
+  auto& lan = province.author;
+  auto& giam = province.giam;
+  province.approverSyncsFirst();
+  // Lan's laptop sends her inspection again: Giám's approval follows it at once.
+  const auto sent = lan.runJson({"sync"});
+  CHECK(sent.value("server_restored", false));
+  CHECK(sent["refused"] == 0);
+
+  const auto head = province.settle();
+  CHECK(head["author"] == "giam");
+  CHECK(head["fields"].value("_review", json()) == "approved");
+  CHECK(head["fields"].value("_reviewed_by", json()) == "giam");
+  const auto log = serverLogOf(province.restored, province.id);
+  CHECK(log.size() == 2);  // Lan's revision and Giám's on top of it: no merge was needed
+  REQUIRE(head["parents"].size() == 1);
+  CHECK(log.count({"lan", head["parents"][0].get<std::string>()}) == 1);
+  CHECK(log.count({"giam", head["revision"].get<std::string>()}) == 1);
+  CHECK(lan.runJson({"inspect", "show", province.id})["review_state"] == "approved");
+  CHECK(giam.runJson({"inspect", "show", province.id})["review_state"] == "approved");
+  CHECK(giam.runJson({"conflicts", "list"}).empty());
+}
+
+TEST_CASE("backup: after a restore, an approval of a revision its author replaced by a later one before sending again is "
+          "merged with it, nothing of the approval lost",
+          "[backup][e2e]") {
+  // The inspection's author is a supervisor too, who may amend a finalized inspection.
+  ApprovalAfterBackup province("trang", "supervisor");
+  auto& trang = province.author;
+  auto& giam = province.giam;
+  // Trang corrects her inspection before her laptop syncs with the restored server: it sends only
+  // the correction, whose parent is the revision Giám approved, which thus never comes.
+  const auto amended = trang.run({"inspect", "set", province.id, "workers_total=5"});
+  INFO(amended.err);
+  REQUIRE(amended.exit_code == 0);
+  province.approverSyncsFirst();
+  CHECK(trang.runJson({"sync"})["refused"] == 0);
+
+  const auto head = province.settle();
+  // Giám's approval is in the server's log once, and merged into the head with Trang's correction:
+  // what the two set differently is a conflict Giám's laptop lists, both values kept.
+  const auto log = serverLogOf(province.restored, province.id);
+  CHECK(std::count_if(log.begin(), log.end(), [](const auto& r) { return r.first.first == "giam"; }) == 1);
+  CHECK(std::count_if(log.begin(), log.end(), [](const auto& r) { return r.first.first == "trang"; }) == 1);
+  CHECK(head["author"] == "server");
+  CHECK(head["parents"].size() == 2);
+  const auto conflicts = giam.runJson({"conflicts", "list"});
+  auto listed = [&](const std::string& field, const json& value) {
+    for (const auto& record : conflicts)
+      for (const auto& f : record["fields"])
+        if (f["field"] == field && (f["applied"] == value || f["other"] == value)) return true;
+    return false;
+  };
+  for (const auto& [field, value] : std::vector<std::pair<std::string, json>>{{"_review", "approved"}, {"_reviewed_by", "giam"}}) {
+    INFO(field);
+    CHECK((head["fields"].value(field, json()) == value || listed(field, value)));
+  }
+  CHECK(listed("workers_total", 4));  // Giám approved 4 workers, Trang corrected it to 5
+  CHECK(listed("workers_total", 5));
+  CHECK(conflicts.size() == 1);
 }

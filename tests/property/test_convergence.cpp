@@ -159,8 +159,9 @@ class CrashingStorage final : public ProvincialStorage {
  public:
   explicit CrashingStorage(ProvincialStorage& inner) : inner_(inner) {}
   PushOutcome applyPush(const Identity& who, const std::vector<CheckedEntry>& entries, const PushJudge& judge) override {
-    auto outcome = inner_.applyPush(who, entries, [&](const auto& entry, const auto& head, const auto& lookup) -> PushDecision {
-      (void)judge(entry, head, lookup);
+    auto outcome = inner_.applyPush(who, entries,
+                                    [&](const auto& by, const auto& entry, const auto& head, const auto& lookup) -> PushDecision {
+      (void)judge(by, entry, head, lookup);
       throw SQLite::Exception("injected crash before commit", static_cast<int>(kSqliteIoError));
     });
     (void)outcome;  // nothing to judge in it: the crash comes right after that commit instead

@@ -1,9 +1,11 @@
 // The server's push: exactly once per (device, sequence), scope and rules, refusals that survive resends.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -716,7 +718,7 @@ TEST_CASE("storage: a photo a schema-7 database holds is read through the record
             "DROP INDEX inspections_by_number; DROP INDEX inspections_by_state_number; DROP INDEX inspections_by_district_state_number; DROP INDEX inspections_by_state_district; "
             "DROP INDEX inspections_by_state_inspector; DROP INDEX audit_by_user; ALTER TABLE report_index DROP COLUMN number; "
             "ALTER TABLE report_index DROP COLUMN inspector; ALTER TABLE report_index DROP COLUMN updated_at; "
-            "PRAGMA user_version = 7");
+            "DROP TABLE parked_changes; PRAGMA user_version = 7");
 
   }
   // A file of an upload in progress under schema 5's rule (its row went with schema 6), and one of
@@ -785,4 +787,152 @@ TEST_CASE("push: a finalized record that breaks an error constraint is refused w
                              {"location", GeoPoint{21.0278, 105.8342, std::nullopt}}}))
               .refused.empty());
   }
+}
+
+// ---- A server restored from a backup: an edit based on a revision the backup lacked ----------
+
+namespace {
+
+// `doc`'s fields with `changes` set over them.
+Fields changed(const Document& doc, const Fields& changes) {
+  auto fields = doc.fields;
+  for (const auto& [name, value] : changes) fields[name] = value;
+  return fields;
+}
+
+long long parkedRows(Fixture& f) {
+  SQLite::Database db((f.dir / "provincial.db").string(), SQLite::OPEN_READONLY);
+  return db.execAndGet("SELECT count(*) FROM parked_changes").getInt64();
+}
+
+}  // namespace
+
+TEST_CASE("push: on a restored server, an edit based on a revision it lacks waits, and is applied once that revision arrives",
+          "[push][restore]") {
+  Fixture f;
+  const auto& est = f.seedDoc("establishment", "bao-lac");
+  const auto giam = f.enrol("giam", Role::kSupervisor, "bao-lac", "0000000000000000000000000000d002");
+  // Lan's draft reached the server after its backup; Giám pulled it and corrected it.
+  const auto lans = f.inspectionOf(est, {{"workers_total", 4}});
+  const auto giams = nextRevision(lans, changed(lans, {{"workers_total", 5}}), "giam", giam.device, HybridTimestamp{10, 0});
+  f.storage->restartHistory();  // restored from that backup: it has neither
+
+  // Giám's laptop sends again first: acknowledged, not refused, and waiting.
+  const auto waiting = f.pushAs(giam, {{1, lans.revision, giams}});
+  CHECK(waiting.refused.empty());
+  CHECK(waiting.acked_through == 1);
+  CHECK_FALSE(f.storage->head(lans.id));
+  CHECK(f.storage->parkedChangeCount() == 1);
+  CHECK(parkedRows(f) == 1);
+  CHECK(f.storage->auditEntries({"giam", "push.parked", 0, 10}).size() == 1);
+  CHECK(f.pushAs(giam, {{1, lans.revision, giams}}).refused.empty());  // the same batch again changes nothing
+  CHECK(f.storage->parkedChangeCount() == 1);
+
+  // Lan's laptop sends hers again: Giám's follows it, once each, with no conflict.
+  REQUIRE(f.push({{1, "", lans}}).refused.empty());
+  const auto head = f.storage->head(lans.id);
+  REQUIRE(head);
+  CHECK(head->revision == giams.revision);
+  CHECK(head->fields.at("workers_total") == Value{5});
+  const auto history = f.storage->history(lans.id);
+  REQUIRE(history.size() == 2);
+  CHECK(history[0].doc.revision == lans.revision);
+  CHECK(history[1].doc.revision == giams.revision);
+  CHECK(f.storage->parkedChangeCount() == 0);
+  CHECK(f.storage->conflicts({false, "", 0}).empty());
+}
+
+TEST_CASE("push: on a restored server, an edit whose base never comes is merged with the later revision that descends from it, "
+          "nothing of either lost",
+          "[push][restore]") {
+  Fixture f;
+  const auto& est = f.seedDoc("establishment", "bao-lac");
+  const auto giam = f.enrol("giam", Role::kSupervisor, "bao-lac", "0000000000000000000000000000d002");
+  const auto lans = f.inspectionOf(est, {{"workers_total", 4}, {"workers_women", 2}, {"notes", "lần đầu"}});
+  const auto giams = nextRevision(lans, changed(lans, {{"workers_total", 5}}), "giam", giam.device, HybridTimestamp{10, 0});
+  // Lan edited her draft again before her laptop sent anything to the restored server: it sends
+  // only its latest revision, whose parent is the one Giám's edit is based on.
+  const auto lans_later = nextRevision(lans, changed(lans, {{"workers_women", 3}, {"notes", "đã nhắc nhở"}}), "lan", kDevice,
+                                       HybridTimestamp{20, 0});
+  f.storage->restartHistory();
+
+  SECTION("Giám's edit comes first and waits for it") {
+    REQUIRE(f.pushAs(giam, {{1, lans.revision, giams}}).refused.empty());
+    CHECK(f.storage->parkedChangeCount() == 1);
+    REQUIRE(f.push({{1, "", lans_later}}).refused.empty());
+  }
+  SECTION("Lan's later revision comes first") {
+    REQUIRE(f.push({{1, "", lans_later}}).refused.empty());
+    REQUIRE(f.pushAs(giam, {{1, lans.revision, giams}}).refused.empty());
+  }
+  CHECK(f.storage->parkedChangeCount() == 0);
+  const auto head = f.storage->head(lans.id);
+  REQUIRE(head);
+  CHECK(head->device == "server");
+  CHECK(head->parents == std::vector<std::string>{lans_later.revision, giams.revision});
+  std::map<std::string, int> revisions;
+  for (const auto& r : f.storage->history(lans.id)) ++revisions[r.doc.revision];
+  CHECK(revisions == std::map<std::string, int>{{lans_later.revision, 1}, {giams.revision, 1}, {head->revision, 1}});
+  // Merged against the empty document: each field the two set differently is a conflict a
+  // supervisor decides, the other value kept in its record.
+  const auto records = f.storage->conflicts({true, lans.id, 0});
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].merge_revision == head->revision);
+  std::set<std::string> in_conflict;
+  for (const auto& c : records[0].conflicts) in_conflict.insert(c.field);
+  CHECK(in_conflict == std::set<std::string>{"notes", "workers_total", "workers_women"});
+  for (const auto* side : {&giams, &lans_later})
+    for (const auto& [name, value] : side->fields) {
+      INFO(side->author << " " << name);
+      const bool kept = head->fields.count(name) && head->fields.at(name) == value;
+      const bool recorded = std::any_of(records[0].conflicts.begin(), records[0].conflicts.end(), [&](const auto& c) {
+        return c.field == name && ((c.winner.value && *c.winner.value == value) || (c.other.value && *c.other.value == value));
+      });
+      CHECK((kept || recorded));
+    }
+}
+
+TEST_CASE("push: on a restored server, a waiting edit the rules refuse once its base arrives is recorded refused and audited",
+          "[push][restore]") {
+  Fixture f;
+  const auto& est = f.seedDoc("establishment", "bao-lac");
+  const auto hoa = f.enrol("hoa", Role::kInspector, "bao-lac", "0000000000000000000000000000d004");
+  const auto lans = f.inspectionOf(est, {{"workers_total", 4}});
+  // Hoa deleted Lan's draft, which is not hers to delete: she could only be told once it is back.
+  auto gone = nextRevision(lans, lans.fields, "hoa", hoa.device, HybridTimestamp{10, 0});
+  gone.deleted = true;
+  gone.revision = computeRevision(gone);
+  f.storage->restartHistory();
+  REQUIRE(f.pushAs(hoa, {{1, lans.revision, gone}}).refused.empty());
+  CHECK(f.storage->parkedChangeCount() == 1);
+
+  REQUIRE(f.push({{1, "", lans}}).refused.empty());
+  CHECK(f.storage->parkedChangeCount() == 0);
+  REQUIRE(f.storage->head(lans.id));
+  CHECK(f.storage->head(lans.id)->revision == lans.revision);
+  const auto audited = f.storage->auditEntries({"hoa", "push.parked_refused", 0, 10});
+  REQUIRE(audited.size() == 1);
+  CHECK_THAT(audited[0].detail, Catch::Contains(lans.id) && Catch::Contains("role"));
+  // Her laptop learns it as for any refusal of an entry it sent.
+  const auto again = f.pushAs(hoa, {{1, lans.revision, gone}});
+  REQUIRE(again.refused.size() == 1);
+  CHECK(again.refused[0].seq == 1);
+  CHECK(again.refused[0].code == "role");
+}
+
+TEST_CASE("push: on a server never restored, an edit based on a revision it lacks is refused, never parked", "[push][restore]") {
+  Fixture f;
+  const auto& est = f.seedDoc("establishment", "bao-lac");
+  const auto giam = f.enrol("giam", Role::kSupervisor, "bao-lac", "0000000000000000000000000000d002");
+  const auto lans = f.inspectionOf(est, {{"workers_total", 4}});
+  const auto giams = nextRevision(lans, changed(lans, {{"workers_total", 5}}), "giam", giam.device, HybridTimestamp{10, 0});
+  SECTION("of a document it does not have") {}
+  SECTION("of a document it has, at another revision") {
+    const auto lans_later = nextRevision(lans, changed(lans, {{"workers_total", 6}}), "lan", kDevice, HybridTimestamp{20, 0});
+    REQUIRE(f.push({{1, "", lans_later}}).refused.empty());
+  }
+  const auto outcome = f.pushAs(giam, {{1, lans.revision, giams}});
+  REQUIRE(outcome.refused.size() == 1);
+  CHECK(outcome.refused[0].code == "unknown_base");
+  CHECK(f.storage->parkedChangeCount() == 0);
 }
