@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app_json.h"
+#include "cli_print.h"
 #include "fieldcheck/http_target.h"
 #include "fieldcheck/review.h"
 #include "fieldcheck/text.h"
@@ -252,13 +253,13 @@ AppResponse AppApi::route(const AppRequest& request) {
       const auto p = sync_.progress();
       json result;
       if (p.result) {
-        if (p.result->ok()) result = {{"ok", true}, {"counts", syncCountsJson(p.result->value())}};
+        if (p.result->ok()) result = {{"ok", true}, {"counts", syncJson(p.result->value())}};
         else result = {{"ok", false}, {"error", problemJson(p.result->problem())["error"]}};
       }
       return jsonResponse(200, json{{"running", p.running},
                                     {"started_at", p.started_at},
                                     {"total", {{"changes", p.total_changes}, {"upload_bytes", p.total_upload_bytes}}},
-                                    {"done", syncCountsJson(p.done)},
+                                    {"done", syncJson(p.done)},
                                     {"result", result}});
     }
   }

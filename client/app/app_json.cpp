@@ -115,13 +115,6 @@ json conflictRowJson(const InspectorService& service, const ConflictView& v) {
               {"opened", formatDateTimeForPeople(DateTime{v.record.recorded.wall_ms / 1000 * 1000, service.utcOffsetMinutes()})}};
 }
 
-json syncCountsJson(const SyncCounts& c) {
-  return json{{"pushed", c.pushed}, {"refused", c.refused}, {"pulled", c.pulled}, {"round_trips", c.round_trips},
-              {"attachments_sent", c.attachments_sent}, {"attachments_refused", c.attachments_refused},
-              {"attachment_bytes_sent", c.attachment_bytes_sent}, {"bytes_sent", c.bytes_sent},
-              {"bytes_received", c.bytes_received}, {"clock_skew_ms", c.clock_skew_ms}};
-}
-
 
 json historyJson(const InspectorService& service, const Document& doc) {
   const auto revisions = service.history(doc.id);

@@ -37,7 +37,4 @@ nlohmann::json historyJson(const InspectorService& service, const Document& doc)
 nlohmann::json conflictRowJson(const InspectorService& service, const ConflictView& v);
 nlohmann::json conflictJson(const InspectorService& service, const ConflictView& v);
 
-/// A sync's counts as it goes and when it ends.
-nlohmann::json syncCountsJson(const SyncCounts& c);
-
 }  // namespace fieldcheck::client

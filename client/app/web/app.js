@@ -1302,6 +1302,8 @@ window.FC = window.FC || {};
     round_trips: ['lượt trao đổi với máy chủ', 'round trips to the server'],
     bytes_sent: ['đã gửi đi tất cả', 'sent in all'],
     bytes_received: ['đã nhận về tất cả', 'received in all'],
+    server_restored: ['Máy chủ đã được khôi phục từ bản sao lưu; những gì nó thiếu đã được gửi lại.',
+                      'The server was restored from a backup; what it lacked was sent again.'],
   };
   const kCountOrder = Object.keys(kCountWords);
 
@@ -1315,6 +1317,7 @@ window.FC = window.FC || {};
     if (!entries.length) return null;
     return h('ul', {class: 'counts'}, entries.map(([key, value]) => {
       const words = kCountWords[key];
+      if (value === true) return h('li', {}, words ? S(words[0], words[1]) : key.replace(/_/g, ' '));  // a fact, not a count
       const n = Array.isArray(value) ? value.length : value;
       const amount = typeof n !== 'number' ? fmtValue(n) : /bytes/.test(key) ? fmtBytes(n) : fmtNumber(n);
       return h('li', {}, h('strong', {}, amount), ' ', words ? S(words[0], words[1]) : key.replace(/_/g, ' '));
