@@ -260,11 +260,16 @@ int bundleImportCommand(ProvincialStorage& db, const Io& io, const std::string& 
                                 "The bundle was applied but the receipt could not be written to " + receipt_file +
                                     "; run the command again (applying it twice duplicates nothing)."));
   }
-  if (r.other_history)
-    io.out << "Gói này được làm trước khi máy chủ được khôi phục từ bản sao lưu: không áp dụng thay đổi nào. Mang biên nhận về "
-              "máy; máy sẽ gửi lại mọi thứ máy chủ còn thiếu trong gói sau hoặc lần đồng bộ sau.\n"
-              "This bundle was made before the server was restored from a backup: none of its changes was applied. Carry the "
-              "receipt back; the laptop then sends everything the server lacks in its next bundle or sync.\n";
+  if (r.other_history) {
+    io.out << "Máy làm gói này chưa biết máy chủ đã được khôi phục từ bản sao lưu: không áp dụng thay đổi nào của gói. Mang biên "
+              "nhận về máy; máy sẽ gửi lại mọi thứ máy chủ còn thiếu trong gói sau hoặc lần đồng bộ sau.\n"
+              "The laptop that made this bundle did not know yet that the server was restored from a backup: none of its "
+              "changes was applied. Carry the receipt back; the laptop then sends everything the server lacks in its next "
+              "bundle or sync.\n";
+    io.out << "Chưa áp dụng gói của / Not applied, the bundle of " << r.user << "; biên nhận / receipt: " << receipt_file << " ("
+           << r.pulled << " thay đổi mang về / changes to carry back)\n";
+    return 0;
+  }
   io.out << "Đã nhận gói của / Applied the bundle of " << r.user << ": " << r.entries << " thay đổi/changes (" << r.refused
          << " từ chối/refused), " << r.attachments << " ảnh/photos; biên nhận / receipt: " << receipt_file << " (" << r.pulled
          << " thay đổi mang về / changes to carry back)\n";

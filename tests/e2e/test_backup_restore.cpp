@@ -23,6 +23,7 @@
 #include "support/laptop.h"
 #include "support/process.h"
 #include "support/sample_images.h"
+#include "support/server_checks.h"
 #include "support/server_process.h"
 #include "support/temp_dir.h"
 
@@ -37,33 +38,6 @@ constexpr int kLaptops = 10;
 void writeFile(const std::filesystem::path& file, const std::string& bytes) {
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-// Document id -> the latest revision written on the laptop that the server acknowledged: what the
-// server was told it holds (earlier ones of a batch may have been coalesced away, never these).
-std::map<std::string, std::string> acknowledged(const Laptop& laptop) {
-  SQLite::Database db(laptop.home + "/fieldcheck.db", SQLite::OPEN_READONLY, 10'000);
-  SQLite::Statement st(db,
-                       "SELECT doc_id, revision FROM revisions WHERE origin = 'local' AND seq <= "
-                       "coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'acked_seq'), 0) ORDER BY seq");
-  std::map<std::string, std::string> out;
-  while (st.executeStep()) out[st.getColumn(0).getString()] = st.getColumn(1).getString();
-  return out;
-}
-
-std::string deviceOf(const Laptop& laptop) {
-  SQLite::Database db(laptop.home + "/fieldcheck.db", SQLite::OPEN_READONLY, 10'000);
-  return db.execAndGet("SELECT value FROM settings WHERE key = 'device_id'").getString();
-}
-
-// (document, revision) pairs the server holds of a device, each with how many times.
-std::map<std::pair<std::string, std::string>, int> serverRevisions(const std::filesystem::path& data, const std::string& device) {
-  SQLite::Database db((data / "provincial.db").string(), SQLite::OPEN_READONLY, 10'000);
-  SQLite::Statement st(db, "SELECT doc_id, revision FROM changes WHERE device = ?");
-  st.bind(1, device);
-  std::map<std::pair<std::string, std::string>, int> out;
-  while (st.executeStep()) ++out[{st.getColumn(0).getString(), st.getColumn(1).getString()}];
-  return out;
 }
 
 bool serverHoldsPhoto(const std::filesystem::path& data, const std::string& sha, const std::string& device) {
@@ -160,8 +134,9 @@ struct ApprovalAfterBackup {
                                Catch::Contains("1 changes wait for the record they are based on"));
   }
 
-  // Both sync until neither has anything to send or pull; each revision is once in the server's
-  // log, nothing waits there, and both laptops hold the server's head.
+  // Both sync until neither has anything to send or pull; nothing waits in the server, and both
+  // laptops hold the server's head. (Each revision is once in the server's log by its unique
+  // index: the tests count the log's revisions by author instead.)
   json settle() {
     for (int round = 0; round < 2; ++round)
       for (const auto* laptop : {&author, &giam}) {
@@ -169,10 +144,6 @@ struct ApprovalAfterBackup {
         INFO(laptop->user << " round " << round << ": " << synced.dump());
         CHECK(synced["refused"] == 0);
       }
-    for (const auto& [revision, times] : serverLogOf(restored, id)) {
-      INFO(revision.first << " " << revision.second);
-      CHECK(times == 1);
-    }
     const auto status = runProcess({serverBinary(), "--data", restored.string(), "status", "--json"});
     REQUIRE(status.exit_code == 0);
     CHECK(json::parse(status.out)["parked_changes"] == 0);
@@ -229,7 +200,7 @@ TEST_CASE("backup: a backup taken during ten concurrent syncs, restored, loses n
   // Each laptop's photo taken before the backup, and the one taken after it.
   std::vector<std::string> devices, photos, later_photos;
   for (int i = 0; i < kLaptops; ++i) {
-    devices.push_back(deviceOf(laptops[i]));
+    devices.push_back(laptopDevice(laptops[i]));
     const auto photo = sampleJpeg(60'000 + static_cast<std::size_t>(i), i);
     writeFile(std::filesystem::path(laptops[i].home) / "photo.jpg", photo);
     photos.push_back(sha256Hex(photo));
@@ -288,7 +259,7 @@ TEST_CASE("backup: a backup taken during ten concurrent syncs, restored, loses n
 
   // What each laptop had acknowledged before the backup began.
   std::vector<std::map<std::string, std::string>> before;
-  for (const auto& laptop : laptops) before.push_back(acknowledged(laptop));
+  for (const auto& laptop : laptops) before.push_back(acknowledgedRevisions(laptop));
   const auto backup = runProcess({serverBinary(), "--data", data.string(), "backup", "--to", (dir / "province.fcbackup").string()});
   INFO(backup.err << backup.out);
   REQUIRE(backup.exit_code == 0);
@@ -301,7 +272,7 @@ TEST_CASE("backup: a backup taken during ten concurrent syncs, restored, loses n
   INFO((failures.empty() ? "" : failures.front()));
   REQUIRE(failures.empty());
   std::size_t acknowledged_after_backup = 0;
-  for (int i = 0; i < kLaptops; ++i) acknowledged_after_backup += acknowledged(laptops[i]).size() - before[i].size();
+  for (int i = 0; i < kLaptops; ++i) acknowledged_after_backup += acknowledgedRevisions(laptops[i]).size() - before[i].size();
   REQUIRE(acknowledged_after_backup >= 2 * kLaptops);
 
   // The server's disk is lost; the backup is restored into a new folder and served on the same
@@ -340,13 +311,10 @@ TEST_CASE("backup: a backup taken during ten concurrent syncs, restored, loses n
   for (int i = 0; i < kLaptops; ++i) {
     INFO(laptops[i].user);
     CHECK(laptops[i].runJson({"status"})["pending_changes"] == 0);
-    const auto ever = acknowledged(laptops[i]);
+    const auto ever = acknowledgedRevisions(laptops[i]);
     const auto held = serverRevisions(restored, devices[i]);
     std::set<std::string> docs_held;
-    for (const auto& [key, count] : held) {
-      CHECK(count == 1);
-      docs_held.insert(key.first);
-    }
+    for (const auto& [key, count] : held) docs_held.insert(key.first);
     for (const auto& [doc, revision] : ever) {
       INFO("acknowledged " << doc << " " << revision);
       CHECK(held.count({doc, revision}) == 1);
@@ -360,7 +328,7 @@ TEST_CASE("backup: a backup taken during ten concurrent syncs, restored, loses n
   // Every laptop converged on the same inspections, as the server holds them.
   const auto heads = laptops[0].inspections();
   std::size_t written = 0;
-  for (int i = 0; i < kLaptops; ++i) written += acknowledged(laptops[i]).size();
+  for (int i = 0; i < kLaptops; ++i) written += acknowledgedRevisions(laptops[i]).size();
   CHECK(heads.size() == written);
   for (int i = 1; i < kLaptops; ++i) {
     INFO(laptops[i].user);
@@ -392,7 +360,7 @@ TEST_CASE("backup: a USB bundle made before a restore changes nothing on the res
   const auto restored = dir / "restored";
   REQUIRE(runProcess({serverBinary(), "--data", restored.string(), "restore", "--from", (dir / "province.fcbackup").string()})
               .exit_code == 0);
-  const auto device = deviceOf(lan);
+  const auto device = laptopDevice(lan);
   const auto import = [&](const std::string& name) {
     const auto bundle = dir / (name + ".fcb"), receipt = dir / (name + ".fcr");
     REQUIRE(lan.run({"bundle", "export", bundle.string()}).exit_code == 0);
@@ -414,13 +382,7 @@ TEST_CASE("backup: a USB bundle made before a restore changes nothing on the res
   const auto [said_again, receipt_again] = import("second");
   CHECK_THAT(said_again, !Catch::Contains("restored from a backup"));
   REQUIRE(lan.run({"bundle", "import", receipt_again.string()}).exit_code == 0);
-  const auto held = serverRevisions(restored, device);
-  for (const auto& [doc, revision] : acknowledged(lan)) {
-    INFO(doc << " " << revision);
-    CHECK(held.count({doc, revision}) == 1);
-  }
-  CHECK(acknowledged(lan).size() == 2);
-  for (const auto& [revision, times] : held) CHECK(times == 1);
+  checkServerHoldsExactly(restored, lan, 2);
 }
 
 TEST_CASE("backup: after a restore, an approval sent again before the revision it approves waits for it, then follows it once",

@@ -54,7 +54,10 @@ struct PushEntry {
 /// applies none of the request's push (its sequences may leave a gap before what it holds), and
 /// the laptop, seeing another identity than the one it remembers, pulls again from
 /// min(its cursor, restored_seq) and sends again every entry of its outbox after `device_seq`:
-/// the (device, sequence) de-duplication makes each arrive once. A laptop that has heard no
+/// the (device, sequence) de-duplication makes each arrive once. An entry based on a revision the
+/// restored server lacks (another laptop's, not sent again yet) is acknowledged, not refused: the
+/// server parks it until that revision, or a later one descending from it, arrives
+/// (ProvincialStorage::applyPush). A laptop that has heard no
 /// identity yet is treated the same way by a server that was restored: it may be a laptop updated
 /// from a version without identities, with changes acknowledged after the backup. A laptop learns
 /// the identity at login when it has synced nothing yet, so a new laptop costs no extra round trip.
