@@ -68,6 +68,21 @@ struct RestoredProvince {
   // lan's (the log's (document, revision) index is unique, so a revision twice would show as
   // another revision: a merge or a copy).
   void checkRestoredHoldsAll() const { checkServerHoldsExactly(restored, lan, 2); }
+
+  // `laptop`, logged in and never synced, makes an inspection and carries it in a bundle to the
+  // restored server: applied at once (not set aside as another history's), and acknowledged.
+  void checkFirstBundleApplied(const Laptop& laptop) const {
+    completeDraft(laptop, establishment);
+    const auto bundle = dir / (laptop.user + ".fcb"), receipt = dir / (laptop.user + ".fcr");
+    REQUIRE(laptop.run({"bundle", "export", bundle.string()}).exit_code == 0);
+    const auto imported =
+        runProcess({serverBinary(), "--data", restored.string(), "bundle", "import", bundle.string(), "--receipt", receipt.string()});
+    INFO(imported.out << imported.err);
+    REQUIRE(imported.exit_code == 0);
+    CHECK_THAT(imported.out, !Catch::Contains("restored from a backup"));
+    REQUIRE(laptop.run({"bundle", "import", receipt.string()}).exit_code == 0);
+    checkServerHoldsExactly(restored, laptop, 1);
+  }
 };
 
 }  // namespace
@@ -157,16 +172,7 @@ TEST_CASE("restore: a new laptop that logs in to a restored server has its first
     REQUIRE(server.stop(SIGTERM) == 0);
   }
   // Offline from the login on: the laptop never synced, and its first bundle is its first contact.
-  completeDraft(binh, province.establishment);
-  const auto bundle = province.dir / "binh.fcb", receipt = province.dir / "binh.fcr";
-  REQUIRE(binh.run({"bundle", "export", bundle.string()}).exit_code == 0);
-  const auto imported = runProcess({serverBinary(), "--data", province.restored.string(), "bundle", "import", bundle.string(),
-                                    "--receipt", receipt.string()});
-  INFO(imported.out << imported.err);
-  REQUIRE(imported.exit_code == 0);
-  CHECK_THAT(imported.out, !Catch::Contains("restored from a backup"));
-  REQUIRE(binh.run({"bundle", "import", receipt.string()}).exit_code == 0);
-  checkServerHoldsExactly(province.restored, binh, 1);
+  province.checkFirstBundleApplied(binh);
 }
 
 TEST_CASE("restore: a laptop that logged in to the server before its restore and never synced has its first bundle applied after logging in again",
@@ -187,16 +193,7 @@ TEST_CASE("restore: a laptop that logged in to the server before its restore and
     REQUIRE(binh.login("http://127.0.0.1:" + std::to_string(province.port)).exit_code == 0);
     REQUIRE(server.stop(SIGTERM) == 0);
   }
-  completeDraft(binh, province.establishment);
-  const auto bundle = province.dir / "binh.fcb", receipt = province.dir / "binh.fcr";
-  REQUIRE(binh.run({"bundle", "export", bundle.string()}).exit_code == 0);
-  const auto imported = runProcess({serverBinary(), "--data", province.restored.string(), "bundle", "import", bundle.string(),
-                                    "--receipt", receipt.string()});
-  INFO(imported.out << imported.err);
-  REQUIRE(imported.exit_code == 0);
-  CHECK_THAT(imported.out, !Catch::Contains("restored from a backup"));
-  REQUIRE(binh.run({"bundle", "import", receipt.string()}).exit_code == 0);
-  checkServerHoldsExactly(province.restored, binh, 1);
+  province.checkFirstBundleApplied(binh);
 }
 
 TEST_CASE("restore: a laptop that synced but never heard the server's identity does not take it at a new login, and still sends again what the backup lacks",
