@@ -817,14 +817,7 @@ class SqliteStorage final : public ProvincialStorage {
     return page;
   }
 
-  ServerIdentity identity() override {
-    // Made by migration 12 and changed only by a restore, before any server opens the database.
-    if (identity_.id.empty()) {
-      identity_.id = setting("server_id").value_or("");
-      identity_.restored_seq = std::stoll(setting("restored_seq").value_or("0"));
-    }
-    return identity_;
-  }
+  ServerIdentity identity() override { return loadedIdentity(); }
 
   ServerIdentity restartHistory() override {
     SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
@@ -1576,7 +1569,7 @@ class SqliteStorage final : public ProvincialStorage {
     // A restored server may lack the base: a revision another laptop sent after the backup and
     // has not sent again yet. It is needed unless the head is this device's own (a fast-forward).
     std::optional<Document> stand_in;  // the base to merge against when the base itself never comes
-    if (identity().restored_seq > 0 && !entry.base_revision.empty() && !(current && current->revision == entry.base_revision) &&
+    if (loadedIdentity().restored_seq > 0 && !entry.base_revision.empty() && !(current && current->revision == entry.base_revision) &&
         !holdsRevision(doc.id, entry.base_revision)) {
       if (descendsFrom(doc.id, entry.base_revision)) {
         // Its author sent a later revision of its own instead, with the base's changes in it: the
@@ -1683,7 +1676,7 @@ class SqliteStorage final : public ProvincialStorage {
   // for its device and sequence and in the audit log, since its laptop was acknowledged long ago.
   // The others wait on. Runs inside the push transaction.
   void retryParked(const std::string& doc_id, const PushJudge& judge, const HeadLookup& lookup) {
-    if (identity().restored_seq == 0) return;  // only a restored server parks
+    if (loadedIdentity().restored_seq == 0) return;  // only a restored server parks
     for (bool retried = true; retried;) {
       retried = false;
       for (const auto& parked : parkedOn(doc_id)) {
@@ -1704,6 +1697,16 @@ class SqliteStorage final : public ProvincialStorage {
         break;
       }
     }
+  }
+
+  // The server's identity, read once: made by migration 12 and changed only by a restore, before
+  // any server opens the database. A reference, for the push path that asks it for every entry.
+  const ServerIdentity& loadedIdentity() {
+    if (identity_.id.empty()) {
+      identity_.id = setting("server_id").value_or("");
+      identity_.restored_seq = std::stoll(setting("restored_seq").value_or("0"));
+    }
+    return identity_;
   }
 
   // Records that `device`'s entry was refused (kept when it already was: a batch sent again).
