@@ -500,7 +500,7 @@ Result<ReceiptSummary> importReceipt(LocalStore& store, const std::filesystem::p
   ReceiptSummary summary;
   const auto before = store.pendingChanges();
   for (const auto& answer : receipt.value().answers) {
-    if (!answer.server_id.empty() && remembered.empty()) store.restartWithServer(answer.server_id, 0, 0);
+    if (!answer.server_id.empty() && remembered.empty()) store.setSetting("server_id", answer.server_id);  // the first heard
     summary.pulled += store.applySync(answer);
     summary.refused += answer.refused.size();
   }
