@@ -37,6 +37,11 @@ struct ConfiguredProvince : Province {
     return file.string();
   }
 
+  // A configuration of the province's data whose device tokens expire after `days` unused.
+  std::string tokensUnusedFor(int days) const {
+    return config("[server]\ndata = \"../data\"\n\n[tokens]\ndevice_token_unused_days = " + std::to_string(days) + "\n");
+  }
+
   // `fieldcheck-server ARGS...`, its clock `clock_offset` ahead when given ("+3d", as faketime reads it).
   ProcessResult server(std::vector<std::string> args, const std::string& clock_offset = "") const {
     args.insert(args.begin(), serverBinary());
@@ -197,7 +202,7 @@ TEST_CASE("server config: a laptop's token unused longer than the configured day
           "[server-config]") {
   ConfiguredProvince p;
   const auto port = freePort();
-  const auto config = p.config("[server]\ndata = \"../data\"\n\n[tokens]\ndevice_token_unused_days = 2\n");
+  const auto config = p.tokensUnusedFor(2);
   Laptop lan{(p.dir / "lan").string(), "lan"};
   std::string token;
   {
@@ -297,7 +302,7 @@ TEST_CASE("server config: a laptop that only sends USB bundles keeps its login: 
           "[server-config][bundle]") {
   ConfiguredProvince p;
   const auto port = freePort();
-  const auto config = p.config("[server]\ndata = \"../data\"\n\n[tokens]\ndevice_token_unused_days = 2\n");
+  const auto config = p.tokensUnusedFor(2);
   Laptop lan{(p.dir / "lan").string(), "lan"};
   {
     ServerProcess server(p.data, port, {}, {"--config", config});
